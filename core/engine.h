@@ -1,0 +1,155 @@
+/* core/engine.h - the engine's private structures: sessions, frames (the
+ * logical plan), the compiled stateless chain, and running queries.
+ * Shared by core/session.c, core/query.c, core/exec.c and ops/stateless.c.
+ * docs/ARCHITECTURE.md describes the threads these structures drive. */
+#ifndef SL_CORE_ENGINE_H
+#define SL_CORE_ENGINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/chan.h"
+#include "core/expr.h"
+#include "core/plugin.h"
+#include "sluice.h"
+
+/* ---- sessions --------------------------------------------------------- */
+
+typedef struct sl_table {
+	struct sl_table *next;
+	char *name;
+	sl_batch *rows; /* deep copies, owned by the table */
+} sl_table;
+
+struct sl_session {
+	sl_arena arena;          /* plan lifetime: frames, schemas, options */
+	pthread_mutex_t lock;    /* queries, tables, the ended condition */
+	pthread_cond_t ended;    /* signalled whenever a query ends */
+	int console_fd;
+	struct sl_query **queries;
+	uint32_t nqueries, capqueries;
+	sl_table *tables;
+	struct sl_source **sources; /* every source made, destroyed with us */
+	uint32_t nsources, capsources;
+};
+
+/* Records a failure for sl_session_errmsg() (thread-local). Returns NULL so
+ * that builders can `return sl_fail(...)`. */
+void *sl_fail(const sl_err *err);
+void sl_fail_code(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- frames and the stateless chain ------------------------------------ */
+
+typedef enum sl_frame_kind {
+	SL_FR_SOURCE,
+	SL_FR_WHERE,
+	SL_FR_SELECT,
+} sl_frame_kind;
+
+struct sl_frame {
+	sl_session *session;
+	sl_frame_kind kind;
+	struct sl_frame *parent;  /* NULL for a source */
+	struct sl_source *src;    /* the source at the root */
+	const char *format;       /* source format name */
+	const sl_schema *schema;  /* this frame's output schema */
+	sl_expr *cond;            /* WHERE */
+	uint32_t nitems;          /* SELECT: output columns (stars expanded) */
+	sl_expr **items;          /* SELECT: one per output column; NULL for a
+	                             column passed through by a star */
+	int32_t *pass;            /* SELECT: input column for star columns */
+	int32_t gen;              /* SELECT: index of the generator, or -1 */
+};
+
+/* The fused stateless operators between a source and its ring, compiled
+ * from a chain of frames (ops/stateless.c). */
+typedef struct sl_chain {
+	uint32_t n;
+	const sl_frame **steps; /* source side first */
+} sl_chain;
+
+sl_chain *sl_chain_build(const sl_frame *top, sl_arena *a);
+/* Runs every step on b in place (b's schema becomes the top frame's).
+ * Returns 0 or < 0 with err set. */
+int sl_chain_run(const sl_chain *c, sl_batch *b, sl_err *err);
+
+/* ---- queries ------------------------------------------------------------ */
+
+typedef struct sl_part {
+	struct sl_query *q;
+	pthread_t th;
+	sl_source_part sp;
+	sl_chan *ch;              /* part -> sink */
+	sl_waiter wake;           /* the part thread parks here */
+	/* micro-batch plan for this partition, set by the coordinator */
+	_Atomic int64_t plan_batch; /* batch to run, -1 none yet */
+	int64_t plan_end;           /* its end offset (written before
+	                               plan_batch is released) */
+	int64_t avail_end;          /* availableNow: end offset at start */
+	int64_t start_offset;       /* offset at the start of the epoch */
+} sl_part;
+
+/* Latency histogram: log-linear buckets over nanoseconds. */
+#define SL_HIST_BUCKETS 512
+typedef struct sl_hist {
+	uint64_t count;
+	int64_t max;
+	uint64_t b[SL_HIST_BUCKETS];
+} sl_hist;
+void sl_hist_add(sl_hist *h, int64_t ns, uint64_t n);
+int64_t sl_hist_pct(const sl_hist *h, double p); /* ns */
+
+#define SL_PROGRESS_KEEP 100
+
+struct sl_query {
+	sl_session *session;
+	const sl_frame *frame;
+	sl_chain *chain;
+	struct sl_source *src;
+	sl_sink sink;
+	sl_trigger trig;
+	sl_writer_conf wconf;
+	char id[37], run_id[37];
+	char *name;
+
+	uint32_t nparts;
+	sl_part *parts;
+	pthread_t sink_th, coord_th;
+	sl_waiter sink_wake;  /* sink thread parks here */
+	sl_waiter coord_wake; /* coordinator parks here */
+
+	_Atomic bool stop;      /* stop requested or failed: sources end */
+	_Atomic bool cancel;    /* unblock every push at once (failure) */
+	_Atomic bool active;
+	_Atomic int64_t epoch;     /* continuous: the epoch sources are in */
+	_Atomic int64_t committed; /* last committed epoch/batch, -1 */
+	_Atomic int status;        /* SL_QS_* */
+	_Atomic bool data_avail;
+	_Atomic bool sink_done;    /* the sink thread has finished */
+	pthread_mutex_t join_lock; /* one joiner at a time */
+	bool threads_started;
+
+	pthread_mutex_t lock; /* exception, progress */
+	int exc_code;
+	char *exception;
+	char *progress[SL_PROGRESS_KEEP]; /* ring of JSON strings */
+	uint32_t nprogress, progress_head;
+	int64_t start_wall_us;
+	int64_t last_trigger_ns;
+	sl_hist lat_total; /* end-to-end latency over the whole run */
+	bool stopped;      /* threads joined */
+};
+
+enum { SL_QS_INIT, SL_QS_WAIT_DATA, SL_QS_WAIT_TRIGGER, SL_QS_PROCESSING,
+       SL_QS_STOPPED };
+
+/* core/exec.c: start the threads; stop and join them. */
+int sl_exec_start(sl_query *q, sl_err *err);
+void sl_exec_join(sl_query *q);
+/* Ends the query with an exception (first one wins). */
+void sl_query_fail(sl_query *q, int code, const char *msg);
+/* Appends a progress record (takes ownership of the JSON). */
+void sl_query_add_progress(sl_query *q, char *json);
+
+#endif

@@ -1,0 +1,243 @@
+/* core/plugin.h - the interface every source and sink implements, and the
+ * option tables that configure them.
+ *
+ * A source or sink is one `static const struct sl_source_ops` /
+ * `sl_sink_ops` in its own file under io/, registered by one line in
+ * io/registry.c. Its option table parses, validates and documents its
+ * options (docs/OPTIONS.md is generated from the tables). */
+#ifndef SL_CORE_PLUGIN_H
+#define SL_CORE_PLUGIN_H
+
+#include "core/value.h"
+#include "sluice.h"
+
+/* ---- options ---------------------------------------------------------- */
+
+typedef enum sl_opt_type {
+	SL_OPT_STRING,   /* const char * (copied into the session arena) */
+	SL_OPT_INT,      /* int64_t; min/max apply */
+	SL_OPT_DOUBLE,   /* double; min/max apply */
+	SL_OPT_BOOL,     /* bool; "true"/"false", case-insensitive */
+	SL_OPT_DURATION, /* int64_t milliseconds; "10 seconds", "100ms",
+	                    "1 minute", "5 minutes", or a bare number of ms */
+	SL_OPT_ENUM,     /* int: index into allowed[]; case-insensitive match */
+	SL_OPT_PREFIX,   /* every option starting with name (e.g. "kafka."):
+	                    collected into the sl_kvs at offset, prefix removed */
+} sl_opt_type;
+
+/* One option of a component. The table ends with an entry whose name is
+ * NULL. Values land in the component's conf struct at `offset`. */
+typedef struct sl_opt_def {
+	const char *name;        /* Spark's name, matched case-insensitively */
+	sl_opt_type type;
+	size_t offset;           /* offsetof(conf struct, field) */
+	double min, max;         /* INT/DOUBLE/DURATION range; min == max: none */
+	const char *def;         /* default as text, NULL: unset (field zeroed) */
+	const char *const *allowed; /* ENUM: NULL-terminated allowed values */
+	const char *desc;        /* one sentence for docs/OPTIONS.md */
+	bool required;
+	/* Extra check of the parsed value; returns NULL or an error message
+	 * (static string). */
+	const char *(*validate)(const void *conf);
+} sl_opt_def;
+
+/* A list of key/value strings (options as given, prefix passthroughs). */
+typedef struct sl_kv {
+	const char *key, *value;
+} sl_kv;
+typedef struct sl_kvs {
+	uint32_t n, cap;
+	sl_kv *kv;
+} sl_kvs;
+
+/* Applies options to conf using table: first every default, then each given
+ * option. An unknown key, a bad value, an out-of-range number or a missing
+ * required option is an error whose message names the component (e.g.
+ * "source 'rate'"), the option, the value and what is allowed, and suggests
+ * the closest known name for a misspelt one. Options whose key is in
+ * `ignore` (NULL-terminated, may be NULL) are skipped: the writer options
+ * (outputMode, trigger, ...) that the query, not the sink, consumes.
+ * Strings are copied into arena a. Returns 0 or SL_EOPTION. */
+int sl_options_apply(const sl_opt_def *table, void *conf, const sl_kvs *given,
+		     const char *const *ignore, const char *component,
+		     sl_arena *a, sl_err *err);
+
+/* Appends key=value (both copied into a). */
+void sl_kvs_add(sl_kvs *k, sl_arena *a, const char *key, const char *value);
+/* The value of key (case-insensitive), or NULL. */
+const char *sl_kvs_get(const sl_kvs *k, const char *key);
+
+/* Parses a duration ("10 seconds", "1 second", "100 ms", "100 milliseconds",
+ * "5 minutes", "1 hour", "2 days", "1.5 seconds", "250"; Spark's interval
+ * words, singular or plural, optional "interval" prefix) into milliseconds.
+ * Returns 0 or SL_EINVAL with a message naming the text. */
+int sl_duration_parse(const char *text, int64_t *ms, sl_err *err);
+
+/* Writes the Markdown reference of one component's options (a table of
+ * name, type, default, allowed values/range, description) to buf. Returns
+ * the length written (at most n-1), or what it needed if larger. */
+size_t sl_options_markdown(const sl_opt_def *table, const char *title,
+			   const char *intro, char *buf, size_t n);
+
+/* ---- sources ---------------------------------------------------------- */
+
+typedef struct sl_source sl_source;
+typedef struct sl_source_part sl_source_part;
+
+/* One source of one frame. Made when the frame is made. */
+struct sl_source {
+	const struct sl_source_ops *ops;
+	void *conf;              /* ops->conf_size bytes, filled by the table */
+	void *state;             /* the source's own, set by init */
+	const sl_schema *schema; /* set by init */
+	uint32_t nparts;         /* set by init: number of partitions */
+	sl_session *session;
+	sl_arena *arena;         /* session arena: plan lifetime */
+	const sl_kvs *given;     /* the options as given */
+};
+
+/* One partition of a source inside a running query; used by one partition
+ * thread only. */
+struct sl_source_part {
+	sl_source *src;
+	uint32_t index;     /* partition number */
+	void *state;        /* the source's own, set by open */
+	int64_t offset;     /* next offset this partition will read */
+	sl_err err;         /* details when a callback fails */
+};
+
+typedef struct sl_source_ops {
+	const char *name;        /* format name: "rate" */
+	const char *description; /* one line for docs and --help */
+	const sl_opt_def *options;
+	size_t conf_size;
+	/* Options applied; check cross-field rules, set src->schema and
+	 * src->nparts. */
+	int (*init)(sl_source *src, sl_err *err);
+	/* A partition thread starts; set p->offset (where to start) and
+	 * p->state. */
+	int (*open)(sl_source_part *p);
+	/* Reads what is ready now, rows at offsets below `end` only (INT64_MAX in
+	 * continuous mode), as one record vector in *out (NULL if nothing). May
+	 * wait up to wait_ns for data to arrive. Advances p->offset. Returns the
+	 * number of rows (>= 0), SL_EOS_RC when the partition has no more data,
+	 * or < 0 with p->err set. */
+	int (*poll)(sl_source_part *p, int64_t end, int64_t wait_ns,
+		    sl_batch **out);
+	/* The end offset a micro-batch planned now would read up to (rows
+	 * available now); for availableNow, the end of all data available at the
+	 * start. batch_id is the micro-batch being planned. */
+	int64_t (*latest)(sl_source_part *p, int64_t batch_id);
+	void (*close)(sl_source_part *p);
+	void (*destroy)(sl_source *src);
+	/* true: the source supports the continuous trigger. */
+	bool continuous;
+} sl_source_ops;
+
+#define SL_EOS_RC (-1) /* poll: the partition's stream has ended */
+
+/* ---- sinks ------------------------------------------------------------ */
+
+typedef enum sl_output_mode {
+	SL_MODE_APPEND = 0,
+	SL_MODE_UPDATE = 1,
+	SL_MODE_COMPLETE = 2,
+} sl_output_mode;
+
+#define SL_MODE_BIT(m) (1u << (m))
+
+typedef struct sl_sink sl_sink;
+
+struct sl_sink {
+	const struct sl_sink_ops *ops;
+	void *conf;              /* ops->conf_size bytes, filled by the table */
+	void *state;             /* the sink's own, set by init */
+	const sl_schema *schema; /* the rows the sink receives */
+	sl_output_mode mode;
+	bool continuous;         /* trigger is continuous: "Epoch", not "Batch" */
+	const char *query_name;  /* may be NULL */
+	uint32_t nparts;         /* number of input partitions */
+	int console_fd;          /* where the console sink writes */
+	sl_session *session;
+	struct sl_query *query;
+	const sl_sink_callbacks *cb; /* foreach/foreachBatch */
+	sl_arena *arena;         /* session arena */
+	sl_err err;              /* details when a callback fails */
+};
+
+typedef struct sl_sink_ops {
+	const char *name;
+	const char *description;
+	const sl_opt_def *options;
+	size_t conf_size;
+	unsigned modes;          /* SL_MODE_BIT()s the sink supports */
+	bool continuous;         /* supports the continuous trigger */
+	/* Options applied, schema known: prepare (open files, connect). */
+	int (*init)(sl_sink *sk, sl_err *err);
+	/* Rows of the current epoch/batch. Returns 0 (the caller frees b), 1
+	 * (the sink took ownership of b and will sl_batch_free it), or < 0 with
+	 * sk->err set. Called on the sink thread only. */
+	int (*write)(sl_sink *sk, sl_batch *b);
+	/* Every row of epoch/batch `epoch` has been written: make it visible
+	 * (print the console table, publish the memory table, call
+	 * foreachBatch). Returns 0 or < 0 with sk->err set. */
+	int (*commit)(sl_sink *sk, int64_t epoch);
+	/* The query stops; release everything. Called once, even after
+	 * errors. */
+	void (*destroy)(sl_sink *sk);
+} sl_sink_ops;
+
+/* ---- triggers and writer options (core/trigger.c) --------------------- */
+
+typedef enum sl_trigger_kind {
+	SL_TRIG_DEFAULT = 0,   /* micro-batch, next as soon as the last ends */
+	SL_TRIG_PROCESSING,    /* micro-batch every interval_ms */
+	SL_TRIG_ONCE,          /* one micro-batch of everything available */
+	SL_TRIG_AVAILABLE_NOW, /* micro-batches until what was available at
+	                          start is done */
+	SL_TRIG_CONTINUOUS,    /* record at a time, epoch every interval_ms */
+} sl_trigger_kind;
+
+typedef struct sl_trigger {
+	sl_trigger_kind kind;
+	int64_t interval_ms;
+} sl_trigger;
+
+/* Parses a trigger as the writer option `trigger` gives it, case-
+ * insensitively: "" or "default"; "processingTime 10 seconds" (also
+ * "processingTime=10 seconds", "processingTime='10 seconds'"); "once";
+ * "availableNow"; "continuous 1 second" (also "continuous=1 second").
+ * Returns 0 or SL_EOPTION with a message listing the accepted forms. */
+int sl_trigger_parse(const char *text, sl_trigger *out, sl_err *err);
+/* "continuous 1000 ms" style text for plans and status. */
+size_t sl_trigger_describe(const sl_trigger *t, char *buf, size_t n);
+
+/* The options every query takes besides its sink's own. */
+typedef struct sl_writer_conf {
+	int output_mode;            /* sl_output_mode, ENUM append|update|complete */
+	const char *trigger;        /* parsed with sl_trigger_parse */
+	const char *query_name;     /* queryName */
+	const char *checkpoint;     /* checkpointLocation */
+} sl_writer_conf;
+extern const sl_opt_def sl_writer_options[];
+/* The writer options' names, NULL-terminated: the `ignore` list for the
+ * sink's own table. */
+extern const char *const sl_writer_option_names[];
+
+/* The whole options reference (every source, sink and the writer options) as
+ * Markdown: what docs/OPTIONS.md holds. malloc'd; free with free(). */
+char *sl_options_reference(void);
+
+/* ---- the registry (io/registry.c) ------------------------------------- */
+
+const sl_source_ops *sl_source_lookup(const char *name);
+const sl_sink_ops *sl_sink_lookup(const char *name);
+/* NULL-terminated lists, for docs and error messages. */
+extern const sl_source_ops *const sl_sources[];
+extern const sl_sink_ops *const sl_sinks[];
+
+/* The memory sink's tables live in the session (core/session.c). */
+void sl_session_table_publish(sl_session *s, const char *name,
+			      sl_batch *rows, bool replace);
+
+#endif

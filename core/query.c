@@ -1,0 +1,511 @@
+/* core/query.c - starting a query (writer options, the output-mode and
+ * trigger rules), the query handle's API (stop, await, status, progress),
+ * and latency histograms. The threads themselves are in core/exec.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/engine.h"
+
+/* ---- latency histogram ------------------------------------------------- */
+
+/* Log-linear: 16 sub-buckets per power of two, from 1 ns up to ~2^31 s. */
+static unsigned hist_bucket(int64_t ns)
+{
+	if (ns < 16)
+		return ns < 0 ? 0 : (unsigned)ns;
+	unsigned lg = 63u - (unsigned)__builtin_clzll((uint64_t)ns);
+	unsigned sub = (unsigned)((uint64_t)ns >> (lg - 4)) & 15u;
+	unsigned b = (lg - 3) * 16 + sub;
+	return b < SL_HIST_BUCKETS ? b : SL_HIST_BUCKETS - 1;
+}
+
+static int64_t hist_value(unsigned b)
+{
+	if (b < 16)
+		return b;
+	unsigned lg = b / 16 + 3, sub = b % 16;
+	/* the middle of the bucket */
+	return (int64_t)(((uint64_t)(16 + sub) << (lg - 4)) +
+			 ((1ull << (lg - 4)) >> 1));
+}
+
+void sl_hist_add(sl_hist *h, int64_t ns, uint64_t n)
+{
+	h->b[hist_bucket(ns)] += n;
+	h->count += n;
+	if (ns > h->max)
+		h->max = ns;
+}
+
+int64_t sl_hist_pct(const sl_hist *h, double p)
+{
+	if (!h->count)
+		return 0;
+	uint64_t want = (uint64_t)((double)h->count * p / 100.0);
+	if (want >= h->count)
+		want = h->count - 1;
+	uint64_t seen = 0;
+	for (unsigned b = 0; b < SL_HIST_BUCKETS; b++) {
+		seen += h->b[b];
+		if (seen > want) {
+			int64_t v = hist_value(b);
+			return v > h->max ? h->max : v;
+		}
+	}
+	return h->max;
+}
+
+/* ---- ids ------------------------------------------------------------------ */
+
+static void make_uuid(char out[37])
+{
+	uint8_t r[16];
+	if (getrandom(r, sizeof(r), 0) != sizeof(r)) {
+		uint64_t t = (uint64_t)sl_now_ns();
+		memcpy(r, &t, 8);
+		memcpy(r + 8, &t, 8);
+	}
+	r[6] = (r[6] & 0x0f) | 0x40; /* version 4 */
+	r[8] = (r[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+		 r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
+/* ---- start ---------------------------------------------------------------- */
+
+static const char *mode_name(int m)
+{
+	return m == SL_MODE_APPEND ? "append"
+	       : m == SL_MODE_UPDATE ? "update"
+				     : "complete";
+}
+
+static size_t mode_list(unsigned bits, char *buf, size_t n)
+{
+	size_t len = 0;
+	buf[0] = 0;
+	for (int m = 0; m < 3; m++)
+		if (bits & SL_MODE_BIT(m))
+			len += snprintf(buf + len, n - len, "%s%s",
+					len ? ", " : "", mode_name(m));
+	return len;
+}
+
+/* The seed's compatibility table, for the queries this engine runs today
+ * (stateless: projections, selections, explode). */
+static int check_modes(sl_query *q, const sl_sink_ops *ops, sl_err *err)
+{
+	int mode = q->wconf.output_mode;
+	if (mode == SL_MODE_COMPLETE)
+		return sl_err_set(err, SL_EMODE,
+				  "Complete output mode not supported when "
+				  "there are no streaming aggregations on "
+				  "streaming DataFrames/Datasets: use "
+				  "outputMode 'append' or 'update'");
+	if (!(ops->modes & SL_MODE_BIT(mode))) {
+		char ok[64];
+		mode_list(ops->modes, ok, sizeof(ok));
+		return sl_err_set(err, SL_EMODE,
+				  "sink '%s' does not support output mode "
+				  "'%s'; it supports: %s",
+				  ops->name, mode_name(mode), ok);
+	}
+	if (q->trig.kind == SL_TRIG_CONTINUOUS) {
+		if (!q->src->ops->continuous)
+			return sl_err_set(
+				err, SL_EMODE,
+				"source '%s' does not support the continuous "
+				"trigger (continuous mode reads from kafka and "
+				"rate); use a micro-batch trigger such as "
+				"'processingTime 1 second'",
+				q->src->ops->name);
+		if (!ops->continuous)
+			return sl_err_set(
+				err, SL_EMODE,
+				"sink '%s' does not support the continuous "
+				"trigger (continuous mode writes to kafka, "
+				"memory, console, foreach, noop); use a "
+				"micro-batch trigger such as 'processingTime "
+				"1 second'",
+				ops->name);
+	}
+	return 0;
+}
+
+static void session_add_query(sl_session *s, sl_query *q)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->nqueries == s->capqueries) {
+		s->capqueries = s->capqueries ? s->capqueries * 2 : 4;
+		s->queries = realloc(s->queries,
+				     s->capqueries * sizeof(*s->queries));
+		if (!s->queries)
+			abort();
+	}
+	s->queries[s->nqueries++] = q;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Another active query of the session already has this name? */
+static bool name_taken(sl_session *s, const char *name)
+{
+	bool taken = false;
+	pthread_mutex_lock(&s->lock);
+	for (uint32_t i = 0; i < s->nqueries; i++) {
+		sl_query *o = s->queries[i];
+		if (o->name && !strcmp(o->name, name) &&
+		    atomic_load(&o->active))
+			taken = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return taken;
+}
+
+int sl_session_kvs(sl_session *s, const char *const *opts, sl_kvs *out,
+		   sl_err *err);
+
+static void query_free_parts(sl_query *q);
+
+sl_query *sl_frame_start(sl_frame *f, const char *format,
+			 const char *const *options,
+			 const sl_sink_callbacks *cb)
+{
+	sl_session *s = f->session;
+	sl_err err = {0};
+	const sl_sink_ops *ops = format ? sl_sink_lookup(format) : NULL;
+	if (!ops) {
+		char names[256];
+		size_t len = 0;
+		for (int i = 0; sl_sinks[i]; i++)
+			len += snprintf(names + len, sizeof(names) - len,
+					"%s%s", i ? ", " : "",
+					sl_sinks[i]->name);
+		sl_err_set(&err, SL_EFORMAT,
+			   "unknown sink format '%s' (known: %s)",
+			   format ? format : "(none)", names);
+		return sl_fail(&err);
+	}
+	sl_kvs given;
+	if (sl_session_kvs(s, options, &given, &err))
+		return sl_fail(&err);
+
+	sl_query *q = calloc(1, sizeof(*q));
+	q->session = s;
+	q->frame = f;
+	q->src = f->src;
+	pthread_mutex_init(&q->lock, NULL);
+	atomic_init(&q->committed, -1);
+	make_uuid(q->id);
+	make_uuid(q->run_id);
+	/* The query consumes the writer options; the sink's table checks the
+	 * rest (and ignores these). */
+	{
+		sl_kvs mine = {0};
+		for (uint32_t i = 0; i < given.n; i++)
+			for (int k = 0; sl_writer_option_names[k]; k++)
+				if (!strcasecmp(given.kv[i].key,
+						sl_writer_option_names[k]))
+					sl_kvs_add(&mine, &s->arena,
+						   given.kv[i].key,
+						   given.kv[i].value);
+		int rc = sl_options_apply(sl_writer_options, &q->wconf, &mine,
+					  NULL, "query", &s->arena, &err);
+		free(mine.kv);
+		if (rc)
+			goto fail;
+	}
+	if (sl_trigger_parse(q->wconf.trigger ? q->wconf.trigger : "",
+			     &q->trig, &err))
+		goto fail;
+	if (q->wconf.query_name) {
+		if (name_taken(s, q->wconf.query_name)) {
+			sl_err_set(&err, SL_EINVAL,
+				   "a query named '%s' is already active in "
+				   "this session",
+				   q->wconf.query_name);
+			goto fail;
+		}
+		q->name = strdup(q->wconf.query_name);
+	}
+	if (check_modes(q, ops, &err))
+		goto fail;
+
+	sl_sink *sk = &q->sink;
+	sk->ops = ops;
+	sk->conf = sl_arena_calloc(&s->arena, ops->conf_size ? ops->conf_size
+							      : 1);
+	char comp[96];
+	snprintf(comp, sizeof(comp), "sink '%s'", ops->name);
+	if (sl_options_apply(ops->options, sk->conf, &given,
+			     sl_writer_option_names, comp, &s->arena, &err))
+		goto fail;
+	free(given.kv);
+	given.kv = NULL;
+	sk->schema = f->schema;
+	sk->mode = (sl_output_mode)q->wconf.output_mode;
+	sk->continuous = q->trig.kind == SL_TRIG_CONTINUOUS;
+	sk->query_name = q->name;
+	sk->nparts = q->src->nparts;
+	sk->console_fd = s->console_fd;
+	sk->session = s;
+	sk->query = q;
+	sk->cb = cb;
+	sk->arena = &s->arena;
+	if (ops->init && ops->init(sk, &err) < 0) {
+		if (!err.msg[0])
+			sl_err_set(&err, SL_EINVAL, "%s: init failed", comp);
+		sk->ops = NULL; /* nothing to destroy */
+		goto fail;
+	}
+	q->chain = sl_chain_build(f, &s->arena);
+	if (sl_exec_start(q, &err))
+		goto fail;
+	session_add_query(s, q);
+	return q;
+fail:
+	free(given.kv);
+	if (q->sink.ops && q->sink.ops->destroy)
+		q->sink.ops->destroy(&q->sink);
+	query_free_parts(q);
+	free(q->name);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+	return sl_fail(&err);
+}
+
+static void query_free_parts(sl_query *q)
+{
+	for (uint32_t i = 0; q->parts && i < q->nparts; i++)
+		sl_chan_free(q->parts[i].ch);
+	free(q->parts);
+	q->parts = NULL;
+}
+
+void sl_query_free(sl_query *q)
+{
+	sl_query_stop(q);
+	query_free_parts(q);
+	for (uint32_t i = 0; i < q->nprogress; i++)
+		free(q->progress[(q->progress_head + i) % SL_PROGRESS_KEEP]);
+	free(q->exception);
+	free(q->name);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}
+
+/* ---- the handle ----------------------------------------------------------- */
+
+int sl_query_stop(sl_query *q)
+{
+	atomic_store(&q->stop, true);
+	sl_waiter_wake(&q->coord_wake);
+	for (uint32_t i = 0; i < q->nparts; i++)
+		sl_waiter_wake(&q->parts[i].wake);
+	sl_exec_join(q);
+	pthread_mutex_lock(&q->lock);
+	int rc = q->exception ? q->exc_code : 0;
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
+int sl_query_await(sl_query *q, int64_t timeout_ms)
+{
+	sl_session *s = q->session;
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	if (timeout_ms >= 0) {
+		dl.tv_sec += timeout_ms / 1000;
+		dl.tv_nsec += (timeout_ms % 1000) * 1000000;
+		if (dl.tv_nsec >= 1000000000) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000;
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	while (atomic_load(&q->active)) {
+		int rc = timeout_ms < 0
+				 ? pthread_cond_wait(&s->ended, &s->lock)
+				 : pthread_cond_timedwait(&s->ended, &s->lock,
+							  &dl);
+		if (rc == ETIMEDOUT)
+			break;
+	}
+	bool active = atomic_load(&q->active);
+	pthread_mutex_unlock(&s->lock);
+	if (active)
+		return 0;
+	/* Ended by itself (once, availableNow, failure): join its threads. */
+	sl_exec_join(q);
+	pthread_mutex_lock(&q->lock);
+	bool failed = q->exception != NULL;
+	pthread_mutex_unlock(&q->lock);
+	return failed ? SL_ESTOPPED : 1;
+}
+
+int sl_session_await_any(sl_session *s, int64_t timeout_ms)
+{
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (timeout_ms % 1000) * 1000000;
+	if (dl.tv_nsec >= 1000000000) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000;
+	}
+	int ended = 0;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		for (uint32_t i = 0; i < s->nqueries; i++)
+			if (!atomic_load(&s->queries[i]->active))
+				ended = 1;
+		if (ended)
+			break;
+		int rc = timeout_ms < 0
+				 ? pthread_cond_wait(&s->ended, &s->lock)
+				 : pthread_cond_timedwait(&s->ended, &s->lock,
+							  &dl);
+		if (rc == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ended;
+}
+
+bool sl_query_is_active(sl_query *q)
+{
+	return atomic_load(&q->active);
+}
+
+const char *sl_query_exception(sl_query *q)
+{
+	pthread_mutex_lock(&q->lock);
+	const char *e = q->exception;
+	pthread_mutex_unlock(&q->lock);
+	return e;
+}
+
+const char *sl_query_name(sl_query *q)
+{
+	return q->name;
+}
+
+const char *sl_query_id(sl_query *q)
+{
+	return q->id;
+}
+
+void sl_query_fail(sl_query *q, int code, const char *msg)
+{
+	pthread_mutex_lock(&q->lock);
+	if (!q->exception) {
+		q->exception = strdup(msg);
+		q->exc_code = code < 0 ? code : SL_ESTOPPED;
+	}
+	pthread_mutex_unlock(&q->lock);
+	atomic_store(&q->stop, true);
+	atomic_store(&q->cancel, true);
+	sl_waiter_wake(&q->coord_wake);
+	sl_waiter_wake(&q->sink_wake);
+	for (uint32_t i = 0; i < q->nparts; i++)
+		sl_waiter_wake(&q->parts[i].wake);
+}
+
+static const char *status_message(int st)
+{
+	switch (st) {
+	case SL_QS_INIT: return "Initializing sources";
+	case SL_QS_WAIT_DATA: return "Waiting for data to arrive";
+	case SL_QS_WAIT_TRIGGER: return "Waiting for next trigger";
+	case SL_QS_PROCESSING: return "Processing new data";
+	default: return "Stopped";
+	}
+}
+
+void sl_query_status(sl_query *q, sl_status *out)
+{
+	int st = atomic_load(&q->status);
+	if (!atomic_load(&q->active))
+		st = SL_QS_STOPPED;
+	snprintf(out->message, sizeof(out->message), "%s",
+		 status_message(st));
+	out->is_data_available = atomic_load(&q->data_avail);
+	out->is_trigger_active = st == SL_QS_PROCESSING ||
+				 (q->trig.kind == SL_TRIG_CONTINUOUS &&
+				  st != SL_QS_STOPPED);
+}
+
+char *sl_query_status_json(sl_query *q)
+{
+	sl_status st;
+	sl_query_status(q, &st);
+	char *out = NULL;
+	if (asprintf(&out,
+		     "{\"message\":\"%s\",\"isDataAvailable\":%s,"
+		     "\"isTriggerActive\":%s}",
+		     st.message, st.is_data_available ? "true" : "false",
+		     st.is_trigger_active ? "true" : "false") < 0)
+		return NULL;
+	return out;
+}
+
+void sl_query_add_progress(sl_query *q, char *json)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->nprogress == SL_PROGRESS_KEEP) {
+		free(q->progress[q->progress_head]);
+		q->progress[q->progress_head] = json;
+		q->progress_head = (q->progress_head + 1) % SL_PROGRESS_KEEP;
+	} else {
+		q->progress[(q->progress_head + q->nprogress++) %
+			    SL_PROGRESS_KEEP] = json;
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+char *sl_query_last_progress(sl_query *q)
+{
+	char *out = NULL;
+	pthread_mutex_lock(&q->lock);
+	if (q->nprogress)
+		out = strdup(q->progress[(q->progress_head + q->nprogress - 1) %
+					 SL_PROGRESS_KEEP]);
+	pthread_mutex_unlock(&q->lock);
+	return out;
+}
+
+char *sl_query_recent_progress(sl_query *q)
+{
+	pthread_mutex_lock(&q->lock);
+	size_t len = 3;
+	for (uint32_t i = 0; i < q->nprogress; i++)
+		len += strlen(q->progress[(q->progress_head + i) %
+					  SL_PROGRESS_KEEP]) + 1;
+	char *out = malloc(len);
+	if (out) {
+		char *p = out;
+		*p++ = '[';
+		for (uint32_t i = 0; i < q->nprogress; i++) {
+			const char *j = q->progress[(q->progress_head + i) %
+						    SL_PROGRESS_KEEP];
+			if (i)
+				*p++ = ',';
+			size_t l = strlen(j);
+			memcpy(p, j, l);
+			p += l;
+		}
+		*p++ = ']';
+		*p = 0;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return out;
+}

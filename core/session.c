@@ -1,0 +1,367 @@
+/* core/session.c - sessions and frames: the logical plan a user builds with
+ * read_stream / where / select, analysed at each call, and the memory-sink
+ * tables a session serves. Queries start from here (core/query.c). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/engine.h"
+
+static _Thread_local char tls_errmsg[1024];
+
+void *sl_fail(const sl_err *err)
+{
+	snprintf(tls_errmsg, sizeof(tls_errmsg), "%s", err->msg);
+	return NULL;
+}
+
+void sl_fail_code(int code, const char *fmt, ...)
+{
+	(void)code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tls_errmsg, sizeof(tls_errmsg), fmt, ap);
+	va_end(ap);
+}
+
+const char *sl_session_errmsg(sl_session *s)
+{
+	(void)s;
+	return tls_errmsg;
+}
+
+sl_session *sl_session_new(void)
+{
+	sl_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	sl_arena_init(&s->arena);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->ended, NULL);
+	s->console_fd = 1;
+	return s;
+}
+
+void sl_session_set_console_fd(sl_session *s, int fd)
+{
+	s->console_fd = fd;
+}
+
+void sl_query_free(sl_query *q); /* core/query.c */
+
+void sl_session_destroy(sl_session *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->nqueries; i++)
+		sl_query_stop(s->queries[i]);
+	for (uint32_t i = 0; i < s->nqueries; i++)
+		sl_query_free(s->queries[i]);
+	free(s->queries);
+	for (uint32_t i = 0; i < s->nsources; i++) {
+		struct sl_source *src = s->sources[i];
+		if (src->ops->destroy)
+			src->ops->destroy(src);
+	}
+	free(s->sources);
+	sl_table *t = s->tables;
+	while (t) {
+		sl_table *n = t->next;
+		free(t->name);
+		sl_batch_free(t->rows);
+		free(t);
+		t = n;
+	}
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->ended);
+	sl_arena_free(&s->arena);
+	free(s);
+}
+
+/* ---- options as given ---------------------------------------------------- */
+
+/* Copies a NULL-terminated key, value, ... array into an sl_kvs. An odd
+ * count (a key without a value) is an error. */
+static int kvs_from_array(sl_session *s, const char *const *opts, sl_kvs *out,
+			  sl_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!opts)
+		return 0;
+	for (size_t i = 0; opts[i]; i += 2) {
+		if (!opts[i + 1])
+			return sl_err_set(err, SL_EINVAL,
+					  "option '%s' has no value (options "
+					  "are key, value pairs ending with "
+					  "NULL)",
+					  opts[i]);
+		sl_kvs_add(out, &s->arena, opts[i], opts[i + 1]);
+	}
+	return 0;
+}
+
+int sl_session_kvs(sl_session *s, const char *const *opts, sl_kvs *out,
+		   sl_err *err)
+{
+	return kvs_from_array(s, opts, out, err);
+}
+
+/* ---- frames ---------------------------------------------------------------- */
+
+static void session_add_source(sl_session *s, struct sl_source *src)
+{
+	if (s->nsources == s->capsources) {
+		s->capsources = s->capsources ? s->capsources * 2 : 8;
+		s->sources = realloc(s->sources,
+				     s->capsources * sizeof(*s->sources));
+		if (!s->sources)
+			abort();
+	}
+	s->sources[s->nsources++] = src;
+}
+
+static size_t list_names_src(char *buf, size_t n)
+{
+	size_t len = 0;
+	for (int i = 0; sl_sources[i]; i++)
+		len += snprintf(buf + (len < n ? len : n), len < n ? n - len : 0,
+				"%s%s", i ? ", " : "", sl_sources[i]->name);
+	return len;
+}
+
+sl_frame *sl_read_stream(sl_session *s, const char *format,
+			 const char *const *options)
+{
+	sl_err err = {0};
+	if (!format) {
+		sl_err_set(&err, SL_EINVAL, "read_stream: no format given");
+		return sl_fail(&err);
+	}
+	const sl_source_ops *ops = sl_source_lookup(format);
+	if (!ops) {
+		char names[256];
+		list_names_src(names, sizeof(names));
+		sl_err_set(&err, SL_EFORMAT,
+			   "unknown source format '%s' (known: %s)", format,
+			   names);
+		return sl_fail(&err);
+	}
+	sl_kvs *given = sl_arena_calloc(&s->arena, sizeof(*given));
+	if (kvs_from_array(s, options, given, &err))
+		return sl_fail(&err);
+	struct sl_source *src = sl_arena_calloc(&s->arena, sizeof(*src));
+	src->ops = ops;
+	src->session = s;
+	src->arena = &s->arena;
+	src->given = given;
+	src->conf = sl_arena_calloc(&s->arena, ops->conf_size ? ops->conf_size
+							      : 1);
+	char comp[96];
+	snprintf(comp, sizeof(comp), "source '%s'", ops->name);
+	if (sl_options_apply(ops->options, src->conf, given, NULL, comp,
+			     &s->arena, &err))
+		return sl_fail(&err);
+	if (ops->init && ops->init(src, &err) < 0) {
+		if (!err.msg[0])
+			sl_err_set(&err, SL_EINVAL, "%s: init failed", comp);
+		return sl_fail(&err);
+	}
+	session_add_source(s, src);
+	sl_frame *f = sl_arena_calloc(&s->arena, sizeof(*f));
+	f->session = s;
+	f->kind = SL_FR_SOURCE;
+	f->src = src;
+	f->format = ops->name;
+	f->schema = src->schema;
+	f->gen = -1;
+	return f;
+}
+
+static size_t schema_names(const sl_schema *sc, char *buf, size_t n)
+{
+	size_t len = 0;
+	for (uint32_t i = 0; i < sc->n; i++)
+		len += snprintf(buf + (len < n ? len : n), len < n ? n - len : 0,
+				"%s%s", i ? ", " : "", sc->fields[i].name);
+	return len;
+}
+
+sl_frame *sl_frame_where(sl_frame *f, const char *condition)
+{
+	sl_session *s = f->session;
+	sl_err err = {0};
+	if (!condition) {
+		sl_err_set(&err, SL_EINVAL, "where: no condition given");
+		return sl_fail(&err);
+	}
+	sl_expr *e = sl_expr_parse(condition, false, &s->arena, &err);
+	if (!e)
+		return sl_fail(&err);
+	if (sl_expr_has_aggregate(e)) {
+		sl_err_set(&err, SL_EANALYSIS,
+			   "aggregate functions are not allowed in WHERE: "
+			   "'%s'",
+			   condition);
+		return sl_fail(&err);
+	}
+	if (sl_expr_bind(e, f->schema, &s->arena, &err))
+		return sl_fail(&err);
+	const sl_dtype *t = sl_expr_type(e);
+	if (t->id != SL_BOOL && t->id != SL_NULL) {
+		char tn[64];
+		sl_dtype_name(t, tn, sizeof(tn));
+		sl_err_set(&err, SL_EANALYSIS,
+			   "WHERE condition '%s' is of type %s, not boolean",
+			   condition, tn);
+		return sl_fail(&err);
+	}
+	sl_frame *w = sl_arena_calloc(&s->arena, sizeof(*w));
+	*w = *f;
+	w->kind = SL_FR_WHERE;
+	w->parent = f;
+	w->cond = e;
+	w->items = NULL;
+	w->nitems = 0;
+	w->gen = -1;
+	return w;
+}
+
+sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs)
+{
+	sl_session *s = f->session;
+	sl_err err = {0};
+	uint32_t nin = 0;
+	while (exprs && exprs[nin])
+		nin++;
+	if (!nin) {
+		sl_err_set(&err, SL_EINVAL, "select: no expressions given");
+		return sl_fail(&err);
+	}
+	sl_expr **parsed = sl_arena_calloc(&s->arena, nin * sizeof(*parsed));
+	uint32_t nout = 0;
+	for (uint32_t i = 0; i < nin; i++) {
+		parsed[i] = sl_expr_parse(exprs[i], true, &s->arena, &err);
+		if (!parsed[i])
+			return sl_fail(&err);
+		if (sl_expr_has_aggregate(parsed[i])) {
+			sl_err_set(&err, SL_EANALYSIS,
+				   "'%s' is an aggregation: aggregations need "
+				   "GROUP BY, which arrives with the stateful "
+				   "micro-batch path",
+				   exprs[i]);
+			return sl_fail(&err);
+		}
+		nout += sl_expr_is_star(parsed[i]) ? f->schema->n : 1;
+	}
+	sl_frame *o = sl_arena_calloc(&s->arena, sizeof(*o));
+	*o = *f;
+	o->kind = SL_FR_SELECT;
+	o->parent = f;
+	o->cond = NULL;
+	o->gen = -1;
+	o->nitems = nout;
+	o->items = sl_arena_calloc(&s->arena, nout * sizeof(*o->items));
+	o->pass = sl_arena_calloc(&s->arena, nout * sizeof(*o->pass));
+	sl_schema *sc = sl_schema_new(&s->arena, nout);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < nin; i++) {
+		if (sl_expr_is_star(parsed[i])) {
+			for (uint32_t c = 0; c < f->schema->n; c++, k++) {
+				o->items[k] = NULL;
+				o->pass[k] = (int32_t)c;
+				sc->fields[k] = f->schema->fields[c];
+			}
+			continue;
+		}
+		if (sl_expr_bind(parsed[i], f->schema, &s->arena, &err))
+			return sl_fail(&err);
+		if (sl_expr_is_generator(parsed[i])) {
+			if (o->gen >= 0) {
+				sl_err_set(&err, SL_EANALYSIS,
+					   "only one generator (explode) is "
+					   "allowed per select, found a second "
+					   "in '%s'",
+					   exprs[i]);
+				return sl_fail(&err);
+			}
+			o->gen = (int32_t)k;
+		}
+		o->items[k] = parsed[i];
+		o->pass[k] = -1;
+		sc->fields[k].name = sl_expr_name(parsed[i]);
+		sc->fields[k].type = sl_expr_type(parsed[i]);
+		sc->fields[k].nullable = true;
+		k++;
+	}
+	o->schema = sc;
+	return o;
+}
+
+size_t sl_frame_schema(sl_frame *f, char *buf, size_t n)
+{
+	size_t len = 0;
+	if (n)
+		buf[0] = 0;
+	for (uint32_t i = 0; i < f->schema->n; i++) {
+		char tn[128];
+		sl_dtype_name(f->schema->fields[i].type, tn, sizeof(tn));
+		len += snprintf(buf + (len < n ? len : n), len < n ? n - len : 0,
+				"%s%s: %s", i ? ", " : "",
+				f->schema->fields[i].name, tn);
+	}
+	return len;
+}
+
+/* ---- memory tables ------------------------------------------------------- */
+
+void sl_session_table_publish(sl_session *s, const char *name, sl_batch *rows,
+			      bool replace)
+{
+	pthread_mutex_lock(&s->lock);
+	sl_table *t = s->tables;
+	while (t && strcmp(t->name, name))
+		t = t->next;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		t->name = strdup(name);
+		t->next = s->tables;
+		s->tables = t;
+	}
+	if (replace || !t->rows) {
+		sl_batch_free(t->rows);
+		t->rows = rows;
+	} else {
+		sl_batch_append_copy(t->rows, rows);
+		sl_batch_free(rows);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+sl_rows *sl_session_table(sl_session *s, const char *name)
+{
+	sl_rows *copy = NULL;
+	pthread_mutex_lock(&s->lock);
+	for (sl_table *t = s->tables; t; t = t->next) {
+		if (strcmp(t->name, name))
+			continue;
+		copy = sl_batch_new(t->rows->schema, t->rows->nrows);
+		sl_batch_append_copy(copy, t->rows);
+		break;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!copy) {
+		sl_err err;
+		sl_err_set(&err, SL_ENOTFOUND, "no memory table named '%s'",
+			   name);
+		sl_fail(&err);
+	}
+	return copy;
+}
+
+/* Used in messages: "[timestamp, value]". */
+size_t sl_schema_list(const sl_schema *sc, char *buf, size_t n)
+{
+	return schema_names(sc, buf, n);
+}

@@ -1,0 +1,57 @@
+/* core/util.c - errors, clocks, and error-code names shared by every room. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/value.h"
+#include "sluice.h"
+
+int sl_err_set(sl_err *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		err->code = code;
+	}
+	return code;
+}
+
+int64_t sl_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t sl_wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *sl_strerror(int code)
+{
+	switch (code) {
+	case SL_OK: return "success";
+	case SL_EINVAL: return "invalid argument";
+	case SL_ESYNTAX: return "syntax error";
+	case SL_EANALYSIS: return "analysis error";
+	case SL_EOPTION: return "bad option";
+	case SL_EFORMAT: return "unknown format";
+	case SL_EMODE: return "output mode or trigger not allowed";
+	case SL_ESTATE: return "invalid state";
+	case SL_EIO: return "I/O error";
+	case SL_EKAFKA: return "Kafka error";
+	case SL_ETIMEOUT: return "timed out";
+	case SL_ENOTFOUND: return "not found";
+	case SL_ESTOPPED: return "query stopped with an exception";
+	}
+	if (code < 0 && code > -4096)
+		return strerror(-code);
+	return "unknown error";
+}

@@ -1,0 +1,233 @@
+/* core/value.h - values, data types, schemas, arenas and record vectors.
+ *
+ * Everything that flows through sluice is a row of sl_values travelling in a
+ * record vector (sl_batch). See docs/ARCHITECTURE.md, section 3, for who owns
+ * and frees what. */
+#ifndef SL_CORE_VALUE_H
+#define SL_CORE_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- data types ------------------------------------------------------- */
+
+typedef enum sl_type {
+	SL_NULL = 0, /* the type of a literal NULL; as a value tag: "is null" */
+	SL_BOOL,
+	SL_INT,       /* int32 */
+	SL_LONG,      /* int64 */
+	SL_DOUBLE,    /* IEEE double */
+	SL_STRING,    /* UTF-8 bytes, length-counted, not NUL-terminated */
+	SL_BINARY,    /* bytes */
+	SL_TIMESTAMP, /* int64 microseconds since the epoch, UTC */
+	SL_DATE,      /* int32 days since 1970-01-01 */
+	SL_ARRAY,     /* elements of one dtype */
+	SL_STRUCT,    /* named fields, a schema */
+} sl_type;
+
+struct sl_schema;
+
+/* A data type. Primitive types are the static singletons below; array and
+ * struct types are allocated in the session arena and live as long as it. */
+typedef struct sl_dtype {
+	sl_type id;
+	const struct sl_dtype *elem;     /* SL_ARRAY: element type */
+	const struct sl_schema *fields;  /* SL_STRUCT: fields */
+} sl_dtype;
+
+extern const sl_dtype sl_dtype_null, sl_dtype_bool, sl_dtype_int, sl_dtype_long,
+	sl_dtype_double, sl_dtype_string, sl_dtype_binary, sl_dtype_timestamp,
+	sl_dtype_date;
+
+/* The singleton for a primitive type id, NULL for SL_ARRAY/SL_STRUCT. */
+const sl_dtype *sl_dtype_prim(sl_type id);
+
+/* Spark's SQL name of a type: "string", "bigint", "int", "double", "boolean",
+ * "timestamp", "date", "binary", "array<string>", "struct<a:int,b:string>".
+ * Writes at most n bytes (NUL-terminated), returns the full length. */
+size_t sl_dtype_name(const sl_dtype *t, char *buf, size_t n);
+
+/* Parses a type name as Spark writes it in DDL and CAST: STRING, INT/INTEGER,
+ * BIGINT/LONG, DOUBLE/FLOAT, BOOLEAN, TIMESTAMP, DATE, BINARY, ARRAY<t>,
+ * STRUCT<a: t, ...>. Case-insensitive. Returns NULL if unknown; complex types
+ * are allocated in arena a. */
+struct sl_arena;
+const sl_dtype *sl_dtype_parse(const char *text, size_t len, struct sl_arena *a);
+
+bool sl_dtype_equal(const sl_dtype *a, const sl_dtype *b);
+
+typedef struct sl_field {
+	const char *name;
+	const sl_dtype *type;
+	bool nullable;
+} sl_field;
+
+typedef struct sl_schema {
+	uint32_t n;
+	sl_field *fields;
+} sl_schema;
+
+/* Index of the field named name (case-insensitive, as Spark resolves), or -1. */
+int sl_schema_find(const sl_schema *s, const char *name, size_t len);
+
+/* A new schema of n fields in arena a; fields are zeroed for the caller. */
+sl_schema *sl_schema_new(struct sl_arena *a, uint32_t n);
+
+/* "a: int, b: string" style DDL, as in Spark's StructType.fromDDL:
+ * "DEST_COUNTRY_NAME STRING, count INT". NULL and a message in err on error. */
+struct sl_err;
+sl_schema *sl_schema_parse(const char *ddl, struct sl_arena *a, struct sl_err *err);
+
+/* ---- values ----------------------------------------------------------- */
+
+/* One value, 16 bytes. `type` is the value's type id, or SL_NULL when the value
+ * is null (the column's declared type is in the schema). Pointers refer to
+ * memory owned by the batch that holds the value (its arena or its holds). */
+typedef struct sl_value {
+	uint8_t type;   /* sl_type */
+	uint8_t pad[3];
+	uint32_t len;   /* SL_STRING/SL_BINARY: bytes; SL_ARRAY: elements;
+	                   SL_STRUCT: fields */
+	union {
+		bool b;
+		int32_t i32;        /* SL_INT, SL_DATE */
+		int64_t i64;        /* SL_LONG, SL_TIMESTAMP */
+		double f64;         /* SL_DOUBLE */
+		const char *str;    /* SL_STRING */
+		const uint8_t *bin; /* SL_BINARY */
+		const struct sl_value *arr;    /* SL_ARRAY: len elements */
+		const struct sl_value *fields; /* SL_STRUCT: len field values */
+	} v;
+} sl_value;
+
+static inline sl_value sl_v_null(void) { sl_value x = {0}; return x; }
+static inline sl_value sl_v_bool(bool b) { sl_value x = {0}; x.type = SL_BOOL; x.v.b = b; return x; }
+static inline sl_value sl_v_int(int32_t i) { sl_value x = {0}; x.type = SL_INT; x.v.i32 = i; return x; }
+static inline sl_value sl_v_long(int64_t i) { sl_value x = {0}; x.type = SL_LONG; x.v.i64 = i; return x; }
+static inline sl_value sl_v_double(double d) { sl_value x = {0}; x.type = SL_DOUBLE; x.v.f64 = d; return x; }
+static inline sl_value sl_v_ts(int64_t us) { sl_value x = {0}; x.type = SL_TIMESTAMP; x.v.i64 = us; return x; }
+static inline sl_value sl_v_date(int32_t d) { sl_value x = {0}; x.type = SL_DATE; x.v.i32 = d; return x; }
+/* Borrows s: the bytes must outlive the value (copy into an arena first). */
+static inline sl_value sl_v_str(const char *s, uint32_t len) { sl_value x = {0}; x.type = SL_STRING; x.len = len; x.v.str = s; return x; }
+static inline sl_value sl_v_bin(const uint8_t *b, uint32_t len) { sl_value x = {0}; x.type = SL_BINARY; x.len = len; x.v.bin = b; return x; }
+static inline bool sl_v_is_null(const sl_value *x) { return x->type == SL_NULL; }
+
+/* Deep copy of v into arena a (strings, arrays, structs copied). */
+sl_value sl_value_copy(const sl_value *v, struct sl_arena *a);
+
+/* Spark's string rendering of a value, as CAST(v AS STRING) and show() print
+ * it: "null" for null, timestamps "2024-01-02 03:04:05.123" (UTC, trailing
+ * fractional zeros dropped), dates "2024-01-02", doubles as Java prints them
+ * ("1.0", "0.1", "1.0E10"), arrays "[a, b]", structs "{a, 1}", binary
+ * "[01 02]". Appends to buf at most n-1 bytes plus NUL; returns the full
+ * length it needed. */
+size_t sl_value_render(const sl_value *v, char *buf, size_t n);
+
+/* Three-way comparison of two non-null values of the same type (numbers
+ * compare across int/long/double). Used by ORDER BY-like paths and tests. */
+int sl_value_cmp(const sl_value *a, const sl_value *b);
+
+/* ---- arenas ----------------------------------------------------------- */
+
+/* A bump allocator: many small allocations, one free. Not thread-safe: an
+ * arena belongs to the one thread that owns its batch or plan. */
+typedef struct sl_arena {
+	struct sl_arena_chunk *head;
+	char *cur, *end;
+	size_t total; /* bytes obtained from malloc, for memory accounting */
+} sl_arena;
+
+void sl_arena_init(sl_arena *a);
+/* 16-byte aligned; never returns NULL (aborts the process on out of memory,
+ * like most allocators in this engine: see docs/ARCHITECTURE.md). */
+void *sl_arena_alloc(sl_arena *a, size_t n);
+void *sl_arena_calloc(sl_arena *a, size_t n);
+char *sl_arena_strndup(sl_arena *a, const char *s, size_t n); /* NUL-terminated */
+char *sl_arena_strdup(sl_arena *a, const char *s);
+/* Frees every chunk but the first, and rewinds. */
+void sl_arena_reset(sl_arena *a);
+void sl_arena_free(sl_arena *a);
+
+/* ---- record vectors and markers -------------------------------------- */
+
+typedef enum sl_msg_kind {
+	SL_MSG_ROWS = 0, /* a record vector */
+	SL_MSG_MARKER,   /* end of epoch/batch `epoch` for this partition */
+	SL_MSG_EOS,      /* end of this partition's stream */
+	SL_MSG_ERROR,    /* the partition failed: errmsg */
+} sl_msg_kind;
+
+/* Something a batch keeps alive and releases when freed (a librdkafka
+ * message, a mapped file, ...). */
+typedef struct sl_hold {
+	void (*release)(void *p);
+	void *p;
+} sl_hold;
+
+/* A record vector or a control marker: the one thing rings carry. Owned by
+ * one thread at a time; see docs/ARCHITECTURE.md section 3. */
+typedef struct sl_batch {
+	uint8_t kind;            /* sl_msg_kind */
+	uint32_t partition;      /* the source partition it came from */
+	int64_t epoch;           /* MARKER: the epoch/batch it ends */
+	const sl_schema *schema; /* the schema of the rows (plan lifetime) */
+	uint32_t ncols;
+	uint32_t nrows, cap;     /* rows used, rows allocated */
+	sl_value *vals;          /* nrows * ncols, row-major */
+	int64_t ingest_ns;       /* CLOCK_MONOTONIC when the source read it */
+	int64_t end_offset;      /* source offset after the last row (MARKER:
+	                            the partition's offset at the boundary) */
+	int64_t start_offset;    /* MARKER: the partition's offset at the
+	                            start of the epoch */
+	uint64_t in_rows;        /* MARKER: rows the partition read from its
+	                            source during the epoch */
+	uint32_t nholds, capholds;
+	sl_hold *holds;
+	char *errmsg;            /* SL_MSG_ERROR: malloc'd message */
+	sl_arena arena;          /* bytes of this batch's values */
+} sl_batch;
+
+/* A record vector for rows of schema s with room for cap rows. */
+sl_batch *sl_batch_new(const sl_schema *s, uint32_t cap);
+/* A control entry (MARKER, EOS, ERROR). msg is copied (ERROR only). */
+sl_batch *sl_batch_marker(sl_msg_kind kind, uint32_t partition, int64_t epoch,
+			  const char *msg);
+/* Appends a row of ncols nulls and returns it; grows as needed. */
+sl_value *sl_batch_add_row(sl_batch *b);
+static inline sl_value *sl_batch_row(const sl_batch *b, uint32_t i)
+{
+	return b->vals + (size_t)i * b->ncols;
+}
+/* Keeps p alive until the batch is freed, then calls release(p). */
+void sl_batch_hold(sl_batch *b, void (*release)(void *), void *p);
+/* Moves b's holds to dst (used when an operator builds a new batch whose
+ * values still point into b's held buffers). */
+void sl_batch_move_holds(sl_batch *dst, sl_batch *b);
+/* Releases the holds, the arena and the batch. NULL is a no-op. */
+void sl_batch_free(sl_batch *b);
+/* Appends deep copies of all rows of src (same column count) to dst. */
+void sl_batch_append_copy(sl_batch *dst, const sl_batch *src);
+
+/* ---- errors ----------------------------------------------------------- */
+
+/* A detailed error: a code (SL_E* from sluice.h, or -errno) and a message that
+ * names what was wrong and where. Functions that can fail take an sl_err * and
+ * fill it; a NULL err is allowed and means "don't care". */
+typedef struct sl_err {
+	int code;
+	int pos;       /* 1-based character position in the text being parsed
+	                  (expressions, pipeline files), 0 when not positional */
+	char msg[512];
+} sl_err;
+
+/* Sets err (if not NULL) and returns code, so callers can
+ * `return sl_err_set(err, SL_EINVAL, "...", ...)`. */
+int sl_err_set(sl_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Monotonic nanoseconds (CLOCK_MONOTONIC) and wall-clock microseconds. */
+int64_t sl_now_ns(void);
+int64_t sl_wall_us(void);
+
+#endif

@@ -1,0 +1,192 @@
+/* sluice.h - the public API of sluice, a stream-processing engine.
+ *
+ * The model is Spark Structured Streaming's: read a stream from a source, shape
+ * it with Spark SQL expression strings, write it to a sink under an output mode
+ * and a trigger. Example:
+ *
+ *   sl_session *s = sl_session_new();
+ *   sl_frame *in = sl_read_stream(s, "rate",
+ *           (const char *[]){"rowsPerSecond", "100", NULL});
+ *   sl_frame *ev = sl_frame_where(in, "value % 2 = 0");
+ *   sl_frame *out = sl_frame_select(ev, (const char *[]){"value * 10 AS v", NULL});
+ *   sl_query *q = sl_frame_start(out, "console",
+ *           (const char *[]){"outputMode", "append", NULL}, NULL);
+ *   sl_query_await(q, 3000);
+ *   sl_session_destroy(s);
+ *
+ * Conventions
+ * - Functions that return int return >= 0 on success and a negative SL_E*
+ *   code (or -errno) on failure; sl_strerror() names the code. Functions that
+ *   return a pointer return NULL on failure. In both cases the detailed
+ *   message (what was wrong and where) is in sl_session_errmsg().
+ * - Frames, writers' options and queries belong to their session and are freed
+ *   by sl_session_destroy(); the caller frees nothing else unless a function
+ *   says "free with ...".
+ * - Thread-safety: a session and its frames are built from one thread at a
+ *   time. Query functions (sl_query_*) and sl_session_table() may be called
+ *   from any thread while queries run.
+ * - sluice never calls exit() and prints nothing except through the console
+ *   sink (to the session's console fd).
+ */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SLUICE_VERSION "0.1.0"
+
+/* Error codes. Negative, below the -errno range. */
+enum {
+	SL_OK = 0,
+	SL_EINVAL = -1000,   /* invalid argument or option value */
+	SL_ESYNTAX = -1001,  /* expression or pipeline-file syntax error */
+	SL_EANALYSIS = -1002,/* unknown column, type mismatch, unsupported query */
+	SL_EOPTION = -1003,  /* unknown option or bad option value */
+	SL_EFORMAT = -1004,  /* unknown source or sink format */
+	SL_EMODE = -1005,    /* output mode or trigger not allowed for this query */
+	SL_ESTATE = -1006,   /* call not valid in the object's current state */
+	SL_EIO = -1007,      /* I/O failure */
+	SL_EKAFKA = -1008,   /* Kafka client failure */
+	SL_ETIMEOUT = -1009, /* timed out */
+	SL_ENOTFOUND = -1010,/* no such table, query or file */
+	SL_ESTOPPED = -1011, /* the query stopped with an exception */
+};
+
+/* A short description of an SL_E* code or -errno. Never NULL. */
+const char *sl_strerror(int code);
+
+typedef struct sl_session sl_session;
+typedef struct sl_frame sl_frame;
+typedef struct sl_query sl_query;
+/* A read-only set of rows: a memory table snapshot, a foreachBatch batch. */
+typedef struct sl_batch sl_rows;
+
+/* ---- sessions --------------------------------------------------------- */
+
+/* A new session. Free with sl_session_destroy(). Returns NULL only when out
+ * of memory. */
+sl_session *sl_session_new(void);
+/* Stops every query of the session (draining them), then frees the session,
+ * its frames and queries. NULL is a no-op. */
+void sl_session_destroy(sl_session *s);
+/* The message of the last failure of a call on this session (or one of its
+ * frames or queries) made by the calling thread; "" if none. The pointer is
+ * valid until the next call on the session from this thread. */
+const char *sl_session_errmsg(sl_session *s);
+/* Where the console sink writes (default 1, stdout). The fd is not closed. */
+void sl_session_set_console_fd(sl_session *s, int fd);
+
+/* ---- frames: sources and transformations ------------------------------ */
+
+/* A streaming frame reading from a source. format: "rate",
+ * "rate-micro-batch", "kafka", ... options: NULL-terminated array of
+ * key, value, key, value, ..., NULL, with Spark's option names
+ * (docs/OPTIONS.md). Unknown options and bad values are errors. */
+sl_frame *sl_read_stream(sl_session *s, const char *format,
+			 const char *const *options);
+
+/* Rows of f for which the SQL condition is true ("signal > 10"). */
+sl_frame *sl_frame_where(sl_frame *f, const char *condition);
+/* Spark's selectExpr: each string is an expression with an optional alias
+ * ("CAST(value AS STRING)", "value * 10 AS v",
+ * "explode(split(value, ' ')) AS word"). NULL-terminated. */
+sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs);
+/* Names of f's columns and their Spark type names, for display. Writes a
+ * "name: type, ..." line into buf (at most n bytes); returns its length. */
+size_t sl_frame_schema(sl_frame *f, char *buf, size_t n);
+
+/* ---- sinks and queries ------------------------------------------------ */
+
+/* Callbacks for the foreach and foreachBatch sinks. Unused members may be
+ * NULL. They run on the query's sink thread, one call at a time. A non-zero
+ * return stops the query with an error. */
+typedef struct sl_sink_callbacks {
+	void *ud;
+	/* foreach: a writer opens per partition and epoch/batch. */
+	int (*open)(void *ud, uint32_t partition, int64_t epoch);
+	/* foreach: one row (row index i of rows). */
+	int (*process)(void *ud, const sl_rows *rows, uint32_t i);
+	/* foreach: after the epoch's rows; error is NULL or the failure. */
+	void (*close)(void *ud, const char *error);
+	/* foreachBatch: every row of batch/epoch batch_id. */
+	int (*batch)(void *ud, const sl_rows *rows, int64_t batch_id);
+} sl_sink_callbacks;
+
+/* Starts a streaming query writing f to a sink. format: "console", "memory",
+ * "foreach", "foreachBatch", "noop", "kafka", ... options: as for
+ * sl_read_stream, plus the writer options: outputMode (append | update |
+ * complete), trigger ("continuous 1 second", "processingTime 10 seconds",
+ * "once", "availableNow", or unset for the default micro-batch), queryName,
+ * checkpointLocation. cb is required for foreach/foreachBatch, else NULL.
+ * Fails (NULL) if the output mode or trigger is not allowed for this query,
+ * saying which would be. The query runs until it ends or is stopped. */
+sl_query *sl_frame_start(sl_frame *f, const char *format,
+			 const char *const *options,
+			 const sl_sink_callbacks *cb);
+
+/* Stops the query: sources stop, what is in flight drains to the sink, the
+ * threads are joined. Idempotent. Returns 0, or the query's error code if it
+ * had failed. */
+int sl_query_stop(sl_query *q);
+/* Waits until the query ends or timeout_ms passes (-1: forever).
+ * Returns 1 if it ended, 0 on timeout, SL_ESTOPPED if it ended with an
+ * exception. */
+int sl_query_await(sl_query *q, int64_t timeout_ms);
+bool sl_query_is_active(sl_query *q);
+/* The exception that ended the query, or NULL. Valid while the session
+ * lives. */
+const char *sl_query_exception(sl_query *q);
+const char *sl_query_name(sl_query *q); /* queryName, or NULL */
+const char *sl_query_id(sl_query *q);   /* a UUID, stable for the query */
+
+typedef struct sl_status {
+	char message[128]; /* "Waiting for data to arrive", ... as Spark says */
+	bool is_data_available;
+	bool is_trigger_active;
+} sl_status;
+void sl_query_status(sl_query *q, sl_status *out);
+
+/* Progress as JSON with Spark's field names. Each returns a malloc'd string,
+ * free with free(); NULL if no batch/epoch has completed yet. */
+char *sl_query_last_progress(sl_query *q);
+char *sl_query_recent_progress(sl_query *q); /* a JSON array, oldest first */
+/* The status as JSON {"message":..,"isDataAvailable":..,"isTriggerActive":..}.
+ * Free with free(). */
+char *sl_query_status_json(sl_query *q);
+
+/* Waits until any query of the session ends (timeout_ms -1: forever). Returns
+ * 1, 0 on timeout. */
+int sl_session_await_any(sl_session *s, int64_t timeout_ms);
+
+/* ---- rows: memory tables and foreach/foreachBatch --------------------- */
+
+/* A snapshot of the memory table named `name` (the query's queryName), safe
+ * to read while the query runs. Free with sl_rows_free(). NULL if no such
+ * table. */
+sl_rows *sl_session_table(sl_session *s, const char *name);
+void sl_rows_free(sl_rows *r);
+uint32_t sl_rows_count(const sl_rows *r);
+uint32_t sl_rows_ncols(const sl_rows *r);
+const char *sl_rows_colname(const sl_rows *r, uint32_t col);
+/* Index of the column named name, or -1. */
+int sl_rows_colindex(const sl_rows *r, const char *name);
+bool sl_rows_is_null(const sl_rows *r, uint32_t row, uint32_t col);
+/* The value as a long (int, long, timestamp micros, date days, bool 0/1;
+ * doubles truncated). 0 if null or not numeric. */
+int64_t sl_rows_long(const sl_rows *r, uint32_t row, uint32_t col);
+double sl_rows_double(const sl_rows *r, uint32_t row, uint32_t col);
+/* The value rendered as Spark's CAST(x AS STRING) would ("null" for null),
+ * into buf (at most n bytes, NUL-terminated). Returns buf. */
+const char *sl_rows_string(const sl_rows *r, uint32_t row, uint32_t col,
+			   char *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

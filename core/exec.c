@@ -286,6 +286,8 @@ static void *sink_main(void *arg)
 						    sl_now_ns() - b->ingest_ns,
 						    b->nrows);
 					st.out_rows += b->nrows;
+					/* the epoch these rows belong to */
+					b->epoch = committed + 1;
 					int rc = sk->ops->write(sk, b);
 					if (rc < 0) {
 						sl_batch_free(b);

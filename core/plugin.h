@@ -31,7 +31,8 @@ typedef struct sl_opt_def {
 	const char *name;        /* Spark's name, matched case-insensitively */
 	sl_opt_type type;
 	size_t offset;           /* offsetof(conf struct, field) */
-	double min, max;         /* INT/DOUBLE/DURATION range; min == max: none */
+	double min, max;         /* INT/DOUBLE/DURATION range; min == max: none;
+	                            +-INFINITY: no bound on that side */
 	const char *def;         /* default as text, NULL: unset (field zeroed) */
 	const char *const *allowed; /* ENUM: NULL-terminated allowed values */
 	const char *desc;        /* one sentence for docs/OPTIONS.md */
@@ -154,7 +155,8 @@ struct sl_sink {
 	void *state;             /* the sink's own, set by init */
 	const sl_schema *schema; /* the rows the sink receives */
 	sl_output_mode mode;
-	bool continuous;         /* trigger is continuous: "Epoch", not "Batch" */
+	bool continuous;         /* the trigger is continuous: epochs, not
+	                            micro-batches */
 	const char *query_name;  /* may be NULL */
 	uint32_t nparts;         /* number of input partitions */
 	int console_fd;          /* where the console sink writes */

@@ -220,7 +220,6 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 						   given.kv[i].value);
 		int rc = sl_options_apply(sl_writer_options, &q->wconf, &mine,
 					  NULL, "query", &s->arena, &err);
-		free(mine.kv);
 		if (rc)
 			goto fail;
 	}
@@ -249,8 +248,6 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 	if (sl_options_apply(ops->options, sk->conf, &given,
 			     sl_writer_option_names, comp, &s->arena, &err))
 		goto fail;
-	free(given.kv);
-	given.kv = NULL;
 	sk->schema = f->schema;
 	sk->mode = (sl_output_mode)q->wconf.output_mode;
 	sk->continuous = q->trig.kind == SL_TRIG_CONTINUOUS;
@@ -273,7 +270,6 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 	session_add_query(s, q);
 	return q;
 fail:
-	free(given.kv);
 	if (q->sink.ops && q->sink.ops->destroy)
 		q->sink.ops->destroy(&q->sink);
 	query_free_parts(q);

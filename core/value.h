@@ -170,7 +170,9 @@ typedef struct sl_hold {
 typedef struct sl_batch {
 	uint8_t kind;            /* sl_msg_kind */
 	uint32_t partition;      /* the source partition it came from */
-	int64_t epoch;           /* MARKER: the epoch/batch it ends */
+	int64_t epoch;           /* MARKER: the epoch/batch it ends; ROWS, as
+	                            a sink's write sees it: the epoch/batch the
+	                            rows belong to */
 	const sl_schema *schema; /* the schema of the rows (plan lifetime) */
 	uint32_t ncols;
 	uint32_t nrows, cap;     /* rows used, rows allocated */

@@ -1,0 +1,122 @@
+/* io/rows.c - the public read-only view of a set of rows (sl_rows in
+ * sluice.h): what an application reads from a memory table snapshot
+ * (sl_session_table) or receives in its foreach/foreachBatch callbacks.
+ *
+ * sl_rows is an sl_batch; these accessors keep the batch's layout out of
+ * the public header. Every accessor tolerates a NULL set and out-of-range
+ * indexes (returning null-like answers) so that a reader's off-by-one
+ * cannot crash a running query's process. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/value.h"
+#include "sluice.h"
+
+static const sl_value *rows_cell(const sl_rows *r, uint32_t row, uint32_t col)
+{
+	if (!r || row >= r->nrows || col >= r->ncols)
+		return NULL;
+	return sl_batch_row(r, row) + col;
+}
+
+void sl_rows_free(sl_rows *r)
+{
+	sl_batch_free(r);
+}
+
+uint32_t sl_rows_count(const sl_rows *r)
+{
+	return r ? r->nrows : 0;
+}
+
+uint32_t sl_rows_ncols(const sl_rows *r)
+{
+	return r ? r->ncols : 0;
+}
+
+const char *sl_rows_colname(const sl_rows *r, uint32_t col)
+{
+	if (!r || !r->schema || col >= r->schema->n)
+		return NULL;
+	return r->schema->fields[col].name;
+}
+
+int sl_rows_colindex(const sl_rows *r, const char *name)
+{
+	if (!r || !r->schema || !name)
+		return -1;
+	/* Case-insensitive, as Spark resolves column names. */
+	return sl_schema_find(r->schema, name, strlen(name));
+}
+
+bool sl_rows_is_null(const sl_rows *r, uint32_t row, uint32_t col)
+{
+	const sl_value *v = rows_cell(r, row, col);
+
+	return !v || sl_v_is_null(v);
+}
+
+/* A double as Java's (long) cast gives it: NaN is 0 and out-of-range
+ * values saturate, where a plain C cast would be undefined. */
+static int64_t double_to_long(double d)
+{
+	if (isnan(d))
+		return 0;
+	if (d >= 9223372036854775807.0)
+		return INT64_MAX;
+	if (d <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)d;
+}
+
+int64_t sl_rows_long(const sl_rows *r, uint32_t row, uint32_t col)
+{
+	const sl_value *v = rows_cell(r, row, col);
+
+	if (!v)
+		return 0;
+	switch (v->type) {
+	case SL_BOOL: return v->v.b ? 1 : 0;
+	case SL_INT:
+	case SL_DATE: return v->v.i32;
+	case SL_LONG:
+	case SL_TIMESTAMP: return v->v.i64;
+	case SL_DOUBLE: return double_to_long(v->v.f64);
+	}
+	return 0;
+}
+
+double sl_rows_double(const sl_rows *r, uint32_t row, uint32_t col)
+{
+	const sl_value *v = rows_cell(r, row, col);
+
+	if (!v)
+		return 0;
+	switch (v->type) {
+	case SL_BOOL: return v->v.b ? 1 : 0;
+	case SL_INT:
+	case SL_DATE: return v->v.i32;
+	case SL_LONG:
+	case SL_TIMESTAMP: return (double)v->v.i64;
+	case SL_DOUBLE: return v->v.f64;
+	}
+	return 0;
+}
+
+const char *sl_rows_string(const sl_rows *r, uint32_t row, uint32_t col,
+			   char *buf, size_t n)
+{
+	const sl_value *v = rows_cell(r, row, col);
+
+	if (!buf || !n)
+		return buf;
+	if (!v || sl_v_is_null(v)) {
+		/* An out-of-range cell reads as null, like the others. */
+		snprintf(buf, n, "null");
+		return buf;
+	}
+	buf[0] = 0;
+	sl_value_render(v, buf, n);
+	return buf;
+}

@@ -73,9 +73,9 @@ $(B)/libsluice.so: $(LIB_OBJ)
 $(B)/sluice: $(CLI_OBJ) $(B)/libsluice.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsluice.a $(LDLIBS)
 
-$(B)/test/%: tests/unit/%.c $(B)/libsluice.a
+$(B)/test/%: tests/unit/%.c $(B)/obj/tests/support/criterion_san.o $(B)/libsluice.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/libsluice.a $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) -o $@ $< $(B)/obj/tests/support/criterion_san.o $(B)/libsluice.a $(LDLIBS) -lcriterion
 
 $(B)/examples/%: examples/%.c $(B)/libsluice.a
 	@mkdir -p $(dir $@)

@@ -127,6 +127,8 @@ struct sl_query {
 	_Atomic int status;        /* SL_QS_* */
 	_Atomic bool data_avail;
 	_Atomic bool sink_done;    /* the sink thread has finished */
+	_Atomic bool plans_done;   /* micro-batch: the coordinator will plan
+	                              no more batches */
 	pthread_mutex_t join_lock; /* one joiner at a time */
 	bool threads_started;
 

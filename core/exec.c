@@ -125,7 +125,12 @@ static void part_microbatch(sl_part *p)
 						 memory_order_acquire);
 			if (n > done)
 				break;
-			if (atomic_load(&q->stop))
+			/* Only the coordinator ends a micro-batch partition:
+			 * a partition that left on `stop` could miss a plan
+			 * published just after, and its batch would commit
+			 * without this partition's rows. */
+			if (atomic_load(&q->plans_done) ||
+			    atomic_load(&q->cancel))
 				return;
 			sl_waiter_wait(&p->wake, t, 100 * 1000000LL);
 		}
@@ -512,6 +517,7 @@ static void *coord_main(void *arg)
 	else
 		coord_microbatch(q);
 	atomic_store(&q->stop, true);
+	atomic_store(&q->plans_done, true);
 	for (uint32_t i = 0; i < q->nparts; i++)
 		sl_waiter_wake(&q->parts[i].wake);
 	for (uint32_t i = 0; i < q->nparts; i++)

@@ -52,6 +52,34 @@ static int on_batch(void *ud, const sl_rows *rows, int64_t id)
 	return fail ? -1 : 0;
 }
 
+/* foreach: rows one at a time; open() tells the epoch. */
+static int on_open(void *ud, uint32_t partition, int64_t epoch)
+{
+	collect *c = ud;
+	(void)partition;
+	pthread_mutex_lock(&c->lock);
+	if (c->nbatches < 4096)
+		c->batch_ids[c->nbatches] = epoch;
+	c->nbatches++;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static int on_process(void *ud, const sl_rows *rows, uint32_t i)
+{
+	collect *c = ud;
+	pthread_mutex_lock(&c->lock);
+	if (c->nvals == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		c->vals = realloc(c->vals, c->cap * sizeof(int64_t));
+	}
+	c->vals[c->nvals++] = sl_rows_long(rows, i, 0);
+	pthread_mutex_unlock(&c->lock);
+	if (c->sleep_ms && i == 0)
+		usleep(c->sleep_ms * 1000);
+	return 0;
+}
+
 static int cmp64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -70,8 +98,9 @@ Test(query, continuous_filter_project_delivers_only_matching_rows)
 	cr_assert_not_null(o, "%s", sl_session_errmsg(s));
 	collect c;
 	collect_init(&c);
-	sl_sink_callbacks cb = {.ud = &c, .batch = on_batch};
-	sl_query *q = sl_frame_start(o, "foreachBatch",
+	sl_sink_callbacks cb = {.ud = &c, .open = on_open,
+				.process = on_process};
+	sl_query *q = sl_frame_start(o, "foreach",
 				     OPTS("trigger", "continuous 100 ms"), &cb);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
 	cr_assert(sl_query_is_active(q));
@@ -160,7 +189,8 @@ Test(query, default_trigger_runs_consecutive_batches)
 	for (uint32_t i = 0; i < c.nbatches && i < 4096; i++)
 		cr_assert_eq(c.batch_ids[i], (int64_t)i);
 	qsort(c.vals, c.nvals, sizeof(int64_t), cmp64);
-	cr_assert_eq(c.nvals, 10 * c.nbatches);
+	cr_assert_eq(c.nvals, 10 * c.nbatches, "%u rows in %u batches",
+		     c.nvals, c.nbatches);
 	for (uint32_t i = 0; i < c.nvals; i++)
 		cr_assert_eq(c.vals[i], (int64_t)i);
 	free(c.vals);
@@ -178,6 +208,18 @@ Test(query, processing_time_paces_batches)
 	cr_assert_geq(c.nbatches, 2, "batches: %u", c.nbatches);
 	cr_assert_leq(c.nbatches, 6, "batches: %u", c.nbatches);
 	free(c.vals);
+}
+
+Test(query, continuous_refused_for_foreach_batch)
+{
+	sl_session *s = sl_session_new();
+	sl_frame *in = sl_read_stream(s, "rate", NULL);
+	sl_sink_callbacks cb = {.batch = on_batch};
+	cr_assert_null(sl_frame_start(in, "foreachBatch",
+				      OPTS("trigger", "continuous 1 second"),
+				      &cb));
+	cr_assert(strstr(sl_session_errmsg(s), "foreachBatch"));
+	sl_session_destroy(s);
 }
 
 Test(query, complete_mode_refused_without_aggregation)
@@ -242,8 +284,8 @@ Test(query, backpressure_bounds_rows_in_flight)
 	collect c;
 	collect_init(&c);
 	c.sleep_ms = 20;
-	sl_sink_callbacks cb = {.ud = &c, .batch = on_batch};
-	sl_query *q = sl_frame_start(in, "foreachBatch",
+	sl_sink_callbacks cb = {.ud = &c, .process = on_process};
+	sl_query *q = sl_frame_start(in, "foreach",
 				     OPTS("trigger", "continuous 10 ms"), &cb);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
 	uint64_t max_gap = 0;

@@ -445,7 +445,7 @@ static void coord_microbatch(sl_query *q)
 	if (kind == SL_TRIG_AVAILABLE_NOW)
 		for (uint32_t i = 0; i < q->nparts; i++)
 			q->parts[i].avail_end =
-				ops->latest(&q->parts[i].sp, 0);
+				ops->latest(&q->parts[i].sp, -1);
 	for (int64_t n = 0; !atomic_load(&q->stop);) {
 		if (kind == SL_TRIG_PROCESSING && interval > 0) {
 			atomic_store(&q->status, SL_QS_WAIT_TRIGGER);

@@ -125,9 +125,10 @@ typedef struct sl_source_ops {
 	 * or < 0 with p->err set. */
 	int (*poll)(sl_source_part *p, int64_t end, int64_t wait_ns,
 		    sl_batch **out);
-	/* The end offset a micro-batch planned now would read up to (rows
-	 * available now); for availableNow, the end of all data available at the
-	 * start. batch_id is the micro-batch being planned. */
+	/* The end offset micro-batch batch_id, planned now, would read up to
+	 * (what is available now, within per-batch limits such as
+	 * maxFilesPerTrigger). batch_id -1: everything available now, with no
+	 * per-batch limit: the end an availableNow trigger works through. */
 	int64_t (*latest)(sl_source_part *p, int64_t batch_id);
 	void (*close)(sl_source_part *p);
 	void (*destroy)(sl_source *src);

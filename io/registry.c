@@ -4,13 +4,18 @@
 
 #include "core/plugin.h"
 
-extern const sl_source_ops sl_source_rate, sl_source_rate_micro_batch;
+extern const sl_source_ops sl_source_rate, sl_source_rate_micro_batch,
+	sl_source_text, sl_source_csv, sl_source_json, sl_source_socket;
 extern const sl_sink_ops sl_sink_console, sl_sink_memory, sl_sink_foreach,
 	sl_sink_foreach_batch, sl_sink_noop;
 
 const sl_source_ops *const sl_sources[] = {
 	&sl_source_rate,
 	&sl_source_rate_micro_batch,
+	&sl_source_text,
+	&sl_source_csv,
+	&sl_source_json,
+	&sl_source_socket,
 	NULL,
 };
 

@@ -358,13 +358,15 @@ static int rmb_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 }
 
 /* Batch N holds values N*rowsPerBatch .. (N+1)*rowsPerBatch - 1, so its end
- * is the partition's share of the values below (N+1)*rowsPerBatch. */
+ * is the partition's share of the values below (N+1)*rowsPerBatch. Asked
+ * for everything available now (batch_id -1, availableNow), the source has
+ * one batch's worth: it generates per batch, not ahead of time. */
 static int64_t rmb_latest(sl_source_part *p, int64_t batch_id)
 {
 	const struct rmb_conf *c = p->src->conf;
 
 	if (batch_id < 0)
-		return 0;
+		batch_id = 0;
 	return part_count((batch_id + 1) * c->rows_per_batch, p->index,
 			  p->src->nparts);
 }

@@ -1,0 +1,502 @@
+/* io/source_socket.c - the socket source: lines from a TCP server, one row
+ * per line (Spark's TextSocketSource; the `nc -lk 9999` of the examples).
+ * For tests and demos only, as in Spark: nothing is replayable, what was
+ * received before a crash is gone.
+ *
+ * Data flow: bytes arrive through io_uring recv into a buffer; every '\n'
+ * closes a line, queued with the time it arrived. The partition offset
+ * counts the lines handed on (as rows, or dropped as malformed). In a
+ * micro-batch query latest() (coordinator thread, partition parked) drains
+ * what the kernel holds without waiting and returns the offset after the
+ * queued lines, so a batch is the lines received before it was planned;
+ * poll() hands those on. In a continuous query poll() itself receives,
+ * waiting up to its wait time. When the server closes the connection the
+ * stream ends: the last lines are delivered, then poll returns SL_EOS_RC.
+ * No reconnection: a test server that goes away ends the query. */
+#include <errno.h>
+#include <netdb.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/plugin.h"
+#include "io/uring.h"
+
+#define SOCK_MAX_ROWS 1024
+#define SOCK_RECV (64 * 1024)
+/* latest() stops draining after this much, so one planning call cannot
+ * buffer without bound while a fast server keeps sending. */
+#define SOCK_DRAIN_MAX (8 * 1024 * 1024)
+#define SOCK_CONNECT_NS (10 * 1000000000LL)
+
+enum { MODE_PERMISSIVE, MODE_DROPMALFORMED, MODE_FAILFAST };
+
+struct sock_conf {
+	const char *host;
+	int64_t port;
+	bool include_ts;
+	int mode;
+};
+
+struct sock_line {
+	size_t off, len;
+	int64_t ts_us; /* wall clock when its last byte arrived */
+};
+
+struct sock_part {
+	int fd;
+	char *buf;
+	size_t start, len, cap; /* unconsumed bytes: buf[start, len) */
+	size_t lstart;		/* where the line being received begins */
+	size_t scan;		/* bytes before this are scanned for '\n' */
+	struct sock_line *q;	/* complete lines, oldest first */
+	size_t qhead, nq, capq;
+	bool eof; /* the server closed the connection */
+	bool eos_sent;
+	int err; /* a receive error seen by latest() */
+	uint64_t dropped;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *r = realloc(p, n ? n : 1);
+
+	if (!r) {
+		fprintf(stderr, "sluice: out of memory (%zu bytes)\n", n);
+		abort();
+	}
+	return r;
+}
+
+static const struct sock_conf *conf_of(const sl_source *src)
+{
+	return src->conf;
+}
+
+static void push_line(struct sock_part *sp, size_t off, size_t len, int64_t ts)
+{
+	if (sp->qhead + sp->nq == sp->capq) {
+		if (sp->qhead) {
+			memmove(sp->q, sp->q + sp->qhead,
+				sp->nq * sizeof(*sp->q));
+			sp->qhead = 0;
+		} else {
+			sp->capq = sp->capq ? sp->capq * 2 : 256;
+			sp->q = xrealloc(sp->q, sp->capq * sizeof(*sp->q));
+		}
+	}
+	/* \r\n ends a line too. */
+	if (len && sp->buf[off + len - 1] == '\r')
+		len--;
+	sp->q[sp->qhead + sp->nq++] = (struct sock_line){ off, len, ts };
+}
+
+/* Room for one more receive: drop consumed bytes first, grow if still
+ * short. Offsets in the queue move with the bytes. */
+static void make_room(struct sock_part *sp)
+{
+	if (sp->start && sp->cap - sp->len < SOCK_RECV) {
+		size_t d = sp->start;
+
+		memmove(sp->buf, sp->buf + d, sp->len - d);
+		sp->len -= d;
+		sp->lstart -= d;
+		sp->scan -= d;
+		sp->start = 0;
+		for (size_t i = 0; i < sp->nq; i++)
+			sp->q[sp->qhead + i].off -= d;
+	}
+	if (sp->cap - sp->len < SOCK_RECV) {
+		sp->cap = sp->cap ? sp->cap * 2 : 2 * SOCK_RECV;
+		while (sp->cap - sp->len < SOCK_RECV)
+			sp->cap *= 2;
+		sp->buf = xrealloc(sp->buf, sp->cap);
+	}
+}
+
+/* One receive (timeout_ns as sl_uring_recv). Returns bytes received, 0 at
+ * the end of the stream (or nothing in time), < 0 on an error. */
+static ssize_t receive(struct sock_part *sp, int64_t timeout_ns)
+{
+	ssize_t k;
+	int64_t ts;
+
+	if (sp->eof)
+		return 0;
+	make_room(sp);
+	k = sl_uring_recv(sl_uring_get(), sp->fd, sp->buf + sp->len,
+			  sp->cap - sp->len, timeout_ns);
+	if (k == -EAGAIN)
+		return 0;
+	ts = sl_wall_us();
+	/* A reset is how many test servers hang up: end of stream too. */
+	if (k == 0 || k == -ECONNRESET) {
+		sp->eof = true;
+		/* A last line without a newline is still a line, as
+		 * BufferedReader.readLine gives it. */
+		if (sp->lstart < sp->len)
+			push_line(sp, sp->lstart, sp->len - sp->lstart, ts);
+		sp->lstart = sp->scan = sp->len;
+		return 0;
+	}
+	if (k < 0)
+		return k;
+	sp->len += (size_t)k;
+	for (;;) {
+		char *nl = memchr(sp->buf + sp->scan, '\n', sp->len - sp->scan);
+
+		if (!nl)
+			break;
+		push_line(sp, sp->lstart, (size_t)(nl - sp->buf) - sp->lstart,
+			  ts);
+		sp->lstart = sp->scan = (size_t)(nl - sp->buf) + 1;
+	}
+	sp->scan = sp->len;
+	return k;
+}
+
+/* ---- UTF-8 ------------------------------------------------------------ */
+
+/* Checks the sequence at s (n > 0 bytes left) against Unicode's table of
+ * well-formed UTF-8 (no overlongs, surrogates or code points above
+ * U+10FFFF). Returns its length if valid; otherwise 0 with *bad the
+ * length of its longest valid-looking prefix (at least 1), which is what
+ * one U+FFFD replaces (Unicode's "maximal subpart" practice). */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4;
+	else {
+		*bad = 1;
+		return 0;
+	}
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	for (size_t i = 1; i < need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need;
+}
+
+/* Offset of the first invalid byte of s, or n if s is valid UTF-8. */
+static size_t utf8_check(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, bad;
+
+	while (i < n) {
+		size_t k;
+
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_seq(u + i, n - i, &bad);
+		if (!k)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
+/* s with every invalid sequence replaced by U+FFFD, into arena a. */
+static char *utf8_fix(const char *s, size_t n, sl_arena *a, size_t *outlen)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	/* At worst every byte becomes three. */
+	char *o = sl_arena_alloc(a, n * 3 + 1), *w = o;
+	size_t i = 0, bad;
+
+	while (i < n) {
+		size_t k = utf8_seq(u + i, n - i, &bad);
+
+		if (k) {
+			memcpy(w, s + i, k);
+			w += k;
+			i += k;
+		} else {
+			memcpy(w, "\xef\xbf\xbd", 3);
+			w += 3;
+			i += bad;
+		}
+	}
+	*outlen = (size_t)(w - o);
+	return o;
+}
+
+/* ---- the source ------------------------------------------------------- */
+
+static int sock_init(sl_source *src, sl_err *err)
+{
+	sl_schema *s =
+		sl_schema_new(src->arena, conf_of(src)->include_ts ? 2 : 1);
+
+	s->fields[0].name = "value";
+	s->fields[0].type = &sl_dtype_string;
+	s->fields[0].nullable = true;
+	if (conf_of(src)->include_ts) {
+		s->fields[1].name = "timestamp";
+		s->fields[1].type = &sl_dtype_timestamp;
+		s->fields[1].nullable = true;
+	}
+	src->schema = s;
+	src->nparts = 1;
+	return 0;
+}
+
+static int sock_connect(sl_source_part *p, int *fdp)
+{
+	const struct sock_conf *c = conf_of(p->src);
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *it;
+	char port[16];
+	int rc, fd = -1, last = -ECONNREFUSED;
+
+	snprintf(port, sizeof(port), "%lld", (long long)c->port);
+	rc = getaddrinfo(c->host, port, &hints, &ai);
+	if (rc)
+		return sl_err_set(&p->err, SL_EIO,
+				  "cannot connect to %s:%s: %s", c->host, port,
+				  gai_strerror(rc));
+	for (it = ai; it; it = it->ai_next) {
+		fd = socket(it->ai_family, it->ai_socktype | SOCK_CLOEXEC,
+			    it->ai_protocol);
+		if (fd < 0) {
+			last = -errno;
+			continue;
+		}
+		last = sl_uring_connect(sl_uring_get(), fd, it->ai_addr,
+					it->ai_addrlen, SOCK_CONNECT_NS);
+		if (!last)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		return sl_err_set(&p->err, SL_EIO,
+				  "cannot connect to %s:%s: %s (is a server "
+				  "listening there, e.g. nc -lk %s?)",
+				  c->host, port, strerror(-last), port);
+	*fdp = fd;
+	return 0;
+}
+
+static int sock_open(sl_source_part *p)
+{
+	struct sock_part *sp = calloc(1, sizeof(*sp));
+	int rc;
+
+	if (!sp)
+		return sl_err_set(&p->err, -ENOMEM, "out of memory");
+	if ((rc = sock_connect(p, &sp->fd)) < 0) {
+		free(sp);
+		return rc;
+	}
+	p->state = sp;
+	p->offset = 0;
+	return 0;
+}
+
+static int64_t sock_latest(sl_source_part *p, int64_t batch_id)
+{
+	struct sock_part *sp = p->state;
+	size_t got = 0;
+
+	/* Only what is there now: planning must not wait for the server. */
+	while (!sp->err && !sp->eof && got < SOCK_DRAIN_MAX) {
+		ssize_t k = receive(sp, 0);
+
+		if (k < 0)
+			sp->err = (int)k;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	/* The end of the stream is one more offset, so that a batch is
+	 * planned in which poll can report it. */
+	return p->offset + (int64_t)sp->nq +
+	       ((sp->eof || sp->err) && !sp->eos_sent ? 1 : 0);
+}
+
+/* Takes the oldest queued line into b (or drops it); < 0 on FAILFAST. */
+static int take_line(sl_source_part *p, struct sock_part *sp, sl_batch *b)
+{
+	const struct sock_conf *c = conf_of(p->src);
+	struct sock_line *l = &sp->q[sp->qhead];
+	const char *s = sp->buf + l->off;
+	size_t n = l->len, bad = utf8_check(s, n);
+	sl_value *row;
+	char *v;
+
+	sp->qhead++;
+	sp->nq--;
+	sp->start = l->off + l->len;
+	p->offset++;
+	if (bad < n) {
+		if (c->mode == MODE_FAILFAST)
+			return sl_err_set(&p->err, SL_EINVAL,
+					  "FAILFAST: invalid UTF-8 in line "
+					  "%lld from %s:%lld at byte %zu",
+					  (long long)p->offset, c->host,
+					  (long long)c->port, bad + 1);
+		if (c->mode == MODE_DROPMALFORMED) {
+			sp->dropped++;
+			return 0;
+		}
+		v = utf8_fix(s, n, &b->arena, &n);
+	} else {
+		v = sl_arena_alloc(&b->arena, n ? n : 1);
+		memcpy(v, s, n);
+	}
+	row = sl_batch_add_row(b);
+	row[0] = sl_v_str(v, (uint32_t)n);
+	if (c->include_ts)
+		row[1] = sl_v_ts(l->ts_us);
+	return 0;
+}
+
+static int sock_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
+		     sl_batch **out)
+{
+	struct sock_part *sp = p->state;
+	const struct sock_conf *c = conf_of(p->src);
+	sl_batch *b;
+	int rc = 0;
+
+	*out = NULL;
+	if (p->offset >= end)
+		return 0;
+	if (!sp->nq && !sp->eof && !sp->err) {
+		ssize_t k = receive(sp, wait_ns > 0 ? wait_ns : 0);
+
+		/* Then whatever else is already there, without waiting. */
+		while (k > 0 && !sp->eof)
+			k = receive(sp, 0);
+		if (k < 0)
+			sp->err = (int)k;
+	}
+	if (!sp->nq) {
+		if (sp->err) {
+			rc = sl_err_set(&p->err, SL_EIO,
+					"receiving from %s:%lld: %s", c->host,
+					(long long)c->port, strerror(-sp->err));
+			return rc;
+		}
+		if (sp->eof) {
+			if (!sp->eos_sent) {
+				sp->eos_sent = true;
+				p->offset++;
+			}
+			return SL_EOS_RC;
+		}
+		return 0;
+	}
+	b = sl_batch_new(p->src->schema, sp->nq < SOCK_MAX_ROWS
+						 ? (uint32_t)sp->nq
+						 : SOCK_MAX_ROWS);
+	while (sp->nq && b->nrows < SOCK_MAX_ROWS && p->offset < end)
+		if ((rc = take_line(p, sp, b)) < 0)
+			break;
+	if (rc < 0 || !b->nrows) {
+		sl_batch_free(b);
+		return rc;
+	}
+	b->partition = p->index;
+	b->ingest_ns = sl_now_ns();
+	b->end_offset = p->offset;
+	*out = b;
+	return (int)b->nrows;
+}
+
+static void sock_close(sl_source_part *p)
+{
+	struct sock_part *sp = p->state;
+
+	if (!sp)
+		return;
+	sl_uring_close(sl_uring_get(), sp->fd);
+	free(sp->buf);
+	free(sp->q);
+	free(sp);
+	p->state = NULL;
+}
+
+static const char *const sock_modes[] = { "PERMISSIVE", "DROPMALFORMED",
+					  "FAILFAST", NULL };
+
+/* clang-format off */
+static const sl_opt_def sock_options[] = {
+	{
+		.name = "host",
+		.type = SL_OPT_STRING,
+		.offset = offsetof(struct sock_conf, host),
+		.required = true,
+		.desc = "Host name or address of the line server.",
+	},
+	{
+		.name = "port",
+		.type = SL_OPT_INT,
+		.offset = offsetof(struct sock_conf, port),
+		.min = 1,
+		.max = 65535,
+		.required = true,
+		.desc = "TCP port of the line server.",
+	},
+	{
+		.name = "includeTimestamp",
+		.type = SL_OPT_BOOL,
+		.offset = offsetof(struct sock_conf, include_ts),
+		.def = "false",
+		.desc = "Add a column timestamp: when the line arrived.",
+	},
+	{
+		.name = "mode",
+		.type = SL_OPT_ENUM,
+		.offset = offsetof(struct sock_conf, mode),
+		.def = "PERMISSIVE",
+		.allowed = sock_modes,
+		.desc = "Lines that are not valid UTF-8: replace bad bytes "
+			"with U+FFFD, drop the line, or fail naming the "
+			"line number.",
+	},
+	{ .name = NULL },
+};
+
+const sl_source_ops sl_source_socket = {
+	.name = "socket",
+	.description = "Lines from a TCP server (nc -lk 9999), one row per "
+		       "line in column value. For tests: not replayable; the "
+		       "stream ends when the server closes.",
+	.options = sock_options,
+	.conf_size = sizeof(struct sock_conf),
+	.init = sock_init,
+	.open = sock_open,
+	.poll = sock_poll,
+	.latest = sock_latest,
+	.close = sock_close,
+	.continuous = true,
+};
+/* clang-format on */

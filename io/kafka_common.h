@@ -1,0 +1,79 @@
+/* io/kafka_common.h - what the Kafka source and sink share: the librdkafka
+ * configuration they build (sluice's latency-first defaults under the
+ * user's `kafka.*` options), the bootstrap address (a named cluster or the
+ * embedded one), and the client events (errors, logs) librdkafka reports
+ * through callbacks.
+ *
+ * Data flow: source_kafka.c (consumer, one queue per partition thread) and
+ * sink_kafka.c (producer, on the sink thread) each own one rd_kafka_t made
+ * from sl_kafka_conf_new(). Nothing here runs on the data path. */
+#ifndef SL_IO_KAFKA_COMMON_H
+#define SL_IO_KAFKA_COMMON_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "core/plugin.h"
+
+typedef enum sl_kafka_role {
+	SL_KAFKA_CONSUMER,
+	SL_KAFKA_PRODUCER,
+} sl_kafka_role;
+
+/* What librdkafka reported through its error and log callbacks, kept for
+ * error messages: librdkafka never prints (sluice prints nothing unless
+ * asked), and a failure can then say why ("Connect to ipv4#127.0.0.1:1
+ * failed: Connection refused"). Set as the conf's opaque; the callbacks
+ * run on whichever thread serves the client's main queue, so the fields
+ * are behind a mutex. */
+typedef struct sl_kafka_events {
+	pthread_mutex_t lock;
+	bool all_brokers_down; /* RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN seen */
+	bool fatal;	       /* a fatal error: the client cannot go on */
+	int last_err;	       /* rd_kafka_resp_err_t of the last error */
+	char last_msg[256];    /* its text, or the last warning logged */
+	char bootstrap[256];   /* the servers the client was given */
+} sl_kafka_events;
+
+void sl_kafka_events_init(sl_kafka_events *ev);
+void sl_kafka_events_destroy(sl_kafka_events *ev);
+/* Copies the last error text into buf ("" if none). */
+void sl_kafka_events_last(sl_kafka_events *ev, char *buf, size_t n);
+
+/* The bootstrap servers to use: kafka.bootstrap.servers (or
+ * kafka.metadata.broker.list) as given, or, when it is absent, empty or
+ * "embedded", the process's embedded cluster (io/kafka_embedded.h), started
+ * on first use. *embedded tells which. Returns NULL with err set if the
+ * embedded cluster cannot start. */
+const char *sl_kafka_bootstrap(const sl_kvs *kafka, bool *embedded,
+			       sl_err *err);
+
+/* A librdkafka configuration for role: sluice's defaults (latency first,
+ * see kafka_common.c), then every `kafka.<property>` the user gave
+ * (`kafka` holds them with the prefix removed), then bootstrap. Properties
+ * sluice manages itself are refused with the option to use instead. An
+ * unknown or invalid property is an error naming the option and quoting
+ * librdkafka. `ev` becomes the conf's opaque and receives error and log
+ * callbacks. comp names the component in messages ("source 'kafka'").
+ * Returns NULL with err set (code SL_EOPTION). */
+rd_kafka_conf_t *sl_kafka_conf_new(sl_kafka_role role, const sl_kvs *kafka,
+				   const char *bootstrap, bool embedded,
+				   sl_kafka_events *ev, const char *comp,
+				   sl_err *err);
+
+/* Creates the client from conf (takes ownership of conf, also on
+ * failure). Returns NULL with err set. */
+rd_kafka_t *sl_kafka_client_new(sl_kafka_role role, rd_kafka_conf_t *conf,
+				const char *comp, sl_err *err);
+
+/* Metadata of every topic of the cluster, waiting at most timeout_ms.
+ * Gives up early, with librdkafka's reason, when every broker is down (a
+ * wrong address fails in about a second, not after the whole timeout).
+ * Returns 0 and *md (free with rd_kafka_metadata_destroy), or SL_EKAFKA /
+ * SL_ETIMEOUT with err set. */
+int sl_kafka_metadata(rd_kafka_t *rk, sl_kafka_events *ev, int timeout_ms,
+		      const rd_kafka_metadata_t **md, const char *comp,
+		      sl_err *err);
+
+#endif

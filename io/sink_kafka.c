@@ -1,0 +1,606 @@
+/* io/sink_kafka.c - the Kafka sink (format "kafka"), Spark's Kafka sink
+ * with its option and column names.
+ *
+ * Rows: a `value` column (STRING or BINARY, required), and optionally
+ * `key` (STRING or BINARY), `topic` (STRING; the option `topic` wins over
+ * it, as in Spark), `partition` (INT) and `headers` (ARRAY<STRUCT<key:
+ * STRING, value: BINARY>>). Other columns are ignored.
+ *
+ * One producer per sink, driven from the sink thread only. Payloads are not
+ * copied: each message points into the record vector, and write() keeps
+ * the vector (returns 1) until librdkafka has reported the delivery of
+ * every message of it; the delivery callback, served on the sink thread
+ * by rd_kafka_poll, then frees it. commit(epoch) returns once every
+ * message written before it is delivered (acks=all by default: in every
+ * in-sync replica), so an epoch's checkpoint never names a record Kafka
+ * could still lose. A delivery failure fails the sink, naming the topic,
+ * the partition and librdkafka's reason. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/kafka_common.h"
+
+#define KSINK "sink 'kafka'"
+
+struct ksink_conf {
+	const char *topic;
+	sl_kvs kafka; /* kafka.* with the prefix removed */
+};
+
+/* A vector whose messages are in flight. */
+struct ksink_track {
+	sl_batch *b;
+	uint32_t outstanding; /* messages not yet reported */
+	bool sealed;	      /* write() has produced all it will */
+	struct ksink_track *prev, *next;
+};
+
+struct ksink_topic {
+	char *name;
+	uint32_t len;
+	rd_kafka_topic_t *rkt;
+};
+
+struct ksink {
+	sl_kafka_events ev; /* the producer's opaque */
+	rd_kafka_t *rk;
+	const char *bootstrap;
+	int key, value, topic, partition, headers; /* columns, -1: none */
+	rd_kafka_topic_t *fixed;    /* the option topic, if given */
+	struct ksink_topic *topics; /* handles for the topic column */
+	uint32_t ntopics, captopics, last;
+	uint64_t outstanding;	 /* messages produced, not yet reported */
+	struct ksink_track live; /* list of tracks in flight (sentinel) */
+	int64_t max_wait_ms;	 /* longest a write or commit waits */
+	bool failed;
+	sl_err fail; /* why, once failed */
+};
+
+static const sl_opt_def ksink_options[] = {
+	{
+		.name = "topic",
+		.type = SL_OPT_STRING,
+		.offset = offsetof(struct ksink_conf, topic),
+		.desc = "Topic every row is written to; without it, each row's "
+			"topic column says.",
+	},
+	{
+		.name = "kafka.",
+		.type = SL_OPT_PREFIX,
+		.offset = offsetof(struct ksink_conf, kafka),
+		.desc = "Any librdkafka producer property, prefix removed: "
+			"kafka.bootstrap.servers (absent or 'embedded': the "
+			"embedded cluster), kafka.acks, kafka.linger.ms, "
+			"kafka.compression.type, ...",
+	},
+	{ .name = NULL },
+};
+
+static struct ksink *ksink_of(void *opaque)
+{
+	return (struct ksink *)((char *)opaque - offsetof(struct ksink, ev));
+}
+
+/* The first failure sticks: later calls return it. */
+static void ksink_failf(struct ksink *ks, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void ksink_failf(struct ksink *ks, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ks->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ks->fail.msg, sizeof(ks->fail.msg), fmt, ap);
+	va_end(ap);
+	ks->fail.code = code;
+	ks->failed = true;
+}
+
+static int ksink_error(sl_sink *sk)
+{
+	struct ksink *ks = sk->state;
+
+	sk->err = ks->fail;
+	return ks->fail.code;
+}
+
+/* A fatal producer error (the idempotent producer lost its guarantees)
+ * ends the sink. */
+static bool ksink_check_fatal(struct ksink *ks)
+{
+	char why[512];
+	bool fatal;
+
+	pthread_mutex_lock(&ks->ev.lock);
+	fatal = ks->ev.fatal;
+	pthread_mutex_unlock(&ks->ev.lock);
+	if (fatal && rd_kafka_fatal_error(ks->rk, why, sizeof(why)))
+		ksink_failf(ks, SL_EKAFKA, KSINK ": the producer failed: %s",
+			    why);
+	return ks->failed;
+}
+
+static void track_unlink(struct ksink_track *t)
+{
+	t->prev->next = t->next;
+	t->next->prev = t->prev;
+}
+
+/* Delivery report of one message, on the sink thread (rd_kafka_poll). */
+static void ksink_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
+			void *opaque)
+{
+	struct ksink *ks = ksink_of(opaque);
+	struct ksink_track *t = m->_private;
+
+	if (m->err)
+		ksink_failf(ks, SL_EKAFKA,
+			    KSINK ": delivery to topic '%s' partition %d "
+				  "failed: %s",
+			    rd_kafka_topic_name(m->rkt), (int)m->partition,
+			    rd_kafka_err2str(m->err));
+	ks->outstanding--;
+	if (--t->outstanding == 0 && t->sealed) {
+		track_unlink(t);
+		sl_batch_free(t->b);
+		free(t);
+	}
+}
+
+/* ---- init --------------------------------------------------------------- */
+
+static bool is_bytes(const sl_dtype *t)
+{
+	return t->id == SL_STRING || t->id == SL_BINARY;
+}
+
+static bool is_headers(const sl_dtype *t)
+{
+	const sl_schema *f;
+
+	if (t->id != SL_ARRAY || !t->elem || t->elem->id != SL_STRUCT)
+		return false;
+	f = t->elem->fields;
+	return f && f->n == 2 && f->fields[0].type->id == SL_STRING &&
+	       is_bytes(f->fields[1].type);
+}
+
+/* Finds the Spark columns and checks their types. */
+static int ksink_columns(sl_sink *sk, struct ksink *ks, sl_err *err)
+{
+	const sl_schema *s = sk->schema;
+	static const struct {
+		const char *name;
+		size_t off;
+		const char *want;
+	} cols[] = {
+		{ "key", offsetof(struct ksink, key), "STRING or BINARY" },
+		{ "value", offsetof(struct ksink, value), "STRING or BINARY" },
+		{ "topic", offsetof(struct ksink, topic), "STRING" },
+		{ "partition", offsetof(struct ksink, partition), "INT" },
+		{ "headers", offsetof(struct ksink, headers),
+		  "ARRAY<STRUCT<key: STRING, value: BINARY>>" },
+	};
+
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		int *slot = (int *)((char *)ks + cols[i].off);
+		int c = s ? sl_schema_find(s, cols[i].name,
+					   strlen(cols[i].name))
+			  : -1;
+		const sl_dtype *t;
+		bool ok;
+
+		*slot = c;
+		if (c < 0)
+			continue;
+		t = s->fields[c].type;
+		switch (i) {
+		case 0:
+		case 1: ok = is_bytes(t); break;
+		case 2: ok = t->id == SL_STRING; break;
+		case 3: ok = t->id == SL_INT; break;
+		default: ok = is_headers(t); break;
+		}
+		if (!ok) {
+			char tn[128];
+
+			sl_dtype_name(t, tn, sizeof(tn));
+			return sl_err_set(err, SL_EANALYSIS,
+					  KSINK ": column '%s' is %s; it must "
+						"be %s",
+					  cols[i].name, tn, cols[i].want);
+		}
+	}
+	if (ks->value < 0)
+		return sl_err_set(err, SL_EANALYSIS,
+				  KSINK ": the rows need a 'value' column "
+					"(STRING or BINARY); e.g. select "
+					"\"CAST(value AS STRING) AS value\"");
+	return 0;
+}
+
+static void ksink_destroy(sl_sink *sk);
+
+/* The longest librdkafka may take to report a message: its
+ * message.timeout.ms. The sink never waits much longer than that. */
+static int64_t conf_msg_timeout(rd_kafka_conf_t *conf)
+{
+	char buf[64];
+	size_t n = sizeof(buf);
+
+	if (rd_kafka_conf_get(conf, "message.timeout.ms", buf, &n) !=
+	    RD_KAFKA_CONF_OK)
+		return 300000;
+	return strtoll(buf, NULL, 10);
+}
+
+static int ksink_init(sl_sink *sk, sl_err *err)
+{
+	const struct ksink_conf *c = sk->conf;
+	rd_kafka_conf_t *conf;
+	struct ksink *ks;
+	bool embedded;
+	int rc;
+
+	ks = calloc(1, sizeof(*ks));
+	if (!ks)
+		return sl_err_set(err, -ENOMEM, KSINK ": out of memory");
+	sl_kafka_events_init(&ks->ev);
+	ks->live.prev = ks->live.next = &ks->live;
+	sk->state = ks;
+	if ((rc = ksink_columns(sk, ks, err)))
+		goto fail;
+	if (!c->topic && ks->topic < 0) {
+		rc = sl_err_set(err, SL_EOPTION,
+				KSINK ": no topic: set the option 'topic' or "
+				      "give the rows a 'topic' column");
+		goto fail;
+	}
+	ks->bootstrap = sl_kafka_bootstrap(&c->kafka, &embedded, err);
+	if (!ks->bootstrap) {
+		rc = SL_EKAFKA;
+		goto fail;
+	}
+	conf = sl_kafka_conf_new(SL_KAFKA_PRODUCER, &c->kafka, ks->bootstrap,
+				 embedded, &ks->ev, KSINK, err);
+	if (!conf) {
+		rc = SL_EOPTION;
+		goto fail;
+	}
+	ks->max_wait_ms = conf_msg_timeout(conf) + 30000;
+	rd_kafka_conf_set_dr_msg_cb(conf, ksink_dr_cb);
+	ks->rk = sl_kafka_client_new(SL_KAFKA_PRODUCER, conf, KSINK, err);
+	if (!ks->rk) {
+		rc = SL_EKAFKA;
+		goto fail;
+	}
+	if (c->topic) {
+		ks->fixed = rd_kafka_topic_new(ks->rk, c->topic, NULL);
+		if (!ks->fixed) {
+			rc = sl_err_set(
+				err, SL_EKAFKA, KSINK ": topic '%s': %s",
+				c->topic,
+				rd_kafka_err2str(rd_kafka_last_error()));
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	ksink_destroy(sk);
+	return rc;
+}
+
+/* ---- write ----------------------------------------------------------------
+ */
+
+/* The handle of the topic named by a row's topic column (not
+ * NUL-terminated). Handles live until the sink ends. */
+static rd_kafka_topic_t *ksink_topic(struct ksink *ks, const sl_value *v)
+{
+	struct ksink_topic *t;
+
+	if (ks->last < ks->ntopics && ks->topics[ks->last].len == v->len &&
+	    !memcmp(ks->topics[ks->last].name, v->v.str, v->len))
+		return ks->topics[ks->last].rkt;
+	for (uint32_t i = 0; i < ks->ntopics; i++)
+		if (ks->topics[i].len == v->len &&
+		    !memcmp(ks->topics[i].name, v->v.str, v->len)) {
+			ks->last = i;
+			return ks->topics[i].rkt;
+		}
+	if (ks->ntopics == ks->captopics) {
+		uint32_t cap = ks->captopics ? ks->captopics * 2 : 8;
+		void *n = realloc(ks->topics, cap * sizeof(*ks->topics));
+
+		if (!n)
+			return NULL;
+		ks->topics = n;
+		ks->captopics = cap;
+	}
+	t = &ks->topics[ks->ntopics];
+	t->name = strndup(v->v.str, v->len);
+	if (!t->name)
+		return NULL;
+	t->len = v->len;
+	t->rkt = rd_kafka_topic_new(ks->rk, t->name, NULL);
+	if (!t->rkt) {
+		free(t->name);
+		return NULL;
+	}
+	ks->last = ks->ntopics++;
+	return t->rkt;
+}
+
+/* Rows that cannot be written are refused before any is produced, so a
+ * bad row never leaves half a vector in flight. */
+static int ksink_check_rows(sl_sink *sk, struct ksink *ks, const sl_batch *b)
+{
+	for (uint32_t r = 0; r < b->nrows; r++) {
+		const sl_value *row = sl_batch_row(b, r);
+
+		if (!ks->fixed && sl_v_is_null(&row[ks->topic]))
+			return sl_err_set(&sk->err, SL_EINVAL,
+					  KSINK
+					  ": a row has a null topic and "
+					  "the option 'topic' is not set");
+		if (ks->partition >= 0 && !sl_v_is_null(&row[ks->partition]) &&
+		    row[ks->partition].v.i32 < 0)
+			return sl_err_set(&sk->err, SL_EINVAL,
+					  KSINK ": a row has partition %d",
+					  row[ks->partition].v.i32);
+	}
+	return 0;
+}
+
+/* A row's headers, copied by librdkafka (headers are small). */
+static rd_kafka_headers_t *row_headers(const sl_value *v)
+{
+	rd_kafka_headers_t *h;
+
+	if (sl_v_is_null(v) || !v->len)
+		return NULL;
+	h = rd_kafka_headers_new(v->len);
+	for (uint32_t i = 0; i < v->len; i++) {
+		const sl_value *f = v->v.arr[i].v.fields;
+
+		if (sl_v_is_null(&v->v.arr[i]) || sl_v_is_null(&f[0]))
+			continue;
+		rd_kafka_header_add(h, f[0].v.str, f[0].len,
+				    sl_v_is_null(&f[1]) ? NULL : f[1].v.bin,
+				    sl_v_is_null(&f[1]) ? 0 : f[1].len);
+	}
+	return h;
+}
+
+/* Produces one row; waits (serving delivery reports) while librdkafka's
+ * queue is full, never longer than max_wait_ms. Returns 0 or < 0 with the
+ * failure recorded. */
+static int ksink_produce(struct ksink *ks, const sl_value *row,
+			 struct ksink_track *t)
+{
+	const sl_value *k = ks->key >= 0 ? &row[ks->key] : NULL;
+	const sl_value *v = &row[ks->value];
+	rd_kafka_topic_t *rkt = ks->fixed;
+	int32_t part = RD_KAFKA_PARTITION_UA;
+	int64_t deadline = 0;
+	rd_kafka_resp_err_t e;
+
+	if (!rkt && !(rkt = ksink_topic(ks, &row[ks->topic]))) {
+		ksink_failf(ks, SL_EKAFKA, KSINK ": topic '%.*s': %s",
+			    (int)row[ks->topic].len, row[ks->topic].v.str,
+			    rd_kafka_err2str(rd_kafka_last_error()));
+		return SL_EKAFKA;
+	}
+	if (ks->partition >= 0 && !sl_v_is_null(&row[ks->partition]))
+		part = row[ks->partition].v.i32;
+	if (k && sl_v_is_null(k))
+		k = NULL;
+	if (sl_v_is_null(v))
+		v = NULL;
+	for (;;) {
+		/* Flags 0: no copy, librdkafka points at the vector's bytes
+		 * until the delivery report, and the track keeps the vector
+		 * alive that long. */
+		if (ks->headers >= 0) {
+			rd_kafka_headers_t *h = row_headers(&row[ks->headers]);
+
+			e = rd_kafka_producev(
+				ks->rk, RD_KAFKA_V_RKT(rkt),
+				RD_KAFKA_V_PARTITION(part),
+				RD_KAFKA_V_MSGFLAGS(0),
+				RD_KAFKA_V_VALUE(v ? (void *)v->v.bin : NULL,
+						 v ? v->len : 0),
+				RD_KAFKA_V_KEY(k ? (void *)k->v.bin : NULL,
+					       k ? k->len : 0),
+				RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(t),
+				RD_KAFKA_V_END);
+			/* On success librdkafka owns h. */
+			if (e && h)
+				rd_kafka_headers_destroy(h);
+		} else {
+			e = rd_kafka_produce(
+				    rkt, part, 0, v ? (void *)v->v.bin : NULL,
+				    v ? v->len : 0, k ? k->v.bin : NULL,
+				    k ? k->len : 0, t)
+				    ? rd_kafka_last_error()
+				    : RD_KAFKA_RESP_ERR_NO_ERROR;
+		}
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		/* Backpressure from librdkafka: serve delivery reports
+		 * until there is room; a dead cluster ends in delivery
+		 * failures (message.timeout.ms), not an endless wait. */
+		if (!deadline)
+			deadline = sl_now_ns() + ks->max_wait_ms * 1000000;
+		if (sl_now_ns() > deadline) {
+			ksink_failf(ks, SL_ETIMEOUT,
+				    KSINK ": the producer queue stayed full "
+					  "for %lld ms",
+				    (long long)ks->max_wait_ms);
+			return SL_ETIMEOUT;
+		}
+		rd_kafka_poll(ks->rk, 10);
+		if (ksink_check_fatal(ks))
+			return ks->fail.code;
+	}
+	if (e) {
+		char where[32] = "";
+
+		if (part != RD_KAFKA_PARTITION_UA)
+			snprintf(where, sizeof(where), " partition %d",
+				 (int)part);
+		ksink_failf(ks, SL_EKAFKA,
+			    KSINK ": cannot produce to topic '%s'%s: %s",
+			    rd_kafka_topic_name(rkt), where,
+			    rd_kafka_err2str(e));
+		return SL_EKAFKA;
+	}
+	t->outstanding++;
+	ks->outstanding++;
+	return 0;
+}
+
+/* After a failure in the middle of a vector: its messages already queued
+ * point into it, and the caller frees it when write fails. Purge them and
+ * wait (bounded) for their reports, so none is left pointing at freed
+ * memory. Returns true if none is left in flight. */
+static bool ksink_recall(struct ksink *ks, struct ksink_track *t)
+{
+	int64_t deadline = sl_now_ns() + 10000LL * 1000000;
+
+	rd_kafka_purge(ks->rk,
+		       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	while (t->outstanding && sl_now_ns() < deadline)
+		rd_kafka_poll(ks->rk, 10);
+	return t->outstanding == 0;
+}
+
+static int ksink_write(sl_sink *sk, sl_batch *b)
+{
+	struct ksink *ks = sk->state;
+	struct ksink_track *t;
+	int rc = 0;
+
+	if (ks->failed || ksink_check_fatal(ks))
+		return ksink_error(sk);
+	if (!b->nrows)
+		return 0;
+	if ((rc = ksink_check_rows(sk, ks, b)))
+		return rc;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return sl_err_set(&sk->err, -ENOMEM, KSINK ": out of memory");
+	t->b = b;
+	t->next = &ks->live;
+	t->prev = ks->live.prev;
+	t->prev->next = t;
+	ks->live.prev = t;
+
+	for (uint32_t r = 0; r < b->nrows && !rc; r++)
+		rc = ksink_produce(ks, sl_batch_row(b, r), t);
+	if (rc && t->outstanding && !ksink_recall(ks, t)) {
+		/* Still in flight: keep the vector until the reports come
+		 * (the sink has failed; the next call says so). */
+		t->sealed = true;
+		return 1;
+	}
+	if (rc || !t->outstanding) {
+		track_unlink(t);
+		free(t);
+		return rc ? ksink_error(sk) : 0;
+	}
+	t->sealed = true;
+	/* Serve the reports that are in: frees earlier vectors, never this
+	 * one's bytes before its last report. */
+	rd_kafka_poll(ks->rk, 0);
+	return 1;
+}
+
+/* Every message written so far is delivered (or failed). */
+static int ksink_commit(sl_sink *sk, int64_t epoch)
+{
+	struct ksink *ks = sk->state;
+	int64_t deadline = sl_now_ns() + ks->max_wait_ms * 1000000;
+
+	while (ks->outstanding && !ks->failed) {
+		if (sl_now_ns() > deadline) {
+			ksink_failf(ks, SL_ETIMEOUT,
+				    KSINK ": epoch %lld: %llu messages not "
+					  "delivered after %lld ms",
+				    (long long)epoch,
+				    (unsigned long long)ks->outstanding,
+				    (long long)ks->max_wait_ms);
+			break;
+		}
+		/* Serves delivery reports while it waits. */
+		rd_kafka_flush(ks->rk, 100);
+		ksink_check_fatal(ks);
+	}
+	if (ks->failed)
+		return ksink_error(sk);
+	return 0;
+}
+
+static void ksink_destroy(sl_sink *sk)
+{
+	struct ksink *ks = sk->state;
+
+	if (!ks)
+		return;
+	if (ks->rk) {
+		/* Normally commit has drained everything. After a failure,
+		 * or a stop without a last commit, give what is in flight a
+		 * moment, then drop it: reports for purged messages free
+		 * their vectors. */
+		if (ks->outstanding && !ks->failed)
+			rd_kafka_flush(ks->rk, 5000);
+		if (ks->outstanding) {
+			rd_kafka_purge(ks->rk,
+				       RD_KAFKA_PURGE_F_QUEUE |
+					       RD_KAFKA_PURGE_F_INFLIGHT);
+			rd_kafka_flush(ks->rk, 1000);
+		}
+		if (ks->fixed)
+			rd_kafka_topic_destroy(ks->fixed);
+		for (uint32_t i = 0; i < ks->ntopics; i++) {
+			rd_kafka_topic_destroy(ks->topics[i].rkt);
+			free(ks->topics[i].name);
+		}
+		rd_kafka_destroy(ks->rk);
+	}
+	/* librdkafka is gone: whatever it still pointed at can go too. */
+	while (ks->live.next != &ks->live) {
+		struct ksink_track *t = ks->live.next;
+
+		track_unlink(t);
+		sl_batch_free(t->b);
+		free(t);
+	}
+	free(ks->topics);
+	sl_kafka_events_destroy(&ks->ev);
+	free(ks);
+	sk->state = NULL;
+}
+
+const sl_sink_ops sl_sink_kafka = {
+	.name = "kafka",
+	.description = "Writes rows to Kafka (Spark's Kafka sink): value, "
+		       "and optionally key, topic, partition, headers "
+		       "columns. Not copied; an epoch commits once Kafka "
+		       "has acknowledged every record of it.",
+	.options = ksink_options,
+	.conf_size = sizeof(struct ksink_conf),
+	.modes = SL_MODE_BIT(SL_MODE_APPEND) | SL_MODE_BIT(SL_MODE_UPDATE) |
+		 SL_MODE_BIT(SL_MODE_COMPLETE),
+	.continuous = true,
+	.init = ksink_init,
+	.write = ksink_write,
+	.commit = ksink_commit,
+	.destroy = ksink_destroy,
+};

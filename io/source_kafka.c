@@ -1,0 +1,994 @@
+/* io/source_kafka.c - the Kafka source (format "kafka"), Spark's Kafka
+ * source with its option names and schema.
+ *
+ * One source partition per Kafka partition: init reads the cluster's
+ * metadata and fixes the list of (topic, partition) pairs, sorted, so
+ * partition i of the source is the same Kafka partition on every run. Each
+ * partition thread reads its own librdkafka queue
+ * (rd_kafka_queue_get_partition, unforwarded from the consumer queue) of
+ * one consumer shared by the source; partitions are assigned manually
+ * (rd_kafka_incremental_assign at open), as Spark does: no group
+ * rebalancing decides who reads what, and offsets are the checkpoint's.
+ *
+ * Records are not copied: the key and value of a row point into the
+ * rd_kafka_message_t that librdkafka fetched, and the vector holds the
+ * messages (sl_batch_hold) until it is freed. Schema:
+ *   key BINARY, value BINARY, topic STRING, partition INT, offset BIGINT,
+ *   timestamp TIMESTAMP, timestampType INT
+ *   [, headers ARRAY<STRUCT<key: STRING, value: BINARY>>]  (includeHeaders)
+ * A partition's offset (p->offset) is Kafka's: the offset of the next
+ * record it will return. */
+#include <errno.h>
+#include <jansson.h>
+#include <regex.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "io/kafka_common.h"
+#include "io/kafka_embedded.h"
+
+#define KSRC "source 'kafka'"
+
+/* Messages taken from a partition queue at a time, and so the most rows in
+ * one vector. */
+#define KSRC_MAX_BATCH 1024
+
+/* Offsets as Spark's startingOffsets JSON writes them. */
+#define KSRC_EARLIEST (-2)
+#define KSRC_LATEST (-1)
+
+struct ksrc_conf {
+	const char *subscribe;
+	const char *subscribe_pattern;
+	const char *assign;
+	const char *starting_offsets;
+	const char *group_id_prefix;
+	bool include_headers;
+	bool fail_on_data_loss;
+	int64_t metadata_timeout_ms;
+	sl_kvs kafka; /* kafka.* with the prefix removed */
+};
+
+/* One Kafka partition read by the source. */
+struct ksrc_tp {
+	const char *topic; /* in the session arena: plan lifetime */
+	uint32_t topic_len;
+	int32_t partition;
+	int64_t start; /* startingOffsets: >= 0, EARLIEST or LATEST */
+};
+
+struct ksrc {
+	sl_kafka_events ev; /* the consumer's opaque */
+	rd_kafka_t *rk;
+	const char *bootstrap;
+	bool embedded;
+	int timeout_ms;
+	uint32_t ntp;
+	struct ksrc_tp *tp; /* source partition i reads tp[i] */
+};
+
+/* A partition thread's state. */
+struct ksrc_part {
+	struct ksrc_tp *tp;
+	rd_kafka_queue_t *q;
+	uint32_t head, n; /* buf[head..n) fetched, not yet returned */
+	rd_kafka_message_t *buf[KSRC_MAX_BATCH];
+};
+
+/* What a vector holds: the messages its rows point into. */
+struct ksrc_hold {
+	uint32_t n;
+	rd_kafka_message_t *m[];
+};
+
+static const char *ksrc_validate(const void *conf);
+
+/* ---- options ---------------------------------------------------------- */
+
+static const sl_opt_def ksrc_options[] = {
+	{
+		.name = "subscribe",
+		.type = SL_OPT_STRING,
+		.offset = offsetof(struct ksrc_conf, subscribe),
+		.desc = "Comma-separated topics to read. One of assign, "
+			"subscribe, subscribePattern is required.",
+		.validate = ksrc_validate,
+	},
+	{
+		.name = "subscribePattern",
+		.type = SL_OPT_STRING,
+		.offset = offsetof(struct ksrc_conf, subscribe_pattern),
+		.desc = "Read the topics whose whole name matches this "
+			"regular expression (POSIX extended), as found when "
+			"the source is made.",
+	},
+	{
+		.name = "assign",
+		.type = SL_OPT_STRING,
+		.offset = offsetof(struct ksrc_conf, assign),
+		.desc = "Read these partitions: JSON such as "
+			"{\"topicA\":[0,1],\"topicB\":[2,4]}.",
+	},
+	{
+		.name = "startingOffsets",
+		.type = SL_OPT_STRING,
+		.offset = offsetof(struct ksrc_conf, starting_offsets),
+		.def = "latest",
+		.desc = "Where a new query starts: earliest, latest, or JSON "
+			"naming every partition, such as "
+			"{\"topicA\":{\"0\":23,\"1\":-2}} (-2: earliest, -1: "
+			"latest).",
+	},
+	{
+		.name = "groupIdPrefix",
+		.type = SL_OPT_STRING,
+		.offset = offsetof(struct ksrc_conf, group_id_prefix),
+		.def = "sluice-kafka-source",
+		.desc = "Prefix of the consumer group id made up for the "
+			"query when kafka.group.id is not given.",
+	},
+	{
+		.name = "includeHeaders",
+		.type = SL_OPT_BOOL,
+		.offset = offsetof(struct ksrc_conf, include_headers),
+		.def = "false",
+		.desc = "Add the column headers ARRAY<STRUCT<key: STRING, "
+			"value: BINARY>>.",
+	},
+	{
+		.name = "failOnDataLoss",
+		.type = SL_OPT_BOOL,
+		.offset = offsetof(struct ksrc_conf, fail_on_data_loss),
+		.def = "true",
+		.desc = "Fail the query when offsets to read are gone (deleted "
+			"by retention); false: go on from the earliest "
+			"offset still there.",
+	},
+	{
+		.name = "metadataTimeout",
+		.type = SL_OPT_DURATION,
+		.offset = offsetof(struct ksrc_conf, metadata_timeout_ms),
+		.min = 1,
+		.max = 3600000,
+		.def = "10 seconds",
+		.desc = "How long making the source and starting a query wait "
+			"for the cluster's metadata and offsets (sluice; not "
+			"in Spark). An unreachable cluster fails sooner.",
+	},
+	{
+		.name = "kafka.",
+		.type = SL_OPT_PREFIX,
+		.offset = offsetof(struct ksrc_conf, kafka),
+		.desc = "Any librdkafka consumer property, prefix removed: "
+			"kafka.bootstrap.servers (absent or 'embedded': the "
+			"embedded cluster), kafka.group.id, "
+			"kafka.fetch.wait.max.ms, ...",
+	},
+	{ .name = NULL },
+};
+
+static const char *ksrc_validate(const void *conf)
+{
+	const struct ksrc_conf *c = conf;
+	int n = !!c->subscribe + !!c->subscribe_pattern + !!c->assign;
+
+	if (n != 1)
+		return "exactly one of the options 'assign', 'subscribe', "
+		       "'subscribePattern' must be given";
+	return NULL;
+}
+
+/* ---- schema ------------------------------------------------------------ */
+
+static const sl_schema *ksrc_schema(sl_arena *a, bool headers)
+{
+	static const struct {
+		const char *name;
+		const sl_dtype *type;
+		bool nullable;
+	} cols[] = {
+		{ "key", &sl_dtype_binary, true },
+		{ "value", &sl_dtype_binary, true },
+		{ "topic", &sl_dtype_string, false },
+		{ "partition", &sl_dtype_int, false },
+		{ "offset", &sl_dtype_long, false },
+		{ "timestamp", &sl_dtype_timestamp, true },
+		{ "timestampType", &sl_dtype_int, false },
+	};
+	uint32_t n = sizeof(cols) / sizeof(cols[0]);
+	sl_schema *s = sl_schema_new(a, n + headers);
+
+	for (uint32_t i = 0; i < n; i++) {
+		s->fields[i].name = cols[i].name;
+		s->fields[i].type = cols[i].type;
+		s->fields[i].nullable = cols[i].nullable;
+	}
+	if (headers) {
+		sl_schema *kv = sl_schema_new(a, 2);
+		sl_dtype *st = sl_arena_calloc(a, sizeof(*st));
+		sl_dtype *arr = sl_arena_calloc(a, sizeof(*arr));
+
+		kv->fields[0].name = "key";
+		kv->fields[0].type = &sl_dtype_string;
+		kv->fields[1].name = "value";
+		kv->fields[1].type = &sl_dtype_binary;
+		kv->fields[1].nullable = true;
+		st->id = SL_STRUCT;
+		st->fields = kv;
+		arr->id = SL_ARRAY;
+		arr->elem = st;
+		s->fields[n].name = "headers";
+		s->fields[n].type = arr;
+		s->fields[n].nullable = true;
+	}
+	return s;
+}
+
+/* ---- partitions from metadata ------------------------------------------ */
+
+static int tp_cmp(const void *x, const void *y)
+{
+	const struct ksrc_tp *a = x, *b = y;
+	int c = strcmp(a->topic, b->topic);
+
+	if (c)
+		return c;
+	return (a->partition > b->partition) - (a->partition < b->partition);
+}
+
+static void tp_add(sl_source *src, uint32_t *cap, const char *topic,
+		   int32_t part)
+{
+	struct ksrc *ks = src->state;
+
+	for (uint32_t i = 0; i < ks->ntp; i++)
+		if (ks->tp[i].partition == part &&
+		    !strcmp(ks->tp[i].topic, topic))
+			return;
+	if (ks->ntp == *cap) {
+		struct ksrc_tp *n;
+
+		*cap = *cap ? *cap * 2 : 16;
+		n = sl_arena_alloc(src->arena, *cap * sizeof(*n));
+		if (ks->ntp)
+			memcpy(n, ks->tp, ks->ntp * sizeof(*n));
+		ks->tp = n;
+	}
+	ks->tp[ks->ntp].topic = sl_arena_strdup(src->arena, topic);
+	ks->tp[ks->ntp].topic_len = (uint32_t)strlen(topic);
+	ks->tp[ks->ntp].partition = part;
+	ks->tp[ks->ntp].start = KSRC_LATEST;
+	ks->ntp++;
+}
+
+static const rd_kafka_metadata_topic_t *md_topic(const rd_kafka_metadata_t *md,
+						 const char *name)
+{
+	for (int i = 0; i < md->topic_cnt; i++)
+		if (!strcmp(md->topics[i].topic, name))
+			return &md->topics[i];
+	return NULL;
+}
+
+/* A topic that exists and whose partitions all have a leader; a topic
+ * created a moment ago may not have them yet. */
+static bool md_topic_ready(const rd_kafka_metadata_topic_t *t)
+{
+	if (!t || t->err || t->partition_cnt <= 0)
+		return false;
+	for (int i = 0; i < t->partition_cnt; i++)
+		if (t->partitions[i].err || t->partitions[i].leader < 0)
+			return false;
+	return true;
+}
+
+/* The topics named by subscribe or assign, NULL-terminated, in arena a. */
+static int named_topics(sl_source *src, json_t *assign, const char ***out,
+			sl_err *err)
+{
+	const struct ksrc_conf *c = src->conf;
+	const char **t;
+	uint32_t n = 0;
+
+	if (assign) {
+		t = sl_arena_calloc(src->arena, (json_object_size(assign) + 1) *
+							sizeof(*t));
+		for (void *it = json_object_iter(assign); it;
+		     it = json_object_iter_next(assign, it))
+			t[n++] = sl_arena_strdup(src->arena,
+						 json_object_iter_key(it));
+	} else {
+		char *list = sl_arena_strdup(src->arena, c->subscribe), *save;
+
+		t = sl_arena_calloc(src->arena,
+				    (strlen(list) / 2 + 2) * sizeof(*t));
+		for (char *s = strtok_r(list, ",", &save); s;
+		     s = strtok_r(NULL, ",", &save)) {
+			while (*s == ' ' || *s == '\t')
+				s++;
+			char *e = s + strlen(s);
+			while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+				*--e = 0;
+			if (*s)
+				t[n++] = s;
+		}
+		if (!n)
+			return sl_err_set(err, SL_EOPTION,
+					  KSRC ": option 'subscribe' = '%s' "
+					       "names no topic",
+					  c->subscribe);
+	}
+	*out = t;
+	return 0;
+}
+
+/* Reads metadata until every named topic is ready or the timeout passes.
+ * On the embedded cluster a missing topic is created (one partition), so
+ * a demo pipeline runs without a setup step; elsewhere it is an error. */
+static int ksrc_metadata(sl_source *src, const char *const *names,
+			 const rd_kafka_metadata_t **mdp, sl_err *err)
+{
+	struct ksrc *ks = src->state;
+	int64_t deadline = sl_now_ns() + (int64_t)ks->timeout_ms * 1000000;
+	const rd_kafka_metadata_t *md = NULL;
+	const char *missing = NULL;
+	bool created = false;
+
+	for (;;) {
+		int64_t left = (deadline - sl_now_ns()) / 1000000;
+		int rc;
+
+		rc = sl_kafka_metadata(ks->rk, &ks->ev,
+				       left > 0 ? (int)left : 1, &md, KSRC,
+				       err);
+		if (rc)
+			return rc;
+		missing = NULL;
+		for (int i = 0; names && names[i] && !missing; i++) {
+			const rd_kafka_metadata_topic_t *t =
+				md_topic(md, names[i]);
+
+			if (!md_topic_ready(t))
+				missing = names[i];
+		}
+		if (!missing) {
+			*mdp = md;
+			return 0;
+		}
+		if (ks->embedded && names && !created) {
+			for (int i = 0; names[i]; i++)
+				if (!md_topic(md, names[i]) &&
+				    sl_kafka_embedded_topic_create(names[i], 1,
+								   err)) {
+					rd_kafka_metadata_destroy(md);
+					return SL_EKAFKA;
+				}
+			created = true;
+		}
+		/* Another look only if it can still come back in time. */
+		if (sl_now_ns() + 100 * 1000000 >= deadline)
+			break;
+		rd_kafka_metadata_destroy(md);
+		md = NULL;
+		struct timespec ts = { 0, 50 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	const rd_kafka_metadata_topic_t *t = md_topic(md, missing);
+	if (!t || t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+		sl_err_set(err, SL_ENOTFOUND,
+			   KSRC ": topic '%s' does not exist at '%s'", missing,
+			   ks->bootstrap);
+	else
+		sl_err_set(
+			err, SL_EKAFKA,
+			KSRC ": topic '%s' at '%s' is not ready after %d "
+			     "ms: %s",
+			missing, ks->bootstrap, ks->timeout_ms,
+			rd_kafka_err2str(
+				t->err ? t->err
+				       : RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE));
+	rd_kafka_metadata_destroy(md);
+	return SL_ENOTFOUND;
+}
+
+/* Fills ks->tp from the metadata, per subscribe, subscribePattern or
+ * assign. */
+static int ksrc_partitions(sl_source *src, json_t *assign, sl_err *err)
+{
+	const struct ksrc_conf *c = src->conf;
+	struct ksrc *ks = src->state;
+	const rd_kafka_metadata_t *md;
+	const char **names = NULL;
+	uint32_t cap = 0;
+	int rc;
+
+	if (!c->subscribe_pattern &&
+	    (rc = named_topics(src, assign, &names, err)))
+		return rc;
+	if ((rc = ksrc_metadata(src, names, &md, err)))
+		return rc;
+
+	if (c->subscribe_pattern) {
+		regex_t re;
+		char anchored[1024];
+
+		/* Spark matches the whole name (Pattern.matches). */
+		snprintf(anchored, sizeof(anchored), "^(%s)$",
+			 c->subscribe_pattern);
+		if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB)) {
+			rd_kafka_metadata_destroy(md);
+			return sl_err_set(err, SL_EOPTION,
+					  KSRC ": option 'subscribePattern' = "
+					       "'%s' is not a valid regular "
+					       "expression",
+					  c->subscribe_pattern);
+		}
+		for (int i = 0; i < md->topic_cnt; i++) {
+			const rd_kafka_metadata_topic_t *t = &md->topics[i];
+
+			/* Internal topics (__consumer_offsets, ...) are not
+			 * data, as the Java consumer's
+			 * exclude.internal.topics says. */
+			if (!strncmp(t->topic, "__", 2) || t->err ||
+			    regexec(&re, t->topic, 0, NULL, 0))
+				continue;
+			for (int j = 0; j < t->partition_cnt; j++)
+				tp_add(src, &cap, t->topic,
+				       t->partitions[j].id);
+		}
+		regfree(&re);
+		if (!ks->ntp) {
+			rd_kafka_metadata_destroy(md);
+			return sl_err_set(err, SL_ENOTFOUND,
+					  KSRC ": option 'subscribePattern' = "
+					       "'%s' matches no topic at '%s'",
+					  c->subscribe_pattern, ks->bootstrap);
+		}
+	} else if (assign) {
+		for (void *it = json_object_iter(assign); it;
+		     it = json_object_iter_next(assign, it)) {
+			const char *key = json_object_iter_key(it);
+			json_t *v = json_object_iter_value(it);
+			const rd_kafka_metadata_topic_t *t = md_topic(md, key);
+
+			for (size_t i = 0; i < json_array_size(v); i++) {
+				json_int_t part = json_integer_value(
+					json_array_get(v, i));
+				bool found = false;
+
+				for (int j = 0; j < t->partition_cnt; j++)
+					found |= t->partitions[j].id == part;
+				if (!found) {
+					sl_err_set(err, SL_ENOTFOUND,
+						   KSRC
+						   ": option 'assign': "
+						   "topic '%s' has no "
+						   "partition %lld (it has %d)",
+						   key, (long long)part,
+						   t->partition_cnt);
+					rd_kafka_metadata_destroy(md);
+					return SL_ENOTFOUND;
+				}
+				tp_add(src, &cap, key, (int32_t)part);
+			}
+		}
+	} else {
+		for (int i = 0; names[i]; i++) {
+			const rd_kafka_metadata_topic_t *t =
+				md_topic(md, names[i]);
+
+			for (int j = 0; j < t->partition_cnt; j++)
+				tp_add(src, &cap, t->topic,
+				       t->partitions[j].id);
+		}
+	}
+	rd_kafka_metadata_destroy(md);
+	if (!ks->ntp)
+		return sl_err_set(err, SL_EOPTION,
+				  KSRC ": no partitions to read");
+	qsort(ks->tp, ks->ntp, sizeof(*ks->tp), tp_cmp);
+	return 0;
+}
+
+/* ---- options in JSON ---------------------------------------------------- */
+
+/* assign: {"topic":[0,1],...}. Returns the parsed object or NULL. */
+static json_t *parse_assign(const char *text, sl_err *err)
+{
+	json_error_t je;
+	json_t *o = json_loads(text, 0, &je);
+
+	if (!o || !json_is_object(o) || !json_object_size(o))
+		goto bad;
+	for (void *it = json_object_iter(o); it;
+	     it = json_object_iter_next(o, it)) {
+		json_t *v = json_object_iter_value(it);
+
+		if (!json_is_array(v) || !json_array_size(v))
+			goto bad;
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			json_t *p = json_array_get(v, i);
+
+			if (!json_is_integer(p) || json_integer_value(p) < 0 ||
+			    json_integer_value(p) > INT32_MAX)
+				goto bad;
+		}
+	}
+	return o;
+bad:
+	json_decref(o);
+	sl_err_set(err, SL_EOPTION,
+		   KSRC ": option 'assign' = '%s' is not JSON of the form "
+			"{\"topicA\":[0,1],\"topicB\":[2,4]}",
+		   text);
+	return NULL;
+}
+
+/* startingOffsets: "earliest", "latest", or
+ * {"topic":{"0":23,"1":-2},...} naming every partition the source reads. */
+static int apply_starting(sl_source *src, sl_err *err)
+{
+	const struct ksrc_conf *c = src->conf;
+	struct ksrc *ks = src->state;
+	const char *text = c->starting_offsets;
+	json_error_t je;
+	json_t *o;
+
+	if (!strcasecmp(text, "earliest") || !strcasecmp(text, "latest")) {
+		int64_t v = strcasecmp(text, "earliest") ? KSRC_LATEST
+							 : KSRC_EARLIEST;
+
+		for (uint32_t i = 0; i < ks->ntp; i++)
+			ks->tp[i].start = v;
+		return 0;
+	}
+	o = json_loads(text, 0, &je);
+	if (!o || !json_is_object(o)) {
+		json_decref(o);
+		return sl_err_set(err, SL_EOPTION,
+				  KSRC ": option 'startingOffsets' = '%s' is "
+				       "not earliest, latest or JSON such as "
+				       "{\"topicA\":{\"0\":23,\"1\":-2}}",
+				  text);
+	}
+	for (uint32_t i = 0; i < ks->ntp; i++)
+		ks->tp[i].start = INT64_MIN; /* not given yet */
+	for (void *it = json_object_iter(o); it;
+	     it = json_object_iter_next(o, it)) {
+		const char *topic = json_object_iter_key(it);
+		json_t *parts = json_object_iter_value(it);
+
+		if (!json_is_object(parts))
+			goto bad;
+		for (void *pit = json_object_iter(parts); pit;
+		     pit = json_object_iter_next(parts, pit)) {
+			const char *pk = json_object_iter_key(pit);
+			json_t *ov = json_object_iter_value(pit);
+			char *end;
+			long part = strtol(pk, &end, 10);
+			int64_t off;
+			bool found = false;
+
+			if (!*pk || *end || !json_is_integer(ov))
+				goto bad;
+			off = json_integer_value(ov);
+			if (off < KSRC_EARLIEST)
+				goto bad;
+			for (uint32_t i = 0; i < ks->ntp; i++)
+				if (ks->tp[i].partition == part &&
+				    !strcmp(ks->tp[i].topic, topic)) {
+					ks->tp[i].start = off;
+					found = true;
+				}
+			if (!found) {
+				sl_err_set(err, SL_EOPTION,
+					   KSRC
+					   ": option 'startingOffsets' "
+					   "names %s-%ld, which the source "
+					   "does not read",
+					   topic, part);
+				json_decref(o);
+				return SL_EOPTION;
+			}
+		}
+	}
+	json_decref(o);
+	for (uint32_t i = 0; i < ks->ntp; i++)
+		if (ks->tp[i].start == INT64_MIN)
+			return sl_err_set(err, SL_EOPTION,
+					  KSRC
+					  ": option 'startingOffsets' "
+					  "must give an offset for every "
+					  "partition read; %s-%d is missing",
+					  ks->tp[i].topic, ks->tp[i].partition);
+	return 0;
+bad:
+	json_decref(o);
+	return sl_err_set(err, SL_EOPTION,
+			  KSRC ": option 'startingOffsets' = '%s' is not JSON "
+			       "of the form {\"topicA\":{\"0\":23,\"1\":-2}} "
+			       "(offsets >= -2)",
+			  text);
+}
+
+/* ---- init / destroy ----------------------------------------------------- */
+
+static void ksrc_destroy(sl_source *src)
+{
+	struct ksrc *ks = src->state;
+
+	if (!ks)
+		return;
+	if (ks->rk) {
+		rd_kafka_consumer_close(ks->rk);
+		rd_kafka_destroy(ks->rk);
+	}
+	sl_kafka_events_destroy(&ks->ev);
+	free(ks);
+	src->state = NULL;
+}
+
+static int ksrc_init(sl_source *src, sl_err *err)
+{
+	const struct ksrc_conf *c = src->conf;
+	rd_kafka_conf_t *conf;
+	struct ksrc *ks;
+	json_t *assign = NULL;
+	char errstr[512];
+	int rc;
+
+	ks = calloc(1, sizeof(*ks));
+	if (!ks)
+		return sl_err_set(err, -ENOMEM, KSRC ": out of memory");
+	sl_kafka_events_init(&ks->ev);
+	src->state = ks;
+	ks->timeout_ms = (int)c->metadata_timeout_ms;
+
+	if (c->assign && !(assign = parse_assign(c->assign, err))) {
+		rc = SL_EOPTION;
+		goto fail;
+	}
+	ks->bootstrap = sl_kafka_bootstrap(&c->kafka, &ks->embedded, err);
+	if (!ks->bootstrap) {
+		rc = SL_EKAFKA;
+		goto fail;
+	}
+	conf = sl_kafka_conf_new(SL_KAFKA_CONSUMER, &c->kafka, ks->bootstrap,
+				 ks->embedded, &ks->ev, KSRC, err);
+	if (!conf) {
+		rc = SL_EOPTION;
+		goto fail;
+	}
+	/* Offsets gone from the log: fail (Spark's failOnDataLoss) or go on
+	 * from the earliest one left. */
+	rd_kafka_conf_set(conf, "auto.offset.reset",
+			  c->fail_on_data_loss ? "error" : "earliest", errstr,
+			  sizeof(errstr));
+	/* Manual assignment needs a group id (librdkafka keeps assignments
+	 * in its group handle); like Spark, make one per source unless the
+	 * user names one. */
+	if (!sl_kvs_get(&c->kafka, "group.id")) {
+		char gid[256];
+
+		snprintf(gid, sizeof(gid), "%s-%08x%08x", c->group_id_prefix,
+			 (unsigned)random(),
+			 (unsigned)(sl_now_ns() & 0xffffffff));
+		rd_kafka_conf_set(conf, "group.id", gid, errstr,
+				  sizeof(errstr));
+	}
+	ks->rk = sl_kafka_client_new(SL_KAFKA_CONSUMER, conf, KSRC, err);
+	if (!ks->rk) {
+		rc = SL_EKAFKA;
+		goto fail;
+	}
+	if ((rc = ksrc_partitions(src, assign, err)))
+		goto fail;
+	if ((rc = apply_starting(src, err)))
+		goto fail;
+	json_decref(assign);
+	src->schema = ksrc_schema(src->arena, c->include_headers);
+	src->nparts = ks->ntp;
+	return 0;
+fail:
+	json_decref(assign);
+	ksrc_destroy(src);
+	return rc;
+}
+
+/* ---- partitions -----------------------------------------------------------
+ */
+
+static int ksrc_open(sl_source_part *p)
+{
+	struct ksrc *ks = p->src->state;
+	struct ksrc_tp *tp;
+	struct ksrc_part *kp;
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_error_t *e;
+	int64_t lo, hi, start;
+	rd_kafka_resp_err_t re;
+
+	if (!ks || p->index >= ks->ntp)
+		return sl_err_set(&p->err, SL_EINVAL, KSRC ": no partition %u",
+				  p->index);
+	tp = &ks->tp[p->index];
+	start = tp->start;
+	if (start < 0) {
+		re = rd_kafka_query_watermark_offsets(ks->rk, tp->topic,
+						      tp->partition, &lo, &hi,
+						      ks->timeout_ms);
+		if (re)
+			return sl_err_set(&p->err, SL_EKAFKA,
+					  KSRC ": cannot read the offsets of "
+					       "%s-%d: %s",
+					  tp->topic, tp->partition,
+					  rd_kafka_err2str(re));
+		start = start == KSRC_EARLIEST ? lo : hi;
+	}
+	kp = calloc(1, sizeof(*kp));
+	if (!kp)
+		return sl_err_set(&p->err, -ENOMEM, KSRC ": out of memory");
+	kp->tp = tp;
+	/* The partition's own queue, no longer forwarded to the consumer
+	 * queue: this partition's thread is its only reader. Done before
+	 * the assignment so no message goes the other way. */
+	kp->q = rd_kafka_queue_get_partition(ks->rk, tp->topic, tp->partition);
+	if (!kp->q) {
+		free(kp);
+		return sl_err_set(&p->err, SL_EKAFKA,
+				  KSRC ": no queue for %s-%d", tp->topic,
+				  tp->partition);
+	}
+	rd_kafka_queue_forward(kp->q, NULL);
+	l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, tp->topic, tp->partition)->offset =
+		start;
+	e = rd_kafka_incremental_assign(ks->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (e) {
+		sl_err_set(&p->err, SL_EKAFKA, KSRC ": cannot assign %s-%d: %s",
+			   tp->topic, tp->partition, rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+		rd_kafka_queue_destroy(kp->q);
+		free(kp);
+		return SL_EKAFKA;
+	}
+	p->state = kp;
+	p->offset = start;
+	return 0;
+}
+
+static void ksrc_hold_release(void *arg)
+{
+	struct ksrc_hold *h = arg;
+
+	for (uint32_t i = 0; i < h->n; i++)
+		rd_kafka_message_destroy(h->m[i]);
+	free(h);
+}
+
+/* Timeout for librdkafka, in whole ms: a wait shorter than 1 ms still
+ * waits 1 ms rather than spinning. */
+static int wait_ms(int64_t wait_ns)
+{
+	if (wait_ns <= 0)
+		return 0;
+	if (wait_ns >= (int64_t)INT32_MAX * 1000000)
+		return INT32_MAX;
+	return wait_ns < 1000000 ? 1 : (int)(wait_ns / 1000000);
+}
+
+/* Tops up kp->buf from the partition's queue. rd_kafka_consume_batch_queue
+ * with a timeout waits for a *full* batch, so wait for the first message
+ * alone, then take what else is there without waiting. */
+static void ksrc_fetch(struct ksrc_part *kp, int64_t wait_ns)
+{
+	rd_kafka_message_t *m;
+	ssize_t n;
+
+	if (kp->head < kp->n)
+		return;
+	kp->head = kp->n = 0;
+	m = rd_kafka_consume_queue(kp->q, wait_ms(wait_ns));
+	if (!m)
+		return;
+	kp->buf[kp->n++] = m;
+	n = rd_kafka_consume_batch_queue(kp->q, 0, kp->buf + 1,
+					 KSRC_MAX_BATCH - 1);
+	if (n > 0)
+		kp->n += (uint32_t)n;
+}
+
+static void ksrc_headers(sl_batch *b, sl_value *out, rd_kafka_message_t *m)
+{
+	rd_kafka_headers_t *h;
+	const char *name;
+	const void *val;
+	size_t size, cnt;
+	sl_value *arr;
+
+	if (rd_kafka_message_headers(m, &h) ||
+	    !(cnt = rd_kafka_header_cnt(h))) {
+		*out = sl_v_null();
+		return;
+	}
+	/* Element i is a struct whose two field values follow the array. */
+	arr = sl_arena_alloc(&b->arena, cnt * 3 * sizeof(*arr));
+	for (size_t i = 0; i < cnt; i++) {
+		sl_value *f = arr + cnt + 2 * i;
+
+		if (rd_kafka_header_get_all(h, i, &name, &val, &size)) {
+			cnt = i;
+			break;
+		}
+		/* Names and values stay in the held message: no copy. */
+		f[0] = sl_v_str(name, (uint32_t)strlen(name));
+		f[1] = val ? sl_v_bin(val, (uint32_t)size) : sl_v_null();
+		arr[i] = (sl_value){ .type = SL_STRUCT,
+				     .len = 2,
+				     .v.fields = f };
+	}
+	*out = (sl_value){ .type = SL_ARRAY,
+			   .len = (uint32_t)cnt,
+			   .v.arr = arr };
+}
+
+static int ksrc_msg_error(sl_source_part *p, rd_kafka_message_t *m)
+{
+	const struct ksrc_tp *tp = ((struct ksrc_part *)p->state)->tp;
+	int rc;
+
+	if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+	    m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
+		rc = sl_err_set(&p->err, SL_EKAFKA,
+				KSRC
+				": %s-%d: offset %lld is gone (%s); "
+				"set failOnDataLoss=false to go on from the "
+				"earliest offset left",
+				tp->topic, tp->partition, (long long)p->offset,
+				rd_kafka_message_errstr(m));
+	else
+		rc = sl_err_set(&p->err, SL_EKAFKA, KSRC ": %s-%d: %s",
+				tp->topic, tp->partition,
+				rd_kafka_message_errstr(m));
+	return rc;
+}
+
+static int ksrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
+		     sl_batch **out)
+{
+	struct ksrc *ks = p->src->state;
+	struct ksrc_part *kp = p->state;
+	const struct ksrc_tp *tp = kp->tp;
+	bool headers = p->src->schema->n > 7;
+	struct ksrc_hold *h;
+	uint32_t k, take;
+	sl_batch *b;
+
+	*out = NULL;
+	/* One partition thread serves the consumer's main queue: errors
+	 * and logs reach the events callbacks there. */
+	if (p->index == 0)
+		rd_kafka_poll(ks->rk, 0);
+	if (p->offset >= end)
+		return 0;
+	ksrc_fetch(kp, wait_ns);
+	if (kp->head < kp->n && kp->buf[kp->head]->err) {
+		rd_kafka_message_t *m = kp->buf[kp->head];
+
+		if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			return ksrc_msg_error(p, m);
+		kp->head++;
+		rd_kafka_message_destroy(m);
+	}
+	/* Rows below end only; an error message ends the vector and is
+	 * reported by the next poll, after the rows before it. */
+	for (take = 0, k = kp->head; k < kp->n; k++, take++)
+		if (kp->buf[k]->err || kp->buf[k]->offset >= end)
+			break;
+	if (!take)
+		return 0;
+
+	b = sl_batch_new(p->src->schema, take);
+	h = malloc(sizeof(*h) + take * sizeof(h->m[0]));
+	if (!h) {
+		sl_batch_free(b);
+		return sl_err_set(&p->err, -ENOMEM, KSRC ": out of memory");
+	}
+	h->n = take;
+	for (uint32_t i = 0; i < take; i++) {
+		rd_kafka_message_t *m = kp->buf[kp->head + i];
+		rd_kafka_timestamp_type_t tt;
+		int64_t ts = rd_kafka_message_timestamp(m, &tt);
+		sl_value *row = sl_batch_add_row(b);
+
+		h->m[i] = m;
+		row[0] = m->key ? sl_v_bin(m->key, (uint32_t)m->key_len)
+				: sl_v_null();
+		row[1] = m->payload ? sl_v_bin(m->payload, (uint32_t)m->len)
+				    : sl_v_null();
+		row[2] = sl_v_str(tp->topic, tp->topic_len);
+		row[3] = sl_v_int(m->partition);
+		row[4] = sl_v_long(m->offset);
+		/* Spark's timestampType: 0 CreateTime, 1 LogAppendTime. */
+		row[5] = tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+				 ? sl_v_null()
+				 : sl_v_ts(ts * 1000);
+		row[6] = sl_v_int(tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1
+				  : tt == RD_KAFKA_TIMESTAMP_CREATE_TIME ? 0
+									 : 1);
+		if (headers)
+			ksrc_headers(b, &row[7], m);
+	}
+	sl_batch_hold(b, ksrc_hold_release, h);
+	kp->head += take;
+	p->offset = h->m[take - 1]->offset + 1;
+	b->partition = p->index;
+	b->ingest_ns = sl_now_ns();
+	b->end_offset = p->offset;
+	*out = b;
+	return (int)take;
+}
+
+/* The high watermark: the offset after the last record in the partition
+ * now. Runs on the coordinator thread: librdkafka's cached watermarks (from
+ * the fetches the partition's thread causes) are safe to read there; ask
+ * the broker only when there is none yet. */
+static int64_t ksrc_latest(sl_source_part *p, int64_t batch_id)
+{
+	struct ksrc *ks = p->src->state;
+	const struct ksrc_part *kp = p->state;
+	int64_t lo = -1, hi = -1;
+
+	if (rd_kafka_get_watermark_offsets(ks->rk, kp->tp->topic,
+					   kp->tp->partition, &lo, &hi) ||
+	    hi < 0)
+		if (rd_kafka_query_watermark_offsets(ks->rk, kp->tp->topic,
+						     kp->tp->partition, &lo,
+						     &hi, 1000))
+			return 0;
+	return hi;
+}
+
+static void ksrc_close(sl_source_part *p)
+{
+	struct ksrc *ks = p->src->state;
+	struct ksrc_part *kp = p->state;
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_error_t *e;
+
+	if (!kp)
+		return;
+	l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, kp->tp->topic, kp->tp->partition);
+	e = rd_kafka_incremental_unassign(ks->rk, l);
+	if (e)
+		rd_kafka_error_destroy(e);
+	rd_kafka_topic_partition_list_destroy(l);
+	while (kp->head < kp->n)
+		rd_kafka_message_destroy(kp->buf[kp->head++]);
+	rd_kafka_queue_destroy(kp->q);
+	free(kp);
+	p->state = NULL;
+}
+
+const sl_source_ops sl_source_kafka = {
+	.name = "kafka",
+	.description = "Reads Kafka topics (Spark's Kafka source): one "
+		       "partition thread per Kafka partition, records not "
+		       "copied. Rows: key, value, topic, partition, offset, "
+		       "timestamp, timestampType[, headers].",
+	.options = ksrc_options,
+	.conf_size = sizeof(struct ksrc_conf),
+	.init = ksrc_init,
+	.open = ksrc_open,
+	.poll = ksrc_poll,
+	.latest = ksrc_latest,
+	.close = ksrc_close,
+	.destroy = ksrc_destroy,
+	.continuous = true,
+};

@@ -1,0 +1,98 @@
+/* cli/main.c - the `sluice` command: reads the command line and hands over
+ * to run/validate (cli/run.c), the demo (cli/demo.c), or prints the options
+ * reference, the usage or the version. Exit status: 0 success, 1 a failed
+ * pipeline or query, 2 a bad command line. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/plugin.h"
+#include "sluice.h"
+
+void sl_cli_usage(FILE *to)
+{
+	fputs("usage: sluice <command> [arguments]\n"
+	      "\n"
+	      "commands:\n"
+	      "  run FILE [--timeout SECONDS] [--progress]\n"
+	      "        Run the pipeline in FILE ('-': standard input) until "
+	      "its queries\n"
+	      "        end, SECONDS pass, or SIGINT/SIGTERM arrives; then stop "
+	      "them\n"
+	      "        cleanly. --progress prints each query's last progress "
+	      "(JSON)\n"
+	      "        to stderr every second.\n"
+	      "  validate FILE\n"
+	      "        Check FILE as `run` would (formats, options, "
+	      "expressions, output\n"
+	      "        modes, triggers) and print its plan; starts nothing.\n"
+	      "  options\n"
+	      "        Print the reference of every source, sink and writer "
+	      "option.\n"
+	      "  demo\n"
+	      "        Run a small built-in pipeline for 3 seconds.\n"
+	      "  --help, --version\n"
+	      "\n"
+	      "Pipeline files are described in docs/PIPELINE.md.\n"
+	      "Exit status: 0 success, 1 pipeline or query failure, 2 usage "
+	      "error.\n",
+	      to);
+}
+
+int sl_cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("sluice: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\n", stderr);
+	sl_cli_usage(stderr);
+	return SL_EXIT_USAGE;
+}
+
+static int cmd_options(int argc, char **argv)
+{
+	if (argc > 1)
+		return sl_cli_usage_error("options takes no arguments, got "
+					  "'%s'",
+					  argv[1]);
+	char *ref = sl_options_reference();
+	if (!ref) {
+		fputs("sluice: out of memory\n", stderr);
+		return SL_EXIT_FAIL;
+	}
+	fputs(ref, stdout);
+	free(ref);
+	return SL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return sl_cli_usage_error("no command given");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") ||
+	    !strcmp(cmd, "help")) {
+		sl_cli_usage(stdout);
+		return SL_EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") ||
+	    !strcmp(cmd, "version")) {
+		printf("sluice %s\n", SLUICE_VERSION);
+		return SL_EXIT_OK;
+	}
+	if (!strcmp(cmd, "run"))
+		return sl_cli_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "validate"))
+		return sl_cli_validate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "options"))
+		return cmd_options(argc - 1, argv + 1);
+	if (!strcmp(cmd, "demo"))
+		return sl_cli_demo(argc - 1, argv + 1);
+	if (cmd[0] == '-')
+		return sl_cli_usage_error("unknown option '%s'", cmd);
+	return sl_cli_usage_error("unknown command '%s'", cmd);
+}

@@ -1,0 +1,335 @@
+/* cli/run.c - `sluice run` and `sluice validate`: a pipeline file in, its
+ * queries running (or its plan printed) out.
+ *
+ * The main thread only waits: the engine's threads do the work and the
+ * console sink prints. Stopping is always sl_query_stop() on every query
+ * (sources stop, what is in flight drains to the sink), whether the reason
+ * is the timeout, a signal, or one query failing. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/pipeline.h"
+#include "sluice.h"
+
+/* The signal that asked us to stop, 0 if none. Only the handler writes it;
+ * the main loop polls it between short waits, so the handler need not
+ * touch the engine. */
+static volatile sig_atomic_t stop_signal;
+static struct timespec first_signal;
+
+static void on_signal(int sig)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
+	if (!stop_signal) {
+		first_signal = now;
+		stop_signal = sig;
+		return;
+	}
+	/* A second signal means "now": fall back to the default action.
+	 * Only a later one: timeout(1) and friends send each signal twice
+	 * at once (to the process and to its group). */
+	int64_t ms = (now.tv_sec - first_signal.tv_sec) * 1000 +
+		     (now.tv_nsec - first_signal.tv_nsec) / 1000000;
+	if (ms >= 500) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The whole file (or standard input for "-") in a malloc'd buffer. */
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!in)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (n == cap) {
+			char *b = realloc(buf, cap *= 2);
+			if (!b) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = b;
+		}
+		size_t k = fread(buf + n, 1, cap - n, in);
+		n += k;
+		if (k == 0)
+			break;
+	}
+	int saved = errno;
+	bool bad = ferror(in);
+	if (in != stdin)
+		fclose(in);
+	if (bad) {
+		free(buf);
+		errno = saved ? saved : EIO;
+		return NULL;
+	}
+	if (!buf)
+		errno = ENOMEM;
+	*len = n;
+	return buf;
+}
+
+/* A failed query's exception, once. */
+static void report(sl_pipeline *p, uint32_t i, bool *reported)
+{
+	const char *exc = sl_query_exception(sl_pipeline_query(p, i));
+	if (!exc || reported[i])
+		return;
+	reported[i] = true;
+	const char *name = sl_query_name(sl_pipeline_query(p, i));
+	fprintf(stderr, "%s: query %s%s%sfailed: %s\n",
+		sl_pipeline_query_label(p, i), name ? "'" : "",
+		name ? name : "", name ? "' " : "", exc);
+}
+
+static void print_progress(sl_pipeline *p)
+{
+	for (uint32_t i = 0; i < sl_pipeline_nqueries(p); i++) {
+		char *j = sl_query_last_progress(sl_pipeline_query(p, i));
+		if (j)
+			fprintf(stderr, "%s\n", j);
+		free(j);
+	}
+}
+
+/* Waits until every query has ended, the deadline passes or a signal
+ * arrives. Returns SL_EXIT_FAIL if a query failed. */
+static int wait_queries(sl_session *s, sl_pipeline *p, const sl_cli_run_opts *o,
+			bool *reported)
+{
+	uint32_t nq = sl_pipeline_nqueries(p);
+	int64_t start = now_ms();
+	int64_t deadline =
+		o->timeout_s > 0 ? start + (int64_t)(o->timeout_s * 1000) : -1;
+	int64_t next_progress = start + 1000;
+	bool one_ended = false;
+	int rc = SL_EXIT_OK;
+
+	for (;;) {
+		sl_query *waiting = NULL;
+		uint32_t active = 0;
+		for (uint32_t i = 0; i < nq; i++) {
+			sl_query *q = sl_pipeline_query(p, i);
+			if (sl_query_is_active(q)) {
+				active++;
+				waiting = waiting ? waiting : q;
+			} else if (sl_query_exception(q)) {
+				report(p, i, reported);
+				rc = SL_EXIT_FAIL;
+			}
+		}
+		if (rc || !active || stop_signal)
+			break;
+		int64_t now = now_ms();
+		if (deadline >= 0 && now >= deadline)
+			break;
+		if (o->progress && now >= next_progress) {
+			print_progress(p);
+			next_progress += 1000;
+		}
+		/* Short waits keep the signal flag, the deadline and the
+		 * progress clock polled without a wake-up channel. */
+		int64_t tick = 100;
+		if (deadline >= 0 && deadline - now < tick)
+			tick = deadline - now;
+		/* await_any returns at once forever after one query has
+		 * ended, so from then on wait on one still running. */
+		if (!one_ended)
+			one_ended = sl_session_await_any(s, tick) == 1;
+		else
+			sl_query_await(waiting, tick);
+	}
+	if (stop_signal)
+		fprintf(stderr, "sluice: %s: stopping the queries\n",
+			stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	return rc;
+}
+
+int sl_cli_run_text(const char *text, size_t len, const char *name,
+		    const sl_cli_run_opts *o)
+{
+	sl_session *s = sl_session_new();
+	sl_pipeline *p = NULL;
+	sl_err err = { 0 };
+	int rc = SL_EXIT_FAIL;
+
+	if (!s) {
+		fputs("sluice: out of memory\n", stderr);
+		return SL_EXIT_FAIL;
+	}
+	if (sl_pipeline_load(s, text, len, name, &p, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		goto out;
+	}
+	uint32_t nq = sl_pipeline_nqueries(p);
+	if (!nq) {
+		fprintf(stderr,
+			"%s: nothing to run: the file has no INSERT "
+			"INTO statement\n",
+			name);
+		goto out;
+	}
+	/* Before start: a signal that comes while queries start must still
+	 * stop them cleanly. */
+	install_signals();
+	if (sl_pipeline_start(p, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		goto out;
+	}
+	bool *reported = calloc(nq, sizeof(*reported));
+	if (!reported) {
+		fputs("sluice: out of memory\n", stderr);
+		goto out;
+	}
+	rc = wait_queries(s, p, o, reported);
+	for (uint32_t i = 0; i < nq; i++) {
+		/* stop returns the query's error if it failed, also while
+		 * stopping */
+		if (sl_query_stop(sl_pipeline_query(p, i)) < 0) {
+			report(p, i, reported);
+			rc = SL_EXIT_FAIL;
+		}
+	}
+	free(reported);
+out:
+	sl_pipeline_free(p);
+	sl_session_destroy(s);
+	return rc;
+}
+
+static char *read_or_complain(const char *path, size_t *len)
+{
+	char *text = read_all(path, len);
+	if (!text)
+		fprintf(stderr, "sluice: cannot read %s: %s\n",
+			strcmp(path, "-") ? path : "standard input",
+			strerror(errno));
+	return text;
+}
+
+int sl_cli_run(int argc, char **argv)
+{
+	sl_cli_run_opts o = { 0 };
+	const char *path = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		if (!strcmp(a, "--progress")) {
+			o.progress = true;
+			continue;
+		}
+		if (!strncmp(a, "--timeout=", 10)) {
+			val = a + 10;
+		} else if (!strcmp(a, "--timeout")) {
+			if (++i >= argc)
+				return sl_cli_usage_error("--timeout needs a "
+							  "number of seconds");
+			val = argv[i];
+		} else if (a[0] == '-' && a[1]) {
+			return sl_cli_usage_error("run: unknown option '%s'",
+						  a);
+		} else if (path) {
+			return sl_cli_usage_error("run takes one FILE, got "
+						  "'%s' and '%s'",
+						  path, a);
+		} else {
+			path = a;
+			continue;
+		}
+		char *end;
+		o.timeout_s = strtod(val, &end);
+		if (end == val || *end || !isfinite(o.timeout_s) ||
+		    o.timeout_s <= 0)
+			return sl_cli_usage_error("--timeout '%s' is not a "
+						  "positive number of seconds",
+						  val);
+	}
+	if (!path)
+		return sl_cli_usage_error("run needs a pipeline FILE");
+
+	size_t len;
+	char *text = read_or_complain(path, &len);
+	if (!text)
+		return SL_EXIT_FAIL;
+	int rc = sl_cli_run_text(text, len,
+				 strcmp(path, "-") ? path : "<stdin>", &o);
+	free(text);
+	return rc;
+}
+
+int sl_cli_validate(int argc, char **argv)
+{
+	if (argc < 2)
+		return sl_cli_usage_error("validate needs a pipeline FILE");
+	if (argc > 2)
+		return sl_cli_usage_error("validate takes one FILE, got '%s' "
+					  "too",
+					  argv[2]);
+	const char *path = argv[1];
+	if (path[0] == '-' && path[1])
+		return sl_cli_usage_error("validate: unknown option '%s'",
+					  path);
+	size_t len;
+	char *text = read_or_complain(path, &len);
+	if (!text)
+		return SL_EXIT_FAIL;
+	const char *name = strcmp(path, "-") ? path : "<stdin>";
+
+	sl_session *s = sl_session_new();
+	sl_pipeline *p = NULL;
+	sl_err err = { 0 };
+	int rc = SL_EXIT_FAIL;
+	if (!s) {
+		fputs("sluice: out of memory\n", stderr);
+	} else if (sl_pipeline_load(s, text, len, name, &p, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+	} else if (!sl_pipeline_nqueries(p)) {
+		/* what run would refuse, validate refuses too */
+		fprintf(stderr,
+			"%s: nothing to run: the file has no INSERT "
+			"INTO statement\n",
+			name);
+	} else {
+		size_t n = sl_pipeline_describe(p, NULL, 0) + 1;
+		char *plan = malloc(n);
+		if (plan) {
+			sl_pipeline_describe(p, plan, n);
+			fputs(plan, stdout);
+			free(plan);
+			rc = SL_EXIT_OK;
+		}
+	}
+	sl_pipeline_free(p);
+	sl_session_destroy(s);
+	free(text);
+	return rc;
+}

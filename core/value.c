@@ -1,0 +1,897 @@
+/* core/value.c - data types, schemas and values: the vocabulary every other
+ * room speaks.
+ *
+ * Types print and parse with Spark's names (so schemas read the same as in
+ * Spark's printSchema and DDL), and values render exactly as Spark's
+ * CAST(x AS STRING) and show() print them, since sinks and tests compare
+ * sluice's output with Spark's. Arenas and batches live in arena.c and
+ * batch.c. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "core/expr_internal.h"
+
+/* ---- data types ------------------------------------------------------- */
+
+const sl_dtype sl_dtype_null = { .id = SL_NULL };
+const sl_dtype sl_dtype_bool = { .id = SL_BOOL };
+const sl_dtype sl_dtype_int = { .id = SL_INT };
+const sl_dtype sl_dtype_long = { .id = SL_LONG };
+const sl_dtype sl_dtype_double = { .id = SL_DOUBLE };
+const sl_dtype sl_dtype_string = { .id = SL_STRING };
+const sl_dtype sl_dtype_binary = { .id = SL_BINARY };
+const sl_dtype sl_dtype_timestamp = { .id = SL_TIMESTAMP };
+const sl_dtype sl_dtype_date = { .id = SL_DATE };
+
+const sl_dtype *sl_dtype_prim(sl_type id)
+{
+	switch (id) {
+	case SL_NULL: return &sl_dtype_null;
+	case SL_BOOL: return &sl_dtype_bool;
+	case SL_INT: return &sl_dtype_int;
+	case SL_LONG: return &sl_dtype_long;
+	case SL_DOUBLE: return &sl_dtype_double;
+	case SL_STRING: return &sl_dtype_string;
+	case SL_BINARY: return &sl_dtype_binary;
+	case SL_TIMESTAMP: return &sl_dtype_timestamp;
+	case SL_DATE: return &sl_dtype_date;
+	default: return NULL;
+	}
+}
+
+static const char *prim_name(sl_type id)
+{
+	switch (id) {
+	case SL_NULL: return "void";
+	case SL_BOOL: return "boolean";
+	case SL_INT: return "int";
+	case SL_LONG: return "bigint";
+	case SL_DOUBLE: return "double";
+	case SL_STRING: return "string";
+	case SL_BINARY: return "binary";
+	case SL_TIMESTAMP: return "timestamp";
+	case SL_DATE: return "date";
+	default: return "?";
+	}
+}
+
+static void dtype_name_wr(sl_wr *w, const sl_dtype *t)
+{
+	if (t->id == SL_ARRAY) {
+		sl_wr_puts(w, "array<");
+		dtype_name_wr(w, t->elem);
+		sl_wr_putc(w, '>');
+	} else if (t->id == SL_STRUCT) {
+		sl_wr_puts(w, "struct<");
+		for (uint32_t i = 0; i < t->fields->n; i++) {
+			if (i)
+				sl_wr_putc(w, ',');
+			sl_wr_puts(w, t->fields->fields[i].name);
+			sl_wr_putc(w, ':');
+			dtype_name_wr(w, t->fields->fields[i].type);
+		}
+		sl_wr_putc(w, '>');
+	} else {
+		sl_wr_puts(w, prim_name(t->id));
+	}
+}
+
+size_t sl_dtype_name(const sl_dtype *t, char *buf, size_t n)
+{
+	sl_wr w = { .buf = buf, .cap = n };
+	dtype_name_wr(&w, t);
+	if (n)
+		buf[w.len < n ? w.len : n - 1] = 0;
+	return w.len;
+}
+
+bool sl_dtype_equal(const sl_dtype *a, const sl_dtype *b)
+{
+	if (a == b)
+		return true;
+	if (!a || !b || a->id != b->id)
+		return false;
+	if (a->id == SL_ARRAY)
+		return sl_dtype_equal(a->elem, b->elem);
+	if (a->id != SL_STRUCT)
+		return true;
+	if (a->fields->n != b->fields->n)
+		return false;
+	for (uint32_t i = 0; i < a->fields->n; i++) {
+		const sl_field *x = &a->fields->fields[i];
+		const sl_field *y = &b->fields->fields[i];
+		if (strcmp(x->name, y->name) ||
+		    !sl_dtype_equal(x->type, y->type))
+			return false;
+	}
+	return true;
+}
+
+/* ---- type and DDL parsing --------------------------------------------- */
+
+/* A cursor over DDL text; errors keep the offset they happened at. */
+typedef struct ddl {
+	const char *s;
+	size_t n, i;
+	sl_arena *a;
+	const char *why;
+	size_t errat;
+} ddl;
+
+static void ddl_ws(ddl *p)
+{
+	while (p->i < p->n && isspace((unsigned char)p->s[p->i]))
+		p->i++;
+}
+
+static bool is_word_start(unsigned char c)
+{
+	return isalpha(c) || c == '_' || c >= 0x80;
+}
+
+static bool is_word_char(unsigned char c)
+{
+	return isalnum(c) || c == '_' || c >= 0x80;
+}
+
+/* A bare word at the cursor: its length (0 if none). */
+static size_t ddl_word(ddl *p)
+{
+	size_t j = p->i;
+	if (j < p->n && is_word_start((unsigned char)p->s[j]))
+		while (j < p->n && is_word_char((unsigned char)p->s[j]))
+			j++;
+	return j - p->i;
+}
+
+static bool ddl_kw(ddl *p, const char *kw)
+{
+	size_t w = ddl_word(p), k = strlen(kw);
+	if (w != k || strncasecmp(p->s + p->i, kw, k))
+		return false;
+	p->i += k;
+	return true;
+}
+
+static void *ddl_fail(ddl *p, const char *why)
+{
+	if (!p->why) {
+		p->why = why;
+		p->errat = p->i;
+	}
+	return NULL;
+}
+
+/* A field name: a bare word or a backticked name (`` doubles a tick). */
+static char *ddl_name(ddl *p)
+{
+	if (p->i < p->n && p->s[p->i] == '`') {
+		size_t j = p->i + 1;
+		sl_wr w;
+		sl_wr_init(&w, p->a, 16);
+		for (;;) {
+			if (j >= p->n)
+				return ddl_fail(p, "unterminated `name`");
+			if (p->s[j] == '`') {
+				if (j + 1 < p->n && p->s[j + 1] == '`') {
+					sl_wr_putc(&w, '`');
+					j += 2;
+					continue;
+				}
+				break;
+			}
+			sl_wr_putc(&w, p->s[j++]);
+		}
+		p->i = j + 1;
+		return (char *)sl_wr_cstr(&w);
+	}
+	size_t w = ddl_word(p);
+	if (!w)
+		return ddl_fail(p, "expected a field name");
+	char *name = sl_arena_strndup(p->a, p->s + p->i, w);
+	p->i += w;
+	return name;
+}
+
+static const sl_dtype *ddl_type(ddl *p);
+
+/* Optional trailing attributes of a field: NOT NULL, COMMENT 'text'. */
+static bool ddl_field_attrs(ddl *p, bool *nullable)
+{
+	*nullable = true;
+	for (;;) {
+		ddl_ws(p);
+		size_t save = p->i;
+		if (ddl_kw(p, "NOT")) {
+			ddl_ws(p);
+			if (!ddl_kw(p, "NULL")) {
+				ddl_fail(p, "expected NULL after NOT");
+				return false;
+			}
+			*nullable = false;
+			continue;
+		}
+		if (ddl_kw(p, "COMMENT")) {
+			ddl_ws(p);
+			char q = p->i < p->n ? p->s[p->i] : 0;
+			if (q != '\'' && q != '"') {
+				ddl_fail(p, "expected a quoted comment");
+				return false;
+			}
+			size_t j = p->i + 1;
+			while (j < p->n && p->s[j] != q)
+				j += p->s[j] == '\\' ? 2 : 1;
+			if (j >= p->n) {
+				ddl_fail(p, "unterminated comment");
+				return false;
+			}
+			p->i = j + 1;
+			continue;
+		}
+		p->i = save;
+		return true;
+	}
+}
+
+/* Fields "name[:] type, ..." up to (not including) `end` (0: end of
+ * text) into a new schema. */
+static sl_schema *ddl_fields(ddl *p, char end)
+{
+	uint32_t n = 0, cap = 8;
+	sl_field *f = sl_arena_alloc(p->a, cap * sizeof(*f));
+	ddl_ws(p);
+	if (end && p->i < p->n && p->s[p->i] == end)
+		goto done;
+	for (;;) {
+		ddl_ws(p);
+		char *name = ddl_name(p);
+		if (!name)
+			return NULL;
+		ddl_ws(p);
+		if (p->i < p->n && p->s[p->i] == ':')
+			p->i++;
+		ddl_ws(p);
+		const sl_dtype *t = ddl_type(p);
+		if (!t)
+			return NULL;
+		bool nullable;
+		if (!ddl_field_attrs(p, &nullable))
+			return NULL;
+		if (n == cap) {
+			sl_field *g =
+				sl_arena_alloc(p->a, 2 * cap * sizeof(*g));
+			memcpy(g, f, cap * sizeof(*g));
+			f = g;
+			cap *= 2;
+		}
+		f[n].name = name;
+		f[n].type = t;
+		f[n].nullable = nullable;
+		n++;
+		ddl_ws(p);
+		if (p->i < p->n && p->s[p->i] == ',') {
+			p->i++;
+			continue;
+		}
+		if (end ? (p->i < p->n && p->s[p->i] == end) : p->i >= p->n)
+			break;
+		return ddl_fail(p, end ? "expected ',' or '>'"
+				       : "expected ',' or end of schema");
+	}
+done:;
+	sl_schema *s = sl_arena_alloc(p->a, sizeof(*s));
+	s->n = n;
+	s->fields = f;
+	return s;
+}
+
+static const struct {
+	const char *name;
+	sl_type id;
+} prim_names[] = {
+	{ "string", SL_STRING },       { "int", SL_INT },
+	{ "integer", SL_INT },	       { "bigint", SL_LONG },
+	{ "long", SL_LONG },	       { "double", SL_DOUBLE },
+	{ "float", SL_DOUBLE },	       { "real", SL_DOUBLE },
+	{ "boolean", SL_BOOL },	       { "bool", SL_BOOL },
+	{ "timestamp", SL_TIMESTAMP }, { "date", SL_DATE },
+	{ "binary", SL_BINARY },
+};
+
+static const sl_dtype *ddl_type(ddl *p)
+{
+	ddl_ws(p);
+	size_t start = p->i, w = ddl_word(p);
+	if (!w)
+		return ddl_fail(p, "expected a type");
+	for (size_t k = 0; k < sizeof(prim_names) / sizeof(prim_names[0]);
+	     k++) {
+		if (strlen(prim_names[k].name) == w &&
+		    !strncasecmp(p->s + start, prim_names[k].name, w)) {
+			p->i += w;
+			return sl_dtype_prim(prim_names[k].id);
+		}
+	}
+	bool arr = w == 5 && !strncasecmp(p->s + start, "array", 5);
+	bool st = w == 6 && !strncasecmp(p->s + start, "struct", 6);
+	if (!arr && !st)
+		return ddl_fail(p, "unknown type");
+	p->i += w;
+	ddl_ws(p);
+	if (p->i >= p->n || p->s[p->i] != '<')
+		return ddl_fail(p, "expected '<'");
+	p->i++;
+	sl_dtype *t = sl_arena_calloc(p->a, sizeof(*t));
+	if (arr) {
+		t->id = SL_ARRAY;
+		t->elem = ddl_type(p);
+		if (!t->elem)
+			return NULL;
+	} else {
+		t->id = SL_STRUCT;
+		t->fields = ddl_fields(p, '>');
+		if (!t->fields)
+			return NULL;
+	}
+	ddl_ws(p);
+	if (p->i >= p->n || p->s[p->i] != '>')
+		return ddl_fail(p, "expected '>'");
+	p->i++;
+	return t;
+}
+
+const sl_dtype *sl_dtype_parse_prefix(const char *text, size_t len, sl_arena *a,
+				      size_t *used, const char **why,
+				      size_t *errat)
+{
+	ddl p = { .s = text, .n = len, .a = a };
+	const sl_dtype *t = ddl_type(&p);
+	if (!t) {
+		*why = p.why;
+		*errat = p.errat;
+		return NULL;
+	}
+	*used = p.i;
+	return t;
+}
+
+const sl_dtype *sl_dtype_parse(const char *text, size_t len, sl_arena *a)
+{
+	ddl p = { .s = text, .n = len, .a = a };
+	const sl_dtype *t = ddl_type(&p);
+	ddl_ws(&p);
+	return t && p.i == p.n ? t : NULL;
+}
+
+int sl_schema_find(const sl_schema *s, const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < s->n; i++) {
+		const char *f = s->fields[i].name;
+		if (!strncasecmp(f, name, len) && f[len] == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+sl_schema *sl_schema_new(sl_arena *a, uint32_t n)
+{
+	sl_schema *s = sl_arena_calloc(a, sizeof(*s));
+	s->n = n;
+	s->fields = sl_arena_calloc(a, (n ? n : 1) * sizeof(sl_field));
+	return s;
+}
+
+sl_schema *sl_schema_parse(const char *text, sl_arena *a, sl_err *err)
+{
+	ddl p = { .s = text, .n = strlen(text), .a = a };
+	sl_schema *s = NULL;
+	ddl_ws(&p);
+	if (p.i == p.n) {
+		ddl_fail(&p, "empty schema");
+	} else {
+		/* Spark's fromDDL also takes one struct<...> type. */
+		size_t save = p.i;
+		if (ddl_kw(&p, "struct")) {
+			ddl_ws(&p);
+			if (p.i < p.n && p.s[p.i] == '<') {
+				p.i = save;
+				const sl_dtype *t = ddl_type(&p);
+				ddl_ws(&p);
+				if (t && p.i == p.n)
+					return (sl_schema *)t->fields;
+				if (t)
+					ddl_fail(&p, "expected end of schema");
+				goto fail;
+			}
+		}
+		p.i = save;
+		s = ddl_fields(&p, 0);
+	}
+	if (s)
+		return s;
+fail:;
+	size_t at = p.errat;
+	int pos = sl_char_pos(text, at);
+	int near = 0;
+	while (at + near < p.n && near < 20 &&
+	       !isspace((unsigned char)text[at + near]) &&
+	       text[at + near] != ',')
+		near++;
+	if (at >= p.n)
+		sl_err_set(err, SL_ESYNTAX,
+			   "invalid schema at position %d near end of "
+			   "input: %s",
+			   pos, p.why);
+	else
+		sl_err_set(err, SL_ESYNTAX,
+			   "invalid schema at position %d near '%.*s': %s", pos,
+			   near ? near : 1, text + at, p.why);
+	if (err)
+		err->pos = pos;
+	return NULL;
+}
+
+/* ---- values: copy and compare ----------------------------------------- */
+
+sl_value sl_value_copy(const sl_value *v, sl_arena *a)
+{
+	sl_value c = *v;
+	switch (v->type) {
+	case SL_STRING:
+	case SL_BINARY: {
+		char *p = sl_arena_alloc(a, v->len ? v->len : 1);
+		if (v->len)
+			memcpy(p, v->v.str, v->len);
+		c.v.str = p;
+		break;
+	}
+	case SL_ARRAY:
+	case SL_STRUCT: {
+		sl_value *e = sl_arena_alloc(a, (v->len ? v->len : 1) *
+							sizeof(sl_value));
+		for (uint32_t i = 0; i < v->len; i++)
+			e[i] = sl_value_copy(&v->v.arr[i], a);
+		c.v.arr = e;
+		break;
+	}
+	default: break;
+	}
+	return c;
+}
+
+/* Spark orders NaN above every other double and equal to itself. */
+static int dcmp(double x, double y)
+{
+	if (x < y)
+		return -1;
+	if (x > y)
+		return 1;
+	if (x == y)
+		return 0;
+	return isnan(x) ? (isnan(y) ? 0 : 1) : -1;
+}
+
+static int bytes_cmp(const void *x, uint32_t nx, const void *y, uint32_t ny)
+{
+	int c = nx && ny ? memcmp(x, y, nx < ny ? nx : ny) : 0;
+	if (c)
+		return c < 0 ? -1 : 1;
+	return nx < ny ? -1 : nx > ny;
+}
+
+static bool is_num(uint8_t t)
+{
+	return t == SL_INT || t == SL_LONG || t == SL_DOUBLE;
+}
+
+int sl_value_cmp(const sl_value *a, const sl_value *b)
+{
+	/* Nulls (only possible inside arrays and structs) sort first, as
+	 * in Spark's ascending order. */
+	if (a->type == SL_NULL || b->type == SL_NULL)
+		return (a->type != SL_NULL) - (b->type != SL_NULL);
+	if (is_num(a->type) && is_num(b->type)) {
+		if (a->type == SL_DOUBLE || b->type == SL_DOUBLE) {
+			double x = a->type == SL_DOUBLE ? a->v.f64
+				   : a->type == SL_LONG ? (double)a->v.i64
+							: a->v.i32;
+			double y = b->type == SL_DOUBLE ? b->v.f64
+				   : b->type == SL_LONG ? (double)b->v.i64
+							: b->v.i32;
+			return dcmp(x, y);
+		}
+		int64_t x = a->type == SL_LONG ? a->v.i64 : a->v.i32;
+		int64_t y = b->type == SL_LONG ? b->v.i64 : b->v.i32;
+		return (x > y) - (x < y);
+	}
+	switch (a->type) {
+	case SL_BOOL: return (int)a->v.b - (int)b->v.b;
+	case SL_DATE: return (a->v.i32 > b->v.i32) - (a->v.i32 < b->v.i32);
+	case SL_TIMESTAMP: return (a->v.i64 > b->v.i64) - (a->v.i64 < b->v.i64);
+	case SL_STRING:
+	case SL_BINARY: return bytes_cmp(a->v.str, a->len, b->v.str, b->len);
+	case SL_ARRAY:
+	case SL_STRUCT: {
+		uint32_t n = a->len < b->len ? a->len : b->len;
+		for (uint32_t i = 0; i < n; i++) {
+			int c = sl_value_cmp(&a->v.arr[i], &b->v.arr[i]);
+			if (c)
+				return c;
+		}
+		return (a->len > b->len) - (a->len < b->len);
+	}
+	default: return 0;
+	}
+}
+
+/* ---- writers ---------------------------------------------------------- */
+
+void sl_wr_init(sl_wr *w, sl_arena *a, size_t hint)
+{
+	w->a = a;
+	w->len = 0;
+	w->cap = hint ? hint : 16;
+	w->buf = sl_arena_alloc(a, w->cap);
+	w->buf[0] = 0;
+}
+
+static void wr_grow(sl_wr *w, size_t need)
+{
+	size_t cap = w->cap * 2;
+	if (cap < need)
+		cap = need;
+	char *b = sl_arena_alloc(w->a, cap);
+	memcpy(b, w->buf, w->len);
+	w->buf = b;
+	w->cap = cap;
+}
+
+void sl_wr_put(sl_wr *w, const char *s, size_t n)
+{
+	if (!n)
+		return; /* s may be NULL for an empty value */
+	if (w->a) {
+		if (w->len + n + 1 > w->cap)
+			wr_grow(w, w->len + n + 1);
+		memcpy(w->buf + w->len, s, n);
+	} else if (w->len + 1 < w->cap) {
+		size_t room = w->cap - 1 - w->len;
+		memcpy(w->buf + w->len, s, n < room ? n : room);
+	}
+	w->len += n;
+}
+
+void sl_wr_putc(sl_wr *w, char c)
+{
+	if (w->a && w->len + 2 <= w->cap) {
+		w->buf[w->len++] = c;
+		return;
+	}
+	sl_wr_put(w, &c, 1);
+}
+
+void sl_wr_printf(sl_wr *w, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(tmp)) {
+		sl_wr_put(w, tmp, (size_t)n);
+		return;
+	}
+	/* Rare long output: format straight into the grown buffer. */
+	char *big = malloc((size_t)n + 1);
+	if (!big)
+		abort();
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sl_wr_put(w, big, (size_t)n);
+	free(big);
+}
+
+const char *sl_wr_cstr(sl_wr *w)
+{
+	if (w->len + 1 > w->cap)
+		wr_grow(w, w->len + 1);
+	w->buf[w->len] = 0;
+	return w->buf;
+}
+
+/* ---- numbers ---------------------------------------------------------- */
+
+size_t sl_fmt_long(int64_t v, char *buf)
+{
+	/* Casting numbers to strings is per row on common paths (Kafka
+	 * values, CSV): digits by hand, not through printf. */
+	char tmp[24];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t k = 0;
+	if (v < 0)
+		buf[k++] = '-';
+	while (n)
+		buf[k++] = tmp[--n];
+	buf[k] = 0;
+	return k;
+}
+
+int sl_double_digits(double d, char *digits, int *exp10)
+{
+	char buf[40];
+	d = fabs(d);
+	/* The first precision that reads back exactly is the shortest
+	 * representation, and %e rounds it to the nearest such decimal:
+	 * what Java (JDK 19+) prints. */
+	for (int p = 1; p <= 17; p++) {
+		snprintf(buf, sizeof(buf), "%.*e", p - 1, d);
+		if (p < 17 && strtod(buf, NULL) != d)
+			continue;
+		/* Java prints at least two digits (d.d), and when one digit
+		 * would do it takes the two-digit decimal closest to d:
+		 * Double.MIN_VALUE is 4.9E-324, not 5.0E-324. */
+		if (p == 1)
+			snprintf(buf, sizeof(buf), "%.1e", d);
+		int n = 0;
+		char *c = buf;
+		for (; *c && *c != 'e'; c++)
+			if (*c >= '0' && *c <= '9')
+				digits[n++] = *c;
+		while (n > 1 && digits[n - 1] == '0')
+			n--;
+		digits[n] = 0;
+		*exp10 = atoi(c + 1) + 1;
+		return n;
+	}
+	return 0;
+}
+
+size_t sl_fmt_double(double d, char *buf)
+{
+	if (isnan(d))
+		return (size_t)sprintf(buf, "NaN");
+	if (isinf(d))
+		return (size_t)sprintf(buf, d < 0 ? "-Infinity" : "Infinity");
+	char *o = buf;
+	if (signbit(d))
+		*o++ = '-';
+	if (d == 0) {
+		strcpy(o, "0.0");
+		return (size_t)(o - buf) + 3;
+	}
+	char dig[24];
+	int e, n = sl_double_digits(d, dig, &e);
+	double ad = fabs(d);
+	if (ad >= 1e-3 && ad < 1e7) {
+		if (e <= 0) {
+			*o++ = '0';
+			*o++ = '.';
+			for (int i = 0; i < -e; i++)
+				*o++ = '0';
+			memcpy(o, dig, (size_t)n);
+			o += n;
+		} else if (e >= n) {
+			memcpy(o, dig, (size_t)n);
+			o += n;
+			for (int i = n; i < e; i++)
+				*o++ = '0';
+			*o++ = '.';
+			*o++ = '0';
+		} else {
+			memcpy(o, dig, (size_t)e);
+			o += e;
+			*o++ = '.';
+			memcpy(o, dig + e, (size_t)(n - e));
+			o += n - e;
+		}
+	} else {
+		*o++ = dig[0];
+		*o++ = '.';
+		if (n > 1) {
+			memcpy(o, dig + 1, (size_t)(n - 1));
+			o += n - 1;
+		} else {
+			*o++ = '0';
+		}
+		o += sprintf(o, "E%d", e - 1);
+	}
+	*o = 0;
+	return (size_t)(o - buf);
+}
+
+/* ---- calendar: proleptic Gregorian, as Spark 3 ------------------------ */
+
+int64_t sl_days_from_civil(int64_t y, int m, int d)
+{
+	/* Count from 0000-03-01 so the leap day ends the year; eras are
+	 * 400-year cycles of 146097 days. */
+	y -= m <= 2;
+	int64_t era = sl_floor_div(y, 400);
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void sl_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+{
+	int64_t z = days + 719468;
+	int64_t era = sl_floor_div(z, 146097);
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+int sl_days_in_month(int64_t y, int m)
+{
+	static const int dm[] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return 29;
+	return dm[m - 1];
+}
+
+static char *put2(char *o, int v)
+{
+	o[0] = (char)('0' + v / 10);
+	o[1] = (char)('0' + v % 10);
+	return o + 2;
+}
+
+/* yyyy-MM-dd into o; Java's yyyy: four digits, a sign past 9999 */
+static char *put_date(char *o, int32_t days)
+{
+	int64_t y;
+	int m, d;
+	sl_civil_from_days(days, &y, &m, &d);
+	if (y >= 0 && y <= 9999) {
+		o = put2(o, (int)(y / 100));
+		o = put2(o, (int)(y % 100));
+	} else {
+		char num[24];
+		size_t l = sl_fmt_long(y < 0 ? -y : y, num);
+		*o++ = y < 0 ? '-' : '+';
+		for (size_t k = l; k < 4; k++)
+			*o++ = '0';
+		memcpy(o, num, l);
+		o += l;
+	}
+	*o++ = '-';
+	o = put2(o, m);
+	*o++ = '-';
+	return put2(o, d);
+}
+
+void sl_fmt_date(sl_wr *w, int32_t days)
+{
+	char buf[40];
+	sl_wr_put(w, buf, (size_t)(put_date(buf, days) - buf));
+}
+
+void sl_fmt_ts(sl_wr *w, int64_t us)
+{
+	char buf[64], *o;
+	int64_t days = sl_floor_div(us, SL_US_PER_DAY);
+	int64_t t = us - days * SL_US_PER_DAY;
+	int sec = (int)(t / 1000000), frac = (int)(t % 1000000);
+	o = put_date(buf, (int32_t)days);
+	*o++ = ' ';
+	o = put2(o, sec / 3600);
+	*o++ = ':';
+	o = put2(o, sec / 60 % 60);
+	*o++ = ':';
+	o = put2(o, sec % 60);
+	if (frac) {
+		/* microseconds, trailing zeros dropped */
+		*o++ = '.';
+		for (int div = 100000; frac; div /= 10) {
+			*o++ = (char)('0' + frac / div);
+			frac %= div;
+		}
+	}
+	sl_wr_put(w, buf, (size_t)(o - buf));
+}
+
+/* ---- rendering -------------------------------------------------------- */
+
+void sl_render_wr(sl_wr *w, const sl_value *v)
+{
+	char tmp[40];
+	switch (v->type) {
+	case SL_NULL: sl_wr_put(w, "null", 4); break;
+	case SL_BOOL: sl_wr_puts(w, v->v.b ? "true" : "false"); break;
+	case SL_INT: sl_wr_put(w, tmp, sl_fmt_long(v->v.i32, tmp)); break;
+	case SL_LONG: sl_wr_put(w, tmp, sl_fmt_long(v->v.i64, tmp)); break;
+	case SL_DOUBLE: sl_wr_put(w, tmp, sl_fmt_double(v->v.f64, tmp)); break;
+	case SL_STRING: sl_wr_put(w, v->v.str, v->len); break;
+	case SL_BINARY:
+		sl_wr_putc(w, '[');
+		for (uint32_t i = 0; i < v->len; i++) {
+			static const char hx[] = "0123456789ABCDEF";
+			char b[3] = { ' ', hx[v->v.bin[i] >> 4],
+				      hx[v->v.bin[i] & 15] };
+			sl_wr_put(w, i ? b : b + 1, i ? 3 : 2);
+		}
+		sl_wr_putc(w, ']');
+		break;
+	case SL_TIMESTAMP: sl_fmt_ts(w, v->v.i64); break;
+	case SL_DATE: sl_fmt_date(w, v->v.i32); break;
+	case SL_ARRAY:
+	case SL_STRUCT:
+		sl_wr_putc(w, v->type == SL_ARRAY ? '[' : '{');
+		for (uint32_t i = 0; i < v->len; i++) {
+			if (i)
+				sl_wr_put(w, ", ", 2);
+			sl_render_wr(w, &v->v.arr[i]);
+		}
+		sl_wr_putc(w, v->type == SL_ARRAY ? ']' : '}');
+		break;
+	default: sl_wr_puts(w, "?");
+	}
+}
+
+size_t sl_value_render(const sl_value *v, char *buf, size_t n)
+{
+	sl_wr w = { .buf = buf, .cap = n };
+	sl_render_wr(&w, v);
+	if (n)
+		buf[w.len < n ? w.len : n - 1] = 0;
+	return w.len;
+}
+
+/* ---- UTF-8 ------------------------------------------------------------ */
+
+size_t sl_utf8_count(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+int sl_utf8_put(char *dst, uint32_t cp)
+{
+	unsigned char *o = (unsigned char *)dst;
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xc0 | cp >> 6);
+		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xe0 | cp >> 12);
+		o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xf0 | cp >> 18);
+	o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+	o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+int sl_char_pos(const char *text, size_t off)
+{
+	return (int)sl_utf8_count(text, off) + 1;
+}

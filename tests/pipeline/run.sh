@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# tests/pipeline/run.sh - end-to-end tests of the `sluice` command: whole
+# pipeline files run by the built binary, their console output checked, and
+# every kind of bad pipeline refused with its FILE:LINE:COL.
+#
+# Usage: SLUICE=build/sluice B=build tests/pipeline/run.sh
+# (`make pipeline-test` sets both). Every run is wrapped in `timeout 20`, so
+# a hang fails its test instead of blocking. Exits non-zero if any test
+# fails; the last line is "N passed, M failed".
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+B=${B:-build}
+SLUICE=${SLUICE:-$B/sluice}
+case $SLUICE in /*) ;; *) SLUICE=$root/$SLUICE ;; esac
+if [ ! -x "$SLUICE" ]; then
+	echo "run.sh: no sluice binary at $SLUICE (run make first)" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+version=$(sed -n 's/^#define SLUICE_VERSION "\(.*\)"/\1/p' \
+	"$root/include/sluice.h")
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# The files are named relative to here, as messages will name them.
+cd "$here" || exit 1
+
+passed=0
+failed=0
+why=
+
+# run ARGS...: runs sluice with a 20 s limit; sets rc and ms (elapsed).
+run() {
+	local t0
+	t0=$(date +%s%N)
+	timeout 20 "$SLUICE" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+}
+
+# The checks: each sets why and fails when the expectation is not met.
+rc_is() {
+	[ "$rc" -eq "$1" ] && return 0
+	why="exit status $rc, expected $1"
+	[ "$rc" -eq 124 ] && why="$why (timed out after 20 s)"
+	return 1
+}
+out_has() {
+	grep -qF -- "$1" "$tmp/out" && return 0
+	why="stdout lacks: $1"
+	return 1
+}
+err_has() {
+	grep -qF -- "$1" "$tmp/err" && return 0
+	why="stderr lacks: $1"
+	return 1
+}
+# The first line of stderr starts with $1.
+err_starts() {
+	local first
+	first=$(head -n 1 "$tmp/err")
+	[ "${first#"$1"}" != "$first" ] && return 0
+	why="stderr starts: $first
+     expected:      $1..."
+	return 1
+}
+
+# t NAME COMMAND...: one test: COMMAND runs sluice and checks; its status
+# is the verdict.
+t() {
+	local name=$1
+	shift
+	why=
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok   $name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name: $why"
+		sed -n '1,6s/^/     stderr: /p' "$tmp/err"
+		sed -n '1,6s/^/     stdout: /p' "$tmp/out"
+	fi
+}
+
+# ---- the command line ------------------------------------------------------
+
+help_works() {
+	run --help && rc_is 0 && out_has "usage: sluice" &&
+		out_has "validate FILE" && out_has "run FILE"
+}
+version_works() {
+	run --version && rc_is 0 && out_has "sluice $version"
+}
+unknown_command() {
+	run frobnicate
+	rc_is 2 && err_has "unknown command 'frobnicate'" && err_has "usage:"
+}
+unknown_flag() {
+	run run evens.sql --bogus
+	rc_is 2 && err_has "unknown option '--bogus'" && err_has "usage:"
+}
+no_command() {
+	run
+	rc_is 2 && err_has "usage:"
+}
+bad_timeout() {
+	run run evens.sql --timeout soon
+	rc_is 2 && err_has "--timeout 'soon'"
+}
+missing_file() {
+	run run no-such-file.sql
+	rc_is 1 && err_has "cannot read no-such-file.sql"
+}
+options_reference() {
+	run options
+	rc_is 0 && out_has "rowsPerSecond" && out_has "numRows" &&
+		out_has "outputMode"
+}
+
+t "--help prints the usage" help_works
+t "--version prints SLUICE_VERSION" version_works
+t "an unknown command is a usage error" unknown_command
+t "an unknown flag is a usage error" unknown_flag
+t "no command is a usage error" no_command
+t "a bad --timeout is a usage error" bad_timeout
+t "a missing file fails" missing_file
+t "options prints the reference" options_reference
+
+# ---- running pipelines -----------------------------------------------------
+
+# Console output of a run whose rows are one bigint column v: the values,
+# one a line, in order.
+values_of() {
+	grep -E '^\| *-?[0-9]+\|$' "$tmp/out" | tr -d '| '
+}
+
+# Spark's console format, and only multiples of 20, every one of them from
+# 0 up (nothing lost, nothing twice).
+evens_output_ok() {
+	out_has "-------------------------------------------" &&
+		out_has "Batch: 0" && out_has "+---+" && out_has "|  v|" ||
+		return 1
+	if grep -vqE '^(-+|Batch: [0-9]+|\+-+\+|\|  v\||\| *-?[0-9]+\||)$' \
+		"$tmp/out"; then
+		why="unexpected line: $(grep -vE \
+			'^(-+|Batch: [0-9]+|\+-+\+|\|  v\||\| *-?[0-9]+\||)$' \
+			"$tmp/out" | head -n 1)"
+		return 1
+	fi
+	local vals n want
+	vals=$(values_of | sort -n)
+	n=$(printf '%s\n' "$vals" | grep -c .)
+	if [ "$n" -lt 5 ]; then
+		why="only $n rows printed in 3 s at 10 rows/s"
+		return 1
+	fi
+	want=$(seq 0 20 $(((n - 1) * 20)))
+	if [ "$vals" != "$want" ]; then
+		why="values are not 0, 20, 40, ... without gaps: $(echo $vals)"
+		return 1
+	fi
+	# batches are numbered 0, 1, 2, ... in order
+	local batches
+	batches=$(sed -n 's/^Batch: //p' "$tmp/out")
+	local last=$(($(echo "$batches" | wc -l) - 1))
+	if [ "$batches" != "$(seq 0 "$last")" ]; then
+		why="batch numbers out of order: $(echo $batches)"
+		return 1
+	fi
+}
+
+acceptance() {
+	run run evens.sql --timeout 3
+	rc_is 0 || return 1
+	if [ "$ms" -gt 10000 ]; then
+		why="--timeout 3 took $ms ms"
+		return 1
+	fi
+	evens_output_ok
+}
+
+once_exact() {
+	run run once.sql
+	rc_is 0 || return 1
+	if ! cmp -s "$tmp/out" once.out; then
+		why="output differs from once.out:
+$(diff once.out "$tmp/out" | head -n 20)"
+		return 1
+	fi
+}
+
+progress() {
+	run run evens.sql --timeout 2.5 --progress
+	rc_is 0 && err_has '"numInputRows"' && err_has '"evens"'
+}
+
+demo() {
+	run demo
+	rc_is 0 && out_has "Batch: 0" && out_has "|  v|" || return 1
+	local bad
+	bad=$(values_of | awk '$1 % 20 != 0' | head -n 1)
+	if [ -n "$bad" ]; then
+		why="demo printed $bad, not a multiple of 20"
+		return 1
+	fi
+}
+
+# SIG stops a run that has no timeout: clean stop, exit 0.
+signal_stops() {
+	local sig=$1 pid
+	timeout 20 "$SLUICE" run evens.sql >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	sleep 2
+	kill -"$sig" "$pid"
+	wait "$pid"
+	rc=$?
+	rc_is 0 && out_has "Batch: 0" && err_has "$sig: stopping"
+}
+
+# A query that fails while running (the console cannot write) ends the run
+# with its exception and exit 1.
+query_failure() {
+	local t0
+	t0=$(date +%s%N)
+	timeout 20 "$SLUICE" run evens.sql >/dev/full 2>"$tmp/err"
+	rc=$?
+	: >"$tmp/out"
+	rc_is 1 &&
+		err_starts "evens.sql:13:1: INSERT INTO out: query 'evens' failed:" &&
+		err_has "No space left on device"
+}
+
+t "acceptance: rate -> WHERE -> SELECT -> console, --timeout 3" acceptance
+t "trigger once: exact console output, ends by itself" once_exact
+t "--progress prints progress JSON" progress
+t "demo runs and stops" demo
+t "SIGINT stops the queries cleanly" signal_stops INT
+t "SIGTERM stops the queries cleanly" signal_stops TERM
+t "a failing query: its exception and exit 1" query_failure
+
+# ---- validate ----------------------------------------------------------------
+
+validate_plan() {
+	run validate evens.sql
+	rc_is 0 &&
+		out_has "pipeline evens.sql: 1 source, 0 views, 1 sink, 1 query" &&
+		out_has "source rates (evens.sql:3:1)" &&
+		out_has "  format   rate" &&
+		out_has "  options  rowsPerSecond=10, numPartitions=2" &&
+		out_has "  schema   timestamp: timestamp, value: bigint" &&
+		out_has "query INSERT INTO out (evens.sql:13:1)" &&
+		out_has "  where    value % 2 = 0" &&
+		out_has "  select   value * 10 AS v" &&
+		out_has "  schema   v: bigint" &&
+		out_has "  write    out (console), outputMode append, trigger" &&
+		out_has "trigger continuous"
+}
+validate_view() {
+	run validate once.sql
+	rc_is 0 && out_has "view thirds (once.sql:10:1)" &&
+		out_has "  where    value % 3 = 0   [view thirds]" &&
+		out_has "  read     numbers (rate-micro-batch)"
+}
+validate_stdin() {
+	timeout 20 "$SLUICE" validate - <evens.sql >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	rc_is 0 && out_has "pipeline <stdin>:"
+}
+
+validate_example() {
+	run validate "$root/examples/rate_demo.sql"
+	rc_is 0 && out_has "view evens" && out_has "  name     rate_demo"
+}
+
+t "validate prints the plan" validate_plan
+t "examples/rate_demo.sql is valid" validate_example
+t "validate expands views" validate_view
+t "validate reads standard input" validate_stdin
+
+# ---- bad pipelines: run and validate both refuse, at the right place ---------
+
+# bad FILE PREFIX [SUBSTRING...]: run and validate exit 1; stderr starts
+# with PREFIX and holds every SUBSTRING; nothing ran.
+bad() {
+	local file=$1 prefix=$2 cmd s
+	shift 2
+	for cmd in run validate; do
+		run $cmd "$file"
+		rc_is 1 || { why="$cmd: $why"; return 1; }
+		err_starts "$prefix" || { why="$cmd: $why"; return 1; }
+		for s in "$@"; do
+			err_has "$s" || { why="$cmd: $why"; return 1; }
+		done
+		if [ -s "$tmp/out" ]; then
+			why="$cmd printed to stdout"
+			return 1
+		fi
+	done
+}
+
+t "a misspelt option is named, with a suggestion" \
+	bad err_option.sql "err_option.sql:3:27: " \
+	"rowsPerSecnd" "rowsPerSecond"
+t "an unknown format is named" \
+	bad err_format.sql \
+	"err_format.sql:2:36: unknown source format 'rat'" "rate"
+t "an expression syntax error is located in the file" \
+	bad err_expr.sql "err_expr.sql:7:17: " "syntax error"
+t "an unknown column is named and located" \
+	bad err_column.sql "err_column.sql:4:31: " "vlue"
+t "GROUP BY is refused, not ignored" \
+	bad err_group_by.sql "err_group_by.sql:5:51: GROUP BY is not supported \
+yet: aggregations arrive with the stateful micro-batch path"
+t "a missing FROM is an error" \
+	bad err_missing_from.sql "err_missing_from.sql:3:40: missing FROM: \
+expected FROM <source or view> before 'WHERE'"
+t "complete mode without aggregation is refused" \
+	bad err_mode.sql "err_mode.sql:3:56: Complete output mode not supported"
+t "a sink written twice is an error" \
+	bad err_sink_twice.sql "err_sink_twice.sql:4:13: sink 'out' is already \
+written by the INSERT INTO at line 3"
+t "a file without INSERT INTO has nothing to run" \
+	bad err_no_insert.sql "err_no_insert.sql: nothing to run"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -127,4 +127,6 @@ format-check:
 clean:
 	rm -rf build build-asan build-tsan
 
+.SECONDARY: $(B)/obj/tests/support/criterion_san.o
+
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

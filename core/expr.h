@@ -12,11 +12,12 @@
 typedef struct sl_expr sl_expr;
 
 /* Parses one expression, optionally followed by an alias (`expr AS name`,
- * `expr name`, or `expr AS (a, b)` is not supported) when allow_alias is
- * true. The tree is allocated in arena a (plan lifetime). On a syntax error
- * returns NULL and err says what and where: "syntax error at position 12
- * (near 'FROM'): expected ')'" where position is a 1-based character offset
- * into text. */
+ * `expr name`, expr AS `my name`; `expr AS (a, b)` is not supported)
+ * when allow_alias is true. The tree is allocated in arena a (plan
+ * lifetime). On a syntax error returns NULL, err->code is SL_ESYNTAX,
+ * err->pos the 1-based character (not byte) position, and err->msg says
+ * what and where: "syntax error at position 12 near 'FROM': expected ','
+ * or ')'" ("near end of input" when the text ended too soon). */
 sl_expr *sl_expr_parse(const char *text, bool allow_alias, sl_arena *a,
 		       sl_err *err);
 
@@ -26,13 +27,20 @@ sl_expr *sl_expr_parse(const char *text, bool allow_alias, sl_arena *a,
  * Spark's implicit casts apply (int + long -> long, int + double -> double,
  * string compared with a number is cast to the number's type). On error
  * returns SL_EANALYSIS and err names the expression and the problem:
- * "cannot resolve 'sgnal' given input columns: [timestamp, value]". */
+ * "cannot resolve 'sgnal' given input columns: [timestamp, value]",
+ * "undefined function: 'foo'", "invalid number of arguments for function
+ * upper: expected 1, found 2"; err->pos is where the offending part
+ * starts. Aggregates (count, sum, ...) and window()/session_window() are
+ * refused here too: they need GROUP BY. Binding an already bound
+ * expression again does nothing. */
 int sl_expr_bind(sl_expr *e, const sl_schema *in, sl_arena *a, sl_err *err);
 
 /* After bind: the result type, and the output column name: the alias if one
- * was given, else Spark's name for the expression (a column's own name for a
- * column reference, "(value * 10)" for arithmetic, "upper(value)" for a
- * function call, "col" for explode's element). */
+ * was given, else Spark 3's name for the expression (a column's own name for
+ * a column reference, the last part for a struct field `a.b`, "(value * 10)"
+ * for arithmetic, "upper(value)" for a function call, "col" for explode's
+ * element, and the column's name for CAST(column AS type), as Spark's
+ * ResolveAliases does; "CAST((value + 1) AS STRING)" otherwise). */
 const sl_dtype *sl_expr_type(const sl_expr *e);
 const char *sl_expr_name(const sl_expr *e);
 
@@ -47,12 +55,15 @@ bool sl_expr_has_aggregate(const sl_expr *e);
 /* true if e is the star `*` (select all columns) */
 bool sl_expr_is_star(const sl_expr *e);
 
-/* Evaluates a bound expression on one row (values in `in`'s order). Variable
- * data of the result is allocated in arena out_arena (or points into the
- * input row's data, which must then live as long as the result). Returns 0,
- * or < 0 with err set on a runtime error that Spark would raise (ANSI mode
- * off: most errors give null instead, e.g. division by zero, a failed CAST).
- * Thread-safe: a bound expression is read-only during evaluation. */
+/* Evaluates a bound expression on one row (values in `in`'s order, each of
+ * its column's declared type or null). Variable data of the result is
+ * allocated in arena out_arena (or points into the input row's data or the
+ * plan's literals, which must then live as long as the result); nothing is
+ * malloc'd per row except inside from_json (jansson) and for regex patterns
+ * that are not literals. Returns 0, or < 0 with err set on a runtime error
+ * that Spark would raise (ANSI mode off: most errors give null instead,
+ * e.g. division by zero, a failed CAST). Thread-safe: a bound expression is
+ * read-only during evaluation. */
 int sl_expr_eval(const sl_expr *e, const sl_value *row, sl_arena *out_arena,
 		 sl_value *out, sl_err *err);
 

@@ -568,9 +568,11 @@ static int bind_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		const sl_dtype *o = e->args[1 - d]->type;
 		if (o->id != SL_INT && o->id != SL_LONG && o->id != SL_NULL &&
 		    o->id != SL_STRING)
-			return sl_type_mismatch(err, e,
-						"cannot add %s to a date",
-						tname(o, ta, sizeof(ta)));
+			return sl_type_mismatch(
+				err, e,
+				"a date takes a whole number of "
+				"days, not %s",
+				tname(o, ta, sizeof(ta)));
 		int rc = sl_coerce(cx, &e->args[1 - d], &sl_dtype_int, err);
 		if (rc)
 			return rc;

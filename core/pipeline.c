@@ -1163,42 +1163,22 @@ static uint32_t opt_off(const struct pl_rel *sink, const char *key)
 	return o ? o->value.off : sink->st->name.off;
 }
 
-/* The seed's compatibility table for the queries a pipeline file can
- * express today: all stateless. sl_frame_start checks the same at start;
- * checking here lets `validate` report it without starting anything. */
-static int check_modes(sl_pipeline *p, const struct pl_rel *r, sl_err *err)
+/* Everything sl_frame_start will check (the seed's compatibility table of
+ * output modes and triggers, the sink's options), asked of the engine
+ * itself so that `validate` reports what `run` would, at the option that
+ * causes it. */
+static int check_start(sl_pipeline *p, const struct pl_rel *r, sl_err *err)
 {
-	const struct pl_rel *sink = r->sink, *src = r->from;
-	while (src->from)
-		src = src->from;
-	if (sink->mode == SL_MODE_COMPLETE)
-		return pl_err(p->f, err, SL_EMODE, opt_off(sink, "outputMode"),
-			      "Complete output mode not supported when there "
-			      "are no streaming aggregations on streaming "
-			      "DataFrames/Datasets: use outputMode 'append' "
-			      "or 'update'");
-	if (!(sink->sink_modes & SL_MODE_BIT(sink->mode)))
-		return pl_err(p->f, err, SL_EMODE, opt_off(sink, "outputMode"),
-			      "sink '%s' does not support output mode '%s'",
-			      sink->fmt_name, mode_name(sink->mode));
-	if (sink->trig.kind != SL_TRIG_CONTINUOUS)
+	const struct pl_rel *sink = r->sink;
+	int rc = sl_frame_check_start(r->frame, sink->fmt_name, sink->opts);
+	if (!rc)
 		return 0;
-	const sl_source_ops *sops = sl_source_lookup(src->fmt_name);
-	if (sops && !sops->continuous)
-		return pl_err(p->f, err, SL_EMODE, opt_off(sink, "trigger"),
-			      "source '%s' (format %s, line %d) does not "
-			      "support the continuous trigger; use a "
-			      "micro-batch trigger such as 'processingTime 1 "
-			      "second'",
-			      src->st->name.s, src->fmt_name,
-			      line_of(p, src->st->off));
-	if (!sink->sink_continuous)
-		return pl_err(p->f, err, SL_EMODE, opt_off(sink, "trigger"),
-			      "sink '%s' does not support the continuous "
-			      "trigger; use a micro-batch trigger such as "
-			      "'processingTime 1 second'",
-			      sink->fmt_name);
-	return 0;
+	const char *msg = sl_session_errmsg(p->s);
+	uint32_t off = rc == SL_EMODE ? opt_off(sink, strstr(msg, "trigger")
+							  ? "trigger"
+							  : "outputMode")
+				      : blame_opt(sink->st, msg);
+	return pl_err(p->f, err, rc, off, "%s", msg);
 }
 
 /* A new copy of r's chain, on a new instance of its source. Every call
@@ -1250,7 +1230,7 @@ static int build_insert(sl_pipeline *p, uint32_t idx, sl_err *err)
 	r->sink = sink;
 	int rc = build_select(p, idx, err);
 	if (!rc)
-		rc = check_modes(p, r, err);
+		rc = check_start(p, r, err);
 	if (rc)
 		return rc;
 	/* Each query reads its source on its own, as in Spark: the first

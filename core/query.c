@@ -121,23 +121,37 @@ static int check_modes(sl_query *q, const sl_sink_ops *ops, sl_err *err)
 				  ops->name, mode_name(mode), ok);
 	}
 	if (q->trig.kind == SL_TRIG_CONTINUOUS) {
-		if (!q->src->ops->continuous)
+		char ok[256];
+		size_t len = 0;
+		ok[0] = 0;
+		if (!q->src->ops->continuous) {
+			for (int i = 0; sl_sources[i]; i++)
+				if (sl_sources[i]->continuous)
+					len += snprintf(ok + len, sizeof(ok) - len,
+							"%s%s", len ? ", " : "",
+							sl_sources[i]->name);
 			return sl_err_set(
 				err, SL_EMODE,
 				"source '%s' does not support the continuous "
-				"trigger (continuous mode reads from kafka and "
-				"rate); use a micro-batch trigger such as "
-				"'processingTime 1 second'",
-				q->src->ops->name);
-		if (!ops->continuous)
+				"trigger (continuous mode reads from: %s); use "
+				"a micro-batch trigger such as 'processingTime "
+				"1 second'",
+				q->src->ops->name, ok);
+		}
+		if (!ops->continuous) {
+			for (int i = 0; sl_sinks[i]; i++)
+				if (sl_sinks[i]->continuous)
+					len += snprintf(ok + len, sizeof(ok) - len,
+							"%s%s", len ? ", " : "",
+							sl_sinks[i]->name);
 			return sl_err_set(
 				err, SL_EMODE,
 				"sink '%s' does not support the continuous "
-				"trigger (continuous mode writes to kafka, "
-				"memory, console, foreach, noop); use a "
-				"micro-batch trigger such as 'processingTime "
-				"1 second'",
-				ops->name);
+				"trigger (continuous mode writes to: %s); use a "
+				"micro-batch trigger such as 'processingTime 1 "
+				"second'",
+				ops->name, ok);
+		}
 	}
 	return 0;
 }
@@ -176,12 +190,14 @@ int sl_session_kvs(sl_session *s, const char *const *opts, sl_kvs *out,
 
 static void query_free_parts(sl_query *q);
 
-sl_query *sl_frame_start(sl_frame *f, const char *format,
-			 const char *const *options,
-			 const sl_sink_callbacks *cb)
+/* Everything start checks, without starting: the sink format, the writer
+ * options (trigger, outputMode, queryName), the output-mode and trigger
+ * rules, and the sink's own options. Returns a query whose sink is not yet
+ * initialised, or NULL with err set. */
+static sl_query *query_prepare(sl_frame *f, const char *format,
+			       const char *const *options, sl_err *err)
 {
 	sl_session *s = f->session;
-	sl_err err = {0};
 	const sl_sink_ops *ops = format ? sl_sink_lookup(format) : NULL;
 	if (!ops) {
 		char names[256];
@@ -190,14 +206,14 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 			len += snprintf(names + len, sizeof(names) - len,
 					"%s%s", i ? ", " : "",
 					sl_sinks[i]->name);
-		sl_err_set(&err, SL_EFORMAT,
+		sl_err_set(err, SL_EFORMAT,
 			   "unknown sink format '%s' (known: %s)",
 			   format ? format : "(none)", names);
-		return sl_fail(&err);
+		return NULL;
 	}
 	sl_kvs given;
-	if (sl_session_kvs(s, options, &given, &err))
-		return sl_fail(&err);
+	if (sl_session_kvs(s, options, &given, err))
+		return NULL;
 
 	sl_query *q = calloc(1, sizeof(*q));
 	q->session = s;
@@ -205,30 +221,24 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 	q->src = f->src;
 	pthread_mutex_init(&q->lock, NULL);
 	atomic_init(&q->committed, -1);
-	make_uuid(q->id);
-	make_uuid(q->run_id);
 	/* The query consumes the writer options; the sink's table checks the
 	 * rest (and ignores these). */
-	{
-		sl_kvs mine = {0};
-		for (uint32_t i = 0; i < given.n; i++)
-			for (int k = 0; sl_writer_option_names[k]; k++)
-				if (!strcasecmp(given.kv[i].key,
-						sl_writer_option_names[k]))
-					sl_kvs_add(&mine, &s->arena,
-						   given.kv[i].key,
-						   given.kv[i].value);
-		int rc = sl_options_apply(sl_writer_options, &q->wconf, &mine,
-					  NULL, "query", &s->arena, &err);
-		if (rc)
-			goto fail;
-	}
+	sl_kvs mine = {0};
+	for (uint32_t i = 0; i < given.n; i++)
+		for (int k = 0; sl_writer_option_names[k]; k++)
+			if (!strcasecmp(given.kv[i].key,
+					sl_writer_option_names[k]))
+				sl_kvs_add(&mine, &s->arena, given.kv[i].key,
+					   given.kv[i].value);
+	if (sl_options_apply(sl_writer_options, &q->wconf, &mine, NULL,
+			     "query", &s->arena, err))
+		goto fail;
 	if (sl_trigger_parse(q->wconf.trigger ? q->wconf.trigger : "",
-			     &q->trig, &err))
+			     &q->trig, err))
 		goto fail;
 	if (q->wconf.query_name) {
 		if (name_taken(s, q->wconf.query_name)) {
-			sl_err_set(&err, SL_EINVAL,
+			sl_err_set(err, SL_EINVAL,
 				   "a query named '%s' is already active in "
 				   "this session",
 				   q->wconf.query_name);
@@ -236,18 +246,58 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 		}
 		q->name = strdup(q->wconf.query_name);
 	}
-	if (check_modes(q, ops, &err))
+	if (check_modes(q, ops, err))
 		goto fail;
-
 	sl_sink *sk = &q->sink;
-	sk->ops = ops;
 	sk->conf = sl_arena_calloc(&s->arena, ops->conf_size ? ops->conf_size
 							      : 1);
 	char comp[96];
 	snprintf(comp, sizeof(comp), "sink '%s'", ops->name);
 	if (sl_options_apply(ops->options, sk->conf, &given,
-			     sl_writer_option_names, comp, &s->arena, &err))
+			     sl_writer_option_names, comp, &s->arena, err))
 		goto fail;
+	sk->ops = ops;
+	return q;
+fail:
+	free(q->name);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+	return NULL;
+}
+
+/* A prepared query that never started. */
+static void query_discard(sl_query *q)
+{
+	free(q->name);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}
+
+int sl_frame_check_start(sl_frame *f, const char *format,
+			 const char *const *options)
+{
+	sl_err err = {0};
+	sl_query *q = query_prepare(f, format, options, &err);
+	if (!q) {
+		sl_fail(&err);
+		return err.code ? err.code : SL_EINVAL;
+	}
+	query_discard(q);
+	return 0;
+}
+
+sl_query *sl_frame_start(sl_frame *f, const char *format,
+			 const char *const *options,
+			 const sl_sink_callbacks *cb)
+{
+	sl_session *s = f->session;
+	sl_err err = {0};
+	sl_query *q = query_prepare(f, format, options, &err);
+	if (!q)
+		return sl_fail(&err);
+	make_uuid(q->id);
+	make_uuid(q->run_id);
+	sl_sink *sk = &q->sink;
 	sk->schema = f->schema;
 	sk->mode = (sl_output_mode)q->wconf.output_mode;
 	sk->continuous = q->trig.kind == SL_TRIG_CONTINUOUS;
@@ -258,25 +308,23 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 	sk->query = q;
 	sk->cb = cb;
 	sk->arena = &s->arena;
-	if (ops->init && ops->init(sk, &err) < 0) {
+	if (sk->ops->init && sk->ops->init(sk, &err) < 0) {
 		if (!err.msg[0])
-			sl_err_set(&err, SL_EINVAL, "%s: init failed", comp);
-		sk->ops = NULL; /* nothing to destroy */
-		goto fail;
+			sl_err_set(&err, SL_EINVAL, "sink '%s': init failed",
+				   sk->ops->name);
+		query_discard(q);
+		return sl_fail(&err);
 	}
 	q->chain = sl_chain_build(f, &s->arena);
-	if (sl_exec_start(q, &err))
-		goto fail;
+	if (sl_exec_start(q, &err)) {
+		if (sk->ops->destroy)
+			sk->ops->destroy(sk);
+		query_free_parts(q);
+		query_discard(q);
+		return sl_fail(&err);
+	}
 	session_add_query(s, q);
 	return q;
-fail:
-	if (q->sink.ops && q->sink.ops->destroy)
-		q->sink.ops->destroy(&q->sink);
-	query_free_parts(q);
-	free(q->name);
-	pthread_mutex_destroy(&q->lock);
-	free(q);
-	return sl_fail(&err);
 }
 
 static void query_free_parts(sl_query *q)

@@ -10,16 +10,18 @@
 #include "core/engine.h"
 
 static _Thread_local char tls_errmsg[1024];
+static _Thread_local int tls_errcode;
 
 void *sl_fail(const sl_err *err)
 {
 	snprintf(tls_errmsg, sizeof(tls_errmsg), "%s", err->msg);
+	tls_errcode = err->code ? err->code : SL_EINVAL;
 	return NULL;
 }
 
 void sl_fail_code(int code, const char *fmt, ...)
 {
-	(void)code;
+	tls_errcode = code;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(tls_errmsg, sizeof(tls_errmsg), fmt, ap);
@@ -30,6 +32,12 @@ const char *sl_session_errmsg(sl_session *s)
 {
 	(void)s;
 	return tls_errmsg;
+}
+
+int sl_session_errcode(sl_session *s)
+{
+	(void)s;
+	return tls_errcode;
 }
 
 sl_session *sl_session_new(void)

@@ -120,8 +120,8 @@ sl_value sl_value_copy(const sl_value *v, struct sl_arena *a);
  * it: "null" for null, timestamps "2024-01-02 03:04:05.123" (UTC, trailing
  * fractional zeros dropped), dates "2024-01-02", doubles as Java prints them
  * ("1.0", "0.1", "1.0E10"), arrays "[a, b]", structs "{a, 1}", binary
- * "[01 02]". Appends to buf at most n-1 bytes plus NUL; returns the full
- * length it needed. */
+ * "[01 02]". Writes into buf from its start, snprintf's way: at most n-1
+ * bytes plus NUL; returns the full length it needed. */
 size_t sl_value_render(const sl_value *v, char *buf, size_t n);
 
 /* Three-way comparison of two non-null values of the same type (numbers

@@ -79,6 +79,8 @@ void sl_session_destroy(sl_session *s);
  * frames or queries) made by the calling thread; "" if none. The pointer is
  * valid until the next call on the session from this thread. */
 const char *sl_session_errmsg(sl_session *s);
+/* The SL_E* code of that same failure (0 if none). */
+int sl_session_errcode(sl_session *s);
 /* Where the console sink writes (default 1, stdout). The fd is not closed. */
 void sl_session_set_console_fd(sl_session *s, int fd);
 
@@ -90,6 +92,10 @@ void sl_session_set_console_fd(sl_session *s, int fd);
  * (docs/OPTIONS.md). Unknown options and bad values are errors. */
 sl_frame *sl_read_stream(sl_session *s, const char *format,
 			 const char *const *options);
+
+/* A frame may feed several queries only if its source can be read twice:
+ * a Kafka or socket source has one consumer or connection, so start each
+ * query on its own sl_read_stream. */
 
 /* Rows of f for which the SQL condition is true ("signal > 10"). */
 sl_frame *sl_frame_where(sl_frame *f, const char *condition);
@@ -129,6 +135,13 @@ typedef struct sl_sink_callbacks {
 sl_query *sl_frame_start(sl_frame *f, const char *format,
 			 const char *const *options,
 			 const sl_sink_callbacks *cb);
+
+/* Every check sl_frame_start makes (sink format, options, output mode and
+ * trigger against the query's shape), without starting anything: for
+ * validating a pipeline. Returns 0, or the SL_E* code with the message in
+ * sl_session_errmsg(). */
+int sl_frame_check_start(sl_frame *f, const char *format,
+			 const char *const *options);
 
 /* Stops the query: sources stop, what is in flight drains to the sink, the
  * threads are joined. Idempotent. Returns 0, or the query's error code if it

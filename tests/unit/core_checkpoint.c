@@ -23,16 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-/* The Criterion runner itself leaks a 48-byte block at exit; only that is
- * suppressed, leaks in the tests and in sluice are still reported. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libcriterion.so\n";
-}
-#endif
-
 static const char PLAN[] = "source = rate\n"
 			   "source option rowsPerSecond = 100\n"
 			   "where = value % 2 = 0\n"

@@ -306,6 +306,9 @@ Test(expr, date_plus_days)
 	EQ("dt - 2", "2023-12-31");
 	EQ("30 + dt", "2024-02-01");
 	TYPE("dt + 1", "date");
+	sl_err err = bind_error("dt - dt");
+	cr_assert(strstr(err.msg, "whole number of days"), "%s", err.msg);
+	bind_error("dt + 1.5");
 }
 
 /* ---- comparison ------------------------------------------------------- */

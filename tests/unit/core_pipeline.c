@@ -3,7 +3,11 @@
  * with its FILE:LINE:COL), then loading into a session (names, formats,
  * options and expressions checked by the engine, located in the file), the
  * plan `sluice validate` prints, and one pipeline run into a memory table. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -572,8 +576,8 @@ Test(pl_load, output_mode_and_trigger_checked_at_load)
 			"CREATE SINK o WITH (format = 'console', trigger = "
 			"'continuous 1 second');\n"
 			"INSERT INTO o SELECT * FROM a;",
-			"t.sql:2:51: source 'a' (format rate-micro-batch, line "
-			"1) does not support the continuous trigger",
+			"t.sql:2:51: source 'rate-micro-batch' does not support "
+			"the continuous trigger",
 			"processingTime");
 	load_fails(
 		"CREATE SOURCE a WITH (format = 'rate');\n"
@@ -652,7 +656,7 @@ Test(pl_parse, empty_and_comment_only_files)
 	sl_pl_free(f);
 }
 
-Test(pl_load, a_failed_start_names_the_insert)
+Test(pl_load, a_query_name_taken_is_refused_at_load)
 {
 	static const char text[] =
 		"CREATE SOURCE a WITH (format = 'rate-micro-batch',\n"
@@ -664,16 +668,41 @@ Test(pl_load, a_failed_start_names_the_insert)
 	cr_assert_eq(sl_pipeline_start(p, &e), 0, "%s", e.msg);
 	/* a second copy in the same session: the name is taken */
 	sl_pipeline *p2 = NULL;
-	cr_assert_eq(sl_pipeline_load(s, text, strlen(text), "u.sql", &p2, &e),
-		     0, "%s", e.msg);
-	cr_assert_lt(sl_pipeline_start(p2, &e), 0);
-	cr_assert(
-		!strncmp(e.msg, "u.sql:4:1: cannot start INSERT INTO m: ", 39),
-		"%s", e.msg);
-	cr_assert(strstr(e.msg, "dup"), "%s", e.msg);
-	cr_assert_null(sl_pipeline_query(p2, 0));
-	sl_pipeline_free(p2);
+	cr_assert_lt(sl_pipeline_load(s, text, strlen(text), "u.sql", &p2, &e),
+		     0);
+	cr_assert(!strncmp(e.msg, "u.sql:3:52: ", 12), "%s", e.msg);
+	cr_assert(strstr(e.msg, "'dup' is already active"), "%s", e.msg);
 	cr_assert_eq(sl_query_stop(sl_pipeline_query(p, 0)), 0);
+}
+
+/* What only starting can find (here: nobody listens on the socket's
+ * port) is reported against the INSERT that failed. */
+Test(pl_load, a_failed_start_names_the_insert)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd); /* the port is now free and nobody listens on it */
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "CREATE SOURCE a WITH (format = 'socket', host = "
+		 "'127.0.0.1', port = '%d');\n"
+		 "CREATE SINK m WITH (format = 'memory', queryName = 'sk');\n"
+		 "INSERT INTO m SELECT * FROM a;\n",
+		 ntohs(sa.sin_port));
+	sl_err e = { 0 };
+	load_ok(text);
+	cr_assert_lt(sl_pipeline_start(p, &e), 0);
+	cr_assert(
+		!strncmp(e.msg, "t.sql:3:1: cannot start INSERT INTO m: ", 39),
+		"%s", e.msg);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", ntohs(sa.sin_port));
+	cr_assert(strstr(e.msg, port), "%s", e.msg);
+	cr_assert_null(sl_pipeline_query(p, 0));
 }
 
 Test(pl_load, select_star_is_no_projection)

@@ -88,6 +88,8 @@ typedef struct sl_part {
 	                               plan_batch is released) */
 	int64_t avail_end;          /* availableNow: end offset at start */
 	int64_t start_offset;       /* offset at the start of the epoch */
+	int64_t open_offset;        /* offset after open, before the thread
+	                               started: read-only afterwards */
 } sl_part;
 
 /* Latency histogram: log-linear buckets over nanoseconds. */
@@ -138,7 +140,7 @@ struct sl_query {
 	char *progress[SL_PROGRESS_KEEP]; /* ring of JSON strings */
 	uint32_t nprogress, progress_head;
 	int64_t start_wall_us;
-	int64_t last_trigger_ns;
+	int64_t start_ns;    /* when the threads started (read-only after) */
 	sl_hist lat_total; /* end-to-end latency over the whole run */
 	bool stopped;      /* threads joined */
 };

@@ -267,9 +267,11 @@ static void *sink_main(void *arg)
 	st.end_off = calloc(np, sizeof(int64_t));
 	for (uint32_t i = 0; i < np; i++) {
 		mark[i] = -1;
-		st.start_off[i] = st.end_off[i] = q->parts[i].sp.offset;
+		/* open_offset, not sp.offset: the partition thread is
+		 * already running and owns sp. */
+		st.start_off[i] = st.end_off[i] = q->parts[i].open_offset;
 	}
-	int64_t prev_start = q->last_trigger_ns;
+	int64_t prev_start = q->start_ns; /* set before the threads */
 	st.start_ns = prev_start;
 	st.start_wall_us = sl_wall_us();
 	int64_t committed = -1;
@@ -481,7 +483,6 @@ static void coord_microbatch(sl_query *q)
 		}
 		backoff = 250000;
 		atomic_store(&q->status, SL_QS_PROCESSING);
-		q->last_trigger_ns = sl_now_ns();
 		for (uint32_t i = 0; i < q->nparts; i++) {
 			/* release: publishes plan_end with the batch id */
 			atomic_store_explicit(&q->parts[i].plan_batch, n,
@@ -569,10 +570,10 @@ int sl_exec_start(sl_query *q, sl_err *err)
 					  "source '%s' partition %u: %s",
 					  ops->name, i, p->sp.err.msg);
 		}
-		p->start_offset = p->sp.offset;
+		p->start_offset = p->open_offset = p->sp.offset;
 	}
 	q->start_wall_us = sl_wall_us();
-	q->last_trigger_ns = sl_now_ns();
+	q->start_ns = sl_now_ns();
 	atomic_store(&q->active, true);
 	atomic_store(&q->status, SL_QS_INIT);
 	for (uint32_t i = 0; i < q->nparts; i++)

@@ -49,7 +49,7 @@ DEP_HEADERS := /usr/include/liburing.h /usr/include/librdkafka/rdkafka.h \
 DEB_PKGS    := liburing-dev librdkafka-dev libck-dev libcriterion-dev \
                libjansson-dev libxxhash-dev pkg-config
 
-.PHONY: all deps test unit-test pipeline-test examples-test kafka-test run format format-check clean bench docs-check
+.PHONY: all deps docs test unit-test pipeline-test examples-test kafka-test run format format-check clean bench docs-check
 
 all: deps-check $(B)/sluice $(B)/libsluice.a $(B)/libsluice.so $(EX_BIN)
 
@@ -113,7 +113,17 @@ examples-test: all
 kafka-test: all $(KAFKA_BIN)
 	@tests/kafka/run.sh $(KAFKA_BIN)
 
-test: unit-test pipeline-test examples-test kafka-test
+# docs/OPTIONS.md is generated from the option tables; the tests fail when
+# it is out of date (run `make docs` and commit it).
+docs: all
+	$(B)/sluice options > docs/OPTIONS.md
+
+docs-check: all
+	@$(B)/sluice options | diff -u docs/OPTIONS.md - > /dev/null || { \
+	  echo "docs/OPTIONS.md is out of date: run 'make docs'" >&2; \
+	  $(B)/sluice options | diff -u docs/OPTIONS.md - | head -20 >&2; exit 1; }
+
+test: docs-check unit-test pipeline-test examples-test kafka-test
 
 run: all
 	$(B)/sluice demo

@@ -17,7 +17,15 @@
  *   timestamp TIMESTAMP, timestampType INT
  *   [, headers ARRAY<STRUCT<key: STRING, value: BINARY>>]  (includeHeaders)
  * A partition's offset (p->offset) is Kafka's: the offset of the next
- * record it will return. */
+ * record it will return.
+ *
+ * Where a partition starts: the checkpoint's offset when the query resumes
+ * from one (p->has_resume); else, when kafka.group.id is given and
+ * startingOffsets is not, the group's committed offset (librdkafka's
+ * RD_KAFKA_OFFSET_STORED, read at open; latest when the group has none);
+ * else startingOffsets. After each epoch/batch commit the engine calls
+ * commit(): the ends are committed to the consumer group (when the user
+ * named it with kafka.group.id), so lag tools see the query's progress. */
 #include <errno.h>
 #include <jansson.h>
 #include <regex.h>
@@ -40,6 +48,8 @@
 /* Offsets as Spark's startingOffsets JSON writes them. */
 #define KSRC_EARLIEST (-2)
 #define KSRC_LATEST (-1)
+/* Not Spark's: the consumer group's committed offset. */
+#define KSRC_STORED (-1000)
 
 struct ksrc_conf {
 	const char *subscribe;
@@ -67,6 +77,7 @@ struct ksrc {
 	const char *bootstrap;
 	bool embedded;
 	int timeout_ms;
+	bool user_group; /* kafka.group.id given: commit offsets to it */
 	uint32_t ntp;
 	struct ksrc_tp *tp; /* source partition i reads tp[i] */
 };
@@ -342,11 +353,19 @@ static int ksrc_metadata(sl_source *src, const char *const *names,
 		int64_t left = (deadline - sl_now_ns()) / 1000000;
 		int rc;
 
+		const rd_kafka_metadata_t *next = NULL;
 		rc = sl_kafka_metadata(ks->rk, &ks->ev,
-				       left > 0 ? (int)left : 1, &md, KSRC,
+				       left > 0 ? (int)left : 1, &next, KSRC,
 				       err);
+		/* A slow last look does not undo what an earlier answer
+		 * said: the topic was missing then. */
+		if (rc && md)
+			break;
 		if (rc)
 			return rc;
+		if (md)
+			rd_kafka_metadata_destroy(md);
+		md = next;
 		missing = NULL;
 		for (int i = 0; names && names[i] && !missing; i++) {
 			const rd_kafka_metadata_topic_t *t =
@@ -372,8 +391,6 @@ static int ksrc_metadata(sl_source *src, const char *const *names,
 		/* Another look only if it can still come back in time. */
 		if (sl_now_ns() + 100 * 1000000 >= deadline)
 			break;
-		rd_kafka_metadata_destroy(md);
-		md = NULL;
 		struct timespec ts = { 0, 50 * 1000000 };
 		nanosleep(&ts, NULL);
 	}
@@ -689,6 +706,13 @@ static int ksrc_init(sl_source *src, sl_err *err)
 		goto fail;
 	if ((rc = apply_starting(src, err)))
 		goto fail;
+	ks->user_group = sl_kvs_get(&c->kafka, "group.id") != NULL;
+	/* A named group and no startingOffsets: go on where the group's
+	 * committed offsets say (a checkpoint, when there is one, still
+	 * wins: open sees p->has_resume). */
+	if (ks->user_group && !sl_kvs_get(src->given, "startingOffsets"))
+		for (uint32_t i = 0; i < ks->ntp; i++)
+			ks->tp[i].start = KSRC_STORED;
 	json_decref(assign);
 	src->schema = ksrc_schema(src->arena, c->include_headers);
 	src->nparts = ks->ntp;
@@ -701,6 +725,22 @@ fail:
 
 /* ---- partitions -----------------------------------------------------------
  */
+
+/* The group's committed offset of tp, or KSRC_LATEST when it has none
+ * (or the broker cannot say: a new query would start there too). */
+static int64_t ksrc_committed(struct ksrc *ks, const struct ksrc_tp *tp)
+{
+	rd_kafka_topic_partition_list_t *l;
+	int64_t off = KSRC_LATEST;
+
+	l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, tp->topic, tp->partition);
+	if (!rd_kafka_committed(ks->rk, l, ks->timeout_ms) && !l->elems[0].err &&
+	    l->elems[0].offset >= 0)
+		off = l->elems[0].offset;
+	rd_kafka_topic_partition_list_destroy(l);
+	return off;
+}
 
 static int ksrc_open(sl_source_part *p)
 {
@@ -716,7 +756,9 @@ static int ksrc_open(sl_source_part *p)
 		return sl_err_set(&p->err, SL_EINVAL, KSRC ": no partition %u",
 				  p->index);
 	tp = &ks->tp[p->index];
-	start = tp->start;
+	start = p->has_resume ? p->resume : tp->start;
+	if (start == KSRC_STORED)
+		start = ksrc_committed(ks, tp);
 	if (start < 0) {
 		re = rd_kafka_query_watermark_offsets(ks->rk, tp->topic,
 						      tp->partition, &lo, &hi,
@@ -954,6 +996,30 @@ static int64_t ksrc_latest(sl_source_part *p, int64_t batch_id)
 	return hi;
 }
 
+/* The engine committed an epoch/batch ending at ends[i]: tell the
+ * consumer group, if the user named one (a made-up group would only
+ * litter the cluster). rd_kafka_commit is thread-safe; asynchronous (no
+ * offset_commit_cb: nothing to serve) except for the query's last call,
+ * which must reach the broker before the consumer goes away. */
+static void ksrc_commit(sl_source *src, const int64_t *ends, uint32_t n,
+			bool last)
+{
+	struct ksrc *ks = src->state;
+	rd_kafka_topic_partition_list_t *l;
+
+	if (!ks || !ks->rk || !ks->user_group)
+		return;
+	l = rd_kafka_topic_partition_list_new((int)n);
+	for (uint32_t i = 0; i < n && i < ks->ntp; i++)
+		if (ends[i] >= 0)
+			rd_kafka_topic_partition_list_add(
+				l, ks->tp[i].topic, ks->tp[i].partition)
+				->offset = ends[i];
+	if (l->cnt)
+		rd_kafka_commit(ks->rk, l, last ? 0 : 1);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
 static void ksrc_close(sl_source_part *p)
 {
 	struct ksrc *ks = p->src->state;
@@ -991,4 +1057,5 @@ const sl_source_ops sl_source_kafka = {
 	.close = ksrc_close,
 	.destroy = ksrc_destroy,
 	.continuous = true,
+	.commit = ksrc_commit,
 };

@@ -87,7 +87,7 @@ $(B)/examples/%: examples/%.c $(B)/libsluice.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(B)/libsluice.a $(LDLIBS)
 
-$(B)/bench/%: bench/%.c $(B)/libsluice.a
+$(B)/bench/%: bench/%.c bench/bench_util.h $(B)/libsluice.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(B)/libsluice.a $(LDLIBS)
 

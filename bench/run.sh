@@ -1,30 +1,200 @@
 #!/bin/sh
-# bench/run.sh - runs every benchmark that has been built, one after another.
+# bench/run.sh - runs the benchmark suite, one benchmark after another, and
+# gathers the figures into a table, $B/bench/summary.json and PNG plots.
 #
-# Called by `make bench` with B set to the build directory. Each benchmark
-# prints its own table, with its baseline measured in the same run, and
-# writes its figures to $B/bench/<name>.json. Benchmarks run one at a time:
-# the machines have two cores (NOTES.md), so two at once would measure each
-# other. To add a benchmark, add its name to BENCHES.
+# Called by `make bench` with B set to the build directory (every
+# bench/NAME.c is built as $B/bench/NAME). Each benchmark prints its own
+# table with its baseline measured in the same run and writes its figures
+# to $B/bench/*.json; bench/plot.py then prints the whole table, the aims
+# and writes summary.json and the plots. Benchmarks run one at a time: the
+# machines have two cores (shared/NOTES.md), so two at once would measure
+# each other.
+#
+#   ring_hop   one ring hop between threads (p50/p99/p99.9), vs ck_ring
+#   engine     rate -> WHERE -> SELECT -> noop, rows/s at 1 and 2
+#              partitions, vs a plain C loop; instructions per row under
+#              valgrind (cachegrind), vs the loop
+#   relay      Kafka -> sluice -> Kafka vs a librdkafka consume-produce
+#              loop: latency at fixed rates, max throughput, instructions
+#              per record, memory; on a real broker (started here with
+#              tests/kafka/broker.sh, stopped at the end) and on the
+#              embedded cluster
+#
+# BENCH_QUICK=1: shorter runs and fewer cases (under a minute), for a
+# smoke test; the figures are rougher. The tools it needs (valgrind,
+# python3, matplotlib, the broker's Java/Maven/kcat) are installed on first
+# use; without matplotlib the table and summary.json are still written.
 set -u
 
 B=${B:-build}
-BENCHES="ring_hop"
-
+QUICK=${BENCH_QUICK:-0}
+OUT=$B/bench
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
 status=0
-ran=0
-for name in $BENCHES; do
+
+log() {
+	echo "bench/run.sh: $*" >&2
+}
+
+# ---- tools (idempotent: nothing happens when they are there) --------------
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+APT_UPDATED=0
+
+apt_install() {
+	if [ "$APT_UPDATED" = 0 ]; then
+		$SUDO apt-get update -qq >/dev/null 2>&1
+		APT_UPDATED=1
+	fi
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" \
+		>/dev/null 2>&1
+}
+
+need() { # command, Debian package
+	command -v "$1" >/dev/null 2>&1 && return 0
+	log "installing $2 (apt-get)"
+	apt_install "$2"
+	command -v "$1" >/dev/null 2>&1
+}
+
+need python3 python3 || log "no python3: no table, summary.json or plots"
+HAVE_VG=1
+need valgrind valgrind || {
+	HAVE_VG=0
+	log "no valgrind: instructions per record are not measured"
+}
+if command -v python3 >/dev/null 2>&1 &&
+	! python3 -c 'import matplotlib' >/dev/null 2>&1; then
+	log "installing matplotlib for the plots (pip, else apt-get)"
+	python3 -m pip install -q matplotlib >/dev/null 2>&1 ||
+		apt_install python3-matplotlib ||
+		log "matplotlib unavailable: the plots will be skipped"
+fi
+
+mkdir -p "$OUT"
+rm -f "$OUT"/*.json "$OUT"/*.png
+# Other work on the machine shows in every figure: record how busy it was.
+cut -d' ' -f1-3 /proc/loadavg >"$OUT/loadavg_start" 2>/dev/null
+
+run() { # name, args...: runs $B/bench/name if it was built
+	name=$1
+	shift
 	bin="$B/bench/$name"
-	[ -x "$bin" ] || continue
-	echo "== $name"
-	if ! "$bin" --json "$B/bench/$name.json"; then
-		echo "$name: failed" >&2
+	if [ ! -x "$bin" ]; then
+		log "$bin not built: skipped"
+		status=1
+		return 1
+	fi
+	echo "== $name $*"
+	if ! "$bin" "$@"; then
+		log "$name failed"
+		status=1
+		return 1
+	fi
+}
+
+# ---- hop latency ------------------------------------------------------------
+
+if [ "$QUICK" = 1 ]; then
+	run ring_hop -n 20000 --entries 1000000 --reps 1 --json "$OUT/ring_hop.json"
+else
+	run ring_hop --json "$OUT/ring_hop.json"
+fi
+
+# ---- engine throughput and instructions per row ---------------------------
+
+if [ "$QUICK" = 1 ]; then
+	run engine --seconds 0.5 --reps 1 --json "$OUT/engine.json"
+	N1=200000 N2=1000000
+else
+	run engine --seconds 2 --reps 3 --json "$OUT/engine.json"
+	N1=1000000 N2=5000000
+fi
+
+# Instructions valgrind counts for `engine --count N --impl IMPL`.
+irefs() {
+	valgrind --tool=cachegrind --cache-sim=no \
+		--cachegrind-out-file=/dev/null "$B/bench/engine" \
+		--count "$1" --impl "$2" 2>&1 |
+		sed -n 's/.*I *refs: *//p' | tr -d ','
+}
+
+if [ "$HAVE_VG" = 1 ] && [ -x "$B/bench/engine" ]; then
+	echo "== engine instructions per row (cachegrind, N=$N1 and N=$N2)"
+	E1=$(irefs $N1 engine) E2=$(irefs $N2 engine)
+	L1=$(irefs $N1 baseline) L2=$(irefs $N2 baseline)
+	if [ -n "$E1" ] && [ -n "$E2" ] && [ -n "$L1" ] && [ -n "$L2" ]; then
+		# The fixed costs (start-up, threads) cancel in the difference.
+		awk -v e1="$E1" -v e2="$E2" -v l1="$L1" -v l2="$L2" \
+			-v n1="$N1" -v n2="$N2" 'BEGIN {
+			e = (e2 - e1) / (n2 - n1); l = (l2 - l1) / (n2 - n1)
+			printf "engine %.1f, plain C loop %.1f instructions per row, ratio %.1f\n", e, l, e / l
+			printf "{\"bench\": \"ipr_engine\", \"counts\": [%d, %d], \"engine_irefs\": [%s, %s], \"baseline_irefs\": [%s, %s], \"engine\": %.2f, \"baseline\": %.2f}\n", n1, n2, e1, e2, l1, l2, e, l > "/dev/stderr"
+		}' 2>"$OUT/ipr_engine.json"
+	else
+		log "valgrind run of engine failed"
 		status=1
 	fi
-	ran=$((ran + 1))
-done
-if [ "$ran" -eq 0 ]; then
-	echo "bench/run.sh: no benchmarks built in $B/bench" >&2
-	exit 1
+fi
+
+# ---- Kafka relay: a real broker -------------------------------------------
+
+KDIR=
+stop_broker() {
+	if [ -n "$KDIR" ]; then
+		"$ROOT/tests/kafka/broker.sh" stop "$KDIR" >/dev/null 2>&1
+		rm -rf "$KDIR"
+		KDIR=
+	fi
+}
+trap stop_broker EXIT
+trap 'stop_broker; exit 130' INT TERM
+
+if [ -x "$B/bench/relay" ]; then
+	BS=
+	if "$ROOT/tests/kafka/broker.sh" fetch >/dev/null; then
+		KDIR=$(mktemp -d /tmp/sluice-bench-kafka.XXXXXX)
+		BS=$("$ROOT/tests/kafka/broker.sh" start "$KDIR") || BS=
+	fi
+	if [ -z "$BS" ]; then
+		log "no Kafka broker: the relay is not measured on a broker"
+		status=1
+	elif [ "$QUICK" = 1 ]; then
+		run relay --bootstrap "$BS" --rates 1000,10000 --sizes 100 \
+			--seconds 1 --reps 1 --tput-records 50000 \
+			--json "$OUT/relay_broker.json"
+	else
+		IPR=
+		[ "$HAVE_VG" = 1 ] && IPR="--ipr-counts 20000,100000"
+		# shellcheck disable=SC2086
+		run relay --bootstrap "$BS" --rates 1000,10000,100000 \
+			--sizes 100,1024 --seconds 4 --reps 3 \
+			--tput-records 300000 --rss --rss-seconds 8 $IPR \
+			--json "$OUT/relay_broker.json"
+	fi
+	stop_broker
+
+	# ---- Kafka relay: the embedded cluster (slow: function, not speed) --
+	if [ "$QUICK" = 1 ]; then
+		run relay --bootstrap embedded --rates 1000 --sizes 100 \
+			--seconds 1 --reps 1 --tput-records 5000 \
+			--json "$OUT/relay_embedded.json"
+	else
+		run relay --bootstrap embedded --rates 1000,5000 \
+			--sizes 100,1024 --seconds 3 --reps 1 \
+			--tput-records 20000 --json "$OUT/relay_embedded.json"
+	fi
+else
+	log "$B/bench/relay not built: skipped"
+	status=1
+fi
+
+# ---- the table, summary.json, plots -----------------------------------------
+
+if command -v python3 >/dev/null 2>&1; then
+	echo "== summary"
+	BENCH_QUICK=$QUICK python3 "$HERE/plot.py" "$OUT" || status=1
 fi
 exit $status

@@ -1,12 +1,14 @@
 /* cli/main.c - the `sluice` command: reads the command line and hands over
- * to run/validate (cli/run.c), the demo (cli/demo.c), or prints the options
- * reference, the usage or the version. Exit status: 0 success, 1 a failed
+ * to run/validate (cli/run.c), the demo (cli/demo.c), the Kafka benchmark
+ * (cli/bench.c), or prints the options reference, the usage or the
+ * version. Exit status: 0 success, 1 a failed
  * pipeline or query, 2 a bad command line. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/bench.h"
 #include "cli/cli.h"
 #include "core/plugin.h"
 #include "sluice.h"
@@ -32,7 +34,22 @@ void sl_cli_usage(FILE *to)
 	      "        Print the reference of every source, sink and writer "
 	      "option.\n"
 	      "  demo\n"
-	      "        Run a small built-in pipeline for 3 seconds.\n"
+	      "        A Kafka relay on the embedded cluster (topics entrada "
+	      "-> salida),\n"
+	      "        with throughput and latency every second; about 11 "
+	      "seconds.\n"
+	      "  bench [--bootstrap-servers LIST|embedded] [--mode "
+	      "relay|topic]\n"
+	      "        [--rate N] [--size BYTES] [--duration SECONDS] "
+	      "[--warmup SECONDS]\n"
+	      "        [--partitions N] [--from TOPIC] [--to TOPIC] "
+	      "[--kafka KEY=VALUE]\n"
+	      "        [--no-create] [--json]\n"
+	      "        Benchmark a Kafka cluster, or a sluice relay on it: "
+	      "fixed-rate\n"
+	      "        timestamped records, latency percentiles and "
+	      "throughput\n"
+	      "        (sluice bench --help; docs/BENCH-TOOL.md).\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "Pipeline files are described in docs/PIPELINE.md.\n"
@@ -92,6 +109,8 @@ int main(int argc, char **argv)
 		return cmd_options(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))
 		return sl_cli_demo(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench"))
+		return sl_cli_bench(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		return sl_cli_usage_error("unknown option '%s'", cmd);
 	return sl_cli_usage_error("unknown command '%s'", cmd);

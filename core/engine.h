@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "core/chan.h"
+#include "core/checkpoint.h"
 #include "core/expr.h"
 #include "core/plugin.h"
 #include "sluice.h"
@@ -45,6 +46,8 @@ typedef enum sl_frame_kind {
 	SL_FR_SOURCE,
 	SL_FR_WHERE,
 	SL_FR_SELECT,
+	SL_FR_AGGREGATE, /* core/stateful.h: GROUP BY with aggregates */
+	SL_FR_WATERMARK, /* core/stateful.h: withWatermark */
 } sl_frame_kind;
 
 struct sl_frame {
@@ -143,6 +146,35 @@ struct sl_query {
 	int64_t start_ns;    /* when the threads started (read-only after) */
 	sl_hist lat_total; /* end-to-end latency over the whole run */
 	bool stopped;      /* threads joined */
+
+	/* Checkpoint (checkpointLocation; core/exec.c, docs/CHECKPOINTS.md).
+	 * ckpt is NULL without one. Only the coordinator writes to it once
+	 * the threads run (sl_ckpt serialises itself anyway); the sink
+	 * thread reads its lock-free stats for progress. */
+	sl_ckpt *ckpt;
+	char ckpt_warning[1024]; /* torn/corrupt files skipped at recovery,
+	                            or ""; set before the threads start, then
+	                            read-only (status, progress) */
+	int64_t first_epoch;  /* the first epoch/batch number of this run */
+	bool inflight;        /* micro-batch: re-run batch first_epoch with
+	                         inflight_end[] as its end offsets */
+	int64_t *inflight_end;
+	char *src_blob;       /* the last ckpt_save text written */
+	/* Continuous: epochs the sink committed, handed to the coordinator
+	 * for the checkpoint (ck_lock). The sink thread never writes files:
+	 * an fsync there would stall the record path. If the coordinator
+	 * falls behind, the slot accumulates: [ck_start, ck_end) spans every
+	 * epoch since the last one written, and only the newest is written. */
+	pthread_mutex_t ck_lock;
+	int64_t ck_epoch;     /* newest sink-committed epoch not yet
+	                         checkpointed, -1 none */
+	int64_t *ck_start, *ck_end;
+	int64_t ck_done_epoch;   /* newest epoch checkpointed (or handed to
+	                            the source's commit without a checkpoint),
+	                            -1 none */
+	int64_t *ck_done_end;    /* its end offsets: "committed offsets" */
+	int64_t ck_commit_us;    /* how long the last checkpoint commit took
+	                            (offsets + commit files), -1 none */
 };
 
 enum { SL_QS_INIT, SL_QS_WAIT_DATA, SL_QS_WAIT_TRIGGER, SL_QS_PROCESSING,

@@ -6,14 +6,23 @@
  * every ring, aligns markers (it stops reading a ring that has delivered
  * marker(e) until epoch e is committed, so each commit sees exactly epoch
  * e's rows), commits, and records progress. The coordinator is the clock:
- * epochs in continuous mode, batch plans in micro-batch mode. */
+ * epochs in continuous mode, batch plans in micro-batch mode; it also
+ * writes the checkpoint (checkpointLocation, core/checkpoint.h): in
+ * micro-batch mode offsets/N before batch N runs and commits/N after the
+ * sink committed it; in continuous mode offsets/e and commits/e once the
+ * sink thread hands it epoch e's end offsets after committing e. Then the
+ * source hears of the commit (Kafka: the consumer group's offsets). */
+#include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/engine.h"
+#include "core/stateful.h"
 
 #define SL_RING_ENTRIES 256
 
@@ -164,8 +173,8 @@ static void *part_main(void *arg)
 	else
 		part_microbatch(p);
 	part_push(p, sl_batch_marker(SL_MSG_EOS, p->sp.index, 0, NULL));
-	if (q->src->ops->close)
-		q->src->ops->close(&p->sp);
+	/* Not closed here: the coordinator may still ask this partition for
+	 * its latest offset; it closes every partition after joining us. */
 	return NULL;
 }
 
@@ -199,6 +208,58 @@ static json_t *offsets_json(const sl_query *q, const int64_t *off)
 	return o;
 }
 
+/* The checkpoint's part of a progress record: Spark's durationMs keys
+ * walCommit (offsets/N) and commitOffsets (commits/N), and sluice's
+ * "checkpoint" object: the epoch sources are in, the last epoch whose
+ * checkpoint is written (continuous: the coordinator writes it just after
+ * the sink committed it, so it may trail batchId by one), its end offsets
+ * per partition, and how long writing it took. Runs on the sink thread:
+ * the store's stats are read without its lock, so a report never waits
+ * behind an fsync. */
+static void ckpt_progress(sl_query *q, json_t *j, int64_t id)
+{
+	json_t *c = json_object();
+	int64_t cur = id;
+
+	if (q->trig.kind == SL_TRIG_CONTINUOUS)
+		/* relaxed: a number for a report; no data depends on it */
+		cur = atomic_load_explicit(&q->epoch, memory_order_relaxed);
+	json_object_set_new(c, "currentEpoch", json_integer(cur));
+	pthread_mutex_lock(&q->ck_lock);
+	int64_t done = q->ck_done_epoch, dur_us = q->ck_commit_us;
+	json_object_set_new(c, "lastCommittedEpoch",
+			    done >= 0 ? json_integer(done) : json_null());
+	json_object_set_new(c, "committedOffsets",
+			    done >= 0 ? offsets_json(q, q->ck_done_end)
+				      : json_null());
+	pthread_mutex_unlock(&q->ck_lock);
+	json_object_set_new(c, "lastCommitMs",
+			    dur_us >= 0 ? json_real((double)dur_us / 1e3)
+					: json_null());
+	if (q->ckpt) {
+		sl_ckpt_stats cs;
+		json_t *d = json_object_get(j, "durationMs");
+
+		sl_ckpt_get_stats(q->ckpt, &cs);
+		json_object_set_new(c, "location",
+				    json_string(sl_ckpt_path(q->ckpt)));
+		json_object_set_new(c, "maxCommitMs",
+				    json_real((double)cs.max_commit_us / 1e3));
+		if (d) {
+			json_object_set_new(
+				d, "walCommit",
+				json_integer(cs.last_offsets_us / 1000));
+			json_object_set_new(
+				d, "commitOffsets",
+				json_integer(cs.last_commit_us / 1000));
+		}
+	}
+	if (q->ckpt_warning[0])
+		json_object_set_new(c, "warning",
+				    json_string(q->ckpt_warning));
+	json_object_set_new(j, "checkpoint", c);
+}
+
 static void record_progress(sl_query *q, int64_t id, epoch_stats *st,
 			    int64_t prev_start_ns)
 {
@@ -224,9 +285,12 @@ static void record_progress(sl_query *q, int64_t id, epoch_stats *st,
 		(double)sl_hist_pct(&st->lat, 99) / 1e6, "p99.9",
 		(double)sl_hist_pct(&st->lat, 99.9) / 1e6, "max",
 		(double)st->lat.max / 1e6);
+	/* A stateful query's sink receives what the aggregation emits. */
+	uint64_t out_rows = st->out_rows;
+	sl_stateful_output_rows(q, &out_rows);
 	json_t *j = json_pack(
 		"{s:s, s:s, s:o, s:s, s:I, s:I, s:f, s:f, s:{s:I, s:I}, "
-		"s:[], s:[o], s:{s:s, s:I}, s:o}",
+		"s:o, s:[o], s:{s:s, s:I}, s:o}",
 		"id", q->id, "runId", q->run_id, "name",
 		q->name ? json_string(q->name) : json_null(), "timestamp", ts,
 		"batchId", (json_int_t)id, "numInputRows",
@@ -234,9 +298,12 @@ static void record_progress(sl_query *q, int64_t id, epoch_stats *st,
 		"processedRowsPerSecond", proc_rate, "durationMs",
 		"triggerExecution", (json_int_t)((now - st->start_ns) / 1000000),
 		"addBatch", (json_int_t)((now - st->start_ns) / 1000000),
-		"stateOperators", "sources", src, "sink", "description",
-		q->sink.ops->name, "numOutputRows", (json_int_t)st->out_rows,
+		"stateOperators", sl_stateful_progress(q), "sources", src,
+		"sink", "description", q->sink.ops->name, "numOutputRows",
+		(json_int_t)out_rows,
 		"latencyMs", lat);
+	if (j)
+		ckpt_progress(q, j, id);
 	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 		    : NULL;
 	json_decref(j);
@@ -253,6 +320,25 @@ static void sink_fail(sl_query *q, int rc, const char *what)
 		 q->sink.ops->name, what,
 		 q->sink.err.msg[0] ? q->sink.err.msg : sl_strerror(rc));
 	sl_query_fail(q, rc, msg);
+}
+
+/* Continuous: the sink committed epoch e, whose partitions read
+ * [start[i], end[i]); give it to the coordinator to checkpoint. A slot the
+ * coordinator has not taken yet keeps its start offsets (the end of the
+ * last epoch it took) and gets the newer ends: it then writes only the
+ * newest epoch, covering all of them. A mutex, not a ring: once an epoch,
+ * held for two memcpys, never across a file write. */
+static void ck_handoff(sl_query *q, int64_t e, const int64_t *start,
+		       const int64_t *end)
+{
+	size_t sz = q->nparts * sizeof(int64_t);
+
+	pthread_mutex_lock(&q->ck_lock);
+	if (q->ck_epoch < 0)
+		memcpy(q->ck_start, start, sz);
+	memcpy(q->ck_end, end, sz);
+	q->ck_epoch = e;
+	pthread_mutex_unlock(&q->ck_lock);
 }
 
 static void *sink_main(void *arg)
@@ -274,8 +360,13 @@ static void *sink_main(void *arg)
 	int64_t prev_start = q->start_ns; /* set before the threads */
 	st.start_ns = prev_start;
 	st.start_wall_us = sl_wall_us();
-	int64_t committed = -1;
+	/* Epochs go on from the checkpoint's next one (set before the
+	 * threads started). */
+	int64_t committed = atomic_load_explicit(&q->committed,
+						 memory_order_relaxed);
 	bool failed = false;
+	bool handoff = q->trig.kind == SL_TRIG_CONTINUOUS &&
+		       (q->ckpt || q->src->ops->commit);
 
 	while (!atomic_load_explicit(&q->cancel, memory_order_acquire)) {
 		bool moved = false;
@@ -350,6 +441,9 @@ static void *sink_main(void *arg)
 			 * (next), which we acquired through the rings. */
 			atomic_store_explicit(&q->committed, committed,
 					      memory_order_release);
+			if (handoff)
+				ck_handoff(q, committed, st.start_off,
+					   st.end_off);
 			sl_waiter_wake(&q->coord_wake);
 			prev_start = st.start_ns;
 			st.start_ns = sl_now_ns();
@@ -389,6 +483,386 @@ static void *sink_main(void *arg)
 	return NULL;
 }
 
+/* ---- the checkpoint -------------------------------------------------------- */
+
+/* The query's one source, as the checkpoint names it: its place in the
+ * plan and its format, stable across restarts. */
+static void ckpt_source_name(const sl_query *q, char *buf, size_t n)
+{
+	snprintf(buf, n, "0:%s", q->src->ops->name);
+}
+
+static int ckpt_fail(sl_query *q, int rc, const sl_err *err)
+{
+	char msg[700];
+
+	snprintf(msg, sizeof(msg), "checkpoint %s: %s",
+		 q->ckpt ? sl_ckpt_path(q->ckpt) : "", err->msg);
+	sl_query_fail(q, rc, msg);
+	return rc;
+}
+
+/* Writes offsets/e ([start[i], end[i]) per partition) and, when commit,
+ * commits/e. Coordinator thread. */
+static int ckpt_write_epoch(sl_query *q, int64_t e, const int64_t *start,
+			    const int64_t *end, bool commit, sl_err *err)
+{
+	sl_ckpt_part *parts = calloc(q->nparts, sizeof(*parts));
+	char name[80];
+	int rc;
+
+	if (!parts)
+		return sl_err_set(err, -ENOMEM, "out of memory");
+	ckpt_source_name(q, name, sizeof(name));
+	for (uint32_t i = 0; i < q->nparts; i++)
+		parts[i] = (sl_ckpt_part){ (int32_t)i, start[i], end[i] };
+	sl_ckpt_source src = { name, q->nparts, parts, NULL };
+	sl_ckpt_offsets o = { .nsources = 1, .sources = &src };
+	rc = sl_ckpt_write_offsets(q->ckpt, e, &o, err);
+	if (!rc && commit)
+		rc = sl_ckpt_commit(q->ckpt, e, err);
+	free(parts);
+	return rc;
+}
+
+/* Epoch e is checkpointed (or, without a checkpoint, told to the source):
+ * what progress reports as committed. */
+static void ck_done(sl_query *q, int64_t e, const int64_t *end, int64_t us)
+{
+	pthread_mutex_lock(&q->ck_lock);
+	q->ck_done_epoch = e;
+	memcpy(q->ck_done_end, end, q->nparts * sizeof(int64_t));
+	q->ck_commit_us = us;
+	pthread_mutex_unlock(&q->ck_lock);
+}
+
+static bool ck_pending(sl_query *q)
+{
+	pthread_mutex_lock(&q->ck_lock);
+	bool p = q->ck_epoch >= 0;
+	pthread_mutex_unlock(&q->ck_lock);
+	return p;
+}
+
+/* Continuous: checkpoints the newest epoch the sink thread handed over,
+ * then tells the source. An epoch that read nothing since the last one
+ * written is not written (an idle query would otherwise fsync every
+ * interval), except the query's last, so that a restart numbers on from
+ * where the stop left. Returns 0, or < 0 after failing the query. */
+static int ck_flush(sl_query *q, bool last)
+{
+	size_t sz = q->nparts * sizeof(int64_t);
+	int64_t *start = malloc(sz), *end = malloc(sz);
+	int rc = 0;
+
+	if (!start || !end) {
+		free(start);
+		free(end);
+		sl_query_fail(q, -ENOMEM, "checkpoint: out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&q->ck_lock);
+	int64_t e = q->ck_epoch;
+	if (e >= 0) {
+		memcpy(start, q->ck_start, sz);
+		memcpy(end, q->ck_end, sz);
+		q->ck_epoch = -1;
+	}
+	pthread_mutex_unlock(&q->ck_lock);
+	/* ck_done_* are written by this thread only: read without the lock */
+	bool changed = e >= 0 && (q->ck_done_epoch < 0 ||
+				  memcmp(end, q->ck_done_end, sz) != 0);
+	if (e >= 0 && (changed || last)) {
+		int64_t t0 = sl_now_ns();
+		sl_err err = { 0 };
+
+		if (q->ckpt &&
+		    (rc = ckpt_write_epoch(q, e, start, end, true, &err)) < 0) {
+			ckpt_fail(q, rc, &err);
+			goto out;
+		}
+		int64_t us = q->ckpt ? (sl_now_ns() - t0) / 1000 : -1;
+		if (q->src->ops->commit)
+			q->src->ops->commit(q->src, end, q->nparts, false);
+		ck_done(q, e, end, us);
+	}
+out:
+	free(start);
+	free(end);
+	return rc;
+}
+
+/* Micro-batch: before batch n runs, the source's own state (the file
+ * sources' admitted files) and offsets/n, the write-ahead entry with each
+ * partition's start and planned end. The partitions are parked: their
+ * offsets are the coordinator's to read (docs/ARCHITECTURE.md, 1). */
+static int ckpt_plan(sl_query *q, int64_t n)
+{
+	const sl_source_ops *ops = q->src->ops;
+	sl_err err = { 0 };
+	char name[80];
+	int rc = 0;
+
+	if (!q->ckpt)
+		return 0;
+	ckpt_source_name(q, name, sizeof(name));
+	if (ops->ckpt_save) {
+		char *t = ops->ckpt_save(q->src);
+
+		/* Rewritten only when it changed: most batches admit
+		 * nothing new. */
+		if (t && (!q->src_blob || strcmp(t, q->src_blob))) {
+			rc = sl_ckpt_put_source(q->ckpt, name, "state", t,
+						&err);
+			if (rc < 0) {
+				free(t);
+				return ckpt_fail(q, rc, &err);
+			}
+			free(q->src_blob);
+			q->src_blob = t;
+		} else {
+			free(t);
+		}
+	}
+	int64_t *start = malloc(2 * q->nparts * sizeof(int64_t));
+	if (!start) {
+		sl_query_fail(q, -ENOMEM, "checkpoint: out of memory");
+		return -ENOMEM;
+	}
+	int64_t *end = start + q->nparts;
+	for (uint32_t i = 0; i < q->nparts; i++) {
+		start[i] = q->parts[i].sp.offset;
+		end[i] = q->parts[i].plan_end;
+	}
+	rc = ckpt_write_epoch(q, n, start, end, false, &err);
+	free(start);
+	return rc < 0 ? ckpt_fail(q, rc, &err) : 0;
+}
+
+/* Micro-batch: the sink committed batch n: commits/n, then the source. */
+static int ckpt_batch_done(sl_query *q, int64_t n)
+{
+	int64_t *end = malloc(q->nparts * sizeof(int64_t));
+	sl_err err = { 0 };
+	int64_t us = -1;
+	int rc;
+
+	if (!end) {
+		sl_query_fail(q, -ENOMEM, "checkpoint: out of memory");
+		return -ENOMEM;
+	}
+	/* The partitions are parked (or ended) after marker(n): the
+	 * acquire of q->committed in coord_wait_commit ordered their
+	 * offsets before this read. */
+	for (uint32_t i = 0; i < q->nparts; i++)
+		end[i] = q->parts[i].sp.offset;
+	if (q->ckpt) {
+		int64_t t0 = sl_now_ns();
+
+		if ((rc = sl_ckpt_commit(q->ckpt, n, &err)) < 0) {
+			free(end);
+			return ckpt_fail(q, rc, &err);
+		}
+		us = (sl_now_ns() - t0) / 1000;
+	}
+	if (q->src->ops->commit)
+		q->src->ops->commit(q->src, end, q->nparts, false);
+	ck_done(q, n, end, us);
+	free(end);
+	return 0;
+}
+
+/* Source options that tune how a source runs or where a new query starts,
+ * not what its offsets mean: changing them between runs is allowed, so
+ * they stay out of the plan fingerprint (lower case). */
+static const char *const plan_free_options[] = {
+	"startingoffsets", "failondataloss",	 "metadatatimeout",
+	"groupidprefix",   "rowspersecond",	 "rampuptime",
+	"maxfilespertrigger", "maxoffsetspertrigger", "maxfileage",
+	"cleansource",	   "sourcearchivedir",	 NULL,
+};
+
+static int kv_cmp(const void *a, const void *b)
+{
+	return strcasecmp(((const sl_kv *)a)->key, ((const sl_kv *)b)->key);
+}
+
+/* The plan as the checkpoint's metadata keeps it, one fact per line, so
+ * that a restart with another query shape is refused naming what changed:
+ * the source's format, partitions and options (sorted; kafka.* client
+ * properties and plan_free_options left out), the WHERE conditions and
+ * SELECT columns from the source up, the sink's format and its string and
+ * enum options that differ from their defaults, the output mode and the
+ * query name. malloc'd. */
+static char *plan_text(const sl_query *q)
+{
+	const sl_source *src = q->src;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "source = %s\n", src->ops->name);
+	fprintf(f, "source partitions = %u\n", q->nparts);
+	if (src->given && src->given->n) {
+		sl_kv *kv = malloc(src->given->n * sizeof(*kv));
+
+		for (uint32_t i = 0; kv && i < src->given->n; i++)
+			kv[i] = src->given->kv[i];
+		if (kv)
+			qsort(kv, src->given->n, sizeof(*kv), kv_cmp);
+		for (uint32_t i = 0; kv && i < src->given->n; i++) {
+			bool free_opt = !strncasecmp(kv[i].key, "kafka.", 6);
+
+			for (int k = 0; plan_free_options[k]; k++)
+				free_opt |= !strcasecmp(kv[i].key,
+							plan_free_options[k]);
+			if (free_opt)
+				continue;
+			fputs("source option ", f);
+			for (const char *c = kv[i].key; *c; c++)
+				fputc(tolower((unsigned char)*c), f);
+			fprintf(f, " = %s\n", kv[i].value ? kv[i].value : "");
+		}
+		free(kv);
+	}
+	/* The frames from the source up. */
+	const sl_frame *chain[64];
+	uint32_t nf = 0;
+	for (const sl_frame *fr = q->frame; fr && fr->kind != SL_FR_SOURCE &&
+					    nf < 64;
+	     fr = fr->parent)
+		chain[nf++] = fr;
+	while (nf-- > 0) {
+		const sl_frame *fr = chain[nf];
+
+		if (fr->kind == SL_FR_WHERE) {
+			fprintf(f, "where = %s\n",
+				fr->cond ? sl_expr_name(fr->cond) : "");
+		} else if (fr->kind == SL_FR_SELECT) {
+			fputs("select =", f);
+			for (uint32_t i = 0; i < fr->schema->n; i++)
+				fprintf(f, "%s %s", i ? "," : "",
+					fr->schema->fields[i].name);
+			fputc('\n', f);
+		}
+	}
+	const sl_sink *sk = &q->sink;
+	fprintf(f, "sink = %s\n", sk->ops->name);
+	for (const sl_opt_def *d = sk->ops->options; d && d->name; d++) {
+		const char *v = NULL;
+
+		if (d->type == SL_OPT_STRING)
+			v = *(const char *const *)((const char *)sk->conf +
+						   d->offset);
+		else if (d->type == SL_OPT_ENUM && d->allowed)
+			v = d->allowed[*(const int *)((const char *)sk->conf +
+						      d->offset)];
+		if (!v || (d->def && !strcasecmp(v, d->def)))
+			continue;
+		fprintf(f, "sink option %s = %s\n", d->name, v);
+	}
+	fprintf(f, "output mode = %s\n",
+		q->wconf.output_mode == SL_MODE_APPEND	 ? "append"
+		: q->wconf.output_mode == SL_MODE_UPDATE ? "update"
+							 : "complete");
+	if (q->name)
+		fprintf(f, "query name = %s\n", q->name);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Opens (or creates) the checkpoint, refusing another query's, recovers
+ * it, and sets where each partition resumes and what the first epoch is.
+ * Runs in sl_exec_start before any partition opens. */
+static int ckpt_start(sl_query *q, sl_err *err)
+{
+	const sl_source_ops *ops = q->src->ops;
+	sl_ckpt_recovery r;
+	char name[80];
+	char *plan = plan_text(q);
+	int rc;
+
+	if (!plan)
+		return sl_err_set(err, -ENOMEM, "out of memory");
+	rc = sl_ckpt_open(q->wconf.checkpoint, q->id, NULL, plan, &q->ckpt,
+			  err);
+	free(plan);
+	if (rc < 0)
+		return rc;
+	/* A restarted query keeps its id, as Spark's does. */
+	snprintf(q->id, sizeof(q->id), "%s", sl_ckpt_id(q->ckpt));
+	rc = sl_ckpt_recover(q->ckpt, &r, err);
+	if (rc < 0)
+		goto out;
+	if (r.warning[0]) {
+		snprintf(q->ckpt_warning, sizeof(q->ckpt_warning), "%s",
+			 r.warning);
+		fprintf(stderr, "sluice: checkpoint %s: %s\n",
+			sl_ckpt_path(q->ckpt), r.warning);
+	}
+	q->first_epoch = r.next_epoch;
+	/* Micro-batch re-runs an in-flight batch from its logged starts (a
+	 * committed epoch's ends, or where a first batch began); continuous
+	 * resumes from the same place. */
+	const sl_ckpt_offsets *from = r.in_flight   ? &r.in_flight_offsets
+				      : r.committed ? &r.offsets
+						    : NULL;
+	const sl_ckpt_source *cs = NULL;
+	ckpt_source_name(q, name, sizeof(name));
+	for (uint32_t k = 0; from && k < from->nsources; k++)
+		if (!strcmp(from->sources[k].name, name))
+			cs = &from->sources[k];
+	if (r.in_flight && q->trig.kind != SL_TRIG_CONTINUOUS) {
+		q->inflight = true;
+		for (uint32_t i = 0; i < q->nparts; i++)
+			q->inflight_end[i] = INT64_MIN;
+	}
+	for (uint32_t k = 0; cs && k < cs->nparts; k++) {
+		const sl_ckpt_part *cp = &cs->parts[k];
+
+		if (cp->partition < 0 || (uint32_t)cp->partition >= q->nparts)
+			continue;
+		sl_part *p = &q->parts[cp->partition];
+		p->sp.has_resume = true;
+		p->sp.resume = r.in_flight ? cp->start : cp->end;
+		if (q->inflight)
+			q->inflight_end[cp->partition] = cp->end;
+	}
+	if (ops->ckpt_restore) {
+		char *t = NULL;
+
+		rc = sl_ckpt_get_source(q->ckpt, name, "state", &t, err);
+		if (rc == SL_ENOTFOUND) {
+			rc = 0;
+		} else if (rc == 0) {
+			rc = ops->ckpt_restore(q->src, t, err);
+			q->src_blob = t;
+		}
+	}
+out:
+	sl_ckpt_recovery_free(&r);
+	return rc;
+}
+
+/* The checkpoint and its bookkeeping, once no thread uses them. */
+static void ckpt_release(sl_query *q)
+{
+	sl_ckpt_close(q->ckpt);
+	q->ckpt = NULL;
+	free(q->ck_start);
+	free(q->ck_end);
+	free(q->ck_done_end);
+	free(q->inflight_end);
+	free(q->src_blob);
+	q->ck_start = q->ck_end = q->ck_done_end = q->inflight_end = NULL;
+	q->src_blob = NULL;
+}
+
 /* ---- the coordinator ------------------------------------------------------ */
 
 static void coord_sleep_until(sl_query *q, int64_t deadline_ns)
@@ -404,20 +878,34 @@ static void coord_sleep_until(sl_query *q, int64_t deadline_ns)
 	}
 }
 
+/* Continuous: every interval, the next epoch; in between, the checkpoint
+ * of every epoch the sink thread hands over (it wakes us). */
 static void coord_continuous(sl_query *q)
 {
 	int64_t interval = q->trig.interval_ms * 1000000LL;
 	int64_t next = sl_now_ns() + interval;
 	atomic_store(&q->status, SL_QS_PROCESSING);
 	while (!atomic_load(&q->stop)) {
-		coord_sleep_until(q, next);
+		for (;;) {
+			uint32_t t = sl_waiter_prepare(&q->coord_wake);
+			if (atomic_load(&q->stop) || ck_pending(q))
+				break;
+			int64_t now = sl_now_ns();
+			if (now >= next)
+				break;
+			sl_waiter_wait(&q->coord_wake, t, next - now);
+		}
 		if (atomic_load(&q->stop))
 			break;
+		if (ck_flush(q, false) < 0)
+			break;
+		int64_t now = sl_now_ns();
+		if (now < next)
+			continue;
 		/* release: sources that see the new epoch number need nothing
 		 * else from us; the order only matters against stop. */
 		atomic_fetch_add_explicit(&q->epoch, 1, memory_order_release);
 		next += interval;
-		int64_t now = sl_now_ns();
 		if (next < now) /* fell behind: skip, don't burst */
 			next = now + interval;
 	}
@@ -448,8 +936,12 @@ static void coord_microbatch(sl_query *q)
 		for (uint32_t i = 0; i < q->nparts; i++)
 			q->parts[i].avail_end =
 				ops->latest(&q->parts[i].sp, -1);
-	for (int64_t n = 0; !atomic_load(&q->stop);) {
-		if (kind == SL_TRIG_PROCESSING && interval > 0) {
+	for (int64_t n = q->first_epoch; !atomic_load(&q->stop);) {
+		/* A batch logged but not committed before a restart runs
+		 * again first, with exactly its logged end offsets, so the
+		 * sink sees the same batch under the same id. */
+		bool rerun = q->inflight && n == q->first_epoch;
+		if (kind == SL_TRIG_PROCESSING && interval > 0 && !rerun) {
 			atomic_store(&q->status, SL_QS_WAIT_TRIGGER);
 			coord_sleep_until(q, next_trigger);
 			if (atomic_load(&q->stop))
@@ -459,12 +951,20 @@ static void coord_microbatch(sl_query *q)
 			if (next_trigger < now)
 				next_trigger = now; /* late: start at once */
 		}
-		bool any = false;
+		bool any = rerun;
 		for (uint32_t i = 0; i < q->nparts; i++) {
 			sl_part *p = &q->parts[i];
-			int64_t end = ops->latest(&p->sp, n);
-			if (kind == SL_TRIG_AVAILABLE_NOW && end > p->avail_end)
-				end = p->avail_end;
+			int64_t end;
+			if (rerun) {
+				end = q->inflight_end[i] == INT64_MIN
+					      ? p->sp.offset
+					      : q->inflight_end[i];
+			} else {
+				end = ops->latest(&p->sp, n);
+				if (kind == SL_TRIG_AVAILABLE_NOW &&
+				    end > p->avail_end)
+					end = p->avail_end;
+			}
 			p->plan_end = end;
 			if (end > p->sp.offset)
 				any = true;
@@ -483,6 +983,9 @@ static void coord_microbatch(sl_query *q)
 		}
 		backoff = 250000;
 		atomic_store(&q->status, SL_QS_PROCESSING);
+		/* offsets/n is on disk before any partition reads batch n */
+		if (ckpt_plan(q, n) < 0)
+			break;
 		for (uint32_t i = 0; i < q->nparts; i++) {
 			/* release: publishes plan_end with the batch id */
 			atomic_store_explicit(&q->parts[i].plan_batch, n,
@@ -490,6 +993,8 @@ static void coord_microbatch(sl_query *q)
 			sl_waiter_wake(&q->parts[i].wake);
 		}
 		if (!coord_wait_commit(q, n))
+			break;
+		if (ckpt_batch_done(q, n) < 0)
 			break;
 		n++;
 		if (kind == SL_TRIG_ONCE)
@@ -524,6 +1029,17 @@ static void *coord_main(void *arg)
 	for (uint32_t i = 0; i < q->nparts; i++)
 		pthread_join(q->parts[i].th, NULL);
 	pthread_join(q->sink_th, NULL);
+	/* Continuous: the last epochs the sink committed (the final one of
+	 * a stop among them) are checkpointed before the query ends, so a
+	 * planned restart repeats nothing. Micro-batch committed each batch
+	 * already. Then the source hears the last commit once more, this
+	 * time waiting for it: the earlier calls may still be on their way
+	 * when the source is destroyed. */
+	if (q->trig.kind == SL_TRIG_CONTINUOUS)
+		ck_flush(q, true);
+	if (q->src->ops->commit && q->ck_done_epoch >= 0)
+		q->src->ops->commit(q->src, q->ck_done_end, q->nparts, true);
+	ckpt_release(q);
 	/* Anything left in a ring after a failure. */
 	for (uint32_t i = 0; i < q->nparts; i++) {
 		sl_batch *b;
@@ -532,6 +1048,10 @@ static void *coord_main(void *arg)
 	}
 	if (q->sink.ops->destroy)
 		q->sink.ops->destroy(&q->sink);
+	/* Last, once no batch that may hold a source's buffers is left. */
+	if (q->src->ops->close)
+		for (uint32_t i = 0; i < q->nparts; i++)
+			q->src->ops->close(&q->parts[i].sp);
 	atomic_store(&q->status, SL_QS_STOPPED);
 	sl_session *s = q->session;
 	pthread_mutex_lock(&s->lock);
@@ -551,6 +1071,17 @@ int sl_exec_start(sl_query *q, sl_err *err)
 	sl_waiter_init(&q->sink_wake);
 	sl_waiter_init(&q->coord_wake);
 	pthread_mutex_init(&q->join_lock, NULL);
+	pthread_mutex_init(&q->ck_lock, NULL);
+	q->ck_epoch = q->ck_done_epoch = q->ck_commit_us = -1;
+	q->ck_start = calloc(q->nparts, sizeof(int64_t));
+	q->ck_end = calloc(q->nparts, sizeof(int64_t));
+	q->ck_done_end = calloc(q->nparts, sizeof(int64_t));
+	q->inflight_end = calloc(q->nparts, sizeof(int64_t));
+	if (!q->parts || !q->ck_start || !q->ck_end || !q->ck_done_end ||
+	    !q->inflight_end) {
+		ckpt_release(q);
+		return sl_err_set(err, -ENOMEM, "out of memory");
+	}
 	for (uint32_t i = 0; i < q->nparts; i++) {
 		sl_part *p = &q->parts[i];
 		p->q = q;
@@ -559,12 +1090,29 @@ int sl_exec_start(sl_query *q, sl_err *err)
 		sl_waiter_init(&p->wake);
 		atomic_init(&p->plan_batch, -1);
 		p->ch = sl_chan_new(SL_RING_ENTRIES, &q->sink_wake);
+	}
+	/* The checkpoint first: it says where each partition resumes
+	 * (sp.resume, read by open) and which epoch comes next. */
+	if (q->wconf.checkpoint) {
+		int rc = ckpt_start(q, err);
+		if (rc < 0) {
+			ckpt_release(q);
+			return rc;
+		}
+	}
+	/* plain stores: the threads that read them start below */
+	atomic_store_explicit(&q->epoch, q->first_epoch, memory_order_relaxed);
+	atomic_store_explicit(&q->committed, q->first_epoch - 1,
+			      memory_order_relaxed);
+	for (uint32_t i = 0; i < q->nparts; i++) {
+		sl_part *p = &q->parts[i];
 		/* Opened here, before any thread exists, so open errors reach
 		 * the caller of start and the coordinator may read offsets. */
 		if (ops->open && ops->open(&p->sp) < 0) {
 			for (uint32_t k = 0; k < i; k++)
 				if (ops->close)
 					ops->close(&q->parts[k].sp);
+			ckpt_release(q);
 			return sl_err_set(err, p->sp.err.code ? p->sp.err.code
 							      : SL_EINVAL,
 					  "source '%s' partition %u: %s",

@@ -55,6 +55,46 @@ bool sl_expr_has_aggregate(const sl_expr *e);
 /* true if e is the star `*` (select all columns) */
 bool sl_expr_is_star(const sl_expr *e);
 
+/* ---- aggregation support (core/stateful.c, GROUP BY) ------------------ */
+
+/* The parts of a function call node, before or after bind. */
+typedef struct sl_expr_call {
+	const char *name;      /* lowercased function name */
+	uint32_t nargs;
+	sl_expr *const *args;  /* owned by the tree */
+	bool distinct;         /* f(DISTINCT ...) */
+	bool aggregate;        /* count, sum, ...: an aggregate function */
+	bool window;           /* window() or session_window() */
+} sl_expr_call;
+
+/* Fills *out and returns true if e is a function call. */
+bool sl_expr_call_get(const sl_expr *e, sl_expr_call *out);
+
+/* Replaces, in place, every outermost aggregate call of the unbound
+ * expression e (e itself included) by a reference to a column: fn(ud,
+ * call, &name) is called for each (in text order) and names the column
+ * (name must live as long as a); the node becomes that column reference
+ * (allocated in a) and keeps its alias. The call's
+ * argument subtrees stay valid (they belong to the arena of e) and are
+ * no longer part of e. Returns 0, or the first negative value fn
+ * returns. */
+int sl_expr_replace_aggregates(sl_expr *e, sl_arena *a,
+			       int (*fn)(void *ud, const sl_expr *call,
+					 const char **name),
+			       void *ud);
+
+/* The input column a bound expression reads if it is a plain column
+ * reference (no field access, no cast), else -1. */
+int32_t sl_expr_column(const sl_expr *e);
+/* true and the value if e is a literal (before or after bind). The value
+ * points into the tree. */
+bool sl_expr_literal(const sl_expr *e, sl_value *out);
+/* Spark's SQL text of a bound expression ("(value * 2)", "upper(word)"),
+ * without its alias. */
+const char *sl_expr_sql(const sl_expr *e);
+/* The alias given with AS, or NULL. */
+const char *sl_expr_alias(const sl_expr *e);
+
 /* Evaluates a bound expression on one row (values in `in`'s order, each of
  * its column's declared type or null). Variable data of the result is
  * allocated in arena out_arena (or points into the input row's data or the
@@ -77,5 +117,36 @@ static inline bool sl_value_truthy(const sl_value *v)
 {
 	return v->type == SL_BOOL && v->v.b;
 }
+
+/* ---- vectorised evaluation (core/expr_vec.c) -------------------------- */
+
+/* A record vector's rows as the vectorised evaluator reads them: row r is
+ * rows[r * ncols ...]; the rows looked at are sel[0..n) (row numbers,
+ * increasing), or 0..n-1 when sel is NULL. */
+typedef struct sl_vec_in {
+	const sl_value *rows;
+	uint32_t ncols;
+	const uint32_t *sel;
+	uint32_t n;
+} sl_vec_in;
+
+/* true if the bound expression e can be evaluated a column at a time by
+ * the two functions below: column references, number/boolean literals,
+ * + - * / %, unary minus, comparisons (<=> too), AND/OR/NOT, IS [NOT]
+ * NULL and CASTs between int, bigint, double and boolean, on int, bigint,
+ * double, boolean, date and timestamp operands. Such expressions never
+ * fail and allocate nothing. Cheap (a walk of the tree). */
+bool sl_expr_vec_ok(const sl_expr *e);
+
+/* WHERE over the rows of in: writes the row numbers whose condition is
+ * non-null true to keep[] (in order; keep may be in->sel) and returns how
+ * many. The same rows as sl_value_truthy(sl_expr_eval(...)) per row. */
+uint32_t sl_expr_vec_filter(const sl_expr *e, const sl_vec_in *in,
+			    uint32_t *keep);
+
+/* Evaluates e on the rows of in; the value of the i-th row goes to
+ * out[i * stride], the same value sl_expr_eval gives for that row. */
+void sl_expr_vec_project(const sl_expr *e, const sl_vec_in *in,
+			 sl_value *out, size_t stride);
 
 #endif

@@ -477,9 +477,13 @@ static int arg_count_error(sl_expr *e, const sl_func *f, sl_err *err)
 static void expand_stars(sl_bind_ctx *cx, sl_expr *e)
 {
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < e->nargs; i++)
+	bool star = false;
+	for (uint32_t i = 0; i < e->nargs; i++) {
+		star |= e->args[i]->kind == EX_STAR;
 		n += e->args[i]->kind == EX_STAR ? cx->in->n : 1;
-	if (n == e->nargs)
+	}
+	/* Not n == nargs: a star over one column keeps the count. */
+	if (!star)
 		return;
 	sl_expr **v = sl_arena_alloc(cx->a, (n ? n : 1) * sizeof(*v));
 	uint32_t k = 0;
@@ -510,9 +514,10 @@ static int bind_func(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 				    "undefined function: '%s'", e->ident);
 	if (f->flags & FN_AGG)
 		return sl_bind_fail(err, e, SL_EANALYSIS,
-				    "aggregate function %s() needs GROUP BY; "
-				    "GROUP BY is not supported yet (stateful "
-				    "queries)",
+				    "aggregate function %s() needs GROUP BY: "
+				    "aggregates belong in the select list of a "
+				    "grouped query (GROUP BY, "
+				    "sl_frame_group_by)",
 				    f->name);
 	if (f->flags & FN_WINDOW)
 		return sl_bind_fail(err, e, SL_EANALYSIS,

@@ -262,8 +262,8 @@ static const char refuse_distinct[] =
 	"DISTINCT is not supported yet: deduplication arrives with the "
 	"stateful micro-batch path";
 static const char refuse_window[] =
-	"window() is not supported yet: event-time windows arrive with the "
-	"stateful micro-batch path";
+	"window() and session_window() belong in GROUP BY: group by "
+	"window(ts, '10 minutes') and select window.start, window.end";
 
 /* The clauses we recognise but do not run yet. Refusing them by name beats
  * a confusing syntax error, and silently ignoring one would change what the
@@ -271,10 +271,6 @@ static const char refuse_window[] =
 static const struct refusal {
 	const char *kw, *msg;
 } refusals[] = {
-	{ "GROUP", "GROUP BY is not supported yet: aggregations arrive with "
-		   "the stateful micro-batch path" },
-	{ "HAVING", "HAVING is not supported yet: aggregations arrive with the "
-		    "stateful micro-batch path" },
 	{ "ORDER", "ORDER BY is not supported yet: sorting a stream needs an "
 		   "aggregation in complete mode, which arrives with the "
 		   "stateful micro-batch path" },
@@ -287,10 +283,8 @@ static const struct refusal {
 			"source's partitioning" },
 	{ "LIMIT", "LIMIT is not supported yet: a limit on a stream needs "
 		   "state, which arrives with the stateful micro-batch path" },
-	{ "WINDOW", "WINDOW is not supported yet: event-time windows arrive "
-		    "with the stateful micro-batch path" },
-	{ "WATERMARK", "WATERMARK is not supported yet: watermarks arrive with "
-		       "the stateful micro-batch path" },
+	{ "WINDOW", "a WINDOW clause is not supported: write the window in "
+		    "GROUP BY, as window(ts, '10 minutes', '5 minutes')" },
 	{ "JOIN", refuse_join },
 	{ "UNION", "UNION is not supported yet: a query reads one source or "
 		   "view" },
@@ -510,9 +504,9 @@ static sl_pl_text slice(struct cur *c, uint32_t a, uint32_t b)
 
 /* Scans an expression list from c->i to the first top-level token that
  * `stop` accepts (or the end), checking parentheses and refusing
- * window(). Returns the stop index in *at. */
+ * window() unless window_ok (GROUP BY). Returns the stop index in *at. */
 static int scan_expr(struct cur *c, bool (*stop)(const struct cur *, uint32_t),
-		     uint32_t *at)
+		     bool window_ok, uint32_t *at)
 {
 	int depth = 0;
 	uint32_t open = 0;
@@ -526,7 +520,8 @@ static int scan_expr(struct cur *c, bool (*stop)(const struct cur *, uint32_t),
 			   (t->ch == ')' || t->ch == ']')) {
 			if (!depth--)
 				return syntax(c, i, "unbalanced '%c'", t->ch);
-		} else if ((is_kw(c, i, "window") ||
+		} else if (!window_ok &&
+			   (is_kw(c, i, "window") ||
 			    is_kw(c, i, "session_window")) &&
 			   is_punct(c, i + 1, '(')) {
 			return refuse(c, i, refuse_window);
@@ -541,17 +536,129 @@ static int scan_expr(struct cur *c, bool (*stop)(const struct cur *, uint32_t),
 	return 0;
 }
 
+static bool is_group_by(const struct cur *c, uint32_t i);
+
 static bool stop_select(const struct cur *c, uint32_t i)
 {
 	/* `a IS DISTINCT FROM b` is an expression, not the FROM clause */
 	if (is_kw(c, i, "FROM"))
 		return !(i > 0 && is_kw(c, i - 1, "DISTINCT"));
-	return is_kw(c, i, "WHERE") || refused(c, i);
+	return is_kw(c, i, "WHERE") || is_group_by(c, i) ||
+	       is_kw(c, i, "HAVING") || refused(c, i);
+}
+
+/* GROUP BY and HAVING end a WHERE condition; HAVING ends a GROUP BY
+ * list. */
+static bool is_group_by(const struct cur *c, uint32_t i)
+{
+	return is_kw(c, i, "GROUP") && is_kw(c, i + 1, "BY");
+}
+
+/* WATERMARK col DELAY: the clause (out of place after WHERE), not a
+ * column named watermark. */
+static bool is_watermark(const struct cur *c, uint32_t i)
+{
+	return is_kw(c, i, "WATERMARK") && is_kw(c, i + 2, "DELAY");
 }
 
 static bool stop_where(const struct cur *c, uint32_t i)
 {
-	return refused(c, i) != NULL;
+	return is_group_by(c, i) || is_kw(c, i, "HAVING") ||
+	       is_watermark(c, i) || refused(c, i) != NULL;
+}
+
+static bool stop_group(const struct cur *c, uint32_t i)
+{
+	return is_kw(c, i, "HAVING") || is_watermark(c, i) ||
+	       refused(c, i) != NULL;
+}
+
+static bool stop_having(const struct cur *c, uint32_t i)
+{
+	return is_group_by(c, i) || is_watermark(c, i) ||
+	       refused(c, i) != NULL;
+}
+
+static bool stop_delay(const struct cur *c, uint32_t i)
+{
+	return is_kw(c, i, "WHERE") || stop_where(c, i);
+}
+
+/* Splits tokens [c->i, stop) at top-level commas into *items. */
+static int split_list(struct cur *c, uint32_t stop, const char *what,
+		      sl_pl_text **items, uint32_t *n)
+{
+	char b[64];
+	uint32_t nmax = 1;
+	for (uint32_t i = c->i; i < stop; i++)
+		nmax += is_punct(c, i, ',');
+	*items = sl_arena_calloc(&c->f->arena, nmax * sizeof(**items));
+	*n = 0;
+	int depth = 0;
+	uint32_t from = c->i;
+	for (uint32_t i = c->i; i <= stop; i++) {
+		if (i < stop && (is_punct(c, i, '(') || is_punct(c, i, '[')))
+			depth++;
+		else if (i < stop &&
+			 (is_punct(c, i, ')') || is_punct(c, i, ']')))
+			depth--;
+		else if (i == stop || (!depth && is_punct(c, i, ','))) {
+			if (i == from)
+				return syntax(c, i,
+					      "empty item in the %s list "
+					      "before %s",
+					      what, tk_desc(c, i, b, sizeof(b)));
+			(*items)[(*n)++] = slice(c, from, i);
+			from = i + 1;
+		}
+	}
+	c->i = stop;
+	return 0;
+}
+
+/* WATERMARK col DELAY OF INTERVAL 10 MINUTES (also INTERVAL '10'
+ * MINUTES, INTERVAL '10 minutes', '10 minutes'): the delay becomes the
+ * text "10 minutes". */
+static int parse_watermark(struct cur *c, sl_pl_select *sel)
+{
+	uint32_t kw = c->i++;
+	int rc = parse_name(c, "a watermark column", &sel->wm_col);
+	if (rc)
+		return rc;
+	if (!is_kw(c, c->i, "DELAY") || !is_kw(c, c->i + 1, "OF"))
+		return expected(c, "DELAY OF INTERVAL <n> <unit> after the "
+				   "watermark column");
+	c->i += 2;
+	if (is_kw(c, c->i, "INTERVAL"))
+		c->i++;
+	uint32_t stop = c->i;
+	while (stop < c->end && !stop_delay(c, stop))
+		stop++;
+	if (stop == c->i)
+		return syntax(c, kw, "WATERMARK needs a delay: DELAY OF "
+				     "INTERVAL 10 MINUTES");
+	size_t len = 1;
+	for (uint32_t i = c->i; i < stop; i++)
+		len += tk(c, i)->len + 1;
+	char *d = sl_arena_alloc(&c->f->arena, len), *w = d;
+	for (uint32_t i = c->i; i < stop; i++) {
+		const struct tok *t = tk(c, i);
+		const char *piece = c->f->text + t->off;
+		if (t->kind == TK_STRING)
+			piece = unquote(&c->f->arena, piece, t->len);
+		char *at = w + (i > c->i);
+		w += sprintf(w, "%s%.*s", i > c->i ? " " : "",
+			     t->kind == TK_STRING ? (int)strlen(piece)
+						  : (int)t->len,
+			     piece);
+		/* INTERVAL 10 MINUTES reads "10 minutes" in plans */
+		for (; t->kind != TK_STRING && at < w; at++)
+			if (*at >= 'A' && *at <= 'Z')
+				*at = (char)(*at - 'A' + 'a');
+	}
+	sel->wm_delay = (sl_pl_text){ d, tk(c, c->i)->off };
+	c->i = stop;
+	return 0;
 }
 
 /* SELECT item, ... FROM name [WHERE condition] */
@@ -567,36 +674,14 @@ static int parse_select(struct cur *c, sl_pl_select *sel)
 	if (is_kw(c, c->i, "ALL"))
 		c->i++;
 	uint32_t stop;
-	int rc = scan_expr(c, stop_select, &stop);
+	int rc = scan_expr(c, stop_select, false, &stop);
 	if (rc)
 		return rc;
 	if (stop == c->i)
 		return expected(c, "an expression after SELECT");
-	/* split the list at top-level commas */
-	uint32_t nmax = 1;
-	for (uint32_t i = c->i; i < stop; i++)
-		nmax += is_punct(c, i, ',');
-	sel->items = sl_arena_calloc(&c->f->arena, nmax * sizeof(*sel->items));
-	int depth = 0;
-	uint32_t from = c->i;
-	for (uint32_t i = c->i; i <= stop; i++) {
-		if (i < stop && (is_punct(c, i, '(') || is_punct(c, i, '[')))
-			depth++;
-		else if (i < stop &&
-			 (is_punct(c, i, ')') || is_punct(c, i, ']')))
-			depth--;
-		else if (i == stop || (!depth && is_punct(c, i, ','))) {
-			if (i == from)
-				return syntax(c, i,
-					      "empty item in the SELECT list "
-					      "before %s",
-					      tk_desc(c, i, b, sizeof(b)));
-			sel->items[sel->nitems++] = slice(c, from, i);
-			from = i + 1;
-		}
-	}
+	if ((rc = split_list(c, stop, "SELECT", &sel->items, &sel->nitems)))
+		return rc;
 	sel->star = sel->nitems == 1 && !strcmp(sel->items[0].s, "*");
-	c->i = stop;
 
 	if (!is_kw(c, c->i, "FROM")) {
 		const struct refusal *r = refused(c, c->i);
@@ -619,9 +704,12 @@ static int parse_select(struct cur *c, sl_pl_select *sel)
 			return refuse(c, c->i, refuse_join);
 	if (is_punct(c, c->i, ','))
 		return refuse(c, c->i, refuse_join);
+	if (is_kw(c, c->i, "WATERMARK") &&
+	    (rc = parse_watermark(c, sel)))
+		return rc;
 	if (is_kw(c, c->i, "WHERE")) {
 		uint32_t kw = c->i++;
-		if ((rc = scan_expr(c, stop_where, &stop)))
+		if ((rc = scan_expr(c, stop_where, false, &stop)))
 			return rc;
 		if (stop == c->i)
 			return syntax(c, kw,
@@ -630,14 +718,38 @@ static int parse_select(struct cur *c, sl_pl_select *sel)
 		sel->where = slice(c, c->i, stop);
 		c->i = stop;
 	}
+	if (is_group_by(c, c->i)) {
+		uint32_t kw = c->i;
+		c->i += 2;
+		sel->group_by = true;
+		if ((rc = scan_expr(c, stop_group, true, &stop)))
+			return rc;
+		if (stop == c->i)
+			return syntax(c, kw,
+				      "expected expressions after GROUP BY");
+		if ((rc = split_list(c, stop, "GROUP BY", &sel->group,
+				     &sel->ngroup)))
+			return rc;
+	}
+	if (is_kw(c, c->i, "HAVING")) {
+		uint32_t kw = c->i++;
+		if ((rc = scan_expr(c, stop_having, false, &stop)))
+			return rc;
+		if (stop == c->i)
+			return syntax(c, kw,
+				      "expected a condition after HAVING");
+		sel->having = slice(c, c->i, stop);
+		c->i = stop;
+	}
 	const struct refusal *r = refused(c, c->i);
 	if (r)
 		return refuse(c, c->i, r->msg);
 	if (c->i < c->end)
 		return syntax(c, c->i,
-			      "unexpected %s after FROM %s: expected WHERE or "
-			      "the end of the statement (table aliases are "
-			      "not supported)",
+			      "unexpected %s after FROM %s: expected "
+			      "WATERMARK, WHERE, GROUP BY, HAVING or the end "
+			      "of the statement, in that order (table "
+			      "aliases are not supported)",
 			      tk_desc(c, c->i, b, sizeof(b)), sel->from.s);
 	return 0;
 }
@@ -781,6 +893,8 @@ struct pl_rel {
 	sl_frame *frame;	     /* SOURCE, VIEW, INSERT */
 	struct pl_rel *from;	     /* VIEW, INSERT: what it reads */
 	const char **items;	     /* VIEW, INSERT: SELECT items, NULL */
+	const char **keys;	     /* VIEW, INSERT: GROUP BY expressions */
+	bool aggregate;		     /* VIEW, INSERT: sl_frame_aggregate */
 	bool claimed;		     /* SOURCE: an INSERT runs on frame */
 	const struct pl_rel *sink;   /* INSERT */
 	const struct pl_rel *writer; /* SINK: the INSERT writing to it */
@@ -1025,7 +1139,128 @@ static int check_syntax(sl_pipeline *p, const sl_pl_text *t, bool alias,
 		      e.msg);
 }
 
-/* FROM, WHERE and the SELECT list of a view or an INSERT. */
+/* Where an engine message about one of several expressions points: the
+ * first expression a quoted piece of the message occurs in. */
+static uint32_t blame_texts(const char *msg, const sl_pl_text *t, uint32_t n,
+			    uint32_t dflt)
+{
+	for (const char *q = strchr(msg, '\''); q; q = strchr(q + 1, '\'')) {
+		const char *e = strchr(q + 1, '\'');
+		if (!e)
+			break;
+		size_t len = (size_t)(e - q - 1);
+		for (uint32_t k = 0; len && k < n; k++) {
+			const char *h = t[k].s ? memmem(t[k].s, strlen(t[k].s),
+							q + 1, len)
+					       : NULL;
+			if (h)
+				return t[k].off + (uint32_t)(h - t[k].s);
+		}
+		q = e;
+	}
+	return dflt;
+}
+
+/* A SELECT with GROUP BY, HAVING or an aggregate call in its list. */
+static bool is_aggregate(const sl_pl_select *sel)
+{
+	if (sel->group_by || sel->having.s)
+		return true;
+	for (uint32_t k = 0; k < sel->nitems; k++) {
+		sl_arena a;
+		sl_err e = { 0 };
+		sl_arena_init(&a);
+		sl_expr *x = sl_expr_parse(sel->items[k].s, true, &a, &e);
+		bool agg = x && sl_expr_has_aggregate(x);
+		sl_arena_free(&a);
+		if (agg)
+			return true;
+	}
+	return false;
+}
+
+/* The frames of one SELECT over f: watermark, WHERE, then the SELECT
+ * list or the aggregation. With err NULL (rebuilding a chain that was
+ * built once already) failures are not located. */
+static sl_frame *apply_select(sl_pipeline *p, struct pl_rel *r, sl_frame *f,
+			      sl_err *err)
+{
+	const sl_pl_select *sel = &r->st->sel;
+	if (f && sel->wm_col.s) {
+		sl_frame *w = sl_frame_with_watermark(f, sel->wm_col.s,
+						      sel->wm_delay.s);
+		if (!w && err) {
+			const char *m = sl_session_errmsg(p->s);
+			engine_err(p, SL_EANALYSIS,
+				   strstr(m, "delay") ? sel->wm_delay.off
+						      : sel->wm_col.off,
+				   err);
+		}
+		f = w;
+	}
+	if (f && sel->where.s) {
+		sl_frame *w = sl_frame_where(f, sel->where.s);
+		if (!w && err)
+			engine_err(p, SL_EANALYSIS,
+				   sel->where.off +
+					   blame_text(sl_session_errmsg(p->s),
+						      sel->where.s),
+				   err);
+		f = w;
+	}
+	if (f && r->aggregate) {
+		sl_frame *o = sl_frame_aggregate(f, r->keys, r->items,
+						 sel->having.s);
+		if (!o && err) {
+			const char *m = sl_session_errmsg(p->s);
+			uint32_t off = blame_texts(m, sel->items, sel->nitems,
+						   UINT32_MAX);
+			if (off == UINT32_MAX)
+				off = blame_texts(m, sel->group, sel->ngroup,
+						  UINT32_MAX);
+			if (off == UINT32_MAX)
+				off = blame_texts(m, &sel->having, 1, sel->off);
+			pl_err(p->f, err, SL_EANALYSIS, off, "%s", m);
+		}
+		return o;
+	}
+	if (f && r->items) {
+		sl_frame *o = sl_frame_select(f, r->items);
+		if (!o && err) {
+			/* Which item? Try each alone: a failure of one item
+			 * names it; a failure of the list (two generators)
+			 * is the SELECT's. The frames made here stay in the
+			 * session arena, on this error path only. */
+			uint32_t off = sel->off;
+			sl_err whole = { 0 };
+			snprintf(whole.msg, sizeof(whole.msg), "%s",
+				 sl_session_errmsg(p->s));
+			for (uint32_t k = 0; k < sel->nitems; k++) {
+				const char *one[] = { r->items[k], NULL };
+				if (sl_frame_select(f, one))
+					continue;
+				off = sel->items[k].off +
+				      blame_text(sl_session_errmsg(p->s),
+						 r->items[k]);
+				break;
+			}
+			pl_err(p->f, err, SL_EANALYSIS, off, "%s", whole.msg);
+		}
+		f = o;
+	}
+	return f;
+}
+
+static const char **texts(sl_pipeline *p, const sl_pl_text *t, uint32_t n)
+{
+	const char **v = sl_arena_calloc(&p->f->arena, (n + 1) * sizeof(*v));
+	for (uint32_t k = 0; k < n; k++)
+		v[k] = t[k].s;
+	return v;
+}
+
+/* FROM, WATERMARK, WHERE, GROUP BY, HAVING and the SELECT list of a view
+ * or an INSERT. */
 static int build_select(sl_pipeline *p, uint32_t idx, sl_err *err)
 {
 	struct pl_rel *r = &p->rels[idx];
@@ -1038,57 +1273,23 @@ static int build_select(sl_pipeline *p, uint32_t idx, sl_err *err)
 			      "'%s' is a sink: FROM reads a source or a view",
 			      sel->from.s);
 	r->from = from;
-	sl_frame *f = from->frame;
 	int rc;
-
-	if (sel->where.s) {
-		if ((rc = check_syntax(p, &sel->where, false, err)))
+	if (sel->where.s && (rc = check_syntax(p, &sel->where, false, err)))
+		return rc;
+	for (uint32_t k = 0; k < sel->ngroup; k++)
+		if ((rc = check_syntax(p, &sel->group[k], true, err)))
 			return rc;
-		sl_frame *w = sl_frame_where(f, sel->where.s);
-		if (!w)
-			return engine_err(
-				p, SL_EANALYSIS,
-				sel->where.off +
-					blame_text(sl_session_errmsg(p->s),
-						   sel->where.s),
-				err);
-		f = w;
-	}
-	if (!sel->star) {
-		const char **items = sl_arena_calloc(
-			&p->f->arena, (sel->nitems + 1) * sizeof(*items));
-		r->items = items;
-		for (uint32_t k = 0; k < sel->nitems; k++) {
-			if ((rc = check_syntax(p, &sel->items[k], true, err)))
-				return rc;
-			items[k] = sel->items[k].s;
-		}
-		sl_frame *o = sl_frame_select(f, items);
-		if (!o) {
-			/* Which item? Try each alone: a failure of one item
-			 * names it; a failure of the list (two generators)
-			 * is the SELECT's. The frames made here stay in the
-			 * session arena, on this error path only. */
-			uint32_t off = sel->off;
-			sl_err whole = { 0 };
-			snprintf(whole.msg, sizeof(whole.msg), "%s",
-				 sl_session_errmsg(p->s));
-			for (uint32_t k = 0; k < sel->nitems; k++) {
-				const char *one[] = { items[k], NULL };
-				if (sl_frame_select(f, one))
-					continue;
-				off = sel->items[k].off +
-				      blame_text(sl_session_errmsg(p->s),
-						 items[k]);
-				break;
-			}
-			return pl_err(p->f, err, SL_EANALYSIS, off, "%s",
-				      whole.msg);
-		}
-		f = o;
-	}
-	r->frame = f;
-	return 0;
+	if (sel->having.s && (rc = check_syntax(p, &sel->having, false, err)))
+		return rc;
+	for (uint32_t k = 0; k < sel->nitems; k++)
+		if ((rc = check_syntax(p, &sel->items[k], true, err)))
+			return rc;
+	r->aggregate = is_aggregate(sel);
+	if (!sel->star || r->aggregate)
+		r->items = texts(p, sel->items, sel->nitems);
+	r->keys = texts(p, sel->group, sel->ngroup);
+	r->frame = apply_select(p, r, from->frame, err);
+	return r->frame ? 0 : err->code ? err->code : SL_EANALYSIS;
 }
 
 /* The sink's options, checked now by the same tables sl_frame_start will
@@ -1188,11 +1389,7 @@ static sl_frame *rebuild(sl_pipeline *p, const struct pl_rel *r)
 	if (r->st->kind == SL_PL_SOURCE)
 		return sl_read_stream(p->s, r->format->value.s, r->opts);
 	sl_frame *f = rebuild(p, r->from);
-	if (f && r->st->sel.where.s)
-		f = sl_frame_where(f, r->st->sel.where.s);
-	if (f && r->items)
-		f = sl_frame_select(f, r->items);
-	return f;
+	return f ? apply_select(p, (struct pl_rel *)r, f, NULL) : NULL;
 }
 
 static int build_insert(sl_pipeline *p, uint32_t idx, sl_err *err)
@@ -1412,9 +1609,21 @@ static void out_chain(struct out *o, const struct pl_rel *r)
 		out_chain(o, r->from);
 	if (r->st->kind == SL_PL_VIEW)
 		snprintf(via, sizeof(via), "   [view %s]", r->st->name.s);
+	if (sel->wm_col.s)
+		outf(o, "  watermark %s delay %s%s\n", sel->wm_col.s,
+		     sel->wm_delay.s, via);
 	if (sel->where.s)
 		outf(o, "  where    %s%s\n", sel->where.s, via);
-	if (!sel->star) {
+	if (r->aggregate) {
+		outf(o, "  group by ");
+		for (uint32_t k = 0; k < sel->ngroup; k++)
+			outf(o, "%s%s", k ? ", " : "", sel->group[k].s);
+		outf(o, "%s%s   (stateful, micro-batch)\n",
+		     sel->ngroup ? "" : "() [global]", via);
+		if (sel->having.s)
+			outf(o, "  having   %s%s\n", sel->having.s, via);
+	}
+	if (!sel->star || r->aggregate) {
 		outf(o, "  select   ");
 		for (uint32_t k = 0; k < sel->nitems; k++)
 			outf(o, "%s%s", k ? ", " : "", sel->items[k].s);

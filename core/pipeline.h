@@ -6,7 +6,9 @@
  *   sl_pl_parse()       text -> statements (sl_pl_file); no engine involved,
  *                       so the syntax can be tested on its own;
  *   sl_pipeline_load()  statements -> frames, through the public API
- *                       (sl_read_stream, sl_frame_where, sl_frame_select),
+ *                       (sl_read_stream, sl_frame_with_watermark,
+ *                       sl_frame_where, sl_frame_select, and
+ *                       sl_frame_aggregate for GROUP BY / aggregates),
  *                       with every option and expression analysed;
  *   sl_pipeline_start() one sl_frame_start() per INSERT INTO.
  *
@@ -45,7 +47,14 @@ typedef struct sl_pl_select {
 	sl_pl_text *items; /* "value * 10 AS v", "*", ... */
 	bool star;	   /* exactly `SELECT *`: no projection */
 	sl_pl_text from;   /* the source or view it reads */
+	/* WATERMARK col DELAY OF interval: s is NULL without it; the delay
+	 * as the engine takes it ("10 minutes") */
+	sl_pl_text wm_col, wm_delay;
 	sl_pl_text where;  /* s is NULL without WHERE */
+	bool group_by;     /* GROUP BY given (ngroup may still be 0: never) */
+	uint32_t ngroup;
+	sl_pl_text *group; /* GROUP BY expressions */
+	sl_pl_text having; /* s is NULL without HAVING */
 } sl_pl_select;
 
 typedef struct sl_pl_stmt {
@@ -69,7 +78,7 @@ typedef struct sl_pl_file {
 /* Parses text (len bytes; NULs not allowed) into statements. filename is
  * used in messages only (NULL: "<pipeline>"). Returns 0 and *out (free with
  * sl_pl_free), or SL_ESYNTAX / SL_EANALYSIS (for clauses that are
- * recognised but not supported, such as GROUP BY) with err->msg
+ * recognised but not supported, such as ORDER BY or JOIN) with err->msg
  * "FILE:LINE:COL: ..." and err->pos the 1-based character offset in the
  * file. */
 int sl_pl_parse(const char *text, size_t len, const char *filename,

@@ -105,6 +105,12 @@ struct sl_source_part {
 	void *state;        /* the source's own, set by open */
 	int64_t offset;     /* next offset this partition will read */
 	sl_err err;         /* details when a callback fails */
+	/* Set by the engine before open when the query resumes from a
+	 * checkpoint: open must start the partition at offset `resume` (the
+	 * end offset of the last committed epoch) instead of where the
+	 * source's options say. */
+	bool has_resume;
+	int64_t resume;
 };
 
 typedef struct sl_source_ops {
@@ -134,6 +140,25 @@ typedef struct sl_source_ops {
 	void (*destroy)(sl_source *src);
 	/* true: the source supports the continuous trigger. */
 	bool continuous;
+	/* Optional. An epoch/batch is committed (and checkpointed, when the
+	 * query has a checkpointLocation): partition i has durably processed
+	 * everything below ends[i] (n == src->nparts). For sources that tell
+	 * an external system (Kafka: the consumer group's offsets, so lag
+	 * tools see progress). Called on the coordinator thread while the
+	 * partition threads may be polling, so it must only use thread-safe
+	 * state; `last` is true for the query's final call (stop), which
+	 * should finish before returning rather than fire and forget. */
+	void (*commit)(sl_source *src, const int64_t *ends, uint32_t n,
+		       bool last);
+	/* Optional, for sources whose offsets alone cannot resume them (the
+	 * file sources: which files were admitted under which number).
+	 * ckpt_save returns JSON text (malloc'd) describing what the source
+	 * must remember, or NULL when it has nothing; it runs on the
+	 * coordinator thread between micro-batches, before the batch's
+	 * offsets are written. ckpt_restore gets that text back before any
+	 * partition opens. Returns 0 or < 0 with err set. */
+	char *(*ckpt_save)(sl_source *src);
+	int (*ckpt_restore)(sl_source *src, const char *json, sl_err *err);
 } sl_source_ops;
 
 #define SL_EOS_RC (-1) /* poll: the partition's stream has ended */

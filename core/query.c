@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/engine.h"
+#include "core/stateful.h"
 
 /* ---- latency histogram ------------------------------------------------- */
 
@@ -101,12 +102,21 @@ static size_t mode_list(unsigned bits, char *buf, size_t n)
 	return len;
 }
 
-/* The seed's compatibility table, for the queries this engine runs today
- * (stateless: projections, selections, explode). */
+/* The seed's compatibility table: an aggregation takes complete and
+ * update, and append with a watermark on its window (core/stateful.c);
+ * other queries (projections, selections, explode) take append and
+ * update. Then the sink's own modes, and the continuous trigger: a
+ * stateful query runs micro-batches at the continuous interval instead
+ * (sl_frame_start notes it for the status). */
 static int check_modes(sl_query *q, const sl_sink_ops *ops, sl_err *err)
 {
 	int mode = q->wconf.output_mode;
-	if (mode == SL_MODE_COMPLETE)
+	const sl_agg_frame *ag = sl_stateful_find(q->frame);
+	if (ag && sl_stateful_check_mode(ag, mode, err))
+		return err->code;
+	if (ag && q->trig.kind == SL_TRIG_CONTINUOUS)
+		q->trig.kind = SL_TRIG_PROCESSING;
+	if (!ag && mode == SL_MODE_COMPLETE)
 		return sl_err_set(err, SL_EMODE,
 				  "Complete output mode not supported when "
 				  "there are no streaming aggregations on "
@@ -302,7 +312,10 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 	sk->mode = (sl_output_mode)q->wconf.output_mode;
 	sk->continuous = q->trig.kind == SL_TRIG_CONTINUOUS;
 	sk->query_name = q->name;
-	sk->nparts = q->src->nparts;
+	/* A stateful query's sink gets the aggregation's output: one
+	 * stateful partition. */
+	sl_agg_frame *ag = sl_stateful_find(f);
+	sk->nparts = ag ? 1 : q->src->nparts;
 	sk->console_fd = s->console_fd;
 	sk->session = s;
 	sk->query = q;
@@ -315,7 +328,21 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 		query_discard(q);
 		return sl_fail(&err);
 	}
-	q->chain = sl_chain_build(f, &s->arena);
+	if (ag) {
+		/* check_modes turned a continuous trigger into micro-batches */
+		sl_trigger asked = { 0 };
+		sl_err ignored = { 0 };
+		sl_trigger_parse(q->wconf.trigger ? q->wconf.trigger : "",
+				 &asked, &ignored);
+		if (sl_stateful_wrap(q, ag, asked.kind == SL_TRIG_CONTINUOUS,
+				     &err)) {
+			if (sk->ops->destroy)
+				sk->ops->destroy(sk);
+			query_discard(q);
+			return sl_fail(&err);
+		}
+	}
+	q->chain = sl_stateful_chain(ag ? ag->f.parent : f, &s->arena);
 	if (sl_exec_start(q, &err)) {
 		if (sk->ops->destroy)
 			sk->ops->destroy(sk);
@@ -480,8 +507,14 @@ void sl_query_status(sl_query *q, sl_status *out)
 	int st = atomic_load(&q->status);
 	if (!atomic_load(&q->active))
 		st = SL_QS_STOPPED;
-	snprintf(out->message, sizeof(out->message), "%s",
-		 status_message(st));
+	char note[96];
+	if (st != SL_QS_STOPPED &&
+	    sl_stateful_status_note(q, note, sizeof(note)))
+		snprintf(out->message, sizeof(out->message), "%s (%s)",
+			 status_message(st), note);
+	else
+		snprintf(out->message, sizeof(out->message), "%s",
+			 status_message(st));
 	out->is_data_available = atomic_load(&q->data_avail);
 	out->is_trigger_active = st == SL_QS_PROCESSING ||
 				 (q->trig.kind == SL_TRIG_CONTINUOUS &&

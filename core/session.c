@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/engine.h"
+#include "core/stateful.h"
 
 static _Thread_local char tls_errmsg[1024];
 static _Thread_local int tls_errcode;
@@ -255,9 +256,9 @@ sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs)
 			return sl_fail(&err);
 		if (sl_expr_has_aggregate(parsed[i])) {
 			sl_err_set(&err, SL_EANALYSIS,
-				   "'%s' is an aggregation: aggregations need "
-				   "GROUP BY, which arrives with the stateful "
-				   "micro-batch path",
+				   "'%s' is an aggregation: aggregate "
+				   "functions belong in sl_frame_group_by's "
+				   "aggregates (or a SELECT with GROUP BY)",
 				   exprs[i]);
 			return sl_fail(&err);
 		}
@@ -305,6 +306,39 @@ sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs)
 	}
 	o->schema = sc;
 	return o;
+}
+
+/* ---- stateful frames (planned by core/stateful.c) ------------------------ */
+
+sl_frame *sl_frame_with_watermark(sl_frame *f, const char *column,
+				  const char *delay)
+{
+	sl_err err = {0};
+	sl_frame *w = sl_stateful_watermark(f, column, delay, &err);
+	return w ? w : sl_fail(&err);
+}
+
+sl_frame *sl_frame_group_by(sl_frame *f, const char *const *keys,
+			    const char *const *aggs)
+{
+	sl_err err = {0};
+	if (!aggs || !aggs[0]) {
+		sl_err_set(&err, SL_EINVAL,
+			   "group_by: no aggregates given (e.g. \"count(*) AS "
+			   "count\")");
+		return sl_fail(&err);
+	}
+	sl_frame *o = sl_stateful_aggregate(f, keys, aggs, NULL, true, &err);
+	return o ? o : sl_fail(&err);
+}
+
+sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
+			     const char *const *items, const char *having)
+{
+	sl_err err = {0};
+	sl_frame *o = sl_stateful_aggregate(f, keys, items, having, false,
+					    &err);
+	return o ? o : sl_fail(&err);
 }
 
 size_t sl_frame_schema(sl_frame *f, char *buf, size_t n)

@@ -107,6 +107,66 @@ sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs);
  * "name: type, ..." line into buf (at most n bytes); returns its length. */
 size_t sl_frame_schema(sl_frame *f, char *buf, size_t n);
 
+/* ---- stateful frames: aggregations, windows, watermarks -------------- */
+
+/* Spark's withWatermark: rows of f pass unchanged; `column` (a timestamp
+ * column of f) is the event time and `delay` ("10 minutes") how late rows
+ * may arrive. An aggregation above it that groups by a window of that
+ * column (or by the column itself) drops rows older than the watermark
+ * (max event time seen minus delay, from the next batch on), evicts the
+ * windows the watermark has passed, and may run in append mode. One
+ * watermark per query, below its aggregation. */
+sl_frame *sl_frame_with_watermark(sl_frame *f, const char *column,
+				  const char *delay);
+
+/* Spark's groupBy(keys).agg(aggs). keys: NULL-terminated expressions
+ * ("word", "upper(name) AS n"), at most one of them a window:
+ * "window(timestamp, '10 minutes', '5 minutes')" (tumbling when the slide
+ * is left out; an optional fourth argument is the start offset) or
+ * "session_window(timestamp, '5 minutes')". keys may be NULL or empty: one
+ * global group. aggs: NULL-terminated expressions each with at least one
+ * aggregate call and an optional alias: "count(*) AS count",
+ * "sum(x) AS total", "avg(x)", "max(x) - min(x) AS spread"; aggregates are
+ * count(*), count(x), sum, avg/mean, min, max, approx_count_distinct,
+ * collect_list, first, last (no DISTINCT). Non-aggregated columns must be
+ * keys. The result has the keys (a window key as the struct column
+ * `window` {start, end}, or `session_window`), then the aggs; where and
+ * select over it see those names ("window.start", "count"): a where after
+ * group_by is SQL's HAVING. The query must then use output mode complete
+ * or update, or append when a watermark is on the window's column
+ * (checked by sl_frame_start). Returns NULL on error (SL_ESYNTAX,
+ * SL_EANALYSIS, message in sl_session_errmsg()). */
+sl_frame *sl_frame_group_by(sl_frame *f, const char *const *keys,
+			    const char *const *aggs);
+
+/* SQL's SELECT items FROM f GROUP BY keys HAVING having, as the pipeline
+ * files use it: items (NULL-terminated) are the output columns, each an
+ * expression over the keys (by name or by the same expression text:
+ * "window.start", "word", "upper(word)") and aggregate calls
+ * ("count(*) AS n", "sum(x) / count(*) AS mean"); having (or NULL) is a
+ * condition over the same, which may also use the items' aliases. keys
+ * may be NULL or empty (one global group). */
+sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
+			     const char *const *items, const char *having);
+
+/* The state of a stateful query's aggregation after its last committed
+ * batch (Spark's progress stateOperators). */
+typedef struct sl_state_stats {
+	int64_t batch_id;                 /* -1 before the first batch */
+	uint64_t num_rows_total;          /* groups held */
+	uint64_t num_rows_updated;        /* groups updated by the batch */
+	uint64_t num_rows_removed;        /* groups evicted by the batch */
+	uint64_t num_rows_dropped_by_watermark; /* in the batch, per (row,
+	                                           window) */
+	uint64_t total_rows_dropped_by_watermark; /* since the start */
+	uint64_t num_output_rows;         /* rows the batch emitted */
+	uint64_t memory_used_bytes;       /* the state's memory */
+	int64_t watermark_us;             /* for the next batch; 0: none yet */
+} sl_state_stats;
+/* Fills *out. Returns 0, or SL_EINVAL if q has no aggregation. Any
+ * thread, also after the query ended. */
+int sl_query_state_stats(sl_query *q, sl_state_stats *out);
+
 /* ---- sinks and queries ------------------------------------------------ */
 
 /* Callbacks for the foreach and foreachBatch sinks. Unused members may be
@@ -131,7 +191,12 @@ typedef struct sl_sink_callbacks {
  * "once", "availableNow", or unset for the default micro-batch), queryName,
  * checkpointLocation. cb is required for foreach/foreachBatch, else NULL.
  * Fails (NULL) if the output mode or trigger is not allowed for this query,
- * saying which would be. The query runs until it ends or is stopped. */
+ * saying which would be (the seed's table: an aggregation takes complete
+ * and update, and append only with a watermark on its window; other
+ * queries take append and update; and the sink's own modes). A stateful
+ * query (an aggregation) runs micro-batches: a continuous trigger on it
+ * runs micro-batches at the same interval instead, and its status says so.
+ * The query runs until it ends or is stopped. */
 sl_query *sl_frame_start(sl_frame *f, const char *format,
 			 const char *const *options,
 			 const sl_sink_callbacks *cb);

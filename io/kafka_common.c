@@ -121,6 +121,9 @@ static const struct kafka_default kafka_defaults[] = {
 	{ BOTH, "socket.nagle.disable", "true" },
 	{ BOTH, "log.connection.close", "false" },
 	{ PROD, "linger.ms", "0" },
+	/* Kafka's Java producer (and so Spark) hashes keys with murmur2;
+	 * librdkafka's default is CRC32, which puts keys elsewhere. */
+	{ PROD, "partitioner", "murmur2_random" },
 	{ PROD, "acks", "all" },
 	{ PROD, "enable.idempotence", "true" },
 	{ CONS, "fetch.min.bytes", "1" },

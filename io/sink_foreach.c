@@ -108,6 +108,10 @@ static int foreach_write(sl_sink *sk, sl_batch *b)
 
 	if (!b->nrows)
 		return 0;
+	/* The sink thread stamps each vector with its epoch: after a restart
+	 * from a checkpoint epochs do not start at 0. */
+	if (!st->open)
+		st->epoch = b->epoch;
 	if (!st->open && (rc = foreach_open(sk, st, b->partition)))
 		return rc;
 	for (uint32_t i = 0; i < b->nrows; i++) {

@@ -979,7 +979,11 @@ static int file_open(sl_source_part *p)
 	fp->fields = xrealloc(NULL, fp->capfields * sizeof(*fp->fields));
 	p->state = fp;
 	pthread_mutex_lock(&fs->lock);
-	p->offset = fs->next_index;
+	/* Resuming: the files from the checkpoint's offset on are read
+	 * again (sl_file_source_restore put them back in the catalogue). */
+	p->offset = p->has_resume && p->resume <= fs->next_index
+			    ? p->resume
+			    : fs->next_index;
 	pthread_mutex_unlock(&fs->lock);
 	return 0;
 }
@@ -1063,6 +1067,69 @@ void sl_file_source_stats(sl_source *src, sl_file_stats *out)
 	pthread_mutex_lock(&fs->lock);
 	*out = fs->st;
 	pthread_mutex_unlock(&fs->lock);
+}
+
+/* ---- checkpoint blobs (sl_source_ops.ckpt_save/ckpt_restore) ---------- */
+
+static void save_one(void *ud, const sl_file_entry *f)
+{
+	json_array_append_new(ud, json_pack("{s:s, s:I, s:I, s:I}", "path",
+					    f->path, "mtime_ns",
+					    (json_int_t)f->mtime_ns, "size",
+					    (json_int_t)f->size, "index",
+					    (json_int_t)f->index));
+}
+
+/* The catalogue as JSON: {"next": N, "files": [{path, mtime_ns, size,
+ * index}, ...]}: the files admitted so far under their numbers, so a
+ * restart neither admits them again nor renumbers a batch it replays. */
+static char *file_ckpt_save(sl_source *src)
+{
+	json_t *files = json_array();
+	int64_t next = sl_file_source_list(src, save_one, files);
+	json_t *o = json_pack("{s:I, s:o}", "next", (json_int_t)next, "files",
+			      files);
+	char *t = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return t;
+}
+
+static int file_ckpt_restore(sl_source *src, const char *text, sl_err *err)
+{
+	json_error_t je;
+	json_t *o = json_loads(text, 0, &je);
+	json_t *files = o ? json_object_get(o, "files") : NULL;
+	sl_file_entry *e;
+	size_t n;
+	int rc;
+
+	if (!json_is_array(files)) {
+		json_decref(o);
+		return sl_err_set(err, SL_EINVAL,
+				  "source '%s': the checkpoint's file list is "
+				  "not {\"files\": [...]}",
+				  src->ops->name);
+	}
+	n = json_array_size(files);
+	e = calloc(n ? n : 1, sizeof(*e));
+	if (!e) {
+		json_decref(o);
+		return sl_err_set(err, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *f = json_array_get(files, i);
+
+		e[i].path = json_string_value(json_object_get(f, "path"));
+		e[i].mtime_ns =
+			json_integer_value(json_object_get(f, "mtime_ns"));
+		e[i].size = json_integer_value(json_object_get(f, "size"));
+		e[i].index = json_integer_value(json_object_get(f, "index"));
+	}
+	rc = sl_file_source_restore(src, e, n, err);
+	free(e);
+	json_decref(o);
+	return rc;
 }
 
 /* ---- init ------------------------------------------------------------- */
@@ -1392,6 +1459,8 @@ static const sl_opt_def json_options[] = {
 	.close = file_close,						\
 	.destroy = file_destroy,					\
 	.continuous = false,						\
+	.ckpt_save = file_ckpt_save,					\
+	.ckpt_restore = file_ckpt_restore,				\
 }
 
 const sl_source_ops sl_source_text = FILE_OPS("text", text_options,

@@ -7,7 +7,14 @@
  * timestamps, independent of time, which makes micro-batch tests
  * deterministic. Both have the schema (timestamp TIMESTAMP, value BIGINT)
  * and split values round-robin over partitions: partition p of P produces
- * p, p + P, p + 2P, ... and its offset counts the rows it has produced. */
+ * p, p + P, p + 2P, ... and its offset counts the rows it has produced.
+ *
+ * Resuming from a checkpoint (p->has_resume), a partition starts at the
+ * given offset: rate-micro-batch simply goes on (its rows depend on the
+ * offset alone); rate's clock restarts at open, shifted so that the first
+ * value resumed is due at once and the rest at the configured rate after
+ * it, with timestamps on the new clock: no burst of every row "due" while
+ * the query was down, and timestamps still grow with value. */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -60,6 +67,13 @@ struct rate_state {
 	uint32_t nopen;	  /* partitions open now */
 	int64_t start_ns; /* CLOCK_MONOTONIC when the clock started */
 	int64_t start_us; /* wall clock then: timestamp of value 0 */
+	/* While a query's partitions open (one after another, on the thread
+	 * that starts the query, before any partition thread runs), the
+	 * clock may still move back for a partition that resumes further
+	 * behind; settled once the last partition has opened. */
+	bool settling;
+	int64_t open_ns, open_us; /* when the first partition opened */
+	int64_t first_v;	  /* the lowest value resumed */
 };
 
 static const struct rate_conf *rate_conf(const sl_source *src)
@@ -98,8 +112,15 @@ static int64_t rate_due_count(const struct rate_conf *c, int64_t el_us)
 	if (el_us < 0)
 		return 0;
 	if (c->ramp_up_ms <= 0) {
-		/* floor(el_us * r / 1e6) without overflowing. */
-		n = (el_us / 1000000) * r + (el_us % 1000000) * r / 1000000;
+		/* due(v) = floor(v * 1e6 / r) <= el_us exactly for the
+		 * ceil((el_us + 1) * r / 1e6) values below that count (split
+		 * so it cannot overflow): the settling below then takes no
+		 * step. It used to start from floor(el_us * r / 1e6) and
+		 * step one value at a time, a thousand steps a poll at 1e9
+		 * rows/s. */
+		int64_t x = el_us + 1;
+		n = (x / 1000000) * r +
+		    ((x % 1000000) * r + 999999) / 1000000 - 1;
 	} else {
 		t = (double)el_us / 1e6;
 		tt = (double)c->ramp_up_ms / 1e3;
@@ -139,13 +160,32 @@ static int rate_open(sl_source_part *p)
 {
 	struct rate_state *st = p->src->state;
 
+	const struct rate_conf *c = rate_conf(p->src);
+	int64_t v = p->has_resume
+			    ? p->index + p->resume * (int64_t)p->src->nparts
+			    : 0;
+
 	pthread_mutex_lock(&st->lock);
 	if (st->nopen++ == 0) {
-		st->start_ns = sl_now_ns();
-		st->start_us = sl_wall_us();
+		st->open_ns = sl_now_ns();
+		st->open_us = sl_wall_us();
+		st->first_v = INT64_MAX;
+		st->settling = true;
 	}
+	/* Value first_v is due at open: the clock starts due(first_v)
+	 * earlier. Without resume first_v is 0 and the clock starts at
+	 * open, as before. */
+	if (st->settling && v < st->first_v) {
+		int64_t due = rate_due_us(c, v);
+
+		st->first_v = v;
+		st->start_ns = st->open_ns - due * 1000;
+		st->start_us = st->open_us - due;
+	}
+	if (p->index + 1 >= p->src->nparts)
+		st->settling = false;
 	pthread_mutex_unlock(&st->lock);
-	p->offset = 0;
+	p->offset = p->has_resume ? p->resume : 0;
 	return 0;
 }
 
@@ -161,6 +201,51 @@ static int64_t rate_part_due(sl_source_part *p, int64_t now_ns)
 	int64_t n = rate_due_count(c, (now_ns - st->start_ns) / 1000);
 
 	return part_count(n, p->index, p->src->nparts);
+}
+
+/* Writes n rows (timestamp, value) for values v0, v0 + step, ... into
+ * rows (room for n rows of the 2 columns; every field is written, so the
+ * vector needs no zeroing). Each row's timestamp is start_us +
+ * rate_due_us(c, v), exactly; without a ramp it is kept up to date as v
+ * steps (quotient and remainder of v / R, and of (v % R) * 1e6 / R),
+ * so the common case costs no division per row. */
+static void rate_fill(const struct rate_conf *c, int64_t start_us, int64_t v0,
+		      int64_t step, sl_value *rows, int64_t n)
+{
+	int64_t r = c->rows_per_second, v = v0;
+
+	if (c->ramp_up_ms > 0) {
+		for (int64_t k = 0; k < n; k++, v += step, rows += 2) {
+			rows[0] = sl_v_ts(start_us + rate_due_us(c, v));
+			rows[1] = sl_v_long(v);
+		}
+		return;
+	}
+	/* due(v) = q * 1e6 + f, q = v / r, m = v % r, f = m * 1e6 / r
+	 * (fr its remainder); m * 1e6 < 1e15 as r <= 1e9. */
+	const int64_t sa = step * 1000000, sq = sa / r, sr = sa % r;
+	int64_t q = v / r, m = v % r, f = m * 1000000 / r,
+		fr = m * 1000000 % r;
+
+	for (int64_t k = 0; k < n; k++, rows += 2) {
+		rows[0] = sl_v_ts(start_us + q * 1000000 + f);
+		rows[1] = sl_v_long(v);
+		v += step;
+		m += step;
+		if (m >= r) { /* into the next second: start over */
+			q = v / r;
+			m = v % r;
+			f = m * 1000000 / r;
+			fr = m * 1000000 % r;
+			continue;
+		}
+		f += sq;
+		fr += sr;
+		if (fr >= r) {
+			fr -= r;
+			f++;
+		}
+	}
 }
 
 static int rate_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
@@ -202,13 +287,9 @@ static int rate_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 		n = RATE_MAX_ROWS;
 
 	b = sl_batch_new(p->src->schema, (uint32_t)n);
-	for (int64_t k = p->offset; k < p->offset + n; k++) {
-		int64_t v = p->index + k * (int64_t)nparts;
-		sl_value *row = sl_batch_add_row(b);
-
-		row[0] = sl_v_ts(st->start_us + rate_due_us(c, v));
-		row[1] = sl_v_long(v);
-	}
+	rate_fill(c, st->start_us, p->index + p->offset * (int64_t)nparts,
+		  nparts, b->vals, n);
+	b->nrows = (uint32_t)n;
 	b->partition = p->index;
 	b->ingest_ns = sl_now_ns();
 	p->offset += n;
@@ -314,7 +395,7 @@ static int rmb_init(sl_source *src, sl_err *err)
 
 static int rmb_open(sl_source_part *p)
 {
-	p->offset = 0;
+	p->offset = p->has_resume ? p->resume : 0;
 	return 0;
 }
 
@@ -339,15 +420,30 @@ static int rmb_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 	if (n > RATE_MAX_ROWS)
 		n = RATE_MAX_ROWS;
 
+	/* Filled in place: sl_batch_new made room for n rows, and every
+	 * column of every row is written here (no zeroing first). The
+	 * timestamp changes only where v crosses into the next batch, so
+	 * the division runs once per batch crossed, not once per row. */
 	b = sl_batch_new(p->src->schema, (uint32_t)n);
-	for (int64_t k = p->offset; k < p->offset + n; k++) {
-		int64_t v = p->index + k * (int64_t)nparts;
+	{
+		sl_value *row = b->vals;
+		int64_t v = p->index + p->offset * (int64_t)nparts;
 		int64_t batch = v / c->rows_per_batch;
-		sl_value *row = sl_batch_add_row(b);
+		int64_t next = (batch + 1) * c->rows_per_batch;
+		sl_value ts = sl_v_ts((c->start_timestamp +
+				       batch * c->advance_ms) * 1000);
 
-		row[0] = sl_v_ts((c->start_timestamp + batch * c->advance_ms) *
-				 1000);
-		row[1] = sl_v_long(v);
+		for (int64_t k = 0; k < n; k++, row += 2, v += nparts) {
+			if (v >= next) {
+				batch = v / c->rows_per_batch;
+				next = (batch + 1) * c->rows_per_batch;
+				ts = sl_v_ts((c->start_timestamp +
+					      batch * c->advance_ms) * 1000);
+			}
+			row[0] = ts;
+			row[1] = sl_v_long(v);
+		}
+		b->nrows = (uint32_t)n;
 	}
 	b->partition = p->index;
 	b->ingest_ns = sl_now_ns();

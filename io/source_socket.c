@@ -325,6 +325,10 @@ static int64_t sock_latest(sl_source_part *p, int64_t batch_id)
 	struct sock_part *sp = p->state;
 	size_t got = 0;
 
+	/* The partition thread closed us after its stream ended: nothing
+	 * more will come. */
+	if (!sp)
+		return p->offset;
 	/* Only what is there now: planning must not wait for the server. */
 	while (!sp->err && !sp->eof && got < SOCK_DRAIN_MAX) {
 		ssize_t k = receive(sp, 0);

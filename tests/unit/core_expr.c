@@ -1159,12 +1159,13 @@ Test(expr, aggregates_are_recognised_and_refused)
 		cr_assert(sl_expr_has_aggregate(e), "%s", aggs[k]);
 		cr_assert_eq(sl_expr_bind(e, S, &A, &err), SL_EANALYSIS);
 		cr_assert(strstr(err.msg, "needs GROUP BY"), "%s", err.msg);
-		cr_assert(strstr(err.msg, "not supported yet"), "%s", err.msg);
+		cr_assert(strstr(err.msg, "grouped query"), "%s", err.msg);
 	}
 	err = bind_error("count(value)");
 	cr_assert_str_eq(err.msg,
-			 "aggregate function count() needs GROUP BY; "
-			 "GROUP BY is not supported yet (stateful queries)");
+			 "aggregate function count() needs GROUP BY: "
+			 "aggregates belong in the select list of a grouped "
+			 "query (GROUP BY, sl_frame_group_by)");
 	cr_assert_not(sl_expr_has_aggregate(
 		sl_expr_parse("upper(s) || counter", true, &A, &err)));
 }

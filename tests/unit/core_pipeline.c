@@ -245,24 +245,64 @@ Test(pl_parse, backticked_names)
 
 /* ---- refusals and syntax errors, with their exact positions ----------- */
 
-Test(pl_errors, group_by_refused)
+Test(pl_parse, group_by_having_watermark)
 {
-	parse_fails("CREATE SOURCE s WITH (format = 'rate');\n"
-		    "INSERT INTO o SELECT value FROM s GROUP BY value;",
-		    "t.sql:2:35: GROUP BY is not supported yet: aggregations "
-		    "arrive with the stateful micro-batch path");
-	parse_fails("INSERT INTO o SELECT value FROM s WHERE value > 1\n"
-		    "  group by value",
-		    "t.sql:2:3: GROUP BY is not supported yet");
-	/* without FROM the refusal still wins over "missing FROM" */
+	sl_pl_file *f = parse_ok(
+		"INSERT INTO o SELECT window.start, word, count(*) AS n\n"
+		"FROM s WATERMARK ts DELAY OF INTERVAL 10 MINUTES\n"
+		"WHERE word <> ''\n"
+		"group by window(ts, '10 minutes', '5 minutes'), word\n"
+		"HAVING count(*) > 1");
+	const sl_pl_select *sel = &f->stmts[0].sel;
+	cr_assert_eq(sel->nitems, 3);
+	cr_assert_str_eq(sel->wm_col.s, "ts");
+	cr_assert_str_eq(sel->wm_delay.s, "10 minutes");
+	cr_assert_str_eq(sel->where.s, "word <> ''");
+	cr_assert(sel->group_by);
+	cr_assert_eq(sel->ngroup, 2);
+	cr_assert_str_eq(sel->group[0].s,
+			 "window(ts, '10 minutes', '5 minutes')");
+	cr_assert_str_eq(sel->group[1].s, "word");
+	cr_assert_str_eq(sel->having.s, "count(*) > 1");
+	int l, c;
+	sl_pl_linecol(f, sel->group[1].off, &l, &c);
+	cr_assert_eq(l, 4);
+	cr_assert_eq(c, 49);
+	sl_pl_free(f);
+	/* the delay's other spellings */
+	f = parse_ok("INSERT INTO o SELECT a FROM s WATERMARK ts DELAY OF "
+		     "'1 minute'");
+	cr_assert_str_eq(f->stmts[0].sel.wm_delay.s, "1 minute");
+	sl_pl_free(f);
+	f = parse_ok("INSERT INTO o SELECT a FROM s WATERMARK ts DELAY OF "
+		     "INTERVAL '30' SECONDS GROUP BY a");
+	cr_assert_str_eq(f->stmts[0].sel.wm_delay.s, "30 seconds");
+	cr_assert_eq(f->stmts[0].sel.ngroup, 1);
+	sl_pl_free(f);
+}
+
+Test(pl_errors, group_by_errors)
+{
+	parse_fails("INSERT INTO o SELECT value FROM s GROUP BY",
+		    "t.sql:1:35: expected expressions after GROUP BY");
+	parse_fails("INSERT INTO o SELECT value FROM s GROUP BY a,, b",
+		    "t.sql:1:46: empty item in the GROUP BY list before ','");
+	parse_fails("INSERT INTO o SELECT value FROM s HAVING",
+		    "t.sql:1:35: expected a condition after HAVING");
 	parse_fails("INSERT INTO o SELECT value GROUP BY value",
-		    "t.sql:1:28: GROUP BY is not supported yet");
+		    "t.sql:1:28: missing FROM: expected FROM <source or view> "
+		    "before 'GROUP'");
+	parse_fails("INSERT INTO o SELECT a FROM s WATERMARK ts",
+		    "t.sql:1:43: expected DELAY OF INTERVAL");
+	parse_fails("INSERT INTO o SELECT a FROM s WHERE a > 1 WATERMARK ts "
+		    "DELAY OF '1 minute'",
+		    "t.sql:1:43: unexpected 'WATERMARK' after FROM s");
+	parse_fails("INSERT INTO o SELECT a FROM s HAVING a > 1 GROUP BY a",
+		    "t.sql:1:44: unexpected 'GROUP' after FROM s");
 }
 
 Test(pl_errors, other_clauses_refused)
 {
-	parse_fails("INSERT INTO o SELECT a FROM s HAVING a > 1",
-		    "t.sql:1:31: HAVING is not supported yet");
 	parse_fails("INSERT INTO o SELECT a FROM s ORDER BY a",
 		    "t.sql:1:31: ORDER BY is not supported yet");
 	parse_fails("INSERT INTO o SELECT a FROM s JOIN t ON s.a = t.a",
@@ -277,9 +317,6 @@ Test(pl_errors, other_clauses_refused)
 		    "arrives with the stateful micro-batch path");
 	parse_fails("INSERT INTO o SELECT a FROM s WHERE a > 1 LIMIT 10",
 		    "t.sql:1:43: LIMIT is not supported yet");
-	parse_fails("INSERT INTO o SELECT a FROM s WATERMARK ts DELAY OF "
-		    "INTERVAL 1 MINUTE",
-		    "t.sql:1:31: WATERMARK is not supported yet");
 	parse_fails("INSERT INTO o SELECT a FROM s UNION SELECT b FROM t",
 		    "t.sql:1:31: UNION is not supported yet");
 }
@@ -288,14 +325,15 @@ Test(pl_errors, window_refused)
 {
 	parse_fails("INSERT INTO o\n"
 		    "SELECT window(timestamp, '10 seconds') AS w FROM s",
-		    "t.sql:2:8: window() is not supported yet: event-time "
-		    "windows arrive with the stateful micro-batch path");
+		    "t.sql:2:8: window() and session_window() belong in "
+		    "GROUP BY");
 	parse_fails("INSERT INTO o SELECT a FROM s WHERE "
 		    "Window(ts, '1 minute').start > 0",
-		    "t.sql:1:37: window() is not supported yet");
+		    "t.sql:1:37: window() and session_window() belong in "
+		    "GROUP BY");
 	parse_fails("INSERT INTO o SELECT a FROM s WINDOW w AS (PARTITION "
 		    "BY a)",
-		    "t.sql:1:31: WINDOW is not supported yet");
+		    "t.sql:1:31: a WINDOW clause is not supported");
 }
 
 Test(pl_errors, missing_from)
@@ -370,15 +408,16 @@ Test(pl_errors, missing_semicolon_and_aliases)
 		    "t.sql:2:1: unexpected 'CREATE' after the end of the "
 		    "statement (missing ';'?)");
 	parse_fails("INSERT INTO o SELECT a FROM s x WHERE x.a > 1",
-		    "t.sql:1:31: unexpected 'x' after FROM s: expected WHERE "
-		    "or the end of the statement");
+		    "t.sql:1:31: unexpected 'x' after FROM s: expected "
+		    "WATERMARK, WHERE, GROUP BY, HAVING or the end of the "
+		    "statement");
 }
 
 Test(pl_errors, columns_count_characters)
 {
 	/* 'é' is two bytes but one column; a tab is one column */
-	parse_fails("INSERT INTO o SELECT 'é', a FROM s\tGROUP BY a",
-		    "t.sql:1:36: GROUP BY");
+	parse_fails("INSERT INTO o SELECT 'é', a FROM s\tORDER BY a",
+		    "t.sql:1:36: ORDER BY");
 }
 
 /* ---- loading into a session ------------------------------------------ */
@@ -610,10 +649,11 @@ Test(pl_load, expression_errors_are_located)
 	load_fails_with("CREATE SOURCE a WITH (format = 'rate');\n"
 			"CREATE VIEW v AS SELECT value, 1 + vlue AS w FROM a;",
 			"t.sql:2:36: ", "vlue");
-	/* an aggregate without GROUP BY */
+	/* an aggregate without GROUP BY: a global aggregation, where a
+	 * plain column has no place */
 	load_fails_with("CREATE SOURCE a WITH (format = 'rate');\n"
 			"CREATE VIEW v AS SELECT value, count(*) FROM a;",
-			"t.sql:2:32: ", "aggregation");
+			"t.sql:2:25: ", "neither present in the group by");
 }
 
 Test(pl_load, runs_into_a_memory_table)
@@ -644,6 +684,62 @@ Test(pl_load, runs_into_a_memory_table)
 		cr_assert_eq(sl_rows_long(r, i, 0) % 20, 10);
 	sl_rows_free(r);
 	cr_assert_eq(sl_query_stop(q), 0);
+}
+
+Test(pl_load, group_by_runs_into_a_memory_table)
+{
+	load_ok("CREATE SOURCE a WITH (format = 'rate-micro-batch',\n"
+		"  rowsPerBatch = 30, numPartitions = 1);\n"
+		"CREATE VIEW w AS SELECT CAST(value % 3 AS STRING) AS word\n"
+		"  FROM a;\n"
+		"CREATE SINK m WITH (format = 'memory', queryName = 'wc',\n"
+		"  outputMode = 'complete', trigger = 'once');\n"
+		"INSERT INTO m SELECT word, count(*) AS count FROM w\n"
+		"  GROUP BY word HAVING count > 5;\n");
+	char plan[4096];
+	sl_pipeline_describe(p, plan, sizeof(plan));
+	cr_assert(strstr(plan, "  group by word   (stateful, micro-batch)"),
+		  "%s", plan);
+	cr_assert(strstr(plan, "  having   count > 5"), "%s", plan);
+	cr_assert(strstr(plan, "  schema   word: string, count: bigint"), "%s",
+		  plan);
+	sl_err e = { 0 };
+	cr_assert_eq(sl_pipeline_start(p, &e), 0, "%s", e.msg);
+	sl_query *q = sl_pipeline_query(p, 0);
+	cr_assert_eq(sl_query_await(q, 10000), 1);
+	sl_rows *r = sl_session_table(s, "wc");
+	cr_assert_eq(sl_rows_count(r), 3);
+	for (uint32_t i = 0; i < 3; i++)
+		cr_assert_eq(sl_rows_long(r, i, 1), 10);
+	sl_rows_free(r);
+}
+
+Test(pl_load, aggregation_errors_are_located)
+{
+	const char *head = "CREATE SOURCE r WITH (format = 'rate');\n"
+			   "CREATE SINK o WITH (format = 'console',\n"
+			   "  outputMode = 'complete');\n";
+	char t[1024];
+	snprintf(t, sizeof(t), "%sINSERT INTO o SELECT value, count(*)\n"
+		 "  FROM r GROUP BY value %% 2;", head);
+	load_fails(t, "t.sql:4:22: expression 'value' is neither present in "
+		      "the group by");
+	snprintf(t, sizeof(t), "%sINSERT INTO o SELECT count(*), sum(nope)\n"
+		 "  FROM r;", head);
+	load_fails(t, "t.sql:4:36: cannot resolve 'nope'");
+	snprintf(t, sizeof(t), "%sINSERT INTO o SELECT count(*) FROM r\n"
+		 "  WATERMARK value DELAY OF INTERVAL 1 MINUTE;", head);
+	load_fails(t, "t.sql:5:13: Event time must be defined on a window or "
+		      "a timestamp");
+	snprintf(t, sizeof(t), "%sINSERT INTO o SELECT count(*) FROM r\n"
+		 "  WATERMARK timestamp DELAY OF INTERVAL 1 MONTH;", head);
+	load_fails(t, "t.sql:5:41: withWatermark: delay '1 month'");
+	/* append without a watermark: at the outputMode option */
+	load_fails("CREATE SOURCE r WITH (format = 'rate');\n"
+		   "CREATE SINK o WITH (format = 'console');\n"
+		   "INSERT INTO o SELECT count(*) FROM r;",
+		   "t.sql:2:13: Append output mode not supported when there are "
+		   "streaming aggregations");
 }
 
 Test(pl_parse, empty_and_comment_only_files)

@@ -741,6 +741,13 @@ static int cb_batch(void *ud, const sl_rows *rows, int64_t id)
 	return c->fail_batch;
 }
 
+/* The sink thread stamps every vector with its epoch before write. */
+static sl_batch *at_epoch(sl_batch *b, int64_t epoch)
+{
+	b->epoch = epoch;
+	return b;
+}
+
 static void foreach_open_sink(tsink *t, const sl_sink_ops *ops,
 			      sl_sink_callbacks *cb)
 {
@@ -766,8 +773,10 @@ Test(foreach, call_sequence)
 	cr_assert_eq(t.sk.ops->commit(&t.sk, 0), 0);
 	/* An epoch without rows is opened and closed all the same. */
 	cr_assert_eq(t.sk.ops->commit(&t.sk, 1), 0);
-	cr_assert_eq(tsink_write(&t, longs(0, NULL, 0)), 0);
-	cr_assert_eq(tsink_write(&t, longs(2, (int64_t[]){ 13 }, 1)), 0);
+	cr_assert_eq(tsink_write(&t, at_epoch(longs(0, NULL, 0), 2)), 0);
+	cr_assert_eq(tsink_write(&t, at_epoch(longs(2, (int64_t[]){ 13 }, 1),
+					      2)),
+		     0);
 	cr_assert_eq(t.sk.ops->commit(&t.sk, 2), 0);
 	tsink_close(&t);
 	cr_expect_str_eq(c.log, "open(3,0) row(10) row(11) row(12) close(-) "
@@ -801,7 +810,9 @@ Test(foreach, process_error_fails_write_and_closes)
 	foreach_open_sink(&t, &sl_sink_foreach, &cb);
 	tsink_write(&t, longs(0, (int64_t[]){ 10 }, 1));
 	cr_assert_eq(t.sk.ops->commit(&t.sk, 0), 0);
-	cr_expect_eq(tsink_write(&t, longs(0, (int64_t[]){ 20, 21, 22 }, 3)),
+	cr_expect_eq(tsink_write(&t, at_epoch(longs(0, (int64_t[]){ 20, 21, 22 },
+						    3),
+					      1)),
 		     SL_EIO);
 	cr_expect(strstr(t.sk.err.msg, "process callback returned 9"), "%s",
 		  t.sk.err.msg);

@@ -1,0 +1,1310 @@
+/* cli/bench.c - `sluice bench`: end-to-end latency and throughput of a
+ * Kafka cluster, or of a sluice relay on it, at a fixed offered rate; and
+ * the engine of `sluice demo` (cli/demo.c).
+ *
+ *   producer thread --from--> [sluice query: key, value, continuous] --to-->
+ *   checker (main thread)                       (mode relay, the default)
+ *   producer thread --from--> checker            (mode topic)
+ *
+ * - The producer sends record i at its scheduled time t0 + i / rate and
+ *   writes that time (CLOCK_MONOTONIC ns) into the payload. Latency is
+ *   measured from the scheduled time, not from when the send happened, so
+ *   a producer or cluster that falls behind shows as latency instead of
+ *   hiding it (no coordinated omission). linger.ms=0: records are not held
+ *   back for batching.
+ * - The checker is a consumer assigned to every partition of the topic it
+ *   reads at the high watermark taken before the first send, so it sees
+ *   exactly the records of this run. It keeps one histogram per second and
+ *   one for the run, and a bitmap of sequence numbers (loss, duplicates).
+ * - The relay is a query built with the public API, as a user would:
+ *   sl_read_stream("kafka", subscribe from) -> select(key, value) ->
+ *   start("kafka", topic to, trigger continuous 1 second).
+ * - Without --bootstrap-servers (or with "embedded") everything runs
+ *   against librdkafka's mock cluster inside this process. The mock
+ *   answers a fetch only when fetch.wait.max.ms runs out, so consumers of
+ *   it use 1 ms (the sluice defaults do, io/kafka_common.c); its latency
+ *   figures are the mock's, not Kafka's.
+ *
+ * Payload: [0..8) scheduled send time, [8..16) run id, [16..24) sequence
+ * number, little endian; then padding up to --size bytes. */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/bench.h"
+#include "cli/cli.h"
+#include "io/kafka_common.h"
+#include "io/kafka_embedded.h"
+#include "sluice.h"
+
+#define BENCH "sluice bench"
+#define NS_PER_S 1000000000LL
+#define NS_PER_MS 1000000LL
+
+/* How long setup steps (metadata, topic creation) may take. */
+#define SETUP_TIMEOUT_MS 10000
+/* After the last send: give up waiting for records that do not come once
+ * none has arrived for this long ... */
+#define DRAIN_IDLE_NS (5 * NS_PER_S)
+/* ... or this long after the producer is done, whatever happens. */
+#define DRAIN_MAX_NS (30 * NS_PER_S)
+/* The producer stops when it is this far behind the end of its schedule
+ * (the cluster cannot take the rate); what it sent is still checked. */
+#define BEHIND_MAX_NS (2 * NS_PER_S)
+/* Between setting up and the first send: connections settle. */
+#define START_DELAY_NS (300 * NS_PER_MS)
+
+/* ---- histogram ------------------------------------------------------------
+ * Log-linear buckets over nanoseconds: exact below 64 ns, then 32 buckets
+ * per power of two (a value is known within 1/32, about 3%). */
+
+#define HIST_SUB_BITS 5
+#define HIST_SUB (1u << HIST_SUB_BITS)
+#define HIST_BUCKETS ((64 - HIST_SUB_BITS) * HIST_SUB)
+
+struct hist {
+	uint64_t count;
+	int64_t min, max;
+	double sum;
+	uint64_t b[HIST_BUCKETS];
+};
+
+static unsigned hist_index(uint64_t v)
+{
+	unsigned msb, shift;
+
+	if (v < 2 * HIST_SUB)
+		return (unsigned)v;
+	msb = 63u - (unsigned)__builtin_clzll(v);
+	shift = msb - HIST_SUB_BITS;
+	return (shift + 1) * HIST_SUB + (unsigned)((v >> shift) - HIST_SUB);
+}
+
+/* The highest value bucket i holds. */
+static int64_t hist_upper(unsigned i)
+{
+	unsigned shift;
+
+	if (i < 2 * HIST_SUB)
+		return i;
+	shift = i / HIST_SUB - 1;
+	return (int64_t)((((uint64_t)(i % HIST_SUB) + HIST_SUB) << shift) +
+			 ((1ull << shift) - 1));
+}
+
+static void hist_reset(struct hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+static void hist_add(struct hist *h, int64_t ns)
+{
+	if (ns < 0)
+		ns = 0;
+	if (!h->count || ns < h->min)
+		h->min = ns;
+	if (ns > h->max)
+		h->max = ns;
+	h->count++;
+	h->sum += (double)ns;
+	h->b[hist_index((uint64_t)ns)]++;
+}
+
+/* The p-th percentile (0 < p <= 100) in ns: the upper bound of the bucket
+ * holding that rank, never above the largest value seen. */
+static int64_t hist_pct(const struct hist *h, double p)
+{
+	uint64_t rank, seen = 0;
+
+	if (!h->count)
+		return 0;
+	rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
+	if (rank < 1)
+		rank = 1;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		seen += h->b[i];
+		if (seen >= rank) {
+			int64_t v = hist_upper(i);
+			return v < h->max ? (v > h->min ? v : h->min) : h->max;
+		}
+	}
+	return h->max;
+}
+
+static double ms(int64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+/* ---- the run's state ----------------------------------------------------- */
+
+struct bench {
+	const sl_bench_opts *o;
+	const char *bootstrap; /* what clients connect to */
+	bool embedded;
+	sl_kvs props; /* --kafka KEY=VALUE */
+	sl_kv kv[SL_BENCH_MAX_PROPS];
+	FILE *out; /* human output: stdout, or stderr under --json */
+
+	uint64_t run_id;
+	int from_parts, to_parts;
+	const char *check_topic;
+	int check_parts;
+
+	/* producer */
+	sl_kafka_events pev;
+	rd_kafka_t *prod;
+	rd_kafka_topic_t *prkt;
+	pthread_t prod_th;
+	bool prod_started;
+	int64_t t0;		    /* scheduled time of record 0 */
+	double interval_ns;	    /* between scheduled sends */
+	uint64_t scheduled;	    /* records the schedule holds */
+	uint64_t warm_n;	    /* the first warm_n records are warmup */
+	_Atomic uint64_t sent;	    /* handed to the producer */
+	_Atomic uint64_t acked;	    /* delivery reported ok */
+	_Atomic uint64_t dr_failed; /* delivery reported failed */
+	_Atomic bool prod_done;
+	_Atomic bool prod_stop;
+	_Atomic int64_t send_end_ns; /* when the last send happened */
+	pthread_mutex_t lock;	     /* the messages below */
+	char prod_err[512];	     /* first send or delivery failure */
+	bool behind;		     /* stopped: could not keep the rate */
+
+	/* checker */
+	sl_kafka_events cev;
+	rd_kafka_t *cons;
+
+	/* relay */
+	sl_session *sess;
+	sl_query *q;
+};
+
+/* The signal that asked us to stop sending, 0 if none; only the handler
+ * writes it. The run then drains and prints its summary. */
+static volatile sig_atomic_t bench_signal;
+static struct timespec bench_first_signal;
+
+static void bench_on_signal(int sig)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
+	if (!bench_signal) {
+		bench_first_signal = now;
+		bench_signal = sig;
+		return;
+	}
+	/* A later signal means "now" (timeout(1) and friends send each
+	 * signal twice at once, to the process and to its group). */
+	if ((now.tv_sec - bench_first_signal.tv_sec) * 1000 +
+		    (now.tv_nsec - bench_first_signal.tv_nsec) / 1000000 >=
+	    500) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void bench_err(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void bench_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(BENCH ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void sleep_until(int64_t t)
+{
+	struct timespec ts = { .tv_sec = t / NS_PER_S,
+			       .tv_nsec = t % NS_PER_S };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
+/* ---- topics -------------------------------------------------------------- */
+
+static const rd_kafka_metadata_topic_t *md_find(const rd_kafka_metadata_t *md,
+						const char *name)
+{
+	for (int i = 0; i < md->topic_cnt; i++)
+		if (!strcmp(md->topics[i].topic, name))
+			return &md->topics[i];
+	return NULL;
+}
+
+/* Exists, and every partition has a leader. */
+static bool md_ready(const rd_kafka_metadata_topic_t *t)
+{
+	if (!t || t->err || t->partition_cnt <= 0)
+		return false;
+	for (int i = 0; i < t->partition_cnt; i++)
+		if (t->partitions[i].err || t->partitions[i].leader < 0)
+			return false;
+	return true;
+}
+
+/* Creates the topics named (n of them) with the admin API. */
+static int admin_create(struct bench *b, const char *const *names, int n)
+{
+	rd_kafka_NewTopic_t *nt[2] = { NULL, NULL };
+	rd_kafka_AdminOptions_t *ao = NULL;
+	rd_kafka_queue_t *q = NULL;
+	rd_kafka_event_t *ev = NULL;
+	char errstr[512];
+	int rc = -1;
+
+	for (int i = 0; i < n; i++) {
+		nt[i] = rd_kafka_NewTopic_new(names[i], b->o->partitions, -1,
+					      errstr, sizeof(errstr));
+		if (!nt[i]) {
+			bench_err("cannot create topic '%s': %s", names[i],
+				  errstr);
+			goto out;
+		}
+	}
+	ao = rd_kafka_AdminOptions_new(b->prod, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_AdminOptions_set_request_timeout(ao, SETUP_TIMEOUT_MS, errstr,
+						  sizeof(errstr));
+	rd_kafka_AdminOptions_set_operation_timeout(ao, SETUP_TIMEOUT_MS,
+						    errstr, sizeof(errstr));
+	q = rd_kafka_queue_new(b->prod);
+	rd_kafka_CreateTopics(b->prod, nt, (size_t)n, ao, q);
+	ev = rd_kafka_queue_poll(q, SETUP_TIMEOUT_MS + 5000);
+	if (!ev) {
+		bench_err("creating topic '%s' at '%s' got no answer within "
+			  "%d s",
+			  names[0], b->bootstrap, SETUP_TIMEOUT_MS / 1000 + 5);
+		goto out;
+	}
+	if (rd_kafka_event_error(ev)) {
+		bench_err("cannot create topic '%s' at '%s': %s", names[0],
+			  b->bootstrap, rd_kafka_event_error_string(ev));
+		goto out;
+	}
+	{
+		const rd_kafka_CreateTopics_result_t *res =
+			rd_kafka_event_CreateTopics_result(ev);
+		const rd_kafka_topic_result_t **tr;
+		size_t cnt = 0;
+
+		tr = rd_kafka_CreateTopics_result_topics(res, &cnt);
+		for (size_t i = 0; i < cnt; i++) {
+			rd_kafka_resp_err_t e =
+				rd_kafka_topic_result_error(tr[i]);
+
+			if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+				const char *s =
+					rd_kafka_topic_result_error_string(
+						tr[i]);
+				bench_err("cannot create topic '%s' at '%s': "
+					  "%s",
+					  rd_kafka_topic_result_name(tr[i]),
+					  b->bootstrap,
+					  s ? s : rd_kafka_err2str(e));
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	if (q)
+		rd_kafka_queue_destroy(q);
+	if (ao)
+		rd_kafka_AdminOptions_destroy(ao);
+	for (int i = 0; i < n; i++)
+		if (nt[i])
+			rd_kafka_NewTopic_destroy(nt[i]);
+	return rc;
+}
+
+/* Makes sure the topics exist and have leaders; learns their partition
+ * counts. On the embedded cluster they are simply created; on a real
+ * one, missing topics are created with the admin API (unless
+ * --no-create), then metadata is read until they are ready. */
+static int topics_setup(struct bench *b)
+{
+	const sl_bench_opts *o = b->o;
+	const char *names[2] = { o->from, o->to };
+	int n = o->mode == SL_BENCH_RELAY ? 2 : 1;
+	int64_t deadline = sl_now_ns() + SETUP_TIMEOUT_MS * NS_PER_MS;
+	bool created = false;
+	sl_err err = { 0 };
+
+	if (b->embedded)
+		for (int i = 0; i < n; i++)
+			if (sl_kafka_embedded_topic_create(
+				    names[i], o->partitions, &err)) {
+				bench_err("%s", err.msg);
+				return -1;
+			}
+	for (;;) {
+		const rd_kafka_metadata_t *md = NULL;
+		const char *missing[2];
+		int nmissing = 0, notready = 0;
+
+		if (sl_kafka_metadata(b->prod, &b->pev, SETUP_TIMEOUT_MS, &md,
+				      BENCH, &err)) {
+			fprintf(stderr, "%s\n", err.msg);
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			const rd_kafka_metadata_topic_t *t =
+				md_find(md, names[i]);
+
+			if (!t ||
+			    t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+				missing[nmissing++] = names[i];
+			else if (!md_ready(t))
+				notready++;
+			else if (i == 0)
+				b->from_parts = t->partition_cnt;
+			else
+				b->to_parts = t->partition_cnt;
+		}
+		rd_kafka_metadata_destroy(md);
+		if (!nmissing && !notready) {
+			if (!created && b->from_parts != o->partitions)
+				fprintf(b->out,
+					"note: topic %s has %d partitions; "
+					"--partitions applies to topics "
+					"bench creates\n",
+					o->from, b->from_parts);
+			if (!created && n > 1 && b->to_parts != o->partitions)
+				fprintf(b->out,
+					"note: topic %s has %d partitions; "
+					"--partitions applies to topics "
+					"bench creates\n",
+					o->to, b->to_parts);
+			return 0;
+		}
+		if (nmissing && !created) {
+			if (!o->create) {
+				bench_err("topic '%s' does not exist at '%s' "
+					  "(bench creates missing topics "
+					  "unless --no-create is given)",
+					  missing[0], b->bootstrap);
+				return -1;
+			}
+			if (admin_create(b, missing, nmissing))
+				return -1;
+			fprintf(b->out,
+				"created topic%s %s%s%s at %s, %d "
+				"partition%s\n",
+				nmissing > 1 ? "s" : "", missing[0],
+				nmissing > 1 ? " and " : "",
+				nmissing > 1 ? missing[1] : "", b->bootstrap,
+				o->partitions, o->partitions > 1 ? "s" : "");
+			created = true;
+		}
+		if (sl_now_ns() > deadline) {
+			bench_err("topic '%s' at '%s' is not ready (no leader) "
+				  "after %d s",
+				  nmissing ? missing[0] : names[0],
+				  b->bootstrap, SETUP_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		sleep_until(sl_now_ns() + 100 * NS_PER_MS);
+	}
+}
+
+/* ---- producer ------------------------------------------------------------ */
+
+static void prod_fail(struct bench *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void prod_fail(struct bench *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&b->lock);
+	if (!b->prod_err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(b->prod_err, sizeof(b->prod_err), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Delivery reports, served by rd_kafka_poll on the producer thread. */
+static void prod_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
+		       void *opaque)
+{
+	struct bench *b =
+		(struct bench *)((char *)opaque - offsetof(struct bench, pev));
+
+	if (!m->err) {
+		atomic_fetch_add_explicit(&b->acked, 1, memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&b->dr_failed, 1, memory_order_relaxed);
+	prod_fail(b, "delivery to %s [%d] failed: %s",
+		  rd_kafka_topic_name(m->rkt), (int)m->partition,
+		  rd_kafka_err2str(m->err));
+}
+
+static void *prod_main(void *arg)
+{
+	struct bench *b = arg;
+	uint32_t size = b->o->size;
+	int64_t end = b->t0 + (int64_t)((double)b->scheduled * b->interval_ns);
+	uint8_t *buf = malloc(size);
+	uint64_t i;
+
+	if (!buf) {
+		prod_fail(b, "out of memory");
+		goto done;
+	}
+	/* Padding: printable, and compresses as badly as text does. */
+	for (uint32_t k = SL_BENCH_HEADER; k < size; k++)
+		buf[k] = (uint8_t)('a' + (k * 7) % 26);
+	put64(buf + 8, b->run_id);
+	for (i = 0; i < b->scheduled; i++) {
+		int64_t sched = b->t0 + (int64_t)((double)i * b->interval_ns);
+		int64_t now = sl_now_ns();
+		rd_kafka_resp_err_t e;
+
+		if (atomic_load_explicit(&b->prod_stop, memory_order_relaxed))
+			break;
+		if (sched > now) {
+			rd_kafka_poll(b->prod, 0);
+			sleep_until(sched);
+		} else if (now - end > BEHIND_MAX_NS) {
+			b->behind = true;
+			break;
+		}
+		put64(buf, (uint64_t)sched);
+		put64(buf + 16, i);
+		for (;;) {
+			e = rd_kafka_produce(
+				    b->prkt,
+				    (int32_t)(i % (uint64_t)b->from_parts),
+				    RD_KAFKA_MSG_F_COPY, buf, size, NULL, 0,
+				    NULL)
+				    ? rd_kafka_last_error()
+				    : RD_KAFKA_RESP_ERR_NO_ERROR;
+			if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+			    atomic_load(&b->prod_stop))
+				break;
+			rd_kafka_poll(b->prod, 1);
+		}
+		if (e) {
+			prod_fail(b, "cannot send to %s: %s", b->o->from,
+				  rd_kafka_err2str(e));
+			break;
+		}
+		atomic_store_explicit(&b->sent, i + 1, memory_order_release);
+		if ((i & 63) == 0)
+			rd_kafka_poll(b->prod, 0);
+	}
+	atomic_store(&b->send_end_ns, sl_now_ns());
+	/* Every record acknowledged, or give up and drop the rest. */
+	if (rd_kafka_flush(b->prod, SETUP_TIMEOUT_MS) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR) {
+		char why[256];
+
+		sl_kafka_events_last(&b->pev, why, sizeof(why));
+		prod_fail(b,
+			  "%" PRIu64 " records not acknowledged within "
+			  "%d s%s%s",
+			  (uint64_t)rd_kafka_outq_len(b->prod),
+			  SETUP_TIMEOUT_MS / 1000, *why ? ": " : "", why);
+		rd_kafka_purge(b->prod, RD_KAFKA_PURGE_F_QUEUE |
+						RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_poll(b->prod, 0);
+	}
+	free(buf);
+done:
+	atomic_store(&b->prod_done, true);
+	return NULL;
+}
+
+/* ---- checker ------------------------------------------------------------- */
+
+/* Assigns every partition of the checked topic at its high watermark, so
+ * the checker reads what this run sends and nothing before. */
+static int checker_setup(struct bench *b)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_conf_t *conf;
+	rd_kafka_resp_err_t e;
+	char errstr[512], gid[64];
+	sl_err err = { 0 };
+
+	sl_kafka_events_init(&b->cev);
+	conf = sl_kafka_conf_new(SL_KAFKA_CONSUMER, &b->props, b->bootstrap,
+				 b->embedded, &b->cev, BENCH " (checker)",
+				 &err);
+	if (!conf) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	snprintf(gid, sizeof(gid), "sluice-bench-%016" PRIx64, b->run_id);
+	if (rd_kafka_conf_set(conf, "group.id", gid, errstr, sizeof(errstr)) ||
+	    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr,
+			      sizeof(errstr))) {
+		rd_kafka_conf_destroy(conf);
+		bench_err("checker: %s", errstr);
+		return -1;
+	}
+	b->cons = sl_kafka_client_new(SL_KAFKA_CONSUMER, conf,
+				      BENCH " (checker)", &err);
+	if (!b->cons) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	rd_kafka_poll_set_consumer(b->cons);
+	l = rd_kafka_topic_partition_list_new(b->check_parts);
+	for (int p = 0; p < b->check_parts; p++) {
+		int64_t lo, hi;
+
+		e = rd_kafka_query_watermark_offsets(
+			b->cons, b->check_topic, p, &lo, &hi, SETUP_TIMEOUT_MS);
+		if (e) {
+			bench_err("cannot read the offsets of %s [%d] at "
+				  "'%s': %s",
+				  b->check_topic, p, b->bootstrap,
+				  rd_kafka_err2str(e));
+			rd_kafka_topic_partition_list_destroy(l);
+			return -1;
+		}
+		rd_kafka_topic_partition_list_add(l, b->check_topic, p)
+			->offset = hi;
+	}
+	e = rd_kafka_assign(b->cons, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (e) {
+		bench_err("cannot assign %s: %s", b->check_topic,
+			  rd_kafka_err2str(e));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- relay --------------------------------------------------------------- */
+
+/* The query a user would write:
+ *   INSERT INTO to SELECT key, value FROM from   (continuous trigger)
+ * with the same --kafka properties on its source and sink. */
+static int relay_start(struct bench *b)
+{
+	const sl_bench_opts *o = b->o;
+	const char *bs = b->embedded ? "embedded" : b->bootstrap;
+	const char *src_opts[2 * SL_BENCH_MAX_PROPS + 8];
+	const char *sink_opts[2 * SL_BENCH_MAX_PROPS + 10];
+	char keys[SL_BENCH_MAX_PROPS][256];
+	int ns = 0, nk = 0;
+	sl_frame *in, *sel;
+
+	src_opts[ns++] = "kafka.bootstrap.servers";
+	src_opts[ns++] = bs;
+	src_opts[ns++] = "subscribe";
+	src_opts[ns++] = o->from;
+	sink_opts[nk++] = "kafka.bootstrap.servers";
+	sink_opts[nk++] = bs;
+	sink_opts[nk++] = "topic";
+	sink_opts[nk++] = o->to;
+	sink_opts[nk++] = "trigger";
+	sink_opts[nk++] = "continuous 1 second";
+	sink_opts[nk++] = "queryName";
+	sink_opts[nk++] = "sluice-bench-relay";
+	for (uint32_t i = 0; i < o->nprops; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "kafka.%s", o->prop_key[i]);
+		src_opts[ns++] = keys[i];
+		src_opts[ns++] = o->prop_value[i];
+		sink_opts[nk++] = keys[i];
+		sink_opts[nk++] = o->prop_value[i];
+	}
+	src_opts[ns] = NULL;
+	sink_opts[nk] = NULL;
+
+	b->sess = sl_session_new();
+	if (!b->sess) {
+		bench_err("out of memory");
+		return -1;
+	}
+	in = sl_read_stream(b->sess, "kafka", src_opts);
+	sel = in ? sl_frame_select(in, (const char *[]){ "key", "value", NULL })
+		 : NULL;
+	b->q = sel ? sl_frame_start(sel, "kafka", sink_opts, NULL) : NULL;
+	if (!b->q) {
+		bench_err("the relay query did not start: %s",
+			  sl_session_errmsg(b->sess));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+struct second {
+	double t;   /* end of the second, since t0 */
+	uint64_t n; /* records received in it */
+	int64_t p50, p99, p999, max;
+};
+
+struct tally {
+	struct hist sec;   /* this second's records */
+	struct hist all;   /* every measured (post-warmup) record */
+	uint8_t *seen;	   /* bitmap of sequence numbers */
+	uint64_t received; /* distinct records of this run */
+	uint64_t dups;
+	uint64_t foreign;  /* not this run's, or malformed */
+	int64_t first_ns;  /* first measured record received */
+	int64_t last_ns;   /* last measured record received */
+	uint64_t measured; /* measured records received */
+	struct second *secs;
+	uint32_t nsecs, capsecs;
+	char cons_err[256]; /* last consumer error */
+};
+
+static void print_header(struct bench *b)
+{
+	fprintf(b->out, "%7s %9s %9s %9s %9s %9s\n", "time s", "recv/s",
+		"p50 ms", "p99 ms", "p99.9 ms", "max ms");
+}
+
+static void end_second(struct bench *b, struct tally *t, double at, double len)
+{
+	struct second s = { .t = at, .n = t->sec.count };
+
+	if (t->sec.count) {
+		s.p50 = hist_pct(&t->sec, 50);
+		s.p99 = hist_pct(&t->sec, 99);
+		s.p999 = hist_pct(&t->sec, 99.9);
+		s.max = t->sec.max;
+		fprintf(b->out, "%7.1f %9.0f %9.3f %9.3f %9.3f %9.3f%s\n", at,
+			(double)s.n / len, ms(s.p50), ms(s.p99), ms(s.p999),
+			ms(s.max),
+			at <= b->o->warmup_s + 1e-9 ? "  (warmup)" : "");
+	} else {
+		fprintf(b->out, "%7.1f %9d %9s %9s %9s %9s%s\n", at, 0, "-",
+			"-", "-", "-",
+			at <= b->o->warmup_s + 1e-9 ? "  (warmup)" : "");
+	}
+	fflush(b->out);
+	if (t->nsecs == t->capsecs) {
+		uint32_t cap = t->capsecs ? t->capsecs * 2 : 64;
+		struct second *n = realloc(t->secs, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		t->secs = n;
+		t->capsecs = cap;
+	}
+	t->secs[t->nsecs++] = s;
+	hist_reset(&t->sec);
+}
+
+static void account(struct bench *b, struct tally *t,
+		    const rd_kafka_message_t *m, int64_t now)
+{
+	const uint8_t *p = m->payload;
+	uint64_t seq;
+	int64_t sched;
+
+	if (!p || m->len < SL_BENCH_HEADER || get64(p + 8) != b->run_id ||
+	    (seq = get64(p + 16)) >= b->scheduled) {
+		t->foreign++;
+		return;
+	}
+	if (t->seen[seq >> 3] & (1u << (seq & 7))) {
+		t->dups++;
+		return;
+	}
+	t->seen[seq >> 3] |= (uint8_t)(1u << (seq & 7));
+	t->received++;
+	sched = (int64_t)get64(p);
+	hist_add(&t->sec, now - sched);
+	if (seq >= b->warm_n) {
+		hist_add(&t->all, now - sched);
+		if (!t->measured)
+			t->first_ns = now;
+		t->measured++;
+		t->last_ns = now;
+	}
+}
+
+/* Reads the checked topic until every record sent has arrived (or the
+ * drain gives up), printing a line per second. Returns 0, or -1 if the
+ * relay failed. */
+static int check_loop(struct bench *b, struct tally *t)
+{
+	int64_t next = b->t0 + NS_PER_S, done_at = 0, last_new = 0;
+	uint64_t sec_no = 1;
+	int rc = 0;
+
+	print_header(b);
+	for (;;) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(b->cons, 50);
+		int64_t now = sl_now_ns();
+		uint64_t before = t->received;
+
+		while (m) {
+			if (!m->err)
+				account(b, t, m, now);
+			else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				snprintf(t->cons_err, sizeof(t->cons_err), "%s",
+					 rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+			m = rd_kafka_consumer_poll(b->cons, 0);
+			now = sl_now_ns();
+		}
+		if (t->received != before)
+			last_new = now;
+		while (now >= next) {
+			end_second(b, t, (double)sec_no, 1.0);
+			sec_no++;
+			next += NS_PER_S;
+		}
+		if (bench_signal)
+			atomic_store(&b->prod_stop, true);
+		if (b->q && !sl_query_is_active(b->q)) {
+			const char *exc = sl_query_exception(b->q);
+
+			bench_err("the relay query stopped: %s",
+				  exc ? exc : "(no exception)");
+			atomic_store(&b->prod_stop, true);
+			rc = -1;
+			break;
+		}
+		if (!atomic_load(&b->prod_done))
+			continue;
+		if (!done_at)
+			done_at = now;
+		if (!last_new)
+			last_new = now;
+		if (t->received >= atomic_load(&b->sent))
+			break;
+		if (now - last_new > DRAIN_IDLE_NS ||
+		    now - done_at > DRAIN_MAX_NS)
+			break;
+	}
+	/* The last, partial second. */
+	{
+		int64_t now = sl_now_ns();
+		double len = (double)(now - (next - NS_PER_S)) / 1e9;
+
+		if (t->sec.count && len > 0)
+			end_second(b, t, (double)(now - b->t0) / 1e9, len);
+	}
+	return rc;
+}
+
+static void print_summary(struct bench *b, struct tally *t, bool failed)
+{
+	const sl_bench_opts *o = b->o;
+	uint64_t sent = atomic_load(&b->sent), acked = atomic_load(&b->acked);
+	uint64_t dr_failed = atomic_load(&b->dr_failed);
+	uint64_t lost = sent > t->received ? sent - t->received : 0;
+	double span = t->measured > 1 && t->last_ns > b->t0
+			      ? (double)(t->last_ns -
+					 (b->t0 + (int64_t)((double)b->warm_n *
+							    b->interval_ns))) /
+					1e9
+			      : 0;
+	double tput = span > 0 ? (double)t->measured / span : 0;
+	double send_span = (double)(atomic_load(&b->send_end_ns) - b->t0) / 1e9;
+	double send_rate = send_span > 0 ? (double)sent / send_span : 0;
+	const struct hist *h = &t->all;
+	bool ok =
+		!failed && !lost && !dr_failed && !b->prod_err[0] && !b->behind;
+
+	if (o->json) {
+		json_t *lat = json_pack(
+			"{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+			"count", (json_int_t)h->count, "min",
+			ms(h->count ? h->min : 0), "mean",
+			h->count ? h->sum / (double)h->count / 1e6 : 0.0, "p50",
+			ms(hist_pct(h, 50)), "p90", ms(hist_pct(h, 90)), "p99",
+			ms(hist_pct(h, 99)), "p99.9", ms(hist_pct(h, 99.9)),
+			"p99.99", ms(hist_pct(h, 99.99)), "max", ms(h->max));
+		json_t *secs = json_array();
+
+		for (uint32_t i = 0; i < t->nsecs; i++)
+			json_array_append_new(
+				secs,
+				json_pack("{s:f, s:I, s:f, s:f, s:f, s:f}", "t",
+					  t->secs[i].t, "received",
+					  (json_int_t)t->secs[i].n, "p50_ms",
+					  ms(t->secs[i].p50), "p99_ms",
+					  ms(t->secs[i].p99), "p99.9_ms",
+					  ms(t->secs[i].p999), "max_ms",
+					  ms(t->secs[i].max)));
+		json_t *j = json_pack(
+			"{s:s, s:s, s:b, s:s, s:s?, s:i, s:f, s:I, s:f, s:f, "
+			"s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, "
+			"s:f, s:o, s:b, s:s?, s:o}",
+			"mode", o->mode == SL_BENCH_RELAY ? "relay" : "topic",
+			"bootstrap", b->bootstrap, "embedded", b->embedded,
+			"from", o->from, "to",
+			o->mode == SL_BENCH_RELAY ? o->to : NULL, "partitions",
+			b->from_parts, "rate", o->rate, "size",
+			(json_int_t)o->size, "duration_s", o->duration_s,
+			"warmup_s", o->warmup_s, "scheduled",
+			(json_int_t)b->scheduled, "sent", (json_int_t)sent,
+			"acked", (json_int_t)acked, "delivery_failed",
+			(json_int_t)dr_failed, "received",
+			(json_int_t)t->received, "lost", (json_int_t)lost,
+			"duplicates", (json_int_t)t->dups, "foreign",
+			(json_int_t)t->foreign, "send_rate", send_rate,
+			"throughput", tput, "throughput_mb_s",
+			tput * o->size / 1e6, "latency_ms", lat, "ok", ok,
+			"error",
+			b->prod_err[0] ? b->prod_err
+				       : (b->behind ? "the producer fell "
+						      "behind the rate"
+						    : NULL),
+			"seconds", secs);
+		char *s =
+			j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+						  JSON_REAL_PRECISION(6))
+			  : NULL;
+
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		json_decref(j);
+	}
+	FILE *f = b->out;
+
+	fprintf(f,
+		"\nsummary: %s, %.0f records/s offered, %u-byte records, "
+		"%.1f s measured after %.1f s warmup\n",
+		o->mode == SL_BENCH_RELAY ? "relay" : "topic", o->rate, o->size,
+		o->duration_s, o->warmup_s);
+	fprintf(f,
+		"  records:    sent %" PRIu64 ", acknowledged %" PRIu64
+		", received %" PRIu64 ", lost %" PRIu64 ", duplicates %" PRIu64
+		"\n",
+		sent, acked, t->received, lost, t->dups);
+	if (dr_failed)
+		fprintf(f, "  failed deliveries: %" PRIu64 "\n", dr_failed);
+	if (t->foreign)
+		fprintf(f,
+			"  other records on the topic (ignored): %" PRIu64 "\n",
+			t->foreign);
+	fprintf(f,
+		"  throughput: %.0f records/s received (%.2f MB/s of "
+		"payload), %.0f records/s sent\n",
+		tput, tput * o->size / 1e6, send_rate);
+	if (h->count)
+		fprintf(f,
+			"  latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 "
+			"%.3f  p99.99 %.3f  max %.3f  (%" PRIu64 " records)\n",
+			ms(hist_pct(h, 50)), ms(hist_pct(h, 90)),
+			ms(hist_pct(h, 99)), ms(hist_pct(h, 99.9)),
+			ms(hist_pct(h, 99.99)), ms(h->max), h->count);
+	fprintf(f, "              from each record's scheduled send time "
+		   "to when the checker read it\n");
+	if (b->behind)
+		fprintf(f,
+			"  the producer fell more than %lld s behind its "
+			"schedule and stopped: the cluster does not take "
+			"%.0f records/s\n",
+			BEHIND_MAX_NS / NS_PER_S, o->rate);
+	if (b->prod_err[0])
+		fprintf(f, "  producer: %s\n", b->prod_err);
+	if (t->cons_err[0])
+		fprintf(f, "  checker: last consumer error: %s\n", t->cons_err);
+	fprintf(f, "result: %s\n",
+		ok ? "OK, every record sent was received exactly once"
+		   : "FAILED");
+	fflush(f);
+}
+
+static void bench_cleanup(struct bench *b)
+{
+	if (b->prod_started) {
+		atomic_store(&b->prod_stop, true);
+		pthread_join(b->prod_th, NULL);
+	}
+	if (b->sess)
+		sl_session_destroy(b->sess); /* stops the relay */
+	if (b->cons) {
+		rd_kafka_consumer_close(b->cons);
+		rd_kafka_destroy(b->cons);
+		sl_kafka_events_destroy(&b->cev);
+	}
+	if (b->prkt)
+		rd_kafka_topic_destroy(b->prkt);
+	if (b->prod) {
+		rd_kafka_destroy(b->prod);
+		sl_kafka_events_destroy(&b->pev);
+	}
+	if (b->embedded)
+		sl_kafka_embedded_shutdown();
+	pthread_mutex_destroy(&b->lock);
+}
+
+void sl_bench_defaults(sl_bench_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = SL_BENCH_RELAY;
+	o->rate = 1000;
+	o->size = 100;
+	o->duration_s = 10;
+	o->warmup_s = 1;
+	o->partitions = 1;
+	o->from = "sluice-bench-in";
+	o->to = "sluice-bench-out";
+	o->create = true;
+}
+
+int sl_bench_run(const sl_bench_opts *o)
+{
+	struct bench *b = calloc(1, sizeof(*b));
+	struct tally t = { 0 };
+	rd_kafka_conf_t *conf;
+	struct sigaction sa, old_int, old_term;
+	sl_err err = { 0 };
+	int rc = SL_EXIT_FAIL, lrc;
+	bool failed = false;
+
+	if (!b) {
+		bench_err("out of memory");
+		return SL_EXIT_FAIL;
+	}
+	b->o = o;
+	b->out = o->json ? stderr : stdout;
+	pthread_mutex_init(&b->lock, NULL);
+	sl_kafka_events_init(&b->pev);
+	b->embedded = !o->bootstrap || !*o->bootstrap ||
+		      !strcasecmp(o->bootstrap, "embedded");
+	b->run_id = (uint64_t)sl_now_ns() ^ ((uint64_t)getpid() << 40) ^
+		    (uint64_t)sl_wall_us();
+	for (uint32_t i = 0; i < o->nprops; i++) {
+		b->kv[i].key = o->prop_key[i];
+		b->kv[i].value = o->prop_value[i];
+	}
+	b->props.n = b->props.cap = o->nprops;
+	b->props.kv = b->kv;
+	b->interval_ns = 1e9 / o->rate;
+	b->warm_n = (uint64_t)ceil(o->warmup_s * o->rate);
+	b->scheduled = (uint64_t)ceil((o->warmup_s + o->duration_s) * o->rate);
+
+	if (o->title)
+		fprintf(b->out, "%s\n", o->title);
+	if (b->embedded) {
+		b->bootstrap = sl_kafka_embedded_bootstrap(&err);
+		if (!b->bootstrap) {
+			fprintf(stderr, "%s\n", err.msg);
+			goto out;
+		}
+	} else {
+		b->bootstrap = o->bootstrap;
+	}
+
+	/* The producer first: it checks the --kafka properties and serves
+	 * the metadata and admin requests. */
+	conf = sl_kafka_conf_new(SL_KAFKA_PRODUCER, &b->props, b->bootstrap,
+				 b->embedded, &b->pev, BENCH, &err);
+	if (!conf) {
+		fprintf(stderr, "%s\n", err.msg);
+		goto out;
+	}
+	rd_kafka_conf_set_dr_msg_cb(conf, prod_dr_cb);
+	b->prod = sl_kafka_client_new(SL_KAFKA_PRODUCER, conf, BENCH, &err);
+	if (!b->prod) {
+		fprintf(stderr, "%s\n", err.msg);
+		goto out;
+	}
+	if (topics_setup(b))
+		goto out;
+	b->prkt = rd_kafka_topic_new(b->prod, o->from, NULL);
+	if (!b->prkt) {
+		bench_err("topic '%s': %s", o->from,
+			  rd_kafka_err2str(rd_kafka_last_error()));
+		goto out;
+	}
+	b->check_topic = o->mode == SL_BENCH_RELAY ? o->to : o->from;
+	b->check_parts =
+		o->mode == SL_BENCH_RELAY ? b->to_parts : b->from_parts;
+	if (checker_setup(b))
+		goto out;
+	if (o->mode == SL_BENCH_RELAY && relay_start(b))
+		goto out;
+	t.seen = calloc(b->scheduled / 8 + 1, 1);
+	if (!t.seen) {
+		bench_err("out of memory for %" PRIu64 " records",
+			  b->scheduled);
+		goto out;
+	}
+
+	if (o->mode == SL_BENCH_RELAY)
+		fprintf(b->out,
+			"relay %s -> %s (sluice query, continuous trigger) "
+			"at %s%s, %d -> %d partition%s\n",
+			o->from, o->to, b->bootstrap,
+			b->embedded ? " (embedded cluster)" : "", b->from_parts,
+			b->to_parts, b->to_parts > 1 ? "s" : "");
+	else
+		fprintf(b->out, "topic %s at %s%s, %d partition%s\n", o->from,
+			b->bootstrap, b->embedded ? " (embedded cluster)" : "",
+			b->from_parts, b->from_parts > 1 ? "s" : "");
+	fprintf(b->out,
+		"%.0f records/s of %u bytes for %.1f s (+%.1f s warmup), "
+		"latency from each record's scheduled send time\n\n",
+		o->rate, o->size, o->duration_s, o->warmup_s);
+	fflush(b->out);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = bench_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	b->t0 = sl_now_ns() + START_DELAY_NS;
+	if (pthread_create(&b->prod_th, NULL, prod_main, b)) {
+		bench_err("cannot start the producer thread");
+		goto out_signals;
+	}
+	b->prod_started = true;
+	lrc = check_loop(b, &t);
+	atomic_store(&b->prod_stop, true);
+	pthread_join(b->prod_th, NULL);
+	b->prod_started = false;
+	failed = lrc != 0;
+	if (bench_signal)
+		fprintf(b->out, "\ninterrupted: sending stopped early\n");
+	print_summary(b, &t, failed);
+	{
+		uint64_t sent = atomic_load(&b->sent);
+
+		rc = !failed && t.received == sent && !b->prod_err[0] &&
+				     !b->behind && !atomic_load(&b->dr_failed)
+			     ? SL_EXIT_OK
+			     : SL_EXIT_FAIL;
+	}
+out_signals:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+out:
+	bench_cleanup(b);
+	free(t.seen);
+	free(t.secs);
+	free(b);
+	return rc;
+}
+
+/* ---- the command line ---------------------------------------------------- */
+
+void sl_bench_usage(FILE *to)
+{
+	fputs("usage: sluice bench [options]\n"
+	      "\n"
+	      "Sends timestamped records at a fixed rate into a Kafka topic "
+	      "and reads them\n"
+	      "back, printing end-to-end latency (p50, p99, p99.9, max) every "
+	      "second and a\n"
+	      "summary. Latency is measured from each record's scheduled send "
+	      "time.\n"
+	      "\n"
+	      "  --bootstrap-servers LIST|embedded  the cluster (default: "
+	      "embedded, a mock\n"
+	      "                        cluster inside this process; for demos, "
+	      "not figures)\n"
+	      "  --mode relay|topic    relay (default): a sluice query copies "
+	      "--from to --to\n"
+	      "                        and the checker reads --to; topic: the "
+	      "checker reads\n"
+	      "                        --from (the cluster alone)\n"
+	      "  --rate N              records per second (default 1000)\n"
+	      "  --size BYTES          payload size, >= 24 (default 100)\n"
+	      "  --duration SECONDS    measured time (default 10)\n"
+	      "  --warmup SECONDS      sent first, not in the figures "
+	      "(default 1)\n"
+	      "  --partitions N        partitions of the topics bench creates "
+	      "(default 1)\n"
+	      "  --from TOPIC          (default sluice-bench-in; --topic is "
+	      "the same)\n"
+	      "  --to TOPIC            (default sluice-bench-out)\n"
+	      "  --no-create           fail on a missing topic instead of "
+	      "creating it\n"
+	      "  --kafka KEY=VALUE     a librdkafka property for every client "
+	      "(repeatable)\n"
+	      "  --json                the summary as one JSON object on "
+	      "stdout (the\n"
+	      "                        per-second lines go to stderr)\n"
+	      "\n"
+	      "Exit status: 0 every record sent was received exactly once, 1 "
+	      "loss or a\n"
+	      "failure, 2 usage error. docs/BENCH-TOOL.md has the details.\n",
+	      to);
+}
+
+static int bench_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int bench_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(BENCH ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(sluice bench --help lists the options)\n", stderr);
+	return SL_EXIT_USAGE;
+}
+
+static int parse_num(const char *opt, const char *text, double lo, double hi,
+		     double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (!*text || *end || errno || !isfinite(v) || v < lo || v > hi)
+		return bench_usage_error("%s '%s': expected a number from %g "
+					 "to %g",
+					 opt, text, lo, hi);
+	*out = v;
+	return 0;
+}
+
+int sl_cli_bench(int argc, char **argv)
+{
+	sl_bench_opts o;
+	bool to_given = false;
+	double v;
+
+	sl_bench_defaults(&o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		char *eq = NULL;
+		char name[64];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			sl_bench_usage(stdout);
+			return SL_EXIT_OK;
+		}
+		if (!strcmp(a, "--json")) {
+			o.json = true;
+			continue;
+		}
+		if (!strcmp(a, "--no-create")) {
+			o.create = false;
+			continue;
+		}
+		if (strncmp(a, "--", 2))
+			return bench_usage_error("unexpected argument '%s'", a);
+		/* --name=value or --name value */
+		snprintf(name, sizeof(name), "%s", a);
+		if ((eq = strchr(name, '='))) {
+			*eq = 0;
+			val = a + (eq - name) + 1;
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		} else {
+			return bench_usage_error("option %s needs a value", a);
+		}
+		if (!strcmp(name, "--bootstrap-servers")) {
+			o.bootstrap = val;
+		} else if (!strcmp(name, "--mode")) {
+			if (!strcmp(val, "relay"))
+				o.mode = SL_BENCH_RELAY;
+			else if (!strcmp(val, "topic"))
+				o.mode = SL_BENCH_TOPIC;
+			else
+				return bench_usage_error(
+					"--mode '%s': expected relay or topic",
+					val);
+		} else if (!strcmp(name, "--rate")) {
+			if (parse_num(name, val, 0.001, 1e7, &o.rate))
+				return SL_EXIT_USAGE;
+		} else if (!strcmp(name, "--size")) {
+			if (parse_num(name, val, SL_BENCH_HEADER, 16 << 20, &v))
+				return SL_EXIT_USAGE;
+			o.size = (uint32_t)v;
+		} else if (!strcmp(name, "--duration")) {
+			if (parse_num(name, val, 0.001, 86400, &o.duration_s))
+				return SL_EXIT_USAGE;
+		} else if (!strcmp(name, "--warmup")) {
+			if (parse_num(name, val, 0, 3600, &o.warmup_s))
+				return SL_EXIT_USAGE;
+		} else if (!strcmp(name, "--partitions")) {
+			if (parse_num(name, val, 1, 10000, &v))
+				return SL_EXIT_USAGE;
+			o.partitions = (int)v;
+		} else if (!strcmp(name, "--from") ||
+			   !strcmp(name, "--topic")) {
+			if (!*val)
+				return bench_usage_error("%s needs a topic",
+							 name);
+			o.from = val;
+		} else if (!strcmp(name, "--to")) {
+			if (!*val)
+				return bench_usage_error("--to needs a topic");
+			o.to = val;
+			to_given = true;
+		} else if (!strcmp(name, "--kafka") || !strcmp(name, "-X")) {
+			const char *e = strchr(val, '=');
+
+			if (!e || e == val)
+				return bench_usage_error(
+					"--kafka '%s': expected KEY=VALUE",
+					val);
+			if (o.nprops == SL_BENCH_MAX_PROPS)
+				return bench_usage_error(
+					"more than %d --kafka properties",
+					SL_BENCH_MAX_PROPS);
+			o.prop_key[o.nprops] = strndup(val, (size_t)(e - val));
+			o.prop_value[o.nprops++] = e + 1;
+		} else {
+			return bench_usage_error("unknown option '%s'", name);
+		}
+	}
+	if (o.mode == SL_BENCH_TOPIC && to_given)
+		return bench_usage_error("--to is for --mode relay; topic mode "
+					 "reads --from back");
+	if (o.mode == SL_BENCH_RELAY && !strcmp(o.from, o.to))
+		return bench_usage_error("--from and --to are both '%s': a "
+					 "relay into its own input would loop",
+					 o.from);
+	if ((o.warmup_s + o.duration_s) * o.rate > 4e9)
+		return bench_usage_error("rate x (warmup + duration) is over "
+					 "4 billion records");
+	int rc = sl_bench_run(&o);
+
+	for (uint32_t i = 0; i < o.nprops; i++)
+		free((char *)o.prop_key[i]);
+	return rc;
+}

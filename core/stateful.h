@@ -1,0 +1,105 @@
+/* core/stateful.h - stateful queries: the plan of an aggregation (GROUP BY
+ * with aggregates, windows, a watermark) and how a query runs it.
+ *
+ * Plan. sl_frame_with_watermark() adds a watermark frame (rows pass
+ * unchanged; it only names the event-time column and the delay).
+ * sl_frame_group_by() / sl_frame_aggregate() analyse keys and aggregate
+ * expressions and add three kinds of frames over the input:
+ *
+ *   input -> pre-projection [keys..., aggregate arguments..., watermark]
+ *         -> aggregate frame (the sl_groupby operator's plan; schema: the
+ *            keys, the window as struct window{start, end}, then one
+ *            column per distinct aggregate call)
+ *         -> output projection (and HAVING): what the user asked for
+ *
+ * Execution (docs/STATEFUL.md, section 7). The partition threads run the
+ * fused stateless chain up to the pre-projection. The aggregation runs on
+ * the query's sink thread, as a *stateful sink* that wraps the real one:
+ * write() folds each record vector into one sl_groupby (all keys, one
+ * stateful partition, no shuffle), commit(N) emits by output mode, runs the
+ * output projection, writes the rows to the real sink and commits it, then
+ * advances the watermark. core/exec.c needs no change: it only calls the
+ * sink's write, commit and destroy. */
+#ifndef SL_CORE_STATEFUL_H
+#define SL_CORE_STATEFUL_H
+
+#include "core/engine.h"
+#include "ops/groupby.h"
+
+/* Frame kinds beyond the stateless ones of engine.h. They never reach the
+ * fused chain: sl_stateful_chain() skips watermark frames, and a query
+ * runs the frames above an aggregate frame on the sink thread. */
+
+/* withWatermark(column, delay): rows pass unchanged. */
+typedef struct sl_wm_frame {
+	sl_frame f;           /* kind SL_FR_WATERMARK; schema: the parent's */
+	const char *column;   /* event-time column, as given */
+	const char *delay;    /* the delay as given ("10 minutes") */
+	int64_t delay_us;
+} sl_wm_frame;
+
+/* One aggregation. Everything lives in the session arena. */
+typedef struct sl_agg_frame {
+	sl_frame f;              /* kind SL_FR_AGGREGATE; parent: the
+	                            pre-projection; schema: keys then
+	                            aggregates */
+	const sl_frame *input;   /* the frame grouped */
+	sl_groupby_spec spec;    /* spec.mode is set when a query starts */
+	const sl_wm_frame *wm;   /* the watermark below, or NULL */
+	const char *keys_text;   /* "word, window(timestamp, ...)", for plans */
+	const char *aggs_text;   /* "count(1), sum(x)" */
+} sl_agg_frame;
+
+/* Makes the frames of an aggregation over f (see sl_frame_aggregate in
+ * sluice.h): keys are GROUP BY expressions, items the output expressions
+ * (over keys and aggregate calls), having a condition or NULL. With
+ * keys_first the output is every key, then the items (DataFrame groupBy().
+ * agg()), and every item must contain an aggregate call. Returns the top
+ * frame, or NULL with err set (SL_ESYNTAX, SL_EANALYSIS). */
+sl_frame *sl_stateful_aggregate(sl_frame *f, const char *const *keys,
+				const char *const *items, const char *having,
+				bool keys_first, sl_err *err);
+/* A watermark frame over f; NULL with err set. */
+sl_frame *sl_stateful_watermark(sl_frame *f, const char *column,
+				const char *delay, sl_err *err);
+
+/* The aggregate frame under top (top included), or NULL if the query is
+ * stateless. */
+sl_agg_frame *sl_stateful_find(const sl_frame *top);
+/* The fused chain from the source up to top, watermark frames left out
+ * (they do nothing to rows). Allocated in a. */
+sl_chain *sl_stateful_chain(const sl_frame *top, sl_arena *a);
+
+/* The seed's compatibility table for an aggregation: output mode against
+ * the watermark and window (Spark's messages). 0 or SL_EMODE. */
+int sl_stateful_check_mode(const sl_agg_frame *ag, int mode, sl_err *err);
+
+/* Starts the stateful side of query q, whose real sink (q->sink) is
+ * initialised: makes the operator, moves the real sink inside a stateful
+ * sink and installs that one as q->sink. fell_back: the query asked for
+ * a continuous trigger and runs micro-batches instead (the status says
+ * so). On error the real sink is left in q->sink, untouched. */
+int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
+		     sl_err *err);
+
+/* For sl_query_status: a note to append to the status message of a
+ * stateful query that fell back from a continuous trigger ("continuous
+ * trigger on a stateful query: micro-batches every 1000 ms"). Returns
+ * false (and writes nothing) for other queries. Any thread. */
+bool sl_stateful_status_note(const sl_query *q, char *buf, size_t n);
+
+/* For the progress record (core/exec.c, on the sink thread after commit):
+ * the "stateOperators" array of the last committed batch, Spark's fields
+ * (numRowsTotal, numRowsUpdated, numRowsRemoved,
+ * numRowsDroppedByWatermark, memoryUsedBytes, ...); an empty array for a
+ * stateless query. A new jansson reference (json_t *). */
+/* "a, b, c": the column names of sc (core/session.c). */
+size_t sl_schema_list(const sl_schema *sc, char *buf, size_t n);
+
+struct json_t;
+struct json_t *sl_stateful_progress(const sl_query *q);
+/* Rows the stateful sink wrote to the real sink in the last committed
+ * batch (the progress's sink numOutputRows); false if q is stateless. */
+bool sl_stateful_output_rows(const sl_query *q, uint64_t *rows);
+
+#endif

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# tests/pipeline/bench.sh - CLI tests of `sluice demo` and `sluice bench`
+# (cli/bench.c): the demo on the embedded cluster, bench in topic mode with
+# --json, its errors (unreachable cluster, unknown property, bad command
+# line), and bench against a REAL Apache Kafka broker.
+#
+# The real broker is $SLUICE_KAFKA_BOOTSTRAP when set (tests/kafka/run.sh
+# sets it); otherwise this script starts its own with tests/kafka/broker.sh
+# (fetched from Maven Central on first use, cached) and stops it at the
+# end. If no broker can be had, those tests FAIL: they are never skipped.
+#
+# Usage: SLUICE=build/sluice tests/pipeline/bench.sh
+# Every run is wrapped in `timeout`. Only pass/fail, never timings, decide
+# the verdict (the limits are hang guards). Last line: "N passed, M failed";
+# exit status non-zero if any failed.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+B=${B:-build}
+SLUICE=${SLUICE:-$B/sluice}
+case $SLUICE in /*) ;; *) SLUICE=$root/$SLUICE ;; esac
+if [ ! -x "$SLUICE" ]; then
+	echo "bench.sh: no sluice binary at $SLUICE (run make first)" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-test.XXXXXX")
+kdir=
+cleanup() {
+	if [ -n "$kdir" ]; then
+		"$root/tests/kafka/broker.sh" stop "$kdir" >/dev/null 2>&1 || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+why=
+
+# run LIMIT ARGS...: sluice with a time limit; sets rc and secs (elapsed).
+run() {
+	local limit=$1 t0
+	shift
+	t0=$(date +%s%N)
+	timeout "$limit" "$SLUICE" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	secs=$((($(date +%s%N) - t0) / 1000000000))
+}
+
+rc_is() {
+	[ "$rc" -eq "$1" ] && return 0
+	why="exit status $rc, expected $1"
+	[ "$rc" -eq 124 ] && why="$why (timed out)"
+	return 1
+}
+out_has() {
+	grep -qF -- "$1" "$tmp/out" && return 0
+	why="stdout lacks: $1"
+	return 1
+}
+err_has() {
+	grep -qF -- "$1" "$tmp/err" && return 0
+	why="stderr lacks: $1"
+	return 1
+}
+within() {
+	[ "$secs" -le "$1" ] && return 0
+	why="took ${secs}s, more than $1 s"
+	return 1
+}
+# json_check EXPR: stdout is one JSON object d and the Python expression
+# EXPR holds for it.
+json_check() {
+	local msg
+	if msg=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert isinstance(d, dict), "not a JSON object"
+assert eval(sys.argv[2]), "false: " + sys.argv[2] + " (sent %s received %s lost %s duplicates %s)" % (d.get("sent"), d.get("received"), d.get("lost"), d.get("duplicates"))
+' "$tmp/out" "$1" 2>&1); then
+		return 0
+	fi
+	why="JSON check: $(echo "$msg" | tail -n 1)"
+	return 1
+}
+
+t() {
+	local name=$1
+	shift
+	why=
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok   $name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name: $why"
+		sed -n '1,8s/^/     stderr: /p' "$tmp/err"
+		tail -n 12 "$tmp/out" | sed 's/^/     stdout: /'
+	fi
+}
+
+# ---- the demo and bench on the embedded cluster -----------------------------
+
+demo_runs() {
+	local lines
+	run 30 demo
+	rc_is 0 && within 20 || return 1
+	out_has "entrada" && out_has "salida" && out_has "p99.9 ms" &&
+		out_has "lost 0, duplicates 0" &&
+		out_has "result: OK" || return 1
+	# A line per second: "  <time> <recv/s> <p50> <p99> <p99.9> <max>".
+	lines=$(grep -cE '^ +[0-9]+\.[0-9] +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+' \
+		"$tmp/out")
+	[ "$lines" -ge 8 ] && return 0
+	why="$lines per-second latency lines, expected at least 8"
+	return 1
+}
+topic_json() {
+	run 30 bench --mode topic --duration 2 --json
+	rc_is 0 && within 20 &&
+		json_check 'd["sent"] == d["received"] > 0 and d["lost"] == 0 and d["duplicates"] == 0 and d["mode"] == "topic" and d["embedded"] and d["latency_ms"]["count"] > 0 and d["ok"]'
+}
+relay_embedded_partitions() {
+	run 30 bench --partitions 3 --rate 600 --duration 2 --warmup 0.5 \
+		--from bin3 --to bout3 --json
+	rc_is 0 &&
+		json_check 'd["sent"] == d["received"] > 0 and d["lost"] == 0 and d["partitions"] == 3 and d["mode"] == "relay"'
+}
+wrong_address() {
+	run 15 bench --bootstrap-servers 127.0.0.1:1 --duration 2
+	rc_is 1 && within 14 &&
+		err_has "cannot reach Kafka at '127.0.0.1:1'"
+}
+unknown_property() {
+	run 15 bench --mode topic --duration 1 --kafka no.such.property=1
+	rc_is 1 && err_has "kafka.no.such.property" &&
+		err_has "No such configuration property"
+}
+usage_errors() {
+	run 5 bench --rate fast
+	rc_is 2 && err_has "--rate 'fast'" || return 1
+	run 5 bench --mode sideways
+	rc_is 2 && err_has "--mode 'sideways'" || return 1
+	run 5 bench --from same --to same
+	rc_is 2 && err_has "would loop" || return 1
+	run 5 bench --help
+	rc_is 0 && out_has "usage: sluice bench" && out_has "--bootstrap-servers"
+}
+
+t "sluice demo: relay entrada -> salida, per-second latency, summary, 0 lost" demo_runs
+t "bench --mode topic --json: valid JSON, sent == received" topic_json
+t "bench relay on 3 partitions (embedded): nothing lost" relay_embedded_partitions
+t "bench against 127.0.0.1:1 fails clearly, exit 1, no hang" wrong_address
+t "bench with an unknown kafka property fails naming it" unknown_property
+t "bench command-line errors exit 2; --help" usage_errors
+
+# ---- a real broker ------------------------------------------------------------
+
+bootstrap=${SLUICE_KAFKA_BOOTSTRAP:-}
+broker_why=
+if [ -z "$bootstrap" ]; then
+	echo "bench.sh: SLUICE_KAFKA_BOOTSTRAP not set; starting a broker (tests/kafka/broker.sh)"
+	kdir="$tmp/kafka"
+	if ! bootstrap=$("$root/tests/kafka/broker.sh" start "$kdir" 2>"$tmp/broker.err"); then
+		broker_why="no real broker: tests/kafka/broker.sh start failed: $(tail -n 3 "$tmp/broker.err" | tr '\n' ' ')"
+		bootstrap=
+	fi
+fi
+# Topic names of this run: the broker may be shared with other tests.
+sfx="$$-$RANDOM"
+
+need_broker() {
+	[ -n "$bootstrap" ] && return 0
+	why=${broker_why:-no real broker}
+	return 1
+}
+real_relay() {
+	need_broker || return 1
+	run 60 bench --bootstrap-servers "$bootstrap" --mode relay --rate 5000 \
+		--duration 3 --json --from "bench-in-$sfx" --to "bench-out-$sfx"
+	rc_is 0 &&
+		json_check 'd["sent"] == d["received"] == 20000 and d["lost"] == 0 and d["duplicates"] == 0 and not d["embedded"]' &&
+		err_has "created topics bench-in-$sfx and bench-out-$sfx"
+}
+real_topic_partitions() {
+	need_broker || return 1
+	run 60 bench --bootstrap-servers "$bootstrap" --mode topic --rate 2000 \
+		--duration 2 --partitions 3 --json --from "bench-t3-$sfx"
+	rc_is 0 &&
+		json_check 'd["sent"] == d["received"] > 0 and d["lost"] == 0 and d["partitions"] == 3'
+}
+real_missing_topic() {
+	need_broker || return 1
+	run 20 bench --bootstrap-servers "$bootstrap" --mode topic --duration 1 \
+		--no-create --from "bench-missing-$sfx"
+	rc_is 1 && within 15 &&
+		err_has "topic 'bench-missing-$sfx' does not exist at '$bootstrap'"
+}
+
+t "real broker: bench relay at 5000/s for 3 s, 0 lost" real_relay
+t "real broker: bench topic on 3 partitions, 0 lost" real_topic_partitions
+t "real broker: a missing topic with --no-create fails clearly" real_missing_topic
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -18,6 +18,7 @@ enum {
 
 typedef struct sl_cli_run_opts {
 	double timeout_s; /* > 0: stop the queries after this long */
+	double grace_s;   /* > 0: a stop may drain this long, then exit */
 	bool progress;	  /* last progress of each query, every second */
 } sl_cli_run_opts;
 

@@ -18,7 +18,7 @@ void sl_cli_usage(FILE *to)
 	fputs("usage: sluice <command> [arguments]\n"
 	      "\n"
 	      "commands:\n"
-	      "  run FILE [--timeout SECONDS] [--progress]\n"
+	      "  run FILE [--timeout SECONDS] [--grace SECONDS] [--progress]\n"
 	      "        Run the pipeline in FILE ('-': standard input) until "
 	      "its queries\n"
 	      "        end, SECONDS pass, or SIGINT/SIGTERM arrives; then stop "

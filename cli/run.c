@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,9 +169,16 @@ static int wait_queries(sl_session *s, sl_pipeline *p, const sl_cli_run_opts *o,
 		else
 			sl_query_await(waiting, tick);
 	}
-	if (stop_signal)
+	if (stop_signal) {
 		fprintf(stderr, "sluice: %s: stopping the queries\n",
 			stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		/* --grace bounds the drain: past it SIGALRM's default action
+		 * ends the process. Checkpoints are crash-safe, so that is
+		 * still at-least-once; a drain within the grace period lets
+		 * the in-flight epoch commit and a restart repeats nothing. */
+		if (o->grace_s > 0)
+			alarm((unsigned)ceil(o->grace_s));
+	}
 	return rc;
 }
 
@@ -186,6 +194,9 @@ int sl_cli_run_text(const char *text, size_t len, const char *name,
 		fputs("sluice: out of memory\n", stderr);
 		return SL_EXIT_FAIL;
 	}
+	/* Before load: loading may wait for Kafka metadata, and a signal
+	 * meanwhile must still end the run cleanly. */
+	install_signals();
 	if (sl_pipeline_load(s, text, len, name, &p, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		goto out;
@@ -198,9 +209,6 @@ int sl_cli_run_text(const char *text, size_t len, const char *name,
 			name);
 		goto out;
 	}
-	/* Before start: a signal that comes while queries start must still
-	 * stop them cleanly. */
-	install_signals();
 	if (sl_pipeline_start(p, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		goto out;
@@ -242,17 +250,27 @@ int sl_cli_run(int argc, char **argv)
 	const char *path = NULL;
 
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
+		const char *a = argv[i], *val = NULL, *flag = NULL;
+		double *dst = NULL;
 		if (!strcmp(a, "--progress")) {
 			o.progress = true;
 			continue;
 		}
-		if (!strncmp(a, "--timeout=", 10)) {
-			val = a + 10;
-		} else if (!strcmp(a, "--timeout")) {
+		if (!strncmp(a, "--timeout", 9)) {
+			flag = "--timeout";
+			dst = &o.timeout_s;
+		} else if (!strncmp(a, "--grace", 7)) {
+			flag = "--grace";
+			dst = &o.grace_s;
+		}
+		size_t fl = flag ? strlen(flag) : 0;
+		if (flag && a[fl] == '=') {
+			val = a + fl + 1;
+		} else if (flag && !a[fl]) {
 			if (++i >= argc)
-				return sl_cli_usage_error("--timeout needs a "
-							  "number of seconds");
+				return sl_cli_usage_error("%s needs a number "
+							  "of seconds",
+							  flag);
 			val = argv[i];
 		} else if (a[0] == '-' && a[1]) {
 			return sl_cli_usage_error("run: unknown option '%s'",
@@ -266,12 +284,11 @@ int sl_cli_run(int argc, char **argv)
 			continue;
 		}
 		char *end;
-		o.timeout_s = strtod(val, &end);
-		if (end == val || *end || !isfinite(o.timeout_s) ||
-		    o.timeout_s <= 0)
-			return sl_cli_usage_error("--timeout '%s' is not a "
-						  "positive number of seconds",
-						  val);
+		*dst = strtod(val, &end);
+		if (end == val || *end || !isfinite(*dst) || *dst <= 0)
+			return sl_cli_usage_error("%s '%s' is not a positive "
+						  "number of seconds",
+						  flag, val);
 	}
 	if (!path)
 		return sl_cli_usage_error("run needs a pipeline FILE");

@@ -2,6 +2,7 @@
  * trigger rules), the query handle's API (stop, await, status, progress),
  * and latency histograms. The threads themselves are in core/exec.c. */
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -525,13 +526,15 @@ char *sl_query_status_json(sl_query *q)
 {
 	sl_status st;
 	sl_query_status(q, &st);
-	char *out = NULL;
-	if (asprintf(&out,
-		     "{\"message\":\"%s\",\"isDataAvailable\":%s,"
-		     "\"isTriggerActive\":%s}",
-		     st.message, st.is_data_available ? "true" : "false",
-		     st.is_trigger_active ? "true" : "false") < 0)
-		return NULL;
+	json_t *j = json_pack("{s:s, s:b, s:b}", "message", st.message,
+			      "isDataAvailable", st.is_data_available,
+			      "isTriggerActive", st.is_trigger_active);
+	/* Set at start, before the threads, and read-only afterwards. */
+	if (j && q->ckpt_warning[0])
+		json_object_set_new(j, "checkpointWarning",
+				    json_string(q->ckpt_warning));
+	char *out = j ? json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
+	json_decref(j);
 	return out;
 }
 

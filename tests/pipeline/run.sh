@@ -109,6 +109,10 @@ bad_timeout() {
 	run run evens.sql --timeout soon
 	rc_is 2 && err_has "--timeout 'soon'"
 }
+bad_grace() {
+	run run evens.sql --grace=-1
+	rc_is 2 && err_has "--grace '-1'"
+}
 missing_file() {
 	run run no-such-file.sql
 	rc_is 1 && err_has "cannot read no-such-file.sql"
@@ -125,6 +129,7 @@ t "an unknown command is a usage error" unknown_command
 t "an unknown flag is a usage error" unknown_flag
 t "no command is a usage error" no_command
 t "a bad --timeout is a usage error" bad_timeout
+t "a bad --grace is a usage error" bad_grace
 t "a missing file fails" missing_file
 t "options prints the reference" options_reference
 
@@ -199,7 +204,8 @@ progress() {
 # SIG stops a run that has no timeout: clean stop, exit 0.
 signal_stops() {
 	local sig=$1 pid
-	timeout 20 "$SLUICE" run evens.sql >"$tmp/out" 2>"$tmp/err" &
+	shift
+	timeout 20 "$SLUICE" run evens.sql "$@" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	sleep 2
 	kill -"$sig" "$pid"
@@ -226,6 +232,7 @@ t "trigger once: exact console output, ends by itself" once_exact
 t "--progress prints progress JSON" progress
 t "SIGINT stops the queries cleanly" signal_stops INT
 t "SIGTERM stops the queries cleanly" signal_stops TERM
+t "SIGTERM with --grace drains within the grace period" signal_stops TERM --grace 10
 t "a failing query: its exception and exit 1" query_failure
 
 # ---- stateful pipelines: the seed's aggregations ------------------------------

@@ -151,6 +151,7 @@ typedef struct mb_run {
 	char id[40];
 	int stop_rc;
 	char *progress; /* last progress JSON, malloc'd */
+	char *status;   /* status JSON at the end, malloc'd */
 	char err[512];  /* start's error, "" if it started */
 } mb_run;
 
@@ -187,6 +188,7 @@ static void run_mb(mb_run *r, collect *c)
 	sl_query_await(q, r->run_ms);
 	r->stop_rc = sl_query_stop(q);
 	r->progress = sl_query_last_progress(q);
+	r->status = sl_query_status_json(q);
 	sl_session_destroy(s);
 }
 
@@ -239,7 +241,9 @@ Test(exec_ckpt, microbatch_restart_goes_on_without_loss_or_repeat)
 	cr_assert(json_is_integer(json_object_get(dur, "walCommit")));
 	json_decref(j);
 	free(r1.progress);
+	free(r1.status);
 	free(r2.progress);
+	free(r2.status);
 	collect_free(&c);
 	rm_rf(dir);
 	free(dir);
@@ -287,7 +291,9 @@ Test(exec_ckpt, failed_batch_runs_again_with_the_same_offsets)
 		add_val(&c, c2.vals[i]);
 	assert_exact(&c, "first run's commits + second run");
 	free(r1.progress);
+	free(r1.status);
 	free(r2.progress);
+	free(r2.status);
 	collect_free(&c);
 	collect_free(&c2);
 	rm_rf(dir);
@@ -303,6 +309,7 @@ Test(exec_ckpt, checkpoint_of_another_query_is_refused)
 	run_mb(&r1, &c);
 	cr_assert_str_empty(r1.err);
 	free(r1.progress);
+	free(r1.status);
 
 	mb_run r2 = { .ckpt = dir, .run_ms = 100, .where = "value > 4" };
 	uint32_t before = c.nbatches;
@@ -320,6 +327,7 @@ Test(exec_ckpt, checkpoint_of_another_query_is_refused)
 	run_mb(&r3, &c);
 	cr_assert_str_empty(r3.err, "%s", r3.err);
 	free(r3.progress);
+	free(r3.status);
 	collect_free(&c);
 	rm_rf(dir);
 	free(dir);
@@ -334,6 +342,7 @@ Test(exec_ckpt, torn_latest_commit_resumes_from_the_epoch_before)
 	run_mb(&r1, &c);
 	cr_assert_str_empty(r1.err);
 	free(r1.progress);
+	free(r1.status);
 	int64_t last = newest(dir, "commits");
 	cr_assert_geq(last, 2);
 	cr_assert_eq(c.ids[c.nbatches - 1], last);
@@ -371,7 +380,12 @@ Test(exec_ckpt, torn_latest_commit_resumes_from_the_epoch_before)
 	snprintf(name, sizeof(name), "commits/%ld", (long)last);
 	cr_assert_not_null(strstr(w, name), "warning names the file: %s", w);
 	json_decref(j);
+	/* the status says it too */
+	cr_assert_not_null(strstr(r2.status, "checkpointWarning"), "%s",
+			   r2.status);
+	cr_assert_not_null(strstr(r2.status, name), "%s", r2.status);
 	free(r2.progress);
+	free(r2.status);
 	collect_free(&c);
 	collect_free(&c2);
 	rm_rf(dir);
@@ -387,6 +401,7 @@ Test(exec_ckpt, unreadable_checkpoint_is_a_clear_error)
 	run_mb(&r1, &c);
 	cr_assert_str_empty(r1.err);
 	free(r1.progress);
+	free(r1.status);
 	int64_t last = newest(dir, "commits");
 	cr_assert_geq(last, 0);
 

@@ -357,17 +357,8 @@ bool sl_str_to_ts(const char *s, size_t n, int64_t *us)
 
 /* ---- conversion ------------------------------------------------------- */
 
-/* Java's (int)/(long) of a double: truncation, NaN is 0, saturating. */
-static int64_t d2l(double d)
-{
-	if (isnan(d))
-		return 0;
-	if (d >= 9223372036854775807.0)
-		return INT64_MAX;
-	if (d <= -9223372036854775808.0)
-		return INT64_MIN;
-	return (int64_t)d;
-}
+/* Java's (long) of a double: truncation, NaN is 0, saturating. */
+#define d2l sl_double_to_long
 
 static int32_t d2i(double d)
 {

@@ -113,6 +113,19 @@ static inline sl_value sl_v_str(const char *s, uint32_t len) { sl_value x = {0};
 static inline sl_value sl_v_bin(const uint8_t *b, uint32_t len) { sl_value x = {0}; x.type = SL_BINARY; x.len = len; x.v.bin = b; return x; }
 static inline bool sl_v_is_null(const sl_value *x) { return x->type == SL_NULL; }
 
+/* A double as Java's (long) cast gives it, as Spark's CAST does: NaN is 0
+ * and out-of-range values saturate, where a plain C cast is undefined. */
+static inline int64_t sl_double_to_long(double d)
+{
+	if (d != d)
+		return 0;
+	if (d >= 9223372036854775807.0)
+		return INT64_MAX;
+	if (d <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)d;
+}
+
 /* Deep copy of v into arena a (strings, arrays, structs copied). */
 sl_value sl_value_copy(const sl_value *v, struct sl_arena *a);
 

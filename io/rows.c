@@ -57,19 +57,6 @@ bool sl_rows_is_null(const sl_rows *r, uint32_t row, uint32_t col)
 	return !v || sl_v_is_null(v);
 }
 
-/* A double as Java's (long) cast gives it: NaN is 0 and out-of-range
- * values saturate, where a plain C cast would be undefined. */
-static int64_t double_to_long(double d)
-{
-	if (isnan(d))
-		return 0;
-	if (d >= 9223372036854775807.0)
-		return INT64_MAX;
-	if (d <= -9223372036854775808.0)
-		return INT64_MIN;
-	return (int64_t)d;
-}
-
 int64_t sl_rows_long(const sl_rows *r, uint32_t row, uint32_t col)
 {
 	const sl_value *v = rows_cell(r, row, col);
@@ -82,7 +69,7 @@ int64_t sl_rows_long(const sl_rows *r, uint32_t row, uint32_t col)
 	case SL_DATE: return v->v.i32;
 	case SL_LONG:
 	case SL_TIMESTAMP: return v->v.i64;
-	case SL_DOUBLE: return double_to_long(v->v.f64);
+	case SL_DOUBLE: return sl_double_to_long(v->v.f64);
 	}
 	return 0;
 }

@@ -6,9 +6,11 @@
  * deep copies of at most numRows + 1 rows of the epoch (one more than shown,
  * which is all show() needs to know whether to add "only showing top N
  * rows"); commit() formats the table into one buffer and writes it to the
- * session's console fd with write(2). Rows past numRows + 1 are only
- * counted, so a huge epoch costs no memory here. */
+ * session's console fd in one write through the sink thread's io_uring
+ * ring (io/uring.h). Rows past numRows + 1 are only counted, so a huge
+ * epoch costs no memory here. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/plugin.h"
+#include "io/uring.h"
 
 typedef struct sl_console_conf {
 	int64_t num_rows;
@@ -62,6 +65,8 @@ typedef struct sl_console {
 	uint64_t nseen; /* rows written in this epoch, shown or not */
 	sl_obuf out;
 	sl_arena scratch; /* the rendered cells of one commit */
+	int flags_fd;	  /* the fd whose O_NONBLOCK flag is cached */
+	bool nonblock;	  /* flags_fd is non-blocking */
 } sl_console;
 
 /* One rendered, escaped and possibly truncated cell. */
@@ -356,10 +361,25 @@ static void format_batch(sl_sink *sk, sl_console *st, int64_t epoch)
 	obuf_put(o, "\n", 1);
 }
 
-/* Writes all of buf, through partial writes, EINTR, and a non-blocking fd
- * that is momentarily full. Returns 0 or -errno. */
-static int write_all(int fd, const char *buf, size_t n)
+/* Writes all of buf, through partial writes and EINTR, as one io_uring
+ * write (sl_uring_write loops over short writes). A non-blocking fd that
+ * is momentarily full is the exception: sl_uring_write reports -EAGAIN
+ * without saying how much of a short write went out before it, so such an
+ * fd is written with write(2), waiting with poll(2) while it is full.
+ * Returns 0 or -errno. */
+static int write_all(sl_console *st, int fd, const char *buf, size_t n)
 {
+	if (st->flags_fd != fd) {
+		int fl = fcntl(fd, F_GETFL);
+
+		st->nonblock = fl >= 0 && (fl & O_NONBLOCK);
+		st->flags_fd = fd;
+	}
+	if (!st->nonblock) {
+		ssize_t w = sl_uring_write(sl_uring_get(), fd, buf, n, -1);
+
+		return w < 0 ? (int)w : 0;
+	}
 	while (n) {
 		ssize_t w = write(fd, buf, n);
 		if (w < 0) {
@@ -391,6 +411,7 @@ static int console_init(sl_sink *sk, sl_err *err)
 	if (!st)
 		return sl_err_set(err, -ENOMEM, "console sink: out of memory");
 	sl_arena_init(&st->scratch);
+	st->flags_fd = -2; /* no fd checked yet (-1 is an fd value) */
 	sk->state = st;
 	return 0;
 }
@@ -424,7 +445,7 @@ static int console_commit(sl_sink *sk, int64_t epoch)
 
 	st->out.len = 0;
 	format_batch(sk, st, epoch);
-	rc = write_all(sk->console_fd, st->out.p, st->out.len);
+	rc = write_all(st, sk->console_fd, st->out.p, st->out.len);
 
 	sl_batch_free(st->rows);
 	st->rows = NULL;

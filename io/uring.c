@@ -205,9 +205,20 @@ static void tls_free(void *p)
 	free(p);
 }
 
+/* A forked child must not submit into its parent's ring: the rings'
+ * queues are shared mappings, so the child would steal the parent's
+ * completions. The child forgets the ring (its copy of the memory is left
+ * behind, a small one-off cost) and makes its own on first use. */
+static void tls_forget_after_fork(void)
+{
+	tls_ring = NULL;
+	pthread_setspecific(tls_key, NULL);
+}
+
 static void tls_make_key(void)
 {
 	pthread_key_create(&tls_key, tls_free);
+	pthread_atfork(NULL, NULL, tls_forget_after_fork);
 }
 
 sl_uring *sl_uring_get(void)

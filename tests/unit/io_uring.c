@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/value.h"
@@ -338,4 +339,35 @@ Test(uring_warn, fallback_warns_once, .init = redirect, .fini = teardown)
 	cr_assert_not_null(strstr(out, "SLUICE_NO_URING"), "%s", out);
 	cr_assert_null(strstr(strstr(out, "warning") + 1, "warning"),
 		       "warned twice: %s", out);
+}
+
+/* After fork the child makes its own ring: the parent's queues are shared
+ * mappings, and a child submitting into them would take the parent's
+ * completions. Both then do I/O through their own rings. */
+Test(uring, forked_child_gets_its_own_ring)
+{
+	sl_uring *parent = sl_uring_get();
+	char path[] = "/tmp/sluice-uring-fork-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		sl_uring *child = sl_uring_get();
+		char buf[8] = { 0 };
+		int ok = child != parent &&
+			 sl_uring_write(child, fd, "child", 5, 0) == 5 &&
+			 sl_uring_pread(child, fd, buf, 5, 0) == 5 &&
+			 !memcmp(buf, "child", 5);
+		_exit(ok ? 0 : 1);
+	}
+	int st = 0;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child failed");
+	char buf[8] = { 0 };
+	cr_assert_eq(sl_uring_write(parent, fd, "parent", 6, 8), 6);
+	cr_assert_eq(sl_uring_pread(parent, fd, buf, 6, 8), 6);
+	cr_assert_eq(memcmp(buf, "parent", 6), 0);
+	close(fd);
+	unlink(path);
 }

@@ -366,7 +366,25 @@ validate_example() {
 	rc_is 0 && out_has "view evens" && out_has "  name     rate_demo"
 }
 
+# Every example pipeline in examples/ must stay valid (the seed's examples
+# among them); the ones that can run without a server are run elsewhere.
+every_example_validates() {
+	local f bad=""
+	for f in "$root"/examples/*.sql; do
+		# from the repository root: example paths are relative to it
+		(cd "$root" && "$SLUICE" validate "$f") >/dev/null \
+			2>"$tmp/err" ||
+			bad="$bad $(basename "$f"): $(head -n 1 "$tmp/err")"
+	done
+	: >"$tmp/out"
+	if [ -n "$bad" ]; then
+		why="invalid examples:$bad"
+		return 1
+	fi
+}
+
 t "validate prints the plan" validate_plan
+t "every examples/*.sql validates" every_example_validates
 t "examples/rate_demo.sql is valid" validate_example
 t "validate expands views" validate_view
 t "validate reads standard input" validate_stdin

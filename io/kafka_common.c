@@ -55,6 +55,18 @@ void sl_kafka_events_last(sl_kafka_events *ev, char *buf, size_t n)
 	pthread_mutex_unlock(&ev->lock);
 }
 
+void sl_kafka_events_note(sl_kafka_events *ev, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&ev->lock);
+	va_start(ap, fmt);
+	vsnprintf(ev->last_msg, sizeof(ev->last_msg), fmt, ap);
+	va_end(ap);
+	ev->last_err = err;
+	pthread_mutex_unlock(&ev->lock);
+}
+
 /* Runs on the thread that serves the client's main queue (rd_kafka_poll).
  * Most errors librdkafka reports here are transient and it retries them
  * itself; we only remember them, to explain a later failure. */
@@ -235,9 +247,11 @@ rd_kafka_t *sl_kafka_client_new(sl_kafka_role role, rd_kafka_conf_t *conf,
 	return rk;
 }
 
-int sl_kafka_metadata(rd_kafka_t *rk, sl_kafka_events *ev, int timeout_ms,
-		      const rd_kafka_metadata_t **md, const char *comp,
-		      sl_err *err)
+/* rkt NULL: every topic of the cluster; else that topic alone. */
+static int kafka_metadata(rd_kafka_t *rk, sl_kafka_events *ev,
+			  rd_kafka_topic_t *rkt, int timeout_ms,
+			  const rd_kafka_metadata_t **md, const char *comp,
+			  sl_err *err)
 {
 	int64_t deadline = sl_now_ns() + (int64_t)timeout_ms * 1000000;
 	rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
@@ -252,10 +266,16 @@ int sl_kafka_metadata(rd_kafka_t *rk, sl_kafka_events *ev, int timeout_ms,
 
 		if (left <= 0)
 			break;
-		e = rd_kafka_metadata(rk, 1, NULL, md,
+		e = rd_kafka_metadata(rk, !rkt, rkt, md,
 				      left < 200 ? (int)left : 200);
-		if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+		if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			/* An answer: whatever outage set the flag is over,
+			 * and a later look must not give up on it. */
+			pthread_mutex_lock(&ev->lock);
+			ev->all_brokers_down = false;
+			pthread_mutex_unlock(&ev->lock);
 			return 0;
+		}
 		rd_kafka_poll(rk, 0);
 		pthread_mutex_lock(&ev->lock);
 		down = ev->all_brokers_down;
@@ -276,4 +296,19 @@ int sl_kafka_metadata(rd_kafka_t *rk, sl_kafka_events *ev, int timeout_ms,
 	return sl_err_set(err, SL_EKAFKA, "%s: cannot reach Kafka at '%s': %s",
 			  comp, ev->bootstrap,
 			  *why ? why : rd_kafka_err2str(e));
+}
+
+int sl_kafka_metadata(rd_kafka_t *rk, sl_kafka_events *ev, int timeout_ms,
+		      const rd_kafka_metadata_t **md, const char *comp,
+		      sl_err *err)
+{
+	return kafka_metadata(rk, ev, NULL, timeout_ms, md, comp, err);
+}
+
+int sl_kafka_topic_metadata(rd_kafka_t *rk, sl_kafka_events *ev,
+			    rd_kafka_topic_t *rkt, int timeout_ms,
+			    const rd_kafka_metadata_t **md, const char *comp,
+			    sl_err *err)
+{
+	return kafka_metadata(rk, ev, rkt, timeout_ms, md, comp, err);
 }

@@ -40,6 +40,11 @@ void sl_kafka_events_init(sl_kafka_events *ev);
 void sl_kafka_events_destroy(sl_kafka_events *ev);
 /* Copies the last error text into buf ("" if none). */
 void sl_kafka_events_last(sl_kafka_events *ev, char *buf, size_t n);
+/* Records an error the client gets past by itself (a consumer error
+ * librdkafka retries, such as a fetch timed out by the broker) as the last
+ * one, so status and a later failure can tell what happened. */
+void sl_kafka_events_note(sl_kafka_events *ev, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* The bootstrap servers to use: kafka.bootstrap.servers (or
  * kafka.metadata.broker.list) as given, or, when it is absent, empty or
@@ -75,5 +80,15 @@ rd_kafka_t *sl_kafka_client_new(sl_kafka_role role, rd_kafka_conf_t *conf,
 int sl_kafka_metadata(rd_kafka_t *rk, sl_kafka_events *ev, int timeout_ms,
 		      const rd_kafka_metadata_t **md, const char *comp,
 		      sl_err *err);
+
+/* The same for the one topic of rkt. The request is the one producing to
+ * the topic would make, so a cluster that creates topics on first use
+ * (auto.create.topics.enable) creates it here, as it would on the first
+ * record. A topic that does not exist comes back with its error
+ * (UNKNOWN_TOPIC_OR_PART), not as a failure. */
+int sl_kafka_topic_metadata(rd_kafka_t *rk, sl_kafka_events *ev,
+			    rd_kafka_topic_t *rkt, int timeout_ms,
+			    const rd_kafka_metadata_t **md, const char *comp,
+			    sl_err *err);
 
 #endif

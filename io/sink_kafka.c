@@ -21,13 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "io/kafka_common.h"
+#include "io/kafka_embedded.h"
 
 #define KSINK "sink 'kafka'"
 
 struct ksink_conf {
 	const char *topic;
+	int64_t metadata_timeout_ms;
 	sl_kvs kafka; /* kafka.* with the prefix removed */
 };
 
@@ -49,6 +52,9 @@ struct ksink {
 	sl_kafka_events ev; /* the producer's opaque */
 	rd_kafka_t *rk;
 	const char *bootstrap;
+	bool embedded;
+	/* metadataTimeout: the longest a look for a topic waits */
+	int timeout_ms;
 	int key, value, topic, partition, headers; /* columns, -1: none */
 	rd_kafka_topic_t *fixed;    /* the option topic, if given */
 	struct ksink_topic *topics; /* handles for the topic column */
@@ -67,6 +73,18 @@ static const sl_opt_def ksink_options[] = {
 		.offset = offsetof(struct ksink_conf, topic),
 		.desc = "Topic every row is written to; without it, each row's "
 			"topic column says.",
+	},
+	{
+		.name = "metadataTimeout",
+		.type = SL_OPT_DURATION,
+		.offset = offsetof(struct ksink_conf, metadata_timeout_ms),
+		.min = 1,
+		.max = 3600000,
+		.def = "10 seconds",
+		.desc = "How long starting the query waits for the cluster to "
+			"show the topic, and a row's topic column for a topic "
+			"not seen before (sluice; not in Spark). An "
+			"unreachable cluster fails sooner.",
 	},
 	{
 		.name = "kafka.",
@@ -139,12 +157,22 @@ static void ksink_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	struct ksink *ks = ksink_of(opaque);
 	struct ksink_track *t = m->_private;
 
-	if (m->err)
+	if (m->err && !ks->failed) {
+		char why[256], tail[300] = "";
+
+		/* "Message timed out" alone does not say why; what
+		 * librdkafka last reported (a refused connection, ...)
+		 * does. */
+		sl_kafka_events_last(&ks->ev, why, sizeof(why));
+		if (*why)
+			snprintf(tail, sizeof(tail),
+				 " (librdkafka last reported: %s)", why);
 		ksink_failf(ks, SL_EKAFKA,
 			    KSINK ": delivery to topic '%s' partition %d "
-				  "failed: %s",
+				  "failed: %s%s",
 			    rd_kafka_topic_name(m->rkt), (int)m->partition,
-			    rd_kafka_err2str(m->err));
+			    rd_kafka_err2str(m->err), tail);
+	}
 	ks->outstanding--;
 	if (--t->outstanding == 0 && t->sealed) {
 		track_unlink(t);
@@ -227,6 +255,83 @@ static int ksink_columns(sl_sink *sk, struct ksink *ks, sl_err *err)
 
 static void ksink_destroy(sl_sink *sk);
 
+/* Waits, at most metadataTimeout, until the cluster shows the topic of
+ * rkt, so a sink that cannot write says so when the query starts (or a
+ * row first names the topic), not when librdkafka gives up on the first
+ * record after message.timeout.ms (5 minutes). An unreachable cluster
+ * fails at once (sl_kafka_metadata). A topic created a moment ago may be
+ * unknown for a while, so a missing one is looked for again until the
+ * deadline. On the embedded cluster a missing topic is made (one
+ * partition), as the source does, so a demo needs no setup. */
+static int ksink_check_topic(struct ksink *ks, rd_kafka_topic_t *rkt,
+			     sl_err *err)
+{
+	const char *name = rd_kafka_topic_name(rkt);
+	int64_t deadline = sl_now_ns() + (int64_t)ks->timeout_ms * 1000000;
+	rd_kafka_resp_err_t te = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+	bool seen = false, created = false;
+
+	for (;;) {
+		const rd_kafka_metadata_t *md;
+		int64_t left = (deadline - sl_now_ns()) / 1000000;
+		int tmo = left < 1 ? 1 : (int)left;
+		int rc;
+
+		/* The embedded cluster is asked for every topic: asking
+		 * for this one could have the mock cluster make it, with
+		 * its own partition count. Elsewhere the request is the
+		 * producer's own, so a cluster that makes topics on first
+		 * use makes this one now. */
+		if (ks->embedded)
+			rc = sl_kafka_metadata(ks->rk, &ks->ev, tmo, &md, KSINK,
+					       err);
+		else
+			rc = sl_kafka_topic_metadata(ks->rk, &ks->ev, rkt, tmo,
+						     &md, KSINK, err);
+		/* A slow last look does not undo what an earlier answer
+		 * said. */
+		if (rc && !seen)
+			return rc;
+		if (rc)
+			break;
+		seen = true;
+		te = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+		for (int i = 0; i < md->topic_cnt; i++)
+			if (!strcmp(md->topics[i].topic, name)) {
+				te = md->topics[i].err;
+				if (!te && md->topics[i].partition_cnt <= 0)
+					te = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+				break;
+			}
+		rd_kafka_metadata_destroy(md);
+		if (!te)
+			return 0;
+		if (te == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+		    ks->embedded && !created) {
+			if (sl_kafka_embedded_topic_create(name, 1, err))
+				return SL_EKAFKA;
+			created = true;
+			continue;
+		}
+		/* No permission, an invalid name: asking again will not
+		 * change the answer. */
+		if (te != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+		    te != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE)
+			break;
+		/* Another look only if it can still come back in time. */
+		if (sl_now_ns() + 100 * 1000000 >= deadline)
+			break;
+		struct timespec ts = { 0, 50 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (te == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+		return sl_err_set(err, SL_ENOTFOUND,
+				  KSINK ": topic '%s' does not exist at '%s'",
+				  name, ks->bootstrap);
+	return sl_err_set(err, SL_EKAFKA, KSINK ": topic '%s' at '%s': %s",
+			  name, ks->bootstrap, rd_kafka_err2str(te));
+}
+
 /* The longest librdkafka may take to report a message: its
  * message.timeout.ms. The sink never waits much longer than that. */
 static int64_t conf_msg_timeout(rd_kafka_conf_t *conf)
@@ -245,7 +350,6 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 	const struct ksink_conf *c = sk->conf;
 	rd_kafka_conf_t *conf;
 	struct ksink *ks;
-	bool embedded;
 	int rc;
 
 	ks = calloc(1, sizeof(*ks));
@@ -262,13 +366,14 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 				      "give the rows a 'topic' column");
 		goto fail;
 	}
-	ks->bootstrap = sl_kafka_bootstrap(&c->kafka, &embedded, err);
+	ks->timeout_ms = (int)c->metadata_timeout_ms;
+	ks->bootstrap = sl_kafka_bootstrap(&c->kafka, &ks->embedded, err);
 	if (!ks->bootstrap) {
 		rc = SL_EKAFKA;
 		goto fail;
 	}
 	conf = sl_kafka_conf_new(SL_KAFKA_PRODUCER, &c->kafka, ks->bootstrap,
-				 embedded, &ks->ev, KSINK, err);
+				 ks->embedded, &ks->ev, KSINK, err);
 	if (!conf) {
 		rc = SL_EOPTION;
 		goto fail;
@@ -289,6 +394,8 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 				rd_kafka_err2str(rd_kafka_last_error()));
 			goto fail;
 		}
+		if ((rc = ksink_check_topic(ks, ks->fixed, err)))
+			goto fail;
 	}
 	return 0;
 fail:
@@ -300,8 +407,11 @@ fail:
  */
 
 /* The handle of the topic named by a row's topic column (not
- * NUL-terminated). Handles live until the sink ends. */
-static rd_kafka_topic_t *ksink_topic(struct ksink *ks, const sl_value *v)
+ * NUL-terminated). Handles live until the sink ends. A topic met for the
+ * first time is checked as the option's is at init (ksink_check_topic).
+ * Returns NULL with err set. */
+static rd_kafka_topic_t *ksink_topic(struct ksink *ks, const sl_value *v,
+				     sl_err *err)
 {
 	struct ksink_topic *t;
 
@@ -319,22 +429,32 @@ static rd_kafka_topic_t *ksink_topic(struct ksink *ks, const sl_value *v)
 		void *n = realloc(ks->topics, cap * sizeof(*ks->topics));
 
 		if (!n)
-			return NULL;
+			goto nomem;
 		ks->topics = n;
 		ks->captopics = cap;
 	}
 	t = &ks->topics[ks->ntopics];
 	t->name = strndup(v->v.str, v->len);
 	if (!t->name)
-		return NULL;
+		goto nomem;
 	t->len = v->len;
 	t->rkt = rd_kafka_topic_new(ks->rk, t->name, NULL);
 	if (!t->rkt) {
+		sl_err_set(err, SL_EKAFKA, KSINK ": topic '%s': %s", t->name,
+			   rd_kafka_err2str(rd_kafka_last_error()));
+		free(t->name);
+		return NULL;
+	}
+	if (ksink_check_topic(ks, t->rkt, err)) {
+		rd_kafka_topic_destroy(t->rkt);
 		free(t->name);
 		return NULL;
 	}
 	ks->last = ks->ntopics++;
 	return t->rkt;
+nomem:
+	sl_err_set(err, -ENOMEM, KSINK ": out of memory");
+	return NULL;
 }
 
 /* Rows that cannot be written are refused before any is produced, so a
@@ -390,12 +510,11 @@ static int ksink_produce(struct ksink *ks, const sl_value *row,
 	int32_t part = RD_KAFKA_PARTITION_UA;
 	int64_t deadline = 0;
 	rd_kafka_resp_err_t e;
+	sl_err terr;
 
-	if (!rkt && !(rkt = ksink_topic(ks, &row[ks->topic]))) {
-		ksink_failf(ks, SL_EKAFKA, KSINK ": topic '%.*s': %s",
-			    (int)row[ks->topic].len, row[ks->topic].v.str,
-			    rd_kafka_err2str(rd_kafka_last_error()));
-		return SL_EKAFKA;
+	if (!rkt && !(rkt = ksink_topic(ks, &row[ks->topic], &terr))) {
+		ksink_failf(ks, terr.code, "%s", terr.msg);
+		return terr.code;
 	}
 	if (ks->partition >= 0 && !sl_v_is_null(&row[ks->partition]))
 		part = row[ks->partition].v.i32;

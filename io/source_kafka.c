@@ -726,20 +726,123 @@ fail:
 /* ---- partitions -----------------------------------------------------------
  */
 
-/* The group's committed offset of tp, or KSRC_LATEST when it has none
- * (or the broker cannot say: a new query would start there too). */
-static int64_t ksrc_committed(struct ksrc *ks, const struct ksrc_tp *tp)
+/* Errors an offset query at open can meet on a healthy cluster: a topic
+ * created a moment ago whose leader does not know it leads yet ("Not
+ * leader for partition"), or is not known everywhere yet; a leader being
+ * elected; a group coordinator loading; a slow answer. The broker will
+ * answer in a moment, so open asks again rather than fail the query. */
+static bool ksrc_retriable(rd_kafka_resp_err_t e)
 {
+	switch (e) {
+	case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+	case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+	case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+	case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+	case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+	case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+	case RD_KAFKA_RESP_ERR_UNSTABLE_OFFSET_COMMIT:
+	case RD_KAFKA_RESP_ERR__TRANSPORT:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__WAIT_COORD:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: return true;
+	default: return false;
+	}
+}
+
+/* Before asking again: 20, 40, 80, ... 320 ms, never past the deadline.
+ * Returns false when there is no time left for another try. */
+static bool ksrc_backoff(int *ms, int64_t deadline)
+{
+	int64_t left = (deadline - sl_now_ns()) / 1000000;
+	struct timespec ts;
+
+	if (left <= 0)
+		return false;
+	if (*ms > left)
+		*ms = (int)left;
+	ts.tv_sec = *ms / 1000;
+	ts.tv_nsec = (long)(*ms % 1000) * 1000000;
+	nanosleep(&ts, NULL);
+	*ms = *ms < 160 ? *ms * 2 : 320;
+	return sl_now_ns() < deadline;
+}
+
+/* What is left of the deadline for one try, in ms (at least 1). */
+static int ksrc_left_ms(int64_t deadline)
+{
+	int64_t left = (deadline - sl_now_ns()) / 1000000;
+
+	return left < 1 ? 1 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+/* The group's committed offset of tp in *off, or KSRC_LATEST when the
+ * group has none (a new query would start there too). Asks again on
+ * retriable errors until metadataTimeout; then fails rather than start at
+ * latest, which would skip what the group has not read. */
+static int ksrc_committed(sl_source_part *p, const struct ksrc_tp *tp,
+			  int64_t *off)
+{
+	struct ksrc *ks = p->src->state;
+	int64_t deadline = sl_now_ns() + (int64_t)ks->timeout_ms * 1000000;
 	rd_kafka_topic_partition_list_t *l;
-	int64_t off = KSRC_LATEST;
+	rd_kafka_resp_err_t e;
+	int backoff = 20;
 
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, tp->topic, tp->partition);
-	if (!rd_kafka_committed(ks->rk, l, ks->timeout_ms) && !l->elems[0].err &&
-	    l->elems[0].offset >= 0)
-		off = l->elems[0].offset;
+	for (;;) {
+		e = rd_kafka_committed(ks->rk, l, ksrc_left_ms(deadline));
+		if (!e)
+			e = l->elems[0].err;
+		if (!e || !ksrc_retriable(e) ||
+		    !ksrc_backoff(&backoff, deadline))
+			break;
+	}
+	if (!e)
+		*off = l->elems[0].offset >= 0 ? l->elems[0].offset
+					       : KSRC_LATEST;
 	rd_kafka_topic_partition_list_destroy(l);
-	return off;
+	if (e)
+		return sl_err_set(&p->err, SL_EKAFKA,
+				  KSRC ": cannot read the consumer group's "
+				       "committed offset of %s-%d: %s",
+				  tp->topic, tp->partition,
+				  rd_kafka_err2str(e));
+	return 0;
+}
+
+/* The low and high watermarks of tp, asking again on retriable errors
+ * until metadataTimeout: on a topic created a moment ago the first answer
+ * is often "Not leader for partition". */
+static int ksrc_watermarks(sl_source_part *p, const struct ksrc_tp *tp,
+			   int64_t *lo, int64_t *hi)
+{
+	struct ksrc *ks = p->src->state;
+	int64_t deadline = sl_now_ns() + (int64_t)ks->timeout_ms * 1000000;
+	rd_kafka_resp_err_t e;
+	int backoff = 20;
+
+	for (;;) {
+		e = rd_kafka_query_watermark_offsets(ks->rk, tp->topic,
+						     tp->partition, lo, hi,
+						     ksrc_left_ms(deadline));
+		if (!e || !ksrc_retriable(e) ||
+		    !ksrc_backoff(&backoff, deadline))
+			break;
+	}
+	if (e)
+		return sl_err_set(&p->err, SL_EKAFKA,
+				  KSRC ": cannot read the offsets of %s-%d "
+				       "within %d ms: %s",
+				  tp->topic, tp->partition, ks->timeout_ms,
+				  rd_kafka_err2str(e));
+	return 0;
 }
 
 static int ksrc_open(sl_source_part *p)
@@ -750,25 +853,18 @@ static int ksrc_open(sl_source_part *p)
 	rd_kafka_topic_partition_list_t *l;
 	rd_kafka_error_t *e;
 	int64_t lo, hi, start;
-	rd_kafka_resp_err_t re;
+	int rc;
 
 	if (!ks || p->index >= ks->ntp)
 		return sl_err_set(&p->err, SL_EINVAL, KSRC ": no partition %u",
 				  p->index);
 	tp = &ks->tp[p->index];
 	start = p->has_resume ? p->resume : tp->start;
-	if (start == KSRC_STORED)
-		start = ksrc_committed(ks, tp);
+	if (start == KSRC_STORED && (rc = ksrc_committed(p, tp, &start)))
+		return rc;
 	if (start < 0) {
-		re = rd_kafka_query_watermark_offsets(ks->rk, tp->topic,
-						      tp->partition, &lo, &hi,
-						      ks->timeout_ms);
-		if (re)
-			return sl_err_set(&p->err, SL_EKAFKA,
-					  KSRC ": cannot read the offsets of "
-					       "%s-%d: %s",
-					  tp->topic, tp->partition,
-					  rd_kafka_err2str(re));
+		if ((rc = ksrc_watermarks(p, tp, &lo, &hi)))
+			return rc;
 		start = start == KSRC_EARLIEST ? lo : hi;
 	}
 	kp = calloc(1, sizeof(*kp));
@@ -879,25 +975,60 @@ static void ksrc_headers(sl_batch *b, sl_value *out, rd_kafka_message_t *m)
 			   .v.arr = arr };
 }
 
+/* Whether a consumer error ends the query. librdkafka also hands the
+ * application errors it gets past by itself ("Fetch from broker 1 failed:
+ * Request timed out", a leader moving, a dropped connection): it retries
+ * the fetch, so those must not stop a query that would otherwise go on.
+ * Only what retrying cannot mend ends it: offsets gone (when
+ * failOnDataLoss says so), no permission, a topic or partition that
+ * existed when the source was made and no longer does, a fatal error. */
+static bool ksrc_err_ends(const struct ksrc_conf *c, rd_kafka_resp_err_t e)
+{
+	switch (e) {
+	case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+	case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE: return c->fail_on_data_loss;
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+	case RD_KAFKA_RESP_ERR__FATAL: return true;
+	default: return false;
+	}
+}
+
+/* An error message at the head of the partition's queue: ends the query
+ * (returns < 0 with p->err set) or is noted for status and dropped
+ * (returns 0). */
 static int ksrc_msg_error(sl_source_part *p, rd_kafka_message_t *m)
 {
+	const struct ksrc_conf *c = p->src->conf;
+	struct ksrc *ks = p->src->state;
 	const struct ksrc_tp *tp = ((struct ksrc_part *)p->state)->tp;
-	int rc;
+	char why[512];
 
+	if (m->err == RD_KAFKA_RESP_ERR__FATAL &&
+	    rd_kafka_fatal_error(ks->rk, why, sizeof(why)))
+		return sl_err_set(&p->err, SL_EKAFKA,
+				  KSRC ": %s-%d: the consumer failed: %s",
+				  tp->topic, tp->partition, why);
+	if (!ksrc_err_ends(c, m->err)) {
+		sl_kafka_events_note(&ks->ev, m->err, "%s-%d: %s", tp->topic,
+				     tp->partition, rd_kafka_message_errstr(m));
+		return 0;
+	}
 	if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
 	    m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
-		rc = sl_err_set(&p->err, SL_EKAFKA,
-				KSRC
-				": %s-%d: offset %lld is gone (%s); "
-				"set failOnDataLoss=false to go on from the "
-				"earliest offset left",
-				tp->topic, tp->partition, (long long)p->offset,
-				rd_kafka_message_errstr(m));
-	else
-		rc = sl_err_set(&p->err, SL_EKAFKA, KSRC ": %s-%d: %s",
-				tp->topic, tp->partition,
-				rd_kafka_message_errstr(m));
-	return rc;
+		return sl_err_set(&p->err, SL_EKAFKA,
+				  KSRC ": %s-%d: offset %lld is gone (%s); "
+				       "set failOnDataLoss=false to go on from "
+				       "the earliest offset left",
+				  tp->topic, tp->partition,
+				  (long long)p->offset,
+				  rd_kafka_message_errstr(m));
+	return sl_err_set(&p->err, SL_EKAFKA, KSRC ": %s-%d: %s", tp->topic,
+			  tp->partition, rd_kafka_message_errstr(m));
 }
 
 static int ksrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
@@ -914,16 +1045,29 @@ static int ksrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 	*out = NULL;
 	/* One partition thread serves the consumer's main queue: errors
 	 * and logs reach the events callbacks there. */
-	if (p->index == 0)
+	if (p->index == 0) {
+		char why[512];
+
 		rd_kafka_poll(ks->rk, 0);
+		/* A fatal error (a fenced static member, ...) may reach no
+		 * partition queue: it is the client's, not a partition's. */
+		if (rd_kafka_fatal_error(ks->rk, why, sizeof(why)))
+			return sl_err_set(&p->err, SL_EKAFKA,
+					  KSRC ": the consumer failed: %s",
+					  why);
+	}
 	if (p->offset >= end)
 		return 0;
 	ksrc_fetch(kp, wait_ns);
-	if (kp->head < kp->n && kp->buf[kp->head]->err) {
+	/* Error messages at the head: stop on one that ends the query,
+	 * drop the others (noted) and go on to the rows behind them. */
+	while (kp->head < kp->n && kp->buf[kp->head]->err) {
 		rd_kafka_message_t *m = kp->buf[kp->head];
+		int rc;
 
-		if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-			return ksrc_msg_error(p, m);
+		if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF &&
+		    (rc = ksrc_msg_error(p, m)))
+			return rc;
 		kp->head++;
 		rd_kafka_message_destroy(m);
 	}
@@ -1012,8 +1156,8 @@ static void ksrc_commit(sl_source *src, const int64_t *ends, uint32_t n,
 	l = rd_kafka_topic_partition_list_new((int)n);
 	for (uint32_t i = 0; i < n && i < ks->ntp; i++)
 		if (ends[i] >= 0)
-			rd_kafka_topic_partition_list_add(
-				l, ks->tp[i].topic, ks->tp[i].partition)
+			rd_kafka_topic_partition_list_add(l, ks->tp[i].topic,
+							  ks->tp[i].partition)
 				->offset = ends[i];
 	if (l->cnt)
 		rd_kafka_commit(ks->rk, l, last ? 0 : 1);
@@ -1042,6 +1186,23 @@ static void ksrc_close(sl_source_part *p)
 	p->state = NULL;
 }
 
+/* Metrics: the partition's lag, from librdkafka's cached high watermark
+ * (updated by every fetch response; rd_kafka_get_watermark_offsets only
+ * takes the partition's lock, never asks the broker), so the metrics
+ * thread may call it at any time. ks->tp and ks->rk live until destroy. */
+static int64_t ksrc_lag(sl_source *src, uint32_t part, int64_t position)
+{
+	struct ksrc *ks = src->state;
+	int64_t lo = -1, hi = -1;
+
+	if (!ks || !ks->rk || part >= ks->ntp || position < 0 ||
+	    rd_kafka_get_watermark_offsets(ks->rk, ks->tp[part].topic,
+					   ks->tp[part].partition, &lo, &hi) ||
+	    hi < 0)
+		return -1;
+	return hi > position ? hi - position : 0;
+}
+
 const sl_source_ops sl_source_kafka = {
 	.name = "kafka",
 	.description = "Reads Kafka topics (Spark's Kafka source): one "
@@ -1058,4 +1219,5 @@ const sl_source_ops sl_source_kafka = {
 	.destroy = ksrc_destroy,
 	.continuous = true,
 	.commit = ksrc_commit,
+	.lag = ksrc_lag,
 };

@@ -27,7 +27,7 @@ CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
            -Wshadow -Wstrict-prototypes -fPIC -I. -Iinclude -MMD -MP $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LDLIBS  := -lrdkafka -luring -lck -ljansson -lxxhash -lpthread -lm
+LDLIBS  := -lrdkafka -luring -lck -ljansson -lxxhash -lmicrohttpd -lpthread -lm
 
 LIB_SRC  := $(wildcard core/*.c io/*.c ops/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
@@ -45,9 +45,10 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 DEP_HEADERS := /usr/include/liburing.h /usr/include/librdkafka/rdkafka.h \
                /usr/include/ck_ring.h /usr/include/criterion/criterion.h \
-               /usr/include/jansson.h /usr/include/xxhash.h
+               /usr/include/jansson.h /usr/include/xxhash.h \
+               /usr/include/microhttpd.h
 DEB_PKGS    := liburing-dev librdkafka-dev libck-dev libcriterion-dev \
-               libjansson-dev libxxhash-dev pkg-config
+               libjansson-dev libxxhash-dev libmicrohttpd-dev pkg-config
 
 .PHONY: all deps docs test unit-test pipeline-test examples-test kafka-test run format format-check clean bench docs-check
 

@@ -20,6 +20,7 @@ typedef struct sl_cli_run_opts {
 	double timeout_s; /* > 0: stop the queries after this long */
 	double grace_s;   /* > 0: a stop may drain this long, then exit */
 	bool progress;	  /* last progress of each query, every second */
+	int metrics_port; /* > 0: serve /metrics on 127.0.0.1 (0: off) */
 } sl_cli_run_opts;
 
 /* Loads text (a pipeline file's contents, name for messages), starts every

@@ -209,6 +209,18 @@ int sl_cli_run_text(const char *text, size_t len, const char *name,
 			name);
 		goto out;
 	}
+	/* Before the queries start, so a port already taken fails the run
+	 * before anything is read. */
+	if (o->metrics_port > 0) {
+		int port = sl_session_metrics_start(s, o->metrics_port);
+		if (port < 0) {
+			fprintf(stderr, "sluice: %s\n", sl_session_errmsg(s));
+			goto out;
+		}
+		fprintf(stderr,
+			"sluice: metrics at http://127.0.0.1:%d/metrics\n",
+			port);
+	}
 	if (sl_pipeline_start(p, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		goto out;
@@ -262,15 +274,18 @@ int sl_cli_run(int argc, char **argv)
 		} else if (!strncmp(a, "--grace", 7)) {
 			flag = "--grace";
 			dst = &o.grace_s;
+		} else if (!strncmp(a, "--metrics-port", 14)) {
+			flag = "--metrics-port";
 		}
 		size_t fl = flag ? strlen(flag) : 0;
 		if (flag && a[fl] == '=') {
 			val = a + fl + 1;
 		} else if (flag && !a[fl]) {
 			if (++i >= argc)
-				return sl_cli_usage_error("%s needs a number "
-							  "of seconds",
-							  flag);
+				return sl_cli_usage_error("%s needs %s", flag,
+							  dst ? "a number of "
+								"seconds"
+							      : "a port");
 			val = argv[i];
 		} else if (a[0] == '-' && a[1]) {
 			return sl_cli_usage_error("run: unknown option '%s'",
@@ -284,6 +299,16 @@ int sl_cli_run(int argc, char **argv)
 			continue;
 		}
 		char *end;
+		if (!dst) {
+			long port = strtol(val, &end, 10);
+			if (end == val || *end || port < 1 || port > 65535)
+				return sl_cli_usage_error("--metrics-port '%s' "
+							  "is not a TCP port "
+							  "(1-65535)",
+							  val);
+			o.metrics_port = (int)port;
+			continue;
+		}
 		*dst = strtod(val, &end);
 		if (end == val || *end || !isfinite(*dst) || *dst <= 0)
 			return sl_cli_usage_error("%s '%s' is not a positive "

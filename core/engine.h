@@ -30,6 +30,9 @@ struct sl_session {
 	struct sl_query **queries;
 	uint32_t nqueries, capqueries;
 	sl_table *tables;
+	struct sl_metrics *metrics; /* the HTTP endpoint (core/metrics.c), or
+	                               NULL; started and stopped by the
+	                               session's owner thread */
 	struct sl_source **sources; /* every source made, destroyed with us */
 	uint32_t nsources, capsources;
 };
@@ -93,6 +96,12 @@ typedef struct sl_part {
 	int64_t start_offset;       /* offset at the start of the epoch */
 	int64_t open_offset;        /* offset after open, before the thread
 	                               started: read-only afterwards */
+	/* Metrics (core/metrics.c), written by the partition thread only and
+	 * read by the metrics server: relaxed atomics, since nothing else is
+	 * read on the strength of them and a reader may see a value a poll
+	 * old. */
+	_Atomic uint64_t rows_in; /* rows read from the source */
+	_Atomic int64_t position; /* sp.offset after the last poll */
 } sl_part;
 
 /* Latency histogram: log-linear buckets over nanoseconds. */
@@ -100,6 +109,7 @@ typedef struct sl_part {
 typedef struct sl_hist {
 	uint64_t count;
 	int64_t max;
+	uint64_t sum_ns; /* sum of the samples: Prometheus's _sum */
 	uint64_t b[SL_HIST_BUCKETS];
 } sl_hist;
 void sl_hist_add(sl_hist *h, int64_t ns, uint64_t n);
@@ -144,7 +154,10 @@ struct sl_query {
 	uint32_t nprogress, progress_head;
 	int64_t start_wall_us;
 	int64_t start_ns;    /* when the threads started (read-only after) */
-	sl_hist lat_total; /* end-to-end latency over the whole run */
+	sl_hist lat_total; /* end-to-end latency over the whole run; the
+	                      sink thread adds each commit's under lock so
+	                      the metrics server can read it */
+	uint64_t rows_out; /* rows the sink committed (lock, as lat_total) */
 	bool stopped;      /* threads joined */
 
 	/* Checkpoint (checkpointLocation; core/exec.c, docs/CHECKPOINTS.md).

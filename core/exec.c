@@ -63,10 +63,19 @@ static int part_step(sl_part *p, int64_t end, int64_t wait_ns,
 						       : "source poll failed");
 		return rc;
 	}
+	/* Metrics: relaxed, since nothing is read on the strength of them;
+	 * this thread is the only writer, so a load and a store rather than
+	 * a locked add on the record path. */
+	atomic_store_explicit(&p->position, p->sp.offset, memory_order_relaxed);
 	if (!b)
 		return rc;
 	b->partition = p->sp.index;
 	*in_rows += b->nrows;
+	atomic_store_explicit(
+		&p->rows_in,
+		atomic_load_explicit(&p->rows_in, memory_order_relaxed) +
+			b->nrows,
+		memory_order_relaxed);
 	if (b->nrows)
 		atomic_store_explicit(&q->data_avail, true,
 				      memory_order_relaxed);
@@ -380,9 +389,11 @@ static void *sink_main(void *arg)
 					break;
 				moved = true;
 				if (b->kind == SL_MSG_ROWS) {
-					sl_hist_add(&st.lat,
-						    sl_now_ns() - b->ingest_ns,
-						    b->nrows);
+					int64_t ns = sl_now_ns() - b->ingest_ns;
+					sl_hist_add(&st.lat, ns, b->nrows);
+					st.lat.sum_ns +=
+						(uint64_t)(ns > 0 ? ns : 0) *
+						b->nrows;
 					st.out_rows += b->nrows;
 					/* the epoch these rows belong to */
 					b->epoch = committed + 1;
@@ -429,11 +440,20 @@ static void *sink_main(void *arg)
 				failed = true;
 				break;
 			}
+			/* Under q->lock: the metrics server copies the
+			 * run's histogram and output count from its own
+			 * thread. Once per commit, not per record. */
+			uint64_t out_rows = st.out_rows;
+			sl_stateful_output_rows(q, &out_rows);
+			pthread_mutex_lock(&q->lock);
 			for (uint32_t h = 0; h < SL_HIST_BUCKETS; h++)
 				q->lat_total.b[h] += st.lat.b[h];
 			q->lat_total.count += st.lat.count;
+			q->lat_total.sum_ns += st.lat.sum_ns;
 			if (st.lat.max > q->lat_total.max)
 				q->lat_total.max = st.lat.max;
+			q->rows_out += out_rows;
+			pthread_mutex_unlock(&q->lock);
 			record_progress(q, next, &st, prev_start);
 			committed = next;
 			/* release: the coordinator that reads committed
@@ -794,6 +814,14 @@ static int ckpt_start(sl_query *q, sl_err *err)
 	free(plan);
 	if (rc < 0)
 		return rc;
+	/* minBatchesToRetain: 0 when wconf did not come from the options
+	 * table (its default is 100, as the store's). */
+	if (q->wconf.min_batches_to_retain > 0) {
+		rc = sl_ckpt_set_retain(q->ckpt, q->wconf.min_batches_to_retain,
+					err);
+		if (rc < 0)
+			return rc;
+	}
 	/* A restarted query keeps its id, as Spark's does. */
 	snprintf(q->id, sizeof(q->id), "%s", sl_ckpt_id(q->ckpt));
 	rc = sl_ckpt_recover(q->ckpt, &r, err);
@@ -1119,6 +1147,7 @@ int sl_exec_start(sl_query *q, sl_err *err)
 					  ops->name, i, p->sp.err.msg);
 		}
 		p->start_offset = p->open_offset = p->sp.offset;
+		atomic_init(&p->position, p->sp.offset);
 	}
 	q->start_wall_us = sl_wall_us();
 	q->start_ns = sl_now_ns();

@@ -159,6 +159,15 @@ typedef struct sl_source_ops {
 	 * partition opens. Returns 0 or < 0 with err set. */
 	char *(*ckpt_save)(sl_source *src);
 	int (*ckpt_restore)(sl_source *src, const char *json, sl_err *err);
+	/* Optional, for the metrics endpoint (core/metrics.c): how many
+	 * records partition `part` holds at and after `position` (the
+	 * engine's offset: the next record it will read), e.g. a Kafka
+	 * consumer's lag; -1 when unknown. Called on the metrics server's
+	 * thread while the partition threads poll, at any time between the
+	 * query's start and the session's end (also after the query ended,
+	 * so after close): it must use only thread-safe state of src, not
+	 * the partition's, and must not block on the network. */
+	int64_t (*lag)(sl_source *src, uint32_t part, int64_t position);
 } sl_source_ops;
 
 #define SL_EOS_RC (-1) /* poll: the partition's stream has ended */
@@ -246,6 +255,7 @@ typedef struct sl_writer_conf {
 	const char *trigger;        /* parsed with sl_trigger_parse */
 	const char *query_name;     /* queryName */
 	const char *checkpoint;     /* checkpointLocation */
+	int64_t min_batches_to_retain; /* minBatchesToRetain, >= 1 */
 } sl_writer_conf;
 extern const sl_opt_def sl_writer_options[];
 /* The writer options' names, NULL-terminated: the `ignore` list for the

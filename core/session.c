@@ -64,6 +64,8 @@ void sl_session_destroy(sl_session *s)
 {
 	if (!s)
 		return;
+	/* First: a scrape reads the queries freed below. */
+	sl_session_metrics_stop(s);
 	for (uint32_t i = 0; i < s->nqueries; i++)
 		sl_query_stop(s->queries[i]);
 	for (uint32_t i = 0; i < s->nqueries; i++)

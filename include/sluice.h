@@ -242,6 +242,26 @@ char *sl_query_status_json(sl_query *q);
  * 1, 0 on timeout. */
 int sl_session_await_any(sl_session *s, int64_t timeout_ms);
 
+/* ---- metrics for operators (docs/METRICS.md) -------------------------- */
+
+/* Serves the session's metrics in Prometheus's text format at
+ * http://127.0.0.1:PORT/metrics (loopback only; any other path is 404),
+ * from a thread of its own, until sl_session_metrics_stop() or
+ * sl_session_destroy(). port 0 picks a free port. Returns the port bound
+ * (> 0), SL_ESTATE if the session already serves metrics, or SL_EIO if
+ * the port cannot be bound (message in sl_session_errmsg()). Off unless
+ * called. Call from the thread that owns the session. */
+int sl_session_metrics_start(sl_session *s, int port);
+/* Stops serving (the port is closed when it returns). No-op if not
+ * serving. Call from the thread that owns the session. */
+void sl_session_metrics_stop(sl_session *s);
+/* What GET /metrics returns: the exposition text of every query of the
+ * session (records in and out, Kafka lag, latency histogram, ring
+ * occupancy, backpressure, errors, activity). Works without the server.
+ * Any thread, while queries run. malloc'd, free with free(); NULL only
+ * when out of memory. */
+char *sl_session_metrics_text(sl_session *s);
+
 /* ---- rows: memory tables and foreach/foreachBatch --------------------- */
 
 /* A snapshot of the memory table named `name` (the query's queryName), safe

@@ -234,6 +234,7 @@ struct block_arg {
 	sl_chan *c;
 	void *p;
 	const _Atomic bool *cancel;
+	_Atomic bool started; /* about to push */
 	_Atomic bool done;
 	bool ok;
 };
@@ -242,6 +243,7 @@ static void *block_producer(void *arg)
 {
 	struct block_arg *a = arg;
 
+	atomic_store_explicit(&a->started, true, memory_order_relaxed);
 	a->ok = sl_chan_push_spsc(a->c, a->p, a->cancel);
 	/* release: the main thread reads a->ok after seeing done. */
 	atomic_store_explicit(&a->done, true, memory_order_release);
@@ -259,9 +261,14 @@ Test(chan, full_ring_blocks_producer_until_pop, .timeout = 30)
 		cr_assert(sl_chan_try_push_spsc(a.c, seq_ptr(i)));
 	cr_assert_not(sl_chan_try_push_spsc(a.c, a.p), "full ring took more");
 	atomic_init(&a.done, false);
+	atomic_init(&a.started, false);
 	cr_assert_eq(pthread_create(&th, NULL, block_producer, &a), 0);
-	/* Give it time to spin and park. However long we wait, a correct
-	 * ring cannot let the push finish while it is full. */
+	/* On a loaded machine the thread may not run for a while: wait until
+	 * it is at its push, or the pop below could come first and the push
+	 * never block. Then give it time to spin and park. However long we
+	 * wait, a correct ring cannot let the push finish while it is full. */
+	while (!atomic_load_explicit(&a.started, memory_order_relaxed))
+		sleep_ns(1000 * 1000);
 	sleep_ns(20 * 1000 * 1000);
 	cr_assert_not(atomic_load(&a.done), "push returned on a full ring");
 	cr_assert_eq(sl_chan_size(a.c), 8);

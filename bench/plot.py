@@ -3,8 +3,8 @@
 and PNG plots.
 
 Called by bench/run.sh as `plot.py DIR` after the benchmarks have written
-DIR/ring_hop.json, engine.json, ipr_engine.json, relay_broker.json and
-relay_embedded.json (any of them may be missing). Writes DIR/summary.json:
+DIR/ring_hop.json, engine.json, ipr_engine.json, stateful.json,
+relay_broker.json and relay_embedded.json (any of them may be missing). Writes DIR/summary.json:
 every figure with its baseline and the ratio, the aims with their measured
 values, and the machine; prints the table; draws DIR/*.png with matplotlib
 when it can be imported (and says so when it cannot: the table and the JSON
@@ -149,6 +149,23 @@ def summarise(d):
         raw["ipr_engine"] = ipr
         s.fig("instructions", "engine path, per row", "instructions",
               ipr.get("engine"), ipr.get("baseline"), "plain C loop", True)
+    st = load(d, "stateful.json")
+    if st:
+        raw["stateful"] = st
+        res = {r["query"]: r for r in st["results"]}
+        m, b = res.get("stateful"), res.get("stateless")
+        if m:
+            for q in ("p50", "p99", "p999"):
+                s.fig("stateful latency", f"{st['rate']}/s row to update "
+                      f"{q}", "ms", m[f"{q}_ms"], b and b[f"{q}_ms"],
+                      "same without GROUP BY", True,
+                      "COUNTS DO NOT ADD UP" if m["count_mismatches"]
+                      else "")
+            s.aim("stateful micro-batch: row arrival to emitted update "
+                  "in a few ms (p99 < 5 ms)", m["p99_ms"], 5,
+                  m["p99_ms"] < 5,
+                  f"p50 {m['p50_ms']:.2f} ms, p99.9 {m['p999_ms']:.2f} ms "
+                  f"at {st['rate']} rows/s, default trigger")
     for cl in ("broker", "embedded"):
         rel = load(d, f"relay_{cl}.json")
         if not rel:
@@ -202,6 +219,7 @@ def summarise(d):
                       True, f"growth over the last third of the run: "
                       f"{grow:.1f} MiB")
         if cl == "broker":
+            checkpoint_figures(s, rel, lat, tp)
             k = ("sluice", 10000, 100)
             if k in lat and ("baseline", 10000, 100) in lat:
                 v, b = lat[k]["p99_us"], lat[("baseline", 10000, 100)]["p99_us"]
@@ -226,6 +244,52 @@ def summarise(d):
                 s.aim("relay peak RSS < 64 MiB", round(mib, 1), 64,
                       mib < 64, "sluice relay alone, MiB")
     return s, raw
+
+
+def checkpoint_figures(s, rel, lat, tp):
+    """The relay with a checkpoint (100 ms epochs) against the same relay
+    without one: latency, max throughput, commit times, and the aims of
+    issue 4 (reported, not asserted)."""
+    keys = [k for k in lat if k[0] == "ckpt"]
+    base_name = "relay without checkpoint"
+    for (_, rate, size) in sorted(keys):
+        m, b = lat[("ckpt", rate, size)], lat.get(("nockpt", rate, size))
+        for q in ("p50", "p99", "p999"):
+            s.fig("checkpoint cost", f"{rate}/s {size} B {q}", "us",
+                  m[f"{q}_us"], b and b[f"{q}_us"], base_name, True,
+                  "" if m["sustained"] else "not sustained")
+        if b:
+            add = (m["p99_us"] - b["p99_us"]) / 1000.0
+            add9 = (m["p999_us"] - b["p999_us"]) / 1000.0
+            s.aim("checkpoints (100 ms epochs) add < 0.1 ms to relay p99",
+                  round(add, 3), 0.1, add < 0.1,
+                  f"ms added at {rate}/s {size} B: p99 {m['p99_us']:.0f} "
+                  f"vs {b['p99_us']:.0f} us; p99.9 {add9:+.3f} ms")
+    t, tb = tp.get(("ckpt", 100)), tp.get(("nockpt", 100))
+    if t:
+        s.fig("checkpoint cost", "max throughput 100 B", "records/s",
+              t["records_per_s"], tb and tb["records_per_s"], base_name)
+        if tb and tb["records_per_s"]:
+            loss = 1 - t["records_per_s"] / tb["records_per_s"]
+            s.aim("checkpoints (100 ms epochs) cost < 5% relay max "
+                  "throughput", round(loss, 3), 0.05, loss < 0.05,
+                  f"throughput lost (fraction); {t['records_per_s']:.0f} "
+                  f"vs {tb['records_per_s']:.0f} records/s, 100 B")
+    for kind, name in (("latency", "latency runs"),
+                       ("throughput", "throughput runs")):
+        runs = [r for r in rel.get("runs", []) if r.get("kind") == kind
+                and r.get("impl") == "ckpt"
+                and r.get("commit_ms_median", -1) >= 0]
+        if not runs:
+            continue
+        s.fig("checkpoint cost", f"lastCommitMs median, {name}", "ms",
+              statistics.median(r["commit_ms_median"] for r in runs), None,
+              "", True, "offsets + commits files per epoch")
+        s.fig("checkpoint cost", f"lastCommitMs highest, {name}", "ms",
+              max(r["commit_ms_top"] for r in runs), None, "", True)
+        s.fig("checkpoint cost", f"maxCommitMs, {name}", "ms",
+              max(r["commit_ms_max"] for r in runs), None, "", True,
+              "slowest commits/N write alone")
 
 
 def fmt(v):

@@ -31,6 +31,10 @@
  *   rss          (--rss, a broker only) the relay alone in a child process
  *                (this program, --child IMPL) under a fixed-rate load from
  *                this one: its VmHWM and VmRSS over time.
+ *   checkpoints  (--ckpt-rate R) sluice's relay with trigger 'continuous
+ *                100 ms' and a checkpointLocation beside the same relay
+ *                without one: latency at R records/s and max throughput
+ *                (100 B), and the commit times from the progress records.
  *   slow sink    (--rss) sluice's kafka source -> foreach sink whose
  *                process() sleeps --slow-us per row, under a load it
  *                cannot keep up with: VmRSS over time must level off.
@@ -42,7 +46,7 @@
  * usage: relay --bootstrap HOST:PORT|embedded [--rates 1000,10000,100000]
  *              [--sizes 100,1024] [--seconds S] [--tput-records N]
  *              [--tput-sizes 100,1024] [--reps R] [--partitions P] [--rss]
- *              [--json FILE]
+ *              [--ckpt-rate R] [--json FILE]
  *        relay --child sluice|baseline|slow --bootstrap B --in T --out T
  *              [--slow-us U]      (used by --rss)
  */
@@ -390,12 +394,19 @@ out:
 /* ---- the relays -------------------------------------------------------- */
 
 struct relay {
-	const char *impl; /* "sluice", "baseline", "slow" */
+	/* "sluice", "baseline", "slow"; "nockpt" and "ckpt": sluice with
+	 * trigger 'continuous 100 ms', without and with a checkpoint */
+	const char *impl;
 	char in[128], out[128];
 	int64_t slow_us;
 	/* sluice */
 	sl_session *s;
 	sl_query *q;
+	char ckdir[64];	       /* ckpt: its checkpointLocation */
+	double commit_ms_med;  /* ckpt: median checkpoint.lastCommitMs */
+	double commit_ms_top;  /* ckpt: the highest lastCommitMs seen */
+	double commit_ms_max;  /* ckpt: checkpoint.maxCommitMs at the end */
+	int ncommit;	       /* progress records with a lastCommitMs */
 	/* baseline */
 	pthread_t th;
 	_Atomic bool stop;
@@ -507,12 +518,20 @@ static int relay_start(struct relay *r)
 					  NULL },
 			&cb);
 	} else if (f) {
+		bool ck = strcmp(r->impl, "ckpt") == 0;
+		bool fast = ck || strcmp(r->impl, "nockpt") == 0;
+
+		if (ck && !mkdtemp(strcpy(r->ckdir, "/tmp/slb-ckpt.XXXXXX")))
+			die("%s", "mkdtemp failed");
 		r->q = sl_frame_start(
 			f, "kafka",
 			(const char *[]){ "topic", r->out,
 					  "kafka.bootstrap.servers", bs,
-					  "trigger", "continuous 1 second",
-					  NULL },
+					  "trigger",
+					  fast ? "continuous 100 ms"
+					       : "continuous 1 second",
+					  ck ? "checkpointLocation" : NULL,
+					  r->ckdir, NULL },
 			NULL);
 	}
 	if (!r->q) {
@@ -521,6 +540,40 @@ static int relay_start(struct relay *r)
 		return -1;
 	}
 	return 0;
+}
+
+/* The checkpoint's commit times from the query's progress records: the
+ * median and the highest checkpoint.lastCommitMs (an epoch's offsets and
+ * commits files, with their fsyncs) over the records, and the last
+ * record's maxCommitMs (the store's slowest commits/N write alone since
+ * the start, so it may be below lastCommitMs). */
+static void ckpt_commit_ms(struct relay *r)
+{
+	char *js = sl_query_recent_progress(r->q);
+	json_t *arr = js ? json_loads(js, 0, NULL) : NULL;
+	double v[1024];
+	int n = 0;
+
+	r->commit_ms_med = r->commit_ms_max = r->commit_ms_top = -1;
+	for (size_t i = 0; arr && i < json_array_size(arr); i++) {
+		json_t *ck = json_object_get(json_array_get(arr, i),
+					     "checkpoint");
+		json_t *last = json_object_get(ck, "lastCommitMs");
+		json_t *max = json_object_get(ck, "maxCommitMs");
+
+		if (json_is_number(last) && n < 1024) {
+			v[n++] = json_number_value(last);
+			if (v[n - 1] > r->commit_ms_top)
+				r->commit_ms_top = v[n - 1];
+		}
+		if (json_is_number(max))
+			r->commit_ms_max = json_number_value(max);
+	}
+	r->ncommit = n;
+	if (n)
+		r->commit_ms_med = bu_median(v, n);
+	json_decref(arr);
+	free(js);
 }
 
 static void relay_stop(struct relay *r)
@@ -534,6 +587,15 @@ static void relay_stop(struct relay *r)
 		fprintf(stderr, "relay: sluice query failed: %s\n",
 			sl_query_exception(r->q));
 		r->failed = true;
+	}
+	if (r->ckdir[0]) {
+		char cmd[96];
+
+		ckpt_commit_ms(r);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->ckdir);
+		if (system(cmd))
+			fprintf(stderr, "relay: cannot remove %s\n",
+				r->ckdir);
 	}
 	sl_session_destroy(r->s);
 }
@@ -552,6 +614,7 @@ struct lat_res {
 	double p[NPCT];	 /* us */
 	double gen_lag_us;
 	bool sustained;
+	double commit_ms_med, commit_ms_top, commit_ms_max; /* ckpt, else -1 */
 };
 
 static FILE *g_json;
@@ -574,11 +637,14 @@ static void lat_json(const struct lat_res *l, int rep)
 		"%lld, \"dups\": %lld, \"achieved_per_s\": %.0f, "
 		"\"sustained\": %s, \"gen_max_lag_us\": %.1f, "
 		"\"p50_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, "
-		"\"max_us\": %.1f, \"curve\": [",
+		"\"max_us\": %.1f, \"commit_ms_median\": %.3f, "
+		"\"commit_ms_top\": %.3f, \"commit_ms_max\": %.3f, "
+		"\"curve\": [",
 		l->impl, l->rate, l->size, rep, (long long)l->sent,
 		(long long)l->received, (long long)l->dups, l->achieved,
 		l->sustained ? "true" : "false", l->gen_lag_us, l->p[3],
-		l->p[7], l->p[9], l->p[NPCT - 1]);
+		l->p[7], l->p[9], l->p[NPCT - 1], l->commit_ms_med,
+		l->commit_ms_top, l->commit_ms_max);
 	for (size_t i = 0; i < NPCT; i++)
 		fprintf(g_json, "%s[%g, %.1f]", i ? ", " : "", pcts[i],
 			l->p[i]);
@@ -625,6 +691,9 @@ static void measure_latency(const char *impl, int rate, int size,
 	l->dups = c.dups;
 	l->gen_lag_us = (double)g.max_lag / 1e3;
 	l->sustained = !g.failed && c.received == n && !r.failed;
+	l->commit_ms_med = r.ckdir[0] ? r.commit_ms_med : -1;
+	l->commit_ms_top = r.ckdir[0] ? r.commit_ms_top : -1;
+	l->commit_ms_max = r.ckdir[0] ? r.commit_ms_max : -1;
 	if (c.received > 1 && c.t_last > g.t0)
 		l->achieved = (double)c.received * 1e9 /
 			      (double)(c.t_last - g.t0);
@@ -645,6 +714,7 @@ struct tput_res {
 	int size;
 	int64_t n, received;
 	double per_s, mib_per_s;
+	double commit_ms_med, commit_ms_top, commit_ms_max; /* ckpt, else -1 */
 };
 
 /* Pre-produces n records to IN, then starts the relay and times the
@@ -675,6 +745,9 @@ static void measure_tput(const char *impl, int size, int64_t n,
 	t->size = size;
 	t->n = n;
 	t->received = c.received;
+	t->commit_ms_med = r.ckdir[0] ? r.commit_ms_med : -1;
+	t->commit_ms_top = r.ckdir[0] ? r.commit_ms_top : -1;
+	t->commit_ms_max = r.ckdir[0] ? r.commit_ms_max : -1;
 	/* The steady part of the drain: from the 10th to the 90th
 	 * percentile record to arrive, leaving out the relay's start and
 	 * the tail. */
@@ -958,6 +1031,86 @@ static void measure_ipr(const int *counts, int ncounts)
 	}
 }
 
+static void tput_json(const struct tput_res *t, int rep)
+{
+	if (!g_json)
+		return;
+	json_sep();
+	fprintf(g_json,
+		"{\"kind\": \"throughput\", \"impl\": \"%s\", \"size\": %d, "
+		"\"rep\": %d, \"records\": %lld, \"received\": %lld, "
+		"\"records_per_s\": %.0f, \"mib_per_s\": %.2f, "
+		"\"commit_ms_median\": %.3f, \"commit_ms_top\": %.3f, "
+		"\"commit_ms_max\": %.3f}",
+		t->impl, t->size, rep, (long long)t->n,
+		(long long)t->received, t->per_s, t->mib_per_s,
+		t->commit_ms_med, t->commit_ms_top, t->commit_ms_max);
+	fflush(g_json);
+}
+
+static int cmp_lat_p99(const void *a, const void *b);
+
+/* The cost of checkpoints: sluice's relay with trigger 'continuous 100 ms'
+ * and a checkpointLocation ("ckpt") beside the same relay without one
+ * ("nockpt"), alternating: latency at one rate and max throughput, 100 B
+ * records, with each run's commit times from its progress records. */
+static void measure_ckpt(int rate, double seconds, int reps, int64_t tput_n)
+{
+	static const char *const impls[2] = { "nockpt", "ckpt" };
+	struct lat_res res[2][MAX_REPS];
+	double tp[2][MAX_REPS], cm[2][MAX_REPS], ct[2][MAX_REPS];
+	double cx[2][MAX_REPS];
+
+	printf("checkpoint cost: sluice relay, trigger 'continuous 100 ms', "
+	       "without (nockpt) and with (ckpt) a checkpointLocation; "
+	       "100 B, median of %d\n",
+	       reps);
+	for (int rep = 0; rep < reps; rep++)
+		for (int k = 0; k < 2; k++) {
+			int kk = (k + rep) % 2;
+
+			measure_latency(impls[kk], rate, 100, seconds,
+					&res[kk][rep]);
+			lat_json(&res[kk][rep], rep);
+		}
+	for (int rep = 0; rep < reps && tput_n > 0; rep++)
+		for (int k = 0; k < 2; k++) {
+			int kk = (k + rep) % 2;
+			struct tput_res t;
+
+			measure_tput(impls[kk], 100, tput_n, &t);
+			tput_json(&t, rep);
+			tp[kk][rep] = t.received == tput_n ? t.per_s : 0;
+			cm[kk][rep] = t.commit_ms_med;
+			ct[kk][rep] = t.commit_ms_top;
+			cx[kk][rep] = t.commit_ms_max;
+		}
+	printf("commit ms: checkpoint.lastCommitMs median and highest over the "
+	       "progress records, maxCommitMs at the end\n");
+	printf("%-7s %7s %9s %9s %9s %12s %8s %8s %8s %s\n", "relay", "rate",
+	       "p50 us", "p99 us", "p99.9 us", "max rec/s", "commit", "highest",
+	       "maxCmt", "note");
+	for (int k = 0; k < 2; k++) {
+		struct lat_res *l;
+		double t = 0;
+
+		qsort(res[k], (size_t)reps, sizeof(res[k][0]), cmp_lat_p99);
+		l = &res[k][reps / 2];
+		if (tput_n > 0)
+			t = bu_median(tp[k], reps);
+		printf("%-7s %7d %9.0f %9.0f %9.0f %12.0f %8.2f %8.2f %8.2f "
+		       "%s\n",
+		       impls[k], rate, l->p[3], l->p[7], l->p[9], t,
+		       l->commit_ms_med, l->commit_ms_top, l->commit_ms_max,
+		       l->sustained ? "" : "NOT SUSTAINED");
+		if (k == 1 && tput_n > 0)
+			printf("  (throughput runs, medians: commit %.2f, "
+			       "highest %.2f, maxCommitMs %.2f)\n",
+			       bu_median(cm[k], reps), bu_median(ct[k], reps),
+			       bu_median(cx[k], reps));
+	}
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static int parse_list(const char *s, int *v)
@@ -981,7 +1134,8 @@ static void usage(void)
 		"             [--seconds S] [--tput-records N] [--tput-sizes "
 		"LIST] [--reps R]\n"
 		"             [--partitions P] [--rss] [--rss-seconds S] "
-		"[--slow-us U] [--json FILE]\n");
+		"[--slow-us U] [--json FILE]\n"
+		"             [--ckpt-rate R] [--ipr-counts N1,N2]\n");
 	exit(2);
 }
 
@@ -1003,6 +1157,7 @@ int main(int argc, char **argv)
 	int reps = 1, ipr_counts[MAX_LIST], nipr = 0;
 	int64_t count = 0;
 	bool rss = false;
+	int ckpt_rate = 0;
 	const char *json = NULL, *child = NULL, *cin = NULL, *cout = NULL;
 	static const char *const impls[2] = { "sluice", "baseline" };
 	char errstr[256];
@@ -1043,6 +1198,8 @@ int main(int argc, char **argv)
 			json = argv[++i];
 		else if (!strcmp(a, "--count"))
 			count = atoll(argv[++i]);
+		else if (!strcmp(a, "--ckpt-rate"))
+			ckpt_rate = atoi(argv[++i]);
 		else if (!strcmp(a, "--ipr-counts"))
 			nipr = parse_list(argv[++i], ipr_counts);
 		else if (!strcmp(a, "--child"))
@@ -1162,23 +1319,12 @@ int main(int argc, char **argv)
 				       t.impl, t.size, (long long)t.received,
 				       t.per_s, t.mib_per_s,
 				       t.received < n ? " (incomplete)" : "");
-				if (g_json) {
-					json_sep();
-					fprintf(g_json,
-						"{\"kind\": \"throughput\", "
-						"\"impl\": \"%s\", \"size\": "
-						"%d, \"rep\": %d, \"records\": "
-						"%lld, \"received\": %lld, "
-						"\"records_per_s\": %.0f, "
-						"\"mib_per_s\": %.2f}",
-						t.impl, t.size, rep,
-						(long long)n,
-						(long long)t.received, t.per_s,
-						t.mib_per_s);
-				}
+				tput_json(&t, rep);
 			}
 	}
 
+	if (ckpt_rate > 0)
+		measure_ckpt(ckpt_rate, seconds, reps, tput_records);
 	if (nipr && !g_embedded)
 		measure_ipr(ipr_counts, nipr);
 	if (rss && !g_embedded) {

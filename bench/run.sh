@@ -18,7 +18,12 @@
 #              loop: latency at fixed rates, max throughput, instructions
 #              per record, memory; on a real broker (started here with
 #              tests/kafka/broker.sh, stopped at the end) and on the
-#              embedded cluster
+#              embedded cluster; on the broker also the cost of
+#              checkpoints (--ckpt-rate: the relay with trigger
+#              'continuous 100 ms' with and without checkpointLocation)
+#   stateful   micro-batch latency, default trigger: rate 1,000 rows/s ->
+#              GROUP BY value % 10 -> foreachBatch, from each row's
+#              timestamp to the update, vs the same without the GROUP BY
 #
 # BENCH_QUICK=1: shorter runs and fewer cases (under a minute), for a
 # smoke test; the figures are rougher. The tools it needs (valgrind,
@@ -139,6 +144,14 @@ if [ "$HAVE_VG" = 1 ] && [ -x "$B/bench/engine" ]; then
 	fi
 fi
 
+# ---- stateful micro-batch latency ------------------------------------------
+
+if [ "$QUICK" = 1 ]; then
+	run stateful --seconds 3 --warmup 1 --reps 1 --json "$OUT/stateful.json"
+else
+	run stateful --seconds 8 --warmup 1 --reps 3 --json "$OUT/stateful.json"
+fi
+
 # ---- Kafka relay: a real broker -------------------------------------------
 
 KDIR=
@@ -164,7 +177,7 @@ if [ -x "$B/bench/relay" ]; then
 	elif [ "$QUICK" = 1 ]; then
 		run relay --bootstrap "$BS" --rates 1000,10000 --sizes 100 \
 			--seconds 1 --reps 1 --tput-records 50000 \
-			--json "$OUT/relay_broker.json"
+			--ckpt-rate 10000 --json "$OUT/relay_broker.json"
 	else
 		IPR=
 		[ "$HAVE_VG" = 1 ] && IPR="--ipr-counts 20000,100000"
@@ -172,7 +185,7 @@ if [ -x "$B/bench/relay" ]; then
 		run relay --bootstrap "$BS" --rates 1000,10000,100000 \
 			--sizes 100,1024 --seconds 4 --reps 3 \
 			--tput-records 300000 --rss --rss-seconds 8 $IPR \
-			--json "$OUT/relay_broker.json"
+			--ckpt-rate 10000 --json "$OUT/relay_broker.json"
 	fi
 	stop_broker
 

@@ -7,6 +7,7 @@
  * option table of the writer options (outputMode, trigger, queryName,
  * checkpointLocation), which the query consumes and every sink ignores. */
 #include <ctype.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -191,10 +192,22 @@ const sl_opt_def sl_writer_options[] = {
 		.desc = "Directory where the query keeps its offsets and "
 			"commits.",
 	},
+	{
+		.name = "minBatchesToRetain",
+		.type = SL_OPT_INT,
+		.offset = offsetof(sl_writer_conf, min_batches_to_retain),
+		.min = 1,
+		.max = INFINITY,
+		.def = "100",
+		.desc = "How many committed batches/epochs keep their "
+			"offsets and commits files in checkpointLocation; "
+			"older ones are deleted.",
+	},
 	{ .name = NULL },
 };
 /* clang-format on */
 
 const char *const sl_writer_option_names[] = {
-    "outputMode", "trigger", "queryName", "checkpointLocation", NULL,
+    "outputMode", "trigger", "queryName", "checkpointLocation",
+    "minBatchesToRetain", NULL,
 };

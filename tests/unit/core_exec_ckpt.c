@@ -571,3 +571,66 @@ Test(exec_ckpt, file_source_remembers_its_files)
 	free(in);
 	free(ck);
 }
+
+/* How many files dir/sub holds whose names are epochs (digits only). */
+static int count_epochs(const char *dir, const char *sub)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, sub);
+	DIR *d = opendir(p);
+	cr_assert_not_null(d, "%s", p);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *c = e->d_name;
+		while (*c >= '0' && *c <= '9')
+			c++;
+		n += c != e->d_name && !*c;
+	}
+	closedir(d);
+	return n;
+}
+
+Test(exec_ckpt, min_batches_to_retain_keeps_that_many)
+{
+	char *dir = tmpdir();
+	collect c;
+	collect_init(&c);
+	sl_session *s = sl_session_new();
+	sl_frame *f = sl_read_stream(s, "rate-micro-batch",
+				     OPTS("rowsPerBatch", "10"));
+	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
+	f = sl_frame_select(f, OPTS("value"));
+	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
+	sl_sink_callbacks cb = { .ud = &c, .batch = on_batch };
+	sl_query *q = sl_frame_start(f, "foreachBatch",
+				     OPTS("checkpointLocation", dir,
+					  "minBatchesToRetain", "3"),
+				     &cb);
+	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
+	sl_query_await(q, 250);
+	cr_assert_eq(sl_query_stop(q), 0, "%s", sl_query_exception(q));
+	sl_session_destroy(s);
+	cr_assert_gt(c.nbatches, 3);
+	int64_t last = newest(dir, "commits");
+	cr_assert_eq(last, (int64_t)c.nbatches - 1);
+	cr_assert_eq(newest(dir, "offsets"), last);
+	cr_assert_eq(count_epochs(dir, "offsets"), 3);
+	cr_assert_eq(count_epochs(dir, "commits"), 3);
+
+	/* below 1 is refused at start, naming the option */
+	s = sl_session_new();
+	f = sl_read_stream(s, "rate-micro-batch", OPTS("rowsPerBatch", "10"));
+	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
+	q = sl_frame_start(f, "foreachBatch",
+			   OPTS("checkpointLocation", dir,
+				"minBatchesToRetain", "0"),
+			   &cb);
+	cr_assert_null(q);
+	cr_assert(strstr(sl_session_errmsg(s), "minBatchesToRetain"), "%s",
+		  sl_session_errmsg(s));
+	sl_session_destroy(s);
+	collect_free(&c);
+	rm_rf(dir);
+	free(dir);
+}

@@ -536,3 +536,34 @@ int sl_pick_eval(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	}
 	return 0;
 }
+
+/* ---- for the vectorised evaluator -------------------------------------- */
+
+/* Keyed on the function bind picked rather than on kind and types, so a
+ * node is vectorised only when its per-row semantics are known to match
+ * (core/expr_vec.c implements each sl_vop the way the function above
+ * does). */
+sl_vop sl_eval_vop(const sl_expr *e)
+{
+	static const struct {
+		sl_eval_fn fn;
+		sl_vop op;
+	} map[] = {
+		{ ev_null, VOP_NULL },	       { ev_add_i, VOP_ADD_I },
+		{ ev_sub_i, VOP_SUB_I },       { ev_mul_i, VOP_MUL_I },
+		{ ev_mod_i, VOP_MOD_I },       { ev_add_l, VOP_ADD_L },
+		{ ev_sub_l, VOP_SUB_L },       { ev_mul_l, VOP_MUL_L },
+		{ ev_mod_l, VOP_MOD_L },       { ev_add_d, VOP_ADD_D },
+		{ ev_sub_d, VOP_SUB_D },       { ev_mul_d, VOP_MUL_D },
+		{ ev_mod_d, VOP_MOD_D },       { ev_div_d, VOP_DIV_D },
+		{ ev_neg, VOP_NEG },	       { ev_cmp_i32, VOP_CMP_I32 },
+		{ ev_cmp_i64, VOP_CMP_I64 },   { ev_cmp_f64, VOP_CMP_F64 },
+		{ ev_cmp_bool, VOP_CMP_BOOL }, { ev_nseq, VOP_NSEQ },
+		{ ev_and, VOP_AND },	       { ev_or, VOP_OR },
+		{ ev_not, VOP_NOT },	       { ev_isnull, VOP_ISNULL },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (e->eval == map[i].fn)
+			return map[i].op;
+	return VOP_NONE;
+}

@@ -320,4 +320,23 @@ void sl_fmt_ts(sl_wr *w, int64_t us);
 void sl_fmt_date(sl_wr *w, int32_t days);
 void sl_fmt_ts_json(sl_wr *w, int64_t us);
 
+/* ---- vectorised evaluation (expr_vec.c) -------------------------------- */
+
+/* What the per-row evaluator bind picked for an operator node computes,
+ * so the vectorised evaluator implements exactly that and nothing it has
+ * not been taught (VOP_NONE: evaluate this node row by row). */
+typedef enum sl_vop {
+	VOP_NONE = 0,
+	VOP_NULL, /* always null */
+	VOP_ADD_I, VOP_SUB_I, VOP_MUL_I, VOP_MOD_I,
+	VOP_ADD_L, VOP_SUB_L, VOP_MUL_L, VOP_MOD_L,
+	VOP_ADD_D, VOP_SUB_D, VOP_MUL_D, VOP_MOD_D, VOP_DIV_D,
+	VOP_NEG,
+	VOP_CMP_I32, VOP_CMP_I64, VOP_CMP_F64, VOP_CMP_BOOL,
+	VOP_NSEQ,
+	VOP_AND, VOP_OR, VOP_NOT, VOP_ISNULL,
+} sl_vop;
+
+sl_vop sl_eval_vop(const sl_expr *e);
+
 #endif

@@ -25,23 +25,62 @@ sl_chain *sl_chain_build(const sl_frame *top, sl_arena *a)
 	return c;
 }
 
-/* WHERE: keeps the rows whose condition is true, compacting in place. */
-static int run_where(const sl_frame *f, sl_batch *b, sl_err *err)
+/* The rows a chain step looks at: every row of the vector (sel NULL), or
+ * the rows sel[0..n) that earlier WHEREs kept. Carrying a selection
+ * instead of compacting after each WHERE means a WHERE followed by a
+ * SELECT never moves a row: the SELECT reads the kept rows in place. */
+typedef struct sl_sel {
+	uint32_t *sel;
+	uint32_t n;
+	uint32_t *buf; /* room for cap row numbers */
+	uint32_t cap;
+} sl_sel;
+
+static inline uint32_t sel_row(const sl_sel *s, uint32_t i)
 {
-	uint32_t w = 0, nc = b->ncols;
-	for (uint32_t r = 0; r < b->nrows; r++) {
-		sl_value *row = sl_batch_row(b, r), v;
-		int rc = sl_expr_eval(f->cond, row, &b->arena, &v, err);
+	return s->sel ? s->sel[i] : i;
+}
+
+/* WHERE: narrows the selection to the rows whose condition is true. */
+static int run_where(const sl_frame *f, sl_batch *b, sl_sel *s, sl_err *err)
+{
+	if (sl_expr_vec_ok(f->cond)) {
+		sl_vec_in in = { .rows = b->vals, .ncols = b->ncols,
+				 .sel = s->sel, .n = s->n };
+		s->n = sl_expr_vec_filter(f->cond, &in, s->buf);
+		s->sel = s->buf;
+		return 0;
+	}
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < s->n; i++) {
+		uint32_t r = sel_row(s, i);
+		sl_value v;
+		int rc = sl_expr_eval(f->cond, sl_batch_row(b, r), &b->arena,
+				      &v, err);
 		if (rc < 0)
 			return rc;
-		if (!sl_value_truthy(&v))
-			continue;
-		if (w != r)
-			memcpy(sl_batch_row(b, w), row, nc * sizeof(sl_value));
-		w++;
+		if (sl_value_truthy(&v))
+			s->buf[w++] = r; /* w <= i: safe when sel is buf */
 	}
-	b->nrows = w;
+	s->sel = s->buf;
+	s->n = w;
 	return 0;
+}
+
+/* Moves the selected rows to the front of the vector (in order, so a row
+ * never lands on one still to be read) and drops the selection. */
+static void compact(sl_batch *b, sl_sel *s)
+{
+	uint32_t nc = b->ncols;
+
+	if (!s->sel)
+		return;
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->sel[i] != i)
+			memcpy(sl_batch_row(b, i), sl_batch_row(b, s->sel[i]),
+			       nc * sizeof(sl_value));
+	b->nrows = s->n;
+	s->sel = NULL;
 }
 
 /* Evaluates the non-generator items of one input row into out[]. */
@@ -63,10 +102,69 @@ static int eval_items(const sl_frame *f, const sl_value *row, sl_batch *b,
 	return 0;
 }
 
-/* SELECT (with at most one explode): builds the new rows in a fresh value
- * array, then swaps it into the batch. */
-static int run_select(const sl_frame *f, sl_batch *b, sl_err *err)
+/* SELECT without a generator: one output row per selected row, built a
+ * column at a time straight into the new value array. Vectorisable items
+ * and star columns go column by column; the others are evaluated row by
+ * row, in row order, so the first runtime error is the one the per-row
+ * path would raise (vectorised items cannot fail). */
+static int run_project(const sl_frame *f, sl_batch *b, sl_sel *s,
+		       sl_err *err)
 {
+	uint32_t nout = f->nitems, n = s->n, nc = b->ncols;
+	sl_value *vals = malloc((size_t)(n ? n : 1) * nout * sizeof(sl_value));
+	bool rowwise = false, done[nout ? nout : 1]; /* not per row */
+
+	if (!vals)
+		abort();
+	for (uint32_t k = 0; k < nout; k++) {
+		const sl_expr *e = f->items[k];
+		done[k] = true;
+		if (!e) {
+			const sl_value *src = b->vals + f->pass[k];
+			for (uint32_t i = 0; i < n; i++)
+				vals[(size_t)i * nout + k] =
+					src[(size_t)sel_row(s, i) * nc];
+		} else if (sl_expr_vec_ok(e)) {
+			sl_vec_in in = { .rows = b->vals, .ncols = nc,
+					 .sel = s->sel, .n = n };
+			sl_expr_vec_project(e, &in, vals + k, nout);
+		} else {
+			rowwise = true;
+			done[k] = false;
+		}
+	}
+	for (uint32_t i = 0; rowwise && i < n; i++) {
+		const sl_value *row = sl_batch_row(b, sel_row(s, i));
+		for (uint32_t k = 0; k < nout; k++) {
+			if (done[k])
+				continue;
+			int rc = sl_expr_eval(f->items[k], row, &b->arena,
+					      &vals[(size_t)i * nout + k], err);
+			if (rc < 0) {
+				free(vals);
+				return rc;
+			}
+		}
+	}
+	free(b->vals);
+	b->vals = vals;
+	b->cap = n ? n : 1;
+	b->nrows = n;
+	b->ncols = nout;
+	b->schema = f->schema;
+	s->sel = NULL;
+	s->n = n;
+	return 0;
+}
+
+/* SELECT with an explode: builds the new rows in a fresh value array, then
+ * swaps it into the batch. */
+static int run_select(const sl_frame *f, sl_batch *b, sl_sel *s,
+		      sl_err *err)
+{
+	if (f->gen < 0)
+		return run_project(f, b, s, err);
+	compact(b, s);
 	uint32_t nout = f->nitems;
 	uint32_t cap = b->nrows ? b->nrows : 1;
 	sl_value *vals = malloc((size_t)cap * nout * sizeof(sl_value));
@@ -76,11 +174,6 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_err *err)
 		abort();
 	for (uint32_t r = 0; r < b->nrows && rc == 0; r++) {
 		const sl_value *row = sl_batch_row(b, r);
-		if (f->gen < 0) {
-			rc = eval_items(f, row, b, vals + (size_t)n * nout, err);
-			n++;
-			continue;
-		}
 		sl_value arr;
 		rc = sl_expr_eval_generator(f->items[f->gen], row, &b->arena,
 					    &arr, err);
@@ -114,18 +207,47 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_err *err)
 	b->nrows = n;
 	b->ncols = nout;
 	b->schema = f->schema;
+	s->n = n;
 	return 0;
 }
 
+/* Selections up to this many rows live on the stack. */
+#define SEL_STACK 1024
+
 int sl_chain_run(const sl_chain *c, sl_batch *b, sl_err *err)
 {
-	for (uint32_t i = 0; i < c->n && b->nrows; i++) {
+	uint32_t stack[SEL_STACK];
+	sl_sel s = { .sel = NULL, .n = b->nrows, .buf = stack,
+		     .cap = SEL_STACK };
+	int rc = 0;
+
+	for (uint32_t i = 0; i < c->n && s.n; i++) {
 		const sl_frame *f = c->steps[i];
-		int rc = f->kind == SL_FR_WHERE ? run_where(f, b, err)
-						: run_select(f, b, err);
+		/* A WHERE writes up to s.n row numbers; an explode may have
+		 * grown the vector since the last one. The selection is
+		 * never live here when buf is replaced (only a SELECT, which
+		 * drops it, grows the vector). */
+		if (f->kind == SL_FR_WHERE && s.n > s.cap && !s.sel) {
+			if (s.buf != stack)
+				free(s.buf);
+			s.buf = malloc((size_t)s.n * sizeof(uint32_t));
+			if (!s.buf)
+				abort();
+			s.cap = s.n;
+		}
+		rc = f->kind == SL_FR_WHERE ? run_where(f, b, &s, err)
+					    : run_select(f, b, &s, err);
 		if (rc < 0)
-			return rc;
+			break;
 	}
+	if (rc == 0) {
+		compact(b, &s);
+		b->nrows = s.n;
+	}
+	if (s.buf != stack)
+		free(s.buf);
+	if (rc < 0)
+		return rc;
 	/* An emptied vector still takes the final schema, so whoever frees
 	 * or inspects it sees consistent columns. */
 	if (c->n && b->nrows == 0) {

@@ -10,6 +10,7 @@
  * statement parser only needs to know where expressions start and end: a
  * small tokenizer that knows quotes, backticks, comments and parentheses
  * is enough for that. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -258,9 +259,6 @@ static int expected(struct cur *c, const char *what)
 static const char refuse_join[] =
 	"JOIN is not supported yet: stream joins arrive with the stateful "
 	"micro-batch path";
-static const char refuse_distinct[] =
-	"DISTINCT is not supported yet: deduplication arrives with the "
-	"stateful micro-batch path";
 static const char refuse_window[] =
 	"window() and session_window() belong in GROUP BY: group by "
 	"window(ts, '10 minutes') and select window.start, window.end";
@@ -669,9 +667,8 @@ static int parse_select(struct cur *c, sl_pl_select *sel)
 		return expected(c, "SELECT");
 	sel->off = tk_off(c, c->i);
 	c->i++;
-	if (is_kw(c, c->i, "DISTINCT"))
-		return refuse(c, c->i, refuse_distinct);
-	if (is_kw(c, c->i, "ALL"))
+	/* DISTINCT: sel_distinct() finds it again after the keyword */
+	if (is_kw(c, c->i, "DISTINCT") || is_kw(c, c->i, "ALL"))
 		c->i++;
 	uint32_t stop;
 	int rc = scan_expr(c, stop_select, false, &stop);
@@ -895,6 +892,7 @@ struct pl_rel {
 	const char **items;	     /* VIEW, INSERT: SELECT items, NULL */
 	const char **keys;	     /* VIEW, INSERT: GROUP BY expressions */
 	bool aggregate;		     /* VIEW, INSERT: sl_frame_aggregate */
+	bool distinct;		     /* VIEW, INSERT: SELECT DISTINCT */
 	bool claimed;		     /* SOURCE: an INSERT runs on frame */
 	const struct pl_rel *sink;   /* INSERT */
 	const struct pl_rel *writer; /* SINK: the INSERT writing to it */
@@ -1161,6 +1159,21 @@ static uint32_t blame_texts(const char *msg, const sl_pl_text *t, uint32_t n,
 	return dflt;
 }
 
+/* SELECT DISTINCT: the word after the SELECT keyword (comments are
+ * spaces in the text by now). Read from the text rather than kept by the
+ * parser so that sl_pl_select stays as it is. */
+static bool sel_distinct(const sl_pl_file *f, const sl_pl_select *sel)
+{
+	const char *t = f->text + sel->off + 6, *end = f->text + f->len;
+	while (t < end && (*t == ' ' || *t == '\t' || *t == '\n' ||
+			   *t == '\r'))
+		t++;
+	if (end - t < 8 || strncasecmp(t, "DISTINCT", 8))
+		return false;
+	return end - t == 8 ||
+	       !(isalnum((unsigned char)t[8]) || t[8] == '_');
+}
+
 /* A SELECT with GROUP BY, HAVING or an aggregate call in its list. */
 static bool is_aggregate(const sl_pl_select *sel)
 {
@@ -1177,6 +1190,19 @@ static bool is_aggregate(const sl_pl_select *sel)
 			return true;
 	}
 	return false;
+}
+
+/* SELECT DISTINCT: a deduplication over the SELECT's output. */
+static sl_frame *apply_distinct(sl_pipeline *p, struct pl_rel *r,
+				sl_frame *f, sl_err *err)
+{
+	if (!f || !r->distinct)
+		return f;
+	sl_frame *o = sl_frame_drop_duplicates(f, NULL);
+	if (!o && err)
+		pl_err(p->f, err, SL_EANALYSIS, r->st->sel.off, "%s",
+		       sl_session_errmsg(p->s));
+	return o;
 }
 
 /* The frames of one SELECT over f: watermark, WHERE, then the SELECT
@@ -1222,7 +1248,7 @@ static sl_frame *apply_select(sl_pipeline *p, struct pl_rel *r, sl_frame *f,
 				off = blame_texts(m, &sel->having, 1, sel->off);
 			pl_err(p->f, err, SL_EANALYSIS, off, "%s", m);
 		}
-		return o;
+		return apply_distinct(p, r, o, err);
 	}
 	if (f && r->items) {
 		sl_frame *o = sl_frame_select(f, r->items);
@@ -1248,7 +1274,7 @@ static sl_frame *apply_select(sl_pipeline *p, struct pl_rel *r, sl_frame *f,
 		}
 		f = o;
 	}
-	return f;
+	return apply_distinct(p, r, f, err);
 }
 
 static const char **texts(sl_pipeline *p, const sl_pl_text *t, uint32_t n)
@@ -1285,6 +1311,7 @@ static int build_select(sl_pipeline *p, uint32_t idx, sl_err *err)
 		if ((rc = check_syntax(p, &sel->items[k], true, err)))
 			return rc;
 	r->aggregate = is_aggregate(sel);
+	r->distinct = sel_distinct(p->f, sel);
 	if (!sel->star || r->aggregate)
 		r->items = texts(p, sel->items, sel->nitems);
 	r->keys = texts(p, sel->group, sel->ngroup);
@@ -1623,6 +1650,8 @@ static void out_chain(struct out *o, const struct pl_rel *r)
 		if (sel->having.s)
 			outf(o, "  having   %s%s\n", sel->having.s, via);
 	}
+	if (r->distinct)
+		outf(o, "  distinct (stateful, micro-batch)%s\n", via);
 	if (!sel->star || r->aggregate) {
 		outf(o, "  select   ");
 		for (uint32_t k = 0; k < sel->nitems; k++)

@@ -343,6 +343,13 @@ sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
 	return o ? o : sl_fail(&err);
 }
 
+sl_frame *sl_frame_drop_duplicates(sl_frame *f, const char *const *cols)
+{
+	sl_err err = {0};
+	sl_frame *o = sl_stateful_drop_duplicates(f, cols, &err);
+	return o ? o : sl_fail(&err);
+}
+
 size_t sl_frame_schema(sl_frame *f, char *buf, size_t n)
 {
 	size_t len = 0;

@@ -9,13 +9,18 @@
  * operator, and the expression around it is bound to the operator's
  * output, so "sum(x) / count(*) AS mean" is two aggregates and a division
  * after them. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "core/ckpt_internal.h"
 #include "core/stateful.h"
 
 /* ---- planning ------------------------------------------------------------ */
@@ -304,9 +309,16 @@ sl_frame *sl_stateful_aggregate(sl_frame *f, const char *const *keys,
 	while (items && items[ni])
 		ni++;
 	if (below_aggregate(f)) {
-		sl_err_set(err, SL_EANALYSIS,
-			   "Multiple streaming aggregations are not supported "
-			   "with streaming DataFrames/Datasets");
+		if (sl_stateful_find(f)->dedup)
+			sl_err_set(err, SL_EANALYSIS,
+				   "an aggregation over dropDuplicates/DISTINCT "
+				   "is not supported yet: a query has one "
+				   "stateful operator");
+		else
+			sl_err_set(err, SL_EANALYSIS,
+				   "Multiple streaming aggregations are not "
+				   "supported with streaming "
+				   "DataFrames/Datasets");
 		return NULL;
 	}
 	if (!ni && !keys_first) {
@@ -637,6 +649,79 @@ sl_frame *sl_stateful_watermark(sl_frame *f, const char *column,
 	return &w->f;
 }
 
+sl_frame *sl_stateful_drop_duplicates(sl_frame *f, const char *const *cols,
+				      sl_err *err)
+{
+	sl_arena *a = &f->session->arena;
+	const sl_schema *in = f->schema;
+	if (below_aggregate(f)) {
+		const sl_agg_frame *below = sl_stateful_find(f);
+		sl_err_set(err, SL_EANALYSIS,
+			   "dropDuplicates/DISTINCT over %s is not "
+			   "supported: a query has one stateful operator",
+			   below->dedup ? "another dropDuplicates/DISTINCT"
+					: "an aggregation");
+		return NULL;
+	}
+	uint32_t n = 0;
+	while (cols && cols[n])
+		n++;
+	bool all = n == 0;
+	if (all)
+		n = in->n;
+	uint32_t *keys = sl_arena_calloc(a, (n ? n : 1) * sizeof(*keys));
+	const char **names = sl_arena_calloc(a, (n + 1) * sizeof(*names));
+	for (uint32_t i = 0; i < n; i++) {
+		int c = all ? (int)i : sl_schema_find(in, cols[i], strlen(cols[i]));
+		if (c < 0) {
+			char list[512];
+			sl_schema_list(in, list, sizeof(list));
+			sl_err_set(err, SL_EANALYSIS,
+				   "dropDuplicates: cannot resolve '%s' given "
+				   "input columns: [%s]",
+				   cols[i], list);
+			return NULL;
+		}
+		keys[i] = (uint32_t)c;
+		names[i] = in->fields[c].name;
+	}
+
+	/* The watermark applies if its column is still in the input: late
+	 * rows are dropped; it bounds the state only if it is a key (Spark
+	 * builds the eviction predicate from the key's event-time
+	 * metadata). */
+	const sl_wm_frame *wm = find_watermark(f);
+	int32_t wm_col = -1;
+	if (wm)
+		wm_col = sl_schema_find(in, wm->column, strlen(wm->column));
+
+	sl_agg_frame *ag = sl_arena_calloc(a, sizeof(*ag));
+	ag->dedup = true;
+	ag->dspec.in = in;
+	ag->dspec.nkeys = n;
+	ag->dspec.keys = keys;
+	ag->dspec.wm_col = wm_col;
+	ag->dspec.wm_delay_us = wm ? wm->delay_us : 0;
+	sl_dedup *d = sl_dedup_new(&ag->dspec, err);
+	if (!d)
+		return NULL;
+	sl_dedup_free(d);
+	ag->spec.time_key = -1;
+	ag->spec.wm_col = -1;
+	ag->f.session = f->session;
+	ag->f.kind = SL_FR_AGGREGATE;
+	ag->f.parent = f;
+	ag->f.src = f->src;
+	ag->f.format = f->format;
+	ag->f.schema = in;
+	ag->f.gen = -1;
+	ag->input = f;
+	ag->wm = wm_col >= 0 ? wm : NULL;
+	ag->keys_text = join_text(a, names, n);
+	ag->aggs_text = "";
+	return &ag->f;
+}
+
 sl_agg_frame *sl_stateful_find(const sl_frame *top)
 {
 	for (const sl_frame *f = top; f; f = f->parent)
@@ -671,6 +756,20 @@ sl_chain *sl_stateful_chain(const sl_frame *top, sl_arena *a)
 int sl_stateful_check_mode(const sl_agg_frame *ag, int mode, sl_err *err)
 {
 	const sl_groupby_spec *sp = &ag->spec;
+	/* A deduplication is not an aggregation: Spark's table puts it with
+	 * the other queries (append, update; rows are never changed after
+	 * they are emitted, so update emits what append does). */
+	if (ag->dedup)
+		return mode == SL_MODE_COMPLETE
+			       ? sl_err_set(err, SL_EMODE,
+					    "Complete output mode not "
+					    "supported when there are no "
+					    "streaming aggregations on "
+					    "streaming DataFrames/Datasets "
+					    "(dropDuplicates/DISTINCT is not "
+					    "an aggregation): use outputMode "
+					    "'append'")
+			       : 0;
 	bool wm_on_key = sp->wm_col >= 0 && (uint32_t)sp->wm_col < sp->nkeys;
 	if (mode == SL_MODE_APPEND && !ag->wm)
 		return sl_err_set(err, SL_EMODE,
@@ -709,19 +808,32 @@ typedef struct sl_stateful {
 	sl_sink_ops ops;       /* the real sink's, with our callbacks */
 	struct sl_stateful_rt *rt; /* freed when the query's sink is */
 	bool fell_back;
+	const char *op_name;   /* Spark's operatorName */
 	int64_t interval_ms;
-	pthread_mutex_t lock;  /* stats */
+	pthread_mutex_t lock;  /* stats, commit_us */
 	sl_state_stats stats;
+	int64_t commit_us;     /* the last state store commit, -1 none */
 	uint64_t out_rows;     /* sink thread only */
 } sl_stateful;
 
-/* What a running query holds: the real sink and the operator. */
+/* What a running query holds: the real sink and the operator (one of op,
+ * dd), and its state store. */
 typedef struct sl_stateful_rt {
 	sl_sink real;
 	sl_groupby *op;
+	sl_dedup *dd;
 	sl_chain post;                 /* output projection, HAVING */
 	const sl_schema *agg_schema;   /* the operator's output, named */
 	sl_out_mode mode;
+	/* The state store (checkpointLocation/state/0/0): dirfd -1 without
+	 * a checkpoint. `empty` is a snapshot of the operator as made, which
+	 * a restore applies to start over from nothing. */
+	bool restored;
+	int dirfd;
+	char *dirpath;
+	sl_buf empty;
+	int64_t retain;
+	uint64_t dedup_rows; /* rows a deduplication passed on this batch */
 } sl_stateful_rt;
 
 static int st_write(sl_sink *sk, sl_batch *b);
@@ -740,21 +852,36 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 		     sl_err *err)
 {
 	sl_arena *a = &q->session->arena;
-	sl_groupby_spec spec = ag->spec;
-	spec.mode = (sl_out_mode)q->wconf.output_mode;
-	sl_groupby *op = sl_groupby_new(&spec, a, err);
-	if (!op)
-		return err->code ? err->code : SL_EANALYSIS;
+	sl_groupby *op = NULL;
+	sl_dedup *dd = NULL;
+	if (ag->dedup) {
+		dd = sl_dedup_new(&ag->dspec, err);
+		if (!dd)
+			return err->code ? err->code : SL_EANALYSIS;
+	} else {
+		sl_groupby_spec spec = ag->spec;
+		spec.mode = (sl_out_mode)q->wconf.output_mode;
+		op = sl_groupby_new(&spec, a, err);
+		if (!op)
+			return err->code ? err->code : SL_EANALYSIS;
+	}
 	sl_stateful_rt *rt = calloc(1, sizeof(*rt));
 	if (!rt) {
 		sl_groupby_free(op);
+		sl_dedup_free(dd);
 		return sl_err_set(err, SL_EINVAL, "out of memory");
 	}
 	sl_stateful *sh = sl_arena_calloc(a, sizeof(*sh));
 	rt->real = q->sink;
 	rt->op = op;
-	rt->mode = spec.mode;
+	rt->dd = dd;
+	rt->mode = (sl_out_mode)q->wconf.output_mode;
 	rt->agg_schema = ag->f.schema;
+	rt->dirfd = -1;
+	if (op)
+		sl_groupby_snapshot(op, -1, &rt->empty);
+	else
+		sl_dedup_snapshot(dd, -1, &rt->empty);
 	chain_fill(&rt->post, q->frame, &ag->f, a);
 	sh->ops = *q->sink.ops;
 	sh->ops.write = st_write;
@@ -763,7 +890,9 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 	sh->ops.init = NULL;
 	sh->rt = rt;
 	sh->fell_back = fell_back;
+	sh->op_name = dd ? "dedupe" : "stateStoreSave";
 	sh->interval_ms = q->trig.interval_ms;
+	sh->commit_us = -1;
 	pthread_mutex_init(&sh->lock, NULL);
 	sh->stats.batch_id = -1;
 	q->sink.ops = &sh->ops;
@@ -772,10 +901,375 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 	return 0;
 }
 
+/* ---- the state store -------------------------------------------------------
+ *
+ * checkpointLocation/state/0/0/<N>.delta after every batch N, and
+ * <N>.snapshot every ST_SNAPSHOT_EVERY batches, each written crash-safely
+ * (sl_ckpt_file_write: temp file, fsync, rename, checksum line) on the
+ * sink thread in commit(N), before the real sink commits N and so before
+ * the coordinator writes commits/N. A file is the operator's own encoding
+ * (ops/groupby.h, ops/dedup.h) in a small envelope:
+ *
+ *   "SLST", format 1, kind (1 snapshot, 2 delta), version N, the
+ *   watermark for batch N+1, segment count; per segment a varint length
+ *   and one operator encoding; then "\n"
+ *
+ * Several segments because commit(N) may end two batches of the operator:
+ * batch N and Spark's batch without data that sluice folds into it (each
+ * ends with end_batch, which clears what the delta is made of). The final
+ * "\n" is ours so that the checksum writer adds none and the body read
+ * back is exactly what was written, less that byte.
+ *
+ * Versions above the last committed batch are never read: an in-flight
+ * batch's files are rewritten when it runs again. */
+
+#define ST_MAGIC "SLST"
+#define ST_FORMAT 1
+#define ST_SNAPSHOT 1
+#define ST_DELTA 2
+#define ST_SNAPSHOT_EVERY 10
+
+static void seg_add(sl_buf *segs, uint32_t *nseg, const sl_buf *one)
+{
+	sl_buf_put_varint(segs, one->len);
+	sl_buf_put(segs, one->p, one->len);
+	(*nseg)++;
+}
+
+static void file_name(char *buf, size_t n, int64_t v, int kind)
+{
+	snprintf(buf, n, "%lld.%s", (long long)v,
+		 kind == ST_SNAPSHOT ? "snapshot" : "delta");
+}
+
+static int state_write(sl_stateful_rt *rt, int64_t v, int kind, int64_t wm,
+		       const sl_buf *segs, uint32_t nseg, sl_err *err)
+{
+	sl_buf b = { 0 };
+	char name[64];
+	sl_buf_put(&b, ST_MAGIC, 4);
+	sl_buf_put_u8(&b, ST_FORMAT);
+	sl_buf_put_u8(&b, (uint8_t)kind);
+	sl_buf_put_u64(&b, (uint64_t)v);
+	sl_buf_put_u64(&b, (uint64_t)wm);
+	sl_buf_put_u32(&b, nseg);
+	sl_buf_put(&b, segs->p, segs->len);
+	sl_buf_put_u8(&b, '\n');
+	file_name(name, sizeof(name), v, kind);
+	int rc = sl_ckpt_file_write(rt->dirfd, rt->dirpath, name,
+				    (const char *)b.p, b.len, err);
+	sl_buf_free(&b);
+	return rc;
+}
+
+static int op_restore(sl_stateful_rt *rt, const void *p, size_t n,
+		      sl_err *err)
+{
+	return rt->op ? sl_groupby_restore(rt->op, p, n, NULL, err)
+		      : sl_dedup_restore(rt->dd, p, n, NULL, err);
+}
+
+static void op_set_watermark(sl_stateful_rt *rt, int64_t wm)
+{
+	if (rt->op)
+		sl_groupby_set_watermark(rt->op, wm);
+	else
+		sl_dedup_set_watermark(rt->dd, wm);
+}
+
+/* Reads state file (v, kind) and applies it to the operator. */
+static int state_apply(sl_stateful_rt *rt, int64_t v, int kind, sl_err *err)
+{
+	char name[64], *body = NULL;
+	size_t len = 0;
+	file_name(name, sizeof(name), v, kind);
+	int rc = sl_ckpt_file_read(rt->dirfd, rt->dirpath, name, &body, &len,
+				   err);
+	if (rc < 0)
+		return rc;
+	sl_rbuf r = sl_rbuf_make(body, len ? len - 1 : 0);
+	const uint8_t *m = sl_rbuf_get(&r, 4);
+	bool ok = len && body[len - 1] == '\n' && m &&
+		  !memcmp(m, ST_MAGIC, 4) && sl_rbuf_u8(&r) == ST_FORMAT &&
+		  sl_rbuf_u8(&r) == kind && sl_rbuf_u64(&r) == (uint64_t)v;
+	int64_t wm = (int64_t)sl_rbuf_u64(&r);
+	uint32_t nseg = sl_rbuf_u32(&r);
+	if (!ok || r.err) {
+		free(body);
+		return sl_err_set(err, SL_EINVAL,
+				  "%s/%s is corrupt (not a state file of "
+				  "version %lld)",
+				  rt->dirpath, name, (long long)v);
+	}
+	for (uint32_t i = 0; i < nseg && !rc; i++) {
+		uint64_t n = sl_rbuf_varint(&r);
+		const uint8_t *p = sl_rbuf_get(&r, n);
+		sl_err e = { 0 };
+		if (!p)
+			rc = sl_err_set(err, SL_EINVAL,
+					"%s/%s is corrupt (truncated)",
+					rt->dirpath, name);
+		else if (op_restore(rt, p, n, &e) < 0)
+			rc = sl_err_set(err, SL_EINVAL, "%s/%s: %s",
+					rt->dirpath, name, e.msg);
+	}
+	if (!rc && r.off != r.len)
+		rc = sl_err_set(err, SL_EINVAL,
+				"%s/%s is corrupt (trailing bytes)",
+				rt->dirpath, name);
+	free(body);
+	if (!rc)
+		op_set_watermark(rt, wm);
+	return rc;
+}
+
+/* The versions of the state files in the store, sorted: snapshots into
+ * *snap, deltas into *delta (malloc'd). */
+static int state_list(sl_stateful_rt *rt, int64_t **snap, uint32_t *nsnap,
+		      int64_t **delta, uint32_t *ndelta, sl_err *err)
+{
+	*snap = *delta = NULL;
+	*nsnap = *ndelta = 0;
+	int fd = openat(rt->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return sl_err_set(err, SL_EIO, "cannot list %s: %s",
+				  rt->dirpath, strerror(e));
+	}
+	uint32_t caps = 0, capd = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		long long v = strtoll(de->d_name, &end, 10);
+		int64_t **arr;
+		uint32_t *n, *cap;
+		if (!strcmp(end, ".snapshot")) {
+			arr = snap, n = nsnap, cap = &caps;
+		} else if (!strcmp(end, ".delta")) {
+			arr = delta, n = ndelta, cap = &capd;
+		} else {
+			continue;
+		}
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*arr = realloc(*arr, *cap * sizeof(int64_t));
+			if (!*arr)
+				abort();
+		}
+		(*arr)[(*n)++] = v;
+	}
+	closedir(d);
+	if (*nsnap)
+		qsort(*snap, *nsnap, sizeof(int64_t), sl_ckpt_cmp_i64);
+	if (*ndelta)
+		qsort(*delta, *ndelta, sizeof(int64_t), sl_ckpt_cmp_i64);
+	return 0;
+}
+
+/* Restores the state of batch `last` (the last committed one): the newest
+ * snapshot at or before it and the deltas after it, in order. A snapshot
+ * or delta that is torn, corrupt or missing makes the restore fall back to
+ * the snapshot before (or to nothing, with every delta from 0), with a
+ * warning on stderr; if no chain is whole, it fails naming the file that
+ * broke the newest chain. */
+static int state_restore(sl_stateful_rt *rt, int64_t last, sl_err *err)
+{
+	int64_t *snap, *delta;
+	uint32_t nsnap, ndelta;
+	int rc = state_list(rt, &snap, &nsnap, &delta, &ndelta, err);
+	if (rc < 0)
+		return rc;
+	sl_err first = { 0 }, e = { 0 };
+	int64_t base = -1;
+	rc = SL_EINVAL;
+	/* candidates: snapshots <= last, newest first, then nothing (-1) */
+	int64_t k = (int64_t)nsnap - 1;
+	while (k >= 0 && snap[k] > last)
+		k--;
+	for (;; k--) {
+		base = k >= 0 ? snap[k] : -1;
+		memset(&e, 0, sizeof(e));
+		if (base >= 0)
+			rc = state_apply(rt, base, ST_SNAPSHOT, &e);
+		else
+			rc = op_restore(rt, rt->empty.p, rt->empty.len, &e);
+		for (int64_t v = base + 1; !rc && v <= last; v++)
+			rc = state_apply(rt, v, ST_DELTA, &e);
+		if (!rc)
+			break;
+		if (!first.msg[0])
+			first = e;
+		if (k < 0)
+			break;
+	}
+	free(snap);
+	free(delta);
+	(void)ndelta;
+	/* The newest chain's failure, and the oldest's when it differs
+	 * (a torn snapshot, then the delta every chain needs). */
+	if (rc < 0)
+		return sl_err_set(err, SL_EINVAL,
+				  "cannot restore the state of batch %lld "
+				  "from %s: %s%s%s",
+				  (long long)last, rt->dirpath, first.msg,
+				  strcmp(first.msg, e.msg) ? "; without it: "
+							   : "",
+				  strcmp(first.msg, e.msg) ? e.msg : "");
+	if (first.msg[0])
+		fprintf(stderr,
+			"sluice: state %s: skipped (%s); restored batch %lld "
+			"from %s\n",
+			rt->dirpath, first.msg, (long long)last,
+			base >= 0 ? "an older snapshot" : "every delta");
+	return 0;
+}
+
+/* Removes the files recovery can no longer need: the checkpoint keeps
+ * the offsets and commits of the last `retain` batches, so a restart may
+ * go back to batch now - retain at most; it needs the newest snapshot at
+ * or before that and everything after it. Failures are left for the next
+ * purge. */
+static void state_purge(sl_stateful_rt *rt, int64_t now)
+{
+	int64_t *snap, *delta;
+	uint32_t nsnap, ndelta;
+	sl_err e = { 0 };
+	if (state_list(rt, &snap, &nsnap, &delta, &ndelta, &e) < 0)
+		return;
+	int64_t floor = now - rt->retain, keep = -1;
+	for (uint32_t i = 0; i < nsnap; i++)
+		if (snap[i] <= floor)
+			keep = snap[i];
+	char name[64];
+	for (uint32_t i = 0; keep > 0 && i < nsnap && snap[i] < keep; i++) {
+		file_name(name, sizeof(name), snap[i], ST_SNAPSHOT);
+		unlinkat(rt->dirfd, name, 0);
+	}
+	for (uint32_t i = 0; keep > 0 && i < ndelta && delta[i] <= keep; i++) {
+		file_name(name, sizeof(name), delta[i], ST_DELTA);
+		unlinkat(rt->dirfd, name, 0);
+	}
+	free(snap);
+	free(delta);
+}
+
+/* Once, on the sink thread before the first batch: opens the state store
+ * of a query with a checkpoint and restores the last committed batch's
+ * state. exec set q->ckpt and q->first_epoch (the batch after the last
+ * committed one) before the threads started. */
+static int state_open(sl_sink *sk, sl_stateful_rt *rt)
+{
+	sl_query *q = sk->query;
+	rt->restored = true;
+	if (!q || !q->ckpt)
+		return 0;
+	const char *root = sl_ckpt_path(q->ckpt);
+	size_t n = strlen(root) + 16;
+	rt->dirpath = malloc(n);
+	if (!rt->dirpath)
+		return sl_err_set(&sk->err, SL_EIO, "out of memory");
+	int fd1 = -1, fd2 = -1;
+	snprintf(rt->dirpath, n, "%s/state", root);
+	int rc = sl_ckpt_dir_open(AT_FDCWD, rt->dirpath, rt->dirpath, true,
+				  &fd1, &sk->err);
+	if (!rc)
+		rc = sl_ckpt_dir_open(fd1, rt->dirpath, "0", true, &fd2,
+				      &sk->err);
+	snprintf(rt->dirpath, n, "%s/state/0", root);
+	if (!rc)
+		rc = sl_ckpt_dir_open(fd2, rt->dirpath, "0", true, &rt->dirfd,
+				      &sk->err);
+	snprintf(rt->dirpath, n, "%s/state/0/0", root);
+	if (fd1 >= 0)
+		close(fd1);
+	if (fd2 >= 0)
+		close(fd2);
+	if (rc < 0)
+		return rc;
+	/* as for offsets and commits: a crash mid-write leaves a temp file */
+	sl_ckpt_file_clean_tmp(rt->dirfd, rt->dirpath, &sk->err);
+	memset(&sk->err, 0, sizeof(sk->err));
+	/* Set once at open, before any thread: a plain read. */
+	rt->retain = q->ckpt->retain;
+	int64_t last = q->first_epoch - 1;
+	if (last < 0)
+		return 0;
+	return state_restore(rt, last, &sk->err);
+}
+
+static inline int st_ready(sl_sink *sk, sl_stateful_rt *rt)
+{
+	if (rt->restored)
+		return 0;
+	int rc = state_open(sk, rt);
+	return rc < 0 ? (sk->err.code ? sk->err.code : SL_EINVAL) : 0;
+}
+
+/* Writes version `epoch`: the delta made of segs, and every
+ * ST_SNAPSHOT_EVERY batches a snapshot of the whole state (then purges).
+ * Records how long it took for the progress. */
+static int state_commit(sl_stateful *sh, int64_t epoch, const sl_buf *segs,
+			uint32_t nseg, int64_t wm, sl_err *err)
+{
+	sl_stateful_rt *rt = sh->rt;
+	int64_t t0 = sl_now_ns();
+	int rc = state_write(rt, epoch, ST_DELTA, wm, segs, nseg, err);
+	if (!rc && epoch > 0 && epoch % ST_SNAPSHOT_EVERY == 0) {
+		sl_buf one = { 0 }, all = { 0 };
+		uint32_t n = 0;
+		if (rt->op)
+			sl_groupby_snapshot(rt->op, epoch, &one);
+		else
+			sl_dedup_snapshot(rt->dd, epoch, &one);
+		seg_add(&all, &n, &one);
+		rc = state_write(rt, epoch, ST_SNAPSHOT, wm, &all, n, err);
+		sl_buf_free(&one);
+		sl_buf_free(&all);
+		if (!rc)
+			state_purge(rt, epoch);
+	}
+	pthread_mutex_lock(&sh->lock);
+	sh->commit_us = (sl_now_ns() - t0) / 1000;
+	pthread_mutex_unlock(&sh->lock);
+	return rc;
+}
+
+/* ---- the sink's callbacks ------------------------------------------------- */
+
+/* Rows a deduplication kept go on at once: the output projection, then
+ * the real sink (whose ownership answer we pass on). */
+static int dedup_write(sl_sink *sk, sl_stateful_rt *rt, sl_batch *b)
+{
+	int rc = sl_dedup_process(rt->dd, b, &sk->err);
+	if (rc <= 0)
+		return rc;
+	b->schema = rt->agg_schema;
+	if ((rc = sl_chain_run(&rt->post, b, &sk->err)) < 0)
+		return rc;
+	if (!b->nrows)
+		return 0;
+	rt->dedup_rows += b->nrows;
+	rc = rt->real.ops->write(&rt->real, b);
+	if (rc < 0)
+		sk->err = rt->real.err;
+	return rc;
+}
+
 static int st_write(sl_sink *sk, sl_batch *b)
 {
 	sl_stateful *sh = sk->state;
-	return sl_groupby_update(sh->rt->op, b, &sk->err) < 0
+	sl_stateful_rt *rt = sh->rt;
+	int rc = st_ready(sk, rt);
+	if (rc < 0)
+		return rc;
+	if (rt->dd)
+		return dedup_write(sk, rt, b);
+	return sl_groupby_update(rt->op, b, &sk->err) < 0
 		       ? (sk->err.code ? sk->err.code : SL_EINVAL)
 		       : 0;
 }
@@ -790,26 +1284,94 @@ static void add_stats(sl_state_stats *t, const sl_groupby_stats *g)
 	t->memory_used_bytes = g->memory_used_bytes;
 }
 
+static void publish_stats(sl_stateful *sh, sl_state_stats *st)
+{
+	pthread_mutex_lock(&sh->lock);
+	st->total_rows_dropped_by_watermark =
+		sh->stats.total_rows_dropped_by_watermark +
+		st->num_rows_dropped_by_watermark;
+	sh->stats = *st;
+	pthread_mutex_unlock(&sh->lock);
+}
+
+/* The end of batch N of a deduplication: the watermark advances and
+ * evicts, the state is written, the real sink commits. */
+static int dedup_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
+{
+	sl_stateful_rt *rt = sh->rt;
+	sl_dedup_stats ds;
+	sl_state_stats st = { 0 };
+	int rc = 0;
+	sl_dedup_finish(rt->dd);
+	sl_dedup_stats_get(rt->dd, &ds);
+	st.batch_id = epoch;
+	st.num_rows_total = ds.num_rows_total;
+	st.num_rows_updated = ds.num_rows_updated;
+	st.num_rows_removed = ds.num_rows_removed;
+	st.num_rows_dropped_by_watermark = ds.num_rows_dropped_by_watermark;
+	st.num_output_rows = ds.num_output_rows;
+	st.memory_used_bytes = ds.memory_used_bytes;
+	st.watermark_us = ds.watermark_us;
+	if (rt->dirfd >= 0) {
+		sl_buf one = { 0 }, segs = { 0 };
+		uint32_t nseg = 0;
+		sl_dedup_delta(rt->dd, epoch, &one);
+		seg_add(&segs, &nseg, &one);
+		rc = state_commit(sh, epoch, &segs, nseg, ds.watermark_us,
+				  &sk->err);
+		sl_buf_free(&one);
+		sl_buf_free(&segs);
+	}
+	sl_dedup_end_batch(rt->dd);
+	if (rc < 0)
+		return rc;
+	publish_stats(sh, &st);
+	sh->out_rows = rt->dedup_rows;
+	rt->dedup_rows = 0;
+	rc = rt->real.ops->commit(&rt->real, epoch);
+	if (rc < 0)
+		sk->err = rt->real.err;
+	return rc;
+}
+
 /* The end of batch N: emit, then (watermark moved, append or update mode)
  * Spark's batch without data folded into this one, so the windows the new
- * watermark closes come out now rather than with the next data; then the
- * output projection and the real sink. */
+ * watermark closes come out now rather than with the next data; the state
+ * of version N (each part's delta, taken before end_batch clears it);
+ * then the output projection and the real sink. */
 static int st_commit(sl_sink *sk, int64_t epoch)
 {
 	sl_stateful *sh = sk->state;
 	sl_stateful_rt *rt = sh->rt;
+	int rc = st_ready(sk, rt);
+	if (rc < 0)
+		return rc;
+	if (rt->dd)
+		return dedup_commit(sk, sh, epoch);
 	sl_state_stats st = { 0 };
 	sl_groupby_stats gs;
 	sl_batch *out = NULL;
+	sl_buf one = { 0 }, segs = { 0 };
+	uint32_t nseg = 0;
+	bool store = rt->dirfd >= 0;
 	sl_groupby_emit(rt->op, epoch, &out);
 	sl_groupby_stats_get(rt->op, &gs);
 	add_stats(&st, &gs);
+	if (store) {
+		sl_groupby_delta(rt->op, epoch, &one);
+		seg_add(&segs, &nseg, &one);
+	}
 	if (sl_groupby_advance_watermark(rt->op) &&
 	    rt->mode != SL_OUT_COMPLETE) {
 		sl_batch *more = NULL;
 		sl_groupby_emit(rt->op, epoch, &more);
 		sl_groupby_stats_get(rt->op, &gs);
 		add_stats(&st, &gs);
+		if (store) {
+			one.len = 0;
+			sl_groupby_delta(rt->op, epoch, &one);
+			seg_add(&segs, &nseg, &one);
+		}
 		sl_groupby_advance_watermark(rt->op);
 		if (more->nrows)
 			sl_batch_append_copy(out, more);
@@ -817,9 +1379,18 @@ static int st_commit(sl_sink *sk, int64_t epoch)
 	}
 	st.watermark_us = sl_groupby_watermark(rt->op);
 	st.batch_id = epoch;
+	if (store)
+		rc = state_commit(sh, epoch, &segs, nseg, st.watermark_us,
+				  &sk->err);
+	sl_buf_free(&one);
+	sl_buf_free(&segs);
+	if (rc < 0) {
+		sl_batch_free(out);
+		return rc;
+	}
 
 	out->schema = rt->agg_schema;
-	int rc = sl_chain_run(&rt->post, out, &sk->err);
+	rc = sl_chain_run(&rt->post, out, &sk->err);
 	if (rc < 0) {
 		sl_batch_free(out);
 		return rc;
@@ -830,13 +1401,7 @@ static int st_commit(sl_sink *sk, int64_t epoch)
 	out->partition = 0;
 	out->ingest_ns = sl_now_ns();
 	sh->out_rows = out->nrows;
-
-	pthread_mutex_lock(&sh->lock);
-	st.total_rows_dropped_by_watermark =
-		sh->stats.total_rows_dropped_by_watermark +
-		st.num_rows_dropped_by_watermark;
-	sh->stats = st;
-	pthread_mutex_unlock(&sh->lock);
+	publish_stats(sh, &st);
 
 	sl_sink *real = &rt->real;
 	if (out->nrows) {
@@ -864,6 +1429,11 @@ static void st_destroy(sl_sink *sk)
 	if (rt->real.ops->destroy)
 		rt->real.ops->destroy(&rt->real);
 	sl_groupby_free(rt->op);
+	sl_dedup_free(rt->dd);
+	if (rt->dirfd >= 0)
+		close(rt->dirfd);
+	free(rt->dirpath);
+	sl_buf_free(&rt->empty);
 	free(rt);
 	sh->rt = NULL;
 }
@@ -902,20 +1472,24 @@ struct json_t *sl_stateful_progress(const sl_query *q)
 		return arr;
 	pthread_mutex_lock(&sh->lock);
 	sl_state_stats st = sh->stats;
+	int64_t commit_us = sh->commit_us;
 	pthread_mutex_unlock(&sh->lock);
-	json_array_append_new(
-		arr,
-		json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			  "operatorName", "stateStoreSave", "numRowsTotal",
-			  (json_int_t)st.num_rows_total, "numRowsUpdated",
-			  (json_int_t)st.num_rows_updated, "numRowsRemoved",
-			  (json_int_t)st.num_rows_removed,
-			  "numRowsDroppedByWatermark",
-			  (json_int_t)st.num_rows_dropped_by_watermark,
-			  "memoryUsedBytes", (json_int_t)st.memory_used_bytes,
-			  "numShufflePartitions", (json_int_t)1,
-			  "numStateStoreInstances", (json_int_t)1,
-			  "watermarkMs", (json_int_t)(st.watermark_us / 1000)));
+	json_t *op = json_pack(
+		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"operatorName", sh->op_name, "numRowsTotal",
+		(json_int_t)st.num_rows_total, "numRowsUpdated",
+		(json_int_t)st.num_rows_updated, "numRowsRemoved",
+		(json_int_t)st.num_rows_removed, "numRowsDroppedByWatermark",
+		(json_int_t)st.num_rows_dropped_by_watermark, "memoryUsedBytes",
+		(json_int_t)st.memory_used_bytes, "numShufflePartitions",
+		(json_int_t)1, "numStateStoreInstances", (json_int_t)1,
+		"watermarkMs", (json_int_t)(st.watermark_us / 1000));
+	/* Spark's commitTimeMs: the state store's write of the batch
+	 * (with a checkpoint only) */
+	if (commit_us >= 0)
+		json_object_set_new(op, "commitTimeMs",
+				    json_integer(commit_us / 1000));
+	json_array_append_new(arr, op);
 	return arr;
 }
 

@@ -19,11 +19,24 @@
  * stateful partition, no shuffle), commit(N) emits by output mode, runs the
  * output projection, writes the rows to the real sink and commits it, then
  * advances the watermark. core/exec.c needs no change: it only calls the
- * sink's write, commit and destroy. */
+ * sink's write, commit and destroy.
+ *
+ * A deduplication (dropDuplicates, SELECT DISTINCT; ops/dedup.h) is the
+ * other stateful operator: write() filters each vector and passes what it
+ * keeps on to the real sink at once; commit(N) advances the watermark and
+ * evicts.
+ *
+ * State store (docs/STATEFUL.md, section 8). With a checkpointLocation,
+ * commit(N) writes state/0/0/<N>.delta (and every 10 batches
+ * <N>.snapshot) crash-safely before the real sink commits N; the first
+ * write or commit of a run restores the last committed batch's state from
+ * them (the checkpoint was recovered by sl_exec_start before the threads
+ * started). */
 #ifndef SL_CORE_STATEFUL_H
 #define SL_CORE_STATEFUL_H
 
 #include "core/engine.h"
+#include "ops/dedup.h"
 #include "ops/groupby.h"
 
 /* Frame kinds beyond the stateless ones of engine.h. They never reach the
@@ -38,16 +51,23 @@ typedef struct sl_wm_frame {
 	int64_t delay_us;
 } sl_wm_frame;
 
-/* One aggregation. Everything lives in the session arena. */
+/* One aggregation, or one deduplication (dedup: dropDuplicates, SELECT
+ * DISTINCT), the query's stateful operator. A deduplication is a frame of
+ * the same kind so that everything that finds "the stateful operator"
+ * (sl_stateful_find: the mode check, the one stateful sink partition, the
+ * chain split) finds it too. Everything lives in the session arena. */
 typedef struct sl_agg_frame {
 	sl_frame f;              /* kind SL_FR_AGGREGATE; parent: the
-	                            pre-projection; schema: keys then
-	                            aggregates */
+	                            pre-projection (dedup: the input);
+	                            schema: keys then aggregates (dedup: the
+	                            input's) */
 	const sl_frame *input;   /* the frame grouped */
 	sl_groupby_spec spec;    /* spec.mode is set when a query starts */
 	const sl_wm_frame *wm;   /* the watermark below, or NULL */
 	const char *keys_text;   /* "word, window(timestamp, ...)", for plans */
 	const char *aggs_text;   /* "count(1), sum(x)" */
+	bool dedup;              /* a deduplication: dspec, not spec */
+	sl_dedup_spec dspec;
 } sl_agg_frame;
 
 /* Makes the frames of an aggregation over f (see sl_frame_aggregate in
@@ -59,6 +79,10 @@ typedef struct sl_agg_frame {
 sl_frame *sl_stateful_aggregate(sl_frame *f, const char *const *keys,
 				const char *const *items, const char *having,
 				bool keys_first, sl_err *err);
+/* dropDuplicates(cols) over f (cols NULL or empty: every column); NULL
+ * with err set (SL_EANALYSIS). */
+sl_frame *sl_stateful_drop_duplicates(sl_frame *f, const char *const *cols,
+				      sl_err *err);
 /* A watermark frame over f; NULL with err set. */
 sl_frame *sl_stateful_watermark(sl_frame *f, const char *column,
 				const char *delay, sl_err *err);

@@ -149,6 +149,18 @@ sl_frame *sl_frame_group_by(sl_frame *f, const char *const *keys,
 sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
 			     const char *const *items, const char *having);
 
+/* Spark's dropDuplicates(cols): each row of f whose values in cols (all
+ * of f's columns when cols is NULL or empty) were not seen before, once;
+ * SQL's SELECT DISTINCT. Null equals null. The state holds every key
+ * seen, unless a watermark (sl_frame_with_watermark below) is on a
+ * column of f: then rows at or behind the watermark are dropped as late,
+ * and when that column is one of cols, keys at or behind it are evicted,
+ * which bounds the state. The query must use output mode append (or
+ * update, which emits the same rows); one stateful operator per query (no
+ * aggregation with it). With checkpointLocation the keys survive a
+ * restart. Returns NULL on error (an unknown column). */
+sl_frame *sl_frame_drop_duplicates(sl_frame *f, const char *const *cols);
+
 /* The state of a stateful query's aggregation after its last committed
  * batch (Spark's progress stateOperators). */
 typedef struct sl_state_stats {

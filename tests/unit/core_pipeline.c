@@ -312,9 +312,6 @@ Test(pl_errors, other_clauses_refused)
 		    "t.sql:1:31: JOIN is not supported yet");
 	parse_fails("INSERT INTO o SELECT a FROM s, t",
 		    "t.sql:1:30: JOIN is not supported yet");
-	parse_fails("INSERT INTO o SELECT DISTINCT a FROM s",
-		    "t.sql:1:22: DISTINCT is not supported yet: deduplication "
-		    "arrives with the stateful micro-batch path");
 	parse_fails("INSERT INTO o SELECT a FROM s WHERE a > 1 LIMIT 10",
 		    "t.sql:1:43: LIMIT is not supported yet");
 	parse_fails("INSERT INTO o SELECT a FROM s UNION SELECT b FROM t",

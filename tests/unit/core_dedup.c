@@ -1,0 +1,450 @@
+/* tests/unit/core_dedup.c - deduplication (sl_frame_drop_duplicates, SQL's
+ * SELECT DISTINCT; ops/dedup.c run by the stateful sink): first rows of
+ * each key once, across batches; every column when none are named; the
+ * watermark dropping late rows and, on a key column, evicting old keys
+ * (state bounded over many batches); the keys surviving a restart on a
+ * checkpoint; SELECT DISTINCT in a pipeline file; and the refusals
+ * (unknown column, complete mode, a second stateful operator). Input from
+ * rate-micro-batch (deterministic) and a socket source fed by a test TCP
+ * server (one line group per micro-batch). */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/pipeline.h"
+#include "sluice.h"
+
+#define OPTS(...) ((const char *[]){ __VA_ARGS__, NULL })
+
+/* ---- a line server -------------------------------------------------------- */
+
+struct server {
+	int ls, conn;
+	char port[16];
+};
+
+static void server_listen(struct server *s)
+{
+	struct sockaddr_in a = { 0 };
+	socklen_t len = sizeof(a);
+	s->ls = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(s->ls, 0);
+	int one = 1;
+	setsockopt(s->ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(s->ls, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(s->ls, 4), 0);
+	cr_assert_eq(getsockname(s->ls, (struct sockaddr *)&a, &len), 0);
+	snprintf(s->port, sizeof(s->port), "%u", ntohs(a.sin_port));
+	s->conn = -1;
+}
+
+static void server_accept(struct server *s)
+{
+	s->conn = accept(s->ls, NULL, NULL);
+	cr_assert_geq(s->conn, 0);
+}
+
+static void server_send(struct server *s, const char *text)
+{
+	size_t n = strlen(text);
+	cr_assert_eq(write(s->conn, text, n), (ssize_t)n);
+}
+
+static void server_close(struct server *s)
+{
+	if (s->conn >= 0)
+		close(s->conn);
+	close(s->ls);
+}
+
+/* ---- collecting foreachBatch output --------------------------------------- */
+
+#define MAXROWS 4096
+
+typedef struct collect {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint32_t nbatches, nrows;
+	char rows[MAXROWS][64]; /* "c1|c2|..." */
+	int64_t row_batch[MAXROWS];
+} collect;
+
+static collect *collect_new(void)
+{
+	collect *c = calloc(1, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	return c;
+}
+
+static void collect_free(collect *c)
+{
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	free(c);
+}
+
+static int on_batch(void *ud, const sl_rows *rows, int64_t id)
+{
+	collect *c = ud;
+	pthread_mutex_lock(&c->lock);
+	for (uint32_t i = 0; i < sl_rows_count(rows) && c->nrows < MAXROWS;
+	     i++) {
+		char *out = c->rows[c->nrows];
+		size_t len = 0;
+		out[0] = 0;
+		for (uint32_t k = 0; k < sl_rows_ncols(rows) && len < 64; k++) {
+			char v[48];
+			sl_rows_string(rows, i, k, v, sizeof(v));
+			len += (size_t)snprintf(out + len, 64 - len, "%s%s",
+						k ? "|" : "", v);
+		}
+		c->row_batch[c->nrows++] = id;
+	}
+	c->nbatches++;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+/* Waits until n batches were delivered (10 s at most). */
+static void wait_batches(collect *c, uint32_t n)
+{
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 10;
+	pthread_mutex_lock(&c->lock);
+	while (c->nbatches < n)
+		if (pthread_cond_timedwait(&c->cond, &c->lock, &dl))
+			break;
+	uint32_t got = c->nbatches;
+	pthread_mutex_unlock(&c->lock);
+	cr_assert_geq(got, n, "only %u of %u batches arrived", got, n);
+}
+
+static uint32_t count_row(collect *c, const char *row)
+{
+	uint32_t n = 0;
+	pthread_mutex_lock(&c->lock);
+	for (uint32_t i = 0; i < c->nrows; i++)
+		n += !strcmp(c->rows[i], row);
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+static uint32_t nrows(collect *c)
+{
+	pthread_mutex_lock(&c->lock);
+	uint32_t n = c->nrows;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+static sl_frame *rate(sl_session *s, const char *rows)
+{
+	sl_frame *in = sl_read_stream(
+		s, "rate-micro-batch",
+		OPTS("rowsPerBatch", rows, "numPartitions", "2",
+		     "startTimestamp", "1700000000000",
+		     "advanceMillisPerBatch", "1000"));
+	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
+	return in;
+}
+
+/* ---- tests ----------------------------------------------------------------- */
+
+Test(dedup, drop_duplicates_on_a_column_keeps_each_key_once)
+{
+	/* value % 7 over 20 batches of 10: each k first seen once; the
+	 * other column (v) is the first value of k */
+	sl_session *s = sl_session_new();
+	sl_frame *f = sl_frame_select(rate(s, "10"),
+				      OPTS("value % 7 AS k", "value AS v"));
+	sl_frame *d = sl_frame_drop_duplicates(f, OPTS("k"));
+	cr_assert_not_null(d, "%s", sl_session_errmsg(s));
+	char sc[128];
+	sl_frame_schema(d, sc, sizeof(sc));
+	cr_assert_str_eq(sc, "k: bigint, v: bigint");
+	collect *c = collect_new();
+	sl_sink_callbacks cb = { .ud = c, .batch = on_batch };
+	sl_query *q = sl_frame_start(d, "foreachBatch",
+				     OPTS("outputMode", "append"), &cb);
+	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
+	wait_batches(c, 20);
+	cr_assert_eq(sl_query_stop(q), 0);
+	cr_assert_eq(c->nrows, 7);
+	/* which row of a key comes first depends on which partition's
+	 * vector the sink thread takes first: any of them, once */
+	for (int k = 0; k < 7; k++) {
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < c->nrows; i++) {
+			long long kk, v;
+			cr_assert_eq(sscanf(c->rows[i], "%lld|%lld", &kk, &v),
+				     2);
+			if (kk == k) {
+				n++;
+				cr_assert_eq(v % 7, k);
+			}
+		}
+		cr_assert_eq(n, 1, "key %d", k);
+	}
+	sl_state_stats st;
+	cr_assert_eq(sl_query_state_stats(q, &st), 0);
+	cr_assert_eq(st.num_rows_total, 7);
+	char *p = sl_query_last_progress(q);
+	cr_assert(strstr(p, "\"operatorName\": \"dedupe\"") ||
+		  strstr(p, "\"operatorName\":\"dedupe\""), "%s", p);
+	free(p);
+	sl_session_destroy(s);
+	collect_free(c);
+}
+
+Test(dedup, no_columns_means_every_column)
+{
+	sl_session *s = sl_session_new();
+	sl_frame *f = sl_frame_select(rate(s, "12"),
+				      OPTS("value % 5 AS a", "value % 2 AS b"));
+	sl_frame *d = sl_frame_drop_duplicates(f, NULL);
+	cr_assert_not_null(d, "%s", sl_session_errmsg(s));
+	/* a select above the deduplication runs on what it keeps */
+	sl_frame *o = sl_frame_select(d, OPTS("a * 10 + b AS ab"));
+	cr_assert_not_null(o, "%s", sl_session_errmsg(s));
+	collect *c = collect_new();
+	sl_sink_callbacks cb = { .ud = c, .batch = on_batch };
+	sl_query *q = sl_frame_start(o, "foreachBatch",
+				     OPTS("outputMode", "update"), &cb);
+	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
+	wait_batches(c, 10);
+	cr_assert_eq(sl_query_stop(q), 0);
+	cr_assert_eq(c->nrows, 10);
+	for (int a = 0; a < 5; a++)
+		for (int b = 0; b < 2; b++) {
+			char row[16];
+			snprintf(row, sizeof(row), "%d", a * 10 + b);
+			cr_assert_eq(count_row(c, row), 1, "%s", row);
+		}
+	sl_session_destroy(s);
+	collect_free(c);
+}
+
+#define D "2024-01-01 "
+
+/* Spark's dropDuplicates with a watermark on an event-time key: a
+ * duplicate within the watermark is dropped as a duplicate, a row behind
+ * it as late (counted), and the keys behind it are evicted. */
+Test(dedup, watermark_drops_late_rows_and_evicts_keys)
+{
+	struct server srv;
+	server_listen(&srv);
+	sl_session *s = sl_session_new();
+	sl_frame *in = sl_read_stream(
+		s, "socket", OPTS("host", "127.0.0.1", "port", srv.port));
+	cr_assert_not_null(in);
+	sl_frame *e = sl_frame_select(
+		in, OPTS("CAST(split(value, ',')[0] AS TIMESTAMP) AS ts",
+			 "split(value, ',')[1] AS id"));
+	sl_frame *w = sl_frame_with_watermark(e, "ts", "10 minutes");
+	cr_assert_not_null(w, "%s", sl_session_errmsg(s));
+	sl_frame *d = sl_frame_drop_duplicates(w, OPTS("id", "ts"));
+	cr_assert_not_null(d, "%s", sl_session_errmsg(s));
+	sl_frame *o = sl_frame_select(d, OPTS("id"));
+	collect *c = collect_new();
+	sl_sink_callbacks cb = { .ud = c, .batch = on_batch };
+	sl_query *q = sl_frame_start(o, "foreachBatch",
+				     OPTS("outputMode", "append"), &cb);
+	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
+	server_accept(&srv);
+
+	server_send(&srv, D "12:00:00,a\n" D "12:00:00,a\n" D "12:05:00,b\n");
+	wait_batches(c, 1);
+	cr_assert_eq(nrows(c), 2);
+	sl_state_stats st;
+	sl_query_state_stats(q, &st);
+	cr_assert_eq(st.num_rows_total, 2);
+	/* 12:05 - 10 minutes */
+	cr_assert_eq(st.watermark_us, 1704110100000000LL);
+
+	/* a again (duplicate, inside the watermark); 12:30 moves it to
+	 * 12:20, which evicts a and b */
+	server_send(&srv, D "12:00:00,a\n" D "12:30:00,c\n");
+	wait_batches(c, 2);
+	cr_assert_eq(count_row(c, "a"), 1);
+	cr_assert_eq(count_row(c, "c"), 1);
+	sl_query_state_stats(q, &st);
+	cr_assert_eq(st.num_rows_removed, 2, "a and b evicted");
+	cr_assert_eq(st.num_rows_total, 1);
+
+	/* a at 12:00 is now behind the watermark: late, not a new key */
+	server_send(&srv, D "12:00:00,a\n" D "12:25:00,d\n");
+	wait_batches(c, 3);
+	cr_assert_eq(count_row(c, "a"), 1);
+	cr_assert_eq(count_row(c, "d"), 1);
+	sl_query_state_stats(q, &st);
+	cr_assert_eq(st.num_rows_dropped_by_watermark, 1);
+	cr_assert_eq(sl_query_stop(q), 0);
+	sl_session_destroy(s);
+	server_close(&srv);
+	collect_free(c);
+}
+
+Test(dedup, state_stays_bounded_with_a_watermark_on_a_key)
+{
+	/* rate-micro-batch: batch N is stamped N seconds; keys (value % 3,
+	 * ts): 3 new keys a batch, forever; a 2-second watermark keeps a
+	 * few batches of them */
+	sl_session *s = sl_session_new();
+	sl_frame *f = sl_frame_select(
+		rate(s, "30"), OPTS("value % 3 AS k", "timestamp AS ts"));
+	sl_frame *w = sl_frame_with_watermark(f, "ts", "2 seconds");
+	sl_frame *d = sl_frame_drop_duplicates(w, OPTS("k", "ts"));
+	cr_assert_not_null(d, "%s", sl_session_errmsg(s));
+	collect *c = collect_new();
+	sl_sink_callbacks cb = { .ud = c, .batch = on_batch };
+	sl_query *q = sl_frame_start(d, "foreachBatch",
+				     OPTS("outputMode", "append"), &cb);
+	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
+	wait_batches(c, 60);
+	cr_assert_eq(sl_query_stop(q), 0);
+	sl_state_stats st;
+	sl_query_state_stats(q, &st);
+	cr_assert_leq(st.num_rows_total, 9, "held %lu keys",
+		      (unsigned long)st.num_rows_total);
+	cr_assert_eq(c->nrows, 3 * c->nbatches);
+	sl_session_destroy(s);
+	collect_free(c);
+}
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/sl_dedup.XXXXXX");
+	cr_assert_not_null(mkdtemp(d));
+	return d;
+}
+
+Test(dedup, keys_survive_a_restart)
+{
+	/* value % 50, 10 rows a batch: the 50 keys come in batches 0-4,
+	 * then every row is a duplicate. Runs stopped and started again
+	 * must emit each key exactly once in all. */
+	char *dir = tmpdir();
+	collect *c = collect_new();
+	for (int run = 0; run < 4; run++) {
+		sl_session *s = sl_session_new();
+		sl_frame *f = sl_frame_select(rate(s, "10"),
+					      OPTS("value % 50 AS k"));
+		sl_frame *d = sl_frame_drop_duplicates(f, OPTS("k"));
+		sl_sink_callbacks cb = { .ud = c, .batch = on_batch };
+		sl_query *q = sl_frame_start(
+			d, "foreachBatch",
+			OPTS("outputMode", "append", "checkpointLocation",
+			     dir, "trigger", "processingTime 40 milliseconds"),
+			&cb);
+		cr_assert_not_null(q, "%s", sl_session_errmsg(s));
+		sl_query_await(q, 120);
+		cr_assert_eq(sl_query_stop(q), 0, "%s",
+			     sl_query_exception(q) ? sl_query_exception(q)
+						   : "");
+		sl_session_destroy(s);
+	}
+	cr_assert_gt(c->nbatches, 5);
+	for (int k = 0; k < 50; k++) {
+		char row[16];
+		snprintf(row, sizeof(row), "%d", k);
+		cr_assert_eq(count_row(c, row), 1, "key %s", row);
+	}
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+	free(dir);
+	collect_free(c);
+}
+
+Test(dedup, select_distinct_in_a_pipeline_file)
+{
+	static const char text[] =
+		"CREATE SOURCE r WITH (format = 'rate-micro-batch',\n"
+		"  rowsPerBatch = 10);\n"
+		"CREATE SINK m WITH (format = 'memory', queryName = 'd',\n"
+		"  outputMode = 'append');\n"
+		"INSERT INTO m SELECT DISTINCT value % 4 AS k FROM r;\n";
+	sl_session *s = sl_session_new();
+	sl_pipeline *p;
+	sl_err err = { 0 };
+	cr_assert_eq(sl_pipeline_load(s, text, strlen(text), "d.sql", &p,
+				      &err),
+		     0, "%s", err.msg);
+	char plan[2048];
+	sl_pipeline_describe(p, plan, sizeof(plan));
+	cr_assert(strstr(plan, "distinct"), "%s", plan);
+	cr_assert_eq(sl_pipeline_start(p, &err), 0, "%s", err.msg);
+	sl_rows *r = NULL;
+	for (int i = 0; i < 400; i++) {
+		sl_rows_free(r);
+		r = sl_session_table(s, "d");
+		if (r && sl_rows_count(r) >= 4)
+			break;
+		usleep(5000);
+	}
+	usleep(50000); /* more batches: still 4 rows */
+	sl_rows_free(r);
+	r = sl_session_table(s, "d");
+	cr_assert_not_null(r);
+	cr_assert_eq(sl_rows_count(r), 4);
+	sl_rows_free(r);
+	sl_pipeline_free(p);
+	sl_session_destroy(s);
+
+	/* DISTINCT with GROUP BY: two stateful operators */
+	static const char agg[] =
+		"CREATE SOURCE r WITH (format = 'rate-micro-batch',\n"
+		"  rowsPerBatch = 10);\n"
+		"CREATE SINK m WITH (format = 'memory', queryName = 'd',\n"
+		"  outputMode = 'update');\n"
+		"INSERT INTO m SELECT DISTINCT value % 4 AS k, count(*) AS n\n"
+		"  FROM r GROUP BY value % 4;\n";
+	s = sl_session_new();
+	memset(&err, 0, sizeof(err));
+	cr_assert_lt(sl_pipeline_load(s, agg, strlen(agg), "a.sql", &p, &err),
+		     0);
+	cr_assert(strstr(err.msg, "a.sql:5:15:") &&
+			  strstr(err.msg, "over an aggregation"),
+		  "%s", err.msg);
+	sl_session_destroy(s);
+}
+
+Test(dedup, refusals)
+{
+	sl_session *s = sl_session_new();
+	sl_frame *f = sl_frame_select(rate(s, "10"), OPTS("value % 3 AS k"));
+	cr_assert_null(sl_frame_drop_duplicates(f, OPTS("nope")));
+	cr_assert(strstr(sl_session_errmsg(s), "cannot resolve 'nope'"), "%s",
+		  sl_session_errmsg(s));
+	sl_frame *d = sl_frame_drop_duplicates(f, NULL);
+	cr_assert_not_null(d);
+	/* complete mode needs an aggregation */
+	cr_assert_null(sl_frame_start(d, "memory",
+				      OPTS("outputMode", "complete",
+					   "queryName", "x"),
+				      NULL));
+	cr_assert(strstr(sl_session_errmsg(s), "Complete output mode"), "%s",
+		  sl_session_errmsg(s));
+	/* one stateful operator a query */
+	cr_assert_null(sl_frame_group_by(d, OPTS("k"), OPTS("count(*)")));
+	cr_assert(strstr(sl_session_errmsg(s), "over dropDuplicates"), "%s",
+		  sl_session_errmsg(s));
+	sl_frame *g = sl_frame_group_by(f, OPTS("k"), OPTS("count(*) AS n"));
+	cr_assert_not_null(g);
+	cr_assert_null(sl_frame_drop_duplicates(g, NULL));
+	cr_assert(strstr(sl_session_errmsg(s), "over an aggregation"), "%s",
+		  sl_session_errmsg(s));
+	sl_session_destroy(s);
+}

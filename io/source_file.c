@@ -27,6 +27,7 @@
 
 #include "core/plugin.h"
 #include "io/csv.h"
+#include "io/deadletter.h"
 #include "io/source_file.h"
 #include "io/uring.h"
 
@@ -54,6 +55,7 @@ struct file_conf {
 	const char *archive_dir;
 	int mode;
 	const char *corrupt_col;
+	const char *dead_letter;
 };
 
 /* One admitted file in the catalogue. */
@@ -82,6 +84,8 @@ struct file_src {
 	int64_t clean_upto; /* files below this index have been cleaned */
 	int64_t read_upto;  /* the partition's offset as last seen */
 	sl_file_stats st;
+	char *dl_dir;		/* absolute deadLetterPath, or NULL */
+	uint64_t dead_lettered; /* records written to it */
 };
 
 /* The partition's reading position. */
@@ -104,6 +108,8 @@ struct file_part {
 	sl_csv_field *fields;
 	uint32_t capfields;
 	uint64_t rows, dropped, corrupt; /* not yet added to the stats */
+	uint64_t dead;			 /* ditto: dead-lettered records */
+	sl_deadletter *dl;		 /* NULL without deadLetterPath */
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -658,6 +664,10 @@ static int malformed(sl_source_part *p, struct file_part *fp, sl_batch *b,
 {
 	struct file_src *fs = p->src->state;
 
+	/* Every mode: a FAILFAST record too, so the record that stopped the
+	 * query is kept beside the error; poll writes it before returning. */
+	if (fp->dl)
+		sl_dl_add(fp->dl, fp->path, fp->line_no, why, line, len);
 	switch (conf_of(p->src)->mode) {
 	case MODE_FAILFAST:
 		return sl_err_set(&p->err, SL_EINVAL,
@@ -916,8 +926,9 @@ static void flush_stats(sl_source_part *p, struct file_part *fp, uint64_t files)
 	fs->st.dropped += fp->dropped;
 	fs->st.corrupt += fp->corrupt;
 	fs->st.files_read += files;
+	fs->dead_lettered += fp->dead;
 	pthread_mutex_unlock(&fs->lock);
-	fp->rows = fp->dropped = fp->corrupt = 0;
+	fp->rows = fp->dropped = fp->corrupt = fp->dead = 0;
 }
 
 static int file_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
@@ -956,6 +967,20 @@ static int file_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 		if ((rc = file_line(p, fp, b, line, len)) < 0)
 			break;
 	}
+	/* The rejected records of this poll are written before it returns,
+	 * so none counted as dropped can be lost by a later commit; synced
+	 * when the batch is complete (or the query fails), which costs one
+	 * fdatasync only for batches that rejected something. */
+	if (fp->dl) {
+		sl_err e2 = { 0 };
+		int64_t k = sl_dl_flush(fp->dl, rc < 0 || p->offset >= end,
+					rc < 0 ? &e2 : &p->err);
+
+		if (k < 0 && rc >= 0)
+			rc = (int)k;
+		else if (k > 0)
+			fp->dead += (uint64_t)k;
+	}
 	flush_stats(p, fp, files);
 	if (rc < 0 || !b || !b->nrows) {
 		sl_batch_free(b);
@@ -977,6 +1002,8 @@ static int file_open(sl_source_part *p)
 		return sl_err_set(&p->err, -ENOMEM, "out of memory");
 	fp->capfields = fs->ndata + 1;
 	fp->fields = xrealloc(NULL, fp->capfields * sizeof(*fp->fields));
+	if (fs->dl_dir)
+		fp->dl = sl_dl_open(fs->dl_dir, p->src->ops->name, p->index);
 	p->state = fp;
 	pthread_mutex_lock(&fs->lock);
 	/* Resuming: the files from the checkpoint's offset on are read
@@ -995,6 +1022,7 @@ static void file_close(sl_source_part *p)
 	if (!fp)
 		return;
 	part_close_file(fp);
+	sl_dl_close(fp->dl);
 	free(fp->carry);
 	free(fp->scratch);
 	free(fp->fields);
@@ -1067,6 +1095,17 @@ void sl_file_source_stats(sl_source *src, sl_file_stats *out)
 	pthread_mutex_lock(&fs->lock);
 	*out = fs->st;
 	pthread_mutex_unlock(&fs->lock);
+}
+
+uint64_t sl_file_source_dead_lettered(sl_source *src)
+{
+	struct file_src *fs = src->state;
+	uint64_t n;
+
+	pthread_mutex_lock(&fs->lock);
+	n = fs->dead_lettered;
+	pthread_mutex_unlock(&fs->lock);
+	return n;
 }
 
 /* ---- checkpoint blobs (sl_source_ops.ckpt_save/ckpt_restore) ---------- */
@@ -1283,6 +1322,7 @@ static void file_destroy(sl_source *src)
 	free(fs->dir);
 	free(fs->glob);
 	free(fs->archive);
+	free(fs->dl_dir);
 	pthread_mutex_destroy(&fs->lock);
 	free(fs);
 	src->state = NULL;
@@ -1335,6 +1375,16 @@ static int file_init(sl_source *src, sl_err *err)
 			goto fail;
 		}
 		fs->archive = a;
+	}
+	if (c->dead_letter && *c->dead_letter) {
+		char comp[64];
+
+		snprintf(comp, sizeof(comp), "source '%s'", src->ops->name);
+		fs->dl_dir = sl_dl_prepare(c->dead_letter, comp, fs->dir, err);
+		if (!fs->dl_dir) {
+			rc = SL_EOPTION;
+			goto fail;
+		}
 	}
 	src->nparts = 1;
 	return 0;
@@ -1403,7 +1453,12 @@ static const char *const parse_modes[] = { "PERMISSIVE", "DROPMALFORMED",
 	  .offset = offsetof(struct file_conf, corrupt_col),		\
 	  .def = "_corrupt_record",					\
 	  .desc = "A STRING column of the schema with this name gets the "\
-		  "raw text of malformed records (PERMISSIVE)." }
+		  "raw text of malformed records (PERMISSIVE)." },	\
+	{ .name = "deadLetterPath", .type = SL_OPT_STRING,		\
+	  .offset = offsetof(struct file_conf, dead_letter),		\
+	  .desc = "A directory (made if missing) where every malformed "\
+		  "record is appended as a JSON line with its file, line "\
+		  "and reason, in every mode; see docs/FILES.md." }
 
 static const sl_opt_def text_options[] = {
 	FILE_OPT_PATH,

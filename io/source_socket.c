@@ -15,6 +15,7 @@
  * No reconnection: a test server that goes away ends the query. */
 #include <errno.h>
 #include <netdb.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/plugin.h"
+#include "io/deadletter.h"
 #include "io/uring.h"
 
 #define SOCK_MAX_ROWS 1024
@@ -39,6 +41,14 @@ struct sock_conf {
 	int64_t port;
 	bool include_ts;
 	int mode;
+	const char *dead_letter;
+};
+
+/* The source's own state: in the session arena, as it needs no
+ * teardown. */
+struct sock_src {
+	const char *dl_dir; /* absolute deadLetterPath, or NULL */
+	_Atomic uint64_t dead_lettered;
 };
 
 struct sock_line {
@@ -58,6 +68,7 @@ struct sock_part {
 	bool eos_sent;
 	int err; /* a receive error seen by latest() */
 	uint64_t dropped;
+	sl_deadletter *dl; /* NULL without deadLetterPath */
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -251,20 +262,43 @@ static char *utf8_fix(const char *s, size_t n, sl_arena *a, size_t *outlen)
 
 static int sock_init(sl_source *src, sl_err *err)
 {
-	sl_schema *s =
-		sl_schema_new(src->arena, conf_of(src)->include_ts ? 2 : 1);
+	const struct sock_conf *c = conf_of(src);
+	sl_schema *s = sl_schema_new(src->arena, c->include_ts ? 2 : 1);
+	struct sock_src *ss;
 
 	s->fields[0].name = "value";
 	s->fields[0].type = &sl_dtype_string;
 	s->fields[0].nullable = true;
-	if (conf_of(src)->include_ts) {
+	if (c->include_ts) {
 		s->fields[1].name = "timestamp";
 		s->fields[1].type = &sl_dtype_timestamp;
 		s->fields[1].nullable = true;
 	}
 	src->schema = s;
 	src->nparts = 1;
+	ss = sl_arena_calloc(src->arena, sizeof(*ss));
+	atomic_init(&ss->dead_lettered, 0);
+	if (c->dead_letter && *c->dead_letter) {
+		char *d = sl_dl_prepare(c->dead_letter, "source 'socket'", NULL,
+					err);
+		char *a;
+
+		if (!d)
+			return SL_EOPTION;
+		a = sl_arena_alloc(src->arena, strlen(d) + 1);
+		strcpy(a, d);
+		free(d);
+		ss->dl_dir = a;
+	}
+	src->state = ss;
 	return 0;
+}
+
+uint64_t sl_socket_source_dead_lettered(sl_source *src)
+{
+	struct sock_src *ss = src->state;
+
+	return ss ? atomic_load(&ss->dead_lettered) : 0;
 }
 
 static int sock_connect(sl_source_part *p, int *fdp)
@@ -306,6 +340,7 @@ static int sock_connect(sl_source_part *p, int *fdp)
 
 static int sock_open(sl_source_part *p)
 {
+	const struct sock_src *ss = p->src->state;
 	struct sock_part *sp = calloc(1, sizeof(*sp));
 	int rc;
 
@@ -315,6 +350,8 @@ static int sock_open(sl_source_part *p)
 		free(sp);
 		return rc;
 	}
+	if (ss->dl_dir)
+		sp->dl = sl_dl_open(ss->dl_dir, "socket", p->index);
 	p->state = sp;
 	p->offset = 0;
 	return 0;
@@ -360,6 +397,16 @@ static int take_line(sl_source_part *p, struct sock_part *sp, sl_batch *b)
 	sp->start = l->off + l->len;
 	p->offset++;
 	if (bad < n) {
+		/* Every mode, FAILFAST's line too; poll writes it before it
+		 * returns. The line number is the offset: lines since the
+		 * connection was made, from 1. */
+		if (sp->dl) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "invalid UTF-8 at byte %zu",
+				 bad + 1);
+			sl_dl_add(sp->dl, NULL, p->offset, why, s, n);
+		}
 		if (c->mode == MODE_FAILFAST)
 			return sl_err_set(&p->err, SL_EINVAL,
 					  "FAILFAST: invalid UTF-8 in line "
@@ -387,6 +434,7 @@ static int sock_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 {
 	struct sock_part *sp = p->state;
 	const struct sock_conf *c = conf_of(p->src);
+	struct sock_src *ss = p->src->state;
 	sl_batch *b;
 	int rc = 0;
 
@@ -424,6 +472,19 @@ static int sock_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 	while (sp->nq && b->nrows < SOCK_MAX_ROWS && p->offset < end)
 		if ((rc = take_line(p, sp, b)) < 0)
 			break;
+	/* Written before the poll returns, synced when the micro-batch is
+	 * complete (or the query fails); in continuous mode (end INT64_MAX)
+	 * only at close. */
+	if (sp->dl) {
+		sl_err e2 = { 0 };
+		int64_t k = sl_dl_flush(sp->dl, rc < 0 || p->offset >= end,
+					rc < 0 ? &e2 : &p->err);
+
+		if (k < 0 && rc >= 0)
+			rc = (int)k;
+		else if (k > 0)
+			atomic_fetch_add(&ss->dead_lettered, (uint64_t)k);
+	}
 	if (rc < 0 || !b->nrows) {
 		sl_batch_free(b);
 		return rc;
@@ -441,6 +502,7 @@ static void sock_close(sl_source_part *p)
 
 	if (!sp)
 		return;
+	sl_dl_close(sp->dl);
 	sl_uring_close(sl_uring_get(), sp->fd);
 	free(sp->buf);
 	free(sp->q);
@@ -485,6 +547,15 @@ static const sl_opt_def sock_options[] = {
 		.desc = "Lines that are not valid UTF-8: replace bad bytes "
 			"with U+FFFD, drop the line, or fail naming the "
 			"line number.",
+	},
+	{
+		.name = "deadLetterPath",
+		.type = SL_OPT_STRING,
+		.offset = offsetof(struct sock_conf, dead_letter),
+		.desc = "A directory (made if missing) where every line that "
+			"is not valid UTF-8 is appended as a JSON line with "
+			"its line number and reason, in every mode; see "
+			"docs/FILES.md.",
 	},
 	{ .name = NULL },
 };

@@ -1,0 +1,321 @@
+/* io/deadletter.c - the dead-letter writer shared by the file and socket
+ * sources (io/deadletter.h): JSON lines of rejected records, buffered per
+ * poll and appended through the partition thread's io_uring. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/deadletter.h"
+#include "io/uring.h"
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q) {
+		fprintf(stderr, "sluice: out of memory (%zu bytes)\n", n);
+		abort();
+	}
+	return q;
+}
+
+/* ---- making the directory --------------------------------------------- */
+
+/* mkdir -p dir: each component in turn, an existing one is fine. */
+static int mkdir_p(sl_uring *r, char *dir)
+{
+	int rc;
+
+	for (char *s = strchr(dir + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		rc = sl_uring_mkdirat(r, AT_FDCWD, dir, 0777);
+		*s = '/';
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
+	}
+	rc = sl_uring_mkdirat(r, AT_FDCWD, dir, 0777);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+char *sl_dl_prepare(const char *dir, const char *component, const char *watched,
+		    sl_err *err)
+{
+	char *tmp = strdup(dir), *real;
+	int rc;
+
+	if (!tmp)
+		abort();
+	rc = mkdir_p(sl_uring_get(), tmp);
+	free(tmp);
+	if (rc < 0) {
+		sl_err_set(err, SL_EOPTION,
+			   "%s: option 'deadLetterPath' = '%s': cannot make "
+			   "the directory: %s",
+			   component, dir, strerror(-rc));
+		return NULL;
+	}
+	/* Absolute, so a later chdir cannot move the output. */
+	real = realpath(dir, NULL);
+	if (!real) {
+		sl_err_set(err, SL_EOPTION,
+			   "%s: option 'deadLetterPath' = '%s': %s", component,
+			   dir, strerror(errno));
+		return NULL;
+	}
+	if (watched && !strcmp(real, watched)) {
+		sl_err_set(err, SL_EOPTION,
+			   "%s: option 'deadLetterPath' = '%s' is the source "
+			   "directory itself: its files would be read as "
+			   "input (a subdirectory is fine)",
+			   component, dir);
+		free(real);
+		return NULL;
+	}
+	return real;
+}
+
+/* ---- the writer ------------------------------------------------------- */
+
+sl_deadletter *sl_dl_open(const char *dir, const char *source, uint32_t part)
+{
+	sl_deadletter *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		abort();
+	d->dir = dir;
+	d->source = source;
+	d->part = part;
+	d->start_ms = sl_wall_us() / 1000;
+	d->fd = -1;
+	return d;
+}
+
+static void put(sl_deadletter *d, const char *s, size_t n)
+{
+	if (d->len + n > d->cap) {
+		size_t cap = d->cap ? d->cap : 4096;
+
+		while (cap < d->len + n)
+			cap *= 2;
+		d->buf = xrealloc(d->buf, cap);
+		d->cap = cap;
+	}
+	memcpy(d->buf + d->len, s, n);
+	d->len += n;
+}
+
+static void puts_(sl_deadletter *d, const char *s)
+{
+	put(d, s, strlen(s));
+}
+
+/* Length of the well-formed UTF-8 sequence at s (n > 0 bytes left), or 0
+ * with *bad the length of its maximal invalid subpart (>= 1): what one
+ * U+FFFD replaces, as the socket source does. */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4;
+	else {
+		*bad = 1;
+		return 0;
+	}
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	for (size_t i = 1; i < need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need;
+}
+
+/* s as a JSON string. Returns false if an invalid UTF-8 sequence had to be
+ * replaced: the text is then not the exact bytes. */
+static bool put_json_str(sl_deadletter *d, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	bool exact = true;
+	size_t i = 0, k, bad;
+
+	put(d, "\"", 1);
+	while (i < n) {
+		unsigned char c = u[i];
+		char esc[8];
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			put(d, esc, 2);
+			i++;
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			puts_(d, esc);
+			i++;
+		} else if (c < 0x80) {
+			put(d, s + i, 1);
+			i++;
+		} else if ((k = utf8_seq(u + i, n - i, &bad))) {
+			put(d, s + i, k);
+			i += k;
+		} else {
+			put(d, "\xef\xbf\xbd", 3);
+			i += bad;
+			exact = false;
+		}
+	}
+	put(d, "\"", 1);
+	return exact;
+}
+
+static void put_base64(sl_deadletter *d, const char *s, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *u = (const unsigned char *)s;
+
+	put(d, "\"", 1);
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)u[i] << 16;
+		char q[4];
+
+		if (i + 1 < n)
+			v |= (uint32_t)u[i + 1] << 8;
+		if (i + 2 < n)
+			v |= u[i + 2];
+		q[0] = tab[v >> 18 & 63];
+		q[1] = tab[v >> 12 & 63];
+		q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		q[3] = i + 2 < n ? tab[v & 63] : '=';
+		put(d, q, 4);
+	}
+	put(d, "\"", 1);
+}
+
+void sl_dl_add(sl_deadletter *d, const char *file, int64_t line,
+	       const char *reason, const char *rec, size_t len)
+{
+	char num[32];
+
+	puts_(d, "{\"source\":");
+	put_json_str(d, d->source, strlen(d->source));
+	if (file) {
+		puts_(d, ",\"file\":");
+		put_json_str(d, file, strlen(file));
+	}
+	snprintf(num, sizeof(num), ",\"line\":%lld", (long long)line);
+	puts_(d, num);
+	puts_(d, ",\"reason\":");
+	put_json_str(d, reason, strlen(reason));
+	puts_(d, ",\"record\":");
+	/* The replaced text keeps the record readable; the base64 keeps it
+	 * exact, for whoever repairs and replays it. */
+	if (!put_json_str(d, rec, len)) {
+		puts_(d, ",\"recordBase64\":");
+		put_base64(d, rec, len);
+	}
+	puts_(d, "}\n");
+	d->pending++;
+}
+
+/* Makes the partition's file. O_EXCL, with the next millisecond on a
+ * clash, so two writers (two sources sharing the directory, a partition
+ * reopened at once) never append to the same file. */
+static int make_file(sl_deadletter *d, sl_uring *r)
+{
+	int fd = -EEXIST, dfd;
+
+	for (int i = 0; i < 1000 && fd == -EEXIST; i++) {
+		free(d->path);
+		if (asprintf(&d->path, "%s/rejected-%ld-%u-%lld.jsonl", d->dir,
+			     (long)getpid(), d->part,
+			     (long long)(d->start_ms + i)) < 0)
+			abort();
+		fd = sl_uring_openat(r, AT_FDCWD, d->path,
+				     O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
+					     O_CLOEXEC,
+				     0644);
+	}
+	if (fd < 0)
+		return fd;
+	d->fd = fd;
+	/* The new name must survive a crash as well as the data synced
+	 * into it later: sync the directory once. */
+	dfd = sl_uring_openat(r, AT_FDCWD, d->dir,
+			      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dfd >= 0) {
+		sl_uring_fsync(r, dfd, false);
+		sl_uring_close(r, dfd);
+	}
+	return 0;
+}
+
+int64_t sl_dl_flush(sl_deadletter *d, bool sync, sl_err *err)
+{
+	sl_uring *r = sl_uring_get();
+	int64_t n = (int64_t)d->pending;
+	ssize_t k;
+	int rc;
+
+	if (d->len) {
+		if (d->fd < 0 && (rc = make_file(d, r)) < 0) {
+			d->len = d->pending = 0;
+			return sl_err_set(err, SL_EIO,
+					  "dead letter: cannot create %s: %s",
+					  d->path, strerror(-rc));
+		}
+		k = sl_uring_write(r, d->fd, d->buf, d->len, -1);
+		d->len = d->pending = 0;
+		if (k < 0)
+			return sl_err_set(err, SL_EIO,
+					  "dead letter: writing %s: %s",
+					  d->path, strerror((int)-k));
+		d->written += (uint64_t)n;
+		d->unsynced = true;
+	}
+	if (sync && d->unsynced) {
+		rc = sl_uring_fsync(r, d->fd, true);
+		if (rc < 0)
+			return sl_err_set(err, SL_EIO,
+					  "dead letter: fsync of %s: %s",
+					  d->path, strerror(-rc));
+		d->unsynced = false;
+	}
+	return n;
+}
+
+void sl_dl_close(sl_deadletter *d)
+{
+	sl_err e = { 0 };
+
+	if (!d)
+		return;
+	if (sl_dl_flush(d, true, &e) < 0)
+		fprintf(stderr, "sluice: %s\n", e.msg);
+	if (d->fd >= 0)
+		sl_uring_close(sl_uring_get(), d->fd);
+	free(d->path);
+	free(d->buf);
+	free(d);
+}

@@ -241,6 +241,11 @@ typedef struct sl_err {
 int sl_err_set(sl_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The well-formed UTF-8 sequence at s (n > 0 bytes left): its length, or
+ * 0 with *bad the length of its maximal invalid subpart (>= 1), which is
+ * what one U+FFFD replaces (Unicode's "maximal subpart" practice). */
+size_t sl_utf8_seq(const unsigned char *s, size_t n, size_t *bad);
+
 /* Monotonic nanoseconds (CLOCK_MONOTONIC) and wall-clock microseconds. */
 int64_t sl_now_ns(void);
 int64_t sl_wall_us(void);

@@ -112,44 +112,6 @@ static void puts_(sl_deadletter *d, const char *s)
 	put(d, s, strlen(s));
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n > 0 bytes left), or 0
- * with *bad the length of its maximal invalid subpart (>= 1): what one
- * U+FFFD replaces, as the socket source does. */
-static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4;
-	else {
-		*bad = 1;
-		return 0;
-	}
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	for (size_t i = 1; i < need; i++) {
-		if (i >= n || s[i] < lo || s[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need;
-}
 
 /* s as a JSON string. Returns false if an invalid UTF-8 sequence had to be
  * replaced: the text is then not the exact bytes. */
@@ -176,7 +138,7 @@ static bool put_json_str(sl_deadletter *d, const char *s, size_t n)
 		} else if (c < 0x80) {
 			put(d, s + i, 1);
 			i++;
-		} else if ((k = utf8_seq(u + i, n - i, &bad))) {
+		} else if ((k = sl_utf8_seq(u + i, n - i, &bad))) {
 			put(d, s + i, k);
 			i += k;
 		} else {

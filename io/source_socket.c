@@ -171,46 +171,6 @@ static ssize_t receive(struct sock_part *sp, int64_t timeout_ns)
 
 /* ---- UTF-8 ------------------------------------------------------------ */
 
-/* Checks the sequence at s (n > 0 bytes left) against Unicode's table of
- * well-formed UTF-8 (no overlongs, surrogates or code points above
- * U+10FFFF). Returns its length if valid; otherwise 0 with *bad the
- * length of its longest valid-looking prefix (at least 1), which is what
- * one U+FFFD replaces (Unicode's "maximal subpart" practice). */
-static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4;
-	else {
-		*bad = 1;
-		return 0;
-	}
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	for (size_t i = 1; i < need; i++) {
-		if (i >= n || s[i] < lo || s[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need;
-}
 
 /* Offset of the first invalid byte of s, or n if s is valid UTF-8. */
 static size_t utf8_check(const char *s, size_t n)
@@ -225,7 +185,7 @@ static size_t utf8_check(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		k = utf8_seq(u + i, n - i, &bad);
+		k = sl_utf8_seq(u + i, n - i, &bad);
 		if (!k)
 			return i;
 		i += k;
@@ -242,7 +202,7 @@ static char *utf8_fix(const char *s, size_t n, sl_arena *a, size_t *outlen)
 	size_t i = 0, bad;
 
 	while (i < n) {
-		size_t k = utf8_seq(u + i, n - i, &bad);
+		size_t k = sl_utf8_seq(u + i, n - i, &bad);
 
 		if (k) {
 			memcpy(w, s + i, k);

@@ -16,6 +16,15 @@
 
 /* ---- sessions --------------------------------------------------------- */
 
+/* Work the session undoes when it is destroyed, newest first: static tables
+ * and join hash tables, which rows in flight point into until every query
+ * has stopped. */
+typedef struct sl_cleanup {
+	struct sl_cleanup *next;
+	void (*fn)(void *);
+	void *p;
+} sl_cleanup;
+
 typedef struct sl_table {
 	struct sl_table *next;
 	char *name;
@@ -35,7 +44,11 @@ struct sl_session {
 	                               session's owner thread */
 	struct sl_source **sources; /* every source made, destroyed with us */
 	uint32_t nsources, capsources;
+	sl_cleanup *cleanups; /* run after the sources are destroyed */
 };
+
+/* Runs fn(p) when s is destroyed (after every query has stopped). */
+void sl_session_on_destroy(sl_session *s, void (*fn)(void *), void *p);
 
 /* Records a failure for sl_session_errmsg() (thread-local). Returns NULL so
  * that builders can `return sl_fail(...)`. */
@@ -51,6 +64,8 @@ typedef enum sl_frame_kind {
 	SL_FR_SELECT,
 	SL_FR_AGGREGATE, /* core/stateful.h: GROUP BY with aggregates */
 	SL_FR_WATERMARK, /* core/stateful.h: withWatermark */
+	SL_FR_STATIC,    /* sl_read_static: a table read once, no source */
+	SL_FR_JOIN,      /* ops/join.h: stream-static equi-join */
 } sl_frame_kind;
 
 struct sl_frame {
@@ -66,6 +81,8 @@ struct sl_frame {
 	                             column passed through by a star */
 	int32_t *pass;            /* SELECT: input column for star columns */
 	int32_t gen;              /* SELECT: index of the generator, or -1 */
+	struct sl_batch *rows;    /* STATIC: the whole table (session-owned) */
+	struct sl_join *join;     /* JOIN: the hash table and column maps */
 };
 
 /* The fused stateless operators between a source and its ring, compiled

@@ -257,8 +257,10 @@ static int expected(struct cur *c, const char *what)
 }
 
 static const char refuse_join[] =
-	"JOIN is not supported yet: stream joins arrive with the stateful "
-	"micro-batch path";
+	"this JOIN is not supported: only a stream-static join is, written "
+	"FROM stream [INNER | LEFT [OUTER]] JOIN table ON s.k = t.k (or "
+	"USING (k)), where table is a CREATE TABLE; stream-stream, right, "
+	"full and cross joins are not supported";
 static const char refuse_window[] =
 	"window() and session_window() belong in GROUP BY: group by "
 	"window(ts, '10 minutes') and select window.start, window.end";
@@ -659,6 +661,76 @@ static int parse_watermark(struct cur *c, sl_pl_select *sel)
 	return 0;
 }
 
+/* [q.]col of a join condition */
+static int parse_qcol(struct cur *c, sl_pl_text *q, sl_pl_text *col)
+{
+	int rc = parse_name(c, "a column", col);
+	if (rc || !is_punct(c, c->i, '.'))
+		return rc;
+	c->i++;
+	*q = *col;
+	return parse_name(c, "a column", col);
+}
+
+/* [INNER | LEFT [OUTER]] JOIN table (ON a = b [AND ...] | USING (k, ...))
+ * after FROM name; anything else that starts a join is refused. */
+static int parse_join(struct cur *c, sl_pl_select *sel)
+{
+	uint32_t at = c->i;
+	int rc;
+	if (is_kw(c, c->i, "INNER")) {
+		c->i++;
+	} else if (is_kw(c, c->i, "LEFT")) {
+		sel->join_left = true;
+		c->i++;
+		if (is_kw(c, c->i, "OUTER"))
+			c->i++;
+	}
+	if (!is_kw(c, c->i, "JOIN"))
+		return refuse(c, at, refuse_join);
+	c->i++;
+	if ((rc = parse_name(c, "a table", &sel->join)))
+		return rc;
+	uint32_t cap = 4;
+	sel->jkeys = sl_arena_calloc(&c->f->arena, cap * sizeof(*sel->jkeys));
+	if (is_kw(c, c->i, "USING")) {
+		c->i++;
+		if (!is_punct(c, c->i, '('))
+			return expected(c, "( after USING");
+		do {
+			c->i++;
+			if (sel->njoin == cap)
+				return syntax(c, c->i, "at most 4 join keys");
+			sl_pl_joinkey *k = &sel->jkeys[sel->njoin++];
+			if ((rc = parse_name(c, "a column", &k->ca)))
+				return rc;
+			k->cb = k->ca;
+		} while (is_punct(c, c->i, ','));
+		if (!is_punct(c, c->i, ')'))
+			return expected(c, ") after the USING columns");
+		c->i++;
+		return 0;
+	}
+	if (!is_kw(c, c->i, "ON"))
+		return expected(c, "ON or USING after JOIN table");
+	do {
+		c->i++;
+		if (sel->njoin == cap)
+			return syntax(c, c->i, "at most 4 join keys");
+		sl_pl_joinkey *k = &sel->jkeys[sel->njoin++];
+		if ((rc = parse_qcol(c, &k->qa, &k->ca)))
+			return rc;
+		if (!is_punct(c, c->i, '='))
+			return syntax(c, c->i,
+				      "a join condition is column = column, "
+				      "ANDed: only equi-joins are supported");
+		c->i++;
+		if ((rc = parse_qcol(c, &k->qb, &k->cb)))
+			return rc;
+	} while (is_kw(c, c->i, "AND"));
+	return 0;
+}
+
 /* SELECT item, ... FROM name [WHERE condition] */
 static int parse_select(struct cur *c, sl_pl_select *sel)
 {
@@ -697,8 +769,11 @@ static int parse_select(struct cur *c, sl_pl_select *sel)
 	if ((rc = parse_name(c, "a source or view", &sel->from)))
 		return rc;
 	for (int k = 0; join_words[k]; k++)
-		if (is_kw(c, c->i, join_words[k]))
-			return refuse(c, c->i, refuse_join);
+		if (is_kw(c, c->i, join_words[k])) {
+			if ((rc = parse_join(c, sel)))
+				return rc;
+			break;
+		}
 	if (is_punct(c, c->i, ','))
 		return refuse(c, c->i, refuse_join);
 	if (is_kw(c, c->i, "WATERMARK") &&
@@ -768,16 +843,26 @@ static int parse_stmt(struct cur *c, sl_pl_stmt *st)
 		} else if (is_kw(c, c->i, "VIEW")) {
 			st->kind = SL_PL_VIEW;
 			what = "a view";
+		} else if (is_kw(c, c->i, "TABLE")) {
+			/* a static table: a source read once */
+			st->kind = SL_PL_SOURCE;
+			st->table = true;
+			what = "a table";
 		} else {
 			return syntax(c, c->i,
 				      "unknown statement CREATE %s: expected "
-				      "CREATE SOURCE, CREATE VIEW or CREATE "
-				      "SINK",
+				      "CREATE SOURCE, CREATE TABLE, CREATE "
+				      "VIEW or CREATE SINK",
 				      tk_desc(c, c->i, b, sizeof(b)));
 		}
 		c->i++;
 		if ((rc = parse_name(c, what, &st->name)))
 			return rc;
+		if (st->table && is_punct(c, c->i, '('))
+			return syntax(c, c->i,
+				      "CREATE TABLE takes WITH (format = "
+				      "'csv', path = '...', schema = '...'): "
+				      "columns go in the schema option");
 		if (st->kind == SL_PL_VIEW) {
 			if (!is_kw(c, c->i, "AS"))
 				return expected(c, "AS SELECT ...");
@@ -889,6 +974,8 @@ struct pl_rel {
 	const sl_pl_stmt *st;
 	sl_frame *frame;	     /* SOURCE, VIEW, INSERT */
 	struct pl_rel *from;	     /* VIEW, INSERT: what it reads */
+	struct pl_rel *table;	     /* VIEW, INSERT: the JOIN's table */
+	const char **jl, **jr;	     /* VIEW, INSERT: the join keys */
 	const char **items;	     /* VIEW, INSERT: SELECT items, NULL */
 	const char **keys;	     /* VIEW, INSERT: GROUP BY expressions */
 	bool aggregate;		     /* VIEW, INSERT: sl_frame_aggregate */
@@ -1085,7 +1172,9 @@ static int build_source(sl_pipeline *p, struct pl_rel *r, sl_err *err)
 	int rc = split_format(p, r, err);
 	if (rc)
 		return rc;
-	r->frame = sl_read_stream(p->s, r->format->value.s, r->opts);
+	r->frame = r->st->table
+			   ? sl_read_static(p->s, r->format->value.s, r->opts)
+			   : sl_read_stream(p->s, r->format->value.s, r->opts);
 	if (!r->frame) {
 		const char *msg = sl_session_errmsg(p->s);
 		bool fmt = !sl_source_lookup(r->format->value.s);
@@ -1212,6 +1301,13 @@ static sl_frame *apply_select(sl_pipeline *p, struct pl_rel *r, sl_frame *f,
 			      sl_err *err)
 {
 	const sl_pl_select *sel = &r->st->sel;
+	if (f && r->table) {
+		sl_frame *j = sl_frame_join(f, r->table->frame, r->jl, r->jr,
+					    sel->join_left ? "left" : "inner");
+		if (!j && err)
+			engine_err(p, SL_EANALYSIS, sel->join.off, err);
+		f = j;
+	}
 	if (f && sel->wm_col.s) {
 		sl_frame *w = sl_frame_with_watermark(f, sel->wm_col.s,
 						      sel->wm_delay.s);
@@ -1287,6 +1383,48 @@ static const char **texts(sl_pipeline *p, const sl_pl_text *t, uint32_t n)
 
 /* FROM, WATERMARK, WHERE, GROUP BY, HAVING and the SELECT list of a view
  * or an INSERT. */
+/* The JOIN's table and its keys, each equality put stream side first:
+ * a qualifier names its side (the FROM name or the table name);
+ * unqualified, the left operand is the stream's. */
+static int resolve_join(sl_pipeline *p, uint32_t idx, struct pl_rel *r,
+			sl_err *err)
+{
+	const sl_pl_select *sel = &r->st->sel;
+	struct pl_rel *t = find_rel(p, idx, sel->join.s);
+	if (!t)
+		return unknown_rel(p, idx, &sel->join, false, err);
+	if (!t->st->table)
+		return pl_err(p->f, err, SL_EANALYSIS, sel->join.off,
+			      "'%s' is a %s: JOIN takes a static table "
+			      "(CREATE TABLE); stream-stream joins are not "
+			      "supported",
+			      sel->join.s, kind_name(t->st->kind));
+	r->table = t;
+	r->jl = sl_arena_calloc(&p->f->arena,
+				(sel->njoin + 1) * sizeof(*r->jl));
+	r->jr = sl_arena_calloc(&p->f->arena,
+				(sel->njoin + 1) * sizeof(*r->jr));
+	for (uint32_t k = 0; k < sel->njoin; k++) {
+		const sl_pl_joinkey *jk = &sel->jkeys[k];
+		const sl_pl_text *qs[2] = { &jk->qa, &jk->qb };
+		for (int i = 0; i < 2; i++)
+			if (qs[i]->s && strcasecmp(qs[i]->s, sel->from.s) &&
+			    strcasecmp(qs[i]->s, sel->join.s))
+				return pl_err(p->f, err, SL_EANALYSIS,
+					      qs[i]->off,
+					      "'%s' is neither '%s' nor '%s': "
+					      "qualify join columns with the "
+					      "FROM name or the table name",
+					      qs[i]->s, sel->from.s,
+					      sel->join.s);
+		bool swap = (jk->qa.s && !strcasecmp(jk->qa.s, sel->join.s)) ||
+			    (jk->qb.s && !strcasecmp(jk->qb.s, sel->from.s));
+		r->jl[k] = swap ? jk->cb.s : jk->ca.s;
+		r->jr[k] = swap ? jk->ca.s : jk->cb.s;
+	}
+	return 0;
+}
+
 static int build_select(sl_pipeline *p, uint32_t idx, sl_err *err)
 {
 	struct pl_rel *r = &p->rels[idx];
@@ -1300,6 +1438,14 @@ static int build_select(sl_pipeline *p, uint32_t idx, sl_err *err)
 			      sel->from.s);
 	r->from = from;
 	int rc;
+	if (from->st->table)
+		return pl_err(p->f, err, SL_EANALYSIS, sel->from.off,
+			      "'%s' is a static table: FROM reads a stream; "
+			      "join the table to one (FROM stream JOIN %s "
+			      "ON ...)",
+			      sel->from.s, sel->from.s);
+	if (sel->join.s && (rc = resolve_join(p, idx, r, err)))
+		return rc;
 	if (sel->where.s && (rc = check_syntax(p, &sel->where, false, err)))
 		return rc;
 	for (uint32_t k = 0; k < sel->ngroup; k++)
@@ -1636,6 +1782,9 @@ static void out_chain(struct out *o, const struct pl_rel *r)
 		out_chain(o, r->from);
 	if (r->st->kind == SL_PL_VIEW)
 		snprintf(via, sizeof(via), "   [view %s]", r->st->name.s);
+	if (sel->join.s)
+		outf(o, "  join     %s (%s, static table)%s\n", sel->join.s,
+		     sel->join_left ? "left" : "inner", via);
 	if (sel->wm_col.s)
 		outf(o, "  watermark %s delay %s%s\n", sel->wm_col.s,
 		     sel->wm_delay.s, via);

@@ -41,12 +41,24 @@ typedef struct sl_pl_opt {
 	sl_pl_text key, value;
 } sl_pl_opt;
 
+/* One equality of a JOIN: [qa.]ca = [qb.]cb (q*.s NULL: unqualified);
+ * USING (k) gives ca = cb = k. */
+typedef struct sl_pl_joinkey {
+	sl_pl_text qa, ca, qb, cb;
+} sl_pl_joinkey;
+
 typedef struct sl_pl_select {
 	uint32_t off; /* the SELECT keyword */
 	uint32_t nitems;
 	sl_pl_text *items; /* "value * 10 AS v", "*", ... */
 	bool star;	   /* exactly `SELECT *`: no projection */
 	sl_pl_text from;   /* the source or view it reads */
+	/* [INNER | LEFT [OUTER]] JOIN table ON ... | USING (...): s is NULL
+	 * without one */
+	sl_pl_text join;
+	bool join_left;
+	uint32_t njoin;
+	sl_pl_joinkey *jkeys;
 	/* WATERMARK col DELAY OF interval: s is NULL without it; the delay
 	 * as the engine takes it ("10 minutes") */
 	sl_pl_text wm_col, wm_delay;
@@ -61,6 +73,7 @@ typedef struct sl_pl_stmt {
 	sl_pl_kind kind;
 	uint32_t off;	 /* the statement's first keyword */
 	sl_pl_text name; /* what CREATE names, or INSERT INTO's sink */
+	bool table;	 /* SOURCE: CREATE TABLE, a static table read once */
 	uint32_t nopts;	 /* SOURCE and SINK */
 	sl_pl_opt *opts;
 	sl_pl_select sel; /* VIEW and INSERT */

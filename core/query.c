@@ -113,6 +113,27 @@ static int check_modes(sl_query *q, const sl_sink_ops *ops, sl_err *err)
 {
 	int mode = q->wconf.output_mode;
 	const sl_agg_frame *ag = sl_stateful_find(q->frame);
+	bool join = false;
+	if (q->frame->kind == SL_FR_STATIC)
+		return sl_err_set(err, SL_EANALYSIS,
+				  "a static table (sl_read_static) is not a "
+				  "stream: start a query on a stream joined "
+				  "with it");
+	for (const sl_frame *f = q->frame; f; f = f->parent)
+		join |= f->kind == SL_FR_JOIN;
+	/* The seed's table: queries with joins take append only. The
+	 * stateful path runs its own chain, without join steps. */
+	if (join && ag)
+		return sl_err_set(err, SL_EMODE,
+				  "an aggregation or dropDuplicates over a "
+				  "stream-static join is not supported yet");
+	if (join && mode != SL_MODE_APPEND)
+		return sl_err_set(err, SL_EMODE,
+				  "%s output mode not supported for a "
+				  "stream-static join: queries with joins "
+				  "take outputMode 'append' only",
+				  mode == SL_MODE_UPDATE ? "Update"
+							 : "Complete");
 	if (ag && sl_stateful_check_mode(ag, mode, err))
 		return err->code;
 	if (ag && q->trig.kind == SL_TRIG_CONTINUOUS)
@@ -343,7 +364,10 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 			return sl_fail(&err);
 		}
 	}
-	q->chain = sl_stateful_chain(ag ? ag->f.parent : f, &s->arena);
+	/* Without an aggregation, the stateless chain also takes the
+	 * stream-static join steps (ops/stateless.c). */
+	q->chain = ag ? sl_stateful_chain(ag->f.parent, &s->arena)
+		      : sl_chain_build(f, &s->arena);
 	if (sl_exec_start(q, &err)) {
 		if (sk->ops->destroy)
 			sk->ops->destroy(sk);

@@ -9,6 +9,7 @@
 
 #include "core/engine.h"
 #include "core/stateful.h"
+#include "ops/join.h"
 
 static _Thread_local char tls_errmsg[1024];
 static _Thread_local int tls_errcode;
@@ -77,6 +78,12 @@ void sl_session_destroy(sl_session *s)
 			src->ops->destroy(src);
 	}
 	free(s->sources);
+	while (s->cleanups) {
+		sl_cleanup *c = s->cleanups;
+		s->cleanups = c->next;
+		c->fn(c->p);
+		free(c);
+	}
 	sl_table *t = s->tables;
 	while (t) {
 		sl_table *n = t->next;
@@ -89,6 +96,19 @@ void sl_session_destroy(sl_session *s)
 	pthread_cond_destroy(&s->ended);
 	sl_arena_free(&s->arena);
 	free(s);
+}
+
+void sl_session_on_destroy(sl_session *s, void (*fn)(void *), void *p)
+{
+	sl_cleanup *c = malloc(sizeof(*c));
+	if (!c)
+		abort();
+	c->fn = fn;
+	c->p = p;
+	pthread_mutex_lock(&s->lock);
+	c->next = s->cleanups;
+	s->cleanups = c;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* ---- options as given ---------------------------------------------------- */
@@ -190,6 +210,51 @@ sl_frame *sl_read_stream(sl_session *s, const char *format,
 	return f;
 }
 
+/* ---- static tables and stream-static joins (ops/join.c) ------------------ */
+
+sl_frame *sl_read_static(sl_session *s, const char *format,
+			 const char *const *options)
+{
+	sl_err err = {0};
+	sl_frame *f = sl_static_read(s, format, options, &err);
+	return f ? f : sl_fail(&err);
+}
+
+sl_frame *sl_frame_join(sl_frame *stream, sl_frame *stat,
+			const char *const *keys_left,
+			const char *const *keys_right, const char *how)
+{
+	sl_err err = {0};
+	int h;
+	if (!how || !strcasecmp(how, "inner"))
+		h = SL_JOIN_INNER;
+	else if (!strcasecmp(how, "left") || !strcasecmp(how, "left_outer") ||
+		 !strcasecmp(how, "leftouter"))
+		h = SL_JOIN_LEFT;
+	else {
+		sl_err_set(&err, SL_EANALYSIS,
+			   "join: type '%s' is not supported for a "
+			   "stream-static join (use 'inner' or 'left')",
+			   how);
+		return sl_fail(&err);
+	}
+	sl_frame *f = sl_join_frame(stream, stat, keys_left, keys_right, h,
+				    &err);
+	return f ? f : sl_fail(&err);
+}
+
+/* A static table only feeds a join: its rows are not a stream. */
+static bool static_refused(const sl_frame *f, const char *what)
+{
+	if (f->kind != SL_FR_STATIC)
+		return false;
+	sl_fail_code(SL_EANALYSIS,
+		     "%s: this frame is a static table (sl_read_static); it "
+		     "can only be the right side of sl_frame_join",
+		     what);
+	return true;
+}
+
 static size_t schema_names(const sl_schema *sc, char *buf, size_t n)
 {
 	size_t len = 0;
@@ -203,6 +268,8 @@ sl_frame *sl_frame_where(sl_frame *f, const char *condition)
 {
 	sl_session *s = f->session;
 	sl_err err = {0};
+	if (static_refused(f, "where"))
+		return NULL;
 	if (!condition) {
 		sl_err_set(&err, SL_EINVAL, "where: no condition given");
 		return sl_fail(&err);
@@ -243,6 +310,8 @@ sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs)
 {
 	sl_session *s = f->session;
 	sl_err err = {0};
+	if (static_refused(f, "select"))
+		return NULL;
 	uint32_t nin = 0;
 	while (exprs && exprs[nin])
 		nin++;
@@ -316,6 +385,8 @@ sl_frame *sl_frame_with_watermark(sl_frame *f, const char *column,
 				  const char *delay)
 {
 	sl_err err = {0};
+	if (static_refused(f, "withWatermark"))
+		return NULL;
 	sl_frame *w = sl_stateful_watermark(f, column, delay, &err);
 	return w ? w : sl_fail(&err);
 }
@@ -324,6 +395,8 @@ sl_frame *sl_frame_group_by(sl_frame *f, const char *const *keys,
 			    const char *const *aggs)
 {
 	sl_err err = {0};
+	if (static_refused(f, "group_by"))
+		return NULL;
 	if (!aggs || !aggs[0]) {
 		sl_err_set(&err, SL_EINVAL,
 			   "group_by: no aggregates given (e.g. \"count(*) AS "
@@ -338,6 +411,8 @@ sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
 			     const char *const *items, const char *having)
 {
 	sl_err err = {0};
+	if (static_refused(f, "aggregate"))
+		return NULL;
 	sl_frame *o = sl_stateful_aggregate(f, keys, items, having, false,
 					    &err);
 	return o ? o : sl_fail(&err);
@@ -346,6 +421,8 @@ sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
 sl_frame *sl_frame_drop_duplicates(sl_frame *f, const char *const *cols)
 {
 	sl_err err = {0};
+	if (static_refused(f, "dropDuplicates"))
+		return NULL;
 	sl_frame *o = sl_stateful_drop_duplicates(f, cols, &err);
 	return o ? o : sl_fail(&err);
 }

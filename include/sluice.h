@@ -107,6 +107,25 @@ sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs);
  * "name: type, ..." line into buf (at most n bytes); returns its length. */
 size_t sl_frame_schema(sl_frame *f, char *buf, size_t n);
 
+/* ---- stream-static joins ----------------------------------------------- */
+
+/* Reads a whole table now, once: format "csv", "json" or "text" with the
+ * file source's options (path: a directory, optionally with a file-name
+ * pattern, or one file). The
+ * frame is static: it can only be the right side of sl_frame_join. */
+sl_frame *sl_read_static(sl_session *s, const char *format,
+			 const char *const *options);
+/* Joins each row of stream with the rows of the static table stat whose
+ * keys equal its keys (keys_left[i] of stream = keys_right[i] of stat;
+ * NULL-terminated; keys_right NULL: the same names, Spark's join(other,
+ * usingColumns)). how: "inner" (unmatched stream rows are dropped) or
+ * "left" (kept, the table's columns null). Output: stream's columns, then
+ * stat's non-key columns; a null key matches nothing. The query runs in
+ * append mode only (the seed's table: joins take append). */
+sl_frame *sl_frame_join(sl_frame *stream, sl_frame *stat,
+			const char *const *keys_left,
+			const char *const *keys_right, const char *how);
+
 /* ---- stateful frames: aggregations, windows, watermarks -------------- */
 
 /* Spark's withWatermark: rows of f pass unchanged; `column` (a timestamp

@@ -8,20 +8,29 @@
 #include <string.h>
 
 #include "core/engine.h"
+#include "ops/join.h"
+
+/* Frames that transform rows; a watermark only marks a column. */
+static bool is_step(const sl_frame *f)
+{
+	return f->kind == SL_FR_WHERE || f->kind == SL_FR_SELECT ||
+	       f->kind == SL_FR_JOIN;
+}
 
 sl_chain *sl_chain_build(const sl_frame *top, sl_arena *a)
 {
 	uint32_t n = 0;
 	for (const sl_frame *f = top; f && f->kind != SL_FR_SOURCE;
 	     f = f->parent)
-		n++;
+		n += is_step(f);
 	sl_chain *c = sl_arena_calloc(a, sizeof(*c));
 	c->n = n;
 	c->steps = sl_arena_calloc(a, (n ? n : 1) * sizeof(*c->steps));
 	uint32_t i = n;
 	for (const sl_frame *f = top; f && f->kind != SL_FR_SOURCE;
 	     f = f->parent)
-		c->steps[--i] = f;
+		if (is_step(f))
+			c->steps[--i] = f;
 	return c;
 }
 
@@ -235,8 +244,17 @@ int sl_chain_run(const sl_chain *c, sl_batch *b, sl_err *err)
 				abort();
 			s.cap = s.n;
 		}
-		rc = f->kind == SL_FR_WHERE ? run_where(f, b, &s, err)
-					    : run_select(f, b, &s, err);
+		if (f->kind == SL_FR_WHERE) {
+			rc = run_where(f, b, &s, err);
+		} else if (f->kind == SL_FR_JOIN) {
+			/* Probes row by row: the kept rows first. */
+			compact(b, &s);
+			b->nrows = s.n;
+			rc = sl_join_run(f, b, err);
+			s.n = b->nrows;
+		} else {
+			rc = run_select(f, b, &s, err);
+		}
 		if (rc < 0)
 			break;
 	}

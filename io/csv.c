@@ -331,3 +331,32 @@ int sl_text_to_value(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
 	default: return -1;
 	}
 }
+
+int sl_csv_opt_char(const char *s)
+{
+	if (!s || !*s || !strcmp(s, "\\u0000"))
+		return 0;
+	if (!strcmp(s, "\\t"))
+		return '\t';
+	if (s[1])
+		return -1;
+	return (unsigned char)s[0];
+}
+
+const char *sl_csv_check_chars(const char *sep, const char *quote,
+			       const char *escape)
+{
+	int s = sl_csv_opt_char(sep), q = sl_csv_opt_char(quote);
+
+	if (s <= 0 || s == '\n' || s == '\r')
+		return "option 'sep' must be one character (\"\\t\" for a "
+		       "tab)";
+	if (q < 0)
+		return "option 'quote' must be one character, or \"\" for no "
+		       "quoting";
+	if (sl_csv_opt_char(escape) < 0)
+		return "option 'escape' must be one character, or \"\"";
+	if (q && q == s)
+		return "options 'sep' and 'quote' must differ";
+	return NULL;
+}

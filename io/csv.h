@@ -54,4 +54,12 @@ int sl_text_to_value(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
 bool sl_text_to_ts(const char *s, size_t n, int64_t *us);
 bool sl_text_to_date(const char *s, size_t n, int32_t *days);
 
+/* A CSV option's one character: 0 for "" or "\\u0000" (none), '\t' for
+ * "\\t", -1 if the text is longer than one character. Shared by the csv
+ * source and sink, as is the check of sep, quote and escape together
+ * (NULL, or what is wrong with them). */
+int sl_csv_opt_char(const char *s);
+const char *sl_csv_check_chars(const char *sep, const char *quote,
+			       const char *escape);
+
 #endif

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "core/plugin.h"
+#include "io/csv.h"
 #include "io/sink_file.h"
 #include "io/uring.h"
 
@@ -1101,33 +1102,14 @@ static int64_t manifest_latest(int meta_fd)
 
 /* ---- options ---------------------------------------------------------- */
 
-static int opt_char(const char *s)
-{
-	if (!s || !*s)
-		return 0;
-	if (!strcmp(s, "\\t"))
-		return '\t';
-	if (s[1])
-		return -1;
-	return (unsigned char)s[0];
-}
+/* The CSV options' characters and their checks are shared with the csv
+ * source and sink (io/csv.c). */
+#define opt_char sl_csv_opt_char
 
 static const char *validate_csv(const void *conf)
 {
 	const sl_fsink_conf *c = conf;
-	int sep = opt_char(c->sep);
-
-	if (sep <= 0 || sep == '\n' || sep == '\r')
-		return "option 'sep' must be one character (\"\\t\" for a "
-		       "tab)";
-	if (opt_char(c->quote) < 0)
-		return "option 'quote' must be one character, or \"\" for no "
-		       "quoting";
-	if (opt_char(c->escape) < 0)
-		return "option 'escape' must be one character, or \"\"";
-	if (opt_char(c->quote) && opt_char(c->quote) == sep)
-		return "options 'sep' and 'quote' must differ";
-	return NULL;
+	return sl_csv_check_chars(c->sep, c->quote, c->escape);
 }
 
 #define FSINK_OPT_COMMON                                                       \

@@ -1175,33 +1175,14 @@ static int file_ckpt_restore(sl_source *src, const char *text, sl_err *err)
 
 /* A one-character option: the character, "\t" for a tab, "" or "\u0000"
  * for none (quote, escape). Returns -1 if it is not one character. */
-static int opt_char(const char *s)
-{
-	if (!s || !*s || !strcmp(s, "\\u0000"))
-		return 0;
-	if (!strcmp(s, "\\t"))
-		return '\t';
-	if (s[1])
-		return -1;
-	return (unsigned char)s[0];
-}
+/* The CSV options' characters and their checks are shared with the csv
+ * source and sink (io/csv.c). */
+#define opt_char sl_csv_opt_char
 
 static const char *validate_csv(const void *conf)
 {
 	const struct file_conf *c = conf;
-	int sep = opt_char(c->sep);
-
-	if (sep <= 0 || sep == '\n' || sep == '\r')
-		return "option 'sep' must be one character (\"\\t\" for a "
-		       "tab)";
-	if (opt_char(c->quote) < 0)
-		return "option 'quote' must be one character, or \"\" for no "
-		       "quoting";
-	if (opt_char(c->escape) < 0)
-		return "option 'escape' must be one character, or \"\"";
-	if (opt_char(c->quote) && opt_char(c->quote) == sep)
-		return "options 'sep' and 'quote' must differ";
-	return NULL;
+	return sl_csv_check_chars(c->sep, c->quote, c->escape);
 }
 
 static const char *validate_common(const void *conf)

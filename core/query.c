@@ -103,6 +103,20 @@ static size_t mode_list(unsigned bits, char *buf, size_t n)
 	return len;
 }
 
+/* "a, b, ...": the names of the registry's sources or sinks (list) that
+ * support the continuous trigger, into buf. A macro because sources and
+ * sinks are different types with the same two fields. */
+#define continuous_names(list, buf, n)                                       \
+	do {                                                                 \
+		size_t l_ = 0;                                               \
+		(buf)[0] = 0;                                                \
+		for (int i_ = 0; (list)[i_]; i_++)                           \
+			if ((list)[i_]->continuous && l_ < (n))              \
+				l_ += snprintf((buf) + l_, (n) - l_, "%s%s", \
+					       l_ ? ", " : "",               \
+					       (list)[i_]->name);            \
+	} while (0)
+
 /* The seed's compatibility table: an aggregation takes complete and
  * update, and append with a watermark on its window (core/stateful.c);
  * other queries (projections, selections, explode) take append and
@@ -154,14 +168,8 @@ static int check_modes(sl_query *q, const sl_sink_ops *ops, sl_err *err)
 	}
 	if (q->trig.kind == SL_TRIG_CONTINUOUS) {
 		char ok[256];
-		size_t len = 0;
-		ok[0] = 0;
 		if (!q->src->ops->continuous) {
-			for (int i = 0; sl_sources[i]; i++)
-				if (sl_sources[i]->continuous)
-					len += snprintf(ok + len, sizeof(ok) - len,
-							"%s%s", len ? ", " : "",
-							sl_sources[i]->name);
+			continuous_names(sl_sources, ok, sizeof(ok));
 			return sl_err_set(
 				err, SL_EMODE,
 				"source '%s' does not support the continuous "
@@ -171,11 +179,7 @@ static int check_modes(sl_query *q, const sl_sink_ops *ops, sl_err *err)
 				q->src->ops->name, ok);
 		}
 		if (!ops->continuous) {
-			for (int i = 0; sl_sinks[i]; i++)
-				if (sl_sinks[i]->continuous)
-					len += snprintf(ok + len, sizeof(ok) - len,
-							"%s%s", len ? ", " : "",
-							sl_sinks[i]->name);
+			continuous_names(sl_sinks, ok, sizeof(ok));
 			return sl_err_set(
 				err, SL_EMODE,
 				"sink '%s' does not support the continuous "

@@ -38,6 +38,9 @@
  *   slow sink    (--rss) sluice's kafka source -> foreach sink whose
  *                process() sleeps --slow-us per row, under a load it
  *                cannot keep up with: VmRSS over time must level off.
+ *                --slow-sink-seconds S: only this, for S seconds (20k
+ *                records/s of 1 KiB), with VmRSS each second and
+ *                whether the last third of the run still grew.
  *
  * Topics are made per measurement (IN and OUT fresh each time): on a
  * broker with the Admin API, on the embedded cluster with
@@ -46,7 +49,7 @@
  * usage: relay --bootstrap HOST:PORT|embedded [--rates 1000,10000,100000]
  *              [--sizes 100,1024] [--seconds S] [--tput-records N]
  *              [--tput-sizes 100,1024] [--reps R] [--partitions P] [--rss]
- *              [--ckpt-rate R] [--json FILE]
+ *              [--ckpt-rate R] [--slow-sink-seconds S] [--json FILE]
  *        relay --child sluice|baseline|slow --bootstrap B --in T --out T
  *              [--slow-us U]      (used by --rss)
  */
@@ -896,6 +899,41 @@ static char *child_finish(pid_t pid, int wfd, int rfd)
 	return buf;
 }
 
+/* A slow sink's VmRSS once a second, and whether it levelled off: the
+ * highest sample of the last third of the run against the highest of the
+ * middle third. A queue without a bound in bytes keeps growing into the
+ * last third; a bounded one has stopped by then. */
+static void slow_summary(const char *res, double seconds)
+{
+	json_t *j = json_loads(res, 0, NULL);
+	json_t *smp = json_object_get(j, "samples");
+	long mid = 0, last = 0, next = 1;
+	size_t n = json_array_size(smp);
+
+	printf("  VmRSS (MiB) each second:");
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(smp, i);
+		double t = json_number_value(json_array_get(e, 0));
+		long kib = (long)json_integer_value(json_array_get(e, 1));
+
+		if (t >= (double)next) {
+			printf(" %ld", kib / 1024);
+			next = (long)t + 1;
+		}
+		if (t >= seconds / 3 && t < 2 * seconds / 3 && kib > mid)
+			mid = kib;
+		if (t >= 2 * seconds / 3 && kib > last)
+			last = kib;
+	}
+	printf("\n  VmHWM %lld MiB; highest VmRSS in the middle third %ld "
+	       "MiB, in the last third %ld MiB: %s\n",
+	       (long long)json_integer_value(json_object_get(j, "vmhwm_kib")) /
+		       1024,
+	       mid / 1024, last / 1024,
+	       last > mid + mid / 10 ? "STILL GROWING" : "levelled off");
+	json_decref(j);
+}
+
 /* The relay alone under a fixed-rate load; its memory goes to the JSON. */
 static void measure_rss(const char *impl, int rate, int size, double seconds,
 			int64_t slow_us)
@@ -929,6 +967,8 @@ static void measure_rss(const char *impl, int rate, int size, double seconds,
 	res = child_finish(pid, wfd, rfd);
 	printf("  %-9s %6d rec/s x %4d B for %.0f s: %s\n", impl, rate, size,
 	       seconds, res ? res : "child failed");
+	if (slow && res)
+		slow_summary(res, seconds);
 	if (g_json && res) {
 		json_sep();
 		fprintf(g_json,
@@ -1135,7 +1175,8 @@ static void usage(void)
 		"LIST] [--reps R]\n"
 		"             [--partitions P] [--rss] [--rss-seconds S] "
 		"[--slow-us U] [--json FILE]\n"
-		"             [--ckpt-rate R] [--ipr-counts N1,N2]\n");
+		"             [--ckpt-rate R] [--ipr-counts N1,N2] "
+		"[--slow-sink-seconds S]\n");
 	exit(2);
 }
 
@@ -1152,7 +1193,7 @@ int main(int argc, char **argv)
 	int nrates = parse_list("1000,10000,100000", rates);
 	int nsizes = parse_list("100,1024", sizes);
 	int ntsizes = -1;
-	double seconds = 5, rss_seconds = 10;
+	double seconds = 5, rss_seconds = 10, slow_seconds = 0;
 	int64_t tput_records = 200000, slow_us = 200;
 	int reps = 1, ipr_counts[MAX_LIST], nipr = 0;
 	int64_t count = 0;
@@ -1192,6 +1233,8 @@ int main(int argc, char **argv)
 			reps = atoi(argv[++i]);
 		else if (!strcmp(a, "--partitions"))
 			g_parts = atoi(argv[++i]);
+		else if (!strcmp(a, "--slow-sink-seconds"))
+			slow_seconds = atof(argv[++i]);
 		else if (!strcmp(a, "--slow-us"))
 			slow_us = atoll(argv[++i]);
 		else if (!strcmp(a, "--json"))
@@ -1257,6 +1300,15 @@ int main(int argc, char **argv)
 			reps, g_embedded ? 1 : 100);
 	}
 
+	/* The slow sink alone, for as long as asked: whether its memory
+	 * levels off shows only in a run longer than --rss gives it. */
+	if (slow_seconds > 0 && !g_embedded) {
+		printf("memory: sluice with a sink slower than its source "
+		       "(foreach, %lld us per row), %.0f s\n",
+		       (long long)slow_us, slow_seconds);
+		measure_rss("slow", 20000, 1024, slow_seconds, slow_us);
+		goto done;
+	}
 	printf("relay on %s (%s), %d partition(s): sluice (kafka -> SELECT "
 	       "key, value -> kafka, continuous) vs librdkafka loop\n",
 	       g_embedded ? "the embedded cluster" : "a Kafka broker", g_addr,
@@ -1338,6 +1390,7 @@ int main(int argc, char **argv)
 		       (long long)slow_us);
 		measure_rss("slow", 20000, 1024, rss_seconds * 2, slow_us);
 	}
+done:
 	if (g_json) {
 		fprintf(g_json, "\n]}\n");
 		fclose(g_json);

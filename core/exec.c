@@ -24,7 +24,14 @@
 #include "core/engine.h"
 #include "core/stateful.h"
 
-#define SL_RING_ENTRIES 256
+/* Entries per partition ring. With a sink slower than its source every
+ * entry is a full vector, so this times the largest vector is what a
+ * partition keeps in flight: sources cap vectors by bytes as well as rows
+ * (Kafka: 1 MiB, io/source_kafka.c), and 32 of them are 32 MiB. 256 let a
+ * slow sink hold 256 MiB of 1 KiB records (docs/BENCHMARKS.md, "Memory
+ * with a slow sink"); 32 vectors of up to 1024 rows still cover a sink's
+ * pauses without blocking a source that keeps up. */
+#define SL_RING_ENTRIES 32
 
 /* ---- partition threads --------------------------------------------------- */
 

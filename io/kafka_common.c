@@ -24,6 +24,16 @@
  *             fetch.error.backoff.ms=100  (librdkafka: 500)
  *             enable.auto.commit=false    offsets are committed at
  *             enable.auto.offset.store=false   checkpoints, not in between
+ *             queued.max.messages.kbytes=8192  prefetch per partition
+ *                                         (the source reads each partition's
+ *                                         own queue, so librdkafka applies
+ *                                         it per partition): its default,
+ *                                         64 MiB, is what a slow sink kept
+ *                                         resident; 8 fetches of
+ *                                         max.partition.fetch.bytes (1 MiB)
+ *                                         keep the relay's throughput
+ *                                         (docs/BENCHMARKS.md, "Memory with
+ *                                         a slow sink")
  *
  * Runs when a source or sink is made, never on the data path. */
 #include <stdarg.h>
@@ -143,6 +153,7 @@ static const struct kafka_default kafka_defaults[] = {
 	{ CONS, "enable.auto.commit", "false" },
 	{ CONS, "enable.auto.offset.store", "false" },
 	{ CONS, "enable.partition.eof", "false" },
+	{ CONS, "queued.max.messages.kbytes", "8192" },
 	{ 0, NULL, NULL },
 };
 

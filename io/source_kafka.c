@@ -19,6 +19,17 @@
  * A partition's offset (p->offset) is Kafka's: the offset of the next
  * record it will return.
  *
+ * Memory is bounded in bytes, not only in entries. A partition's ring
+ * holds up to SL_RING_ENTRIES vectors (core/exec.c) whatever their size,
+ * and with a sink slower than the source every vector is full: at 1024
+ * records of 1 KiB that was 256 MiB per partition, on top of librdkafka's
+ * prefetch (docs/BENCHMARKS.md, "Memory with a slow sink"). So a vector
+ * also ends at KSRC_MAX_BATCH_BYTES, which makes the ring's bound one of
+ * bytes (entries x 1 MiB), and librdkafka's queue behind it is bounded by
+ * queued.max.messages.kbytes (io/kafka_common.c). Neither makes a poll wait
+ * to fill a vector: the byte limit only cuts a vector short, and the rest
+ * goes into the next one.
+ *
  * Where a partition starts: the checkpoint's offset when the query resumes
  * from one (p->has_resume); else, when kafka.group.id is given and
  * startingOffsets is not, the group's committed offset (librdkafka's
@@ -44,6 +55,18 @@
 /* Messages taken from a partition queue at a time, and so the most rows in
  * one vector. */
 #define KSRC_MAX_BATCH 1024
+/* The most record bytes in one vector (a single larger record still makes
+ * a vector of its own): 1024 records of 1 KiB fill it, so vectors of small
+ * records end at the count and those of big ones here. A byte budget on
+ * what a partition has in flight would be tighter, but it would count the
+ * vectors a Kafka sink keeps until their delivery reports, which that sink
+ * serves only when it writes: the source would stall on it (measured:
+ * 1.8M -> 50k records/s in bench/relay). */
+#define KSRC_MAX_BATCH_BYTES (1 << 20)
+/* What librdkafka spends per message beside its key and value (its op and
+ * message structs, the record's header in the fetch buffer), counted with
+ * each record so that the limit means memory, not only payload. */
+#define KSRC_MSG_OVERHEAD 256
 
 /* Offsets as Spark's startingOffsets JSON writes them. */
 #define KSRC_EARLIEST (-2)
@@ -900,6 +923,12 @@ static int ksrc_open(sl_source_part *p)
 	return 0;
 }
 
+/* A record's bytes against KSRC_MAX_BATCH_BYTES. */
+static int64_t msg_bytes(const rd_kafka_message_t *m)
+{
+	return (int64_t)m->len + (int64_t)m->key_len + KSRC_MSG_OVERHEAD;
+}
+
 static void ksrc_hold_release(void *arg)
 {
 	struct ksrc_hold *h = arg;
@@ -1040,6 +1069,7 @@ static int ksrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 	bool headers = p->src->schema->n > 7;
 	struct ksrc_hold *h;
 	uint32_t k, take;
+	int64_t bytes;
 	sl_batch *b;
 
 	*out = NULL;
@@ -1072,10 +1102,16 @@ static int ksrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 		rd_kafka_message_destroy(m);
 	}
 	/* Rows below end only; an error message ends the vector and is
-	 * reported by the next poll, after the rows before it. */
-	for (take = 0, k = kp->head; k < kp->n; k++, take++)
-		if (kp->buf[k]->err || kp->buf[k]->offset >= end)
+	 * reported by the next poll, after the rows before it. A vector
+	 * ends at KSRC_MAX_BATCH_BYTES too; the rest stays in kp->buf for
+	 * the next poll. */
+	for (take = 0, bytes = 0, k = kp->head; k < kp->n; k++, take++) {
+		if (kp->buf[k]->err || kp->buf[k]->offset >= end ||
+		    (take && bytes + msg_bytes(kp->buf[k]) >
+				     KSRC_MAX_BATCH_BYTES))
 			break;
+		bytes += msg_bytes(kp->buf[k]);
+	}
 	if (!take)
 		return 0;
 

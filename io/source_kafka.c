@@ -39,16 +39,20 @@
  * named it with kafka.group.id), so lag tools see the query's progress. */
 #include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <regex.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "io/kafka_common.h"
 #include "io/kafka_embedded.h"
+#include "io/uring.h"
 
 #define KSRC "source 'kafka'"
 
@@ -109,6 +113,7 @@ struct ksrc {
 struct ksrc_part {
 	struct ksrc_tp *tp;
 	rd_kafka_queue_t *q;
+	int efd; /* eventfd librdkafka bumps when q goes from empty to not */
 	uint32_t head, n; /* buf[head..n) fetched, not yet returned */
 	rd_kafka_message_t *buf[KSRC_MAX_BATCH];
 };
@@ -905,6 +910,22 @@ static int ksrc_open(sl_source_part *p)
 				  tp->partition);
 	}
 	rd_kafka_queue_forward(kp->q, NULL);
+	/* The thread waits for messages in its io_uring ring, polling this
+	 * fd, rather than inside librdkafka (a futex wait the ring cannot
+	 * see). librdkafka writes the payload to the fd when the queue goes
+	 * from empty to non-empty; an eventfd takes only 8-byte writes, so
+	 * the payload is a uint64_t 1. Enabled before the assignment, so
+	 * the first message already signals. */
+	kp->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (kp->efd < 0) {
+		rc = -errno;
+		rd_kafka_queue_destroy(kp->q);
+		free(kp);
+		return sl_err_set(&p->err, rc, KSRC ": eventfd: %s",
+				  strerror(-rc));
+	}
+	rd_kafka_queue_io_event_enable(kp->q, kp->efd, &(uint64_t){ 1 },
+				       sizeof(uint64_t));
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, tp->topic, tp->partition)->offset =
 		start;
@@ -914,7 +935,9 @@ static int ksrc_open(sl_source_part *p)
 		sl_err_set(&p->err, SL_EKAFKA, KSRC ": cannot assign %s-%d: %s",
 			   tp->topic, tp->partition, rd_kafka_error_string(e));
 		rd_kafka_error_destroy(e);
+		rd_kafka_queue_io_event_enable(kp->q, -1, NULL, 0);
 		rd_kafka_queue_destroy(kp->q);
+		close(kp->efd);
 		free(kp);
 		return SL_EKAFKA;
 	}
@@ -938,36 +961,49 @@ static void ksrc_hold_release(void *arg)
 	free(h);
 }
 
-/* Timeout for librdkafka, in whole ms: a wait shorter than 1 ms still
- * waits 1 ms rather than spinning. */
-static int wait_ms(int64_t wait_ns)
+/* Takes what the partition's queue holds now, without waiting. */
+static bool ksrc_take(struct ksrc_part *kp)
 {
-	if (wait_ns <= 0)
-		return 0;
-	if (wait_ns >= (int64_t)INT32_MAX * 1000000)
-		return INT32_MAX;
-	return wait_ns < 1000000 ? 1 : (int)(wait_ns / 1000000);
+	ssize_t n =
+		rd_kafka_consume_batch_queue(kp->q, 0, kp->buf, KSRC_MAX_BATCH);
+
+	kp->n = n > 0 ? (uint32_t)n : 0;
+	return kp->n > 0;
 }
 
-/* Tops up kp->buf from the partition's queue. rd_kafka_consume_batch_queue
- * with a timeout waits for a *full* batch, so wait for the first message
- * alone, then take what else is there without waiting. */
+/* Empties the eventfd: a wake-up already seen must not end the next
+ * wait at once. Non-blocking, so nothing there is -EAGAIN. */
+static void ksrc_drain(struct ksrc_part *kp)
+{
+	uint64_t v;
+
+	while (read(kp->efd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;
+}
+
+/* Tops up kp->buf from the partition's queue, waiting up to wait_ns in
+ * the thread's io_uring ring when it is empty.
+ * rd_kafka_consume_batch_queue with a timeout waits for a *full* batch,
+ * so it is only ever called with 0. librdkafka writes the fd only when
+ * the queue goes from empty to non-empty, so a wake-up written while the
+ * thread still had messages to take stays in the fd: it is drained and
+ * the queue looked at again before the wait, and a message that arrives
+ * after that look writes the fd anew (no lost wake-up). */
 static void ksrc_fetch(struct ksrc_part *kp, int64_t wait_ns)
 {
-	rd_kafka_message_t *m;
-	ssize_t n;
-
 	if (kp->head < kp->n)
 		return;
 	kp->head = kp->n = 0;
-	m = rd_kafka_consume_queue(kp->q, wait_ms(wait_ns));
-	if (!m)
+	if (ksrc_take(kp) || wait_ns <= 0)
 		return;
-	kp->buf[kp->n++] = m;
-	n = rd_kafka_consume_batch_queue(kp->q, 0, kp->buf + 1,
-					 KSRC_MAX_BATCH - 1);
-	if (n > 0)
-		kp->n += (uint32_t)n;
+	ksrc_drain(kp);
+	if (ksrc_take(kp))
+		return;
+	/* An error or a timeout is the same here: look once more and let
+	 * the engine poll again. */
+	(void)sl_uring_poll_fd(sl_uring_get(), kp->efd, POLLIN, wait_ns);
+	ksrc_drain(kp);
+	ksrc_take(kp);
 }
 
 static void ksrc_headers(sl_batch *b, sl_value *out, rd_kafka_message_t *m)
@@ -1217,7 +1253,12 @@ static void ksrc_close(sl_source_part *p)
 	rd_kafka_topic_partition_list_destroy(l);
 	while (kp->head < kp->n)
 		rd_kafka_message_destroy(kp->buf[kp->head++]);
+	/* The partition's queue outlives this handle (librdkafka keeps
+	 * it): it must stop writing to the fd before the fd is closed and
+	 * its number reused. */
+	rd_kafka_queue_io_event_enable(kp->q, -1, NULL, 0);
 	rd_kafka_queue_destroy(kp->q);
+	close(kp->efd);
 	free(kp);
 	p->state = NULL;
 }

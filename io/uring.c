@@ -31,7 +31,7 @@ static const int used_ops[] = {
 	IORING_OP_OPENAT,	IORING_OP_CLOSE,    IORING_OP_STATX,
 	IORING_OP_RENAMEAT,	IORING_OP_UNLINKAT, IORING_OP_MKDIRAT,
 	IORING_OP_CONNECT,	IORING_OP_RECV,	    IORING_OP_SEND,
-	IORING_OP_LINK_TIMEOUT,
+	IORING_OP_LINK_TIMEOUT, IORING_OP_POLL_ADD,
 };
 
 static bool env_disabled(void)
@@ -538,6 +538,50 @@ ssize_t sl_uring_send(sl_uring *r, int fd, const void *buf, size_t n)
 		done += (size_t)k;
 	}
 	return (ssize_t)n;
+}
+
+/* poll(2) on one fd: its ready events, 0 on timeout, or -errno. */
+static int sys_poll_fd(int fd, short events, int64_t timeout_ns)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int ms = timeout_ns < 0 ? -1
+		 : timeout_ns >= (int64_t)INT32_MAX * 1000000
+			 ? INT32_MAX
+			 : (int)((timeout_ns + 999999) / 1000000);
+	int rc = poll(&pfd, 1, ms);
+
+	/* A signal counts as a timeout: the caller re-checks what it waits
+	 * for and waits again, with the time it has left. */
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	return rc == 0 ? 0 : pfd.revents;
+}
+
+int sl_uring_poll_fd(sl_uring *r, int fd, short events, int64_t timeout_ns)
+{
+	struct __kernel_timespec ts;
+	sl_uring_op op, top = { .done = true };
+	struct io_uring_sqe *sqe;
+
+	/* Only looking needs no ring round trip: poll(2) with 0 is one
+	 * system call either way and cannot block. */
+	if (timeout_ns == 0 || !use_ring(r, IORING_OP_POLL_ADD) ||
+	    (timeout_ns > 0 && !use_ring(r, IORING_OP_LINK_TIMEOUT))) {
+		r->nsys++;
+		return sys_poll_fd(fd, events, timeout_ns);
+	}
+	sqe = get_sqe(r, &op);
+	io_uring_prep_poll_add(sqe, fd, (unsigned)(unsigned short)events);
+	if (timeout_ns > 0)
+		link_timeout(r, sqe, &ts, &top, timeout_ns);
+	wait_op(r, &op);
+	/* ts and top live on this stack frame: wait for the timeout's CQE
+	 * too before returning. */
+	wait_op(r, &top);
+	/* The linked timeout fired and cancelled the poll. */
+	if (op.res == -ECANCELED || op.res == -EINTR)
+		return 0;
+	return op.res;
 }
 
 /* ---- batches ---------------------------------------------------------- */

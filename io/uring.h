@@ -99,6 +99,13 @@ ssize_t sl_uring_recv(sl_uring *r, int fd, void *buf, size_t n,
 		      int64_t timeout_ns);
 /* Sends all n bytes (loops over short sends); n or -errno. */
 ssize_t sl_uring_send(sl_uring *r, int fd, const void *buf, size_t n);
+/* Waits until fd is ready for `events` (POLLIN, ...), as poll(2) does
+ * for one fd: its ready events (> 0), 0 when timeout_ns passed first, or
+ * -errno. timeout_ns < 0 waits forever, 0 only looks. Made for waking a
+ * thread on an eventfd (librdkafka's queue wake-up): the wait is an
+ * io_uring POLL_ADD with a linked timeout, so it costs the thread one
+ * io_uring_enter. A signal may end the wait early with 0. */
+int sl_uring_poll_fd(sl_uring *r, int fd, short events, int64_t timeout_ns);
 
 /* ---- batches ---------------------------------------------------------- */
 

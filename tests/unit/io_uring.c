@@ -1,17 +1,20 @@
 /* tests/unit/io_uring.c - the io_uring layer: every helper through the ring
  * and through the forced fallback (SLUICE_NO_URING=1) gives the same
  * bytes and results, read-ahead survives a file that shrank, sockets time
- * out and see the peer close, each thread has its own ring, and the
+ * out and see the peer close, an fd wait wakes on another thread's write
+ * and times out, each thread has its own ring, and the
  * fallback warns once. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -289,6 +292,62 @@ Test(uring, connect_ok_and_refused)
 {
 	connect_case(false);
 	connect_case(true);
+}
+
+/* Writes the eventfd after a pause, from another thread: the wait must
+ * be asleep when the wake-up comes, not find it already there. */
+static void *poke_later(void *arg)
+{
+	uint64_t one = 1;
+
+	usleep(30000);
+	cr_assert_eq(write(*(int *)arg, &one, sizeof(one)), sizeof(one));
+	return NULL;
+}
+
+static void poll_fd_case(bool fallback)
+{
+	sl_uring r;
+	pthread_t t;
+	uint64_t v;
+	int64_t t0, dt;
+	int efd, rc;
+
+	ring_init(&r, fallback);
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	cr_assert_geq(efd, 0);
+	/* Nothing there: 0 only looks, a timeout waits it out. */
+	cr_assert_eq(sl_uring_poll_fd(&r, efd, POLLIN, 0), 0);
+	t0 = sl_now_ns();
+	cr_assert_eq(sl_uring_poll_fd(&r, efd, POLLIN, 50000000), 0);
+	cr_assert_geq(sl_now_ns() - t0, 40000000);
+	/* Another thread's write wakes a long wait well before its end. */
+	cr_assert_eq(pthread_create(&t, NULL, poke_later, &efd), 0);
+	t0 = sl_now_ns();
+	rc = sl_uring_poll_fd(&r, efd, POLLIN, 5000000000);
+	dt = sl_now_ns() - t0;
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	cr_assert(rc > 0 && (rc & POLLIN), "rc=%d", rc);
+	cr_assert_lt(dt, 2000000000, "woke after %lld ns", (long long)dt);
+	/* Already readable: answers at once, with or without a timeout. */
+	cr_assert(sl_uring_poll_fd(&r, efd, POLLIN, 0) & POLLIN);
+	cr_assert(sl_uring_poll_fd(&r, efd, POLLIN, -1) & POLLIN);
+	cr_assert_eq(read(efd, &v, sizeof(v)), sizeof(v));
+	cr_assert_eq(v, 1);
+	/* Drained: waits again. */
+	cr_assert_eq(sl_uring_poll_fd(&r, efd, POLLIN, 10000000), 0);
+	/* The waits went through the ring (only looking is a poll(2)). */
+	if (!fallback)
+		cr_assert_eq(r.nops, 4, "nops=%llu",
+			     (unsigned long long)r.nops);
+	close(efd);
+	sl_uring_exit(&r);
+}
+
+Test(uring, poll_fd_wakes_and_times_out)
+{
+	poll_fd_case(false);
+	poll_fd_case(true);
 }
 
 static void *thread_ring(void *arg)

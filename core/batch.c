@@ -69,13 +69,6 @@ void sl_batch_hold(sl_batch *b, void (*release)(void *), void *p)
 	b->nholds++;
 }
 
-void sl_batch_move_holds(sl_batch *dst, sl_batch *b)
-{
-	for (uint32_t i = 0; i < b->nholds; i++)
-		sl_batch_hold(dst, b->holds[i].release, b->holds[i].p);
-	b->nholds = 0;
-}
-
 void sl_batch_free(sl_batch *b)
 {
 	if (!b)

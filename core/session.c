@@ -255,7 +255,8 @@ static bool static_refused(const sl_frame *f, const char *what)
 	return true;
 }
 
-static size_t schema_names(const sl_schema *sc, char *buf, size_t n)
+/* "a, b, c": the column names, for messages. */
+size_t sl_schema_list(const sl_schema *sc, char *buf, size_t n)
 {
 	size_t len = 0;
 	for (uint32_t i = 0; i < sc->n; i++)
@@ -486,10 +487,4 @@ sl_rows *sl_session_table(sl_session *s, const char *name)
 		sl_fail(&err);
 	}
 	return copy;
-}
-
-/* Used in messages: "[timestamp, value]". */
-size_t sl_schema_list(const sl_schema *sc, char *buf, size_t n)
-{
-	return schema_names(sc, buf, n);
 }

@@ -117,8 +117,6 @@ bool sl_stateful_status_note(const sl_query *q, char *buf, size_t n);
  * (numRowsTotal, numRowsUpdated, numRowsRemoved,
  * numRowsDroppedByWatermark, memoryUsedBytes, ...); an empty array for a
  * stateless query. A new jansson reference (json_t *). */
-/* "a, b, c": the column names of sc (core/session.c). */
-size_t sl_schema_list(const sl_schema *sc, char *buf, size_t n);
 
 struct json_t;
 struct json_t *sl_stateful_progress(const sl_query *q);

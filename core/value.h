@@ -71,6 +71,10 @@ typedef struct sl_schema {
 /* Index of the field named name (case-insensitive, as Spark resolves), or -1. */
 int sl_schema_find(const sl_schema *s, const char *name, size_t len);
 
+/* "a, b, c": the column names of s, for messages (at most n bytes,
+ * NUL-terminated); returns the full length. */
+size_t sl_schema_list(const sl_schema *s, char *buf, size_t n);
+
 /* A new schema of n fields in arena a; fields are zeroed for the caller. */
 sl_schema *sl_schema_new(struct sl_arena *a, uint32_t n);
 
@@ -216,9 +220,6 @@ static inline sl_value *sl_batch_row(const sl_batch *b, uint32_t i)
 }
 /* Keeps p alive until the batch is freed, then calls release(p). */
 void sl_batch_hold(sl_batch *b, void (*release)(void *), void *p);
-/* Moves b's holds to dst (used when an operator builds a new batch whose
- * values still point into b's held buffers). */
-void sl_batch_move_holds(sl_batch *dst, sl_batch *b);
 /* Releases the holds, the arena and the batch. NULL is a no-op. */
 void sl_batch_free(sl_batch *b);
 /* Appends deep copies of all rows of src (same column count) to dst. */

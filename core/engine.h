@@ -161,6 +161,18 @@ struct sl_query {
 	_Atomic bool sink_done;    /* the sink thread has finished */
 	_Atomic bool plans_done;   /* micro-batch: the coordinator will plan
 	                              no more batches */
+	/* Dynamic partitions (a source whose partitions are assigned from
+	 * outside while the query runs: a Kafka consumer group). Set before
+	 * the threads start, read-only afterwards. Such a partition's
+	 * thread runs only while the partition is assigned: it pushes
+	 * SL_MSG_ATTACH first, and on revocation its final marker, then
+	 * SL_MSG_EOS; the sink counts a partition between EOS and the next
+	 * ATTACH as ended. The sink starts with every dynamic partition
+	 * ended, and ends only once parts_final is set. */
+	bool dynamic_parts;
+	_Atomic bool parts_final;  /* every partition thread has been joined
+	                              and none will start again (set by the
+	                              coordinator; release) */
 	pthread_mutex_t join_lock; /* one joiner at a time */
 	bool threads_started;
 
@@ -209,6 +221,9 @@ struct sl_query {
 
 enum { SL_QS_INIT, SL_QS_WAIT_DATA, SL_QS_WAIT_TRIGGER, SL_QS_PROCESSING,
        SL_QS_STOPPED };
+
+/* core/exec_sink.c: the sink thread's body (arg: the query). */
+void *sl_exec_sink_main(void *arg);
 
 /* core/exec.c: start the threads; stop and join them. */
 int sl_exec_start(sl_query *q, sl_err *err);

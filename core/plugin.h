@@ -200,6 +200,12 @@ struct sl_sink {
 	const sl_sink_callbacks *cb; /* foreach/foreachBatch */
 	sl_arena *arena;         /* session arena */
 	sl_err err;              /* details when a callback fails */
+	/* Set by the engine before init: wakes the sink thread. A sink
+	 * whose completions arrive on another thread (librdkafka's
+	 * delivery reports) calls wake(wake_arg) from there, so that the
+	 * parked sink thread calls durable() soon. */
+	void (*wake)(void *wake_arg);
+	void *wake_arg;
 };
 
 typedef struct sl_sink_ops {
@@ -222,6 +228,19 @@ typedef struct sl_sink_ops {
 	/* The query stops; release everything. Called once, even after
 	 * errors. */
 	void (*destroy)(sl_sink *sk);
+	/* Optional, continuous trigger only: durability apart from commit,
+	 * so that an epoch boundary never stalls the record path. When a
+	 * sink has it, commit(epoch) in continuous mode only closes the
+	 * epoch (it must not wait for the sink's I/O: Kafka delivery
+	 * reports, an fsync), and durable() reports, without blocking,
+	 * the newest epoch all of whose rows are durable (-1: none yet),
+	 * serving whatever completions have arrived. The engine
+	 * checkpoints an epoch (and tells the source: Kafka group offsets)
+	 * only once durable() has reached it, and at the end waits for the
+	 * last committed epoch to become durable. Called on the sink
+	 * thread only. Returns 0 or < 0 with sk->err set (a delivery
+	 * failure). */
+	int (*durable)(sl_sink *sk, int64_t *epoch);
 } sl_sink_ops;
 
 /* ---- triggers and writer options (core/trigger.c) --------------------- */

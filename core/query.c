@@ -322,6 +322,11 @@ int sl_frame_check_start(sl_frame *f, const char *format,
 	return 0;
 }
 
+static void sink_wake(void *w)
+{
+	sl_waiter_wake(w);
+}
+
 sl_query *sl_frame_start(sl_frame *f, const char *format,
 			 const char *const *options,
 			 const sl_sink_callbacks *cb)
@@ -347,6 +352,10 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 	sk->query = q;
 	sk->cb = cb;
 	sk->arena = &s->arena;
+	/* Before init: a sink may hand the waker to a thread of its own. */
+	sl_waiter_init(&q->sink_wake);
+	sk->wake = sink_wake;
+	sk->wake_arg = &q->sink_wake;
 	if (sk->ops->init && sk->ops->init(sk, &err) < 0) {
 		if (!err.msg[0])
 			sl_err_set(&err, SL_EINVAL, "sink '%s': init failed",

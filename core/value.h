@@ -172,6 +172,8 @@ typedef enum sl_msg_kind {
 	SL_MSG_ROWS = 0, /* a record vector */
 	SL_MSG_MARKER,   /* end of epoch/batch `epoch` for this partition */
 	SL_MSG_EOS,      /* end of this partition's stream */
+	SL_MSG_ATTACH,   /* a dynamic partition's thread starts (again):
+	                    start_offset is where it reads from */
 	SL_MSG_ERROR,    /* the partition failed: errmsg */
 } sl_msg_kind;
 

@@ -125,6 +125,19 @@ sl_frame *sl_read_static(sl_session *s, const char *format,
 sl_frame *sl_frame_join(sl_frame *stream, sl_frame *stat,
 			const char *const *keys_left,
 			const char *const *keys_right, const char *how);
+/* Spark's union (unionAll): the rows of a and of b, in one stream, each
+ * keeping its own order (no order between the two). a and b are streams
+ * (their roots are sources, possibly with where/select frames above them)
+ * of the same number of columns; columns are matched by position, as in
+ * Spark, take a's names, and each pair must have the same type or types
+ * with a common wider type (INT and BIGINT give BIGINT; a null column
+ * takes the other's type), else the error names the column and both
+ * types. Every partition of both sources runs its own thread; in
+ * continuous mode an epoch ends once every partition of both sides has
+ * delivered its marker, and a checkpoint holds both sides' offsets.
+ * Returns NULL on error (different column counts, incompatible types, a
+ * static table, a frame from another session). */
+sl_frame *sl_frame_union(sl_frame *a, sl_frame *b);
 
 /* ---- stateful frames: aggregations, windows, watermarks -------------- */
 

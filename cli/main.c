@@ -1,7 +1,7 @@
 /* cli/main.c - the `sluice` command: reads the command line and hands over
- * to run/validate (cli/run.c), the demo (cli/demo.c), the Kafka benchmark
- * (cli/bench.c), or prints the options reference, the usage or the
- * version. Exit status: 0 success, 1 a failed
+ * to run/validate (cli/run.c), the Kafka relay (cli/relay.c), the demo
+ * (cli/demo.c), the Kafka benchmark (cli/bench.c), or prints the options
+ * reference, the usage or the version. Exit status: 0 success, 1 a failed
  * pipeline or query, 2 a bad command line. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +33,20 @@ void sl_cli_usage(FILE *to)
 	      "        Check FILE as `run` would (formats, options, "
 	      "expressions, output\n"
 	      "        modes, triggers) and print its plan; starts nothing.\n"
+	      "  relay --from TOPIC[,TOPIC...] --to TOPIC "
+	      "[--bootstrap-servers LIST]\n"
+	      "        [--keep-partition] [--starting-offsets "
+	      "earliest|latest|JSON]\n"
+	      "        [--group-id ID] [--checkpoint DIR] [--trigger "
+	      "TRIGGER]\n"
+	      "        [--query-name NAME] [--option KEY=VALUE]... "
+	      "[run's options]\n"
+	      "        Copy Kafka records (key, value, headers; in order per "
+	      "partition)\n"
+	      "        from --from to --to under the continuous trigger "
+	      "until\n"
+	      "        SIGINT/SIGTERM (sluice relay --help; "
+	      "docs/PIPELINE.md).\n"
 	      "  options\n"
 	      "        Print the reference of every source, sink and writer "
 	      "option.\n"
@@ -108,6 +122,8 @@ int main(int argc, char **argv)
 		return sl_cli_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "validate"))
 		return sl_cli_validate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "relay"))
+		return sl_cli_relay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "options"))
 		return cmd_options(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))

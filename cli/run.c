@@ -4,7 +4,9 @@
  * The main thread only waits: the engine's threads do the work and the
  * console sink prints. Stopping is always sl_query_stop() on every query
  * (sources stop, what is in flight drains to the sink), whether the reason
- * is the timeout, a signal, or one query failing. */
+ * is the timeout, a signal, or one query failing. That loop
+ * (sl_cli_run_queries) and the run options' parser serve `sluice relay`
+ * (cli/relay.c) too, which starts its query with the C API instead. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -44,7 +46,7 @@ static void on_signal(int sig)
 	}
 }
 
-static void install_signals(void)
+void sl_cli_signals_install(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -100,22 +102,21 @@ static char *read_all(const char *path, size_t *len)
 }
 
 /* A failed query's exception, once. */
-static void report(sl_pipeline *p, uint32_t i, bool *reported)
+static void report(const sl_cli_queries *qs, uint32_t i, bool *reported)
 {
-	const char *exc = sl_query_exception(sl_pipeline_query(p, i));
+	const char *exc = sl_query_exception(qs->q[i]);
 	if (!exc || reported[i])
 		return;
 	reported[i] = true;
-	const char *name = sl_query_name(sl_pipeline_query(p, i));
-	fprintf(stderr, "%s: query %s%s%sfailed: %s\n",
-		sl_pipeline_query_label(p, i), name ? "'" : "",
-		name ? name : "", name ? "' " : "", exc);
+	const char *name = sl_query_name(qs->q[i]);
+	fprintf(stderr, "%s: query %s%s%sfailed: %s\n", qs->label[i],
+		name ? "'" : "", name ? name : "", name ? "' " : "", exc);
 }
 
-static void print_progress(sl_pipeline *p)
+static void print_progress(const sl_cli_queries *qs)
 {
-	for (uint32_t i = 0; i < sl_pipeline_nqueries(p); i++) {
-		char *j = sl_query_last_progress(sl_pipeline_query(p, i));
+	for (uint32_t i = 0; i < qs->n; i++) {
+		char *j = sl_query_last_progress(qs->q[i]);
 		if (j)
 			fprintf(stderr, "%s\n", j);
 		free(j);
@@ -124,10 +125,9 @@ static void print_progress(sl_pipeline *p)
 
 /* Waits until every query has ended, the deadline passes or a signal
  * arrives. Returns SL_EXIT_FAIL if a query failed. */
-static int wait_queries(sl_session *s, sl_pipeline *p, const sl_cli_run_opts *o,
-			bool *reported)
+static int wait_queries(sl_session *s, const sl_cli_queries *qs,
+			const sl_cli_run_opts *o, bool *reported)
 {
-	uint32_t nq = sl_pipeline_nqueries(p);
 	int64_t start = now_ms();
 	int64_t deadline =
 		o->timeout_s > 0 ? start + (int64_t)(o->timeout_s * 1000) : -1;
@@ -138,13 +138,13 @@ static int wait_queries(sl_session *s, sl_pipeline *p, const sl_cli_run_opts *o,
 	for (;;) {
 		sl_query *waiting = NULL;
 		uint32_t active = 0;
-		for (uint32_t i = 0; i < nq; i++) {
-			sl_query *q = sl_pipeline_query(p, i);
+		for (uint32_t i = 0; i < qs->n; i++) {
+			sl_query *q = qs->q[i];
 			if (sl_query_is_active(q)) {
 				active++;
 				waiting = waiting ? waiting : q;
 			} else if (sl_query_exception(q)) {
-				report(p, i, reported);
+				report(qs, i, reported);
 				rc = SL_EXIT_FAIL;
 			}
 		}
@@ -154,7 +154,7 @@ static int wait_queries(sl_session *s, sl_pipeline *p, const sl_cli_run_opts *o,
 		if (deadline >= 0 && now >= deadline)
 			break;
 		if (o->progress && now >= next_progress) {
-			print_progress(p);
+			print_progress(qs);
 			next_progress += 1000;
 		}
 		/* Short waits keep the signal flag, the deadline and the
@@ -182,6 +182,42 @@ static int wait_queries(sl_session *s, sl_pipeline *p, const sl_cli_run_opts *o,
 	return rc;
 }
 
+int sl_cli_run_queries(sl_session *s, const sl_cli_queries *qs,
+		       const sl_cli_run_opts *o)
+{
+	bool *reported = calloc(qs->n ? qs->n : 1, sizeof(*reported));
+	if (!reported) {
+		/* sl_session_destroy stops the queries */
+		fputs("sluice: out of memory\n", stderr);
+		return SL_EXIT_FAIL;
+	}
+	int rc = wait_queries(s, qs, o, reported);
+	for (uint32_t i = 0; i < qs->n; i++) {
+		/* stop returns the query's error if it failed, also while
+		 * stopping */
+		if (sl_query_stop(qs->q[i]) < 0) {
+			report(qs, i, reported);
+			rc = SL_EXIT_FAIL;
+		}
+	}
+	free(reported);
+	return rc;
+}
+
+int sl_cli_metrics_start(sl_session *s, const sl_cli_run_opts *o)
+{
+	if (o->metrics_port <= 0)
+		return 0;
+	int port = sl_session_metrics_start(s, o->metrics_port);
+	if (port < 0) {
+		fprintf(stderr, "sluice: %s\n", sl_session_errmsg(s));
+		return -1;
+	}
+	fprintf(stderr, "sluice: metrics at http://127.0.0.1:%d/metrics\n",
+		port);
+	return 0;
+}
+
 int sl_cli_run_text(const char *text, size_t len, const char *name,
 		    const sl_cli_run_opts *o)
 {
@@ -196,7 +232,7 @@ int sl_cli_run_text(const char *text, size_t len, const char *name,
 	}
 	/* Before load: loading may wait for Kafka metadata, and a signal
 	 * meanwhile must still end the run cleanly. */
-	install_signals();
+	sl_cli_signals_install();
 	if (sl_pipeline_load(s, text, len, name, &p, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		goto out;
@@ -211,35 +247,27 @@ int sl_cli_run_text(const char *text, size_t len, const char *name,
 	}
 	/* Before the queries start, so a port already taken fails the run
 	 * before anything is read. */
-	if (o->metrics_port > 0) {
-		int port = sl_session_metrics_start(s, o->metrics_port);
-		if (port < 0) {
-			fprintf(stderr, "sluice: %s\n", sl_session_errmsg(s));
-			goto out;
-		}
-		fprintf(stderr,
-			"sluice: metrics at http://127.0.0.1:%d/metrics\n",
-			port);
-	}
+	if (sl_cli_metrics_start(s, o))
+		goto out;
 	if (sl_pipeline_start(p, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		goto out;
 	}
-	bool *reported = calloc(nq, sizeof(*reported));
-	if (!reported) {
+	sl_query **q = calloc(nq, sizeof(*q));
+	const char **label = calloc(nq, sizeof(*label));
+	if (!q || !label) {
 		fputs("sluice: out of memory\n", stderr);
-		goto out;
-	}
-	rc = wait_queries(s, p, o, reported);
-	for (uint32_t i = 0; i < nq; i++) {
-		/* stop returns the query's error if it failed, also while
-		 * stopping */
-		if (sl_query_stop(sl_pipeline_query(p, i)) < 0) {
-			report(p, i, reported);
-			rc = SL_EXIT_FAIL;
+	} else {
+		for (uint32_t i = 0; i < nq; i++) {
+			q[i] = sl_pipeline_query(p, i);
+			label[i] = sl_pipeline_query_label(p, i);
 		}
+		rc = sl_cli_run_queries(
+			s, &(sl_cli_queries){ .q = q, .label = label, .n = nq },
+			o);
 	}
-	free(reported);
+	free(q);
+	free(label);
 out:
 	sl_pipeline_free(p);
 	sl_session_destroy(s);
@@ -256,64 +284,83 @@ static char *read_or_complain(const char *path, size_t *len)
 	return text;
 }
 
+const char *const sl_cli_run_flags[] = { "--timeout", "--grace", "--progress",
+					 "--metrics-port", NULL };
+
+int sl_cli_run_option(int argc, char **argv, int *i, sl_cli_run_opts *o,
+		      char *msg, size_t n)
+{
+	const char *a = argv[*i], *flag = NULL, *val;
+	double *dst = NULL;
+	char *end;
+
+	if (!strcmp(a, "--progress")) {
+		o->progress = true;
+		return 1;
+	}
+	if (!strncmp(a, "--timeout", 9)) {
+		flag = "--timeout";
+		dst = &o->timeout_s;
+	} else if (!strncmp(a, "--grace", 7)) {
+		flag = "--grace";
+		dst = &o->grace_s;
+	} else if (!strncmp(a, "--metrics-port", 14)) {
+		flag = "--metrics-port";
+	}
+	size_t fl = flag ? strlen(flag) : 0;
+	if (!flag || (a[fl] && a[fl] != '='))
+		return 0; /* not ours (--timeouts is someone else's) */
+	if (a[fl] == '=') {
+		val = a + fl + 1;
+	} else if (*i + 1 < argc) {
+		val = argv[++*i];
+	} else {
+		snprintf(msg, n, "%s needs %s", flag,
+			 dst ? "a number of seconds" : "a port");
+		return -1;
+	}
+	if (!dst) {
+		long port = strtol(val, &end, 10);
+		if (end == val || *end || port < 1 || port > 65535) {
+			snprintf(msg, n,
+				 "--metrics-port '%s' is not a TCP port "
+				 "(1-65535)",
+				 val);
+			return -1;
+		}
+		o->metrics_port = (int)port;
+		return 1;
+	}
+	*dst = strtod(val, &end);
+	if (end == val || *end || !isfinite(*dst) || *dst <= 0) {
+		snprintf(msg, n, "%s '%s' is not a positive number of seconds",
+			 flag, val);
+		return -1;
+	}
+	return 1;
+}
+
 int sl_cli_run(int argc, char **argv)
 {
 	sl_cli_run_opts o = { 0 };
 	const char *path = NULL;
+	char msg[256];
 
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL, *flag = NULL;
-		double *dst = NULL;
-		if (!strcmp(a, "--progress")) {
-			o.progress = true;
+		const char *a = argv[i];
+		int r = sl_cli_run_option(argc, argv, &i, &o, msg, sizeof(msg));
+		if (r < 0)
+			return sl_cli_usage_error("%s", msg);
+		if (r > 0)
 			continue;
-		}
-		if (!strncmp(a, "--timeout", 9)) {
-			flag = "--timeout";
-			dst = &o.timeout_s;
-		} else if (!strncmp(a, "--grace", 7)) {
-			flag = "--grace";
-			dst = &o.grace_s;
-		} else if (!strncmp(a, "--metrics-port", 14)) {
-			flag = "--metrics-port";
-		}
-		size_t fl = flag ? strlen(flag) : 0;
-		if (flag && a[fl] == '=') {
-			val = a + fl + 1;
-		} else if (flag && !a[fl]) {
-			if (++i >= argc)
-				return sl_cli_usage_error("%s needs %s", flag,
-							  dst ? "a number of "
-								"seconds"
-							      : "a port");
-			val = argv[i];
-		} else if (a[0] == '-' && a[1]) {
+		if (a[0] == '-' && a[1])
 			return sl_cli_usage_error("run: unknown option '%s'",
 						  a);
-		} else if (path) {
+		if (path)
 			return sl_cli_usage_error("run takes one FILE, got "
 						  "'%s' and '%s'",
 						  path, a);
-		} else {
-			path = a;
-			continue;
-		}
-		char *end;
-		if (!dst) {
-			long port = strtol(val, &end, 10);
-			if (end == val || *end || port < 1 || port > 65535)
-				return sl_cli_usage_error("--metrics-port '%s' "
-							  "is not a TCP port "
-							  "(1-65535)",
-							  val);
-			o.metrics_port = (int)port;
-			continue;
-		}
-		*dst = strtod(val, &end);
-		if (end == val || *end || !isfinite(*dst) || *dst <= 0)
-			return sl_cli_usage_error("%s '%s' is not a positive "
-						  "number of seconds",
-						  flag, val);
+		path = a;
 	}
 	if (!path)
 		return sl_cli_usage_error("run needs a pipeline FILE");

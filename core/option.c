@@ -182,11 +182,10 @@ int sl_duration_parse(const char *text, int64_t *ms, sl_err *err)
 
 /* ---- applying a table ------------------------------------------------- */
 
-/* Case-insensitive edit distance between short option names, for "did you
- * mean". Names longer than the buffer are not worth suggesting for. */
+/* Names longer than the buffer are not worth suggesting for. */
 #define EDIT_MAX 64
 
-static int edit_distance(const char *a, const char *b)
+int sl_edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	int prev[EDIT_MAX + 1], cur[EDIT_MAX + 1];
@@ -249,7 +248,7 @@ static int unknown_option(const sl_opt_def *table, const char *key,
 
 	known[0] = 0;
 	for (const sl_opt_def *d = table; d && d->name; d++) {
-		int dist = edit_distance(key, d->name);
+		int dist = sl_edit_distance(key, d->name);
 
 		if (dist < bestd) {
 			bestd = dist;

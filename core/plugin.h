@@ -63,6 +63,10 @@ int sl_options_apply(const sl_opt_def *table, void *conf, const sl_kvs *given,
 		     const char *const *ignore, const char *component,
 		     sl_arena *a, sl_err *err);
 
+/* Case-insensitive edit distance between two short names (options,
+ * command-line flags), for "did you mean"; huge past 64 characters. */
+int sl_edit_distance(const char *a, const char *b);
+
 /* Appends key=value (both copied into a). */
 void sl_kvs_add(sl_kvs *k, sl_arena *a, const char *key, const char *value);
 /* The value of key (case-insensitive), or NULL. */

@@ -439,5 +439,107 @@ t "a file without INSERT INTO has nothing to run" \
 	bad err_no_insert.sql "err_no_insert.sql: nothing to run"
 
 t "sluice demo and sluice bench (tests/pipeline/bench.sh, real broker included)" env SLUICE="$SLUICE" B="$B" "$here/bench.sh"
+
+# ---- sluice relay: the command line (the relay itself: tests/kafka/relay_cli.c)
+
+relay_usage() {
+	run relay --help
+	rc_is 0 && out_has "usage: sluice relay --from" &&
+		out_has "--keep-partition" && out_has "--starting-offsets" &&
+		out_has "--option KEY=VALUE"
+}
+
+# relay_refused STATUS ARGS... -- SUBSTRING...: `sluice relay ARGS` exits
+# with STATUS and its stderr holds every SUBSTRING; nothing on stdout.
+relay_refused() {
+	local status=$1 s
+	local -a args=()
+	shift
+	while [ "$1" != "--" ]; do
+		args+=("$1")
+		shift
+	done
+	shift
+	run relay "${args[@]}"
+	rc_is "$status" || return 1
+	for s in "$@"; do
+		err_has "$s" || return 1
+	done
+	if [ -s "$tmp/out" ]; then
+		why="printed to stdout"
+		return 1
+	fi
+}
+
+# On the embedded cluster (no --bootstrap-servers) the relay starts,
+# says so on one line, and ends at --timeout with status 0.
+relay_embedded_timeout() {
+	run relay --from in --to out --timeout 1
+	rc_is 0 &&
+		err_starts "sluice relay: relaying in -> out on the embedded" &&
+		err_has "trigger 'continuous 1 second'" &&
+		err_has "starting at latest"
+}
+
+relay_progress() {
+	run relay --from in --to out --timeout 2.5 --progress \
+		--query-name in-to-out
+	rc_is 0 && err_has '"numInputRows"' && err_has '"name": "in-to-out"'
+}
+
+# SIG stops a relay with no timeout: clean stop, exit 0.
+relay_signal_stops() {
+	local sig=$1 pid i
+	timeout 20 "$SLUICE" relay --from in --to out >"$tmp/out" \
+		2>"$tmp/err" </dev/null &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q "relaying" "$tmp/err" && break
+		sleep 0.1
+	done
+	kill -"$sig" "$pid"
+	wait "$pid"
+	rc=$?
+	rc_is 0 && err_has "sluice relay: relaying in -> out" &&
+		err_has "$sig: stopping"
+}
+
+t "relay --help lists the flags" relay_usage
+t "relay without --to is refused" \
+	relay_refused 2 --from in -- "sluice relay: --to TOPIC is missing"
+t "relay without --from is refused" \
+	relay_refused 2 --to out -- "sluice relay: --from TOPIC is missing"
+t "relay: a misspelt flag is named, with a suggestion" \
+	relay_refused 2 --from in --to out --bootstrap-server x -- \
+	"unknown option '--bootstrap-server'; did you mean" \
+	"'--bootstrap-servers'?"
+t "relay: a run option's misspelling is suggested too" \
+	relay_refused 2 --from in --to out --timout 1 -- \
+	"unknown option '--timout'; did you mean '--timeout'?"
+t "relay: --to among the --from topics is refused" \
+	relay_refused 2 --from a,out --to out -- "would read its own output"
+t "relay: --option needs a side" \
+	relay_refused 2 --from in --to out --option linger.ms=0 -- \
+	"source.linger.ms or sink.linger.ms"
+t "relay: --option may not redo a flag's work" \
+	relay_refused 2 --from in --to out --option sink.topic=x -- \
+	"the sink's 'topic' is set by --to; use --to"
+t "relay: a bad --timeout is refused" \
+	relay_refused 2 --from in --to out --timeout -1 -- \
+	"--timeout '-1' is not a positive number of seconds"
+t "relay: a wrong broker address fails at once, naming it" \
+	relay_refused 1 --from in --to out --bootstrap-servers 127.0.0.1:1 -- \
+	"sluice relay: cannot start:" "127.0.0.1:1"
+t "relay: an unknown librdkafka property is named" \
+	relay_refused 1 --from in --to out --option sink.kafka.lingerms=0 -- \
+	"sink 'kafka': option 'kafka.lingerms'"
+t "relay: a bad trigger is named" \
+	relay_refused 1 --from in --to out --trigger 'continuous' -- \
+	"trigger 'continuous' is not valid"
+t "relay on the embedded cluster ends at --timeout" relay_embedded_timeout
+t "relay --progress prints progress JSON under --query-name" relay_progress
+t "SIGTERM stops a relay cleanly" relay_signal_stops TERM
+t "SIGINT stops a relay cleanly" relay_signal_stops INT
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 /* core/engine.h - the engine's private structures: sessions, frames (the
  * logical plan), the compiled stateless chain, and running queries.
- * Shared by core/session.c, core/query.c, core/exec.c and ops/stateless.c.
+ * Shared by core/session.c, core/query.c, core/exec.c, core/union.c and
+ * ops/stateless.c.
  * docs/ARCHITECTURE.md describes the threads these structures drive. */
 #ifndef SL_CORE_ENGINE_H
 #define SL_CORE_ENGINE_H
@@ -66,12 +67,15 @@ typedef enum sl_frame_kind {
 	SL_FR_WATERMARK, /* core/stateful.h: withWatermark */
 	SL_FR_STATIC,    /* sl_read_static: a table read once, no source */
 	SL_FR_JOIN,      /* ops/join.h: stream-static equi-join */
+	SL_FR_UNION,     /* core/union.c: two streams as one; a root, like
+	                    a source: its src reads both sides */
 } sl_frame_kind;
 
 struct sl_frame {
 	sl_session *session;
 	sl_frame_kind kind;
-	struct sl_frame *parent;  /* NULL for a source */
+	struct sl_frame *parent;  /* NULL for a source and a union: chains,
+	                             plans and stateful walks stop there */
 	struct sl_source *src;    /* the source at the root */
 	const char *format;       /* source format name */
 	const sl_schema *schema;  /* this frame's output schema */
@@ -83,7 +87,14 @@ struct sl_frame {
 	int32_t gen;              /* SELECT: index of the generator, or -1 */
 	struct sl_batch *rows;    /* STATIC: the whole table (session-owned) */
 	struct sl_join *join;     /* JOIN: the hash table and column maps */
+	struct sl_frame *sides[2]; /* UNION: its two streams, whose chains
+	                              run inside the union's partitions */
 };
+
+/* A frame at the root of a plan (a source's, a union's) reading src:
+ * its schema and format are src's. In the session arena. */
+sl_frame *sl_frame_root(sl_session *s, sl_frame_kind kind,
+			struct sl_source *src);
 
 /* The fused stateless operators between a source and its ring, compiled
  * from a chain of frames (ops/stateless.c). */

@@ -286,13 +286,11 @@ static const struct refusal {
 	{ "WINDOW", "a WINDOW clause is not supported: write the window in "
 		    "GROUP BY, as window(ts, '10 minutes', '5 minutes')" },
 	{ "JOIN", refuse_join },
-	{ "UNION", "UNION is not supported yet: a query reads one source or "
-		   "view" },
-	{ "INTERSECT", "INTERSECT is not supported: a query reads one source "
-		       "or view" },
-	{ "EXCEPT", "EXCEPT is not supported: a query reads one source or "
-		    "view" },
-	{ "MINUS", "MINUS is not supported: a query reads one source or view" },
+	{ "UNION", "UNION ALL joins two whole SELECTs: SELECT ... FROM a "
+		   "UNION ALL SELECT ... FROM b" },
+	{ "INTERSECT", "INTERSECT is not supported (UNION ALL is)" },
+	{ "EXCEPT", "EXCEPT is not supported (UNION ALL is)" },
+	{ "MINUS", "MINUS is not supported (UNION ALL is)" },
 	{ "LATERAL", "LATERAL VIEW is not supported: use explode() in the "
 		     "SELECT list" },
 };
@@ -813,6 +811,20 @@ static int parse_select(struct cur *c, sl_pl_select *sel)
 		sel->having = slice(c, c->i, stop);
 		c->i = stop;
 	}
+	if (is_kw(c, c->i, "UNION")) {
+		/* Spark's UNION (DISTINCT) would need the state of every
+		 * row seen: refused rather than run as UNION ALL. */
+		if (!is_kw(c, c->i + 1, "ALL"))
+			return refuse(c, c->i,
+				      "UNION without ALL (a distinct union) "
+				      "is not supported: write UNION ALL, "
+				      "and SELECT DISTINCT from a view of it "
+				      "to drop duplicates");
+		c->i += 2;
+		sel->union_all = sl_arena_calloc(&c->f->arena,
+						 sizeof(*sel->union_all));
+		return parse_select(c, sel->union_all);
+	}
 	const struct refusal *r = refused(c, c->i);
 	if (r)
 		return refuse(c, c->i, r->msg);
@@ -974,6 +986,8 @@ struct pl_rel {
 	const sl_pl_stmt *st;
 	sl_frame *frame;	     /* SOURCE, VIEW, INSERT */
 	struct pl_rel *from;	     /* VIEW, INSERT: what it reads */
+	struct pl_rel *arm;	     /* VIEW, INSERT: the next UNION ALL
+					SELECT, or NULL */
 	struct pl_rel *table;	     /* VIEW, INSERT: the JOIN's table */
 	const char **jl, **jr;	     /* VIEW, INSERT: the join keys */
 	const char **items;	     /* VIEW, INSERT: SELECT items, NULL */
@@ -1425,9 +1439,11 @@ static int resolve_join(sl_pipeline *p, uint32_t idx, struct pl_rel *r,
 	return 0;
 }
 
-static int build_select(sl_pipeline *p, uint32_t idx, sl_err *err)
+/* One SELECT of statement idx (its own or a UNION ALL one's, r): FROM,
+ * JOIN, the expressions, and the frames over what FROM reads. */
+static int build_core(sl_pipeline *p, uint32_t idx, struct pl_rel *r,
+		      sl_err *err)
 {
-	struct pl_rel *r = &p->rels[idx];
 	const sl_pl_select *sel = &r->st->sel;
 	struct pl_rel *from = find_rel(p, idx, sel->from.s);
 	if (!from)
@@ -1463,6 +1479,75 @@ static int build_select(sl_pipeline *p, uint32_t idx, sl_err *err)
 	r->keys = texts(p, sel->group, sel->ngroup);
 	r->frame = apply_select(p, r, from->frame, err);
 	return r->frame ? 0 : err->code ? err->code : SL_EANALYSIS;
+}
+
+/* Calls fn(root, ud) for each source r reads, through views and UNION
+ * ALL SELECTs, until one returns true; returns whether one did. */
+static bool each_root(struct pl_rel *r,
+		      bool (*fn)(struct pl_rel *root, void *ud), void *ud)
+{
+	if (r->st->kind == SL_PL_SOURCE)
+		return fn(r, ud);
+	for (struct pl_rel *a = r; a; a = a->arm)
+		if (each_root(a->from, fn, ud))
+			return true;
+	return false;
+}
+
+static bool root_is(struct pl_rel *root, void *ud)
+{
+	return root == ud;
+}
+
+static bool root_read_by(struct pl_rel *root, void *ud)
+{
+	return each_root(ud, root_is, root);
+}
+
+static bool root_claimed(struct pl_rel *root, void *ud)
+{
+	(void)ud;
+	return root->claimed;
+}
+
+static bool root_claim(struct pl_rel *root, void *ud)
+{
+	(void)ud;
+	root->claimed = true;
+	return false;
+}
+
+static sl_frame *rebuild(sl_pipeline *p, const struct pl_rel *r);
+
+/* A SELECT and its UNION ALL SELECTs, each built on its own and then
+ * united, left to right. A source that an earlier SELECT of the union
+ * reads already is read again, on a new instance (a union reads each
+ * source instance once, as Spark reads a relation twice). */
+static int build_select(sl_pipeline *p, uint32_t idx, sl_err *err)
+{
+	struct pl_rel *r = &p->rels[idx], *last = r;
+	int rc = build_core(p, idx, r, err);
+
+	for (const sl_pl_select *u = r->st->sel.union_all; !rc && u;
+	     u = u->union_all) {
+		struct pl_rel *a = sl_arena_calloc(&p->f->arena, sizeof(*a));
+		sl_pl_stmt *st = sl_arena_calloc(&p->f->arena, sizeof(*st));
+		*st = *r->st;
+		st->sel = *u;
+		a->st = st;
+		if ((rc = build_core(p, idx, a, err)))
+			break;
+		if (each_root(a, root_read_by, r) &&
+		    !(a->frame = rebuild(p, a)))
+			return engine_err(p, SL_EINVAL, u->off, err);
+		last->arm = a;
+		last = a;
+		sl_frame *f = sl_frame_union(r->frame, a->frame);
+		if (!f)
+			return engine_err(p, SL_EANALYSIS, u->off, err);
+		r->frame = f;
+	}
+	return rc;
 }
 
 /* The sink's options, checked now by the same tables sl_frame_start will
@@ -1555,14 +1640,25 @@ static int check_start(sl_pipeline *p, const struct pl_rel *r, sl_err *err)
 	return pl_err(p->f, err, rc, off, "%s", msg);
 }
 
-/* A new copy of r's chain, on a new instance of its source. Every call
- * here succeeded once already, when the statements were built. */
+/* A new copy of r's chain (its UNION ALL SELECTs too), on new instances
+ * of its sources. Every call here succeeded once already, when the
+ * statements were built. */
 static sl_frame *rebuild(sl_pipeline *p, const struct pl_rel *r)
 {
 	if (r->st->kind == SL_PL_SOURCE)
 		return sl_read_stream(p->s, r->format->value.s, r->opts);
-	sl_frame *f = rebuild(p, r->from);
-	return f ? apply_select(p, (struct pl_rel *)r, f, NULL) : NULL;
+	sl_frame *f = NULL;
+	for (const struct pl_rel *a = r; a; a = a->arm) {
+		sl_frame *g = rebuild(p, a->from);
+		if (g)
+			g = apply_select(p, (struct pl_rel *)a, g, NULL);
+		if (!g)
+			return NULL;
+		if (f && !(g = sl_frame_union(f, g)))
+			return NULL;
+		f = g;
+	}
+	return f;
 }
 
 static int build_insert(sl_pipeline *p, uint32_t idx, sl_err *err)
@@ -1607,12 +1703,9 @@ static int build_insert(sl_pipeline *p, uint32_t idx, sl_err *err)
 	 * INSERT on a source runs on the frames made at its definition,
 	 * every later one on a new copy of its chain (a Kafka source's
 	 * consumer, a rate source's clock, cannot serve two queries). */
-	struct pl_rel *root = r->from;
-	while (root->from)
-		root = root->from;
-	if (root->claimed && !(r->frame = rebuild(p, r)))
+	if (each_root(r, root_claimed, NULL) && !(r->frame = rebuild(p, r)))
 		return engine_err(p, SL_EINVAL, st->off, err);
-	root->claimed = true;
+	each_root(r, root_claim, NULL);
 	int l, c;
 	sl_pl_linecol(p->f, st->off, &l, &c);
 	size_t n = strlen(st->name.s) + strlen(p->f->filename) + 64;
@@ -1770,8 +1863,10 @@ static void out_schema(struct out *o, sl_frame *f)
 	outf(o, "  schema   %s\n", sc);
 }
 
-/* The operators from the source up to r, views expanded. */
-static void out_chain(struct out *o, const struct pl_rel *r)
+static void out_chain(struct out *o, const struct pl_rel *r);
+
+/* The operators from the source up to one SELECT r, views expanded. */
+static void out_select(struct out *o, const struct pl_rel *r)
 {
 	const sl_pl_select *sel = &r->st->sel;
 	char via[160] = "";
@@ -1806,6 +1901,19 @@ static void out_chain(struct out *o, const struct pl_rel *r)
 		for (uint32_t k = 0; k < sel->nitems; k++)
 			outf(o, "%s%s", k ? ", " : "", sel->items[k].s);
 		outf(o, "%s\n", via);
+	}
+}
+
+/* r's SELECT, then each of its UNION ALL SELECTs. */
+static void out_chain(struct out *o, const struct pl_rel *r)
+{
+	out_select(o, r);
+	for (const struct pl_rel *a = r->arm; a; a = a->arm) {
+		if (r->st->kind == SL_PL_VIEW)
+			outf(o, "  union all   [view %s]\n", r->st->name.s);
+		else
+			outf(o, "  union all\n");
+		out_select(o, a);
 	}
 }
 

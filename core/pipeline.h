@@ -67,6 +67,9 @@ typedef struct sl_pl_select {
 	uint32_t ngroup;
 	sl_pl_text *group; /* GROUP BY expressions */
 	sl_pl_text having; /* s is NULL without HAVING */
+	/* UNION ALL: the next SELECT (its off is where messages about the
+	 * union point), or NULL */
+	struct sl_pl_select *union_all;
 } sl_pl_select;
 
 typedef struct sl_pl_stmt {

@@ -200,11 +200,17 @@ sl_frame *sl_read_stream(sl_session *s, const char *format,
 		return sl_fail(&err);
 	}
 	session_add_source(s, src);
+	return sl_frame_root(s, SL_FR_SOURCE, src);
+}
+
+sl_frame *sl_frame_root(sl_session *s, sl_frame_kind kind,
+			struct sl_source *src)
+{
 	sl_frame *f = sl_arena_calloc(&s->arena, sizeof(*f));
 	f->session = s;
-	f->kind = SL_FR_SOURCE;
+	f->kind = kind;
 	f->src = src;
-	f->format = ops->name;
+	f->format = src->ops->name;
 	f->schema = src->schema;
 	f->gen = -1;
 	return f;

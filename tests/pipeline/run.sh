@@ -541,5 +541,50 @@ t "relay --progress prints progress JSON under --query-name" relay_progress
 t "SIGTERM stops a relay cleanly" relay_signal_stops TERM
 t "SIGINT stops a relay cleanly" relay_signal_stops INT
 
+# ---- UNION ALL ----------------------------------------------------------------
+
+# union.sql: every row of both sides once (types widened: int and bigint
+# give bigint), a GROUP BY over the union, and two SELECTs over one source.
+union_all() {
+	local rows want
+	run run union.sql
+	rc_is 0 || return 1
+	rows=$(grep -E '^\| *(small|big)\| *[0-9]+\|$' "$tmp/out" |
+		tr -d '| ' | sort)
+	want=$(printf '%s\n' small0 small1 small2 small3 big100 big102 big104 |
+		sort)
+	if [ "$rows" != "$want" ]; then
+		why="union rows: $(echo $rows)"
+		return 1
+	fi
+	out_has "|  big|   3|  306|" && out_has "|small|   4|    6|" || return 1
+	rows=$(grep -E '^\| *(odd|even) [0-9]+\|$' "$tmp/out" | tr -d '|' |
+		sed 's/^ *//' | sort)
+	want=$(printf '%s\n' "even 0" "odd 1" "even 2" "odd 3" "even 4" \
+		"odd 5" | sort)
+	if [ "$rows" != "$want" ]; then
+		why="one source on both sides: $(echo $rows)"
+		return 1
+	fi
+	run validate union.sql
+	rc_is 0 && out_has "  union all   [view both]" &&
+		out_has "  schema   side: string, n: bigint"
+}
+union_distinct_refused() {
+	printf '%s\n' "CREATE SOURCE r WITH (format = 'rate');" \
+		"CREATE SINK o WITH (format = 'console');" \
+		"INSERT INTO o SELECT value FROM r" \
+		"  UNION SELECT value FROM r;" |
+		timeout 20 "$SLUICE" validate - >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	rc_is 1 && err_starts "<stdin>:4:3: UNION without ALL"
+}
+
+t "UNION ALL: both sides' rows, a GROUP BY over them, one source twice" \
+	union_all
+t "UNION ALL of different column counts is refused at the second SELECT" \
+	bad err_union.sql "err_union.sql:6:13: union: the left side has 1 \
+column (value) and the right side 2 (value, timestamp)"
+t "UNION without ALL is refused by name" union_distinct_refused
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -315,7 +315,8 @@ Test(pl_errors, other_clauses_refused)
 	parse_fails("INSERT INTO o SELECT a FROM s WHERE a > 1 LIMIT 10",
 		    "t.sql:1:43: LIMIT is not supported yet");
 	parse_fails("INSERT INTO o SELECT a FROM s UNION SELECT b FROM t",
-		    "t.sql:1:31: UNION is not supported yet");
+		    "t.sql:1:31: UNION without ALL (a distinct union) is "
+		    "not supported");
 }
 
 Test(pl_errors, window_refused)

@@ -136,7 +136,8 @@ sl_frame *sl_frame_join(sl_frame *stream, sl_frame *stat,
  * continuous mode an epoch ends once every partition of both sides has
  * delivered its marker, and a checkpoint holds both sides' offsets.
  * Returns NULL on error (different column counts, incompatible types, a
- * static table, a frame from another session). */
+ * static table, an aggregation, watermark or join inside a side, both
+ * sides reading the same source, a frame from another session). */
 sl_frame *sl_frame_union(sl_frame *a, sl_frame *b);
 
 /* ---- stateful frames: aggregations, windows, watermarks -------------- */

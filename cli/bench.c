@@ -26,7 +26,12 @@
  *   figures are the mock's, not Kafka's.
  *
  * Payload: [0..8) scheduled send time, [8..16) run id, [16..24) sequence
- * number, little endian; then padding up to --size bytes. */
+ * number, little endian; then padding up to --size bytes.
+ *
+ * This file runs a benchmark: the relay query, the checker's loop, the
+ * figures and the summary, and reads the command line. The Kafka side
+ * (topics, the producer thread, the checker's assignment) is in
+ * cli/bench_cluster.c; cli/bench_internal.h is what they share. */
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -44,27 +49,11 @@
 #include <unistd.h>
 
 #include "cli/bench.h"
+#include "cli/bench_internal.h"
 #include "cli/cli.h"
 #include "io/kafka_common.h"
 #include "io/kafka_embedded.h"
 #include "sluice.h"
-
-#define BENCH "sluice bench"
-#define NS_PER_S 1000000000LL
-#define NS_PER_MS 1000000LL
-
-/* How long setup steps (metadata, topic creation) may take. */
-#define SETUP_TIMEOUT_MS 10000
-/* After the last send: give up waiting for records that do not come once
- * none has arrived for this long ... */
-#define DRAIN_IDLE_NS (5 * NS_PER_S)
-/* ... or this long after the producer is done, whatever happens. */
-#define DRAIN_MAX_NS (30 * NS_PER_S)
-/* The producer stops when it is this far behind the end of its schedule
- * (the cluster cannot take the rate); what it sent is still checked. */
-#define BEHIND_MAX_NS (2 * NS_PER_S)
-/* Between setting up and the first send: connections settle. */
-#define START_DELAY_NS (300 * NS_PER_MS)
 
 /* ---- histogram ------------------------------------------------------------
  * Log-linear buckets over nanoseconds: exact below 64 ns, then 32 buckets
@@ -148,49 +137,7 @@ static double ms(int64_t ns)
 	return (double)ns / 1e6;
 }
 
-/* ---- the run's state ----------------------------------------------------- */
-
-struct bench {
-	const sl_bench_opts *o;
-	const char *bootstrap; /* what clients connect to */
-	bool embedded;
-	sl_kvs props; /* --kafka KEY=VALUE */
-	sl_kv kv[SL_BENCH_MAX_PROPS];
-	FILE *out; /* human output: stdout, or stderr under --json */
-
-	uint64_t run_id;
-	int from_parts, to_parts;
-	const char *check_topic;
-	int check_parts;
-
-	/* producer */
-	sl_kafka_events pev;
-	rd_kafka_t *prod;
-	rd_kafka_topic_t *prkt;
-	pthread_t prod_th;
-	bool prod_started;
-	int64_t t0;		    /* scheduled time of record 0 */
-	double interval_ns;	    /* between scheduled sends */
-	uint64_t scheduled;	    /* records the schedule holds */
-	uint64_t warm_n;	    /* the first warm_n records are warmup */
-	_Atomic uint64_t sent;	    /* handed to the producer */
-	_Atomic uint64_t acked;	    /* delivery reported ok */
-	_Atomic uint64_t dr_failed; /* delivery reported failed */
-	_Atomic bool prod_done;
-	_Atomic bool prod_stop;
-	_Atomic int64_t send_end_ns; /* when the last send happened */
-	pthread_mutex_t lock;	     /* the messages below */
-	char prod_err[512];	     /* first send or delivery failure */
-	bool behind;		     /* stopped: could not keep the rate */
-
-	/* checker */
-	sl_kafka_events cev;
-	rd_kafka_t *cons;
-
-	/* relay */
-	sl_session *sess;
-	sl_query *q;
-};
+/* ---- signals and helpers ------------------------------------------------- */
 
 /* The signal that asked us to stop sending, 0 if none; only the handler
  * writes it. The run then drains and prints its summary. */
@@ -217,25 +164,7 @@ static void bench_on_signal(int sig)
 	}
 }
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void bench_err(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static void bench_err(const char *fmt, ...)
+void sl_bench_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -246,7 +175,7 @@ static void bench_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void sleep_until(int64_t t)
+void sl_bench_sleep_until(int64_t t)
 {
 	struct timespec ts = { .tv_sec = t / NS_PER_S,
 			       .tv_nsec = t % NS_PER_S };
@@ -254,367 +183,6 @@ static void sleep_until(int64_t t)
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
 	       EINTR)
 		;
-}
-
-/* ---- topics -------------------------------------------------------------- */
-
-static const rd_kafka_metadata_topic_t *md_find(const rd_kafka_metadata_t *md,
-						const char *name)
-{
-	for (int i = 0; i < md->topic_cnt; i++)
-		if (!strcmp(md->topics[i].topic, name))
-			return &md->topics[i];
-	return NULL;
-}
-
-/* Exists, and every partition has a leader. */
-static bool md_ready(const rd_kafka_metadata_topic_t *t)
-{
-	if (!t || t->err || t->partition_cnt <= 0)
-		return false;
-	for (int i = 0; i < t->partition_cnt; i++)
-		if (t->partitions[i].err || t->partitions[i].leader < 0)
-			return false;
-	return true;
-}
-
-/* Creates the topics named (n of them) with the admin API. */
-static int admin_create(struct bench *b, const char *const *names, int n)
-{
-	rd_kafka_NewTopic_t *nt[2] = { NULL, NULL };
-	rd_kafka_AdminOptions_t *ao = NULL;
-	rd_kafka_queue_t *q = NULL;
-	rd_kafka_event_t *ev = NULL;
-	char errstr[512];
-	int rc = -1;
-
-	for (int i = 0; i < n; i++) {
-		nt[i] = rd_kafka_NewTopic_new(names[i], b->o->partitions, -1,
-					      errstr, sizeof(errstr));
-		if (!nt[i]) {
-			bench_err("cannot create topic '%s': %s", names[i],
-				  errstr);
-			goto out;
-		}
-	}
-	ao = rd_kafka_AdminOptions_new(b->prod, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-	rd_kafka_AdminOptions_set_request_timeout(ao, SETUP_TIMEOUT_MS, errstr,
-						  sizeof(errstr));
-	rd_kafka_AdminOptions_set_operation_timeout(ao, SETUP_TIMEOUT_MS,
-						    errstr, sizeof(errstr));
-	q = rd_kafka_queue_new(b->prod);
-	rd_kafka_CreateTopics(b->prod, nt, (size_t)n, ao, q);
-	ev = rd_kafka_queue_poll(q, SETUP_TIMEOUT_MS + 5000);
-	if (!ev) {
-		bench_err("creating topic '%s' at '%s' got no answer within "
-			  "%d s",
-			  names[0], b->bootstrap, SETUP_TIMEOUT_MS / 1000 + 5);
-		goto out;
-	}
-	if (rd_kafka_event_error(ev)) {
-		bench_err("cannot create topic '%s' at '%s': %s", names[0],
-			  b->bootstrap, rd_kafka_event_error_string(ev));
-		goto out;
-	}
-	{
-		const rd_kafka_CreateTopics_result_t *res =
-			rd_kafka_event_CreateTopics_result(ev);
-		const rd_kafka_topic_result_t **tr;
-		size_t cnt = 0;
-
-		tr = rd_kafka_CreateTopics_result_topics(res, &cnt);
-		for (size_t i = 0; i < cnt; i++) {
-			rd_kafka_resp_err_t e =
-				rd_kafka_topic_result_error(tr[i]);
-
-			if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-				const char *s =
-					rd_kafka_topic_result_error_string(
-						tr[i]);
-				bench_err("cannot create topic '%s' at '%s': "
-					  "%s",
-					  rd_kafka_topic_result_name(tr[i]),
-					  b->bootstrap,
-					  s ? s : rd_kafka_err2str(e));
-				goto out;
-			}
-		}
-	}
-	rc = 0;
-out:
-	if (ev)
-		rd_kafka_event_destroy(ev);
-	if (q)
-		rd_kafka_queue_destroy(q);
-	if (ao)
-		rd_kafka_AdminOptions_destroy(ao);
-	for (int i = 0; i < n; i++)
-		if (nt[i])
-			rd_kafka_NewTopic_destroy(nt[i]);
-	return rc;
-}
-
-/* Makes sure the topics exist and have leaders; learns their partition
- * counts. On the embedded cluster they are simply created; on a real
- * one, missing topics are created with the admin API (unless
- * --no-create), then metadata is read until they are ready. */
-static int topics_setup(struct bench *b)
-{
-	const sl_bench_opts *o = b->o;
-	const char *names[2] = { o->from, o->to };
-	int n = o->mode == SL_BENCH_RELAY ? 2 : 1;
-	int64_t deadline = sl_now_ns() + SETUP_TIMEOUT_MS * NS_PER_MS;
-	bool created = false;
-	sl_err err = { 0 };
-
-	if (b->embedded)
-		for (int i = 0; i < n; i++)
-			if (sl_kafka_embedded_topic_create(
-				    names[i], o->partitions, &err)) {
-				bench_err("%s", err.msg);
-				return -1;
-			}
-	for (;;) {
-		const rd_kafka_metadata_t *md = NULL;
-		const char *missing[2];
-		int nmissing = 0, notready = 0;
-
-		if (sl_kafka_metadata(b->prod, &b->pev, SETUP_TIMEOUT_MS, &md,
-				      BENCH, &err)) {
-			fprintf(stderr, "%s\n", err.msg);
-			return -1;
-		}
-		for (int i = 0; i < n; i++) {
-			const rd_kafka_metadata_topic_t *t =
-				md_find(md, names[i]);
-
-			if (!t ||
-			    t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-				missing[nmissing++] = names[i];
-			else if (!md_ready(t))
-				notready++;
-			else if (i == 0)
-				b->from_parts = t->partition_cnt;
-			else
-				b->to_parts = t->partition_cnt;
-		}
-		rd_kafka_metadata_destroy(md);
-		if (!nmissing && !notready) {
-			if (!created && b->from_parts != o->partitions)
-				fprintf(b->out,
-					"note: topic %s has %d partitions; "
-					"--partitions applies to topics "
-					"bench creates\n",
-					o->from, b->from_parts);
-			if (!created && n > 1 && b->to_parts != o->partitions)
-				fprintf(b->out,
-					"note: topic %s has %d partitions; "
-					"--partitions applies to topics "
-					"bench creates\n",
-					o->to, b->to_parts);
-			return 0;
-		}
-		if (nmissing && !created) {
-			if (!o->create) {
-				bench_err("topic '%s' does not exist at '%s' "
-					  "(bench creates missing topics "
-					  "unless --no-create is given)",
-					  missing[0], b->bootstrap);
-				return -1;
-			}
-			if (admin_create(b, missing, nmissing))
-				return -1;
-			fprintf(b->out,
-				"created topic%s %s%s%s at %s, %d "
-				"partition%s\n",
-				nmissing > 1 ? "s" : "", missing[0],
-				nmissing > 1 ? " and " : "",
-				nmissing > 1 ? missing[1] : "", b->bootstrap,
-				o->partitions, o->partitions > 1 ? "s" : "");
-			created = true;
-		}
-		if (sl_now_ns() > deadline) {
-			bench_err("topic '%s' at '%s' is not ready (no leader) "
-				  "after %d s",
-				  nmissing ? missing[0] : names[0],
-				  b->bootstrap, SETUP_TIMEOUT_MS / 1000);
-			return -1;
-		}
-		sleep_until(sl_now_ns() + 100 * NS_PER_MS);
-	}
-}
-
-/* ---- producer ------------------------------------------------------------ */
-
-static void prod_fail(struct bench *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void prod_fail(struct bench *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&b->lock);
-	if (!b->prod_err[0]) {
-		va_start(ap, fmt);
-		vsnprintf(b->prod_err, sizeof(b->prod_err), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&b->lock);
-}
-
-/* Delivery reports, served by rd_kafka_poll on the producer thread. */
-static void prod_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
-		       void *opaque)
-{
-	struct bench *b =
-		(struct bench *)((char *)opaque - offsetof(struct bench, pev));
-
-	if (!m->err) {
-		atomic_fetch_add_explicit(&b->acked, 1, memory_order_relaxed);
-		return;
-	}
-	atomic_fetch_add_explicit(&b->dr_failed, 1, memory_order_relaxed);
-	prod_fail(b, "delivery to %s [%d] failed: %s",
-		  rd_kafka_topic_name(m->rkt), (int)m->partition,
-		  rd_kafka_err2str(m->err));
-}
-
-static void *prod_main(void *arg)
-{
-	struct bench *b = arg;
-	uint32_t size = b->o->size;
-	int64_t end = b->t0 + (int64_t)((double)b->scheduled * b->interval_ns);
-	uint8_t *buf = malloc(size);
-	uint64_t i;
-
-	if (!buf) {
-		prod_fail(b, "out of memory");
-		goto done;
-	}
-	/* Padding: printable, and compresses as badly as text does. */
-	for (uint32_t k = SL_BENCH_HEADER; k < size; k++)
-		buf[k] = (uint8_t)('a' + (k * 7) % 26);
-	put64(buf + 8, b->run_id);
-	for (i = 0; i < b->scheduled; i++) {
-		int64_t sched = b->t0 + (int64_t)((double)i * b->interval_ns);
-		int64_t now = sl_now_ns();
-		rd_kafka_resp_err_t e;
-
-		if (atomic_load_explicit(&b->prod_stop, memory_order_relaxed))
-			break;
-		if (sched > now) {
-			rd_kafka_poll(b->prod, 0);
-			sleep_until(sched);
-		} else if (now - end > BEHIND_MAX_NS) {
-			b->behind = true;
-			break;
-		}
-		put64(buf, (uint64_t)sched);
-		put64(buf + 16, i);
-		for (;;) {
-			e = rd_kafka_produce(
-				    b->prkt,
-				    (int32_t)(i % (uint64_t)b->from_parts),
-				    RD_KAFKA_MSG_F_COPY, buf, size, NULL, 0,
-				    NULL)
-				    ? rd_kafka_last_error()
-				    : RD_KAFKA_RESP_ERR_NO_ERROR;
-			if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-			    atomic_load(&b->prod_stop))
-				break;
-			rd_kafka_poll(b->prod, 1);
-		}
-		if (e) {
-			prod_fail(b, "cannot send to %s: %s", b->o->from,
-				  rd_kafka_err2str(e));
-			break;
-		}
-		atomic_store_explicit(&b->sent, i + 1, memory_order_release);
-		if ((i & 63) == 0)
-			rd_kafka_poll(b->prod, 0);
-	}
-	atomic_store(&b->send_end_ns, sl_now_ns());
-	/* Every record acknowledged, or give up and drop the rest. */
-	if (rd_kafka_flush(b->prod, SETUP_TIMEOUT_MS) !=
-	    RD_KAFKA_RESP_ERR_NO_ERROR) {
-		char why[256];
-
-		sl_kafka_events_last(&b->pev, why, sizeof(why));
-		prod_fail(b,
-			  "%" PRIu64 " records not acknowledged within "
-			  "%d s%s%s",
-			  (uint64_t)rd_kafka_outq_len(b->prod),
-			  SETUP_TIMEOUT_MS / 1000, *why ? ": " : "", why);
-		rd_kafka_purge(b->prod, RD_KAFKA_PURGE_F_QUEUE |
-						RD_KAFKA_PURGE_F_INFLIGHT);
-		rd_kafka_poll(b->prod, 0);
-	}
-	free(buf);
-done:
-	atomic_store(&b->prod_done, true);
-	return NULL;
-}
-
-/* ---- checker ------------------------------------------------------------- */
-
-/* Assigns every partition of the checked topic at its high watermark, so
- * the checker reads what this run sends and nothing before. */
-static int checker_setup(struct bench *b)
-{
-	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_conf_t *conf;
-	rd_kafka_resp_err_t e;
-	char errstr[512], gid[64];
-	sl_err err = { 0 };
-
-	sl_kafka_events_init(&b->cev);
-	conf = sl_kafka_conf_new(SL_KAFKA_CONSUMER, &b->props, b->bootstrap,
-				 b->embedded, &b->cev, BENCH " (checker)",
-				 &err);
-	if (!conf) {
-		fprintf(stderr, "%s\n", err.msg);
-		return -1;
-	}
-	snprintf(gid, sizeof(gid), "sluice-bench-%016" PRIx64, b->run_id);
-	if (rd_kafka_conf_set(conf, "group.id", gid, errstr, sizeof(errstr)) ||
-	    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr,
-			      sizeof(errstr))) {
-		rd_kafka_conf_destroy(conf);
-		bench_err("checker: %s", errstr);
-		return -1;
-	}
-	b->cons = sl_kafka_client_new(SL_KAFKA_CONSUMER, conf,
-				      BENCH " (checker)", &err);
-	if (!b->cons) {
-		fprintf(stderr, "%s\n", err.msg);
-		return -1;
-	}
-	rd_kafka_poll_set_consumer(b->cons);
-	l = rd_kafka_topic_partition_list_new(b->check_parts);
-	for (int p = 0; p < b->check_parts; p++) {
-		int64_t lo, hi;
-
-		e = rd_kafka_query_watermark_offsets(
-			b->cons, b->check_topic, p, &lo, &hi, SETUP_TIMEOUT_MS);
-		if (e) {
-			bench_err("cannot read the offsets of %s [%d] at "
-				  "'%s': %s",
-				  b->check_topic, p, b->bootstrap,
-				  rd_kafka_err2str(e));
-			rd_kafka_topic_partition_list_destroy(l);
-			return -1;
-		}
-		rd_kafka_topic_partition_list_add(l, b->check_topic, p)
-			->offset = hi;
-	}
-	e = rd_kafka_assign(b->cons, l);
-	rd_kafka_topic_partition_list_destroy(l);
-	if (e) {
-		bench_err("cannot assign %s: %s", b->check_topic,
-			  rd_kafka_err2str(e));
-		return -1;
-	}
-	return 0;
 }
 
 /* ---- relay --------------------------------------------------------------- */
@@ -656,7 +224,7 @@ static int relay_start(struct bench *b)
 
 	b->sess = sl_session_new();
 	if (!b->sess) {
-		bench_err("out of memory");
+		sl_bench_err("out of memory");
 		return -1;
 	}
 	in = sl_read_stream(b->sess, "kafka", src_opts);
@@ -664,8 +232,8 @@ static int relay_start(struct bench *b)
 		 : NULL;
 	b->q = sel ? sl_frame_start(sel, "kafka", sink_opts, NULL) : NULL;
 	if (!b->q) {
-		bench_err("the relay query did not start: %s",
-			  sl_session_errmsg(b->sess));
+		sl_bench_err("the relay query did not start: %s",
+			     sl_session_errmsg(b->sess));
 		return -1;
 	}
 	return 0;
@@ -798,8 +366,8 @@ static int check_loop(struct bench *b, struct tally *t)
 		if (b->q && !sl_query_is_active(b->q)) {
 			const char *exc = sl_query_exception(b->q);
 
-			bench_err("the relay query stopped: %s",
-				  exc ? exc : "(no exception)");
+			sl_bench_err("the relay query stopped: %s",
+				     exc ? exc : "(no exception)");
 			atomic_store(&b->prod_stop, true);
 			rc = -1;
 			break;
@@ -998,7 +566,7 @@ int sl_bench_run(const sl_bench_opts *o)
 	bool failed = false;
 
 	if (!b) {
-		bench_err("out of memory");
+		sl_bench_err("out of memory");
 		return SL_EXIT_FAIL;
 	}
 	b->o = o;
@@ -1039,31 +607,31 @@ int sl_bench_run(const sl_bench_opts *o)
 		fprintf(stderr, "%s\n", err.msg);
 		goto out;
 	}
-	rd_kafka_conf_set_dr_msg_cb(conf, prod_dr_cb);
+	rd_kafka_conf_set_dr_msg_cb(conf, sl_bench_prod_dr_cb);
 	b->prod = sl_kafka_client_new(SL_KAFKA_PRODUCER, conf, BENCH, &err);
 	if (!b->prod) {
 		fprintf(stderr, "%s\n", err.msg);
 		goto out;
 	}
-	if (topics_setup(b))
+	if (sl_bench_topics_setup(b))
 		goto out;
 	b->prkt = rd_kafka_topic_new(b->prod, o->from, NULL);
 	if (!b->prkt) {
-		bench_err("topic '%s': %s", o->from,
-			  rd_kafka_err2str(rd_kafka_last_error()));
+		sl_bench_err("topic '%s': %s", o->from,
+			     rd_kafka_err2str(rd_kafka_last_error()));
 		goto out;
 	}
 	b->check_topic = o->mode == SL_BENCH_RELAY ? o->to : o->from;
 	b->check_parts =
 		o->mode == SL_BENCH_RELAY ? b->to_parts : b->from_parts;
-	if (checker_setup(b))
+	if (sl_bench_checker_setup(b))
 		goto out;
 	if (o->mode == SL_BENCH_RELAY && relay_start(b))
 		goto out;
 	t.seen = calloc(b->scheduled / 8 + 1, 1);
 	if (!t.seen) {
-		bench_err("out of memory for %" PRIu64 " records",
-			  b->scheduled);
+		sl_bench_err("out of memory for %" PRIu64 " records",
+			     b->scheduled);
 		goto out;
 	}
 
@@ -1091,8 +659,8 @@ int sl_bench_run(const sl_bench_opts *o)
 	sigaction(SIGTERM, &sa, &old_term);
 
 	b->t0 = sl_now_ns() + START_DELAY_NS;
-	if (pthread_create(&b->prod_th, NULL, prod_main, b)) {
-		bench_err("cannot start the producer thread");
+	if (pthread_create(&b->prod_th, NULL, sl_bench_prod_main, b)) {
+		sl_bench_err("cannot start the producer thread");
 		goto out_signals;
 	}
 	b->prod_started = true;

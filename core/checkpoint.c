@@ -59,15 +59,6 @@ static char *path_join(const char *a, const char *b)
 	return p;
 }
 
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p)
-		abort();
-	return p;
-}
-
 void sl_ckpt_fingerprint(const char *text, size_t len, char hex[SL_CKPT_FP_HEX])
 {
 	snprintf(hex, SL_CKPT_FP_HEX, "%016" PRIx64,
@@ -313,7 +304,7 @@ static int read_metadata(sl_ckpt *c, const char *fp, const char *plan,
 				  c->path, why);
 	}
 	free(c->id);
-	c->id = xstrdup(json_string_value(jid));
+	c->id = sl_xstrdup(json_string_value(jid));
 	json_decref(m);
 	return 0;
 }
@@ -405,14 +396,14 @@ int sl_ckpt_open(const char *dir, const char *query_id, const char *fingerprint,
 		abort();
 	pthread_mutex_init(&c->lock, NULL);
 	c->root_fd = c->off_fd = c->com_fd = c->src_fd = -1;
-	c->path = xstrdup(dir);
+	c->path = sl_xstrdup(dir);
 	/* "/x/" and "/x" are the same checkpoint; keep messages tidy. */
 	for (size_t n = strlen(c->path); n > 1 && c->path[n - 1] == '/'; n--)
 		c->path[n - 1] = '\0';
 	c->off_path = path_join(c->path, "offsets");
 	c->com_path = path_join(c->path, "commits");
 	c->src_path = path_join(c->path, "sources");
-	c->id = xstrdup(query_id ? query_id : "");
+	c->id = sl_xstrdup(query_id ? query_id : "");
 	c->retain = SL_CKPT_RETAIN_DEFAULT;
 	sl_ckpt_stat_set(c, last_committed, -1);
 

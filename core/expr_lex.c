@@ -28,17 +28,6 @@ static bool ident_char(unsigned char c)
 	return isalnum(c) || c == '_' || c >= 0x80;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t sl_unescape_sql(const char *s, size_t n, char *out)
 {
 	size_t o = 0;
@@ -48,12 +37,12 @@ size_t sl_unescape_sql(const char *s, size_t n, char *out)
 			continue;
 		}
 		char c = s[i + 1];
-		if (c == 'u' && i + 5 < n && hexval(s[i + 2]) >= 0 &&
-		    hexval(s[i + 3]) >= 0 && hexval(s[i + 4]) >= 0 &&
-		    hexval(s[i + 5]) >= 0) {
+		if (c == 'u' && i + 5 < n && sl_hexval(s[i + 2]) >= 0 &&
+		    sl_hexval(s[i + 3]) >= 0 && sl_hexval(s[i + 4]) >= 0 &&
+		    sl_hexval(s[i + 5]) >= 0) {
 			uint32_t cp = 0;
 			for (int k = 2; k < 6; k++)
-				cp = cp << 4 | (uint32_t)hexval(s[i + k]);
+				cp = cp << 4 | (uint32_t)sl_hexval(s[i + k]);
 			o += (size_t)sl_utf8_put(out + o, cp);
 			i += 5;
 			continue;

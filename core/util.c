@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,6 +19,50 @@ int sl_err_set(sl_err *err, int code, const char *fmt, ...)
 		err->code = code;
 	}
 	return code;
+}
+
+int sl_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void util_oom(size_t n)
+{
+	fprintf(stderr, "sluice: out of memory (%zu bytes)\n", n);
+	abort();
+}
+
+void *sl_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		util_oom(n);
+	return q;
+}
+
+void *sl_xcalloc(size_t n, size_t size)
+{
+	void *q = calloc(n ? n : 1, size ? size : 1);
+
+	if (!q)
+		util_oom(n * size);
+	return q;
+}
+
+char *sl_xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		util_oom(strlen(s) + 1);
+	return d;
 }
 
 int64_t sl_now_ns(void)

@@ -249,6 +249,16 @@ int sl_err_set(sl_err *err, int code, const char *fmt, ...)
  * what one U+FFFD replaces (Unicode's "maximal subpart" practice). */
 size_t sl_utf8_seq(const unsigned char *s, size_t n, size_t *bad);
 
+/* The value of hex digit c (either case), or -1. */
+int sl_hexval(char c);
+
+/* realloc, calloc and strdup that abort on out of memory, the arenas' policy: a
+ * room whose buffers or state cannot grow has no recovery that keeps a
+ * stream's results correct. sl_xrealloc(p, 0) returns a block, never NULL. */
+void *sl_xrealloc(void *p, size_t n);
+void *sl_xcalloc(size_t n, size_t size);
+char *sl_xstrdup(const char *s);
+
 /* Monotonic nanoseconds (CLOCK_MONOTONIC) and wall-clock microseconds. */
 int64_t sl_now_ns(void);
 int64_t sl_wall_us(void);

@@ -11,17 +11,6 @@
 #include "io/deadletter.h"
 #include "io/uring.h"
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-
-	if (!q) {
-		fprintf(stderr, "sluice: out of memory (%zu bytes)\n", n);
-		abort();
-	}
-	return q;
-}
-
 /* ---- making the directory --------------------------------------------- */
 
 /* mkdir -p dir: each component in turn, an existing one is fine. */
@@ -100,7 +89,7 @@ static void put(sl_deadletter *d, const char *s, size_t n)
 
 		while (cap < d->len + n)
 			cap *= 2;
-		d->buf = xrealloc(d->buf, cap);
+		d->buf = sl_xrealloc(d->buf, cap);
 		d->cap = cap;
 	}
 	memcpy(d->buf + d->len, s, n);

@@ -71,17 +71,6 @@ struct sock_part {
 	sl_deadletter *dl; /* NULL without deadLetterPath */
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *r = realloc(p, n ? n : 1);
-
-	if (!r) {
-		fprintf(stderr, "sluice: out of memory (%zu bytes)\n", n);
-		abort();
-	}
-	return r;
-}
-
 static const struct sock_conf *conf_of(const sl_source *src)
 {
 	return src->conf;
@@ -96,7 +85,7 @@ static void push_line(struct sock_part *sp, size_t off, size_t len, int64_t ts)
 			sp->qhead = 0;
 		} else {
 			sp->capq = sp->capq ? sp->capq * 2 : 256;
-			sp->q = xrealloc(sp->q, sp->capq * sizeof(*sp->q));
+			sp->q = sl_xrealloc(sp->q, sp->capq * sizeof(*sp->q));
 		}
 	}
 	/* \r\n ends a line too. */
@@ -124,7 +113,7 @@ static void make_room(struct sock_part *sp)
 		sp->cap = sp->cap ? sp->cap * 2 : 2 * SOCK_RECV;
 		while (sp->cap - sp->len < SOCK_RECV)
 			sp->cap *= 2;
-		sp->buf = xrealloc(sp->buf, sp->cap);
+		sp->buf = sl_xrealloc(sp->buf, sp->cap);
 	}
 }
 

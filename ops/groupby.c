@@ -63,16 +63,6 @@ struct sl_groupby {
 	int64_t *starts;  /* scratch window starts */
 };
 
-static void *gb_xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (!q) {
-		fprintf(stderr, "sluice: out of memory (%zu bytes)\n", n);
-		abort();
-	}
-	return q;
-}
-
 static const char *agg_default_name(const sl_groupby_agg *a,
 				    const sl_schema *in, sl_arena *plan)
 {
@@ -205,10 +195,10 @@ sl_groupby *sl_groupby_new(const sl_groupby_spec *spec, sl_arena *plan,
 			      g->fn != &sl_agg_collect_list;
 	}
 
-	sl_groupby *op = gb_xrealloc(NULL, sizeof(*op));
+	sl_groupby *op = sl_xrealloc(NULL, sizeof(*op));
 	memset(op, 0, sizeof(*op));
 	op->spec = *spec;
-	op->aggs = gb_xrealloc(NULL, spec->naggs * sizeof(*op->aggs));
+	op->aggs = sl_xrealloc(NULL, spec->naggs * sizeof(*op->aggs));
 	if (spec->naggs)
 		memcpy(op->aggs, spec->aggs, spec->naggs * sizeof(*op->aggs));
 	op->spec.aggs = op->aggs;
@@ -219,14 +209,14 @@ sl_groupby *sl_groupby_new(const sl_groupby_spec *spec, sl_arena *plan,
 			     ? spec->wm_col
 			     : -1;
 	op->kt = sl_keytab_new(op->knk);
-	op->off = gb_xrealloc(NULL, (spec->naggs + 1) * sizeof(size_t));
+	op->off = sl_xrealloc(NULL, (spec->naggs + 1) * sizeof(size_t));
 	for (uint32_t a = 0; a < spec->naggs; a++) {
 		op->off[a] = op->stride;
 		/* 16-byte alignment for any state struct */
 		op->stride += (spec->aggs[a].fn->state_size + 15) & ~(size_t)15;
 	}
-	op->kbuf = gb_xrealloc(NULL, (spec->nkeys + 1) * sizeof(sl_value));
-	op->starts = gb_xrealloc(NULL, sl_window_max(&spec->window) *
+	op->kbuf = sl_xrealloc(NULL, (spec->nkeys + 1) * sizeof(sl_value));
+	op->starts = sl_xrealloc(NULL, sl_window_max(&spec->window) *
 					       sizeof(int64_t));
 	sl_watermark_init(&op->wm, spec->wm_delay_us);
 	op->min_end = INT64_MAX;
@@ -253,8 +243,8 @@ static void ensure_slots(sl_groupby *op)
 	uint32_t cap = op->capslots ? op->capslots : 16;
 	while (cap < need)
 		cap *= 2;
-	op->head1 = gb_xrealloc(op->head1, cap * sizeof(uint32_t));
-	op->chpos = gb_xrealloc(op->chpos, cap * sizeof(uint32_t));
+	op->head1 = sl_xrealloc(op->head1, cap * sizeof(uint32_t));
+	op->chpos = sl_xrealloc(op->chpos, cap * sizeof(uint32_t));
 	memset(op->head1 + op->capslots, 0,
 	       (cap - op->capslots) * sizeof(uint32_t));
 	memset(op->chpos + op->capslots, 0,
@@ -273,8 +263,8 @@ static uint32_t new_group(sl_groupby *op, uint32_t slot, int64_t start,
 	} else {
 		if (op->ng == op->capg) {
 			op->capg = op->capg ? op->capg * 2 : 64;
-			op->g = gb_xrealloc(op->g, op->capg * sizeof(gb_group));
-			op->st = gb_xrealloc(op->st, op->capg * op->stride);
+			op->g = sl_xrealloc(op->g, op->capg * sizeof(gb_group));
+			op->st = sl_xrealloc(op->st, op->capg * op->stride);
 		}
 		gid = op->ng++;
 	}
@@ -344,7 +334,7 @@ static void mark_changed(sl_groupby *op, uint32_t slot, bool update)
 		return;
 	if (op->nchanged == op->capchanged) {
 		op->capchanged = op->capchanged ? op->capchanged * 2 : 64;
-		op->changed = gb_xrealloc(op->changed,
+		op->changed = sl_xrealloc(op->changed,
 					  op->capchanged * sizeof(uint32_t));
 	}
 	op->changed[op->nchanged++] = slot;

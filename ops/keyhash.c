@@ -15,30 +15,6 @@
 #include "ops/keyhash.h"
 #include "sluice.h"
 
-static void kh_oom(size_t n)
-{
-	/* Same policy as the arenas: state that cannot grow has no
-	 * recovery that keeps results correct. */
-	fprintf(stderr, "sluice: out of memory (%zu bytes)\n", n);
-	abort();
-}
-
-static void *kh_xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (!q)
-		kh_oom(n);
-	return q;
-}
-
-static void *kh_xcalloc(size_t n, size_t size)
-{
-	void *q = calloc(n, size);
-	if (!q)
-		kh_oom(n * size);
-	return q;
-}
-
 /* ---- byte buffers -------------------------------------------------------- */
 
 static void buf_reserve(sl_buf *b, size_t n)
@@ -48,7 +24,7 @@ static void buf_reserve(sl_buf *b, size_t n)
 	size_t cap = b->cap ? b->cap * 2 : 64;
 	while (cap < b->len + n)
 		cap *= 2;
-	b->p = kh_xrealloc(b->p, cap);
+	b->p = sl_xrealloc(b->p, cap);
 	b->cap = cap;
 }
 
@@ -334,7 +310,7 @@ sl_value sl_value_dup_heap(const sl_value *v, void **blk)
 	*blk = NULL;
 	if (!n)
 		return *v;
-	char *p = kh_xrealloc(NULL, n);
+	char *p = sl_xrealloc(NULL, n);
 	*blk = p;
 	return copy_into(v, &p);
 }
@@ -470,11 +446,11 @@ struct sl_keytab {
 
 sl_keytab *sl_keytab_new(uint32_t nkeys)
 {
-	sl_keytab *t = kh_xrealloc(NULL, sizeof(*t));
+	sl_keytab *t = sl_xrealloc(NULL, sizeof(*t));
 	memset(t, 0, sizeof(*t));
 	t->nkeys = nkeys;
 	t->mask = 15;
-	t->idx = kh_xcalloc(t->mask + 1, sizeof(kt_bucket));
+	t->idx = sl_xcalloc(t->mask + 1, sizeof(kt_bucket));
 	sl_arena_init(&t->arena);
 	return t;
 }
@@ -498,7 +474,7 @@ void sl_keytab_clear(sl_keytab *t)
 	memset(t, 0, sizeof(*t));
 	t->nkeys = nkeys;
 	t->mask = 15;
-	t->idx = kh_xcalloc(t->mask + 1, sizeof(kt_bucket));
+	t->idx = sl_xcalloc(t->mask + 1, sizeof(kt_bucket));
 }
 
 static uint32_t kt_tag(uint64_t h)
@@ -540,7 +516,7 @@ int64_t sl_keytab_find(const sl_keytab *t, const sl_value *key)
 static void kt_grow(sl_keytab *t)
 {
 	uint32_t ncap = (t->mask + 1) * 2;
-	kt_bucket *idx = kh_xcalloc(ncap, sizeof(kt_bucket));
+	kt_bucket *idx = sl_xcalloc(ncap, sizeof(kt_bucket));
 	uint32_t mask = ncap - 1;
 	for (uint32_t s = 0; s < t->nent; s++) {
 		if (!t->ent[s].key)
@@ -592,7 +568,7 @@ uint32_t sl_keytab_insert(sl_keytab *t, const sl_value *key, bool *created)
 	} else {
 		if (t->nent == t->capent) {
 			t->capent = t->capent ? t->capent * 2 : 16;
-			t->ent = kh_xrealloc(t->ent,
+			t->ent = sl_xrealloc(t->ent,
 					     t->capent * sizeof(kt_entry));
 		}
 		s = t->nent++;

@@ -15,18 +15,7 @@
 # exit status non-zero if any failed.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-B=${B:-build}
-SLUICE=${SLUICE:-$B/sluice}
-case $SLUICE in /*) ;; *) SLUICE=$root/$SLUICE ;; esac
-if [ ! -x "$SLUICE" ]; then
-	echo "bench.sh: no sluice binary at $SLUICE (run make first)" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-test.XXXXXX")
+. "$(dirname "$0")/lib.sh"
 kdir=
 cleanup() {
 	if [ -n "$kdir" ]; then
@@ -36,36 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-why=
-
-# run LIMIT ARGS...: sluice with a time limit; sets rc and secs (elapsed).
-run() {
-	local limit=$1 t0
-	shift
-	t0=$(date +%s%N)
-	timeout "$limit" "$SLUICE" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	rc=$?
-	secs=$((($(date +%s%N) - t0) / 1000000000))
-}
-
-rc_is() {
-	[ "$rc" -eq "$1" ] && return 0
-	why="exit status $rc, expected $1"
-	[ "$rc" -eq 124 ] && why="$why (timed out)"
-	return 1
-}
-out_has() {
-	grep -qF -- "$1" "$tmp/out" && return 0
-	why="stdout lacks: $1"
-	return 1
-}
-err_has() {
-	grep -qF -- "$1" "$tmp/err" && return 0
-	why="stderr lacks: $1"
-	return 1
-}
 within() {
 	[ "$secs" -le "$1" ] && return 0
 	why="took ${secs}s, more than $1 s"
@@ -87,26 +46,17 @@ assert eval(sys.argv[2]), "false: " + sys.argv[2] + " (sent %s received %s lost 
 	return 1
 }
 
-t() {
-	local name=$1
-	shift
-	why=
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "ok   $name"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $name: $why"
-		sed -n '1,8s/^/     stderr: /p' "$tmp/err"
-		tail -n 12 "$tmp/out" | sed 's/^/     stdout: /'
-	fi
+# The end of a bench report says more than its start.
+show_output() {
+	sed -n '1,8s/^/     stderr: /p' "$tmp/err"
+	tail -n 12 "$tmp/out" | sed 's/^/     stdout: /'
 }
 
 # ---- the demo and bench on the embedded cluster -----------------------------
 
 demo_runs() {
 	local lines
-	run 30 demo
+	run_limit 30 demo
 	rc_is 0 && within 20 || return 1
 	out_has "entrada" && out_has "salida" && out_has "p99.9 ms" &&
 		out_has "lost 0, duplicates 0" &&
@@ -119,34 +69,34 @@ demo_runs() {
 	return 1
 }
 topic_json() {
-	run 30 bench --mode topic --duration 2 --json
+	run_limit 30 bench --mode topic --duration 2 --json
 	rc_is 0 && within 20 &&
 		json_check 'd["sent"] == d["received"] > 0 and d["lost"] == 0 and d["duplicates"] == 0 and d["mode"] == "topic" and d["embedded"] and d["latency_ms"]["count"] > 0 and d["ok"]'
 }
 relay_embedded_partitions() {
-	run 30 bench --partitions 3 --rate 600 --duration 2 --warmup 0.5 \
+	run_limit 30 bench --partitions 3 --rate 600 --duration 2 --warmup 0.5 \
 		--from bin3 --to bout3 --json
 	rc_is 0 &&
 		json_check 'd["sent"] == d["received"] > 0 and d["lost"] == 0 and d["partitions"] == 3 and d["mode"] == "relay"'
 }
 wrong_address() {
-	run 15 bench --bootstrap-servers 127.0.0.1:1 --duration 2
+	run_limit 15 bench --bootstrap-servers 127.0.0.1:1 --duration 2
 	rc_is 1 && within 14 &&
 		err_has "cannot reach Kafka at '127.0.0.1:1'"
 }
 unknown_property() {
-	run 15 bench --mode topic --duration 1 --kafka no.such.property=1
+	run_limit 15 bench --mode topic --duration 1 --kafka no.such.property=1
 	rc_is 1 && err_has "kafka.no.such.property" &&
 		err_has "No such configuration property"
 }
 usage_errors() {
-	run 5 bench --rate fast
+	run_limit 5 bench --rate fast
 	rc_is 2 && err_has "--rate 'fast'" || return 1
-	run 5 bench --mode sideways
+	run_limit 5 bench --mode sideways
 	rc_is 2 && err_has "--mode 'sideways'" || return 1
-	run 5 bench --from same --to same
+	run_limit 5 bench --from same --to same
 	rc_is 2 && err_has "would loop" || return 1
-	run 5 bench --help
+	run_limit 5 bench --help
 	rc_is 0 && out_has "usage: sluice bench" && out_has "--bootstrap-servers"
 }
 
@@ -179,7 +129,7 @@ need_broker() {
 }
 real_relay() {
 	need_broker || return 1
-	run 60 bench --bootstrap-servers "$bootstrap" --mode relay --rate 5000 \
+	run_limit 60 bench --bootstrap-servers "$bootstrap" --mode relay --rate 5000 \
 		--duration 3 --json --from "bench-in-$sfx" --to "bench-out-$sfx"
 	rc_is 0 &&
 		json_check 'd["sent"] == d["received"] == 20000 and d["lost"] == 0 and d["duplicates"] == 0 and not d["embedded"]' &&
@@ -187,14 +137,14 @@ real_relay() {
 }
 real_topic_partitions() {
 	need_broker || return 1
-	run 60 bench --bootstrap-servers "$bootstrap" --mode topic --rate 2000 \
+	run_limit 60 bench --bootstrap-servers "$bootstrap" --mode topic --rate 2000 \
 		--duration 2 --partitions 3 --json --from "bench-t3-$sfx"
 	rc_is 0 &&
 		json_check 'd["sent"] == d["received"] > 0 and d["lost"] == 0 and d["partitions"] == 3'
 }
 real_missing_topic() {
 	need_broker || return 1
-	run 20 bench --bootstrap-servers "$bootstrap" --mode topic --duration 1 \
+	run_limit 20 bench --bootstrap-servers "$bootstrap" --mode topic --duration 1 \
 		--no-create --from "bench-missing-$sfx"
 	rc_is 1 && within 15 &&
 		err_has "topic 'bench-missing-$sfx' does not exist at '$bootstrap'"

@@ -9,54 +9,18 @@
 # fails; the last line is "N passed, M failed".
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-B=${B:-build}
-SLUICE=${SLUICE:-$B/sluice}
-case $SLUICE in /*) ;; *) SLUICE=$root/$SLUICE ;; esac
-if [ ! -x "$SLUICE" ]; then
-	echo "run.sh: no sluice binary at $SLUICE (run make first)" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+. "$(dirname "$0")/lib.sh"
 version=$(sed -n 's/^#define SLUICE_VERSION "\(.*\)"/\1/p' \
 	"$root/include/sluice.h")
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # The files are named relative to here, as messages will name them.
 cd "$here" || exit 1
 
-passed=0
-failed=0
-why=
-
 # run ARGS...: runs sluice with a 20 s limit; sets rc and ms (elapsed).
 run() {
-	local t0
-	t0=$(date +%s%N)
-	timeout 20 "$SLUICE" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	rc=$?
-	ms=$((($(date +%s%N) - t0) / 1000000))
+	run_limit 20 "$@"
 }
 
-# The checks: each sets why and fails when the expectation is not met.
-rc_is() {
-	[ "$rc" -eq "$1" ] && return 0
-	why="exit status $rc, expected $1"
-	[ "$rc" -eq 124 ] && why="$why (timed out after 20 s)"
-	return 1
-}
-out_has() {
-	grep -qF -- "$1" "$tmp/out" && return 0
-	why="stdout lacks: $1"
-	return 1
-}
-err_has() {
-	grep -qF -- "$1" "$tmp/err" && return 0
-	why="stderr lacks: $1"
-	return 1
-}
 # The first line of stderr starts with $1.
 err_starts() {
 	local first
@@ -65,23 +29,6 @@ err_starts() {
 	why="stderr starts: $first
      expected:      $1..."
 	return 1
-}
-
-# t NAME COMMAND...: one test: COMMAND runs sluice and checks; its status
-# is the verdict.
-t() {
-	local name=$1
-	shift
-	why=
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "ok   $name"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $name: $why"
-		sed -n '1,6s/^/     stderr: /p' "$tmp/err"
-		sed -n '1,6s/^/     stdout: /p' "$tmp/out"
-	fi
 }
 
 # ---- the command line ------------------------------------------------------

@@ -405,6 +405,52 @@ Test(rate, clock_restarts_per_query)
 	close_source(&src, &p, 1);
 }
 
+/* Value v's offset from the start without a ramp: v / R seconds, rounded
+ * down to the microsecond. */
+static int64_t due_us(int64_t v, int64_t r)
+{
+	return (v / r) * 1000000 + (v % r) * 1000000 / r;
+}
+
+/* One vector that crosses from one second into the next, with a rate whose
+ * microseconds per value are not whole: every row's timestamp is exactly
+ * the due time of its value, as the closed form gives it. */
+Test(rate, timestamps_across_a_second)
+{
+	const int64_t r = 999999937;
+	sl_source src;
+	sl_source_part p;
+	sl_batch *b = NULL;
+	int64_t v0;
+	int n;
+
+	SRC(&sl_source_rate, &src, "rowsPerSecond", "999999937",
+	    "numPartitions", "3");
+	/* Resume partition 1 a few values before value R (second 1). */
+	memset(&p, 0, sizeof(p));
+	p.src = &src;
+	p.index = 1;
+	p.has_resume = true;
+	p.resume = (r - 30) / 3;
+	cr_assert_eq(src.ops->open(&p), 0);
+	v0 = 1 + 3 * p.resume;
+	sleep_ms(20);
+	n = src.ops->poll(&p, INT64_MAX, 0, &b);
+	cr_assert_gt(n, 100, "%d rows", n);
+	cr_assert_eq(val(b, 0, 1), v0);
+	for (int k = 0; k < n; k++) {
+		int64_t v = val(b, (uint32_t)k, 1);
+
+		cr_assert_eq(v, v0 + 3 * k);
+		cr_assert_eq(val(b, (uint32_t)k, 0) - val(b, 0, 0),
+			     due_us(v, r) - due_us(v0, r), "v=%lld",
+			     (long long)v);
+	}
+	cr_assert_gt(val(b, (uint32_t)n - 1, 1), r);
+	sl_batch_free(b);
+	close_source(&src, &p, 1);
+}
+
 /* ---- rate-micro-batch ------------------------------------------------- */
 
 Test(rmb, requires_rows_per_batch)
@@ -515,5 +561,29 @@ Test(rmb, refuses_continuous)
 	cr_assert_lt(src.ops->poll(&p, INT64_MAX, 0, &b), 0);
 	cr_assert_null(b);
 	cr_assert(strstr(p.err.msg, "micro-batch"), "%s", p.err.msg);
+	close_source(&src, &p, 1);
+}
+
+/* Batches smaller than the step between a partition's values: every row
+ * of one vector lies in another batch, and each has its batch's time. */
+Test(rmb, many_batches_in_one_vector)
+{
+	sl_source src;
+	sl_source_part p;
+	sl_batch *b = NULL;
+
+	SRC(&sl_source_rate_micro_batch, &src, "rowsPerBatch", "2",
+	    "numPartitions", "3", "startTimestamp", "7",
+	    "advanceMillisPerBatch", "13");
+	open_part(&src, &p, 1);
+	cr_assert_eq(src.ops->poll(&p, 300, 0, &b), 300);
+	for (uint32_t k = 0; k < 300; k++) {
+		int64_t v = val(b, k, 1);
+
+		cr_assert_eq(v, 1 + 3 * (int64_t)k);
+		cr_assert_eq(val(b, k, 0), (7 + v / 2 * 13) * 1000, "v=%lld",
+			     (long long)v);
+	}
+	sl_batch_free(b);
 	close_source(&src, &p, 1);
 }

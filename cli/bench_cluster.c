@@ -1,0 +1,394 @@
+/* cli/bench_cluster.c - the Kafka side of `sluice bench`: the run's topics
+ * (looked up in the metadata, created through the admin API on a real
+ * cluster or directly on the embedded one, waited for until every
+ * partition has a leader), the producer thread that sends record i at its
+ * scheduled time t0 + i / rate with that time in the payload, and the
+ * checker consumer's assignment at the high watermarks taken before the
+ * first send. The checker's loop and the figures are in cli/bench.c. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/bench_internal.h"
+#include "io/kafka_embedded.h"
+
+/* ---- topics -------------------------------------------------------------- */
+
+static const rd_kafka_metadata_topic_t *md_find(const rd_kafka_metadata_t *md,
+						const char *name)
+{
+	for (int i = 0; i < md->topic_cnt; i++)
+		if (!strcmp(md->topics[i].topic, name))
+			return &md->topics[i];
+	return NULL;
+}
+
+/* Exists, and every partition has a leader. */
+static bool md_ready(const rd_kafka_metadata_topic_t *t)
+{
+	if (!t || t->err || t->partition_cnt <= 0)
+		return false;
+	for (int i = 0; i < t->partition_cnt; i++)
+		if (t->partitions[i].err || t->partitions[i].leader < 0)
+			return false;
+	return true;
+}
+
+/* Creates the topics named (n of them) with the admin API. */
+static int admin_create(struct bench *b, const char *const *names, int n)
+{
+	rd_kafka_NewTopic_t *nt[2] = { NULL, NULL };
+	rd_kafka_AdminOptions_t *ao = NULL;
+	rd_kafka_queue_t *q = NULL;
+	rd_kafka_event_t *ev = NULL;
+	char errstr[512];
+	int rc = -1;
+
+	for (int i = 0; i < n; i++) {
+		nt[i] = rd_kafka_NewTopic_new(names[i], b->o->partitions, -1,
+					      errstr, sizeof(errstr));
+		if (!nt[i]) {
+			sl_bench_err("cannot create topic '%s': %s", names[i],
+				     errstr);
+			goto out;
+		}
+	}
+	ao = rd_kafka_AdminOptions_new(b->prod, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_AdminOptions_set_request_timeout(ao, SETUP_TIMEOUT_MS, errstr,
+						  sizeof(errstr));
+	rd_kafka_AdminOptions_set_operation_timeout(ao, SETUP_TIMEOUT_MS,
+						    errstr, sizeof(errstr));
+	q = rd_kafka_queue_new(b->prod);
+	rd_kafka_CreateTopics(b->prod, nt, (size_t)n, ao, q);
+	ev = rd_kafka_queue_poll(q, SETUP_TIMEOUT_MS + 5000);
+	if (!ev) {
+		sl_bench_err("creating topic '%s' at '%s' got no answer "
+			     "within %d s",
+			     names[0], b->bootstrap,
+			     SETUP_TIMEOUT_MS / 1000 + 5);
+		goto out;
+	}
+	if (rd_kafka_event_error(ev)) {
+		sl_bench_err("cannot create topic '%s' at '%s': %s", names[0],
+			     b->bootstrap, rd_kafka_event_error_string(ev));
+		goto out;
+	}
+	{
+		const rd_kafka_CreateTopics_result_t *res =
+			rd_kafka_event_CreateTopics_result(ev);
+		const rd_kafka_topic_result_t **tr;
+		size_t cnt = 0;
+
+		tr = rd_kafka_CreateTopics_result_topics(res, &cnt);
+		for (size_t i = 0; i < cnt; i++) {
+			rd_kafka_resp_err_t e =
+				rd_kafka_topic_result_error(tr[i]);
+
+			if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+				const char *s =
+					rd_kafka_topic_result_error_string(
+						tr[i]);
+				sl_bench_err("cannot create topic '%s' at "
+					     "'%s': %s",
+					     rd_kafka_topic_result_name(tr[i]),
+					     b->bootstrap,
+					     s ? s : rd_kafka_err2str(e));
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	if (q)
+		rd_kafka_queue_destroy(q);
+	if (ao)
+		rd_kafka_AdminOptions_destroy(ao);
+	for (int i = 0; i < n; i++)
+		if (nt[i])
+			rd_kafka_NewTopic_destroy(nt[i]);
+	return rc;
+}
+
+/* Makes sure the topics exist and have leaders; learns their partition
+ * counts. On the embedded cluster they are simply created; on a real
+ * one, missing topics are created with the admin API (unless
+ * --no-create), then metadata is read until they are ready. */
+int sl_bench_topics_setup(struct bench *b)
+{
+	const sl_bench_opts *o = b->o;
+	const char *names[2] = { o->from, o->to };
+	int n = o->mode == SL_BENCH_RELAY ? 2 : 1;
+	int64_t deadline = sl_now_ns() + SETUP_TIMEOUT_MS * NS_PER_MS;
+	bool created = false;
+	sl_err err = { 0 };
+
+	if (b->embedded)
+		for (int i = 0; i < n; i++)
+			if (sl_kafka_embedded_topic_create(
+				    names[i], o->partitions, &err)) {
+				sl_bench_err("%s", err.msg);
+				return -1;
+			}
+	for (;;) {
+		const rd_kafka_metadata_t *md = NULL;
+		const char *missing[2];
+		int nmissing = 0, notready = 0;
+
+		if (sl_kafka_metadata(b->prod, &b->pev, SETUP_TIMEOUT_MS, &md,
+				      BENCH, &err)) {
+			fprintf(stderr, "%s\n", err.msg);
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			const rd_kafka_metadata_topic_t *t =
+				md_find(md, names[i]);
+
+			if (!t ||
+			    t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+				missing[nmissing++] = names[i];
+			else if (!md_ready(t))
+				notready++;
+			else if (i == 0)
+				b->from_parts = t->partition_cnt;
+			else
+				b->to_parts = t->partition_cnt;
+		}
+		rd_kafka_metadata_destroy(md);
+		if (!nmissing && !notready) {
+			if (!created && b->from_parts != o->partitions)
+				fprintf(b->out,
+					"note: topic %s has %d partitions; "
+					"--partitions applies to topics "
+					"bench creates\n",
+					o->from, b->from_parts);
+			if (!created && n > 1 && b->to_parts != o->partitions)
+				fprintf(b->out,
+					"note: topic %s has %d partitions; "
+					"--partitions applies to topics "
+					"bench creates\n",
+					o->to, b->to_parts);
+			return 0;
+		}
+		if (nmissing && !created) {
+			if (!o->create) {
+				sl_bench_err("topic '%s' does not exist at "
+					     "'%s' (bench creates missing "
+					     "topics unless --no-create is "
+					     "given)",
+					     missing[0], b->bootstrap);
+				return -1;
+			}
+			if (admin_create(b, missing, nmissing))
+				return -1;
+			fprintf(b->out,
+				"created topic%s %s%s%s at %s, %d "
+				"partition%s\n",
+				nmissing > 1 ? "s" : "", missing[0],
+				nmissing > 1 ? " and " : "",
+				nmissing > 1 ? missing[1] : "", b->bootstrap,
+				o->partitions, o->partitions > 1 ? "s" : "");
+			created = true;
+		}
+		if (sl_now_ns() > deadline) {
+			sl_bench_err("topic '%s' at '%s' is not ready (no "
+				     "leader) after %d s",
+				     nmissing ? missing[0] : names[0],
+				     b->bootstrap, SETUP_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		sl_bench_sleep_until(sl_now_ns() + 100 * NS_PER_MS);
+	}
+}
+
+/* ---- producer ------------------------------------------------------------ */
+
+static void prod_fail(struct bench *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void prod_fail(struct bench *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&b->lock);
+	if (!b->prod_err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(b->prod_err, sizeof(b->prod_err), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Delivery reports, served by rd_kafka_poll on the producer thread. */
+void sl_bench_prod_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
+		       void *opaque)
+{
+	struct bench *b =
+		(struct bench *)((char *)opaque - offsetof(struct bench, pev));
+
+	if (!m->err) {
+		atomic_fetch_add_explicit(&b->acked, 1, memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&b->dr_failed, 1, memory_order_relaxed);
+	prod_fail(b, "delivery to %s [%d] failed: %s",
+		  rd_kafka_topic_name(m->rkt), (int)m->partition,
+		  rd_kafka_err2str(m->err));
+}
+
+void *sl_bench_prod_main(void *arg)
+{
+	struct bench *b = arg;
+	uint32_t size = b->o->size;
+	int64_t end = b->t0 + (int64_t)((double)b->scheduled * b->interval_ns);
+	uint8_t *buf = malloc(size);
+	uint64_t i;
+
+	if (!buf) {
+		prod_fail(b, "out of memory");
+		goto done;
+	}
+	/* Padding: printable, and compresses as badly as text does. */
+	for (uint32_t k = SL_BENCH_HEADER; k < size; k++)
+		buf[k] = (uint8_t)('a' + (k * 7) % 26);
+	put64(buf + 8, b->run_id);
+	for (i = 0; i < b->scheduled; i++) {
+		int64_t sched = b->t0 + (int64_t)((double)i * b->interval_ns);
+		int64_t now = sl_now_ns();
+		rd_kafka_resp_err_t e;
+
+		if (atomic_load_explicit(&b->prod_stop, memory_order_relaxed))
+			break;
+		if (sched > now) {
+			rd_kafka_poll(b->prod, 0);
+			sl_bench_sleep_until(sched);
+		} else if (now - end > BEHIND_MAX_NS) {
+			b->behind = true;
+			break;
+		}
+		put64(buf, (uint64_t)sched);
+		put64(buf + 16, i);
+		for (;;) {
+			e = rd_kafka_produce(
+				    b->prkt,
+				    (int32_t)(i % (uint64_t)b->from_parts),
+				    RD_KAFKA_MSG_F_COPY, buf, size, NULL, 0,
+				    NULL)
+				    ? rd_kafka_last_error()
+				    : RD_KAFKA_RESP_ERR_NO_ERROR;
+			if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+			    atomic_load(&b->prod_stop))
+				break;
+			rd_kafka_poll(b->prod, 1);
+		}
+		if (e) {
+			prod_fail(b, "cannot send to %s: %s", b->o->from,
+				  rd_kafka_err2str(e));
+			break;
+		}
+		atomic_store_explicit(&b->sent, i + 1, memory_order_release);
+		if ((i & 63) == 0)
+			rd_kafka_poll(b->prod, 0);
+	}
+	atomic_store(&b->send_end_ns, sl_now_ns());
+	/* Every record acknowledged, or give up and drop the rest. */
+	if (rd_kafka_flush(b->prod, SETUP_TIMEOUT_MS) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR) {
+		char why[256];
+
+		sl_kafka_events_last(&b->pev, why, sizeof(why));
+		prod_fail(b,
+			  "%" PRIu64 " records not acknowledged within "
+			  "%d s%s%s",
+			  (uint64_t)rd_kafka_outq_len(b->prod),
+			  SETUP_TIMEOUT_MS / 1000, *why ? ": " : "", why);
+		rd_kafka_purge(b->prod, RD_KAFKA_PURGE_F_QUEUE |
+						RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_poll(b->prod, 0);
+	}
+	free(buf);
+done:
+	atomic_store(&b->prod_done, true);
+	return NULL;
+}
+
+/* ---- checker ------------------------------------------------------------- */
+
+/* Assigns every partition of the checked topic at its high watermark, so
+ * the checker reads what this run sends and nothing before. */
+int sl_bench_checker_setup(struct bench *b)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_conf_t *conf;
+	rd_kafka_resp_err_t e;
+	char errstr[512], gid[64];
+	sl_err err = { 0 };
+
+	sl_kafka_events_init(&b->cev);
+	conf = sl_kafka_conf_new(SL_KAFKA_CONSUMER, &b->props, b->bootstrap,
+				 b->embedded, &b->cev, BENCH " (checker)",
+				 &err);
+	if (!conf) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	snprintf(gid, sizeof(gid), "sluice-bench-%016" PRIx64, b->run_id);
+	if (rd_kafka_conf_set(conf, "group.id", gid, errstr, sizeof(errstr)) ||
+	    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr,
+			      sizeof(errstr))) {
+		rd_kafka_conf_destroy(conf);
+		sl_bench_err("checker: %s", errstr);
+		return -1;
+	}
+	b->cons = sl_kafka_client_new(SL_KAFKA_CONSUMER, conf,
+				      BENCH " (checker)", &err);
+	if (!b->cons) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	rd_kafka_poll_set_consumer(b->cons);
+	l = rd_kafka_topic_partition_list_new(b->check_parts);
+	for (int p = 0; p < b->check_parts; p++) {
+		int64_t lo, hi;
+		int64_t deadline = sl_now_ns() + SETUP_TIMEOUT_MS * NS_PER_MS;
+
+		/* On a topic created a moment ago a broker may answer "not
+		 * leader" for a while after the metadata shows a leader:
+		 * ask again until the setup time is up. */
+		for (;;) {
+			e = rd_kafka_query_watermark_offsets(
+				b->cons, b->check_topic, p, &lo, &hi,
+				SETUP_TIMEOUT_MS);
+			if ((e != RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION &&
+			     e != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) ||
+			    sl_now_ns() > deadline)
+				break;
+			sl_bench_sleep_until(sl_now_ns() + 100 * NS_PER_MS);
+		}
+		if (e) {
+			sl_bench_err("cannot read the offsets of %s [%d] at "
+				     "'%s': %s",
+				     b->check_topic, p, b->bootstrap,
+				     rd_kafka_err2str(e));
+			rd_kafka_topic_partition_list_destroy(l);
+			return -1;
+		}
+		rd_kafka_topic_partition_list_add(l, b->check_topic, p)
+			->offset = hi;
+	}
+	e = rd_kafka_assign(b->cons, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (e) {
+		sl_bench_err("cannot assign %s: %s", b->check_topic,
+			     rd_kafka_err2str(e));
+		return -1;
+	}
+	return 0;
+}
+

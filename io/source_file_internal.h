@@ -1,0 +1,123 @@
+/* io/source_file_internal.h - what the file source's files share and
+ * nobody else needs: its options, the source's state (struct file_src: the
+ * catalogue of admitted files, under its mutex) and a partition's reading
+ * position (struct file_part), and the functions one part calls in
+ * another.
+ *
+ * io/source_file.c makes the source (options, schema, init, the ops
+ * tables); io/source_file_catalog.c lists the directory, admits files,
+ * remembers them, applies cleanSource and serves the engine's hooks and
+ * checkpoint blobs; io/source_file_read.c reads the admitted files (open,
+ * poll, close) and parses their records. */
+#ifndef SL_IO_SOURCE_FILE_INTERNAL_H
+#define SL_IO_SOURCE_FILE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/plugin.h"
+#include "io/csv.h"
+#include "io/deadletter.h"
+#include "io/source_file.h"
+#include "io/uring.h"
+
+enum { FMT_TEXT, FMT_CSV, FMT_JSON };
+enum { CLEAN_OFF, CLEAN_ARCHIVE, CLEAN_DELETE };
+enum { MODE_PERMISSIVE, MODE_DROPMALFORMED, MODE_FAILFAST };
+
+struct file_conf {
+	const char *path;
+	const char *schema;
+	bool header;
+	const char *sep, *quote, *escape, *null_value;
+	int64_t max_files;
+	bool latest_first;
+	bool file_name_only;
+	int64_t max_age_ms;
+	int clean;
+	const char *archive_dir;
+	int mode;
+	const char *corrupt_col;
+	const char *dead_letter;
+};
+
+/* One admitted file in the catalogue. */
+struct fentry {
+	char *path;
+	int64_t mtime_ns, size, index;
+};
+
+struct file_src {
+	pthread_mutex_t lock;
+	int fmt;
+	char *dir;     /* absolute directory */
+	char *glob;    /* file-name pattern, or NULL for every file */
+	char *archive; /* absolute sourceArchiveDir, or NULL */
+	sl_csv_opts csv;
+	int corrupt;	/* schema column of the corrupt record, or -1 */
+	uint32_t ndata; /* columns that come from the record */
+	uint32_t *data; /* their schema columns, in record order */
+	/* The catalogue, guarded by lock. */
+	struct fentry *f; /* remembered files, index order */
+	size_t nf, capf;
+	int32_t *hash; /* open addressing on the file key: positions */
+	size_t hcap;
+	int64_t next_index;
+	int64_t newest_ns;  /* newest mtime admitted: Spark's latestTimestamp */
+	int64_t clean_upto; /* files below this index have been cleaned */
+	int64_t read_upto;  /* the partition's offset as last seen */
+	sl_file_stats st;
+	char *dl_dir;		/* absolute deadLetterPath, or NULL */
+	uint64_t dead_lettered; /* records written to it */
+};
+
+/* The partition's reading position. */
+struct file_part {
+	bool open;
+	int fd;
+	char *path;
+	int64_t index;
+	sl_uring_reader rd;
+	const char *chunk;
+	size_t clen, cpos;
+	bool eof;
+	char *carry;
+	size_t ncarry, capcarry;
+	bool carry_used;
+	int64_t line_no;
+	bool skip_header;
+	char *scratch;
+	size_t capscratch;
+	sl_csv_field *fields;
+	uint32_t capfields;
+	uint64_t rows, dropped, corrupt; /* not yet added to the stats */
+	uint64_t dead;			 /* ditto: dead-lettered records */
+	sl_deadletter *dl;		 /* NULL without deadLetterPath */
+};
+
+static inline const struct file_conf *conf_of(const sl_source *src)
+{
+	return src->conf;
+}
+
+
+/* ---- the catalogue (io/source_file_catalog.c) -------------------------- */
+
+/* The remembered file numbered index, or NULL (fs->lock held). */
+const struct fentry *sl_fsrc_find_index(struct file_src *fs, int64_t index);
+
+/* sl_source_ops.latest, ckpt_save and ckpt_restore. */
+int64_t sl_fsrc_latest(sl_source_part *p, int64_t batch_id);
+char *sl_fsrc_ckpt_save(sl_source *src);
+int sl_fsrc_ckpt_restore(sl_source *src, const char *text, sl_err *err);
+
+/* ---- reading (io/source_file_read.c) ----------------------------------- */
+
+/* sl_source_ops.open, poll and close. */
+int sl_fsrc_open(sl_source_part *p);
+int sl_fsrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
+		 sl_batch **out);
+void sl_fsrc_close(sl_source_part *p);
+
+#endif

@@ -35,6 +35,9 @@
  *                100 ms' and a checkpointLocation beside the same relay
  *                without one: latency at R records/s and max throughput
  *                (100 B), and the commit times from the progress records.
+ *                --ckpt-only: only this (with --ckpt-rate). --ckpt-parent
+ *                DIR: where the checkpoints go (default /tmp; /dev/shm
+ *                takes the disk's fsyncs out of the comparison).
  *   slow sink    (--rss) sluice's kafka source -> foreach sink whose
  *                process() sleeps --slow-us per row, under a load it
  *                cannot keep up with: VmRSS over time must level off.
@@ -49,7 +52,8 @@
  * usage: relay --bootstrap HOST:PORT|embedded [--rates 1000,10000,100000]
  *              [--sizes 100,1024] [--seconds S] [--tput-records N]
  *              [--tput-sizes 100,1024] [--reps R] [--partitions P] [--rss]
- *              [--ckpt-rate R] [--slow-sink-seconds S] [--json FILE]
+ *              [--ckpt-rate R [--ckpt-only] [--ckpt-parent DIR]]
+ *              [--slow-sink-seconds S] [--json FILE]
  *        relay --child sluice|baseline|slow --bootstrap B --in T --out T
  *              [--slow-us U]      (used by --rss)
  */
@@ -85,6 +89,7 @@ static const char *g_bs;      /* bootstrap as given */
 static const char *g_addr;    /* host:port the clients use */
 static bool g_embedded;
 static int g_parts = 1;
+static const char *g_ckpt_parent = "/tmp"; /* --ckpt-parent */
 static rd_kafka_t *g_admin;   /* creates topics on a broker */
 static unsigned g_topic_seq;
 
@@ -405,11 +410,16 @@ struct relay {
 	/* sluice */
 	sl_session *s;
 	sl_query *q;
-	char ckdir[64];	       /* ckpt: its checkpointLocation */
+	char ckdir[160];       /* ckpt: its checkpointLocation */
 	double commit_ms_med;  /* ckpt: median checkpoint.lastCommitMs */
 	double commit_ms_top;  /* ckpt: the highest lastCommitMs seen */
 	double commit_ms_max;  /* ckpt: checkpoint.maxCommitMs at the end */
 	int ncommit;	       /* progress records with a lastCommitMs */
+	/* nockpt, ckpt: medians over the progress records of latencyMs.p99
+	 * and latencyMs.max, the engine's own latency (source poll to sink
+	 * write, one epoch each): no broker or checker in it, so a stall of
+	 * the sink thread shows plainly */
+	double eng_p99_ms, eng_max_ms;
 	/* baseline */
 	pthread_t th;
 	_Atomic bool stop;
@@ -524,8 +534,12 @@ static int relay_start(struct relay *r)
 		bool ck = strcmp(r->impl, "ckpt") == 0;
 		bool fast = ck || strcmp(r->impl, "nockpt") == 0;
 
-		if (ck && !mkdtemp(strcpy(r->ckdir, "/tmp/slb-ckpt.XXXXXX")))
-			die("%s", "mkdtemp failed");
+		if (ck) {
+			snprintf(r->ckdir, sizeof(r->ckdir),
+				 "%s/slb-ckpt.XXXXXX", g_ckpt_parent);
+			if (!mkdtemp(r->ckdir))
+				die("mkdtemp in %s failed", g_ckpt_parent);
+		}
 		r->q = sl_frame_start(
 			f, "kafka",
 			(const char *[]){ "topic", r->out,
@@ -545,22 +559,25 @@ static int relay_start(struct relay *r)
 	return 0;
 }
 
-/* The checkpoint's commit times from the query's progress records: the
+/* From the query's progress records: the checkpoint's commit times, the
  * median and the highest checkpoint.lastCommitMs (an epoch's offsets and
  * commits files, with their fsyncs) over the records, and the last
  * record's maxCommitMs (the store's slowest commits/N write alone since
- * the start, so it may be below lastCommitMs). */
-static void ckpt_commit_ms(struct relay *r)
+ * the start, so it may be below lastCommitMs); and the engine's latency
+ * (eng_p99_ms, eng_max_ms). */
+static void progress_figures(struct relay *r)
 {
 	char *js = sl_query_recent_progress(r->q);
 	json_t *arr = js ? json_loads(js, 0, NULL) : NULL;
-	double v[1024];
-	int n = 0;
+	double v[1024], e99[1024], emax[1024];
+	int n = 0, ne = 0;
 
 	r->commit_ms_med = r->commit_ms_max = r->commit_ms_top = -1;
+	r->eng_p99_ms = r->eng_max_ms = -1;
 	for (size_t i = 0; arr && i < json_array_size(arr); i++) {
-		json_t *ck = json_object_get(json_array_get(arr, i),
-					     "checkpoint");
+		json_t *pr = json_array_get(arr, i);
+		json_t *lat = json_object_get(pr, "latencyMs");
+		json_t *ck = json_object_get(pr, "checkpoint");
 		json_t *last = json_object_get(ck, "lastCommitMs");
 		json_t *max = json_object_get(ck, "maxCommitMs");
 
@@ -571,10 +588,19 @@ static void ckpt_commit_ms(struct relay *r)
 		}
 		if (json_is_number(max))
 			r->commit_ms_max = json_number_value(max);
+		if (json_is_number(json_object_get(lat, "p99")) && ne < 1024) {
+			e99[ne] = json_number_value(json_object_get(lat, "p99"));
+			emax[ne++] = json_number_value(
+				json_object_get(lat, "max"));
+		}
 	}
 	r->ncommit = n;
 	if (n)
 		r->commit_ms_med = bu_median(v, n);
+	if (ne) {
+		r->eng_p99_ms = bu_median(e99, ne);
+		r->eng_max_ms = bu_median(emax, ne);
+	}
 	json_decref(arr);
 	free(js);
 }
@@ -591,10 +617,11 @@ static void relay_stop(struct relay *r)
 			sl_query_exception(r->q));
 		r->failed = true;
 	}
+	if (!strcmp(r->impl, "nockpt") || r->ckdir[0])
+		progress_figures(r);
 	if (r->ckdir[0]) {
-		char cmd[96];
+		char cmd[200];
 
-		ckpt_commit_ms(r);
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->ckdir);
 		if (system(cmd))
 			fprintf(stderr, "relay: cannot remove %s\n",
@@ -618,6 +645,7 @@ struct lat_res {
 	double gen_lag_us;
 	bool sustained;
 	double commit_ms_med, commit_ms_top, commit_ms_max; /* ckpt, else -1 */
+	double eng_p99_ms, eng_max_ms; /* nockpt, ckpt; else -1 */
 };
 
 static FILE *g_json;
@@ -642,12 +670,14 @@ static void lat_json(const struct lat_res *l, int rep)
 		"\"p50_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, "
 		"\"max_us\": %.1f, \"commit_ms_median\": %.3f, "
 		"\"commit_ms_top\": %.3f, \"commit_ms_max\": %.3f, "
+		"\"engine_p99_ms\": %.3f, \"engine_max_ms\": %.3f, "
 		"\"curve\": [",
 		l->impl, l->rate, l->size, rep, (long long)l->sent,
 		(long long)l->received, (long long)l->dups, l->achieved,
 		l->sustained ? "true" : "false", l->gen_lag_us, l->p[3],
 		l->p[7], l->p[9], l->p[NPCT - 1], l->commit_ms_med,
-		l->commit_ms_top, l->commit_ms_max);
+		l->commit_ms_top, l->commit_ms_max, l->eng_p99_ms,
+		l->eng_max_ms);
 	for (size_t i = 0; i < NPCT; i++)
 		fprintf(g_json, "%s[%g, %.1f]", i ? ", " : "", pcts[i],
 			l->p[i]);
@@ -659,7 +689,7 @@ static void lat_json(const struct lat_res *l, int rep)
 static void measure_latency(const char *impl, int rate, int size,
 			    double seconds, struct lat_res *l)
 {
-	struct relay r = { .impl = impl };
+	struct relay r = { .impl = impl, .eng_p99_ms = -1, .eng_max_ms = -1 };
 	struct checker c;
 	struct gen g = { .size = size, .rate = rate };
 	int64_t n = (int64_t)(rate * seconds), deadline, *v;
@@ -697,6 +727,8 @@ static void measure_latency(const char *impl, int rate, int size,
 	l->commit_ms_med = r.ckdir[0] ? r.commit_ms_med : -1;
 	l->commit_ms_top = r.ckdir[0] ? r.commit_ms_top : -1;
 	l->commit_ms_max = r.ckdir[0] ? r.commit_ms_max : -1;
+	l->eng_p99_ms = r.eng_p99_ms;
+	l->eng_max_ms = r.eng_max_ms;
 	if (c.received > 1 && c.t_last > g.t0)
 		l->achieved = (double)c.received * 1e9 /
 			      (double)(c.t_last - g.t0);
@@ -1126,10 +1158,12 @@ static void measure_ckpt(int rate, double seconds, int reps, int64_t tput_n)
 			cx[kk][rep] = t.commit_ms_max;
 		}
 	printf("commit ms: checkpoint.lastCommitMs median and highest over the "
-	       "progress records, maxCommitMs at the end\n");
-	printf("%-7s %7s %9s %9s %9s %12s %8s %8s %8s %s\n", "relay", "rate",
-	       "p50 us", "p99 us", "p99.9 us", "max rec/s", "commit", "highest",
-	       "maxCmt", "note");
+	       "progress records, maxCommitMs at the end; eng99/engmax ms: "
+	       "medians over the progress records of latencyMs.p99 and .max "
+	       "(source poll to sink write)\n");
+	printf("%-7s %7s %9s %9s %9s %12s %8s %8s %8s %7s %7s %s\n", "relay",
+	       "rate", "p50 us", "p99 us", "p99.9 us", "max rec/s", "commit",
+	       "highest", "maxCmt", "eng99", "engmax", "note");
 	for (int k = 0; k < 2; k++) {
 		struct lat_res *l;
 		double t = 0;
@@ -1139,9 +1173,10 @@ static void measure_ckpt(int rate, double seconds, int reps, int64_t tput_n)
 		if (tput_n > 0)
 			t = bu_median(tp[k], reps);
 		printf("%-7s %7d %9.0f %9.0f %9.0f %12.0f %8.2f %8.2f %8.2f "
-		       "%s\n",
+		       "%7.3f %7.3f %s\n",
 		       impls[k], rate, l->p[3], l->p[7], l->p[9], t,
 		       l->commit_ms_med, l->commit_ms_top, l->commit_ms_max,
+		       l->eng_p99_ms, l->eng_max_ms,
 		       l->sustained ? "" : "NOT SUSTAINED");
 		if (k == 1 && tput_n > 0)
 			printf("  (throughput runs, medians: commit %.2f, "
@@ -1175,7 +1210,8 @@ static void usage(void)
 		"LIST] [--reps R]\n"
 		"             [--partitions P] [--rss] [--rss-seconds S] "
 		"[--slow-us U] [--json FILE]\n"
-		"             [--ckpt-rate R] [--ipr-counts N1,N2] "
+		"             [--ckpt-rate R [--ckpt-only] [--ckpt-parent DIR]]\n"
+		"             [--ipr-counts N1,N2] "
 		"[--slow-sink-seconds S]\n");
 	exit(2);
 }
@@ -1197,7 +1233,7 @@ int main(int argc, char **argv)
 	int64_t tput_records = 200000, slow_us = 200;
 	int reps = 1, ipr_counts[MAX_LIST], nipr = 0;
 	int64_t count = 0;
-	bool rss = false;
+	bool rss = false, ckpt_only = false;
 	int ckpt_rate = 0;
 	const char *json = NULL, *child = NULL, *cin = NULL, *cout = NULL;
 	static const char *const impls[2] = { "sluice", "baseline" };
@@ -1211,6 +1247,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "--rss")) {
 			rss = true;
+			continue;
+		}
+		if (!strcmp(a, "--ckpt-only")) {
+			ckpt_only = true;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -1243,6 +1283,8 @@ int main(int argc, char **argv)
 			count = atoll(argv[++i]);
 		else if (!strcmp(a, "--ckpt-rate"))
 			ckpt_rate = atoi(argv[++i]);
+		else if (!strcmp(a, "--ckpt-parent"))
+			g_ckpt_parent = argv[++i];
 		else if (!strcmp(a, "--ipr-counts"))
 			nipr = parse_list(argv[++i], ipr_counts);
 		else if (!strcmp(a, "--child"))
@@ -1255,7 +1297,7 @@ int main(int argc, char **argv)
 			usage();
 	}
 	if (!g_bs || reps < 1 || reps > MAX_REPS || g_parts < 1 ||
-	    seconds <= 0)
+	    seconds <= 0 || (ckpt_only && ckpt_rate <= 0))
 		usage();
 	if (ntsizes < 0) {
 		ntsizes = nsizes;
@@ -1307,6 +1349,12 @@ int main(int argc, char **argv)
 		       "(foreach, %lld us per row), %.0f s\n",
 		       (long long)slow_us, slow_seconds);
 		measure_rss("slow", 20000, 1024, slow_seconds, slow_us);
+		goto done;
+	}
+	/* The checkpoint's cost alone: a before/after comparison of one
+	 * change needs nothing else, and the rest takes minutes. */
+	if (ckpt_only) {
+		measure_ckpt(ckpt_rate, seconds, reps, tput_records);
 		goto done;
 	}
 	printf("relay on %s (%s), %d partition(s): sluice (kafka -> SELECT "

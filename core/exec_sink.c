@@ -6,7 +6,12 @@
  * so each commit sees exactly epoch e's rows), commits, and records
  * progress. In continuous mode it hands each committed epoch's offsets to
  * the coordinator (core/exec.c), which writes the checkpoint: the sink
- * thread never does file I/O. */
+ * thread never does file I/O. A continuous sink with durable() (Kafka)
+ * commits an epoch without waiting for its I/O; the epoch waits in a
+ * small queue here, and only once durable() has reached it does it count
+ * as the query's committed epoch and go to the coordinator, so a
+ * checkpoint never names a row the sink could still lose. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +67,13 @@ static void ckpt_progress(sl_query *q, json_t *j, int64_t id)
 		/* relaxed: a number for a report; no data depends on it */
 		cur = atomic_load_explicit(&q->epoch, memory_order_relaxed);
 	json_object_set_new(c, "currentEpoch", json_integer(cur));
+	if (q->trig.kind == SL_TRIG_CONTINUOUS && q->sink.ops->durable) {
+		/* relaxed: this thread is the only writer */
+		int64_t d = atomic_load_explicit(&q->committed,
+						 memory_order_relaxed);
+		json_object_set_new(c, "durableEpoch",
+				    d >= 0 ? json_integer(d) : json_null());
+	}
 	pthread_mutex_lock(&q->ck_lock);
 	int64_t done = q->ck_done_epoch, dur_us = q->ck_commit_us;
 	json_object_set_new(c, "lastCommittedEpoch",
@@ -178,6 +190,85 @@ static void ck_handoff(sl_query *q, int64_t e, const int64_t *start,
 	pthread_mutex_unlock(&q->ck_lock);
 }
 
+/* Continuous, a sink with durable(): the epochs the sink committed that
+ * are not durable yet, oldest first, each with the offsets it read
+ * ([start, end) per partition). Usually one or two (deliveries take
+ * milliseconds, epochs tens of them); it grows while the sink's I/O
+ * stalls, until the sink's own timeout fails it. */
+typedef struct pend_fifo {
+	uint32_t np, head, n, cap; /* pending: entries [head, head + n) */
+	int64_t *epoch;
+	int64_t *off; /* per entry: start[np], then end[np] */
+} pend_fifo;
+
+static int64_t *pend_off(pend_fifo *f, uint32_t k)
+{
+	return f->off + (size_t)k * 2 * f->np;
+}
+
+static int pend_push(pend_fifo *f, int64_t e, const int64_t *start,
+		     const int64_t *end)
+{
+	size_t row = 2 * (size_t)f->np * sizeof(int64_t);
+
+	if (f->head + f->n == f->cap && f->head) {
+		/* Slide the pending entries to the front. */
+		memmove(f->epoch, f->epoch + f->head, f->n * sizeof(int64_t));
+		memmove(f->off, pend_off(f, f->head), f->n * row);
+		f->head = 0;
+	} else if (f->n == f->cap) {
+		uint32_t cap = f->cap ? f->cap * 2 : 8;
+		int64_t *ep = realloc(f->epoch, cap * sizeof(int64_t));
+
+		if (ep)
+			f->epoch = ep;
+		int64_t *off = ep ? realloc(f->off, cap * row) : NULL;
+
+		if (!off)
+			return -ENOMEM;
+		f->off = off;
+		f->cap = cap;
+	}
+	uint32_t k = f->head + f->n++;
+	f->epoch[k] = e;
+	memcpy(pend_off(f, k), start, f->np * sizeof(int64_t));
+	memcpy(pend_off(f, k) + f->np, end, f->np * sizeof(int64_t));
+	return 0;
+}
+
+/* Asks the sink how far its epochs are durable and retires what that
+ * covers: each retired epoch becomes the query's committed one and goes
+ * to the coordinator (hand-off merges them, newest wins). Returns 1 if
+ * any was retired, 0 if none, < 0 after failing the query. */
+static int pend_retire(sl_query *q, pend_fifo *f, bool handoff)
+{
+	sl_sink *sk = &q->sink;
+	int64_t d = -1, last = -1;
+	int rc = sk->ops->durable(sk, &d);
+
+	if (rc < 0) {
+		sink_fail(q, rc, "delivery");
+		return rc;
+	}
+	for (; f->n && f->epoch[f->head] <= d; f->head++, f->n--) {
+		const int64_t *o = pend_off(f, f->head);
+
+		last = f->epoch[f->head];
+		if (handoff)
+			ck_handoff(q, last, o, o + f->np);
+	}
+	if (!f->n)
+		f->head = 0;
+	if (last < 0)
+		return 0;
+	/* release, as where commit sets it without durable(): a reader
+	 * that acquires committed sees what led to it. */
+	atomic_store_explicit(&q->committed, last, memory_order_release);
+	if (handoff)
+		sl_waiter_wake(&q->coord_wake);
+	return 1;
+}
+
 void *sl_exec_sink_main(void *arg)
 {
 	sl_query *q = arg;
@@ -207,6 +298,10 @@ void *sl_exec_sink_main(void *arg)
 	bool failed = false;
 	bool handoff = q->trig.kind == SL_TRIG_CONTINUOUS &&
 		       (q->ckpt || q->src->ops->commit);
+	/* Commit closes an epoch; durable() says when it may be
+	 * checkpointed. */
+	bool dur = q->trig.kind == SL_TRIG_CONTINUOUS && sk->ops->durable;
+	pend_fifo pend = { .np = np };
 
 	while (!atomic_load_explicit(&q->cancel, memory_order_acquire)) {
 		bool moved = false;
@@ -305,15 +400,27 @@ void *sl_exec_sink_main(void *arg)
 			pthread_mutex_unlock(&q->lock);
 			record_progress(q, next, &st, prev_start);
 			committed = next;
-			/* release: the coordinator that reads committed
-			 * also sees every partition's state up to marker
-			 * (next), which we acquired through the rings. */
-			atomic_store_explicit(&q->committed, committed,
-					      memory_order_release);
-			if (handoff)
-				ck_handoff(q, committed, st.start_off,
-					   st.end_off);
-			sl_waiter_wake(&q->coord_wake);
+			if (dur) {
+				if (pend_push(&pend, next, st.start_off,
+					      st.end_off) < 0) {
+					sl_query_fail(q, -ENOMEM,
+						      "sink thread: out of "
+						      "memory");
+					failed = true;
+					break;
+				}
+			} else {
+				/* release: the coordinator that reads
+				 * committed also sees every partition's
+				 * state up to marker(next), which we
+				 * acquired through the rings. */
+				atomic_store_explicit(&q->committed, committed,
+						      memory_order_release);
+				if (handoff)
+					ck_handoff(q, committed, st.start_off,
+						   st.end_off);
+				sl_waiter_wake(&q->coord_wake);
+			}
 			prev_start = st.start_ns;
 			st.start_ns = sl_now_ns();
 			st.start_wall_us = sl_wall_us();
@@ -325,14 +432,28 @@ void *sl_exec_sink_main(void *arg)
 		}
 		if (failed)
 			break;
+		if (pend.n && pend_retire(q, &pend, handoff) < 0)
+			break;
 		bool all_eos = true;
 		for (uint32_t i = 0; i < np; i++)
 			all_eos &= eos[i];
-		if (all_eos && (!q->dynamic_parts || final))
+		/* The stream is over; the last epochs wait for their
+		 * durability (the sink's own timeout bounds it), so that a
+		 * stop checkpoints the final epoch. */
+		if (all_eos && (!q->dynamic_parts || final) && !pend.n)
 			break;
 		if (moved)
 			continue;
 		uint32_t t = sl_waiter_prepare(&q->sink_wake);
+		/* Once more after prepare: a completion that arrived
+		 * between the call above and prepare woke no one. */
+		if (pend.n) {
+			int rc = pend_retire(q, &pend, handoff);
+			if (rc < 0)
+				break;
+			if (rc > 0)
+				continue;
+		}
 		bool ready = false;
 		for (uint32_t i = 0; i < np; i++)
 			if (mark[i] <= committed &&
@@ -341,6 +462,8 @@ void *sl_exec_sink_main(void *arg)
 		if (!ready)
 			sl_waiter_wait(&q->sink_wake, t, 100 * 1000000LL);
 	}
+	free(pend.epoch);
+	free(pend.off);
 	free(mark);
 	free(eos);
 	free(st.start_off);

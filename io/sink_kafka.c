@@ -10,11 +10,18 @@
  * copied: each message points into the record vector, and write() keeps
  * the vector (returns 1) until librdkafka has reported the delivery of
  * every message of it; the delivery callback, served on the sink thread
- * by rd_kafka_poll, then frees it. commit(epoch) returns once every
- * message written before it is delivered (acks=all by default: in every
- * in-sync replica), so an epoch's checkpoint never names a record Kafka
- * could still lose. A delivery failure fails the sink, naming the topic,
- * the partition and librdkafka's reason. */
+ * by rd_kafka_poll, then frees it. A delivery failure fails the sink,
+ * naming the topic, the partition and librdkafka's reason.
+ *
+ * Durability (acks=all by default: in every in-sync replica), so that a
+ * checkpoint never names a record Kafka could still lose:
+ *   - micro-batch: commit(batch) returns once every message written
+ *     before it is delivered;
+ *   - continuous: commit(epoch) only notes that the epoch is closed, and
+ *     durable() serves the delivery reports that have arrived and says
+ *     which closed epoch has none of its messages in flight, so an epoch
+ *     boundary never stops the record path. librdkafka wakes the parked
+ *     sink thread when reports arrive (ksink_queue_cb). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,9 +41,13 @@ struct ksink_conf {
 	sl_kvs kafka; /* kafka.* with the prefix removed */
 };
 
-/* A vector whose messages are in flight. */
+/* A vector whose messages are in flight. The live list keeps them in
+ * write order, so epochs never decrease along it: the first track's epoch
+ * is the oldest with messages in flight. */
 struct ksink_track {
 	sl_batch *b;
+	int64_t epoch;	      /* the vector's epoch (b->epoch at write) */
+	int64_t since_ns;     /* when write() produced it */
 	uint32_t outstanding; /* messages not yet reported */
 	bool sealed;	      /* write() has produced all it will */
 	struct ksink_track *prev, *next;
@@ -62,6 +73,10 @@ struct ksink {
 	uint64_t outstanding;	 /* messages produced, not yet reported */
 	struct ksink_track live; /* list of tracks in flight (sentinel) */
 	int64_t max_wait_ms;	 /* longest a write or commit waits */
+	int64_t closed;		 /* continuous: newest epoch commit() closed,
+				    -1 none */
+	rd_kafka_queue_t *mainq; /* continuous: where delivery reports
+				    queue; wakes the sink thread */
 	bool failed;
 	sl_err fail; /* why, once failed */
 };
@@ -179,6 +194,19 @@ static void ksink_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		sl_batch_free(t->b);
 		free(t);
 	}
+}
+
+/* Runs on a librdkafka thread when an event (a delivery report, mostly)
+ * lands on the producer's empty main queue: wakes the sink thread, which
+ * serves the queue in durable(). It only reads the sink's wake and
+ * wake_arg, which the engine set before init and so before librdkafka's
+ * threads existed, and the waker is thread-safe; librdkafka's own calls
+ * are forbidden here. */
+static void ksink_queue_cb(rd_kafka_t *rk, void *opaque)
+{
+	const sl_sink *sk = opaque;
+
+	sk->wake(sk->wake_arg);
 }
 
 /* ---- init --------------------------------------------------------------- */
@@ -357,6 +385,7 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 		return sl_err_set(err, -ENOMEM, KSINK ": out of memory");
 	sl_kafka_events_init(&ks->ev);
 	ks->live.prev = ks->live.next = &ks->live;
+	ks->closed = -1;
 	sk->state = ks;
 	if ((rc = ksink_columns(sk, ks, err)))
 		goto fail;
@@ -384,6 +413,13 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 	if (!ks->rk) {
 		rc = SL_EKAFKA;
 		goto fail;
+	}
+	/* Continuous: the sink thread parks between records, and a
+	 * delivery report must bring it back to move durable() on.
+	 * Micro-batch commits wait in rd_kafka_flush and need no wake. */
+	if (sk->continuous && sk->wake) {
+		ks->mainq = rd_kafka_queue_get_main(ks->rk);
+		rd_kafka_queue_cb_event_enable(ks->mainq, ksink_queue_cb, sk);
 	}
 	if (c->topic) {
 		ks->fixed = rd_kafka_topic_new(ks->rk, c->topic, NULL);
@@ -616,6 +652,8 @@ static int ksink_write(sl_sink *sk, sl_batch *b)
 	if (!t)
 		return sl_err_set(&sk->err, -ENOMEM, KSINK ": out of memory");
 	t->b = b;
+	t->epoch = b->epoch;
+	t->since_ns = sl_now_ns();
 	t->next = &ks->live;
 	t->prev = ks->live.prev;
 	t->prev->next = t;
@@ -641,10 +679,19 @@ static int ksink_write(sl_sink *sk, sl_batch *b)
 	return 1;
 }
 
-/* Every message written so far is delivered (or failed). */
+/* Micro-batch: every message written so far is delivered (or failed).
+ * Continuous: the epoch is closed; durable() tells when it is
+ * delivered. */
 static int ksink_commit(sl_sink *sk, int64_t epoch)
 {
 	struct ksink *ks = sk->state;
+
+	if (sk->continuous) {
+		if (ks->failed || ksink_check_fatal(ks))
+			return ksink_error(sk);
+		ks->closed = epoch;
+		return 0;
+	}
 	int64_t deadline = sl_now_ns() + ks->max_wait_ms * 1000000;
 
 	while (ks->outstanding && !ks->failed) {
@@ -666,12 +713,50 @@ static int ksink_commit(sl_sink *sk, int64_t epoch)
 	return 0;
 }
 
+/* Continuous: serves the delivery reports that have arrived (which frees
+ * delivered vectors and unlinks their tracks) and reports the newest
+ * closed epoch with no message in flight: the epoch before the oldest
+ * track's, or the last closed one when nothing is in flight. A message
+ * librdkafka has not reported within max_wait_ms fails the sink, as the
+ * blocking commit does; librdkafka's message.timeout.ms normally reports
+ * it as failed well before. */
+static int ksink_durable(sl_sink *sk, int64_t *epoch)
+{
+	struct ksink *ks = sk->state;
+	struct ksink_track *t;
+
+	rd_kafka_poll(ks->rk, 0);
+	if (ks->failed || ksink_check_fatal(ks))
+		return ksink_error(sk);
+	t = ks->live.next;
+	if (t == &ks->live) {
+		*epoch = ks->closed;
+		return 0;
+	}
+	if (sl_now_ns() - t->since_ns > ks->max_wait_ms * 1000000) {
+		ksink_failf(ks, SL_ETIMEOUT,
+			    KSINK ": epoch %lld: %llu messages not "
+				  "delivered after %lld ms",
+			    (long long)t->epoch,
+			    (unsigned long long)ks->outstanding,
+			    (long long)ks->max_wait_ms);
+		return ksink_error(sk);
+	}
+	*epoch = t->epoch - 1 < ks->closed ? t->epoch - 1 : ks->closed;
+	return 0;
+}
+
 static void ksink_destroy(sl_sink *sk)
 {
 	struct ksink *ks = sk->state;
 
 	if (!ks)
 		return;
+	if (ks->mainq) {
+		/* No more wakes: the query that owns the waker ends. */
+		rd_kafka_queue_cb_event_enable(ks->mainq, NULL, NULL);
+		rd_kafka_queue_destroy(ks->mainq);
+	}
 	if (ks->rk) {
 		/* Normally commit has drained everything. After a failure,
 		 * or a stop without a last commit, give what is in flight a
@@ -711,8 +796,8 @@ const sl_sink_ops sl_sink_kafka = {
 	.name = "kafka",
 	.description = "Writes rows to Kafka (Spark's Kafka sink): value, "
 		       "and optionally key, topic, partition, headers "
-		       "columns. Not copied; an epoch commits once Kafka "
-		       "has acknowledged every record of it.",
+		       "columns. Not copied; an epoch is checkpointed once "
+		       "Kafka has acknowledged every record of it.",
 	.options = ksink_options,
 	.conf_size = sizeof(struct ksink_conf),
 	.modes = SL_MODE_BIT(SL_MODE_APPEND) | SL_MODE_BIT(SL_MODE_UPDATE) |
@@ -722,4 +807,5 @@ const sl_sink_ops sl_sink_kafka = {
 	.write = ksink_write,
 	.commit = ksink_commit,
 	.destroy = ksink_destroy,
+	.durable = ksink_durable,
 };

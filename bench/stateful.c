@@ -26,8 +26,12 @@
  * The first --warmup seconds are left out (start-up). Runs alternate,
  * --reps each, median of the per-run percentiles.
  *
+ * --partitions N runs the aggregation on N stateful partitions (writer
+ * option statefulPartitions: worker threads fed by the sink thread's
+ * hash shuffle); the default, 1, aggregates on the sink thread.
+ *
  * usage: stateful [--rate R] [--seconds S] [--warmup S] [--reps N]
- *                 [--json FILE]
+ *                 [--partitions N] [--json FILE]
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -55,6 +59,9 @@ static int64_t wall_us(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+/* statefulPartitions of the stateful query */
+static const char *partitions = "1";
 
 struct run {
 	bool stateful;
@@ -181,7 +188,9 @@ static int run_once(struct run *r, double seconds, double warmup)
 	r->t_skip_us = wall_us() + (int64_t)(warmup * 1e6);
 	if (f)
 		q = sl_frame_start(f, "foreachBatch",
-				   OPTS("outputMode", "update"), &cb);
+				   OPTS("outputMode", "update",
+					"statefulPartitions", partitions),
+				   &cb);
 	if (!q) {
 		fprintf(stderr, "stateful: %s\n", sl_session_errmsg(s));
 		sl_session_destroy(s);
@@ -215,7 +224,8 @@ static int cmp_run_p99(const void *a, const void *b)
 static void usage(void)
 {
 	fprintf(stderr, "usage: stateful [--rate R] [--seconds S] "
-			"[--warmup S] [--reps N] [--json FILE]\n");
+			"[--warmup S] [--reps N] [--partitions N] "
+			"[--json FILE]\n");
 	exit(2);
 }
 
@@ -245,6 +255,8 @@ int main(int argc, char **argv)
 			reps = atoi(argv[++i]);
 		else if (!strcmp(a, "--json"))
 			json = argv[++i];
+		else if (!strcmp(a, "--partitions"))
+			partitions = argv[++i];
 		else
 			usage();
 	}
@@ -265,8 +277,8 @@ int main(int argc, char **argv)
 
 	printf("micro-batch latency, default trigger: rate %lld rows/s -> "
 	       "[GROUP BY value %% 10: count(*), max | SELECT] -> "
-	       "foreachBatch (update)\n",
-	       (long long)rate);
+	       "foreachBatch (update), statefulPartitions %s\n",
+	       (long long)rate, partitions);
 	printf("from each row's rate timestamp (when it became due) to the "
 	       "callback, ms; %.1f s per run after %.1f s warm-up, median of "
 	       "%d\n",

@@ -169,6 +169,13 @@ struct sl_query {
 	_Atomic int64_t committed; /* last committed epoch/batch, -1 */
 	_Atomic int status;        /* SL_QS_* */
 	_Atomic bool data_avail;
+	/* Micro-batch: when (wall-clock us) a batch must run even without
+	 * new data, for a processing-time timeout of per-group state
+	 * (core/stateful.c sets it after each batch, the coordinator reads
+	 * it); 0: never. A hint: nothing else is read on the strength of
+	 * it, and a stale value costs one batch too many or a batch one
+	 * coordinator tick late. */
+	_Atomic int64_t idle_due_us;
 	_Atomic bool sink_done;    /* the sink thread has finished */
 	_Atomic bool plans_done;   /* micro-batch: the coordinator will plan
 	                              no more batches */

@@ -689,6 +689,12 @@ static void coord_microbatch(sl_query *q)
 				any = true;
 		}
 		atomic_store(&q->data_avail, any);
+		/* Spark's batch without data: a group-state timeout is due,
+		 * so a batch runs to fire it although no source has rows */
+		int64_t due = atomic_load(&q->idle_due_us);
+		if (!any && due > 0 && sl_wall_us() >= due &&
+		    kind != SL_TRIG_ONCE && kind != SL_TRIG_AVAILABLE_NOW)
+			any = true;
 		if (!any) {
 			if (kind == SL_TRIG_ONCE || kind == SL_TRIG_AVAILABLE_NOW)
 				break;

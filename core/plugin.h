@@ -279,6 +279,7 @@ typedef struct sl_writer_conf {
 	const char *query_name;     /* queryName */
 	const char *checkpoint;     /* checkpointLocation */
 	int64_t min_batches_to_retain; /* minBatchesToRetain, >= 1 */
+	int64_t stateful_partitions;   /* statefulPartitions, 1..64 */
 } sl_writer_conf;
 extern const sl_opt_def sl_writer_options[];
 /* The writer options' names, NULL-terminated: the `ignore` list for the

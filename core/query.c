@@ -118,11 +118,13 @@ static size_t mode_list(unsigned bits, char *buf, size_t n)
 	} while (0)
 
 /* The seed's compatibility table: an aggregation takes complete and
- * update, and append with a watermark on its window (core/stateful.c);
- * other queries (projections, selections, explode) take append and
- * update. Then the sink's own modes, and the continuous trigger: a
- * stateful query runs micro-batches at the continuous interval instead
- * (sl_frame_start notes it for the status). */
+ * update, and append with a watermark on its window; mapGroupsWithState
+ * takes update, flatMapGroupsWithState the mode its function declares
+ * (both in sl_stateful_check_mode, core/stateful.c); other queries
+ * (projections, selections, explode) take append and update. Then the
+ * sink's own modes, and the continuous trigger: a stateful query runs
+ * micro-batches at the continuous interval instead (sl_frame_start
+ * notes it for the status). */
 static int check_modes(sl_query *q, const sl_sink_ops *ops, sl_err *err)
 {
 	int mode = q->wconf.output_mode;
@@ -149,6 +151,9 @@ static int check_modes(sl_query *q, const sl_sink_ops *ops, sl_err *err)
 				  mode == SL_MODE_UPDATE ? "Update"
 							 : "Complete");
 	if (ag && sl_stateful_check_mode(ag, mode, err))
+		return err->code;
+	if (ag && sl_stateful_check_partitions(
+			  ag, q->wconf.stateful_partitions, err))
 		return err->code;
 	if (ag && q->trig.kind == SL_TRIG_CONTINUOUS)
 		q->trig.kind = SL_TRIG_PROCESSING;

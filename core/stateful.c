@@ -1,7 +1,9 @@
 /* core/stateful.c - stateful queries: planning an aggregation (keys,
- * aggregate calls, windows, the watermark) into frames, and running it on
- * a query's sink thread as a sink that wraps the real sink
- * (core/stateful.h; docs/STATEFUL.md, section 7).
+ * aggregate calls, windows, the watermark) or a deduplication into
+ * frames, and running the stateful operator (those two, or per-group
+ * state: core/group_state.c plans it) on a query's sink thread as a sink
+ * that wraps the real sink (core/stateful.h; docs/STATEFUL.md, sections
+ * 7, 8 and 10).
  *
  * Planning takes expression strings, parses them once, and splits each
  * output expression at its aggregate calls: every distinct call (by its
@@ -22,6 +24,7 @@
 
 #include "core/ckpt_internal.h"
 #include "core/stateful.h"
+#include "core/stateful_part.h"
 
 /* ---- planning ------------------------------------------------------------ */
 
@@ -230,8 +233,8 @@ static bool below_aggregate(const sl_frame *f)
 	return false;
 }
 
-/* Joins strings for plan descriptions. */
-static const char *join_text(sl_arena *a, const char *const *v, uint32_t n)
+const char *sl_stateful_join_text(sl_arena *a, const char *const *v,
+				  uint32_t n)
 {
 	size_t len = 1;
 	for (uint32_t i = 0; i < n; i++)
@@ -309,7 +312,23 @@ sl_frame *sl_stateful_aggregate(sl_frame *f, const char *const *keys,
 	while (items && items[ni])
 		ni++;
 	if (below_aggregate(f)) {
-		if (sl_stateful_find(f)->dedup)
+		const sl_agg_frame *below = sl_stateful_find(f);
+		if (below->gstate && below->gspec.flat &&
+		    below->gmode == SL_OUT_APPEND)
+			sl_err_set(err, SL_EANALYSIS,
+				   "an aggregation after flatMapGroupsWithState "
+				   "in append mode is not supported yet (Spark "
+				   "allows it; sluice runs one stateful "
+				   "operator per query)");
+		else if (below->gstate)
+			sl_err_set(err, SL_EANALYSIS,
+				   "%s is not supported with aggregation on a "
+				   "streaming DataFrame/Dataset",
+				   below->gspec.flat
+					   ? "flatMapGroupsWithState in update "
+					     "mode"
+					   : "mapGroupsWithState");
+		else if (below->dedup)
 			sl_err_set(err, SL_EANALYSIS,
 				   "an aggregation over dropDuplicates/DISTINCT "
 				   "is not supported yet: a query has one "
@@ -493,11 +512,11 @@ sl_frame *sl_stateful_aggregate(sl_frame *f, const char *const *keys,
 	const char **kt = sl_arena_calloc(a, (nk + 1) * sizeof(*kt));
 	for (uint32_t i = 0; i < nk; i++)
 		kt[i] = keys[i];
-	ag->keys_text = join_text(a, kt, nk);
+	ag->keys_text = sl_stateful_join_text(a, kt, nk);
 	const char **at = sl_arena_calloc(a, (p.naggs + 1) * sizeof(*at));
 	for (uint32_t i = 0; i < p.naggs; i++)
 		at[i] = p.aggs[i].name;
-	ag->aggs_text = join_text(a, at, p.naggs);
+	ag->aggs_text = sl_stateful_join_text(a, at, p.naggs);
 
 	/* The output: keys first (group_by), then the items bound to the
 	 * operator's output. An item that is a key's expression reads the
@@ -659,8 +678,9 @@ sl_frame *sl_stateful_drop_duplicates(sl_frame *f, const char *const *cols,
 		sl_err_set(err, SL_EANALYSIS,
 			   "dropDuplicates/DISTINCT over %s is not "
 			   "supported: a query has one stateful operator",
-			   below->dedup ? "another dropDuplicates/DISTINCT"
-					: "an aggregation");
+			   below->dedup    ? "another dropDuplicates/DISTINCT"
+			   : below->gstate ? "map/flatMapGroupsWithState"
+					   : "an aggregation");
 		return NULL;
 	}
 	uint32_t n = 0;
@@ -671,19 +691,12 @@ sl_frame *sl_stateful_drop_duplicates(sl_frame *f, const char *const *cols,
 		n = in->n;
 	uint32_t *keys = sl_arena_calloc(a, (n ? n : 1) * sizeof(*keys));
 	const char **names = sl_arena_calloc(a, (n + 1) * sizeof(*names));
+	if (!all && sl_stateful_columns(in, cols, n, "dropDuplicates", keys,
+					err))
+		return NULL;
 	for (uint32_t i = 0; i < n; i++) {
-		int c = all ? (int)i : sl_schema_find(in, cols[i], strlen(cols[i]));
-		if (c < 0) {
-			char list[512];
-			sl_schema_list(in, list, sizeof(list));
-			sl_err_set(err, SL_EANALYSIS,
-				   "dropDuplicates: cannot resolve '%s' given "
-				   "input columns: [%s]",
-				   cols[i], list);
-			return NULL;
-		}
-		keys[i] = (uint32_t)c;
-		names[i] = in->fields[c].name;
+		keys[i] = all ? i : keys[i];
+		names[i] = in->fields[keys[i]].name;
 	}
 
 	/* The watermark applies if its column is still in the input: late
@@ -706,6 +719,58 @@ sl_frame *sl_stateful_drop_duplicates(sl_frame *f, const char *const *cols,
 	if (!d)
 		return NULL;
 	sl_dedup_free(d);
+	sl_stateful_op_frame(ag, f, in, wm_col >= 0 ? wm : NULL, names, n);
+	return &ag->f;
+}
+
+int sl_stateful_columns(const sl_schema *in, const char *const *cols,
+			uint32_t n, const char *what, uint32_t *idx,
+			sl_err *err)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		int c = sl_schema_find(in, cols[i], strlen(cols[i]));
+		if (c < 0) {
+			char list[512];
+			sl_schema_list(in, list, sizeof(list));
+			return sl_err_set(err, SL_EANALYSIS,
+					  "%s: cannot resolve '%s' given input "
+					  "columns: [%s]",
+					  what, cols[i], list);
+		}
+		idx[i] = (uint32_t)c;
+	}
+	return 0;
+}
+
+uint32_t sl_stateful_partitions(const sl_agg_frame *ag, int64_t asked)
+{
+	/* A global aggregation (and one by a window alone) has one group
+	 * per window: Spark runs it on one partition too (AllTuples). */
+	const sl_groupby_spec *sp = &ag->spec;
+	uint32_t keys = sp->nkeys - (sp->time_key >= 0);
+	if (ag->dedup || ag->gstate || !keys || asked <= 1)
+		return 1;
+	return (uint32_t)asked;
+}
+
+int sl_stateful_check_partitions(const sl_agg_frame *ag, int64_t asked,
+				 sl_err *err)
+{
+	if (asked > 1 && (ag->dedup || ag->gstate))
+		return sl_err_set(err, SL_EINVAL,
+				  "statefulPartitions %lld: only aggregations "
+				  "run on several stateful partitions; %s runs "
+				  "on one (leave statefulPartitions at 1)",
+				  (long long)asked,
+				  ag->dedup ? "dropDuplicates/DISTINCT"
+					    : "map/flatMapGroupsWithState");
+	return 0;
+}
+
+void sl_stateful_op_frame(sl_agg_frame *ag, sl_frame *f,
+			  const sl_schema *schema, const sl_wm_frame *wm,
+			  const char *const *keys, uint32_t nkeys)
+{
 	ag->spec.time_key = -1;
 	ag->spec.wm_col = -1;
 	ag->f.session = f->session;
@@ -713,13 +778,12 @@ sl_frame *sl_stateful_drop_duplicates(sl_frame *f, const char *const *cols,
 	ag->f.parent = f;
 	ag->f.src = f->src;
 	ag->f.format = f->format;
-	ag->f.schema = in;
+	ag->f.schema = schema;
 	ag->f.gen = -1;
 	ag->input = f;
-	ag->wm = wm_col >= 0 ? wm : NULL;
-	ag->keys_text = join_text(a, names, n);
+	ag->wm = wm;
+	ag->keys_text = sl_stateful_join_text(&f->session->arena, keys, nkeys);
 	ag->aggs_text = "";
-	return &ag->f;
 }
 
 sl_agg_frame *sl_stateful_find(const sl_frame *top)
@@ -753,9 +817,40 @@ sl_chain *sl_stateful_chain(const sl_frame *top, sl_arena *a)
 	return c;
 }
 
+static const char *const mode_names[] = { "Append", "Update", "Complete" };
+
+/* The seed's table for map/flatMapGroupsWithState (Spark's
+ * UnsupportedOperationChecker, without aggregations: sluice refuses those
+ * with it when the frames are made): map runs in update mode; flat in the
+ * mode its function declares. */
+static int group_state_check_mode(const sl_agg_frame *ag, int mode,
+				  sl_err *err)
+{
+	if (!ag->gspec.flat && mode != SL_MODE_UPDATE)
+		return sl_err_set(err, SL_EMODE,
+				  "mapGroupsWithState is not supported with "
+				  "%s output mode on a streaming "
+				  "DataFrame/Dataset: use outputMode 'update'",
+				  mode_names[mode]);
+	if (ag->gspec.flat && mode != (int)ag->gmode) {
+		const char *fm = ag->gmode == SL_OUT_APPEND ? "append"
+							    : "update";
+		return sl_err_set(err, SL_EMODE,
+				  "flatMapGroupsWithState in %s mode is not "
+				  "supported with %s output mode on a "
+				  "streaming DataFrame/Dataset: use outputMode "
+				  "'%s' (the mode the function is written "
+				  "for)",
+				  fm, mode_names[mode], fm);
+	}
+	return 0;
+}
+
 int sl_stateful_check_mode(const sl_agg_frame *ag, int mode, sl_err *err)
 {
 	const sl_groupby_spec *sp = &ag->spec;
+	if (ag->gstate)
+		return group_state_check_mode(ag, mode, err);
 	/* A deduplication is not an aggregation: Spark's table puts it with
 	 * the other queries (append, update; rows are never changed after
 	 * they are emitted, so update emits what append does). */
@@ -810,27 +905,43 @@ typedef struct sl_stateful {
 	bool fell_back;
 	const char *op_name;   /* Spark's operatorName */
 	int64_t interval_ms;
+	uint32_t nparts;       /* stateful partitions */
 	pthread_mutex_t lock;  /* stats, commit_us */
 	sl_state_stats stats;
 	int64_t commit_us;     /* the last state store commit, -1 none */
 	uint64_t out_rows;     /* sink thread only */
 } sl_stateful;
 
+/* One stateful partition's state store (checkpointLocation/state/0/<i>)
+ * and the operator whose state it keeps (one of op, dd, gs). */
+struct st_part {
+	int dirfd; /* -1 without a checkpoint */
+	char *dirpath;
+	sl_groupby *op;
+	sl_dedup *dd;
+	sl_gstate *gs;
+};
+
 /* What a running query holds: the real sink and the operator (one of op,
- * dd), and its state store. */
+ * dd, gs; or sp, an aggregation on several partitions), and its state
+ * store, one per partition. */
 typedef struct sl_stateful_rt {
 	sl_sink real;
 	sl_groupby *op;
 	sl_dedup *dd;
+	sl_gstate *gs;
+	sl_spart *sp;
+	sl_group_timeout timeout; /* gs: its timeout kind */
 	sl_chain post;                 /* output projection, HAVING */
 	const sl_schema *agg_schema;   /* the operator's output, named */
 	sl_out_mode mode;
-	/* The state store (checkpointLocation/state/0/0): dirfd -1 without
-	 * a checkpoint. `empty` is a snapshot of the operator as made, which
-	 * a restore applies to start over from nothing. */
+	/* The state store (checkpointLocation/state/0/<i>), store false
+	 * without a checkpoint. `empty` is a snapshot of the operator as
+	 * made, which a restore applies to start over from nothing. */
 	bool restored;
-	int dirfd;
-	char *dirpath;
+	bool store;
+	struct st_part *parts;
+	uint32_t nparts;
 	sl_buf empty;
 	int64_t retain;
 	uint64_t dedup_rows; /* rows a deduplication passed on this batch */
@@ -839,6 +950,7 @@ typedef struct sl_stateful_rt {
 static int st_write(sl_sink *sk, sl_batch *b);
 static int st_commit(sl_sink *sk, int64_t epoch);
 static void st_destroy(sl_sink *sk);
+static void op_snapshot(const struct st_part *sp, int64_t v, sl_buf *out);
 
 static sl_stateful *shell_of(const sl_query *q)
 {
@@ -854,34 +966,49 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 	sl_arena *a = &q->session->arena;
 	sl_groupby *op = NULL;
 	sl_dedup *dd = NULL;
-	if (ag->dedup) {
+	sl_gstate *gs = NULL;
+	sl_spart *sp = NULL;
+	uint32_t np = sl_stateful_partitions(ag, q->wconf.stateful_partitions);
+	if (ag->gstate) {
+		gs = sl_gstate_new(&ag->gspec, err);
+		if (!gs)
+			return err->code ? err->code : SL_EANALYSIS;
+	} else if (ag->dedup) {
 		dd = sl_dedup_new(&ag->dspec, err);
 		if (!dd)
 			return err->code ? err->code : SL_EANALYSIS;
 	} else {
 		sl_groupby_spec spec = ag->spec;
 		spec.mode = (sl_out_mode)q->wconf.output_mode;
-		op = sl_groupby_new(&spec, a, err);
-		if (!op)
+		if (np > 1)
+			sp = sl_spart_new(&spec, np, a, &q->cancel, err);
+		else
+			op = sl_groupby_new(&spec, a, err);
+		if (!op && !sp)
 			return err->code ? err->code : SL_EANALYSIS;
 	}
 	sl_stateful_rt *rt = calloc(1, sizeof(*rt));
-	if (!rt) {
-		sl_groupby_free(op);
-		sl_dedup_free(dd);
-		return sl_err_set(err, SL_EINVAL, "out of memory");
-	}
+	struct st_part *parts = calloc(np, sizeof(*parts));
+	if (!rt || !parts)
+		abort(); /* as sl_arena: no sensible recovery from OOM */
+	for (uint32_t i = 0; i < np; i++)
+		parts[i] = (struct st_part){ .dirfd = -1,
+					     .op = sp ? sl_spart_op(sp, i) : op,
+					     .dd = dd,
+					     .gs = gs };
 	sl_stateful *sh = sl_arena_calloc(a, sizeof(*sh));
 	rt->real = q->sink;
 	rt->op = op;
 	rt->dd = dd;
+	rt->gs = gs;
+	rt->sp = sp;
+	rt->parts = parts;
+	rt->nparts = np;
+	rt->timeout = ag->gspec.timeout;
 	rt->mode = (sl_out_mode)q->wconf.output_mode;
 	rt->agg_schema = ag->f.schema;
-	rt->dirfd = -1;
-	if (op)
-		sl_groupby_snapshot(op, -1, &rt->empty);
-	else
-		sl_dedup_snapshot(dd, -1, &rt->empty);
+	/* the workers have not touched their operators yet */
+	op_snapshot(&parts[0], -1, &rt->empty);
 	chain_fill(&rt->post, q->frame, &ag->f, a);
 	sh->ops = *q->sink.ops;
 	sh->ops.write = st_write;
@@ -890,11 +1017,21 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 	sh->ops.init = NULL;
 	sh->rt = rt;
 	sh->fell_back = fell_back;
-	sh->op_name = dd ? "dedupe" : "stateStoreSave";
+	/* Spark's operatorName for each (flatMapGroupsWithState for map
+	 * too: Spark plans both as FlatMapGroupsWithStateExec) */
+	sh->op_name = dd ? "dedupe"
+		      : gs ? "flatMapGroupsWithState"
+			   : "stateStoreSave";
 	sh->interval_ms = q->trig.interval_ms;
+	sh->nparts = np;
 	sh->commit_us = -1;
 	pthread_mutex_init(&sh->lock, NULL);
 	sh->stats.batch_id = -1;
+	/* Processing-time timeouts restored from a checkpoint fire in a
+	 * first batch even if the sources stay idle: the state is restored
+	 * there, and it sets when the next batch is due. */
+	if (gs && ag->gspec.timeout == SL_GROUP_TIMEOUT_PROCESSING)
+		atomic_store(&q->idle_due_us, 1);
 	q->sink.ops = &sh->ops;
 	q->sink.state = sh;
 	q->sink.schema = ag->f.parent->schema;
@@ -942,7 +1079,7 @@ static void file_name(char *buf, size_t n, int64_t v, int kind)
 		 kind == ST_SNAPSHOT ? "snapshot" : "delta");
 }
 
-static int state_write(sl_stateful_rt *rt, int64_t v, int kind, int64_t wm,
+static int state_write(struct st_part *sp, int64_t v, int kind, int64_t wm,
 		       const sl_buf *segs, uint32_t nseg, sl_err *err)
 {
 	sl_buf b = { 0 };
@@ -956,34 +1093,48 @@ static int state_write(sl_stateful_rt *rt, int64_t v, int kind, int64_t wm,
 	sl_buf_put(&b, segs->p, segs->len);
 	sl_buf_put_u8(&b, '\n');
 	file_name(name, sizeof(name), v, kind);
-	int rc = sl_ckpt_file_write(rt->dirfd, rt->dirpath, name,
+	int rc = sl_ckpt_file_write(sp->dirfd, sp->dirpath, name,
 				    (const char *)b.p, b.len, err);
 	sl_buf_free(&b);
 	return rc;
 }
 
-static int op_restore(sl_stateful_rt *rt, const void *p, size_t n,
+static int op_restore(struct st_part *sp, const void *p, size_t n,
 		      sl_err *err)
 {
-	return rt->op ? sl_groupby_restore(rt->op, p, n, NULL, err)
-		      : sl_dedup_restore(rt->dd, p, n, NULL, err);
+	if (sp->gs)
+		return sl_gstate_restore(sp->gs, p, n, err);
+	return sp->op ? sl_groupby_restore(sp->op, p, n, NULL, err)
+		      : sl_dedup_restore(sp->dd, p, n, NULL, err);
 }
 
-static void op_set_watermark(sl_stateful_rt *rt, int64_t wm)
+static void op_set_watermark(struct st_part *sp, int64_t wm)
 {
-	if (rt->op)
-		sl_groupby_set_watermark(rt->op, wm);
+	if (sp->op)
+		sl_groupby_set_watermark(sp->op, wm);
+	else if (sp->dd)
+		sl_dedup_set_watermark(sp->dd, wm);
 	else
-		sl_dedup_set_watermark(rt->dd, wm);
+		sl_gstate_set_watermark(sp->gs, wm);
+}
+
+static void op_snapshot(const struct st_part *sp, int64_t v, sl_buf *out)
+{
+	if (sp->op)
+		sl_groupby_snapshot(sp->op, v, out);
+	else if (sp->dd)
+		sl_dedup_snapshot(sp->dd, v, out);
+	else
+		sl_gstate_snapshot(sp->gs, v, out);
 }
 
 /* Reads state file (v, kind) and applies it to the operator. */
-static int state_apply(sl_stateful_rt *rt, int64_t v, int kind, sl_err *err)
+static int state_apply(struct st_part *sp, int64_t v, int kind, sl_err *err)
 {
 	char name[64], *body = NULL;
 	size_t len = 0;
 	file_name(name, sizeof(name), v, kind);
-	int rc = sl_ckpt_file_read(rt->dirfd, rt->dirpath, name, &body, &len,
+	int rc = sl_ckpt_file_read(sp->dirfd, sp->dirpath, name, &body, &len,
 				   err);
 	if (rc < 0)
 		return rc;
@@ -999,7 +1150,7 @@ static int state_apply(sl_stateful_rt *rt, int64_t v, int kind, sl_err *err)
 		return sl_err_set(err, SL_EINVAL,
 				  "%s/%s is corrupt (not a state file of "
 				  "version %lld)",
-				  rt->dirpath, name, (long long)v);
+				  sp->dirpath, name, (long long)v);
 	}
 	for (uint32_t i = 0; i < nseg && !rc; i++) {
 		uint64_t n = sl_rbuf_varint(&r);
@@ -1008,36 +1159,36 @@ static int state_apply(sl_stateful_rt *rt, int64_t v, int kind, sl_err *err)
 		if (!p)
 			rc = sl_err_set(err, SL_EINVAL,
 					"%s/%s is corrupt (truncated)",
-					rt->dirpath, name);
-		else if (op_restore(rt, p, n, &e) < 0)
+					sp->dirpath, name);
+		else if (op_restore(sp, p, n, &e) < 0)
 			rc = sl_err_set(err, SL_EINVAL, "%s/%s: %s",
-					rt->dirpath, name, e.msg);
+					sp->dirpath, name, e.msg);
 	}
 	if (!rc && r.off != r.len)
 		rc = sl_err_set(err, SL_EINVAL,
 				"%s/%s is corrupt (trailing bytes)",
-				rt->dirpath, name);
+				sp->dirpath, name);
 	free(body);
 	if (!rc)
-		op_set_watermark(rt, wm);
+		op_set_watermark(sp, wm);
 	return rc;
 }
 
 /* The versions of the state files in the store, sorted: snapshots into
  * *snap, deltas into *delta (malloc'd). */
-static int state_list(sl_stateful_rt *rt, int64_t **snap, uint32_t *nsnap,
+static int state_list(struct st_part *sp, int64_t **snap, uint32_t *nsnap,
 		      int64_t **delta, uint32_t *ndelta, sl_err *err)
 {
 	*snap = *delta = NULL;
 	*nsnap = *ndelta = 0;
-	int fd = openat(rt->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(sp->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
 		return sl_err_set(err, SL_EIO, "cannot list %s: %s",
-				  rt->dirpath, strerror(e));
+				  sp->dirpath, strerror(e));
 	}
 	uint32_t caps = 0, capd = 0;
 	struct dirent *de;
@@ -1077,11 +1228,12 @@ static int state_list(sl_stateful_rt *rt, int64_t **snap, uint32_t *nsnap,
  * the snapshot before (or to nothing, with every delta from 0), with a
  * warning on stderr; if no chain is whole, it fails naming the file that
  * broke the newest chain. */
-static int state_restore(sl_stateful_rt *rt, int64_t last, sl_err *err)
+static int state_restore(sl_stateful_rt *rt, struct st_part *sp,
+			 int64_t last, sl_err *err)
 {
 	int64_t *snap, *delta;
 	uint32_t nsnap, ndelta;
-	int rc = state_list(rt, &snap, &nsnap, &delta, &ndelta, err);
+	int rc = state_list(sp, &snap, &nsnap, &delta, &ndelta, err);
 	if (rc < 0)
 		return rc;
 	sl_err first = { 0 }, e = { 0 };
@@ -1095,11 +1247,11 @@ static int state_restore(sl_stateful_rt *rt, int64_t last, sl_err *err)
 		base = k >= 0 ? snap[k] : -1;
 		memset(&e, 0, sizeof(e));
 		if (base >= 0)
-			rc = state_apply(rt, base, ST_SNAPSHOT, &e);
+			rc = state_apply(sp, base, ST_SNAPSHOT, &e);
 		else
-			rc = op_restore(rt, rt->empty.p, rt->empty.len, &e);
+			rc = op_restore(sp, rt->empty.p, rt->empty.len, &e);
 		for (int64_t v = base + 1; !rc && v <= last; v++)
-			rc = state_apply(rt, v, ST_DELTA, &e);
+			rc = state_apply(sp, v, ST_DELTA, &e);
 		if (!rc)
 			break;
 		if (!first.msg[0])
@@ -1116,7 +1268,7 @@ static int state_restore(sl_stateful_rt *rt, int64_t last, sl_err *err)
 		return sl_err_set(err, SL_EINVAL,
 				  "cannot restore the state of batch %lld "
 				  "from %s: %s%s%s",
-				  (long long)last, rt->dirpath, first.msg,
+				  (long long)last, sp->dirpath, first.msg,
 				  strcmp(first.msg, e.msg) ? "; without it: "
 							   : "",
 				  strcmp(first.msg, e.msg) ? e.msg : "");
@@ -1124,7 +1276,7 @@ static int state_restore(sl_stateful_rt *rt, int64_t last, sl_err *err)
 		fprintf(stderr,
 			"sluice: state %s: skipped (%s); restored batch %lld "
 			"from %s\n",
-			rt->dirpath, first.msg, (long long)last,
+			sp->dirpath, first.msg, (long long)last,
 			base >= 0 ? "an older snapshot" : "every delta");
 	return 0;
 }
@@ -1134,34 +1286,69 @@ static int state_restore(sl_stateful_rt *rt, int64_t last, sl_err *err)
  * go back to batch now - retain at most; it needs the newest snapshot at
  * or before that and everything after it. Failures are left for the next
  * purge. */
-static void state_purge(sl_stateful_rt *rt, int64_t now)
+static void state_purge(struct st_part *sp, int64_t retain, int64_t now)
 {
 	int64_t *snap, *delta;
 	uint32_t nsnap, ndelta;
 	sl_err e = { 0 };
-	if (state_list(rt, &snap, &nsnap, &delta, &ndelta, &e) < 0)
+	if (state_list(sp, &snap, &nsnap, &delta, &ndelta, &e) < 0)
 		return;
-	int64_t floor = now - rt->retain, keep = -1;
+	int64_t floor = now - retain, keep = -1;
 	for (uint32_t i = 0; i < nsnap; i++)
 		if (snap[i] <= floor)
 			keep = snap[i];
 	char name[64];
 	for (uint32_t i = 0; keep > 0 && i < nsnap && snap[i] < keep; i++) {
 		file_name(name, sizeof(name), snap[i], ST_SNAPSHOT);
-		unlinkat(rt->dirfd, name, 0);
+		unlinkat(sp->dirfd, name, 0);
 	}
 	for (uint32_t i = 0; keep > 0 && i < ndelta && delta[i] <= keep; i++) {
 		file_name(name, sizeof(name), delta[i], ST_DELTA);
-		unlinkat(rt->dirfd, name, 0);
+		unlinkat(sp->dirfd, name, 0);
 	}
 	free(snap);
 	free(delta);
 }
 
+/* How many partition directories of dirfd (named 0, 1, ...) hold state
+ * files: the partitioning the checkpoint was written with. */
+static uint32_t count_parts(int dirfd)
+{
+	uint32_t n = 0;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	for (struct dirent *de; (de = readdir(d));) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		struct st_part p = { .dirfd = openat(dirfd, de->d_name,
+						     O_RDONLY | O_DIRECTORY |
+							     O_CLOEXEC) };
+		int64_t *snap = NULL, *delta = NULL;
+		uint32_t nsnap = 0, ndelta = 0;
+		sl_err e = { 0 };
+		p.dirpath = de->d_name;
+		if (p.dirfd >= 0 && !state_list(&p, &snap, &nsnap, &delta,
+						&ndelta, &e))
+			n += nsnap + ndelta > 0;
+		free(snap);
+		free(delta);
+		if (p.dirfd >= 0)
+			close(p.dirfd);
+	}
+	closedir(d);
+	return n;
+}
+
 /* Once, on the sink thread before the first batch: opens the state store
- * of a query with a checkpoint and restores the last committed batch's
- * state. exec set q->ckpt and q->first_epoch (the batch after the last
- * committed one) before the threads started. */
+ * of a query with a checkpoint (a directory per stateful partition) and
+ * restores the last committed batch's state. exec set q->ckpt and
+ * q->first_epoch (the batch after the last committed one) before the
+ * threads started. */
 static int state_open(sl_sink *sk, sl_stateful_rt *rt)
 {
 	sl_query *q = sk->query;
@@ -1169,37 +1356,57 @@ static int state_open(sl_sink *sk, sl_stateful_rt *rt)
 	if (!q || !q->ckpt)
 		return 0;
 	const char *root = sl_ckpt_path(q->ckpt);
-	size_t n = strlen(root) + 16;
-	rt->dirpath = malloc(n);
-	if (!rt->dirpath)
+	size_t n = strlen(root) + 32;
+	char *path = malloc(n);
+	if (!path)
 		return sl_err_set(&sk->err, SL_EIO, "out of memory");
 	int fd1 = -1, fd2 = -1;
-	snprintf(rt->dirpath, n, "%s/state", root);
-	int rc = sl_ckpt_dir_open(AT_FDCWD, rt->dirpath, rt->dirpath, true,
-				  &fd1, &sk->err);
+	int64_t last = q->first_epoch - 1;
+	snprintf(path, n, "%s/state", root);
+	int rc = sl_ckpt_dir_open(AT_FDCWD, path, path, true, &fd1, &sk->err);
 	if (!rc)
-		rc = sl_ckpt_dir_open(fd1, rt->dirpath, "0", true, &fd2,
+		rc = sl_ckpt_dir_open(fd1, path, "0", true, &fd2, &sk->err);
+	snprintf(path, n, "%s/state/0", root);
+	/* a checkpoint keeps the partitioning its state was written with,
+	 * as Spark keeps spark.sql.shuffle.partitions */
+	uint32_t had = !rc && last >= 0 ? count_parts(fd2) : 0;
+	if (had && had != rt->nparts)
+		rc = sl_err_set(&sk->err, SL_EINVAL,
+				"the state in %s was written by %u stateful "
+				"partition%s; start the query with "
+				"statefulPartitions %u (a checkpoint keeps its "
+				"partitioning)",
+				path, had, had == 1 ? "" : "s", had);
+	for (uint32_t i = 0; i < rt->nparts && !rc; i++) {
+		struct st_part *sp = &rt->parts[i];
+		char name[16];
+		snprintf(name, sizeof(name), "%u", i);
+		sp->dirpath = malloc(n);
+		if (!sp->dirpath)
+			abort();
+		snprintf(sp->dirpath, n, "%s/%s", path, name);
+		rc = sl_ckpt_dir_open(fd2, path, name, true, &sp->dirfd,
 				      &sk->err);
-	snprintf(rt->dirpath, n, "%s/state/0", root);
-	if (!rc)
-		rc = sl_ckpt_dir_open(fd2, rt->dirpath, "0", true, &rt->dirfd,
-				      &sk->err);
-	snprintf(rt->dirpath, n, "%s/state/0/0", root);
+		/* as for offsets and commits: a crash mid-write leaves a
+		 * temp file */
+		if (!rc)
+			sl_ckpt_file_clean_tmp(sp->dirfd, sp->dirpath,
+					       &sk->err);
+		memset(&sk->err, 0, sizeof(sk->err));
+	}
 	if (fd1 >= 0)
 		close(fd1);
 	if (fd2 >= 0)
 		close(fd2);
+	free(path);
 	if (rc < 0)
 		return rc;
-	/* as for offsets and commits: a crash mid-write leaves a temp file */
-	sl_ckpt_file_clean_tmp(rt->dirfd, rt->dirpath, &sk->err);
-	memset(&sk->err, 0, sizeof(sk->err));
+	rt->store = true;
 	/* Set once at open, before any thread: a plain read. */
 	rt->retain = q->ckpt->retain;
-	int64_t last = q->first_epoch - 1;
-	if (last < 0)
-		return 0;
-	return state_restore(rt, last, &sk->err);
+	for (uint32_t i = 0; i < rt->nparts && last >= 0 && !rc; i++)
+		rc = state_restore(rt, &rt->parts[i], last, &sk->err);
+	return rc;
 }
 
 static inline int st_ready(sl_sink *sk, sl_stateful_rt *rt)
@@ -1210,28 +1417,31 @@ static inline int st_ready(sl_sink *sk, sl_stateful_rt *rt)
 	return rc < 0 ? (sk->err.code ? sk->err.code : SL_EINVAL) : 0;
 }
 
-/* Writes version `epoch`: the delta made of segs, and every
- * ST_SNAPSHOT_EVERY batches a snapshot of the whole state (then purges).
- * Records how long it took for the progress. */
+/* Writes version `epoch`: each partition's delta (segs[i], nseg[i]
+ * segments), and every ST_SNAPSHOT_EVERY batches a snapshot of each
+ * partition's whole state (then purges). Records how long it took for
+ * the progress. */
 static int state_commit(sl_stateful *sh, int64_t epoch, const sl_buf *segs,
-			uint32_t nseg, int64_t wm, sl_err *err)
+			const uint32_t *nseg, int64_t wm, sl_err *err)
 {
 	sl_stateful_rt *rt = sh->rt;
 	int64_t t0 = sl_now_ns();
-	int rc = state_write(rt, epoch, ST_DELTA, wm, segs, nseg, err);
-	if (!rc && epoch > 0 && epoch % ST_SNAPSHOT_EVERY == 0) {
+	int rc = 0;
+	for (uint32_t i = 0; i < rt->nparts && !rc; i++)
+		rc = state_write(&rt->parts[i], epoch, ST_DELTA, wm, &segs[i],
+				 nseg[i], err);
+	bool snap = epoch > 0 && epoch % ST_SNAPSHOT_EVERY == 0;
+	for (uint32_t i = 0; i < rt->nparts && snap && !rc; i++) {
 		sl_buf one = { 0 }, all = { 0 };
 		uint32_t n = 0;
-		if (rt->op)
-			sl_groupby_snapshot(rt->op, epoch, &one);
-		else
-			sl_dedup_snapshot(rt->dd, epoch, &one);
+		op_snapshot(&rt->parts[i], epoch, &one);
 		seg_add(&all, &n, &one);
-		rc = state_write(rt, epoch, ST_SNAPSHOT, wm, &all, n, err);
+		rc = state_write(&rt->parts[i], epoch, ST_SNAPSHOT, wm, &all, n,
+				 err);
 		sl_buf_free(&one);
 		sl_buf_free(&all);
 		if (!rc)
-			state_purge(rt, epoch);
+			state_purge(&rt->parts[i], rt->retain, epoch);
 	}
 	pthread_mutex_lock(&sh->lock);
 	sh->commit_us = (sl_now_ns() - t0) / 1000;
@@ -1269,6 +1479,14 @@ static int st_write(sl_sink *sk, sl_batch *b)
 		return rc;
 	if (rt->dd)
 		return dedup_write(sk, rt, b);
+	/* the group state operator keeps the vector until the batch ends:
+	 * its rows are grouped and handed to the function at commit */
+	if (rt->gs)
+		return sl_gstate_add(rt->gs, b, &sk->err) < 0 ? SL_EINVAL : 1;
+	/* several partitions: the rows go to their workers' rings, b is
+	 * kept until the batch's emit */
+	if (rt->sp)
+		return sl_spart_write(rt->sp, b, &sk->err);
 	return sl_groupby_update(rt->op, b, &sk->err) < 0
 		       ? (sk->err.code ? sk->err.code : SL_EINVAL)
 		       : 0;
@@ -1312,12 +1530,12 @@ static int dedup_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
 	st.num_output_rows = ds.num_output_rows;
 	st.memory_used_bytes = ds.memory_used_bytes;
 	st.watermark_us = ds.watermark_us;
-	if (rt->dirfd >= 0) {
+	if (rt->store) {
 		sl_buf one = { 0 }, segs = { 0 };
 		uint32_t nseg = 0;
 		sl_dedup_delta(rt->dd, epoch, &one);
 		seg_add(&segs, &nseg, &one);
-		rc = state_commit(sh, epoch, &segs, nseg, ds.watermark_us,
+		rc = state_commit(sh, epoch, &segs, &nseg, ds.watermark_us,
 				  &sk->err);
 		sl_buf_free(&one);
 		sl_buf_free(&segs);
@@ -1331,6 +1549,181 @@ static int dedup_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
 	rc = rt->real.ops->commit(&rt->real, epoch);
 	if (rc < 0)
 		sk->err = rt->real.err;
+	return rc;
+}
+
+/* The operator's output of batch `epoch` (out, taken) through the output
+ * projection and HAVING to the real sink, which then commits; the
+ * batch's stats are published. */
+static int write_out(sl_sink *sk, sl_stateful *sh, sl_batch *out,
+		     int64_t epoch, sl_state_stats *st)
+{
+	sl_stateful_rt *rt = sh->rt;
+	out->schema = rt->agg_schema;
+	int rc = sl_chain_run(&rt->post, out, &sk->err);
+	if (rc < 0) {
+		sl_batch_free(out);
+		return rc;
+	}
+	if (!rt->post.n)
+		out->schema = rt->agg_schema;
+	out->epoch = epoch;
+	out->partition = 0;
+	out->ingest_ns = sl_now_ns();
+	sh->out_rows = out->nrows;
+	publish_stats(sh, st);
+
+	sl_sink *real = &rt->real;
+	if (out->nrows) {
+		rc = real->ops->write(real, out);
+		if (rc == 0)
+			sl_batch_free(out);
+	} else {
+		sl_batch_free(out);
+	}
+	if (rc >= 0)
+		rc = real->ops->commit(real, epoch);
+	if (rc < 0) {
+		sk->err = real->err;
+		return rc;
+	}
+	return 0;
+}
+
+/* The end of a batch of an aggregation or group state: the state of
+ * version `epoch` (each partition's deltas in segs[i], freed here) is
+ * written, then the output (taken) goes to the real sink. */
+static int store_and_write(sl_sink *sk, sl_stateful *sh, int64_t epoch,
+			   sl_batch *out, sl_buf *segs, const uint32_t *nseg,
+			   sl_state_stats *st)
+{
+	int rc = 0;
+	if (sh->rt->store)
+		rc = state_commit(sh, epoch, segs, nseg, st->watermark_us,
+				  &sk->err);
+	for (uint32_t i = 0; i < sh->rt->nparts; i++)
+		sl_buf_free(&segs[i]);
+	if (rc < 0) {
+		sl_batch_free(out);
+		return rc;
+	}
+	return write_out(sk, sh, out, epoch, st);
+}
+
+static void add_gstate_stats(sl_state_stats *t, const sl_gstate_stats *g)
+{
+	sl_groupby_stats gb = {
+		.num_rows_total = g->num_rows_total,
+		.num_rows_updated = g->num_rows_updated,
+		.num_rows_removed = g->num_rows_removed,
+		.num_rows_dropped_by_watermark =
+			g->num_rows_dropped_by_watermark,
+		.num_output_rows = g->num_output_rows,
+		.memory_used_bytes = g->memory_used_bytes,
+	};
+	add_stats(t, &gb);
+}
+
+/* The end of batch N of map/flatMapGroupsWithState: the function runs
+ * for the groups with rows and the timed-out ones (at the wall clock now:
+ * the batch's processing time); then, with an event-time timeout and a
+ * watermark that moved, Spark's batch without data folded in, where the
+ * timeouts the new watermark passes fire. Each pass's delta is taken
+ * before finish clears it. */
+static int gstate_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
+{
+	sl_stateful_rt *rt = sh->rt;
+	sl_state_stats st = { 0 };
+	sl_batch *out = sl_batch_new(rt->agg_schema, 16);
+	sl_buf one = { 0 }, segs = { 0 };
+	uint32_t nseg = 0;
+	bool store = rt->store;
+	int64_t now = sl_wall_us();
+	int rc = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		rc = sl_gstate_run(rt->gs, now, out, &sk->err);
+		if (rc < 0)
+			break;
+		sl_gstate_stats gs;
+		sl_gstate_stats_get(rt->gs, &gs);
+		add_gstate_stats(&st, &gs);
+		if (store) {
+			one.len = 0;
+			sl_gstate_delta(rt->gs, epoch, &one);
+			seg_add(&segs, &nseg, &one);
+		}
+		if (!sl_gstate_finish(rt->gs) ||
+		    rt->timeout != SL_GROUP_TIMEOUT_EVENT)
+			break;
+	}
+	st.watermark_us = sl_gstate_watermark(rt->gs);
+	st.batch_id = epoch;
+	/* the coordinator runs a batch without data when the next
+	 * processing-time timeout is due (one that is < now fires) */
+	if (!rc && rt->timeout == SL_GROUP_TIMEOUT_PROCESSING && sk->query) {
+		int64_t next = sl_gstate_next_timeout(rt->gs);
+		atomic_store(&sk->query->idle_due_us,
+			     next == INT64_MAX ? 0 : next + 1);
+	}
+	sl_buf_free(&one);
+	if (rc < 0) {
+		sl_buf_free(&segs);
+		sl_batch_free(out);
+		return rc;
+	}
+	return store_and_write(sk, sh, epoch, out, &segs, &nseg, &st);
+}
+
+/* The end of batch N on several partitions: as st_commit below, each
+ * step a round over the workers (core/stateful_part.h), each partition
+ * with its own deltas. */
+static int spart_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
+{
+	sl_stateful_rt *rt = sh->rt;
+	uint32_t n = rt->nparts;
+	sl_state_stats st = { 0 };
+	sl_groupby_stats gs;
+	sl_batch *out = NULL;
+	sl_buf *one = rt->store ? calloc(n, sizeof(*one)) : NULL;
+	sl_buf *segs = calloc(n, sizeof(*segs));
+	uint32_t *nseg = calloc(n, sizeof(*nseg));
+	if ((rt->store && !one) || !segs || !nseg)
+		abort();
+	/* pass 0: the batch; pass 1: Spark's batch without data when the
+	 * watermark moved (append and update modes) */
+	int rc = 0;
+	for (int pass = 0; pass < 2 && rc >= 0; pass++) {
+		sl_batch *more = NULL;
+		rc = sl_spart_emit(rt->sp, epoch, &more, &gs, one, &sk->err);
+		if (rc < 0)
+			break;
+		add_stats(&st, &gs);
+		for (uint32_t i = 0; one && i < n; i++)
+			seg_add(&segs[i], &nseg[i], &one[i]);
+		if (!out)
+			out = more;
+		else if (more->nrows)
+			sl_batch_append_copy(out, more);
+		if (more != out)
+			sl_batch_free(more);
+		rc = sl_spart_end_batch(rt->sp, &sk->err);
+		if (rc <= 0 || rt->mode == SL_OUT_COMPLETE)
+			break;
+	}
+	for (uint32_t i = 0; one && i < n; i++)
+		sl_buf_free(&one[i]);
+	free(one);
+	if (rc < 0) {
+		for (uint32_t i = 0; i < n; i++)
+			sl_buf_free(&segs[i]);
+		sl_batch_free(out);
+	} else {
+		st.watermark_us = sl_spart_watermark(rt->sp);
+		st.batch_id = epoch;
+		rc = store_and_write(sk, sh, epoch, out, segs, nseg, &st);
+	}
+	free(segs);
+	free(nseg);
 	return rc;
 }
 
@@ -1348,12 +1741,16 @@ static int st_commit(sl_sink *sk, int64_t epoch)
 		return rc;
 	if (rt->dd)
 		return dedup_commit(sk, sh, epoch);
+	if (rt->gs)
+		return gstate_commit(sk, sh, epoch);
+	if (rt->sp)
+		return spart_commit(sk, sh, epoch);
 	sl_state_stats st = { 0 };
 	sl_groupby_stats gs;
 	sl_batch *out = NULL;
 	sl_buf one = { 0 }, segs = { 0 };
 	uint32_t nseg = 0;
-	bool store = rt->dirfd >= 0;
+	bool store = rt->store;
 	sl_groupby_emit(rt->op, epoch, &out);
 	sl_groupby_stats_get(rt->op, &gs);
 	add_stats(&st, &gs);
@@ -1379,45 +1776,8 @@ static int st_commit(sl_sink *sk, int64_t epoch)
 	}
 	st.watermark_us = sl_groupby_watermark(rt->op);
 	st.batch_id = epoch;
-	if (store)
-		rc = state_commit(sh, epoch, &segs, nseg, st.watermark_us,
-				  &sk->err);
 	sl_buf_free(&one);
-	sl_buf_free(&segs);
-	if (rc < 0) {
-		sl_batch_free(out);
-		return rc;
-	}
-
-	out->schema = rt->agg_schema;
-	rc = sl_chain_run(&rt->post, out, &sk->err);
-	if (rc < 0) {
-		sl_batch_free(out);
-		return rc;
-	}
-	if (!rt->post.n)
-		out->schema = rt->agg_schema;
-	out->epoch = epoch;
-	out->partition = 0;
-	out->ingest_ns = sl_now_ns();
-	sh->out_rows = out->nrows;
-	publish_stats(sh, &st);
-
-	sl_sink *real = &rt->real;
-	if (out->nrows) {
-		rc = real->ops->write(real, out);
-		if (rc == 0)
-			sl_batch_free(out);
-	} else {
-		sl_batch_free(out);
-	}
-	if (rc >= 0)
-		rc = real->ops->commit(real, epoch);
-	if (rc < 0) {
-		sk->err = real->err;
-		return rc;
-	}
-	return 0;
+	return store_and_write(sk, sh, epoch, out, &segs, &nseg, &st);
 }
 
 static void st_destroy(sl_sink *sk)
@@ -1430,9 +1790,14 @@ static void st_destroy(sl_sink *sk)
 		rt->real.ops->destroy(&rt->real);
 	sl_groupby_free(rt->op);
 	sl_dedup_free(rt->dd);
-	if (rt->dirfd >= 0)
-		close(rt->dirfd);
-	free(rt->dirpath);
+	sl_gstate_free(rt->gs);
+	sl_spart_free(rt->sp);
+	for (uint32_t i = 0; rt->parts && i < rt->nparts; i++) {
+		if (rt->parts[i].dirfd >= 0)
+			close(rt->parts[i].dirfd);
+		free(rt->parts[i].dirpath);
+	}
+	free(rt->parts);
 	sl_buf_free(&rt->empty);
 	free(rt);
 	sh->rt = NULL;
@@ -1482,7 +1847,8 @@ struct json_t *sl_stateful_progress(const sl_query *q)
 		(json_int_t)st.num_rows_removed, "numRowsDroppedByWatermark",
 		(json_int_t)st.num_rows_dropped_by_watermark, "memoryUsedBytes",
 		(json_int_t)st.memory_used_bytes, "numShufflePartitions",
-		(json_int_t)1, "numStateStoreInstances", (json_int_t)1,
+		(json_int_t)sh->nparts, "numStateStoreInstances",
+		(json_int_t)sh->nparts,
 		"watermarkMs", (json_int_t)(st.watermark_us / 1000));
 	/* Spark's commitTimeMs: the state store's write of the batch
 	 * (with a checkpoint only) */

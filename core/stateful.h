@@ -16,18 +16,24 @@
  * fused stateless chain up to the pre-projection. The aggregation runs on
  * the query's sink thread, as a *stateful sink* that wraps the real one:
  * write() folds each record vector into one sl_groupby (all keys, one
- * stateful partition, no shuffle), commit(N) emits by output mode, runs the
- * output projection, writes the rows to the real sink and commits it, then
- * advances the watermark. core/exec.c needs no change: it only calls the
+ * stateful partition), commit(N) emits by output mode, runs the output
+ * projection, writes the rows to the real sink and commits it, then
+ * advances the watermark. With statefulPartitions N > 1 the groups are
+ * spread over N worker threads by key hash instead (core/stateful_part.h):
+ * write() routes the rows to their rings, commit(N) runs rounds over
+ * them. core/exec.c needs no change: it only calls the
  * sink's write, commit and destroy.
  *
- * A deduplication (dropDuplicates, SELECT DISTINCT; ops/dedup.h) is the
- * other stateful operator: write() filters each vector and passes what it
- * keeps on to the real sink at once; commit(N) advances the watermark and
- * evicts.
+ * A deduplication (dropDuplicates, SELECT DISTINCT; ops/dedup.h) is
+ * another stateful operator: write() filters each vector and passes what
+ * it keeps on to the real sink at once; commit(N) advances the watermark
+ * and evicts. Per-group state (map/flatMapGroupsWithState;
+ * ops/group_state.h) is the third: write() keeps each vector, commit(N)
+ * calls the user's function per group with rows and per timed-out group,
+ * and writes what it emitted to the real sink.
  *
  * State store (docs/STATEFUL.md, section 8). With a checkpointLocation,
- * commit(N) writes state/0/0/<N>.delta (and every 10 batches
+ * commit(N) writes state/0/<partition>/<N>.delta (and every 10 batches
  * <N>.snapshot) crash-safely before the real sink commits N; the first
  * write or commit of a run restores the last committed batch's state from
  * them (the checkpoint was recovered by sl_exec_start before the threads
@@ -37,6 +43,7 @@
 
 #include "core/engine.h"
 #include "ops/dedup.h"
+#include "ops/group_state.h"
 #include "ops/groupby.h"
 
 /* Frame kinds beyond the stateless ones of engine.h. They never reach the
@@ -68,6 +75,10 @@ typedef struct sl_agg_frame {
 	const char *aggs_text;   /* "count(1), sum(x)" */
 	bool dedup;              /* a deduplication: dspec, not spec */
 	sl_dedup_spec dspec;
+	bool gstate;             /* map/flatMapGroupsWithState: gspec */
+	sl_gstate_spec gspec;
+	sl_out_mode gmode;       /* the mode the function is written for
+	                            (update for map) */
 } sl_agg_frame;
 
 /* Makes the frames of an aggregation over f (see sl_frame_aggregate in
@@ -83,6 +94,26 @@ sl_frame *sl_stateful_aggregate(sl_frame *f, const char *const *keys,
  * with err set (SL_EANALYSIS). */
 sl_frame *sl_stateful_drop_duplicates(sl_frame *f, const char *const *cols,
 				      sl_err *err);
+/* mapGroupsWithState / flatMapGroupsWithState over f (see
+ * sl_frame_group_state in sluice.h; core/group_state.c); NULL with err
+ * set (SL_EINVAL, SL_EANALYSIS). */
+sl_frame *sl_stateful_group_state(sl_frame *f, const char *const *keys,
+				  const sl_group_state_spec *spec,
+				  sl_err *err);
+/* The index in `in` of each of the n column names cols, into idx; 0, or
+ * SL_EANALYSIS naming the column (what: the operator, for the message). */
+int sl_stateful_columns(const sl_schema *in, const char *const *cols,
+			uint32_t n, const char *what, uint32_t *idx,
+			sl_err *err);
+/* Fills the frame of a stateful operator that is not an aggregation
+ * (dedup, group state: the caller set its spec) over f: its output
+ * schema, the watermark it uses (or NULL), its key names for plans. */
+void sl_stateful_op_frame(sl_agg_frame *ag, sl_frame *f,
+			  const sl_schema *schema, const sl_wm_frame *wm,
+			  const char *const *keys, uint32_t nkeys);
+/* "a, b, c": n strings joined, in a (plan descriptions). */
+const char *sl_stateful_join_text(sl_arena *a, const char *const *v,
+				  uint32_t n);
 /* A watermark frame over f; NULL with err set. */
 sl_frame *sl_stateful_watermark(sl_frame *f, const char *column,
 				const char *delay, sl_err *err);
@@ -97,6 +128,15 @@ sl_chain *sl_stateful_chain(const sl_frame *top, sl_arena *a);
 /* The seed's compatibility table for an aggregation: output mode against
  * the watermark and window (Spark's messages). 0 or SL_EMODE. */
 int sl_stateful_check_mode(const sl_agg_frame *ag, int mode, sl_err *err);
+
+/* How many stateful partitions run the operator when the writer asked
+ * for `asked` (statefulPartitions): an aggregation by at least one key
+ * besides a window takes them; anything else runs on one. */
+uint32_t sl_stateful_partitions(const sl_agg_frame *ag, int64_t asked);
+/* statefulPartitions above 1 for an operator that runs on one partition
+ * only (dropDuplicates, group state): SL_EINVAL with the message. */
+int sl_stateful_check_partitions(const sl_agg_frame *ag, int64_t asked,
+				 sl_err *err);
 
 /* Starts the stateful side of query q, whose real sink (q->sink) is
  * initialised: makes the operator, moves the real sink inside a stateful

@@ -203,11 +203,24 @@ const sl_opt_def sl_writer_options[] = {
 			"offsets and commits files in checkpointLocation; "
 			"older ones are deleted.",
 	},
+	{
+		.name = "statefulPartitions",
+		.type = SL_OPT_INT,
+		.offset = offsetof(sl_writer_conf, stateful_partitions),
+		.min = 1,
+		.max = 64,
+		.def = "1",
+		.desc = "Aggregations: how many stateful partitions (worker "
+			"threads) hold the groups, rows going to one by "
+			"the hash of their key (Spark's "
+			"spark.sql.shuffle.partitions). Fixed for a "
+			"checkpointLocation once it has state.",
+	},
 	{ .name = NULL },
 };
 /* clang-format on */
 
 const char *const sl_writer_option_names[] = {
     "outputMode", "trigger", "queryName", "checkpointLocation",
-    "minBatchesToRetain", NULL,
+    "minBatchesToRetain", "statefulPartitions", NULL,
 };

@@ -208,9 +208,121 @@ typedef struct sl_state_stats {
 	uint64_t memory_used_bytes;       /* the state's memory */
 	int64_t watermark_us;             /* for the next batch; 0: none yet */
 } sl_state_stats;
-/* Fills *out. Returns 0, or SL_EINVAL if q has no aggregation. Any
- * thread, also after the query ended. */
+/* Fills *out. Returns 0, or SL_EINVAL if q has no stateful operator
+ * (aggregation, dropDuplicates, group state). Any thread, also after the
+ * query ended. */
 int sl_query_state_stats(sl_query *q, sl_state_stats *out);
+
+/* ---- per-group state: mapGroupsWithState, flatMapGroupsWithState ----- */
+
+/* The handle a group-state function gets for the group it is called for:
+ * the group's state, its timeout, and the emitter of output rows. Valid
+ * only during the call; used only from the function (on the query's sink
+ * thread). */
+typedef struct sl_group_state sl_group_state;
+
+/* Timeouts (Spark's GroupStateTimeout). */
+typedef enum sl_group_timeout {
+	SL_GROUP_TIMEOUT_NONE = 0,
+	/* sl_group_state_set_timeout_duration: fires in the first batch
+	 * whose processing time (wall clock, taken at the batch's end) is
+	 * past the time of the call plus the duration, unless the group got
+	 * rows before. */
+	SL_GROUP_TIMEOUT_PROCESSING,
+	/* sl_group_state_set_timeout_timestamp: fires once the watermark
+	 * passes the timestamp. Needs sl_frame_with_watermark below, on a
+	 * column of the grouped frame; rows at or behind the watermark are
+	 * then dropped as late (Spark's rule). */
+	SL_GROUP_TIMEOUT_EVENT,
+} sl_group_timeout;
+
+/* The function: called once per batch for each group that has new rows
+ * (rows: the group's rows of the batch, in arrival order, with the
+ * grouped frame's columns; sl_group_state_has_timed_out false), and once
+ * for each group whose timeout fired (rows empty, has_timed_out true).
+ * key: one row holding the key columns (by name, as in the frame). Both
+ * are read with the sl_rows_* accessors and are valid during the call.
+ * Return 0; anything else stops the query with an error. */
+typedef int (*sl_group_fn)(void *ud, const sl_rows *key, const sl_rows *rows,
+			   sl_group_state *st);
+
+typedef struct sl_group_state_spec {
+	sl_group_fn fn;
+	void *ud;
+	/* The output rows' columns, as DDL: "user STRING, events BIGINT,
+	 * start TIMESTAMP" (types: STRING, INT, BIGINT, DOUBLE, BOOLEAN,
+	 * TIMESTAMP, DATE, BINARY). */
+	const char *output_schema;
+	/* false: mapGroupsWithState, exactly one output row per call, the
+	 * query in update mode. true: flatMapGroupsWithState, zero or more
+	 * rows per call. */
+	bool flat;
+	/* flat only: the output mode the function is written for, "append"
+	 * (rows it emits are final) or "update"; the query must use the
+	 * same. NULL or "update" for map. */
+	const char *output_mode;
+	sl_group_timeout timeout;
+} sl_group_state_spec;
+
+/* Spark's groupByKey(keys).mapGroupsWithState / flatMapGroupsWithState
+ * over f. keys: NULL-terminated column names of f (select first to group
+ * by an expression; NULL or empty: one global group). The result's
+ * columns are spec->output_schema's; where and select may follow. The
+ * state of a group is an opaque byte string whose format the function
+ * owns (it is stored as is in the checkpoint's state store, so it holds
+ * no pointers); a group without state and without a timeout is dropped.
+ * The function is called on the query's sink thread, one call at a time.
+ * Output modes (the seed's table): map runs in update mode only; flat in
+ * the mode it declares (append or update); complete never. One stateful
+ * operator per query: no aggregation or dropDuplicates below or above it
+ * (Spark allows an aggregation after a flat append function; sluice not
+ * yet). With checkpointLocation the states and their timeouts survive a
+ * restart. spec is copied; fn and ud must stay valid while queries run.
+ * Returns NULL on error (SL_EINVAL, SL_EANALYSIS, message in
+ * sl_session_errmsg()). */
+sl_frame *sl_frame_group_state(sl_frame *f, const char *const *keys,
+			       const sl_group_state_spec *spec);
+
+/* Whether the group has a state. */
+bool sl_group_state_exists(const sl_group_state *st);
+/* The state's bytes (*len set), or NULL (and *len 0) if none. Valid until
+ * the next update or remove, at most until the call returns. */
+const void *sl_group_state_get(const sl_group_state *st, size_t *len);
+/* Replaces the state with a copy of len bytes at p (p may be what get
+ * returned). Returns 0. */
+int sl_group_state_update(sl_group_state *st, const void *p, size_t len);
+/* Removes the state. */
+void sl_group_state_remove(sl_group_state *st);
+/* True in the call made because the group's timeout fired. */
+bool sl_group_state_has_timed_out(const sl_group_state *st);
+/* A timeout is reset at every call: set it again in each call that wants
+ * one. Processing-time timeout: duration_us > 0 from the batch's
+ * processing time. Returns 0, or SL_ESTATE (not a processing-time
+ * timeout) / SL_EINVAL (duration <= 0): the query then stops with the
+ * message. */
+int sl_group_state_set_timeout_duration(sl_group_state *st,
+					int64_t duration_us);
+/* Event-time timeout: the watermark (microseconds since the epoch, as
+ * timestamps are) after which to call again; not earlier than the
+ * current watermark. Returns 0, SL_ESTATE or SL_EINVAL as above. */
+int sl_group_state_set_timeout_timestamp(sl_group_state *st, int64_t ts_us);
+/* The watermark of the batch (0 before it first moves) and its
+ * processing time, both in microseconds since the epoch. */
+int64_t sl_group_state_watermark(const sl_group_state *st);
+int64_t sl_group_state_processing_time(const sl_group_state *st);
+
+/* Output rows. sl_group_emit appends a row of nulls; the setters fill
+ * column col (by position in output_schema) of the last row emitted.
+ * long: INT (range-checked), BIGINT, TIMESTAMP (us), DATE (days),
+ * BOOLEAN (non-zero is true), DOUBLE (converted); double: DOUBLE;
+ * string: STRING and BINARY (len bytes copied). Each returns 0, or
+ * SL_EINVAL (no row, bad column, wrong type, out of range) and the query
+ * then stops with a message naming the column. */
+int sl_group_emit(sl_group_state *st);
+int sl_group_out_long(sl_group_state *st, uint32_t col, int64_t v);
+int sl_group_out_double(sl_group_state *st, uint32_t col, double v);
+int sl_group_out_string(sl_group_state *st, uint32_t col, const char *s,
+			size_t len);
 
 /* ---- sinks and queries ------------------------------------------------ */
 
@@ -237,7 +349,8 @@ typedef struct sl_sink_callbacks {
  * checkpointLocation. cb is required for foreach/foreachBatch, else NULL.
  * Fails (NULL) if the output mode or trigger is not allowed for this query,
  * saying which would be (the seed's table: an aggregation takes complete
- * and update, and append only with a watermark on its window; other
+ * and update, and append only with a watermark on its window;
+ * map/flatMapGroupsWithState as sl_frame_group_state says; other
  * queries take append and update; and the sink's own modes). A stateful
  * query (an aggregation) runs micro-batches: a continuous trigger on it
  * runs micro-batches at the same interval instead, and its status says so.

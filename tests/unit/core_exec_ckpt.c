@@ -146,6 +146,9 @@ typedef struct mb_run {
 	const char *trigger;   /* NULL: default */
 	const char *where;     /* NULL: none */
 	int64_t run_ms;        /* let it run this long, then stop */
+	uint32_t min_batches;  /* and at least until this run has delivered
+	                          this many batches (30 s at most): a loaded
+	                          machine may run few in run_ms */
 	int fail_at;
 	/* results */
 	char id[40];
@@ -154,6 +157,20 @@ typedef struct mb_run {
 	char *status;   /* status JSON at the end, malloc'd */
 	char err[512];  /* start's error, "" if it started */
 } mb_run;
+
+/* Waits while q runs until c has seen n batches in all, 30 s at most: a
+ * loaded machine may run few batches in a test's fixed run time. */
+static void await_batches(sl_query *q, collect *c, uint32_t n)
+{
+	for (int waited = 0; waited < 3000; waited++) {
+		pthread_mutex_lock(&c->lock);
+		uint32_t got = c->nbatches;
+		pthread_mutex_unlock(&c->lock);
+		if (got >= n || !sl_query_is_active(q))
+			return;
+		sl_query_await(q, 10);
+	}
+}
 
 /* rate-micro-batch (10 rows a batch over 2 partitions) -> foreachBatch. */
 static void run_mb(mb_run *r, collect *c)
@@ -185,7 +202,11 @@ static void run_mb(mb_run *r, collect *c)
 		return;
 	}
 	snprintf(r->id, sizeof(r->id), "%s", sl_query_id(q));
+	pthread_mutex_lock(&c->lock);
+	uint32_t first = c->nbatches;
+	pthread_mutex_unlock(&c->lock);
 	sl_query_await(q, r->run_ms);
+	await_batches(q, c, first + r->min_batches);
 	r->stop_rc = sl_query_stop(q);
 	r->progress = sl_query_last_progress(q);
 	r->status = sl_query_status_json(q);
@@ -210,7 +231,7 @@ Test(exec_ckpt, microbatch_restart_goes_on_without_loss_or_repeat)
 	char *dir = tmpdir();
 	collect c;
 	collect_init(&c);
-	mb_run r1 = { .ckpt = dir, .run_ms = 250 };
+	mb_run r1 = { .ckpt = dir, .run_ms = 250, .min_batches = 3 };
 	run_mb(&r1, &c);
 	cr_assert_str_empty(r1.err);
 	cr_assert_eq(r1.stop_rc, 0);
@@ -218,7 +239,7 @@ Test(exec_ckpt, microbatch_restart_goes_on_without_loss_or_repeat)
 	cr_assert_gt(n1, 2);
 	cr_assert_eq(c.ids[n1 - 1], (int64_t)n1 - 1);
 
-	mb_run r2 = { .ckpt = dir, .run_ms = 250 };
+	mb_run r2 = { .ckpt = dir, .run_ms = 250, .min_batches = 3 };
 	run_mb(&r2, &c);
 	cr_assert_str_empty(r2.err);
 	cr_assert_gt(c.nbatches, n1 + 2);
@@ -270,7 +291,7 @@ Test(exec_ckpt, failed_batch_runs_again_with_the_same_offsets)
 
 	collect c2;
 	collect_init(&c2);
-	mb_run r2 = { .ckpt = dir, .run_ms = 200 };
+	mb_run r2 = { .ckpt = dir, .run_ms = 200, .min_batches = 2 };
 	run_mb(&r2, &c2);
 	cr_assert_str_empty(r2.err);
 	cr_assert_gt(c2.nbatches, 1);
@@ -338,7 +359,7 @@ Test(exec_ckpt, torn_latest_commit_resumes_from_the_epoch_before)
 	char *dir = tmpdir();
 	collect c;
 	collect_init(&c);
-	mb_run r1 = { .ckpt = dir, .run_ms = 200 };
+	mb_run r1 = { .ckpt = dir, .run_ms = 200, .min_batches = 3 };
 	run_mb(&r1, &c);
 	cr_assert_str_empty(r1.err);
 	free(r1.progress);
@@ -609,6 +630,7 @@ Test(exec_ckpt, min_batches_to_retain_keeps_that_many)
 				     &cb);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
 	sl_query_await(q, 250);
+	await_batches(q, &c, 4);
 	cr_assert_eq(sl_query_stop(q), 0, "%s", sl_query_exception(q));
 	sl_session_destroy(s);
 	cr_assert_gt(c.nbatches, 3);

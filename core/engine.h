@@ -129,7 +129,16 @@ typedef struct sl_part {
 	 * read on the strength of them and a reader may see a value a poll
 	 * old. */
 	_Atomic uint64_t rows_in; /* rows read from the source */
-	_Atomic int64_t position; /* sp.offset after the last poll */
+	_Atomic int64_t position; /* sp.offset after the last poll; -1
+	                             while a dynamic partition is not
+	                             assigned (the coordinator writes it
+	                             then, with no thread running) */
+	/* Dynamic partitions (q->dynamic_parts): `running` is the
+	 * coordinator's own (a thread is started and not yet joined);
+	 * `revoke` asks the running thread to end its epoch and leave
+	 * (release by the coordinator, acquire by the thread). */
+	bool running;
+	_Atomic bool revoke;
 } sl_part;
 
 /* Latency histogram: log-linear buckets over nanoseconds. */
@@ -191,6 +200,8 @@ struct sl_query {
 	_Atomic bool parts_final;  /* every partition thread has been joined
 	                              and none will start again (set by the
 	                              coordinator; release) */
+	_Atomic bool src_events;   /* a dynamic source woke the
+	                              coordinator: call its rebalance */
 	pthread_mutex_t join_lock; /* one joiner at a time */
 	bool threads_started;
 

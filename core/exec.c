@@ -10,7 +10,15 @@
  * micro-batch mode offsets/N before batch N runs and commits/N after the
  * sink committed it; in continuous mode offsets/e and commits/e once the
  * sink thread hands it epoch e's end offsets after committing e. Then the
- * source hears of the commit (Kafka: the consumer group's offsets). */
+ * source hears of the commit (Kafka: the consumer group's offsets).
+ *
+ * A dynamic source (sl_source.dynamic: a Kafka consumer group) has its
+ * partitions assigned while the query runs. Its partitions are slots: no
+ * thread runs at start; the coordinator serves the source's membership
+ * events (ops->rebalance, woken through sl_source.wake) and starts a
+ * slot's thread when the slot is assigned and ends it when it is revoked
+ * (ctl_start, ctl_stop). The thread tells the sink where it starts
+ * (SL_MSG_ATTACH) and ends with its epoch's marker and SL_MSG_EOS. */
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -111,13 +119,22 @@ static int64_t poll_wait_ns(const sl_query *q)
 	return w;
 }
 
+/* A dynamic partition's thread leaves when the coordinator revokes it. */
+static bool part_revoked(sl_part *p)
+{
+	/* acquire: pairs with ctl_stop's release store; nothing else is
+	 * read on the strength of it, but the order is free here. */
+	return atomic_load_explicit(&p->revoke, memory_order_acquire);
+}
+
 static void part_continuous(sl_part *p)
 {
 	sl_query *q = p->q;
 	int64_t e_local = atomic_load(&q->epoch);
 	uint64_t in_rows = 0;
 	int64_t wait = poll_wait_ns(q);
-	while (!atomic_load_explicit(&q->stop, memory_order_acquire)) {
+	while (!atomic_load_explicit(&q->stop, memory_order_acquire) &&
+	       !part_revoked(p)) {
 		int rc = part_step(p, INT64_MAX, wait, &in_rows);
 		if (rc < 0 && rc != SL_EOS_RC)
 			return;
@@ -129,7 +146,8 @@ static void part_continuous(sl_part *p)
 		if (rc == SL_EOS_RC)
 			break;
 	}
-	/* The epoch in progress ends with the stream: commit it too. */
+	/* The epoch in progress ends with the stream (or with this
+	 * partition's assignment): commit it too. */
 	push_marker(p, e_local, &in_rows);
 }
 
@@ -183,6 +201,15 @@ static void *part_main(void *arg)
 {
 	sl_part *p = arg;
 	sl_query *q = p->q;
+	if (q->dynamic_parts) {
+		/* Before any row: the sink counts this partition from here
+		 * on, from the offset open set. */
+		sl_batch *a =
+			sl_batch_marker(SL_MSG_ATTACH, p->sp.index, 0, NULL);
+		a->start_offset = a->end_offset = p->sp.offset;
+		if (!part_push(p, a))
+			return NULL;
+	}
 	if (q->trig.kind == SL_TRIG_CONTINUOUS)
 		part_continuous(p);
 	else
@@ -597,17 +624,181 @@ static void coord_sleep_until(sl_query *q, int64_t deadline_ns)
 	}
 }
 
+/* ---- dynamic partitions ------------------------------------------------- */
+
+/* How long giving a partition up waits for what its thread read to be
+ * committed and checkpointed. Normally one epoch's trip through the sink
+ * (the revocation closes the epoch at once); past this, the partition is
+ * given up anyway and its next reader repeats the uncommitted rows
+ * (at-least-once either way). Well below the group's rebalance timeout
+ * (Kafka's max.poll.interval.ms, 5 minutes by default). */
+#define SL_REVOKE_WAIT_NS (10 * 1000000000LL)
+
+/* sl_source.wake: any thread (a librdkafka queue event). */
+static void src_wake(void *arg)
+{
+	sl_query *q = arg;
+
+	/* release: pairs with the coordinator's exchange; the flag is
+	 * set before the wake, so a coordinator about to park sees it. */
+	atomic_store_explicit(&q->src_events, true, memory_order_release);
+	sl_waiter_wake(&q->coord_wake);
+}
+
+/* sl_source_ctl.start: opens the slot and starts its thread. */
+static int ctl_start(sl_source_ctl *ctl, uint32_t slot)
+{
+	sl_query *q = ctl->engine;
+	const sl_source_ops *ops = q->src->ops;
+	sl_part *p;
+	char msg[700];
+	int rc;
+
+	if (slot >= q->nparts)
+		return SL_EINVAL;
+	p = &q->parts[slot];
+	if (p->running)
+		return 0;
+	memset(&p->sp.err, 0, sizeof(p->sp.err));
+	if (ops->open && (rc = ops->open(&p->sp)) < 0) {
+		snprintf(msg, sizeof(msg), "source '%s' partition %u: %s",
+			 ops->name, slot, p->sp.err.msg);
+		sl_query_fail(q, p->sp.err.code ? p->sp.err.code : rc, msg);
+		return rc;
+	}
+	p->start_offset = p->sp.offset;
+	atomic_store_explicit(&p->position, p->sp.offset, memory_order_relaxed);
+	/* relaxed: no thread of this slot runs; pthread_create orders it */
+	atomic_store_explicit(&p->revoke, false, memory_order_relaxed);
+	if ((rc = pthread_create(&p->th, NULL, part_main, p))) {
+		if (ops->close)
+			ops->close(&p->sp);
+		snprintf(msg, sizeof(msg),
+			 "source '%s' partition %u: cannot start its thread: "
+			 "%s",
+			 ops->name, slot, strerror(rc));
+		sl_query_fail(q, -rc, msg);
+		return -rc;
+	}
+	p->running = true;
+	return 0;
+}
+
+/* After ctl_stop ended the threads of slots[0..n): waits, at most
+ * SL_REVOKE_WAIT_NS, until the checkpointed end offsets (or, without a
+ * checkpoint, those the source's commit was given) of every slot reach
+ * want[k], where its thread stopped. This thread writes the checkpoint,
+ * so it flushes what the sink hands over meanwhile: ck_flush also tells
+ * the source (its commit), while the source still owns the slots. */
+static void ctl_wait_committed(sl_query *q, const uint32_t *slots,
+			       const int64_t *want, uint32_t n)
+{
+	int64_t deadline = sl_now_ns() + SL_REVOKE_WAIT_NS;
+
+	for (;;) {
+		uint32_t t = sl_waiter_prepare(&q->coord_wake);
+		bool done = true;
+
+		if (ck_pending(q)) {
+			if (ck_flush(q, false) < 0)
+				return;
+			continue;
+		}
+		/* ck_done_* are written by this thread only */
+		for (uint32_t k = 0; k < n; k++)
+			if (want[k] >= 0 &&
+			    (q->ck_done_epoch < 0 ||
+			     q->ck_done_end[slots[k]] < want[k]))
+				done = false;
+		int64_t now = sl_now_ns();
+		if (done || now >= deadline || atomic_load(&q->stop) ||
+		    atomic_load(&q->sink_done))
+			return;
+		sl_waiter_wait(&q->coord_wake, t, deadline - now);
+	}
+}
+
+/* sl_source_ctl.stop: ends the threads of slots[0..n) and closes them. */
+static void ctl_stop(sl_source_ctl *ctl, const uint32_t *slots, uint32_t n)
+{
+	sl_query *q = ctl->engine;
+	int64_t *want = calloc(n ? n : 1, sizeof(*want));
+	bool any = false;
+
+	for (uint32_t k = 0; k < n; k++) {
+		if (want)
+			want[k] = -1;
+		if (slots[k] >= q->nparts || !q->parts[slots[k]].running)
+			continue;
+		/* release: pairs with part_revoked's acquire */
+		atomic_store_explicit(&q->parts[slots[k]].revoke, true,
+				      memory_order_release);
+		sl_waiter_wake(&q->parts[slots[k]].wake);
+		any = true;
+	}
+	if (!any) {
+		free(want);
+		return;
+	}
+	/* The epoch those threads are in ends now rather than at the next
+	 * tick, so what they read is committed soon: they mark it as they
+	 * leave, the other partitions when they see the new number. */
+	atomic_fetch_add_explicit(&q->epoch, 1, memory_order_release);
+	for (uint32_t k = 0; k < n; k++) {
+		if (slots[k] >= q->nparts || !q->parts[slots[k]].running)
+			continue;
+		sl_part *p = &q->parts[slots[k]];
+
+		pthread_join(p->th, NULL);
+		p->running = false;
+		/* the join ordered the thread's last offset before this */
+		if (want)
+			want[k] = p->sp.offset;
+		if (q->src->ops->close)
+			q->src->ops->close(&p->sp);
+		atomic_store_explicit(&p->position, -1, memory_order_relaxed);
+	}
+	if (want)
+		ctl_wait_committed(q, slots, want, n);
+	free(want);
+}
+
+/* Serves the dynamic source's membership events. Returns 0, or < 0 after
+ * failing the query. */
+static int coord_rebalance(sl_query *q)
+{
+	sl_source_ctl ctl = { .start = ctl_start,
+			      .stop = ctl_stop,
+			      .engine = q };
+	sl_err err = { 0 };
+	int rc;
+
+	/* acquire: pairs with src_wake; cleared before the call, so an
+	 * event arriving during it wakes us for another one. */
+	atomic_exchange_explicit(&q->src_events, false, memory_order_acquire);
+	rc = q->src->ops->rebalance(q->src, &ctl, &err);
+	if (rc < 0)
+		sl_query_fail(q, err.code ? err.code : rc,
+			      err.msg[0] ? err.msg : "source rebalance failed");
+	return rc;
+}
+
 /* Continuous: every interval, the next epoch; in between, the checkpoint
- * of every epoch the sink thread hands over (it wakes us). */
+ * of every epoch the sink thread hands over (it wakes us), and a dynamic
+ * source's membership events (it wakes us too). */
 static void coord_continuous(sl_query *q)
 {
 	int64_t interval = q->trig.interval_ms * 1000000LL;
 	int64_t next = sl_now_ns() + interval;
 	atomic_store(&q->status, SL_QS_PROCESSING);
 	while (!atomic_load(&q->stop)) {
+		if (q->dynamic_parts && coord_rebalance(q) < 0)
+			break;
 		for (;;) {
 			uint32_t t = sl_waiter_prepare(&q->coord_wake);
-			if (atomic_load(&q->stop) || ck_pending(q))
+			if (atomic_load(&q->stop) || ck_pending(q) ||
+			    atomic_load_explicit(&q->src_events,
+						 memory_order_acquire))
 				break;
 			int64_t now = sl_now_ns();
 			if (now >= next)
@@ -751,8 +942,11 @@ static void *coord_main(void *arg)
 	atomic_store(&q->plans_done, true);
 	for (uint32_t i = 0; i < q->nparts; i++)
 		sl_waiter_wake(&q->parts[i].wake);
-	for (uint32_t i = 0; i < q->nparts; i++)
-		pthread_join(q->parts[i].th, NULL);
+	for (uint32_t i = 0; i < q->nparts; i++) {
+		if (q->parts[i].running)
+			pthread_join(q->parts[i].th, NULL);
+		q->parts[i].running = false;
+	}
 	/* release: the sink thread, seeing it, drains what they pushed */
 	atomic_store_explicit(&q->parts_final, true, memory_order_release);
 	sl_waiter_wake(&q->sink_wake);
@@ -780,6 +974,10 @@ static void *coord_main(void *arg)
 	if (q->src->ops->close)
 		for (uint32_t i = 0; i < q->nparts; i++)
 			q->src->ops->close(&q->parts[i].sp);
+	/* A dynamic source gives its slots up now, not when the session
+	 * ends: other members take them over at once. */
+	if (q->dynamic_parts && q->src->ops->leave)
+		q->src->ops->leave(q->src);
 	atomic_store(&q->status, SL_QS_STOPPED);
 	sl_session *s = q->session;
 	pthread_mutex_lock(&s->lock);
@@ -791,9 +989,47 @@ static void *coord_main(void *arg)
 
 /* ---- start and join ---------------------------------------------------------- */
 
+/* A dynamic source's partitions come and go while the query runs: only
+ * the continuous trigger's epochs allow that (a micro-batch plans every
+ * partition's end offset; a stateful query runs micro-batches). */
+static int dynamic_check(sl_query *q, sl_err *err)
+{
+	const sl_source_ops *ops = q->src->ops;
+	char trig[64];
+
+	if (!q->src->dynamic)
+		return 0;
+	if (!ops->rebalance)
+		return sl_err_set(err, SL_EINVAL,
+				  "source '%s' is dynamic but has no "
+				  "rebalance callback",
+				  ops->name);
+	if (q->trig.kind == SL_TRIG_CONTINUOUS)
+		return 0;
+	sl_trigger_describe(&q->trig, trig, sizeof(trig));
+	return sl_err_set(err, SL_EOPTION,
+			  "source '%s' has its partitions assigned while the "
+			  "query runs (a consumer group), which only a "
+			  "stateless query with the continuous trigger "
+			  "supports; this query runs micro-batches (trigger "
+			  "'%s'%s): use trigger 'continuous <interval>', or "
+			  "fixed partitions (for Kafka: partitionAssignment "
+			  "'manual', the default)",
+			  ops->name, trig,
+			  q->wconf.trigger && !strncasecmp(q->wconf.trigger,
+							   "continuous", 10)
+				  ? ", as every stateful query does"
+				  : "");
+}
+
 int sl_exec_start(sl_query *q, sl_err *err)
 {
 	const sl_source_ops *ops = q->src->ops;
+	int rc = dynamic_check(q, err);
+
+	if (rc < 0)
+		return rc;
+	q->dynamic_parts = q->src->dynamic;
 	q->nparts = q->src->nparts ? q->src->nparts : 1;
 	q->parts = calloc(q->nparts, sizeof(sl_part));
 	/* q->sink_wake: set up before the sink's init (core/query.c) */
@@ -817,12 +1053,13 @@ int sl_exec_start(sl_query *q, sl_err *err)
 		p->sp.index = i;
 		sl_waiter_init(&p->wake);
 		atomic_init(&p->plan_batch, -1);
+		atomic_init(&p->revoke, false);
 		p->ch = sl_chan_new(SL_RING_ENTRIES, &q->sink_wake);
 	}
 	/* The checkpoint first: it says where each partition resumes
 	 * (sp.resume, read by open) and which epoch comes next. */
 	if (q->wconf.checkpoint) {
-		int rc = ckpt_start(q, err);
+		rc = ckpt_start(q, err);
 		if (rc < 0) {
 			ckpt_release(q);
 			return rc;
@@ -834,6 +1071,13 @@ int sl_exec_start(sl_query *q, sl_err *err)
 			      memory_order_relaxed);
 	for (uint32_t i = 0; i < q->nparts; i++) {
 		sl_part *p = &q->parts[i];
+		/* A dynamic partition opens when it is assigned (ctl_start);
+		 * until then it has no offset. */
+		if (q->dynamic_parts) {
+			p->start_offset = p->open_offset = -1;
+			atomic_init(&p->position, -1);
+			continue;
+		}
 		/* Opened here, before any thread exists, so open errors reach
 		 * the caller of start and the coordinator may read offsets. */
 		if (ops->open && ops->open(&p->sp) < 0) {
@@ -853,8 +1097,17 @@ int sl_exec_start(sl_query *q, sl_err *err)
 	q->start_ns = sl_now_ns();
 	atomic_store(&q->active, true);
 	atomic_store(&q->status, SL_QS_INIT);
-	for (uint32_t i = 0; i < q->nparts; i++)
+	if (q->dynamic_parts) {
+		/* The coordinator starts the partitions as they are
+		 * assigned; the source wakes it when that changes. */
+		atomic_init(&q->src_events, false);
+		q->src->wake = src_wake;
+		q->src->wake_arg = q;
+	}
+	for (uint32_t i = 0; i < q->nparts && !q->dynamic_parts; i++) {
 		pthread_create(&q->parts[i].th, NULL, part_main, &q->parts[i]);
+		q->parts[i].running = true;
+	}
 	pthread_create(&q->sink_th, NULL, sl_exec_sink_main, q);
 	pthread_create(&q->coord_th, NULL, coord_main, q);
 	q->threads_started = true;

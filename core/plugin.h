@@ -99,7 +99,41 @@ struct sl_source {
 	sl_session *session;
 	sl_arena *arena;         /* session arena: plan lifetime */
 	const sl_kvs *given;     /* the options as given */
+	/* Set by init: which of the nparts partitions ("slots") this
+	 * source reads is decided from outside while a query runs (a
+	 * Kafka consumer group's rebalances), through ops->rebalance.
+	 * false: every partition is read from start to end. */
+	bool dynamic;
+	/* Set by the engine before a query on a dynamic source starts:
+	 * wakes the query's coordinator, which then calls
+	 * ops->rebalance soon. Callable from any thread, also from
+	 * inside a library's internal threads (it only sets a flag and
+	 * wakes a futex); the source calls it when membership events
+	 * arrive. */
+	void (*wake)(void *wake_arg);
+	void *wake_arg;
 };
+
+/* The engine's side of a dynamic source's membership changes, handed to
+ * ops->rebalance for the length of that call (all on the coordinator
+ * thread). */
+typedef struct sl_source_ctl {
+	/* The query reads slot from now on: the engine opens it (ops->open,
+	 * on this thread: it sets where the slot starts) and starts its
+	 * partition thread, which tells the sink first where it starts.
+	 * Returns 0, or < 0 when open failed (the query has failed). A
+	 * slot already running is left as it is. */
+	int (*start)(struct sl_source_ctl *ctl, uint32_t slot);
+	/* The query stops reading slots[0..n): each slot's thread marks the
+	 * end of its epoch and ends, the engine joins it and closes the
+	 * slot (ops->close), then waits, bounded, until what those threads
+	 * read is committed and checkpointed and ops->commit has heard of
+	 * it, so that the next reader repeats little. Returns once the
+	 * threads are gone. Slots not running are skipped. */
+	void (*stop)(struct sl_source_ctl *ctl, const uint32_t *slots,
+		     uint32_t n);
+	void *engine; /* the engine's own */
+} sl_source_ctl;
 
 /* One partition of a source inside a running query; used by one partition
  * thread only. */
@@ -172,6 +206,22 @@ typedef struct sl_source_ops {
 	 * so after close): it must use only thread-safe state of src, not
 	 * the partition's, and must not block on the network. */
 	int64_t (*lag)(sl_source *src, uint32_t part, int64_t position);
+	/* Dynamic sources (src->dynamic) only; the engine then opens and
+	 * starts no partition at start. Serves the membership events that
+	 * have arrived, without waiting for more: calls ctl->start for each
+	 * slot the query reads from now on and ctl->stop for those it no
+	 * longer reads. Runs on the coordinator thread only, first when the
+	 * query starts (the source joins its membership then), then
+	 * whenever src->wake was called and at least once an epoch. The
+	 * engine calls commit on the same thread, so commit sees the
+	 * assignment as rebalance left it. Returns 0 or < 0 with err set
+	 * (the query fails with it). */
+	int (*rebalance)(sl_source *src, sl_source_ctl *ctl, sl_err *err);
+	/* Dynamic sources: the query has ended (every thread joined, the
+	 * last commit made, the slots closed): give the slots up at once,
+	 * so that other members take them over (Kafka: leave the group).
+	 * Coordinator thread. */
+	void (*leave)(sl_source *src);
 } sl_source_ops;
 
 #define SL_EOS_RC (-1) /* poll: the partition's stream has ended */

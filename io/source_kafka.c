@@ -10,6 +10,10 @@
  * (rd_kafka_incremental_assign at open), as Spark does: no group
  * rebalancing decides who reads what, and offsets are the checkpoint's.
  *
+ * With partitionAssignment 'group' the consumer group decides instead
+ * (io/source_kafka_group.c, docs/KAFKA.md): the source is dynamic, open
+ * runs when the group assigns a partition and does not assign it itself.
+ *
  * Records are not copied: the key and value of a row point into the
  * rd_kafka_message_t that librdkafka fetched, and the vector holds the
  * messages (sl_batch_hold) until it is freed. Schema:
@@ -50,11 +54,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "io/kafka_common.h"
 #include "io/kafka_embedded.h"
+#include "io/source_kafka.h"
 #include "io/uring.h"
-
-#define KSRC "source 'kafka'"
 
 /* Messages taken from a partition queue at a time, and so the most rows in
  * one vector. */
@@ -71,43 +73,6 @@
  * message structs, the record's header in the fetch buffer), counted with
  * each record so that the limit means memory, not only payload. */
 #define KSRC_MSG_OVERHEAD 256
-
-/* Offsets as Spark's startingOffsets JSON writes them. */
-#define KSRC_EARLIEST (-2)
-#define KSRC_LATEST (-1)
-/* Not Spark's: the consumer group's committed offset. */
-#define KSRC_STORED (-1000)
-
-struct ksrc_conf {
-	const char *subscribe;
-	const char *subscribe_pattern;
-	const char *assign;
-	const char *starting_offsets;
-	const char *group_id_prefix;
-	bool include_headers;
-	bool fail_on_data_loss;
-	int64_t metadata_timeout_ms;
-	sl_kvs kafka; /* kafka.* with the prefix removed */
-};
-
-/* One Kafka partition read by the source. */
-struct ksrc_tp {
-	const char *topic; /* in the session arena: plan lifetime */
-	uint32_t topic_len;
-	int32_t partition;
-	int64_t start; /* startingOffsets: >= 0, EARLIEST or LATEST */
-};
-
-struct ksrc {
-	sl_kafka_events ev; /* the consumer's opaque */
-	rd_kafka_t *rk;
-	const char *bootstrap;
-	bool embedded;
-	int timeout_ms;
-	bool user_group; /* kafka.group.id given: commit offsets to it */
-	uint32_t ntp;
-	struct ksrc_tp *tp; /* source partition i reads tp[i] */
-};
 
 /* A partition thread's state. */
 struct ksrc_part {
@@ -128,7 +93,24 @@ static const char *ksrc_validate(const void *conf);
 
 /* ---- options ---------------------------------------------------------- */
 
+static const char *const ksrc_assign_modes[] = { "manual", "group", NULL };
+
 static const sl_opt_def ksrc_options[] = {
+	{
+		.name = "partitionAssignment",
+		.type = SL_OPT_ENUM,
+		.offset = offsetof(struct ksrc_conf, partition_assignment),
+		.def = "manual",
+		.allowed = ksrc_assign_modes,
+		.desc = "Who decides which partitions the query reads (sluice; "
+			"not in Spark). manual: every partition found when the "
+			"source is made, for the query's life, as Spark does. "
+			"group: the consumer group kafka.group.id, rebalancing "
+			"partitions among the queries (processes) that "
+			"subscribe with it while they run; needs subscribe or "
+			"subscribePattern and the continuous trigger "
+			"(docs/KAFKA.md).",
+	},
 	{
 		.name = "subscribe",
 		.type = SL_OPT_STRING,
@@ -269,7 +251,7 @@ static const sl_schema *ksrc_schema(sl_arena *a, bool headers)
 
 /* ---- partitions from metadata ------------------------------------------ */
 
-static int tp_cmp(const void *x, const void *y)
+int sl_ksrc_tp_cmp(const void *x, const void *y)
 {
 	const struct ksrc_tp *a = x, *b = y;
 	int c = strcmp(a->topic, b->topic);
@@ -535,7 +517,7 @@ static int ksrc_partitions(sl_source *src, json_t *assign, sl_err *err)
 	if (!ks->ntp)
 		return sl_err_set(err, SL_EOPTION,
 				  KSRC ": no partitions to read");
-	qsort(ks->tp, ks->ntp, sizeof(*ks->tp), tp_cmp);
+	qsort(ks->tp, ks->ntp, sizeof(*ks->tp), sl_ksrc_tp_cmp);
 	return 0;
 }
 
@@ -669,10 +651,20 @@ static void ksrc_destroy(sl_source *src)
 	if (!ks)
 		return;
 	if (ks->rk) {
-		rd_kafka_consumer_close(ks->rk);
+		if (ks->cq) {
+			rd_kafka_queue_cb_event_enable(ks->cq, NULL, NULL);
+			rd_kafka_queue_destroy(ks->cq);
+		}
+		if (!ks->closed)
+			rd_kafka_consumer_close(ks->rk);
 		rd_kafka_destroy(ks->rk);
 	}
 	sl_kafka_events_destroy(&ks->ev);
+	pthread_mutex_destroy(&ks->wake_lock);
+	free(ks->owned);
+	free(ks->next_start);
+	free(ks->own_start);
+	free(ks->done_end);
 	free(ks);
 	src->state = NULL;
 }
@@ -690,8 +682,13 @@ static int ksrc_init(sl_source *src, sl_err *err)
 	if (!ks)
 		return sl_err_set(err, -ENOMEM, KSRC ": out of memory");
 	sl_kafka_events_init(&ks->ev);
+	pthread_mutex_init(&ks->wake_lock, NULL);
 	src->state = ks;
+	ks->self = src;
 	ks->timeout_ms = (int)c->metadata_timeout_ms;
+	ks->group = c->partition_assignment == KSRC_ASSIGN_GROUP;
+	if (ks->group && (rc = sl_ksrc_group_check(src, err)))
+		goto fail;
 
 	if (c->assign && !(assign = parse_assign(c->assign, err))) {
 		rc = SL_EOPTION;
@@ -725,6 +722,8 @@ static int ksrc_init(sl_source *src, sl_err *err)
 		rd_kafka_conf_set(conf, "group.id", gid, errstr,
 				  sizeof(errstr));
 	}
+	if (ks->group)
+		sl_ksrc_group_conf(src, conf);
 	ks->rk = sl_kafka_client_new(SL_KAFKA_CONSUMER, conf, KSRC, err);
 	if (!ks->rk) {
 		rc = SL_EKAFKA;
@@ -738,9 +737,12 @@ static int ksrc_init(sl_source *src, sl_err *err)
 	/* A named group and no startingOffsets: go on where the group's
 	 * committed offsets say (a checkpoint, when there is one, still
 	 * wins: open sees p->has_resume). */
-	if (ks->user_group && !sl_kvs_get(src->given, "startingOffsets"))
+	if (ks->user_group && !ks->group &&
+	    !sl_kvs_get(src->given, "startingOffsets"))
 		for (uint32_t i = 0; i < ks->ntp; i++)
 			ks->tp[i].start = KSRC_STORED;
+	if (ks->group && (rc = sl_ksrc_group_alloc(src, err)))
+		goto fail;
 	json_decref(assign);
 	src->schema = ksrc_schema(src->arena, c->include_headers);
 	src->nparts = ks->ntp;
@@ -759,7 +761,7 @@ fail:
  * leader for partition"), or is not known everywhere yet; a leader being
  * elected; a group coordinator loading; a slow answer. The broker will
  * answer in a moment, so open asks again rather than fail the query. */
-static bool ksrc_retriable(rd_kafka_resp_err_t e)
+bool sl_ksrc_retriable(rd_kafka_resp_err_t e)
 {
 	switch (e) {
 	case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
@@ -785,7 +787,7 @@ static bool ksrc_retriable(rd_kafka_resp_err_t e)
 
 /* Before asking again: 20, 40, 80, ... 320 ms, never past the deadline.
  * Returns false when there is no time left for another try. */
-static bool ksrc_backoff(int *ms, int64_t deadline)
+bool sl_ksrc_backoff(int *ms, int64_t deadline)
 {
 	int64_t left = (deadline - sl_now_ns()) / 1000000;
 	struct timespec ts;
@@ -802,7 +804,7 @@ static bool ksrc_backoff(int *ms, int64_t deadline)
 }
 
 /* What is left of the deadline for one try, in ms (at least 1). */
-static int ksrc_left_ms(int64_t deadline)
+int sl_ksrc_left_ms(int64_t deadline)
 {
 	int64_t left = (deadline - sl_now_ns()) / 1000000;
 
@@ -825,11 +827,11 @@ static int ksrc_committed(sl_source_part *p, const struct ksrc_tp *tp,
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, tp->topic, tp->partition);
 	for (;;) {
-		e = rd_kafka_committed(ks->rk, l, ksrc_left_ms(deadline));
+		e = rd_kafka_committed(ks->rk, l, sl_ksrc_left_ms(deadline));
 		if (!e)
 			e = l->elems[0].err;
-		if (!e || !ksrc_retriable(e) ||
-		    !ksrc_backoff(&backoff, deadline))
+		if (!e || !sl_ksrc_retriable(e) ||
+		    !sl_ksrc_backoff(&backoff, deadline))
 			break;
 	}
 	if (!e)
@@ -859,9 +861,9 @@ static int ksrc_watermarks(sl_source_part *p, const struct ksrc_tp *tp,
 	for (;;) {
 		e = rd_kafka_query_watermark_offsets(ks->rk, tp->topic,
 						     tp->partition, lo, hi,
-						     ksrc_left_ms(deadline));
-		if (!e || !ksrc_retriable(e) ||
-		    !ksrc_backoff(&backoff, deadline))
+						     sl_ksrc_left_ms(deadline));
+		if (!e || !sl_ksrc_retriable(e) ||
+		    !sl_ksrc_backoff(&backoff, deadline))
 			break;
 	}
 	if (e)
@@ -887,7 +889,11 @@ static int ksrc_open(sl_source_part *p)
 		return sl_err_set(&p->err, SL_EINVAL, KSRC ": no partition %u",
 				  p->index);
 	tp = &ks->tp[p->index];
-	start = p->has_resume ? p->resume : tp->start;
+	/* group: the rebalance callback looked the group's offset up */
+	if (ks->group)
+		start = ks->next_start[p->index];
+	else
+		start = p->has_resume ? p->resume : tp->start;
 	if (start == KSRC_STORED && (rc = ksrc_committed(p, tp, &start)))
 		return rc;
 	if (start < 0) {
@@ -926,6 +932,14 @@ static int ksrc_open(sl_source_part *p)
 	}
 	rd_kafka_queue_io_event_enable(kp->q, kp->efd, &(uint64_t){ 1 },
 				       sizeof(uint64_t));
+	p->state = kp;
+	p->offset = start;
+	/* group: the rebalance callback assigns every partition of the
+	 * rebalance at once, once their slots are open. */
+	if (ks->group) {
+		ks->own_start[p->index] = start;
+		return 0;
+	}
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, tp->topic, tp->partition)->offset =
 		start;
@@ -939,10 +953,9 @@ static int ksrc_open(sl_source_part *p)
 		rd_kafka_queue_destroy(kp->q);
 		close(kp->efd);
 		free(kp);
+		p->state = NULL;
 		return SL_EKAFKA;
 	}
-	p->state = kp;
-	p->offset = start;
 	return 0;
 }
 
@@ -1047,7 +1060,7 @@ static void ksrc_headers(sl_batch *b, sl_value *out, rd_kafka_message_t *m)
  * Only what retrying cannot mend ends it: offsets gone (when
  * failOnDataLoss says so), no permission, a topic or partition that
  * existed when the source was made and no longer does, a fatal error. */
-static bool ksrc_err_ends(const struct ksrc_conf *c, rd_kafka_resp_err_t e)
+bool sl_ksrc_err_ends(const struct ksrc_conf *c, rd_kafka_resp_err_t e)
 {
 	switch (e) {
 	case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
@@ -1078,7 +1091,7 @@ static int ksrc_msg_error(sl_source_part *p, rd_kafka_message_t *m)
 		return sl_err_set(&p->err, SL_EKAFKA,
 				  KSRC ": %s-%d: the consumer failed: %s",
 				  tp->topic, tp->partition, why);
-	if (!ksrc_err_ends(c, m->err)) {
+	if (!sl_ksrc_err_ends(c, m->err)) {
 		sl_kafka_events_note(&ks->ev, m->err, "%s-%d: %s", tp->topic,
 				     tp->partition, rd_kafka_message_errstr(m));
 		return 0;
@@ -1110,8 +1123,9 @@ static int ksrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 
 	*out = NULL;
 	/* One partition thread serves the consumer's main queue: errors
-	 * and logs reach the events callbacks there. */
-	if (p->index == 0) {
+	 * and logs reach the events callbacks there. With a group, the
+	 * coordinator serves it (sl_ksrc_rebalance). */
+	if (p->index == 0 && !ks->group) {
 		char why[512];
 
 		rd_kafka_poll(ks->rk, 0);
@@ -1223,14 +1237,25 @@ static void ksrc_commit(sl_source *src, const int64_t *ends, uint32_t n,
 	struct ksrc *ks = src->state;
 	rd_kafka_topic_partition_list_t *l;
 
-	if (!ks || !ks->rk || !ks->user_group)
+	if (!ks || !ks->rk || !ks->user_group || ks->closed)
 		return;
 	l = rd_kafka_topic_partition_list_new((int)n);
-	for (uint32_t i = 0; i < n && i < ks->ntp; i++)
-		if (ends[i] >= 0)
-			rd_kafka_topic_partition_list_add(l, ks->tp[i].topic,
-							  ks->tp[i].partition)
-				->offset = ends[i];
+	for (uint32_t i = 0; i < n && i < ks->ntp; i++) {
+		if (ends[i] < 0)
+			continue;
+		/* group: only partitions this member reads now, and ends
+		 * from this assignment (an epoch committed just after a
+		 * partition came back may still end where it was left the
+		 * time before, behind the group's offset). */
+		if (ks->group) {
+			if (!ks->owned[i] || ends[i] < ks->own_start[i])
+				continue;
+			ks->done_end[i] = ends[i];
+		}
+		rd_kafka_topic_partition_list_add(l, ks->tp[i].topic,
+						  ks->tp[i].partition)
+			->offset = ends[i];
+	}
 	if (l->cnt)
 		rd_kafka_commit(ks->rk, l, last ? 0 : 1);
 	rd_kafka_topic_partition_list_destroy(l);
@@ -1245,12 +1270,17 @@ static void ksrc_close(sl_source_part *p)
 
 	if (!kp)
 		return;
-	l = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(l, kp->tp->topic, kp->tp->partition);
-	e = rd_kafka_incremental_unassign(ks->rk, l);
-	if (e)
-		rd_kafka_error_destroy(e);
-	rd_kafka_topic_partition_list_destroy(l);
+	/* group: the rebalance callback unassigns, once the thread is
+	 * gone and what it read is committed. */
+	if (!ks->group) {
+		l = rd_kafka_topic_partition_list_new(1);
+		rd_kafka_topic_partition_list_add(l, kp->tp->topic,
+						  kp->tp->partition);
+		e = rd_kafka_incremental_unassign(ks->rk, l);
+		if (e)
+			rd_kafka_error_destroy(e);
+		rd_kafka_topic_partition_list_destroy(l);
+	}
 	while (kp->head < kp->n)
 		rd_kafka_message_destroy(kp->buf[kp->head++]);
 	/* The partition's queue outlives this handle (librdkafka keeps
@@ -1297,4 +1327,6 @@ const sl_source_ops sl_source_kafka = {
 	.continuous = true,
 	.commit = ksrc_commit,
 	.lag = ksrc_lag,
+	.rebalance = sl_ksrc_rebalance,
+	.leave = sl_ksrc_leave,
 };

@@ -23,8 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
-#include <libgen.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -44,15 +42,6 @@
 #define RATE 8000 /* lines a second after the prefill */
 #define KILLS 5
 
-
-static void broker_setup(void)
-{
-	broker = getenv("SLUICE_KAFKA_BOOTSTRAP");
-	if (broker && *broker)
-		return;
-	cr_assert_fail("SLUICE_KAFKA_BOOTSTRAP is not set: run the Kafka tests "
-		       "with tests/kafka/run.sh, which starts a real broker");
-}
 
 TestSuite(stateful_kill, .init = broker_setup, .timeout = 120);
 
@@ -81,9 +70,8 @@ typedef struct wc {
 	pthread_mutex_t lock;
 	int64_t last[NWORDS], max[NWORDS];
 	uint64_t records, bad;
-	/* the child */
-	pid_t pid;
-	int runs;
+	child ch;	/* `sluice run file` */
+	char log[128];	/* its output */
 } wc;
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -98,23 +86,11 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 static void *producer_main(void *arg)
 {
 	wc *w = arg;
-	rd_kafka_conf_t *c = conf_new();
-	set(c, "enable.idempotence", "true");
-	set(c, "linger.ms", "5");
-	rd_kafka_conf_set_opaque(c, w);
-	rd_kafka_conf_set_dr_msg_cb(c, dr_cb);
-	rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, c);
+	rd_kafka_t *rk = producer_new(w, dr_cb);
 	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, w->in, NULL);
 	int64_t t0 = now_ms();
 	for (uint32_t i = 0; i < NLINES; i++) {
-		if (i >= PREFILL) {
-			int64_t due = t0 + (int64_t)(i - PREFILL) * 1000 / RATE;
-			int64_t now = now_ms();
-			if (due > now) {
-				rd_kafka_poll(rk, 0);
-				sleep_ms(due - now);
-			}
-		}
+		pace_wait(rk, t0, i, PREFILL, RATE);
 		uint32_t a, b;
 		char val[32];
 		line_words(i, &a, &b);
@@ -128,10 +104,7 @@ static void *producer_main(void *arg)
 		if (i + 1 == PREFILL)
 			t0 = now_ms();
 	}
-	while (rd_kafka_outq_len(rk) > 0)
-		rd_kafka_flush(rk, 1000);
-	rd_kafka_topic_destroy(t);
-	rd_kafka_destroy(rk);
+	producer_done(rk, t);
 	return NULL;
 }
 
@@ -139,20 +112,7 @@ static void *producer_main(void *arg)
 static void *reader_main(void *arg)
 {
 	wc *w = arg;
-	rd_kafka_conf_t *c = conf_new();
-	char gid[128];
-	snprintf(gid, sizeof(gid), "%s-reader", w->out);
-	set(c, "group.id", gid);
-	set(c, "enable.auto.commit", "false");
-	set(c, "fetch.wait.max.ms", "20");
-	rd_kafka_t *rk = client_new(RD_KAFKA_CONSUMER, c);
-	rd_kafka_topic_partition_list_t *l =
-		rd_kafka_topic_partition_list_new(NPART);
-	for (int p = 0; p < NPART; p++)
-		rd_kafka_topic_partition_list_add(l, w->out, p)->offset =
-			RD_KAFKA_OFFSET_BEGINNING;
-	cr_assert_eq(rd_kafka_assign(rk, l), 0);
-	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_t *rk = reader_new(w->out, NPART);
 	while (!atomic_load(&w->read_stop)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 50);
 		if (!m)
@@ -185,20 +145,6 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-static const char *sluice_path(void)
-{
-	static char path[PATH_MAX];
-	const char *env = getenv("SLUICE");
-	if (env && *env)
-		return env;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	cr_assert_gt(n, 0);
-	exe[n] = 0;
-	snprintf(path, sizeof(path), "%s/../sluice", dirname(exe));
-	return path;
-}
-
 static void wc_init(wc *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -213,6 +159,7 @@ static void wc_init(wc *w)
 	cr_assert_not_null(mkdtemp(w->dir));
 	snprintf(w->ckpt, sizeof(w->ckpt), "%s/ckpt", w->dir);
 	snprintf(w->file, sizeof(w->file), "%s/wc.sql", w->dir);
+	snprintf(w->log, sizeof(w->log), "%s/log", w->dir);
 	make_topic(w->in, sizeof(w->in), "stkill", NPART);
 	make_topic(w->out, sizeof(w->out), "stkill-out", NPART);
 	FILE *f = fopen(w->file, "w");
@@ -236,45 +183,6 @@ static void wc_init(wc *w)
 	pthread_create(&w->prod_th, NULL, producer_main, w);
 }
 
-static void start_child(wc *w)
-{
-	char log[128];
-	snprintf(log, sizeof(log), "%s/log", w->dir);
-	const char *bin = sluice_path();
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl(bin, bin, "run", w->file, (char *)NULL);
-		fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
-		_exit(127);
-	}
-	w->pid = pid;
-	w->runs++;
-}
-
-static void print_log(wc *w)
-{
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "tail -n 30 '%s/log' >&2", w->dir);
-	if (system(cmd))
-		return;
-}
-
-static void check_alive(wc *w)
-{
-	int st;
-	if (waitpid(w->pid, &st, WNOHANG) == w->pid) {
-		print_log(w);
-		cr_assert_fail("sluice ended by itself (status %#x) in run %d",
-			       st, w->runs);
-	}
-}
-
 /* Words whose folded count is not the expected one yet. */
 static int behind(wc *w)
 {
@@ -292,12 +200,12 @@ Test(stateful_kill, word_count_survives_kill_9)
 	wc_init(&w);
 	srand((unsigned)getpid());
 	for (int k = 0; k < KILLS; k++) {
-		start_child(&w);
+		child_start(&w.ch, w.file, w.log);
 		/* 0.4-1.2 s: past the start, inside batches that commit */
 		sleep_ms(400 + rand() % 800);
-		check_alive(&w);
-		kill(w.pid, SIGKILL);
-		waitpid(w.pid, NULL, 0);
+		child_check_alive(&w.ch);
+		kill(w.ch.pid, SIGKILL);
+		child_wait(&w.ch, 10000);
 		if (k == KILLS / 2)
 			cr_assert(atomic_load(&w.produced) < NLINES,
 				  "the kills happen while input still flows "
@@ -309,15 +217,14 @@ Test(stateful_kill, word_count_survives_kill_9)
 	cr_assert_eq(atomic_load(&w.produced), NLINES);
 
 	/* the last run, until the output has caught up */
-	start_child(&w);
+	child_start(&w.ch, w.file, w.log);
 	int64_t dl = now_ms() + 40000;
 	while (behind(&w) && now_ms() < dl) {
-		check_alive(&w);
+		child_check_alive(&w.ch);
 		sleep_ms(50);
 	}
-	kill(w.pid, SIGTERM);
-	int st;
-	waitpid(w.pid, &st, 0);
+	kill(w.ch.pid, SIGTERM);
+	child_wait(&w.ch, 30000);
 	sleep_ms(300); /* anything the stop flushed */
 	atomic_store(&w.read_stop, true);
 	pthread_join(w.read_th, NULL);
@@ -326,7 +233,7 @@ Test(stateful_kill, word_count_survives_kill_9)
 	cr_assert_eq(w.bad, 0, "malformed output records");
 	for (int i = 0; i < NWORDS; i++) {
 		if (w.last[i] != w.expect[i] || w.max[i] != w.expect[i])
-			print_log(&w);
+			child_print_log(&w.ch);
 		cr_assert_eq(w.last[i], w.expect[i],
 			     "w%d: final count %lld, uninterrupted %lld", i,
 			     (long long)w.last[i], (long long)w.expect[i]);
@@ -338,7 +245,7 @@ Test(stateful_kill, word_count_survives_kill_9)
 	fprintf(stderr,
 		"stateful_kill: %d runs (%d SIGKILLs), %llu output records "
 		"for %d words\n",
-		w.runs, KILLS, (unsigned long long)w.records, NWORDS);
+		w.ch.runs, KILLS, (unsigned long long)w.records, NWORDS);
 	pthread_mutex_unlock(&w.lock);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w.dir);

@@ -276,6 +276,15 @@ static int check_side(const sl_frame *f, const char *which, sl_err *err)
 	for (; f; f = f->parent) {
 		const char *what = NULL;
 
+		if (f->kind == SL_FR_SOURCE && f->src->dynamic)
+			return sl_err_set(
+				err, SL_EANALYSIS,
+				"union: the %s side reads '%s' with "
+				"partitionAssignment 'group', whose partitions "
+				"come and go with the group's rebalances; a "
+				"union's sides need fixed partitions: use "
+				"partitionAssignment 'manual' there",
+				which, f->src->ops->name);
 		switch (f->kind) {
 		case SL_FR_SOURCE:
 		case SL_FR_WHERE:

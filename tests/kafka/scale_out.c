@@ -540,5 +540,20 @@ Test(scale_out_mock, group_option_errors)
 		  sl_session_errmsg(s));
 	cr_assert(strstr(sl_session_errmsg(s), "processingTime"), "%s",
 		  sl_session_errmsg(s));
+
+	/* A union needs fixed partitions on both sides. */
+	const char *rate[] = { "rowsPerSecond", "10", NULL };
+	sl_frame *r = sl_read_stream(s, "rate", rate);
+	cr_assert_not_null(r, "%s", sl_session_errmsg(s));
+	sl_frame *v = sl_frame_select(r, (const char *[]){
+		"CAST(value AS BINARY) AS value", NULL });
+	sl_frame *k = sl_frame_select(in, (const char *[]){ "value", NULL });
+	cr_assert_not_null(v, "%s", sl_session_errmsg(s));
+	cr_assert_not_null(k, "%s", sl_session_errmsg(s));
+	cr_assert_null(sl_frame_union(v, k));
+	cr_assert(strstr(sl_session_errmsg(s),
+			 "the right side reads 'kafka' with "
+			 "partitionAssignment 'group'"),
+		  "%s", sl_session_errmsg(s));
 	sl_session_destroy(s);
 }

@@ -1,9 +1,9 @@
 /* core/stateful.c - stateful queries: planning an aggregation (keys,
  * aggregate calls, windows, the watermark) or a deduplication into
  * frames, and running the stateful operator (those two, or per-group
- * state: core/group_state.c plans it) on a query's sink thread as a sink
- * that wraps the real sink (core/stateful.h; docs/STATEFUL.md, sections
- * 7, 8 and 10).
+ * state: core/group_state.c plans it; or an aggregation over one of the
+ * other two) on a query's sink thread as a sink that wraps the real sink
+ * (core/stateful.h; docs/STATEFUL.md, sections 7, 8, 10 and 12).
  *
  * Planning takes expression strings, parses them once, and splits each
  * output expression at its aggregate calls: every distinct call (by its
@@ -217,11 +217,19 @@ static int plan_window(struct plan *p, sl_expr *e, const char *text,
 	return 0;
 }
 
+/* The watermark that reaches f. Rows pass a deduplication unchanged, so
+ * it passes too; other stateful operators make new rows without the
+ * input's event time (Spark: the output of flatMapGroupsWithState has no
+ * event-time metadata). */
 static const sl_wm_frame *find_watermark(const sl_frame *f)
 {
-	for (; f; f = f->parent)
+	for (; f; f = f->parent) {
+		if (f->kind == SL_FR_AGGREGATE &&
+		    !((const sl_agg_frame *)f)->dedup)
+			return NULL;
 		if (f->kind == SL_FR_WATERMARK)
 			return (const sl_wm_frame *)f;
+	}
 	return NULL;
 }
 
@@ -311,16 +319,14 @@ sl_frame *sl_stateful_aggregate(sl_frame *f, const char *const *keys,
 		nk++;
 	while (items && items[ni])
 		ni++;
-	if (below_aggregate(f)) {
-		const sl_agg_frame *below = sl_stateful_find(f);
-		if (below->gstate && below->gspec.flat &&
-		    below->gmode == SL_OUT_APPEND)
-			sl_err_set(err, SL_EANALYSIS,
-				   "an aggregation after flatMapGroupsWithState "
-				   "in append mode is not supported yet (Spark "
-				   "allows it; sluice runs one stateful "
-				   "operator per query)");
-		else if (below->gstate)
+	/* The chains of two stateful operators sluice runs (Spark allows
+	 * them): an aggregation over flatMapGroupsWithState in append mode
+	 * or over dropDuplicates. */
+	const sl_agg_frame *below = sl_stateful_find(f);
+	if (below && !below->dedup &&
+	    !(below->gstate && below->gspec.flat &&
+	      below->gmode == SL_OUT_APPEND)) {
+		if (below->gstate)
 			sl_err_set(err, SL_EANALYSIS,
 				   "%s is not supported with aggregation on a "
 				   "streaming DataFrame/Dataset",
@@ -328,11 +334,6 @@ sl_frame *sl_stateful_aggregate(sl_frame *f, const char *const *keys,
 					   ? "flatMapGroupsWithState in update "
 					     "mode"
 					   : "mapGroupsWithState");
-		else if (below->dedup)
-			sl_err_set(err, SL_EANALYSIS,
-				   "an aggregation over dropDuplicates/DISTINCT "
-				   "is not supported yet: a query has one "
-				   "stateful operator");
 		else
 			sl_err_set(err, SL_EANALYSIS,
 				   "Multiple streaming aggregations are not "
@@ -748,7 +749,8 @@ uint32_t sl_stateful_partitions(const sl_agg_frame *ag, int64_t asked)
 	 * per window: Spark runs it on one partition too (AllTuples). */
 	const sl_groupby_spec *sp = &ag->spec;
 	uint32_t keys = sp->nkeys - (sp->time_key >= 0);
-	if (ag->dedup || ag->gstate || !keys || asked <= 1)
+	if (ag->dedup || ag->gstate || sl_stateful_lower(ag) || !keys ||
+	    asked <= 1)
 		return 1;
 	return (uint32_t)asked;
 }
@@ -756,6 +758,16 @@ uint32_t sl_stateful_partitions(const sl_agg_frame *ag, int64_t asked)
 int sl_stateful_check_partitions(const sl_agg_frame *ag, int64_t asked,
 				 sl_err *err)
 {
+	const sl_agg_frame *low = sl_stateful_lower(ag);
+	if (asked > 1 && low)
+		return sl_err_set(err, SL_EINVAL,
+				  "statefulPartitions %lld: an aggregation "
+				  "after %s runs both operators on one "
+				  "stateful partition (leave "
+				  "statefulPartitions at 1)",
+				  (long long)asked,
+				  low->dedup ? "dropDuplicates/DISTINCT"
+					     : "flatMapGroupsWithState");
 	if (asked > 1 && (ag->dedup || ag->gstate))
 		return sl_err_set(err, SL_EINVAL,
 				  "statefulPartitions %lld: only aggregations "
@@ -810,9 +822,17 @@ static void chain_fill(sl_chain *c, const sl_frame *top, const sl_frame *stop,
 			c->steps[--n] = f;
 }
 
+sl_agg_frame *sl_stateful_lower(const sl_agg_frame *ag)
+{
+	return sl_stateful_find(ag->input);
+}
+
 sl_chain *sl_stateful_chain(const sl_frame *top, sl_arena *a)
 {
 	sl_chain *c = sl_arena_calloc(a, sizeof(*c));
+	/* the rows of a chain of two operators enter the lower one */
+	for (const sl_agg_frame *ag; (ag = sl_stateful_find(top));)
+		top = ag->f.parent;
 	chain_fill(c, top, NULL, a);
 	return c;
 }
@@ -849,6 +869,7 @@ static int group_state_check_mode(const sl_agg_frame *ag, int mode,
 int sl_stateful_check_mode(const sl_agg_frame *ag, int mode, sl_err *err)
 {
 	const sl_groupby_spec *sp = &ag->spec;
+	const sl_agg_frame *low = sl_stateful_lower(ag);
 	if (ag->gstate)
 		return group_state_check_mode(ag, mode, err);
 	/* A deduplication is not an aggregation: Spark's table puts it with
@@ -872,9 +893,15 @@ int sl_stateful_check_mode(const sl_agg_frame *ag, int mode, sl_err *err)
 				  "there are streaming aggregations on "
 				  "streaming DataFrames/DataSets without "
 				  "watermark: use outputMode 'complete' or "
-				  "'update', or add a watermark "
-				  "(withWatermark) on the event-time column of "
-				  "a window in the group by");
+				  "'update'%s",
+				  low && low->gstate
+					  ? " (the output of "
+					    "flatMapGroupsWithState carries "
+					    "no watermark)"
+					  : ", or add a watermark "
+					    "(withWatermark) on the event-time "
+					    "column of a window in the group "
+					    "by");
 	if (mode == SL_MODE_APPEND && !wm_on_key)
 		return sl_err_set(err, SL_EMODE,
 				  "Append output mode not supported: the "
@@ -910,21 +937,30 @@ typedef struct sl_stateful {
 	sl_state_stats stats;
 	int64_t commit_us;     /* the last state store commit, -1 none */
 	uint64_t out_rows;     /* sink thread only */
+	/* a chain's lower operator (group state, deduplication): its
+	 * stats, under lock; low_name NULL without one */
+	const char *low_name;
+	sl_state_stats low_stats;
+	int64_t low_commit_us;
 } sl_stateful;
 
-/* One stateful partition's state store (checkpointLocation/state/0/<i>)
- * and the operator whose state it keeps (one of op, dd, gs). */
+/* One stateful partition's state store (checkpointLocation/state/<op>/
+ * <i>) and the operator whose state it keeps (one of op, dd, gs). */
 struct st_part {
 	int dirfd; /* -1 without a checkpoint */
 	char *dirpath;
 	sl_groupby *op;
 	sl_dedup *dd;
 	sl_gstate *gs;
+	const sl_buf *empty; /* a snapshot of the operator as made */
 };
 
 /* What a running query holds: the real sink and the operator (one of op,
  * dd, gs; or sp, an aggregation on several partitions), and its state
- * store, one per partition. */
+ * store, one per partition. A chain of two (`chained`: flatMapGroupsWithState
+ * in append mode or a deduplication, then an aggregation) holds op and gs
+ * or dd: the lower one's output goes through `mid` into op, and its state
+ * is operator 1's (state/1/0, `low`). */
 typedef struct sl_stateful_rt {
 	sl_sink real;
 	sl_groupby *op;
@@ -935,6 +971,14 @@ typedef struct sl_stateful_rt {
 	sl_chain post;                 /* output projection, HAVING */
 	const sl_schema *agg_schema;   /* the operator's output, named */
 	sl_out_mode mode;
+	bool chained;
+	sl_chain mid;                  /* chained: the lower operator's
+	                                  output to op's input (where/select
+	                                  between them, the aggregation's
+	                                  pre-projection) */
+	const sl_schema *mid_schema;   /* chained: the lower one's output */
+	struct st_part low;            /* chained: the lower one's store */
+	sl_buf low_empty;
 	/* The state store (checkpointLocation/state/0/<i>), store false
 	 * without a checkpoint. `empty` is a snapshot of the operator as
 	 * made, which a restore applies to start over from nothing. */
@@ -942,7 +986,7 @@ typedef struct sl_stateful_rt {
 	bool store;
 	struct st_part *parts;
 	uint32_t nparts;
-	sl_buf empty;
+	sl_buf empty;                  /* parts' operator as made */
 	int64_t retain;
 	uint64_t dedup_rows; /* rows a deduplication passed on this batch */
 } sl_stateful_rt;
@@ -969,23 +1013,31 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 	sl_gstate *gs = NULL;
 	sl_spart *sp = NULL;
 	uint32_t np = sl_stateful_partitions(ag, q->wconf.stateful_partitions);
-	if (ag->gstate) {
-		gs = sl_gstate_new(&ag->gspec, err);
+	/* the lower operator of a chain of two, or the only one: the
+	 * operator the rows enter */
+	const sl_agg_frame *low = sl_stateful_lower(ag);
+	const sl_agg_frame *entry = low ? low : ag;
+	if (entry->gstate) {
+		gs = sl_gstate_new(&entry->gspec, err);
 		if (!gs)
 			return err->code ? err->code : SL_EANALYSIS;
-	} else if (ag->dedup) {
-		dd = sl_dedup_new(&ag->dspec, err);
+	} else if (entry->dedup) {
+		dd = sl_dedup_new(&entry->dspec, err);
 		if (!dd)
 			return err->code ? err->code : SL_EANALYSIS;
-	} else {
+	}
+	if (!ag->gstate && !ag->dedup) {
 		sl_groupby_spec spec = ag->spec;
 		spec.mode = (sl_out_mode)q->wconf.output_mode;
 		if (np > 1)
 			sp = sl_spart_new(&spec, np, a, &q->cancel, err);
 		else
 			op = sl_groupby_new(&spec, a, err);
-		if (!op && !sp)
+		if (!op && !sp) {
+			sl_gstate_free(gs);
+			sl_dedup_free(dd);
 			return err->code ? err->code : SL_EANALYSIS;
+		}
 	}
 	sl_stateful_rt *rt = calloc(1, sizeof(*rt));
 	struct st_part *parts = calloc(np, sizeof(*parts));
@@ -994,9 +1046,11 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 	for (uint32_t i = 0; i < np; i++)
 		parts[i] = (struct st_part){ .dirfd = -1,
 					     .op = sp ? sl_spart_op(sp, i) : op,
-					     .dd = dd,
-					     .gs = gs };
+					     .dd = low ? NULL : dd,
+					     .gs = low ? NULL : gs,
+					     .empty = &rt->empty };
 	sl_stateful *sh = sl_arena_calloc(a, sizeof(*sh));
+	rt->low.dirfd = -1;
 	rt->real = q->sink;
 	rt->op = op;
 	rt->dd = dd;
@@ -1004,12 +1058,22 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 	rt->sp = sp;
 	rt->parts = parts;
 	rt->nparts = np;
-	rt->timeout = ag->gspec.timeout;
+	rt->timeout = entry->gspec.timeout;
 	rt->mode = (sl_out_mode)q->wconf.output_mode;
 	rt->agg_schema = ag->f.schema;
 	/* the workers have not touched their operators yet */
 	op_snapshot(&parts[0], -1, &rt->empty);
 	chain_fill(&rt->post, q->frame, &ag->f, a);
+	if (low) {
+		rt->chained = true;
+		rt->mid_schema = low->f.schema;
+		chain_fill(&rt->mid, ag->f.parent, &low->f, a);
+		rt->low = (struct st_part){ .dirfd = -1,
+					    .dd = dd,
+					    .gs = gs,
+					    .empty = &rt->low_empty };
+		op_snapshot(&rt->low, -1, &rt->low_empty);
+	}
 	sh->ops = *q->sink.ops;
 	sh->ops.write = st_write;
 	sh->ops.commit = st_commit;
@@ -1019,9 +1083,14 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 	sh->fell_back = fell_back;
 	/* Spark's operatorName for each (flatMapGroupsWithState for map
 	 * too: Spark plans both as FlatMapGroupsWithStateExec) */
-	sh->op_name = dd ? "dedupe"
-		      : gs ? "flatMapGroupsWithState"
-			   : "stateStoreSave";
+	sh->op_name = op || sp ? "stateStoreSave"
+		      : dd     ? "dedupe"
+			       : "flatMapGroupsWithState";
+	sh->low_name = !low	  ? NULL
+		       : low->dedup ? "dedupe"
+				    : "flatMapGroupsWithState";
+	sh->low_stats.batch_id = -1;
+	sh->low_commit_us = -1;
 	sh->interval_ms = q->trig.interval_ms;
 	sh->nparts = np;
 	sh->commit_us = -1;
@@ -1030,11 +1099,11 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 	/* Processing-time timeouts restored from a checkpoint fire in a
 	 * first batch even if the sources stay idle: the state is restored
 	 * there, and it sets when the next batch is due. */
-	if (gs && ag->gspec.timeout == SL_GROUP_TIMEOUT_PROCESSING)
+	if (gs && entry->gspec.timeout == SL_GROUP_TIMEOUT_PROCESSING)
 		atomic_store(&q->idle_due_us, 1);
 	q->sink.ops = &sh->ops;
 	q->sink.state = sh;
-	q->sink.schema = ag->f.parent->schema;
+	q->sink.schema = entry->f.parent->schema;
 	return 0;
 }
 
@@ -1228,8 +1297,7 @@ static int state_list(struct st_part *sp, int64_t **snap, uint32_t *nsnap,
  * the snapshot before (or to nothing, with every delta from 0), with a
  * warning on stderr; if no chain is whole, it fails naming the file that
  * broke the newest chain. */
-static int state_restore(sl_stateful_rt *rt, struct st_part *sp,
-			 int64_t last, sl_err *err)
+static int state_restore(struct st_part *sp, int64_t last, sl_err *err)
 {
 	int64_t *snap, *delta;
 	uint32_t nsnap, ndelta;
@@ -1249,7 +1317,7 @@ static int state_restore(sl_stateful_rt *rt, struct st_part *sp,
 		if (base >= 0)
 			rc = state_apply(sp, base, ST_SNAPSHOT, &e);
 		else
-			rc = op_restore(sp, rt->empty.p, rt->empty.len, &e);
+			rc = op_restore(sp, sp->empty->p, sp->empty->len, &e);
 		for (int64_t v = base + 1; !rc && v <= last; v++)
 			rc = state_apply(sp, v, ST_DELTA, &e);
 		if (!rc)
@@ -1344,11 +1412,43 @@ static uint32_t count_parts(int dirfd)
 	return n;
 }
 
+/* Opens the directory of each of the n partitions of operator `op`
+ * under the state directory (fd, path) and cleans the temp files a
+ * crash left; path is then the operator's directory, for messages, and
+ * *fdop its descriptor (-1 if it could not be opened). */
+static int open_parts(int fd, char *path, size_t n, const char *op,
+		      struct st_part *parts, uint32_t nparts, int *fdop,
+		      sl_err *err)
+{
+	size_t len = strlen(path);
+	int rc = sl_ckpt_dir_open(fd, path, op, true, fdop, err);
+	snprintf(path + len, n - len, "/%s", op);
+	for (uint32_t i = 0; i < nparts && !rc; i++) {
+		struct st_part *sp = &parts[i];
+		char name[16];
+		snprintf(name, sizeof(name), "%u", i);
+		sp->dirpath = malloc(n + 16);
+		if (!sp->dirpath)
+			abort();
+		snprintf(sp->dirpath, n + 16, "%s/%s", path, name);
+		rc = sl_ckpt_dir_open(*fdop, path, name, true, &sp->dirfd,
+				      err);
+		/* as for offsets and commits: a crash mid-write leaves a
+		 * temp file */
+		if (!rc) {
+			sl_ckpt_file_clean_tmp(sp->dirfd, sp->dirpath, err);
+			memset(err, 0, sizeof(*err));
+		}
+	}
+	return rc;
+}
+
 /* Once, on the sink thread before the first batch: opens the state store
- * of a query with a checkpoint (a directory per stateful partition) and
- * restores the last committed batch's state. exec set q->ckpt and
- * q->first_epoch (the batch after the last committed one) before the
- * threads started. */
+ * of a query with a checkpoint (a directory per stateful partition of
+ * operator 0; a chain's lower operator is operator 1, Spark's numbering
+ * from the sink down) and restores the last committed batch's state.
+ * exec set q->ckpt and q->first_epoch (the batch after the last
+ * committed one) before the threads started. */
 static int state_open(sl_sink *sk, sl_stateful_rt *rt)
 {
 	sl_query *q = sk->query;
@@ -1360,13 +1460,13 @@ static int state_open(sl_sink *sk, sl_stateful_rt *rt)
 	char *path = malloc(n);
 	if (!path)
 		return sl_err_set(&sk->err, SL_EIO, "out of memory");
-	int fd1 = -1, fd2 = -1;
+	int fd1 = -1, fd2 = -1, fd3 = -1;
 	int64_t last = q->first_epoch - 1;
 	snprintf(path, n, "%s/state", root);
 	int rc = sl_ckpt_dir_open(AT_FDCWD, path, path, true, &fd1, &sk->err);
 	if (!rc)
-		rc = sl_ckpt_dir_open(fd1, path, "0", true, &fd2, &sk->err);
-	snprintf(path, n, "%s/state/0", root);
+		rc = open_parts(fd1, path, n, "0", rt->parts, rt->nparts, &fd2,
+				&sk->err);
 	/* a checkpoint keeps the partitioning its state was written with,
 	 * as Spark keeps spark.sql.shuffle.partitions */
 	uint32_t had = !rc && last >= 0 ? count_parts(fd2) : 0;
@@ -1377,27 +1477,17 @@ static int state_open(sl_sink *sk, sl_stateful_rt *rt)
 				"statefulPartitions %u (a checkpoint keeps its "
 				"partitioning)",
 				path, had, had == 1 ? "" : "s", had);
-	for (uint32_t i = 0; i < rt->nparts && !rc; i++) {
-		struct st_part *sp = &rt->parts[i];
-		char name[16];
-		snprintf(name, sizeof(name), "%u", i);
-		sp->dirpath = malloc(n);
-		if (!sp->dirpath)
-			abort();
-		snprintf(sp->dirpath, n, "%s/%s", path, name);
-		rc = sl_ckpt_dir_open(fd2, path, name, true, &sp->dirfd,
-				      &sk->err);
-		/* as for offsets and commits: a crash mid-write leaves a
-		 * temp file */
-		if (!rc)
-			sl_ckpt_file_clean_tmp(sp->dirfd, sp->dirpath,
-					       &sk->err);
-		memset(&sk->err, 0, sizeof(sk->err));
+	if (!rc && rt->chained) {
+		snprintf(path, n, "%s/state", root);
+		rc = open_parts(fd1, path, n, "1", &rt->low, 1, &fd3,
+				&sk->err);
 	}
 	if (fd1 >= 0)
 		close(fd1);
 	if (fd2 >= 0)
 		close(fd2);
+	if (fd3 >= 0)
+		close(fd3);
 	free(path);
 	if (rc < 0)
 		return rc;
@@ -1405,7 +1495,9 @@ static int state_open(sl_sink *sk, sl_stateful_rt *rt)
 	/* Set once at open, before any thread: a plain read. */
 	rt->retain = q->ckpt->retain;
 	for (uint32_t i = 0; i < rt->nparts && last >= 0 && !rc; i++)
-		rc = state_restore(rt, &rt->parts[i], last, &sk->err);
+		rc = state_restore(&rt->parts[i], last, &sk->err);
+	if (!rc && rt->chained && last >= 0)
+		rc = state_restore(&rt->low, last, &sk->err);
 	return rc;
 }
 
@@ -1421,28 +1513,37 @@ static inline int st_ready(sl_sink *sk, sl_stateful_rt *rt)
  * segments), and every ST_SNAPSHOT_EVERY batches a snapshot of each
  * partition's whole state (then purges). Records how long it took for
  * the progress. */
+static int parts_commit(struct st_part *parts, uint32_t np, int64_t retain,
+			int64_t epoch, const sl_buf *segs,
+			const uint32_t *nseg, int64_t wm, sl_err *err)
+{
+	int rc = 0;
+	for (uint32_t i = 0; i < np && !rc; i++)
+		rc = state_write(&parts[i], epoch, ST_DELTA, wm, &segs[i],
+				 nseg[i], err);
+	bool snap = epoch > 0 && epoch % ST_SNAPSHOT_EVERY == 0;
+	for (uint32_t i = 0; i < np && snap && !rc; i++) {
+		sl_buf one = { 0 }, all = { 0 };
+		uint32_t n = 0;
+		op_snapshot(&parts[i], epoch, &one);
+		seg_add(&all, &n, &one);
+		rc = state_write(&parts[i], epoch, ST_SNAPSHOT, wm, &all, n,
+				 err);
+		sl_buf_free(&one);
+		sl_buf_free(&all);
+		if (!rc)
+			state_purge(&parts[i], retain, epoch);
+	}
+	return rc;
+}
+
 static int state_commit(sl_stateful *sh, int64_t epoch, const sl_buf *segs,
 			const uint32_t *nseg, int64_t wm, sl_err *err)
 {
 	sl_stateful_rt *rt = sh->rt;
 	int64_t t0 = sl_now_ns();
-	int rc = 0;
-	for (uint32_t i = 0; i < rt->nparts && !rc; i++)
-		rc = state_write(&rt->parts[i], epoch, ST_DELTA, wm, &segs[i],
-				 nseg[i], err);
-	bool snap = epoch > 0 && epoch % ST_SNAPSHOT_EVERY == 0;
-	for (uint32_t i = 0; i < rt->nparts && snap && !rc; i++) {
-		sl_buf one = { 0 }, all = { 0 };
-		uint32_t n = 0;
-		op_snapshot(&rt->parts[i], epoch, &one);
-		seg_add(&all, &n, &one);
-		rc = state_write(&rt->parts[i], epoch, ST_SNAPSHOT, wm, &all, n,
-				 err);
-		sl_buf_free(&one);
-		sl_buf_free(&all);
-		if (!rc)
-			state_purge(&rt->parts[i], rt->retain, epoch);
-	}
+	int rc = parts_commit(rt->parts, rt->nparts, rt->retain, epoch, segs,
+			      nseg, wm, err);
 	pthread_mutex_lock(&sh->lock);
 	sh->commit_us = (sl_now_ns() - t0) / 1000;
 	pthread_mutex_unlock(&sh->lock);
@@ -1451,16 +1552,22 @@ static int state_commit(sl_stateful *sh, int64_t epoch, const sl_buf *segs,
 
 /* ---- the sink's callbacks ------------------------------------------------- */
 
-/* Rows a deduplication kept go on at once: the output projection, then
- * the real sink (whose ownership answer we pass on). */
+/* Rows a deduplication kept go on at once: under an aggregation (a
+ * chain) through the frames between the two into it; else the output
+ * projection, then the real sink (whose ownership answer we pass on). */
 static int dedup_write(sl_sink *sk, sl_stateful_rt *rt, sl_batch *b)
 {
 	int rc = sl_dedup_process(rt->dd, b, &sk->err);
 	if (rc <= 0)
 		return rc;
-	b->schema = rt->agg_schema;
-	if ((rc = sl_chain_run(&rt->post, b, &sk->err)) < 0)
+	b->schema = rt->chained ? rt->mid_schema : rt->agg_schema;
+	rc = sl_chain_run(rt->chained ? &rt->mid : &rt->post, b, &sk->err);
+	if (rc < 0)
 		return rc;
+	if (rt->chained)
+		return sl_groupby_update(rt->op, b, &sk->err) < 0
+			       ? (sk->err.code ? sk->err.code : SL_EINVAL)
+			       : 0;
 	if (!b->nrows)
 		return 0;
 	rt->dedup_rows += b->nrows;
@@ -1513,34 +1620,44 @@ static void publish_stats(sl_stateful *sh, sl_state_stats *st)
 }
 
 /* The end of batch N of a deduplication: the watermark advances and
- * evicts, the state is written, the real sink commits. */
+ * evicts; the delta (with a store) into segs, the stats into *st. */
+static void dedup_run(sl_stateful_rt *rt, int64_t epoch, sl_buf *segs,
+		      uint32_t *nseg, sl_state_stats *st)
+{
+	sl_dedup_stats ds;
+	sl_dedup_finish(rt->dd);
+	sl_dedup_stats_get(rt->dd, &ds);
+	st->batch_id = epoch;
+	st->num_rows_total = ds.num_rows_total;
+	st->num_rows_updated = ds.num_rows_updated;
+	st->num_rows_removed = ds.num_rows_removed;
+	st->num_rows_dropped_by_watermark = ds.num_rows_dropped_by_watermark;
+	st->num_output_rows = ds.num_output_rows;
+	st->memory_used_bytes = ds.memory_used_bytes;
+	st->watermark_us = ds.watermark_us;
+	if (rt->store) {
+		sl_buf one = { 0 };
+		sl_dedup_delta(rt->dd, epoch, &one);
+		seg_add(segs, nseg, &one);
+		sl_buf_free(&one);
+	}
+	sl_dedup_end_batch(rt->dd);
+}
+
+/* A deduplication's batch ends: its state is written, the real sink
+ * commits (its rows went on in write). */
 static int dedup_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
 {
 	sl_stateful_rt *rt = sh->rt;
-	sl_dedup_stats ds;
 	sl_state_stats st = { 0 };
+	sl_buf segs = { 0 };
+	uint32_t nseg = 0;
 	int rc = 0;
-	sl_dedup_finish(rt->dd);
-	sl_dedup_stats_get(rt->dd, &ds);
-	st.batch_id = epoch;
-	st.num_rows_total = ds.num_rows_total;
-	st.num_rows_updated = ds.num_rows_updated;
-	st.num_rows_removed = ds.num_rows_removed;
-	st.num_rows_dropped_by_watermark = ds.num_rows_dropped_by_watermark;
-	st.num_output_rows = ds.num_output_rows;
-	st.memory_used_bytes = ds.memory_used_bytes;
-	st.watermark_us = ds.watermark_us;
-	if (rt->store) {
-		sl_buf one = { 0 }, segs = { 0 };
-		uint32_t nseg = 0;
-		sl_dedup_delta(rt->dd, epoch, &one);
-		seg_add(&segs, &nseg, &one);
-		rc = state_commit(sh, epoch, &segs, &nseg, ds.watermark_us,
+	dedup_run(rt, epoch, &segs, &nseg, &st);
+	if (rt->store)
+		rc = state_commit(sh, epoch, &segs, &nseg, st.watermark_us,
 				  &sk->err);
-		sl_buf_free(&one);
-		sl_buf_free(&segs);
-	}
-	sl_dedup_end_batch(rt->dd);
+	sl_buf_free(&segs);
 	if (rc < 0)
 		return rc;
 	publish_stats(sh, &st);
@@ -1624,20 +1741,18 @@ static void add_gstate_stats(sl_state_stats *t, const sl_gstate_stats *g)
 	add_stats(t, &gb);
 }
 
-/* The end of batch N of map/flatMapGroupsWithState: the function runs
- * for the groups with rows and the timed-out ones (at the wall clock now:
- * the batch's processing time); then, with an event-time timeout and a
- * watermark that moved, Spark's batch without data folded in, where the
- * timeouts the new watermark passes fire. Each pass's delta is taken
- * before finish clears it. */
-static int gstate_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
+/* Batch N of map/flatMapGroupsWithState, its rows appended to out: the
+ * function runs for the groups with rows and the timed-out ones (at the
+ * wall clock now: the batch's processing time); then, with an event-time
+ * timeout and a watermark that moved, Spark's batch without data folded
+ * in, where the timeouts the new watermark passes fire. Each pass's delta
+ * is appended to segs (with a store) before finish clears it; stats into
+ * *st. */
+static int gstate_run(sl_sink *sk, sl_stateful_rt *rt, int64_t epoch,
+		      sl_batch *out, sl_buf *segs, uint32_t *nseg,
+		      sl_state_stats *st)
 {
-	sl_stateful_rt *rt = sh->rt;
-	sl_state_stats st = { 0 };
-	sl_batch *out = sl_batch_new(rt->agg_schema, 16);
-	sl_buf one = { 0 }, segs = { 0 };
-	uint32_t nseg = 0;
-	bool store = rt->store;
+	sl_buf one = { 0 };
 	int64_t now = sl_wall_us();
 	int rc = 0;
 	for (int pass = 0; pass < 2; pass++) {
@@ -1646,18 +1761,18 @@ static int gstate_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
 			break;
 		sl_gstate_stats gs;
 		sl_gstate_stats_get(rt->gs, &gs);
-		add_gstate_stats(&st, &gs);
-		if (store) {
+		add_gstate_stats(st, &gs);
+		if (rt->store) {
 			one.len = 0;
 			sl_gstate_delta(rt->gs, epoch, &one);
-			seg_add(&segs, &nseg, &one);
+			seg_add(segs, nseg, &one);
 		}
 		if (!sl_gstate_finish(rt->gs) ||
 		    rt->timeout != SL_GROUP_TIMEOUT_EVENT)
 			break;
 	}
-	st.watermark_us = sl_gstate_watermark(rt->gs);
-	st.batch_id = epoch;
+	st->watermark_us = sl_gstate_watermark(rt->gs);
+	st->batch_id = epoch;
 	/* the coordinator runs a batch without data when the next
 	 * processing-time timeout is due (one that is < now fires) */
 	if (!rc && rt->timeout == SL_GROUP_TIMEOUT_PROCESSING && sk->query) {
@@ -1666,6 +1781,17 @@ static int gstate_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
 			     next == INT64_MAX ? 0 : next + 1);
 	}
 	sl_buf_free(&one);
+	return rc;
+}
+
+static int gstate_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
+{
+	sl_stateful_rt *rt = sh->rt;
+	sl_state_stats st = { 0 };
+	sl_batch *out = sl_batch_new(rt->agg_schema, 16);
+	sl_buf segs = { 0 };
+	uint32_t nseg = 0;
+	int rc = gstate_run(sk, rt, epoch, out, &segs, &nseg, &st);
 	if (rc < 0) {
 		sl_buf_free(&segs);
 		sl_batch_free(out);
@@ -1727,11 +1853,104 @@ static int spart_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
 	return rc;
 }
 
-/* The end of batch N: emit, then (watermark moved, append or update mode)
- * Spark's batch without data folded into this one, so the windows the new
- * watermark closes come out now rather than with the next data; the state
- * of version N (each part's delta, taken before end_batch clears it);
- * then the output projection and the real sink. */
+/* Batch N of an aggregation on one partition: emit, then (watermark
+ * moved, append or update mode) Spark's batch without data folded into
+ * this one, so the windows the new watermark closes come out now rather
+ * than with the next data. The output in *out, the state of version N
+ * (each pass's delta, taken before end_batch clears it) in segs, the
+ * stats in *st. */
+static void agg_run(sl_stateful_rt *rt, int64_t epoch, sl_batch **out,
+		    sl_buf *segs, uint32_t *nseg, sl_state_stats *st)
+{
+	sl_groupby_stats gs;
+	sl_buf one = { 0 };
+	bool store = rt->store;
+	sl_groupby_emit(rt->op, epoch, out);
+	sl_groupby_stats_get(rt->op, &gs);
+	add_stats(st, &gs);
+	if (store) {
+		sl_groupby_delta(rt->op, epoch, &one);
+		seg_add(segs, nseg, &one);
+	}
+	if (sl_groupby_advance_watermark(rt->op) &&
+	    rt->mode != SL_OUT_COMPLETE) {
+		sl_batch *more = NULL;
+		sl_groupby_emit(rt->op, epoch, &more);
+		sl_groupby_stats_get(rt->op, &gs);
+		add_stats(st, &gs);
+		if (store) {
+			one.len = 0;
+			sl_groupby_delta(rt->op, epoch, &one);
+			seg_add(segs, nseg, &one);
+		}
+		sl_groupby_advance_watermark(rt->op);
+		if (more->nrows)
+			sl_batch_append_copy(*out, more);
+		sl_batch_free(more);
+	}
+	st->watermark_us = sl_groupby_watermark(rt->op);
+	st->batch_id = epoch;
+	sl_buf_free(&one);
+}
+
+/* The group state operator of a chain runs batch N and its rows go
+ * through the frames between the two operators into the aggregation, as
+ * that batch's input. */
+static int chain_gstate(sl_sink *sk, sl_stateful_rt *rt, int64_t epoch,
+			sl_buf *segs, uint32_t *nseg, sl_state_stats *st)
+{
+	sl_batch *mid = sl_batch_new(rt->mid_schema, 16);
+	int rc = gstate_run(sk, rt, epoch, mid, segs, nseg, st);
+	if (rc >= 0) {
+		mid->schema = rt->mid_schema;
+		rc = sl_chain_run(&rt->mid, mid, &sk->err);
+	}
+	if (rc >= 0 && sl_groupby_update(rt->op, mid, &sk->err) < 0)
+		rc = sk->err.code ? sk->err.code : SL_EINVAL;
+	sl_batch_free(mid);
+	return rc;
+}
+
+/* The end of batch N of a chain: the lower operator ends its batch (a
+ * group state runs and feeds the aggregation now; a deduplication fed it
+ * in write), then the aggregation emits by the output mode. Operator 1's
+ * state (the lower one's) is written first, then operator 0's with the
+ * output, as for one operator. */
+static int chain_commit(sl_sink *sk, sl_stateful *sh, int64_t epoch)
+{
+	sl_stateful_rt *rt = sh->rt;
+	sl_state_stats low = { 0 }, st = { 0 };
+	sl_batch *out = NULL;
+	sl_buf lsegs = { 0 }, segs = { 0 };
+	uint32_t nl = 0, nseg = 0;
+	int rc = 0;
+	if (rt->gs)
+		rc = chain_gstate(sk, rt, epoch, &lsegs, &nl, &low);
+	else
+		dedup_run(rt, epoch, &lsegs, &nl, &low);
+	if (rc >= 0 && rt->store) {
+		int64_t t0 = sl_now_ns();
+		rc = parts_commit(&rt->low, 1, rt->retain, epoch, &lsegs, &nl,
+				  low.watermark_us, &sk->err);
+		pthread_mutex_lock(&sh->lock);
+		sh->low_commit_us = (sl_now_ns() - t0) / 1000;
+		pthread_mutex_unlock(&sh->lock);
+	}
+	sl_buf_free(&lsegs);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&sh->lock);
+	low.total_rows_dropped_by_watermark =
+		sh->low_stats.total_rows_dropped_by_watermark +
+		low.num_rows_dropped_by_watermark;
+	sh->low_stats = low;
+	pthread_mutex_unlock(&sh->lock);
+	agg_run(rt, epoch, &out, &segs, &nseg, &st);
+	return store_and_write(sk, sh, epoch, out, &segs, &nseg, &st);
+}
+
+/* The end of batch N: the operator's batch, the state of version N, then
+ * the output projection and the real sink. */
 static int st_commit(sl_sink *sk, int64_t epoch)
 {
 	sl_stateful *sh = sk->state;
@@ -1739,6 +1958,8 @@ static int st_commit(sl_sink *sk, int64_t epoch)
 	int rc = st_ready(sk, rt);
 	if (rc < 0)
 		return rc;
+	if (rt->chained)
+		return chain_commit(sk, sh, epoch);
 	if (rt->dd)
 		return dedup_commit(sk, sh, epoch);
 	if (rt->gs)
@@ -1746,37 +1967,10 @@ static int st_commit(sl_sink *sk, int64_t epoch)
 	if (rt->sp)
 		return spart_commit(sk, sh, epoch);
 	sl_state_stats st = { 0 };
-	sl_groupby_stats gs;
 	sl_batch *out = NULL;
-	sl_buf one = { 0 }, segs = { 0 };
+	sl_buf segs = { 0 };
 	uint32_t nseg = 0;
-	bool store = rt->store;
-	sl_groupby_emit(rt->op, epoch, &out);
-	sl_groupby_stats_get(rt->op, &gs);
-	add_stats(&st, &gs);
-	if (store) {
-		sl_groupby_delta(rt->op, epoch, &one);
-		seg_add(&segs, &nseg, &one);
-	}
-	if (sl_groupby_advance_watermark(rt->op) &&
-	    rt->mode != SL_OUT_COMPLETE) {
-		sl_batch *more = NULL;
-		sl_groupby_emit(rt->op, epoch, &more);
-		sl_groupby_stats_get(rt->op, &gs);
-		add_stats(&st, &gs);
-		if (store) {
-			one.len = 0;
-			sl_groupby_delta(rt->op, epoch, &one);
-			seg_add(&segs, &nseg, &one);
-		}
-		sl_groupby_advance_watermark(rt->op);
-		if (more->nrows)
-			sl_batch_append_copy(out, more);
-		sl_batch_free(more);
-	}
-	st.watermark_us = sl_groupby_watermark(rt->op);
-	st.batch_id = epoch;
-	sl_buf_free(&one);
+	agg_run(rt, epoch, &out, &segs, &nseg, &st);
 	return store_and_write(sk, sh, epoch, out, &segs, &nseg, &st);
 }
 
@@ -1797,8 +1991,12 @@ static void st_destroy(sl_sink *sk)
 			close(rt->parts[i].dirfd);
 		free(rt->parts[i].dirpath);
 	}
+	if (rt->low.dirfd >= 0)
+		close(rt->low.dirfd);
+	free(rt->low.dirpath);
 	free(rt->parts);
 	sl_buf_free(&rt->empty);
+	sl_buf_free(&rt->low_empty);
 	free(rt);
 	sh->rt = NULL;
 }
@@ -1829,6 +2027,29 @@ int sl_query_state_stats(sl_query *q, sl_state_stats *out)
 	return 0;
 }
 
+/* One "stateOperators" entry. */
+static json_t *op_progress(const char *name, const sl_state_stats *st,
+			   int64_t commit_us, uint32_t nparts)
+{
+	json_t *op = json_pack(
+		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"operatorName", name, "numRowsTotal",
+		(json_int_t)st->num_rows_total, "numRowsUpdated",
+		(json_int_t)st->num_rows_updated, "numRowsRemoved",
+		(json_int_t)st->num_rows_removed, "numRowsDroppedByWatermark",
+		(json_int_t)st->num_rows_dropped_by_watermark,
+		"memoryUsedBytes", (json_int_t)st->memory_used_bytes,
+		"numShufflePartitions", (json_int_t)nparts,
+		"numStateStoreInstances", (json_int_t)nparts, "watermarkMs",
+		(json_int_t)(st->watermark_us / 1000));
+	/* Spark's commitTimeMs: the state store's write of the batch
+	 * (with a checkpoint only) */
+	if (commit_us >= 0)
+		json_object_set_new(op, "commitTimeMs",
+				    json_integer(commit_us / 1000));
+	return op;
+}
+
 struct json_t *sl_stateful_progress(const sl_query *q)
 {
 	json_t *arr = json_array();
@@ -1836,26 +2057,16 @@ struct json_t *sl_stateful_progress(const sl_query *q)
 	if (!sh)
 		return arr;
 	pthread_mutex_lock(&sh->lock);
-	sl_state_stats st = sh->stats;
-	int64_t commit_us = sh->commit_us;
+	sl_state_stats st = sh->stats, low = sh->low_stats;
+	int64_t commit_us = sh->commit_us, low_us = sh->low_commit_us;
 	pthread_mutex_unlock(&sh->lock);
-	json_t *op = json_pack(
-		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		"operatorName", sh->op_name, "numRowsTotal",
-		(json_int_t)st.num_rows_total, "numRowsUpdated",
-		(json_int_t)st.num_rows_updated, "numRowsRemoved",
-		(json_int_t)st.num_rows_removed, "numRowsDroppedByWatermark",
-		(json_int_t)st.num_rows_dropped_by_watermark, "memoryUsedBytes",
-		(json_int_t)st.memory_used_bytes, "numShufflePartitions",
-		(json_int_t)sh->nparts, "numStateStoreInstances",
-		(json_int_t)sh->nparts,
-		"watermarkMs", (json_int_t)(st.watermark_us / 1000));
-	/* Spark's commitTimeMs: the state store's write of the batch
-	 * (with a checkpoint only) */
-	if (commit_us >= 0)
-		json_object_set_new(op, "commitTimeMs",
-				    json_integer(commit_us / 1000));
-	json_array_append_new(arr, op);
+	/* Spark's order: from the sink down, operator 0 first */
+	json_array_append_new(arr,
+			      op_progress(sh->op_name, &st, commit_us,
+					  sh->nparts));
+	if (sh->low_name)
+		json_array_append_new(arr, op_progress(sh->low_name, &low,
+						       low_us, 1));
 	return arr;
 }
 

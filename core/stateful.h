@@ -30,11 +30,15 @@
  * and evicts. Per-group state (map/flatMapGroupsWithState;
  * ops/group_state.h) is the third: write() keeps each vector, commit(N)
  * calls the user's function per group with rows and per timed-out group,
- * and writes what it emitted to the real sink.
+ * and writes what it emitted to the real sink. An aggregation may sit
+ * over a flatMapGroupsWithState in append mode or a deduplication: the
+ * stateful sink then runs both, the lower one's rows feeding the
+ * aggregation in the same batch (docs/STATEFUL.md, section 12).
  *
  * State store (docs/STATEFUL.md, section 8). With a checkpointLocation,
  * commit(N) writes state/0/<partition>/<N>.delta (and every 10 batches
- * <N>.snapshot) crash-safely before the real sink commits N; the first
+ * <N>.snapshot; a chain's lower operator in state/1/0/) crash-safely
+ * before the real sink commits N; the first
  * write or commit of a run restores the last committed batch's state from
  * them (the checkpoint was recovered by sl_exec_start before the threads
  * started). */
@@ -59,10 +63,12 @@ typedef struct sl_wm_frame {
 } sl_wm_frame;
 
 /* One aggregation, or one deduplication (dedup: dropDuplicates, SELECT
- * DISTINCT), the query's stateful operator. A deduplication is a frame of
- * the same kind so that everything that finds "the stateful operator"
- * (sl_stateful_find: the mode check, the one stateful sink partition, the
- * chain split) finds it too. Everything lives in the session arena. */
+ * DISTINCT), or one group state: a stateful operator. A deduplication is
+ * a frame of the same kind so that everything that finds "the stateful
+ * operator" (sl_stateful_find: the mode check, the one stateful sink
+ * partition, the chain split) finds it too; with two (an aggregation over
+ * one of the others) it finds the top one, sl_stateful_lower the other.
+ * Everything lives in the session arena. */
 typedef struct sl_agg_frame {
 	sl_frame f;              /* kind SL_FR_AGGREGATE; parent: the
 	                            pre-projection (dedup: the input);
@@ -118,11 +124,16 @@ const char *sl_stateful_join_text(sl_arena *a, const char *const *v,
 sl_frame *sl_stateful_watermark(sl_frame *f, const char *column,
 				const char *delay, sl_err *err);
 
-/* The aggregate frame under top (top included), or NULL if the query is
- * stateless. */
+/* The top stateful operator's frame under top (top included), or NULL
+ * if the query is stateless. */
 sl_agg_frame *sl_stateful_find(const sl_frame *top);
+/* The stateful operator below ag's input: the lower one of a chain of
+ * two (flatMapGroupsWithState in append mode under an aggregation, the
+ * one chain sluice runs), or NULL. */
+sl_agg_frame *sl_stateful_lower(const sl_agg_frame *ag);
 /* The fused chain from the source up to top, watermark frames left out
- * (they do nothing to rows). Allocated in a. */
+ * (they do nothing to rows); if a stateful operator lies below top, up to
+ * the lowest one's input. Allocated in a. */
 sl_chain *sl_stateful_chain(const sl_frame *top, sl_arena *a);
 
 /* The seed's compatibility table for an aggregation: output mode against

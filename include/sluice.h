@@ -189,9 +189,10 @@ sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
  * column of f: then rows at or behind the watermark are dropped as late,
  * and when that column is one of cols, keys at or behind it are evicted,
  * which bounds the state. The query must use output mode append (or
- * update, which emits the same rows); one stateful operator per query (no
- * aggregation with it). With checkpointLocation the keys survive a
- * restart. Returns NULL on error (an unknown column). */
+ * update, which emits the same rows). An aggregation may follow it
+ * (the query's mode is then the aggregation's); no other stateful
+ * operator may come before or after it. With checkpointLocation the keys
+ * survive a restart. Returns NULL on error (an unknown column). */
 sl_frame *sl_frame_drop_duplicates(sl_frame *f, const char *const *cols);
 
 /* The state of a stateful query's aggregation after its last committed
@@ -209,8 +210,9 @@ typedef struct sl_state_stats {
 	int64_t watermark_us;             /* for the next batch; 0: none yet */
 } sl_state_stats;
 /* Fills *out. Returns 0, or SL_EINVAL if q has no stateful operator
- * (aggregation, dropDuplicates, group state). Any thread, also after the
- * query ended. */
+ * (aggregation, dropDuplicates, group state). With two (an aggregation
+ * over a group state or a deduplication) the aggregation's; the progress
+ * lists both. Any thread, also after the query ended. */
 int sl_query_state_stats(sl_query *q, sl_state_stats *out);
 
 /* ---- per-group state: mapGroupsWithState, flatMapGroupsWithState ----- */
@@ -273,13 +275,14 @@ typedef struct sl_group_state_spec {
  * no pointers); a group without state and without a timeout is dropped.
  * The function is called on the query's sink thread, one call at a time.
  * Output modes (the seed's table): map runs in update mode only; flat in
- * the mode it declares (append or update); complete never. One stateful
- * operator per query: no aggregation or dropDuplicates below or above it
- * (Spark allows an aggregation after a flat append function; sluice not
- * yet). With checkpointLocation the states and their timeouts survive a
- * restart. spec is copied; fn and ud must stay valid while queries run.
- * Returns NULL on error (SL_EINVAL, SL_EANALYSIS, message in
- * sl_session_errmsg()). */
+ * the mode it declares (append or update); complete never. An
+ * aggregation may follow a flat function in append mode (the query's
+ * mode is then the aggregation's: update or complete, since the
+ * function's output carries no watermark); no other stateful operator
+ * may come before or after it. With checkpointLocation the states and
+ * their timeouts survive a restart. spec is copied; fn and ud must stay
+ * valid while queries run. Returns NULL on error (SL_EINVAL,
+ * SL_EANALYSIS, message in sl_session_errmsg()). */
 sl_frame *sl_frame_group_state(sl_frame *f, const char *const *keys,
 			       const sl_group_state_spec *spec);
 

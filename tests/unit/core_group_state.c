@@ -655,7 +655,8 @@ Test(group_state, compatibility_table)
 	cr_assert_eq(check(sel, "update"), 0, "%s", sl_session_errmsg(s));
 
 	/* aggregations: none after map or flat update (the table); after
-	 * flat append Spark allows one, sluice does not yet */
+	 * flat append one is allowed, and the query's mode is then the
+	 * aggregation's (tests/unit/core_stateful_chain.c runs it) */
 	assert_refused_frame(
 		s, sl_frame_group_by(m, OPTS("k"), OPTS("count(*) AS n")),
 		"mapGroupsWithState is not supported with "
@@ -664,9 +665,15 @@ Test(group_state, compatibility_table)
 		s, sl_frame_group_by(fu, OPTS("user"), OPTS("count(*) AS n")),
 		"flatMapGroupsWithState in update mode is not "
 		"supported with aggregation");
-	assert_refused_frame(
-		s, sl_frame_group_by(fa, OPTS("user"), OPTS("count(*) AS n")),
-		"not supported yet");
+	sl_frame *fagg =
+		sl_frame_group_by(fa, OPTS("user"), OPTS("count(*) AS n"));
+	cr_assert_not_null(fagg, "%s", sl_session_errmsg(s));
+	cr_assert_eq(check(fagg, "update"), 0, "%s", sl_session_errmsg(s));
+	cr_assert_eq(check(fagg, "complete"), 0, "%s", sl_session_errmsg(s));
+	assert_refused(s, check(fagg, "append"), SL_EMODE,
+		       "Append output mode not supported when there are "
+		       "streaming aggregations on streaming "
+		       "DataFrames/DataSets without watermark");
 	/* nor a group state after an aggregation or another group state */
 	sl_frame *agg = sl_frame_group_by(users(s, false), OPTS("user"),
 					  OPTS("count(*) AS n"));

@@ -141,3 +141,5 @@ clean:
 .SECONDARY: $(B)/obj/tests/support/criterion_san.o
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+# test programs: rebuilt when a header they include changes
+-include $(UNIT_BIN:=.d) $(KAFKA_BIN:=.d)

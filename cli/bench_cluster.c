@@ -19,26 +19,6 @@
 
 /* ---- topics -------------------------------------------------------------- */
 
-static const rd_kafka_metadata_topic_t *md_find(const rd_kafka_metadata_t *md,
-						const char *name)
-{
-	for (int i = 0; i < md->topic_cnt; i++)
-		if (!strcmp(md->topics[i].topic, name))
-			return &md->topics[i];
-	return NULL;
-}
-
-/* Exists, and every partition has a leader. */
-static bool md_ready(const rd_kafka_metadata_topic_t *t)
-{
-	if (!t || t->err || t->partition_cnt <= 0)
-		return false;
-	for (int i = 0; i < t->partition_cnt; i++)
-		if (t->partitions[i].err || t->partitions[i].leader < 0)
-			return false;
-	return true;
-}
-
 /* Creates the topics named (n of them) with the admin API. */
 static int admin_create(struct bench *b, const char *const *names, int n)
 {
@@ -148,12 +128,12 @@ int sl_bench_topics_setup(struct bench *b)
 		}
 		for (int i = 0; i < n; i++) {
 			const rd_kafka_metadata_topic_t *t =
-				md_find(md, names[i]);
+				sl_kafka_md_find(md, names[i]);
 
 			if (!t ||
 			    t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
 				missing[nmissing++] = names[i];
-			else if (!md_ready(t))
+			else if (!sl_kafka_md_ready(t))
 				notready++;
 			else if (i == 0)
 				b->from_parts = t->partition_cnt;

@@ -323,3 +323,22 @@ int sl_kafka_topic_metadata(rd_kafka_t *rk, sl_kafka_events *ev,
 {
 	return kafka_metadata(rk, ev, rkt, timeout_ms, md, comp, err);
 }
+
+const rd_kafka_metadata_topic_t *sl_kafka_md_find(const rd_kafka_metadata_t *md,
+						  const char *name)
+{
+	for (int i = 0; i < md->topic_cnt; i++)
+		if (!strcmp(md->topics[i].topic, name))
+			return &md->topics[i];
+	return NULL;
+}
+
+bool sl_kafka_md_ready(const rd_kafka_metadata_topic_t *t)
+{
+	if (!t || t->err || t->partition_cnt <= 0)
+		return false;
+	for (int i = 0; i < t->partition_cnt; i++)
+		if (t->partitions[i].err || t->partitions[i].leader < 0)
+			return false;
+	return true;
+}

@@ -91,4 +91,16 @@ int sl_kafka_topic_metadata(rd_kafka_t *rk, sl_kafka_events *ev,
 			    const rd_kafka_metadata_t **md, const char *comp,
 			    sl_err *err);
 
+/* The entry of topic name in md (from sl_kafka_metadata or
+ * sl_kafka_topic_metadata), or NULL when md does not list it. The entry
+ * lives as long as md. */
+const rd_kafka_metadata_topic_t *sl_kafka_md_find(const rd_kafka_metadata_t *md,
+						  const char *name);
+
+/* Whether t (an entry of sl_kafka_md_find, may be NULL) is a topic that
+ * exists and whose partitions all have a leader: a topic created a moment
+ * ago is listed before its partitions have one, and reading or producing
+ * then fails. */
+bool sl_kafka_md_ready(const rd_kafka_metadata_topic_t *t);
+
 #endif

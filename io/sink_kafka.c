@@ -301,6 +301,7 @@ static int ksink_check_topic(struct ksink *ks, rd_kafka_topic_t *rkt,
 
 	for (;;) {
 		const rd_kafka_metadata_t *md;
+		const rd_kafka_metadata_topic_t *t;
 		int64_t left = (deadline - sl_now_ns()) / 1000000;
 		int tmo = left < 1 ? 1 : (int)left;
 		int rc;
@@ -323,14 +324,10 @@ static int ksink_check_topic(struct ksink *ks, rd_kafka_topic_t *rkt,
 		if (rc)
 			break;
 		seen = true;
-		te = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
-		for (int i = 0; i < md->topic_cnt; i++)
-			if (!strcmp(md->topics[i].topic, name)) {
-				te = md->topics[i].err;
-				if (!te && md->topics[i].partition_cnt <= 0)
-					te = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
-				break;
-			}
+		t = sl_kafka_md_find(md, name);
+		te = t ? t->err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+		if (!te && t->partition_cnt <= 0)
+			te = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
 		rd_kafka_metadata_destroy(md);
 		if (!te)
 			return 0;

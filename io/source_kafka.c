@@ -286,27 +286,6 @@ static void tp_add(sl_source *src, uint32_t *cap, const char *topic,
 	ks->ntp++;
 }
 
-static const rd_kafka_metadata_topic_t *md_topic(const rd_kafka_metadata_t *md,
-						 const char *name)
-{
-	for (int i = 0; i < md->topic_cnt; i++)
-		if (!strcmp(md->topics[i].topic, name))
-			return &md->topics[i];
-	return NULL;
-}
-
-/* A topic that exists and whose partitions all have a leader; a topic
- * created a moment ago may not have them yet. */
-static bool md_topic_ready(const rd_kafka_metadata_topic_t *t)
-{
-	if (!t || t->err || t->partition_cnt <= 0)
-		return false;
-	for (int i = 0; i < t->partition_cnt; i++)
-		if (t->partitions[i].err || t->partitions[i].leader < 0)
-			return false;
-	return true;
-}
-
 /* The topics named by subscribe or assign, NULL-terminated, in arena a. */
 static int named_topics(sl_source *src, json_t *assign, const char ***out,
 			sl_err *err)
@@ -379,9 +358,9 @@ static int ksrc_metadata(sl_source *src, const char *const *names,
 		missing = NULL;
 		for (int i = 0; names && names[i] && !missing; i++) {
 			const rd_kafka_metadata_topic_t *t =
-				md_topic(md, names[i]);
+				sl_kafka_md_find(md, names[i]);
 
-			if (!md_topic_ready(t))
+			if (!sl_kafka_md_ready(t))
 				missing = names[i];
 		}
 		if (!missing) {
@@ -390,7 +369,7 @@ static int ksrc_metadata(sl_source *src, const char *const *names,
 		}
 		if (ks->embedded && names && !created) {
 			for (int i = 0; names[i]; i++)
-				if (!md_topic(md, names[i]) &&
+				if (!sl_kafka_md_find(md, names[i]) &&
 				    sl_kafka_embedded_topic_create(names[i], 1,
 								   err)) {
 					rd_kafka_metadata_destroy(md);
@@ -404,7 +383,7 @@ static int ksrc_metadata(sl_source *src, const char *const *names,
 		struct timespec ts = { 0, 50 * 1000000 };
 		nanosleep(&ts, NULL);
 	}
-	const rd_kafka_metadata_topic_t *t = md_topic(md, missing);
+	const rd_kafka_metadata_topic_t *t = sl_kafka_md_find(md, missing);
 	if (!t || t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
 		sl_err_set(err, SL_ENOTFOUND,
 			   KSRC ": topic '%s' does not exist at '%s'", missing,
@@ -480,7 +459,8 @@ static int ksrc_partitions(sl_source *src, json_t *assign, sl_err *err)
 		     it = json_object_iter_next(assign, it)) {
 			const char *key = json_object_iter_key(it);
 			json_t *v = json_object_iter_value(it);
-			const rd_kafka_metadata_topic_t *t = md_topic(md, key);
+			const rd_kafka_metadata_topic_t *t =
+				sl_kafka_md_find(md, key);
 
 			for (size_t i = 0; i < json_array_size(v); i++) {
 				json_int_t part = json_integer_value(
@@ -506,7 +486,7 @@ static int ksrc_partitions(sl_source *src, json_t *assign, sl_err *err)
 	} else {
 		for (int i = 0; names[i]; i++) {
 			const rd_kafka_metadata_topic_t *t =
-				md_topic(md, names[i]);
+				sl_kafka_md_find(md, names[i]);
 
 			for (int j = 0; j < t->partition_cnt; j++)
 				tp_add(src, &cap, t->topic,

@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/kafka/kafka_test_util.h"
+
 #include "sluice.h"
 
 /* Kafka protocol ApiKeys. */
@@ -44,19 +46,6 @@
 #define OUT_LEADER 2
 #define MAXREC 4000
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void quiet_log(const rd_kafka_t *rk, int level, const char *fac,
-		      const char *buf)
-{
-}
-
 /* ---- the mock cluster ---------------------------------------------------- */
 
 static rd_kafka_t *host_rk;
@@ -65,14 +54,7 @@ static const char *bs; /* the bootstrap servers the test uses */
 
 static void cluster_up(void)
 {
-	char errstr[256];
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-
-	rd_kafka_conf_set_log_cb(conf, quiet_log);
-	host_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	cr_assert_not_null(host_rk, "%s", errstr);
-	mc = rd_kafka_mock_cluster_new(host_rk, 2);
-	cr_assert_not_null(mc);
+	mc = mock_cluster_up(2, &host_rk);
 	bs = rd_kafka_mock_cluster_bootstraps(mc);
 	cr_assert_eq(rd_kafka_mock_topic_create(mc, IN, 1, 1), 0);
 	cr_assert_eq(rd_kafka_mock_topic_create(mc, OUT, 1, 1), 0);
@@ -85,12 +67,7 @@ static void cluster_up(void)
 
 static void cluster_down(void)
 {
-	if (mc)
-		rd_kafka_mock_cluster_destroy(mc);
-	if (host_rk)
-		rd_kafka_destroy(host_rk);
-	mc = NULL;
-	host_rk = NULL;
+	mock_cluster_down(&mc, &host_rk);
 }
 
 /* ---- the test's producer and checker ------------------------------------- */
@@ -522,17 +499,6 @@ Test(faults, unknown_kafka_property)
 }
 
 /* ---- a missing topic, on the real broker ---------------------------------- */
-
-static const char *broker;
-
-static void broker_setup(void)
-{
-	broker = getenv("SLUICE_KAFKA_BOOTSTRAP");
-	if (broker && *broker)
-		return;
-	cr_assert_fail("SLUICE_KAFKA_BOOTSTRAP is not set: run the Kafka tests "
-		       "with tests/kafka/run.sh, which starts a real broker");
-}
 
 TestSuite(missing_topic, .init = broker_setup);
 

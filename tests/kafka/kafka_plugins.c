@@ -24,6 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/kafka/kafka_test_util.h"
+
 #include "core/plugin.h"
 #include "io/kafka_embedded.h"
 
@@ -39,32 +41,15 @@ static rd_kafka_t *host_rk;
 static rd_kafka_mock_cluster_t *mc;
 static const char *bootstrap;
 
-static void quiet_log(const rd_kafka_t *rk, int level, const char *fac,
-		      const char *buf)
-{
-}
-
 static void cluster_up(void)
 {
-	char errstr[256];
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-
-	rd_kafka_conf_set_log_cb(conf, quiet_log);
-	host_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	cr_assert_not_null(host_rk, "%s", errstr);
-	mc = rd_kafka_mock_cluster_new(host_rk, 1);
-	cr_assert_not_null(mc);
+	mc = mock_cluster_up(1, &host_rk);
 	bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
 }
 
 static void cluster_down(void)
 {
-	if (mc)
-		rd_kafka_mock_cluster_destroy(mc);
-	if (host_rk)
-		rd_kafka_destroy(host_rk);
-	mc = NULL;
-	host_rk = NULL;
+	mock_cluster_down(&mc, &host_rk);
 	sl_kafka_embedded_shutdown();
 }
 
@@ -1093,49 +1078,6 @@ Test(kafka_embedded, sink_then_source_without_bootstrap)
  * starts one and sets it). Without it these tests fail: a broker test is
  * never skipped or counted as passing without a broker. */
 
-static const char *broker;
-
-static void broker_setup(void)
-{
-	broker = getenv("SLUICE_KAFKA_BOOTSTRAP");
-	if (broker && *broker)
-		return;
-	cr_assert_fail("SLUICE_KAFKA_BOOTSTRAP is not set: run the Kafka tests "
-		       "with tests/kafka/run.sh, which starts a real broker");
-}
-
-/* A topic with a name of its own (runs share a broker), made with the
- * admin API. */
-static void broker_topic(char *name, size_t n, const char *base, int parts)
-{
-	char errstr[256];
-	rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, broker);
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_NewTopic_t *nt;
-	rd_kafka_event_t *ev;
-	const rd_kafka_topic_result_t **res;
-	size_t cnt;
-
-	snprintf(name, n, "%s-%d-%lld", base, (int)getpid(),
-		 (long long)(sl_now_ns() % 1000000000));
-	nt = rd_kafka_NewTopic_new(name, parts, 1, errstr, sizeof(errstr));
-	cr_assert_not_null(nt, "%s", errstr);
-	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-	ev = rd_kafka_queue_poll(q, 20000);
-	cr_assert_not_null(ev, "CreateTopics: no answer");
-	cr_assert_eq(rd_kafka_event_error(ev), 0, "%s",
-		     rd_kafka_event_error_string(ev));
-	res = rd_kafka_CreateTopics_result_topics(
-		rd_kafka_event_CreateTopics_result(ev), &cnt);
-	cr_assert_eq(cnt, 1);
-	cr_assert_eq(rd_kafka_topic_result_error(res[0]), 0, "%s",
-		     rd_kafka_topic_result_error_string(res[0]));
-	rd_kafka_event_destroy(ev);
-	rd_kafka_NewTopic_destroy(nt);
-	rd_kafka_queue_destroy(q);
-	rd_kafka_destroy(rk);
-}
-
 TestSuite(kafka_broker, .init = broker_setup);
 
 /* 1000 rows through the sink into 3 partitions, read back by the source:
@@ -1146,7 +1088,7 @@ Test(kafka_broker, sink_to_source_round_trip)
 	char name[128];
 	int got = 0;
 
-	broker_topic(name, sizeof(name), "roundtrip", 3);
+	make_topic(name, sizeof(name), "roundtrip", 3);
 	tsink *k = sink_new(&s_kv, "kafka.bootstrap.servers", broker, "topic",
 			    name, NULL);
 	cr_assert_eq(k->rc, 0, "%s", k->err.msg);
@@ -1193,7 +1135,7 @@ Test(kafka_broker, record_arrives_without_waiting_for_the_fetch_timeout)
 	char name[128];
 	int64_t worst = 0;
 
-	broker_topic(name, sizeof(name), "latency", 1);
+	make_topic(name, sizeof(name), "latency", 1);
 	tsrc *t = source_new("kafka.bootstrap.servers", broker, "subscribe",
 			     name, NULL);
 	cr_assert_eq(t->rc, 0, "%s", t->err.msg);

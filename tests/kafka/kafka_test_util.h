@@ -1,9 +1,13 @@
 /* tests/kafka/kafka_test_util.h - small librdkafka helpers shared by the
- * Kafka tests that drive the sluice command against the real broker
- * (ckpt_relay.c, stateful_kill.c, scale_out.c): the child process helpers
- * that run `sluice run FILE` for them, and numbered records relayed from
- * an input topic to an output topic, produced and read back here (seq_io). broker_setup (a suite's
- * .init) sets `broker` (the bootstrap address) before they are used. */
+ * Kafka tests against the real broker: the broker's address (broker_setup,
+ * a suite's .init, sets `broker` before anything here is used), clients,
+ * topics of a test's own, the child process helpers that run the sluice
+ * command (`sluice run FILE` for ckpt_relay.c, stateful_kill.c and
+ * scale_out.c, `sluice relay` for relay_cli.c), and numbered records
+ * relayed from an input topic to an output topic, produced and read back
+ * here (seq_io); and librdkafka's mock cluster in the test's process
+ * (mock_cluster_up). Tests on a mock cluster set `broker` to its address
+ * before they use the clients here. */
 #ifndef SL_TEST_KAFKA_UTIL_H
 #define SL_TEST_KAFKA_UTIL_H
 
@@ -12,15 +16,18 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,22 +89,27 @@ static inline rd_kafka_t *client_new(rd_kafka_type_t type, rd_kafka_conf_t *conf
 	return rk;
 }
 
-/* A topic with a name of its own (runs share a broker). */
-static inline void make_topic(char *name, size_t n, const char *base, int nparts)
+/* A topic with a name of its own, base-<pid>-<n>-<ms> (runs and the tests
+ * of one process share a broker), made with the admin API. */
+static inline void make_topic(char *name, size_t n, const char *base,
+			      int nparts)
 {
+	static atomic_int seq;
 	char errstr[256];
 	rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, conf_new());
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
 	size_t cnt;
 
-	snprintf(name, n, "%s-%d-%lld", base, (int)getpid(),
-		 (long long)(now_ms() % 100000000));
+	snprintf(name, n, "%s-%d-%d-%lld", base, (int)getpid(),
+		 atomic_fetch_add(&seq, 1), (long long)(now_ms() % 100000000));
 	rd_kafka_NewTopic_t *nt =
 		rd_kafka_NewTopic_new(name, nparts, 1, errstr, sizeof(errstr));
 	cr_assert_not_null(nt, "%s", errstr);
 	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
 	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
-	cr_assert_not_null(ev, "CreateTopics: no answer");
+	cr_assert_not_null(ev, "CreateTopics %s: no answer", name);
+	cr_assert_eq(rd_kafka_event_error(ev), 0, "%s",
+		     rd_kafka_event_error_string(ev));
 	const rd_kafka_topic_result_t **res =
 		rd_kafka_CreateTopics_result_topics(
 			rd_kafka_event_CreateTopics_result(ev), &cnt);
@@ -108,6 +120,72 @@ static inline void make_topic(char *name, size_t n, const char *base, int nparts
 	rd_kafka_NewTopic_destroy(nt);
 	rd_kafka_queue_destroy(q);
 	rd_kafka_destroy(rk);
+}
+
+/* make_topic, then waits until every partition answers ListOffsets:
+ * metadata names a leader a little before the leader serves (Not leader
+ * for partition), and most tests are not about that race. */
+static inline void make_ready_topic(char *name, size_t n, const char *base,
+				    int nparts)
+{
+	make_topic(name, n, base, nparts);
+	rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, conf_new());
+	int64_t deadline = now_ms() + 15000;
+	for (int p = 0; p < nparts; p++) {
+		int64_t lo, hi;
+		rd_kafka_resp_err_t e;
+		while ((e = rd_kafka_query_watermark_offsets(rk, name, p, &lo,
+							     &hi, 5000)) &&
+		       now_ms() < deadline)
+			sleep_ms(20);
+		cr_assert_eq(e, 0, "%s-%d not ready: %s", name, p,
+			     rd_kafka_err2str(e));
+	}
+	rd_kafka_destroy(rk);
+}
+
+/* The end offsets of partitions 0..nparts-1 of topic now, in hi. */
+static inline void topic_ends(const char *topic, int nparts, int64_t *hi)
+{
+	rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, conf_new());
+	for (int p = 0; p < nparts; p++) {
+		int64_t lo;
+		cr_assert_eq(rd_kafka_query_watermark_offsets(rk, topic, p, &lo,
+							      &hi[p], 10000),
+			     0);
+	}
+	rd_kafka_destroy(rk);
+}
+
+/* librdkafka's mock cluster of nbrokers brokers, in this process. It lives
+ * in a client of its own, returned in *host; mock_cluster_down frees both.
+ * rd_kafka_mock_cluster_bootstraps gives its address. */
+static inline rd_kafka_mock_cluster_t *mock_cluster_up(int nbrokers,
+						       rd_kafka_t **host)
+{
+	char errstr[256];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+
+	rd_kafka_conf_set_log_cb(conf, quiet_log);
+	*host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	cr_assert_not_null(*host, "%s", errstr);
+	rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(*host,
+								 nbrokers);
+	cr_assert_not_null(mc);
+	return mc;
+}
+
+/* Destroys what mock_cluster_up made (NULLs are skipped: a suite's .fini
+ * may run after a failed .init) and clears both pointers. */
+static inline void mock_cluster_down(rd_kafka_mock_cluster_t **mc,
+				     rd_kafka_t **host)
+{
+	if (*mc)
+		rd_kafka_mock_cluster_destroy(*mc);
+	if (*host)
+		rd_kafka_destroy(*host);
+	*mc = NULL;
+	*host = NULL;
 }
 
 /* Takes turns with the other tests that lock `path` (run.sh runs a
@@ -145,25 +223,36 @@ typedef struct child {
 	char log[160];	/* stdout and stderr, appended across runs */
 } child;
 
-/* Starts `sluice run FILE`, its output appended to log. */
-static inline void child_start(child *c, const char *file, const char *log)
+/* Starts argv[0] with argv (NULL-terminated) in a child process, its
+ * stdout and stderr appended to log. The child gets SIGKILL when the
+ * test's process ends: a failed assertion ends it without any cleanup,
+ * and a sluice left running would hold the broker's cores. */
+static inline void child_spawn(child *c, const char *const *argv,
+			       const char *log)
 {
 	snprintf(c->log, sizeof(c->log), "%s", log);
-	const char *bin = sluice_path();
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execl(bin, bin, "run", file, (char *)NULL);
-		fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
+		execv(argv[0], (char *const *)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	c->pid = pid;
 	c->runs++;
+}
+
+/* Starts `sluice run FILE`, its output appended to log. */
+static inline void child_start(child *c, const char *file, const char *log)
+{
+	const char *argv[] = { sluice_path(), "run", file, NULL };
+	child_spawn(c, argv, log);
 }
 
 static inline void child_print_log(const child *c)
@@ -423,18 +512,11 @@ static inline void seq_produced(seq_io *s)
 	cr_assert_eq(atomic_load(&s->produced), s->n);
 }
 
-/* The end offsets of topic's partitions now. */
+/* The end offsets of topic's partitions (the seq_io's nparts) now. */
 static inline void seq_topic_ends(const seq_io *s, const char *topic,
 				  int64_t *hi)
 {
-	rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, conf_new());
-	for (int p = 0; p < s->nparts; p++) {
-		int64_t lo;
-		cr_assert_eq(rd_kafka_query_watermark_offsets(rk, topic, p, &lo,
-							      &hi[p], 10000),
-			     0);
-	}
-	rd_kafka_destroy(rk);
+	topic_ends(topic, s->nparts, hi);
 }
 
 /* Waits until every sequence number is in the output, checking that the

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/kafka/kafka_test_util.h"
+
 #include "sluice.h"
 
 #define NREC 200000
@@ -37,16 +39,6 @@
  * 8 MiB prefetch make about 40 MiB; 128 MiB leaves room for allocator
  * slack and still fails a ring of 256 such vectors by half. */
 #define BOUND_KIB (128 * 1024)
-
-static const char *broker;
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static long vmrss_kib(void)
 {
@@ -60,69 +52,6 @@ static long vmrss_kib(void)
 			break;
 	fclose(f);
 	return kib;
-}
-
-static void quiet_log(const rd_kafka_t *rk, int level, const char *fac,
-		      const char *buf)
-{
-}
-
-static void broker_setup(void)
-{
-	broker = getenv("SLUICE_KAFKA_BOOTSTRAP");
-	if (broker && *broker)
-		return;
-	cr_assert_fail("SLUICE_KAFKA_BOOTSTRAP is not set: run the Kafka tests "
-		       "with tests/kafka/run.sh, which starts a real broker");
-}
-
-static rd_kafka_t *client(const char *const *props)
-{
-	char errstr[512];
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	rd_kafka_t *rk;
-
-	cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", broker,
-				       errstr, sizeof(errstr)),
-		     RD_KAFKA_CONF_OK, "%s", errstr);
-	for (int i = 0; props && props[i]; i += 2)
-		cr_assert_eq(rd_kafka_conf_set(conf, props[i], props[i + 1],
-					       errstr, sizeof(errstr)),
-			     RD_KAFKA_CONF_OK, "%s", errstr);
-	rd_kafka_conf_set_log_cb(conf, quiet_log);
-	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	cr_assert_not_null(rk, "%s", errstr);
-	return rk;
-}
-
-/* A topic of one partition with a name of its own, made with the admin
- * API, and waited on until it serves. */
-static void make_topic(rd_kafka_t *rk, char *name, size_t n)
-{
-	char errstr[256];
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_NewTopic_t *nt;
-	rd_kafka_event_t *ev;
-	int64_t deadline = now_ms() + 15000, lo, hi;
-	rd_kafka_resp_err_t e;
-
-	snprintf(name, n, "membound-%d-%lld", (int)getpid(),
-		 (long long)(now_ms() % 1000000));
-	nt = rd_kafka_NewTopic_new(name, 1, 1, errstr, sizeof(errstr));
-	cr_assert_not_null(nt, "%s", errstr);
-	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-	ev = rd_kafka_queue_poll(q, 20000);
-	cr_assert_not_null(ev, "CreateTopics %s: no answer", name);
-	cr_assert_eq(rd_kafka_event_error(ev), 0, "%s",
-		     rd_kafka_event_error_string(ev));
-	rd_kafka_event_destroy(ev);
-	rd_kafka_NewTopic_destroy(nt);
-	rd_kafka_queue_destroy(q);
-	while ((e = rd_kafka_query_watermark_offsets(rk, name, 0, &lo, &hi,
-						     5000)) &&
-	       now_ms() < deadline)
-		usleep(20000);
-	cr_assert_eq(e, 0, "%s not ready: %s", name, rd_kafka_err2str(e));
 }
 
 static atomic_long delivered;
@@ -201,7 +130,6 @@ TestSuite(memory, .init = broker_setup);
 Test(memory, slow_sink_keeps_bytes_in_flight_bounded)
 {
 	char topic[128];
-	rd_kafka_t *admin = client(NULL);
 	static struct slow s;
 	sl_sink_callbacks cb = { .ud = &s, .process = slow_process };
 	sl_session *ss;
@@ -210,8 +138,7 @@ Test(memory, slow_sink_keeps_bytes_in_flight_bounded)
 	long base, peak = 0;
 	int64_t end;
 
-	make_topic(admin, topic, sizeof(topic));
-	rd_kafka_destroy(admin);
+	make_ready_topic(topic, sizeof(topic), "membound", 1);
 	produce_backlog(topic);
 
 	ss = sl_session_new();

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/kafka/kafka_test_util.h"
+
 #include "sluice.h"
 
 #define NPART 4
@@ -39,106 +41,15 @@
  * partition, so key order and partition order are both exercised. */
 #define KEYS_PER_PART 64
 
-static const char *broker;
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void quiet_log(const rd_kafka_t *rk, int level, const char *fac,
-		      const char *buf)
-{
-}
-
-static void broker_setup(void)
-{
-	broker = getenv("SLUICE_KAFKA_BOOTSTRAP");
-	if (broker && *broker)
-		return;
-	cr_assert_fail("SLUICE_KAFKA_BOOTSTRAP is not set: run the Kafka tests "
-		       "with tests/kafka/run.sh, which starts a real broker");
-}
-
 /* A librdkafka client of the test's own, with the given extra properties
  * (NULL-terminated name, value pairs). */
 static rd_kafka_t *client(rd_kafka_type_t type, const char *const *props)
 {
-	char errstr[512];
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	rd_kafka_t *rk;
+	rd_kafka_conf_t *conf = conf_new();
 
-	cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", broker,
-				       errstr, sizeof(errstr)),
-		     RD_KAFKA_CONF_OK, "%s", errstr);
 	for (int i = 0; props && props[i]; i += 2)
-		cr_assert_eq(rd_kafka_conf_set(conf, props[i], props[i + 1],
-					       errstr, sizeof(errstr)),
-			     RD_KAFKA_CONF_OK, "%s", errstr);
-	rd_kafka_conf_set_log_cb(conf, quiet_log);
-	rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
-	cr_assert_not_null(rk, "%s", errstr);
-	return rk;
-}
-
-/* Waits until every partition of a topic created a moment ago answers
- * ListOffsets: metadata names a leader a little before the leader serves
- * (Not leader for partition), and these tests are not about that race
- * (fresh_topic_starts_at_once is). */
-static void wait_ready(rd_kafka_t *rk, const char *name, int parts)
-{
-	int64_t deadline = now_ms() + 15000;
-
-	for (int p = 0; p < parts; p++) {
-		int64_t lo, hi;
-		rd_kafka_resp_err_t e;
-
-		while ((e = rd_kafka_query_watermark_offsets(rk, name, p, &lo,
-							     &hi, 5000)) &&
-		       now_ms() < deadline)
-			usleep(20000);
-		cr_assert_eq(e, 0, "%s-%d not ready: %s", name, p,
-			     rd_kafka_err2str(e));
-	}
-}
-
-/* A topic with a name of its own (the binaries share one broker), made
- * with the admin API; ready: wait until its partitions serve. */
-static void make_topic(char *name, size_t n, const char *base, int parts,
-		       bool ready)
-{
-	static atomic_int seq;
-	char errstr[256];
-	rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, NULL);
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_NewTopic_t *nt;
-	rd_kafka_event_t *ev;
-	const rd_kafka_topic_result_t **res;
-	size_t cnt;
-
-	snprintf(name, n, "%s-%d-%d-%lld", base, (int)getpid(),
-		 atomic_fetch_add(&seq, 1), (long long)(now_ms() % 1000000));
-	nt = rd_kafka_NewTopic_new(name, parts, 1, errstr, sizeof(errstr));
-	cr_assert_not_null(nt, "%s", errstr);
-	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-	ev = rd_kafka_queue_poll(q, 20000);
-	cr_assert_not_null(ev, "CreateTopics %s: no answer", name);
-	cr_assert_eq(rd_kafka_event_error(ev), 0, "%s",
-		     rd_kafka_event_error_string(ev));
-	res = rd_kafka_CreateTopics_result_topics(
-		rd_kafka_event_CreateTopics_result(ev), &cnt);
-	cr_assert_eq(cnt, 1);
-	cr_assert_eq(rd_kafka_topic_result_error(res[0]), 0, "%s",
-		     rd_kafka_topic_result_error_string(res[0]));
-	rd_kafka_event_destroy(ev);
-	rd_kafka_NewTopic_destroy(nt);
-	rd_kafka_queue_destroy(q);
-	if (ready)
-		wait_ready(rk, name, parts);
-	rd_kafka_destroy(rk);
+		set(conf, props[i], props[i + 1]);
+	return client_new(type, conf);
 }
 
 /* ---- the producer: NREC records, fast ------------------------------------ */
@@ -434,8 +345,8 @@ Test(relay, million_records_four_partitions_mirrored_in_order)
 	pthread_t th;
 	int64_t t0;
 
-	make_topic(in, sizeof(in), "relay-in", NPART, true);
-	make_topic(out, sizeof(out), "relay-out", NPART, true);
+	make_ready_topic(in, sizeof(in), "relay-in", NPART);
+	make_ready_topic(out, sizeof(out), "relay-out", NPART);
 	pr.topic = in;
 
 	sl_session *s = sl_session_new();
@@ -487,8 +398,8 @@ static void run_keyed(int n, struct check *c)
 		c->key_next[i] = i % KEYS_PER_PART;
 		c->key_part[i] = -1;
 	}
-	make_topic(in, sizeof(in), "keyed-in", NPART, true);
-	make_topic(out, sizeof(out), "keyed-out", NPART, true);
+	make_ready_topic(in, sizeof(in), "keyed-in", NPART);
+	make_ready_topic(out, sizeof(out), "keyed-out", NPART);
 	pr.topic = in;
 
 	sl_session *s = sl_session_new();
@@ -580,8 +491,8 @@ Test(relay, fresh_topic_starts_at_once)
 	for (int i = 0; i < 10; i++) {
 		char in[128], out[128];
 
-		make_topic(in, sizeof(in), "fresh-in", NPART, false);
-		make_topic(out, sizeof(out), "fresh-out", NPART, false);
+		make_topic(in, sizeof(in), "fresh-in", NPART);
+		make_topic(out, sizeof(out), "fresh-out", NPART);
 		sl_session *s = sl_session_new();
 		const char *src_opts[] = {
 			"kafka.bootstrap.servers", broker,

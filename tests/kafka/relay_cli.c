@@ -24,17 +24,12 @@
  * directory (build/kafka-test/relay_cli -> build/sluice). Every wait has
  * its own generous deadline; no Criterion .timeout (tests/kafka/README.md). */
 #include <criterion/criterion.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <librdkafka/rdkafka.h>
-#include <libgen.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,63 +40,40 @@
 #define ARRIVE_MS 60000
 #define STOP_MS 30000
 
-static void broker_setup(void)
-{
-	broker = getenv("SLUICE_KAFKA_BOOTSTRAP");
-	if (broker && *broker)
-		return;
-	cr_assert_fail("SLUICE_KAFKA_BOOTSTRAP is not set: run the Kafka tests "
-		       "with tests/kafka/run.sh, which starts a real broker");
-}
-
 TestSuite(relay_cli, .init = broker_setup);
 
 /* ---- the child: sluice relay ------------------------------------------- */
 
-typedef struct child {
-	pid_t pid;
-	char dir[64]; /* temporary: the log, a checkpoint */
-	char log[96];
-} child;
+/* A sluice relay and its temporary directory: the log, a checkpoint. */
+typedef struct relay {
+	child ch;
+	char dir[64];
+} relay;
 
-static const char *sluice_path(void)
-{
-	static char path[PATH_MAX];
-	const char *env = getenv("SLUICE");
-	if (env && *env)
-		return env;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	cr_assert_gt(n, 0);
-	exe[n] = 0;
-	snprintf(path, sizeof(path), "%s/../sluice", dirname(exe));
-	return path;
-}
-
-static void child_init(child *c)
+static void relay_init(relay *c)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->dir, sizeof(c->dir), "/tmp/sl_relay_cli.XXXXXX");
 	cr_assert_not_null(mkdtemp(c->dir));
-	snprintf(c->log, sizeof(c->log), "%s/log", c->dir);
 }
 
-static void child_free(child *c)
+static void relay_free(relay *c)
 {
 	char cmd[128];
-	if (c->pid > 0) {
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
+	if (c->ch.pid > 0) {
+		kill(c->ch.pid, SIGKILL);
+		waitpid(c->ch.pid, NULL, 0);
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
 	cr_assert_eq(system(cmd), 0);
 }
 
 /* `sluice relay ARGS...` (NULL-terminated) with --bootstrap-servers set to
- * the broker; stdout and stderr appended to c->log. */
-static void relay_start(child *c, ...)
+ * the broker; stdout and stderr appended to the log in c->dir. */
+static void relay_start(relay *c, ...)
 {
 	const char *argv[64];
+	char log[96];
 	int n = 0;
 	va_list ap;
 
@@ -116,29 +88,15 @@ static void relay_start(child *c, ...)
 	}
 	va_end(ap);
 	argv[n] = NULL;
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		/* A failed assertion ends the test's process without
-		 * child_free: the relay must not outlive it. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int fd = open(c->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], (char *const *)argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	c->pid = pid;
+	snprintf(log, sizeof(log), "%s/log", c->dir);
+	child_spawn(&c->ch, argv, log);
 }
 
-/* The child's log so far, NUL-terminated, in buf. */
-static const char *log_text(child *c, char *buf, size_t n)
+/* The relay's log so far, NUL-terminated, in buf. */
+static const char *log_text(relay *c, char *buf, size_t n)
 {
 	buf[0] = 0;
-	FILE *f = fopen(c->log, "r");
+	FILE *f = fopen(c->ch.log, "r");
 	if (!f)
 		return buf;
 	size_t k = fread(buf, 1, n - 1, f);
@@ -147,64 +105,25 @@ static const char *log_text(child *c, char *buf, size_t n)
 	return buf;
 }
 
-/* Waits for the child; returns its wait status. Fails the test if it is
- * not gone within timeout_ms. */
-static int child_wait(child *c, int64_t timeout_ms)
-{
-	char buf[4096];
-	int64_t dl = now_ms() + timeout_ms;
-	int st = 0;
-	for (;;) {
-		pid_t w = waitpid(c->pid, &st, WNOHANG);
-		if (w == c->pid)
-			break;
-		if (now_ms() > dl) {
-			kill(c->pid, SIGKILL);
-			waitpid(c->pid, &st, 0);
-			c->pid = 0;
-			cr_assert_fail("sluice relay did not end within %lld "
-				       "ms; its log:\n%s",
-				       (long long)timeout_ms,
-				       log_text(c, buf, sizeof(buf)));
-		}
-		sleep_ms(10);
-	}
-	c->pid = 0;
-	return st;
-}
-
-/* Fails the test if the child has ended (it should be relaying). */
-static void child_alive(child *c)
-{
-	char buf[4096];
-	int st;
-	if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
-		c->pid = 0;
-		cr_assert_fail("sluice relay ended by itself (status %#x); "
-			       "its log:\n%s",
-			       st, log_text(c, buf, sizeof(buf)));
-	}
-}
-
 /* Waits for the one-line start message: the query is running. */
-static void relay_started(child *c)
+static void relay_started(relay *c)
 {
 	char buf[4096];
 	int64_t dl = now_ms() + START_MS;
 	while (!strstr(log_text(c, buf, sizeof(buf)),
 		       "sluice relay: relaying")) {
-		child_alive(c);
+		child_check_alive(&c->ch);
 		cr_assert_lt(now_ms(), dl, "no start message; log:\n%s", buf);
 		sleep_ms(20);
 	}
 }
 
 /* SIGTERM: the relay must stop cleanly (status 0) and say why. */
-static void relay_sigterm(child *c)
+static void relay_sigterm(relay *c)
 {
 	char buf[4096];
-	kill(c->pid, SIGTERM);
-	int st = child_wait(c, STOP_MS);
+	kill(c->ch.pid, SIGTERM);
+	int st = child_wait(&c->ch, STOP_MS);
 	log_text(c, buf, sizeof(buf));
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		  "SIGTERM: status %#x, expected exit 0; log:\n%s", st, buf);
@@ -254,11 +173,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 static void produce(const char *topic, uint32_t first, uint32_t n, int nparts,
 		    bool by_key)
 {
-	rd_kafka_conf_t *conf = conf_new();
-	set(conf, "enable.idempotence", "true");
-	set(conf, "linger.ms", "5");
-	rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-	rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, conf);
+	rd_kafka_t *rk = producer_new(NULL, dr_cb);
 	for (uint32_t seq = first; seq < first + n; seq++) {
 		char key[16], val[16];
 		int kl = want_key(seq, key, sizeof(key));
@@ -335,30 +250,17 @@ typedef struct reader {
 /* A consumer of every partition of topic from its beginning. */
 static void reader_open(reader *r, const char *topic, int nparts, uint32_t n)
 {
-	rd_kafka_conf_t *conf = conf_new();
-	char gid[160];
-	snprintf(gid, sizeof(gid), "%s-check", topic);
-	set(conf, "group.id", gid);
-	set(conf, "enable.auto.commit", "false");
-	set(conf, "fetch.wait.max.ms", "20");
-	r->rk = client_new(RD_KAFKA_CONSUMER, conf);
+	r->rk = reader_new(topic, nparts);
 	r->n = n;
 	r->seen = calloc(n, 1);
 	r->unique = 0;
 	cr_assert_not_null(r->seen);
-	rd_kafka_topic_partition_list_t *l =
-		rd_kafka_topic_partition_list_new(nparts);
-	for (int p = 0; p < nparts; p++)
-		rd_kafka_topic_partition_list_add(l, topic, p)->offset =
-			RD_KAFKA_OFFSET_BEGINNING;
-	cr_assert_eq(rd_kafka_assign(r->rk, l), 0);
-	rd_kafka_topic_partition_list_destroy(l);
 }
 
 /* Reads until `until` distinct sequence numbers have been seen (the
  * deadline fails the test), then half a second more for strays; calls
  * check on every record. No sequence number may come twice. */
-static void reader_read(reader *r, child *c, uint32_t until,
+static void reader_read(reader *r, relay *c, uint32_t until,
 			void (*check)(const rd_kafka_message_t *, uint32_t,
 				      void *),
 			void *arg)
@@ -372,8 +274,8 @@ static void reader_read(reader *r, child *c, uint32_t until,
 			break;
 		cr_assert_lt(now, dl, "%u of %u records arrived", r->unique,
 			     until);
-		if (c && c->pid > 0)
-			child_alive(c);
+		if (c && c->ch.pid > 0)
+			child_check_alive(&c->ch);
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 50);
 		if (!m)
 			continue;
@@ -441,14 +343,14 @@ static void check_keyed(const rd_kafka_message_t *m, uint32_t seq, void *arg)
 Test(relay_cli, keys_values_headers_in_order)
 {
 	char in[96], out[96];
-	child c;
+	relay c;
 	reader r;
 	by_key k;
 	const uint32_t before = 3000, after = 3000;
 
 	make_topic(in, sizeof(in), "rcli-in", 3);
 	make_topic(out, sizeof(out), "rcli-out", 3);
-	child_init(&c);
+	relay_init(&c);
 	for (int i = 0; i < KEYS; i++) {
 		k.part[i] = -1;
 		k.last[i] = -1;
@@ -471,7 +373,7 @@ Test(relay_cli, keys_values_headers_in_order)
 			used[k.part[i]] = 1;
 	cr_assert(used[0] + used[1] + used[2] >= 2,
 		  "40 keys all in one partition: not partitioned by key");
-	child_free(&c);
+	relay_free(&c);
 }
 
 /* Output partition = input partition = seq % 4, in order within it. */
@@ -491,14 +393,14 @@ static void check_mirrored(const rd_kafka_message_t *m, uint32_t seq, void *arg)
 Test(relay_cli, keep_partition_mirrors_partitions)
 {
 	char in[96], out[96];
-	child c;
+	relay c;
 	reader r;
 	int64_t last[4] = { -1, -1, -1, -1 };
 	const uint32_t n = 4000;
 
 	make_topic(in, sizeof(in), "rcli-kp-in", 4);
 	make_topic(out, sizeof(out), "rcli-kp-out", 4);
-	child_init(&c);
+	relay_init(&c);
 	/* by partition number, not by key: 40 keys over 4 partitions,
 	 * so hashing the key would move most records */
 	produce(in, 0, n, 4, false);
@@ -509,7 +411,7 @@ Test(relay_cli, keep_partition_mirrors_partitions)
 	reader_read(&r, &c, n, check_mirrored, last);
 	relay_sigterm(&c);
 	reader_close(&r);
-	child_free(&c);
+	relay_free(&c);
 }
 
 /* The group's committed offset of each partition of topic. */
@@ -530,22 +432,10 @@ static void committed(const char *group, const char *topic, int nparts,
 	rd_kafka_destroy(rk);
 }
 
-static void ends(const char *topic, int nparts, int64_t *hi)
-{
-	rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, conf_new());
-	for (int p = 0; p < nparts; p++) {
-		int64_t lo;
-		cr_assert_eq(rd_kafka_query_watermark_offsets(rk, topic, p, &lo,
-							      &hi[p], 10000),
-			     0);
-	}
-	rd_kafka_destroy(rk);
-}
-
 Test(relay_cli, sigterm_commits_the_last_epoch)
 {
 	char in[96], out[96], group[128], ckpt[128];
-	child c;
+	relay c;
 	reader r;
 	int64_t off[2], hi[2];
 	const uint32_t first = 500, more = 200;
@@ -553,7 +443,7 @@ Test(relay_cli, sigterm_commits_the_last_epoch)
 	make_topic(in, sizeof(in), "rcli-ep-in", 2);
 	make_topic(out, sizeof(out), "rcli-ep-out", 2);
 	snprintf(group, sizeof(group), "%s-relay", in);
-	child_init(&c);
+	relay_init(&c);
 	snprintf(ckpt, sizeof(ckpt), "%s/ckpt", c.dir);
 	produce(in, 0, first, 2, true);
 	/* An hour between epochs: only the stop ends one. */
@@ -564,7 +454,7 @@ Test(relay_cli, sigterm_commits_the_last_epoch)
 	reader_open(&r, out, 2, first + more);
 	reader_read(&r, &c, first, NULL, NULL);
 	relay_sigterm(&c);
-	ends(in, 2, hi);
+	topic_ends(in, 2, hi);
 	committed(group, in, 2, off);
 	for (int p = 0; p < 2; p++)
 		cr_assert_eq(off[p], hi[p],
@@ -582,19 +472,19 @@ Test(relay_cli, sigterm_commits_the_last_epoch)
 	reader_read(&r, &c, first + more, NULL, NULL);
 	relay_sigterm(&c);
 	reader_close(&r);
-	child_free(&c);
+	relay_free(&c);
 }
 
 Test(relay_cli, several_from_topics)
 {
 	char in1[96], in2[96], out[96], from[200];
-	child c;
+	relay c;
 	reader r;
 
 	make_topic(in1, sizeof(in1), "rcli-a1", 1);
 	make_topic(in2, sizeof(in2), "rcli-a2", 1);
 	make_topic(out, sizeof(out), "rcli-a-out", 1);
-	child_init(&c);
+	relay_init(&c);
 	produce(in1, 0, 300, 1, true);
 	produce(in2, 300, 300, 1, true);
 	snprintf(from, sizeof(from), "%s,%s", in1, in2);
@@ -605,7 +495,7 @@ Test(relay_cli, several_from_topics)
 	reader_read(&r, &c, 600, NULL, NULL);
 	relay_sigterm(&c);
 	reader_close(&r);
-	child_free(&c);
+	relay_free(&c);
 }
 
 /* --trigger availableNow: what is in the input when it starts, then the
@@ -613,41 +503,41 @@ Test(relay_cli, several_from_topics)
 Test(relay_cli, available_now_copies_the_backlog_and_exits)
 {
 	char in[96], out[96], buf[4096];
-	child c;
+	relay c;
 	reader r;
 
 	make_topic(in, sizeof(in), "rcli-now-in", 2);
 	make_topic(out, sizeof(out), "rcli-now-out", 2);
-	child_init(&c);
+	relay_init(&c);
 	produce(in, 0, 1000, 2, true);
 	relay_start(&c, "--from", in, "--to", out, "--starting-offsets",
 		    "earliest", "--trigger", "availableNow", NULL);
-	int st = child_wait(&c, ARRIVE_MS);
+	int st = child_wait(&c.ch, ARRIVE_MS);
 	log_text(&c, buf, sizeof(buf));
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		  "status %#x, expected exit 0; log:\n%s", st, buf);
 	reader_open(&r, out, 2, 1000);
 	reader_read(&r, NULL, 1000, NULL, NULL);
 	reader_close(&r);
-	child_free(&c);
+	relay_free(&c);
 }
 
 Test(relay_cli, missing_output_topic_fails)
 {
 	char in[96], out[128], buf[4096];
-	child c;
+	relay c;
 
 	make_topic(in, sizeof(in), "rcli-miss-in", 1);
 	snprintf(out, sizeof(out), "%s-nowhere", in);
-	child_init(&c);
+	relay_init(&c);
 	relay_start(&c, "--from", in, "--to", out, "--option",
 		    "sink.metadataTimeout=2 seconds", NULL);
-	int st = child_wait(&c, START_MS);
+	int st = child_wait(&c.ch, START_MS);
 	log_text(&c, buf, sizeof(buf));
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1,
 		  "status %#x, expected exit 1; log:\n%s", st, buf);
 	cr_assert_not_null(strstr(buf, out), "the topic is not named:\n%s",
 			   buf);
 	cr_assert_null(strstr(buf, "relaying"), "it claimed to run:\n%s", buf);
-	child_free(&c);
+	relay_free(&c);
 }

@@ -313,26 +313,14 @@ static const char *mock_bs;
 
 static void mock_up(void)
 {
-	char errstr[256];
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-
-	rd_kafka_conf_set_log_cb(conf, quiet_log);
-	mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	cr_assert_not_null(mock_rk, "%s", errstr);
-	mock = rd_kafka_mock_cluster_new(mock_rk, 1);
-	cr_assert_not_null(mock);
+	mock = mock_cluster_up(1, &mock_rk);
 	mock_bs = rd_kafka_mock_cluster_bootstraps(mock);
 	cr_assert_eq(rd_kafka_mock_topic_create(mock, "in", NPART, 1), 0);
 }
 
 static void mock_down(void)
 {
-	if (mock)
-		rd_kafka_mock_cluster_destroy(mock);
-	if (mock_rk)
-		rd_kafka_destroy(mock_rk);
-	mock = NULL;
-	mock_rk = NULL;
+	mock_cluster_down(&mock, &mock_rk);
 }
 
 TestSuite(scale_out_mock, .init = mock_up, .fini = mock_down, .timeout = 300);

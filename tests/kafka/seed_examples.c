@@ -37,90 +37,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/kafka/kafka_test_util.h"
+
 #include "sluice.h"
 
 extern char **environ;
 
-static const char *broker;
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void quiet_log(const rd_kafka_t *rk, int level, const char *fac,
-		      const char *buf)
-{
-}
-
-static void broker_setup(void)
-{
-	broker = getenv("SLUICE_KAFKA_BOOTSTRAP");
-	if (broker && *broker)
-		return;
-	cr_assert_fail("SLUICE_KAFKA_BOOTSTRAP is not set: run the Kafka tests "
-		       "with tests/kafka/run.sh, which starts a real broker");
-}
-
 static rd_kafka_t *client(rd_kafka_type_t type)
 {
-	char errstr[512];
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	rd_kafka_t *rk;
+	rd_kafka_conf_t *conf = conf_new();
 
-	rd_kafka_conf_set(conf, "bootstrap.servers", broker, errstr,
-			  sizeof(errstr));
-	rd_kafka_conf_set(conf, "fetch.wait.max.ms", "20", errstr,
-			  sizeof(errstr));
+	set(conf, "fetch.wait.max.ms", "20");
 	if (type == RD_KAFKA_CONSUMER)
-		rd_kafka_conf_set(conf, "group.id", "seed-checker", errstr,
-				  sizeof(errstr));
-	rd_kafka_conf_set_log_cb(conf, quiet_log);
-	rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
-	cr_assert_not_null(rk, "%s", errstr);
-	return rk;
-}
-
-/* A one-partition topic named base-<pid>-<n>, made with the admin API;
- * returns once its partition answers ListOffsets. */
-static void make_topic(char *name, size_t n, const char *base)
-{
-	static atomic_int seq;
-	char errstr[256];
-	rd_kafka_t *rk = client(RD_KAFKA_PRODUCER);
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_NewTopic_t *nt;
-	rd_kafka_event_t *ev;
-	const rd_kafka_topic_result_t **res;
-	int64_t lo, hi, deadline;
-	rd_kafka_resp_err_t e;
-	size_t cnt;
-
-	snprintf(name, n, "%s-%d-%d-%lld", base, (int)getpid(),
-		 atomic_fetch_add(&seq, 1), (long long)(now_ms() % 1000000));
-	nt = rd_kafka_NewTopic_new(name, 1, 1, errstr, sizeof(errstr));
-	cr_assert_not_null(nt, "%s", errstr);
-	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-	ev = rd_kafka_queue_poll(q, 20000);
-	cr_assert_not_null(ev, "CreateTopics %s: no answer", name);
-	res = rd_kafka_CreateTopics_result_topics(
-		rd_kafka_event_CreateTopics_result(ev), &cnt);
-	cr_assert_eq(cnt, 1);
-	cr_assert_eq(rd_kafka_topic_result_error(res[0]), 0, "%s",
-		     rd_kafka_topic_result_error_string(res[0]));
-	rd_kafka_event_destroy(ev);
-	rd_kafka_NewTopic_destroy(nt);
-	rd_kafka_queue_destroy(q);
-	deadline = now_ms() + 15000;
-	while ((e = rd_kafka_query_watermark_offsets(rk, name, 0, &lo, &hi,
-						     5000)) &&
-	       now_ms() < deadline)
-		usleep(20000);
-	cr_assert_eq(e, 0, "%s not ready: %s", name, rd_kafka_err2str(e));
-	rd_kafka_destroy(rk);
+		set(conf, "group.id", "seed-checker");
+	return client_new(type, conf);
 }
 
 /* A record as the tests write and read it: NULL is Kafka's null. */
@@ -264,8 +194,8 @@ Test(seed, a_cast_key_value_continuous)
 	char in[128], out[128];
 	got g;
 
-	make_topic(in, sizeof(in), "entrada");
-	make_topic(out, sizeof(out), "salida");
+	make_ready_topic(in, sizeof(in), "entrada", 1);
+	make_ready_topic(out, sizeof(out), "salida", 1);
 	sl_session *s = sl_session_new();
 	sl_frame *df = sl_read_stream(
 		s, "kafka",
@@ -343,8 +273,8 @@ static void words_via_api(const char *trigger)
 	char in[128], out[128];
 	got g;
 
-	make_topic(in, sizeof(in), "entrada");
-	make_topic(out, sizeof(out), "salida");
+	make_ready_topic(in, sizeof(in), "entrada", 1);
+	make_ready_topic(out, sizeof(out), "salida", 1);
 	produce(in, lines_in, NLINES);
 	sl_session *s = sl_session_new();
 	sl_frame *lines = sl_read_stream(
@@ -517,8 +447,8 @@ Test(seed, c_pipeline_file_kafka_continuous)
 	char in[128], out[128], err[4096];
 	got g;
 
-	make_topic(in, sizeof(in), "entrada");
-	make_topic(out, sizeof(out), "salida");
+	make_ready_topic(in, sizeof(in), "entrada", 1);
+	make_ready_topic(out, sizeof(out), "salida", 1);
 	produce(in, cast_in, NCAST);
 	int rc = run_example("examples/kafka_continuous.sql", in, out, 5, err,
 			     sizeof(err));
@@ -533,8 +463,8 @@ Test(seed, c_pipeline_file_kafka_relay_words)
 	char in[128], out[128], err[4096];
 	got g;
 
-	make_topic(in, sizeof(in), "entrada");
-	make_topic(out, sizeof(out), "salida");
+	make_ready_topic(in, sizeof(in), "entrada", 1);
+	make_ready_topic(out, sizeof(out), "salida", 1);
 	produce(in, lines_in, NLINES);
 	int rc = run_example("examples/kafka_relay.sql", in, out, 5, err,
 			     sizeof(err));

@@ -1,7 +1,8 @@
 /* tests/support/batch_rows.h - what a foreachBatch sink delivers, as
  * text: each row "c1|c2|..." with its batch id, collected under a lock
  * from the query's sink thread; and waiting for it with a hang bound.
- * For the stateful tests (core_group_state.c, core_stateful_part.c). */
+ * For the stateful tests (core_group_state.c, core_stateful_part.c,
+ * core_stateful_ckpt.c). */
 #ifndef SL_TEST_BATCH_ROWS_H
 #define SL_TEST_BATCH_ROWS_H
 
@@ -21,10 +22,13 @@ typedef struct row {
 
 typedef struct collect {
 	pthread_mutex_t lock;
-	uint32_t nbatches;
+	int64_t *ids; /* the batch id of every call, in order */
+	uint32_t nbatches, capb;
 	row *rows;
 	uint32_t nrows, capr;
 	int64_t fail_at;      /* fail the call for this batch, -1 never */
+	uint32_t fail_call;   /* fail this call (1-based) once its rows are
+				 kept, 0 never */
 	sl_sink_callbacks cb; /* the query keeps a pointer to it */
 } collect;
 
@@ -34,6 +38,11 @@ static inline int on_batch(void *ud, const sl_rows *rows, int64_t id)
 	if (id == c->fail_at)
 		return -1;
 	pthread_mutex_lock(&c->lock);
+	if (c->nbatches == c->capb) {
+		c->capb = c->capb ? c->capb * 2 : 256;
+		c->ids = realloc(c->ids, c->capb * sizeof(*c->ids));
+	}
+	c->ids[c->nbatches] = id;
 	for (uint32_t i = 0; i < sl_rows_count(rows); i++) {
 		if (c->nrows == c->capr) {
 			c->capr = c->capr ? c->capr * 2 : 1024;
@@ -51,9 +60,9 @@ static inline int on_batch(void *ud, const sl_rows *rows, int64_t id)
 						k ? "|" : "", v);
 		}
 	}
-	c->nbatches++;
+	bool fail = ++c->nbatches == c->fail_call;
 	pthread_mutex_unlock(&c->lock);
-	return 0;
+	return fail ? -1 : 0;
 }
 
 static inline collect *collect_new(void)
@@ -67,6 +76,7 @@ static inline collect *collect_new(void)
 
 static inline void collect_free(collect *c)
 {
+	free(c->ids);
 	free(c->rows);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

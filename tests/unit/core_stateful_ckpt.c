@@ -27,72 +27,9 @@
 #include <unistd.h>
 
 #include "sluice.h"
+#include "tests/support/batch_rows.h"
 
 #define OPTS(...) ((const char *[]){ __VA_ARGS__, NULL })
-
-/* ---- what foreachBatch delivers ------------------------------------------ */
-
-typedef struct row {
-	int64_t batch;
-	char text[96]; /* "c1|c2|..." */
-} row;
-
-typedef struct collect {
-	pthread_mutex_t lock;
-	int64_t *ids;
-	uint32_t nbatches, capb;
-	row *rows;
-	uint32_t nrows, capr;
-	int fail_at; /* fail this call (1-based), 0: never */
-} collect;
-
-static void collect_init(collect *c)
-{
-	memset(c, 0, sizeof(*c));
-	pthread_mutex_init(&c->lock, NULL);
-}
-
-static void collect_free(collect *c)
-{
-	free(c->ids);
-	free(c->rows);
-	pthread_mutex_destroy(&c->lock);
-}
-
-static void row_text(const sl_rows *r, uint32_t i, char *out, size_t n)
-{
-	size_t len = 0;
-	out[0] = 0;
-	for (uint32_t k = 0; k < sl_rows_ncols(r) && len < n; k++) {
-		char v[64];
-		sl_rows_string(r, i, k, v, sizeof(v));
-		len += (size_t)snprintf(out + len, n - len, "%s%s",
-					k ? "|" : "", v);
-	}
-}
-
-static int on_batch(void *ud, const sl_rows *rows, int64_t id)
-{
-	collect *c = ud;
-	pthread_mutex_lock(&c->lock);
-	if (c->nbatches == c->capb) {
-		c->capb = c->capb ? c->capb * 2 : 256;
-		c->ids = realloc(c->ids, c->capb * sizeof(*c->ids));
-	}
-	c->ids[c->nbatches++] = id;
-	for (uint32_t i = 0; i < sl_rows_count(rows); i++) {
-		if (c->nrows == c->capr) {
-			c->capr = c->capr ? c->capr * 2 : 1024;
-			c->rows = realloc(c->rows, c->capr * sizeof(*c->rows));
-		}
-		row *r = &c->rows[c->nrows++];
-		r->batch = id;
-		row_text(rows, i, r->text, sizeof(r->text));
-	}
-	int fail = c->fail_at && (int)c->nbatches == c->fail_at;
-	pthread_mutex_unlock(&c->lock);
-	return fail ? -1 : 0;
-}
 
 static char *tmpdir(void)
 {
@@ -157,21 +94,14 @@ static void run_query(run *r, collect *c)
 		mode = "append";
 	}
 	cr_assert_not_null(g, "%s", sl_session_errmsg(s));
-	c->fail_at = r->fail_at;
-	sl_sink_callbacks cb = { .ud = c, .batch = on_batch };
+	c->fail_call = r->fail_at;
 	sl_query *q = sl_frame_start(
 		g, "foreachBatch",
-		OPTS("checkpointLocation", r->ckpt, "outputMode", mode), &cb);
+		OPTS("checkpointLocation", r->ckpt, "outputMode", mode),
+		&c->cb);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
 	if (r->want_rows) {
-		for (int i = 0; i < 1000; i++) {
-			pthread_mutex_lock(&c->lock);
-			bool done = c->nrows >= r->want_rows;
-			pthread_mutex_unlock(&c->lock);
-			if (done || !sl_query_is_active(q))
-				break;
-			usleep(10000);
-		}
+		wait_for(c, q, has_rows, r->want_rows);
 	} else {
 		sl_query_await(q, r->run_ms);
 	}
@@ -236,16 +166,16 @@ static void tear(const char *dir, const char *file)
 Test(state_ckpt, word_count_continues_across_restarts)
 {
 	char *dir = tmpdir();
-	collect c;
-	collect_init(&c);
+	collect *c = collect_new();
 	for (int i = 0; i < 3; i++) {
-		uint32_t before = c.nbatches;
+		uint32_t before = c->nbatches;
 		run r = { .kind = WORDS, .ckpt = dir, .run_ms = 300 };
-		run_query(&r, &c);
+		run_query(&r, c);
 		cr_assert_eq(r.stop_rc, 0, "%s", r.exc);
-		cr_assert_gt(c.nbatches, before + 1, "run %d made progress", i);
+		cr_assert_gt(c->nbatches, before + 1, "run %d made progress",
+			     i);
 		/* batch ids go on where the last run committed */
-		cr_assert_eq(c.ids[before], (int64_t)before);
+		cr_assert_eq(c->ids[before], (int64_t)before);
 		if (i == 2) {
 			/* Spark's stateOperators, with the store's commit
 			 * time */
@@ -263,23 +193,23 @@ Test(state_ckpt, word_count_continues_across_restarts)
 		}
 		free(r.progress);
 	}
-	for (uint32_t b = 0; b < c.nbatches; b++)
-		cr_assert_eq(c.ids[b], (int64_t)b);
-	assert_word_counts(&c, 0);
+	for (uint32_t b = 0; b < c->nbatches; b++)
+		cr_assert_eq(c->ids[b], (int64_t)b);
+	assert_word_counts(c, 0);
 	char sd[512];
 	snprintf(sd, sizeof(sd), "%s/state/0/0", dir);
 	char name[64];
-	snprintf(name, sizeof(name), "%u.delta", c.nbatches - 1);
+	snprintf(name, sizeof(name), "%u.delta", c->nbatches - 1);
 	cr_assert(exists(sd, name));
 	/* purged with minBatchesToRetain (100): a restart needs at most
 	 * the last 100 versions and the snapshot before them */
-	if (c.nbatches > 121)
+	if (c->nbatches > 121)
 		cr_assert(!exists(sd, "0.delta") && !exists(sd, "10.snapshot"),
 			  "old state files are purged (%u batches)",
-			  c.nbatches);
-	else if (c.nbatches <= 110)
+			  c->nbatches);
+	else if (c->nbatches <= 110)
 		cr_assert(exists(sd, "0.delta"));
-	collect_free(&c);
+	collect_free(c);
 	rm_rf(dir);
 	free(dir);
 }
@@ -308,33 +238,31 @@ Test(state_ckpt, windows_in_append_mode_emitted_once_across_restarts)
 {
 	/* uninterrupted, as the reference */
 	char *d0 = tmpdir();
-	collect ref;
-	collect_init(&ref);
+	collect *ref = collect_new();
 	run r0 = { .kind = WINDOWS, .ckpt = d0, .want_rows = 8 };
-	run_query(&r0, &ref);
+	run_query(&r0, ref);
 	cr_assert_eq(r0.stop_rc, 0, "%s", r0.exc);
 	free(r0.progress);
 	int64_t nref;
-	assert_windows(&ref, &nref);
+	assert_windows(ref, &nref);
 	cr_assert_gt(nref, 3);
 
 	char *dir = tmpdir();
-	collect c;
-	collect_init(&c);
-	for (int i = 0; i < 4 || (c.nrows < 6 && i < 40); i++) {
+	collect *c = collect_new();
+	for (int i = 0; i < 4 || (c->nrows < 6 && i < 40); i++) {
 		run r = { .kind = WINDOWS, .ckpt = dir, .run_ms = 150 };
-		run_query(&r, &c);
+		run_query(&r, c);
 		cr_assert_eq(r.stop_rc, 0, "%s", r.exc);
 		free(r.progress);
 	}
 	int64_t n;
-	assert_windows(&c, &n);
+	assert_windows(c, &n);
 	cr_assert_gt(n, 3);
 	/* the same rows as the uninterrupted run, as far as both got */
-	for (uint32_t i = 0; i < c.nrows && i < ref.nrows; i++)
-		cr_assert_str_eq(c.rows[i].text, ref.rows[i].text);
-	collect_free(&ref);
-	collect_free(&c);
+	for (uint32_t i = 0; i < c->nrows && i < ref->nrows; i++)
+		cr_assert_str_eq(c->rows[i].text, ref->rows[i].text);
+	collect_free(ref);
+	collect_free(c);
 	rm_rf(d0);
 	rm_rf(dir);
 	free(d0);
@@ -344,31 +272,30 @@ Test(state_ckpt, windows_in_append_mode_emitted_once_across_restarts)
 Test(state_ckpt, in_flight_batch_is_not_applied_twice)
 {
 	char *dir = tmpdir();
-	collect c;
-	collect_init(&c);
+	collect *c = collect_new();
 	/* The 4th batch (id 3) fails in foreachBatch: its state file is
 	 * written, commits/3 is not. */
 	run r1 = { .kind = WORDS, .ckpt = dir, .run_ms = 5000, .fail_at = 4 };
-	run_query(&r1, &c);
+	run_query(&r1, c);
 	free(r1.progress);
 	cr_assert_lt(r1.stop_rc, 0, "the query failed");
-	cr_assert_eq(c.nbatches, 4);
+	cr_assert_eq(c->nbatches, 4);
 	char sd[512];
 	snprintf(sd, sizeof(sd), "%s/state/0/0", dir);
 	cr_assert(exists(sd, "3.delta"), "the failed batch's state is on disk");
 	cr_assert(!exists(dir, "commits/3"));
 
-	uint32_t before = c.nbatches;
+	uint32_t before = c->nbatches;
 	run r2 = { .kind = WORDS, .ckpt = dir, .run_ms = 200 };
-	run_query(&r2, &c);
+	run_query(&r2, c);
 	free(r2.progress);
 	cr_assert_eq(r2.stop_rc, 0, "%s", r2.exc);
-	cr_assert_gt(c.nbatches, before + 1);
+	cr_assert_gt(c->nbatches, before + 1);
 	/* batch 3 again, from version 2's state: 4 batches' worth, not 5 */
-	cr_assert_eq(c.ids[before], 3);
-	cr_assert_eq(count_in(&c, 3, "0"), 4 * R / 3);
-	assert_word_counts(&c, before);
-	collect_free(&c);
+	cr_assert_eq(c->ids[before], 3);
+	cr_assert_eq(count_in(c, 3, "0"), 4 * R / 3);
+	assert_word_counts(c, before);
+	collect_free(c);
 	rm_rf(dir);
 	free(dir);
 }
@@ -378,30 +305,29 @@ Test(state_ckpt, torn_snapshot_falls_back_and_torn_delta_fails_clearly)
 	char *dir = tmpdir();
 	char sd[512];
 	snprintf(sd, sizeof(sd), "%s/state/0/0", dir);
-	collect c;
-	collect_init(&c);
+	collect *c = collect_new();
 	/* until a snapshot exists (batch 10) and a few batches after it */
-	for (int i = 0; i < 40 && c.nbatches < 14; i++) {
+	for (int i = 0; i < 40 && c->nbatches < 14; i++) {
 		run r = { .kind = WORDS, .ckpt = dir, .run_ms = 100 };
-		run_query(&r, &c);
+		run_query(&r, c);
 		cr_assert_eq(r.stop_rc, 0, "%s", r.exc);
 		free(r.progress);
 	}
-	cr_assert_geq(c.nbatches, 14);
+	cr_assert_geq(c->nbatches, 14);
 	cr_assert(exists(sd, "10.snapshot"));
 
 	/* a torn snapshot: restored from the deltas instead */
 	tear(sd, "10.snapshot");
-	uint32_t before = c.nbatches;
+	uint32_t before = c->nbatches;
 	run r1 = { .kind = WORDS, .ckpt = dir, .run_ms = 150 };
-	run_query(&r1, &c);
+	run_query(&r1, c);
 	free(r1.progress);
 	cr_assert_eq(r1.stop_rc, 0, "%s", r1.exc);
-	cr_assert_gt(c.nbatches, before);
-	assert_word_counts(&c, 0);
+	cr_assert_gt(c->nbatches, before);
+	assert_word_counts(c, 0);
 
 	/* a torn delta of the last committed batch: no chain is whole */
-	int64_t last = c.ids[c.nbatches - 1];
+	int64_t last = c->ids[c->nbatches - 1];
 	char name[64];
 	snprintf(name, sizeof(name), "%ld.delta", (long)last);
 	tear(sd, name);
@@ -411,16 +337,16 @@ Test(state_ckpt, torn_snapshot_falls_back_and_torn_delta_fails_clearly)
 		snprintf(snap, sizeof(snap), "%ld.snapshot", (long)last);
 		tear(sd, snap);
 	}
-	before = c.nbatches;
+	before = c->nbatches;
 	run r2 = { .kind = WORDS, .ckpt = dir, .run_ms = 2000 };
-	run_query(&r2, &c);
+	run_query(&r2, c);
 	free(r2.progress);
 	cr_assert_lt(r2.stop_rc, 0, "exc: %s", r2.exc);
-	cr_assert_eq(c.nbatches, before, "nothing ran on a broken state");
+	cr_assert_eq(c->nbatches, before, "nothing ran on a broken state");
 	cr_assert(strstr(r2.exc, name), "the error names the file: %s",
 		  r2.exc);
 	cr_assert(strstr(r2.exc, "torn"), "%s", r2.exc);
-	collect_free(&c);
+	collect_free(c);
 	rm_rf(dir);
 	free(dir);
 }

@@ -20,7 +20,9 @@
 
 #include "sluice.h"
 #include "tests/support/batch_rows.h"
+#include "tests/support/ckpt_dir.h"
 #include "tests/support/line_server.h"
+#include "tests/support/rate_batches.h"
 
 #define OPTS(...) ((const char *[]){ __VA_ARGS__, NULL })
 
@@ -41,22 +43,8 @@ static uint32_t count_row(collect *c, const char *text, int64_t *batch)
 
 #define R 30 /* rows a batch */
 
-/* Batch N stamped T0 + N s: after the epoch, since an event time at or
- * behind the first watermark (0) is late, as in Spark. */
-#define T0_MS 1700000000000LL
-
-static sl_frame *rate(sl_session *s)
-{
-	char rows[16], start[24];
-	snprintf(rows, sizeof(rows), "%d", R);
-	snprintf(start, sizeof(start), "%lld", T0_MS);
-	sl_frame *in = sl_read_stream(
-		s, "rate-micro-batch",
-		OPTS("rowsPerBatch", rows, "numPartitions", "2",
-		     "startTimestamp", start, "advanceMillisPerBatch", "1000"));
-	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
-	return in;
-}
+/* Batch N stamped T0 + N s (tests/support/rate_batches.h). */
+#define T0_MS RATE_T0_MS
 
 /* ---- the functions
  * ------------------------------------------------------------ */
@@ -91,19 +79,32 @@ static int state_of(sl_group_state *st, counter *c)
 	return 0;
 }
 
+/* state_of into *c, returning its CHECK failure from the function. */
+#define STATE_OF(st, c)                                                        \
+	do {                                                                   \
+		int state_rc = state_of(st, c);                                \
+		if (state_rc)                                                  \
+			return state_rc;                                       \
+	} while (0)
+
+/* Emits the row (key, count), the key a long, and leaves the later
+ * columns to the caller. */
+static void emit_count(sl_group_state *st, const sl_rows *key, int64_t count)
+{
+	sl_group_emit(st);
+	sl_group_out_long(st, 0, sl_rows_long(key, 0, 0));
+	sl_group_out_long(st, 1, count);
+}
+
 /* map: the running count of the key; one row (k, count). */
 static int running_count(void *ud, const sl_rows *key, const sl_rows *rows,
 			 sl_group_state *st)
 {
 	counter c;
-	int rc = state_of(st, &c);
-	if (rc)
-		return rc;
+	STATE_OF(st, &c);
 	c.count += sl_rows_count(rows);
 	sl_group_state_update(st, &c, sizeof(c));
-	sl_group_emit(st);
-	sl_group_out_long(st, 0, sl_rows_long(key, 0, 0));
-	sl_group_out_long(st, 1, c.count);
+	emit_count(st, key, c.count);
 	return 0;
 }
 
@@ -114,18 +115,14 @@ static int count_to_limit(void *ud, const sl_rows *key, const sl_rows *rows,
 {
 	int64_t limit = *(const int64_t *)ud;
 	counter c;
-	int rc = state_of(st, &c);
-	if (rc)
-		return rc;
+	STATE_OF(st, &c);
 	c.count += sl_rows_count(rows);
 	if (c.count >= limit)
 		sl_group_state_remove(st);
 	else
 		sl_group_state_update(st, &c, sizeof(c));
 	CHECK(sl_group_state_exists(st) == (c.count < limit));
-	sl_group_emit(st);
-	sl_group_out_long(st, 0, sl_rows_long(key, 0, 0));
-	sl_group_out_long(st, 1, c.count);
+	emit_count(st, key, c.count);
 	sl_group_out_string(st, 2, c.count >= limit ? "removed" : "kept",
 			    c.count >= limit ? 7 : 4);
 	return 0;
@@ -139,15 +136,11 @@ static int sessions(void *ud, const sl_rows *key, const sl_rows *rows,
 		    sl_group_state *st)
 {
 	counter c;
-	int rc = state_of(st, &c);
-	if (rc)
-		return rc;
+	STATE_OF(st, &c);
 	if (sl_group_state_has_timed_out(st)) {
 		CHECK(sl_rows_count(rows) == 0);
 		CHECK(sl_group_state_exists(st));
-		sl_group_emit(st);
-		sl_group_out_long(st, 0, sl_rows_long(key, 0, 0));
-		sl_group_out_long(st, 1, c.count);
+		emit_count(st, key, c.count);
 		sl_group_out_long(st, 2, c.min);
 		sl_group_state_remove(st);
 		return 0;
@@ -183,7 +176,7 @@ static int sessions(void *ud, const sl_rows *key, const sl_rows *rows,
  * below 4 * R), user 0 in every batch. */
 static sl_frame *users(sl_session *s, bool watermark)
 {
-	sl_frame *in = rate(s);
+	sl_frame *in = rate_batches(s, R);
 	if (watermark) {
 		in = sl_frame_with_watermark(in, "timestamp", "2 seconds");
 		cr_assert_not_null(in, "%s", sl_session_errmsg(s));
@@ -202,7 +195,7 @@ static sl_frame *keyed(sl_session *s, int mod)
 {
 	char e[32];
 	snprintf(e, sizeof(e), "value %% %d AS k", mod);
-	sl_frame *f = sl_frame_select(rate(s), OPTS(e, "value"));
+	sl_frame *f = sl_frame_select(rate_batches(s, R), OPTS(e, "value"));
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 	return f;
 }
@@ -211,6 +204,22 @@ static const sl_group_state_spec count_spec = {
 	.fn = running_count,
 	.output_schema = "k BIGINT, count BIGINT",
 };
+
+/* Every row of c is "k|count" of count_spec over keyed(s, 3): the count
+ * of k up to its batch. Returns the last batch. */
+static int64_t assert_running_counts(const collect *c)
+{
+	int64_t last = -1;
+	for (uint32_t i = 0; i < c->nrows; i++) {
+		long long k, n;
+		cr_assert_eq(sscanf(c->rows[i].text, "%lld|%lld", &k, &n), 2);
+		cr_assert_eq(n, (c->rows[i].batch + 1) * R / 3, "%s in %lld",
+			     c->rows[i].text, (long long)c->rows[i].batch);
+		if (c->rows[i].batch > last)
+			last = c->rows[i].batch;
+	}
+	return last;
+}
 
 /* ---- tests -----------------------------------------------------------------
  */
@@ -227,15 +236,7 @@ Test(group_state, running_count_per_key)
 	sl_query *q = run_until(s, g, OPTS("outputMode", "update"), c,
 				has_batches, 6);
 	/* every batch: each key once, with the count so far */
-	int64_t last = -1;
-	for (uint32_t i = 0; i < c->nrows; i++) {
-		long long k, n;
-		cr_assert_eq(sscanf(c->rows[i].text, "%lld|%lld", &k, &n), 2);
-		cr_assert_eq(n, (c->rows[i].batch + 1) * R / 3, "%s in %lld",
-			     c->rows[i].text, (long long)c->rows[i].batch);
-		if (c->rows[i].batch > last)
-			last = c->rows[i].batch;
-	}
+	int64_t last = assert_running_counts(c);
 	cr_assert_eq(c->nrows, (uint32_t)(last + 1) * 3);
 	sl_state_stats st;
 	cr_assert_eq(sl_query_state_stats(q, &st), 0);
@@ -347,9 +348,7 @@ static int string_sessions(void *ud, const sl_rows *key, const sl_rows *rows,
 			   sl_group_state *st)
 {
 	counter c;
-	int rc = state_of(st, &c);
-	if (rc)
-		return rc;
+	STATE_OF(st, &c);
 	if (sl_group_state_has_timed_out(st)) {
 		close_session(key, st, &c);
 		return 0;
@@ -405,6 +404,18 @@ static sl_query *start_string_sessions(sl_session *s, sl_frame *f,
 	return q;
 }
 
+/* Waits until c holds two rows and stops q: the sessions a ("a|<n>")
+ * and "b|1" closed, once each, and nothing else. */
+static void assert_a_and_b_closed(collect *c, sl_query *q, const char *a)
+{
+	cr_assert(wait_for(c, q, has_rows, 2), "%s",
+		  sl_query_exception(q) ? sl_query_exception(q) : "hang");
+	cr_assert_eq(sl_query_stop(q), 0, "%s", sl_query_exception(q));
+	cr_assert_eq(count_row(c, a, NULL), 1);
+	cr_assert_eq(count_row(c, "b|1", NULL), 1);
+	cr_assert_eq(c->nrows, 2);
+}
+
 Test(group_state, processing_time_timeout_fires_on_an_idle_source)
 {
 	/* the socket sends a few lines and then nothing: no batch has
@@ -417,12 +428,7 @@ Test(group_state, processing_time_timeout_fires_on_an_idle_source)
 	sl_query *q = start_string_sessions(
 		s, in, "value", SL_GROUP_TIMEOUT_PROCESSING, &srv, c);
 	server_send(&srv, "a\nb\na\n");
-	cr_assert(wait_for(c, q, has_rows, 2), "%s",
-		  sl_query_exception(q) ? sl_query_exception(q) : "hang");
-	cr_assert_eq(sl_query_stop(q), 0, "%s", sl_query_exception(q));
-	cr_assert_eq(count_row(c, "a|2", NULL), 1);
-	cr_assert_eq(count_row(c, "b|1", NULL), 1);
-	cr_assert_eq(c->nrows, 2);
+	assert_a_and_b_closed(c, q, "a|2");
 	sl_state_stats st;
 	cr_assert_eq(sl_query_state_stats(q, &st), 0);
 	cr_assert_eq(st.num_rows_total, 0);
@@ -462,12 +468,7 @@ Test(group_state, event_time_timeout_drops_late_rows)
 	cr_assert_eq(count_row(c, "a|1", NULL), 1);
 	/* 12:01:00 moves it past b's */
 	server_send(&srv, D "12:01:00,c\n");
-	cr_assert(wait_for(c, q, has_rows, 2), "%s",
-		  sl_query_exception(q) ? sl_query_exception(q) : "hang");
-	cr_assert_eq(sl_query_stop(q), 0, "%s", sl_query_exception(q));
-	cr_assert_eq(count_row(c, "a|1", NULL), 1);
-	cr_assert_eq(count_row(c, "b|1", NULL), 1);
-	cr_assert_eq(c->nrows, 2);
+	assert_a_and_b_closed(c, q, "a|1");
 	sl_session_destroy(s);
 	server_close(&srv);
 	collect_free(c);
@@ -541,7 +542,7 @@ Test(group_state, restart_resumes_states_timeouts_and_watermark)
 	 * their timeouts: the restarted query closes them in batch 7 with
 	 * every event counted */
 	char dir[] = "/tmp/sl_gstate_ev.XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	ckpt_dir_new(dir);
 	collect *c = collect_new();
 	sl_state_stats st;
 	c->fail_at = 5;
@@ -551,9 +552,7 @@ Test(group_state, restart_resumes_states_timeouts_and_watermark)
 	c->fail_at = -1;
 	run_event_sessions(dir, c, c->nbatches + 6, &st);
 	assert_event_sessions(c, &st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	ckpt_dir_remove(dir);
 	collect_free(c);
 }
 
@@ -828,30 +827,20 @@ Test(group_state, restart_resumes_the_state)
 	/* three runs on one checkpoint, the second past a snapshot (every
 	 * 10 batches): each batch's counts are the uninterrupted run's */
 	char dir[] = "/tmp/sl_gstate_ckpt.XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	ckpt_dir_new(dir);
 	collect *c = collect_new();
 	run_counts(dir, c, 4);
 	uint32_t first = c->nrows;
 	run_counts(dir, c, c->nbatches + 12);
 	run_counts(dir, c, c->nbatches + 3);
-	int64_t max = -1;
-	for (uint32_t i = 0; i < c->nrows; i++) {
-		long long k, n;
-		cr_assert_eq(sscanf(c->rows[i].text, "%lld|%lld", &k, &n), 2);
-		cr_assert_eq(n, (c->rows[i].batch + 1) * R / 3, "%s in %lld",
-			     c->rows[i].text, (long long)c->rows[i].batch);
-		if (c->rows[i].batch > max)
-			max = c->rows[i].batch;
-	}
+	int64_t max = assert_running_counts(c);
 	/* batches numbered on across the runs: every batch's three rows,
 	 * one copy each (a batch in flight at a stop may run again after
 	 * the restart, with the same rows) */
 	cr_assert_eq(distinct_rows(c), (uint32_t)(max + 1) * 3);
 	cr_assert_gt(c->nrows, first);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "test -e %s/state/0/0/10.snapshot", dir);
-	cr_assert_eq(system(cmd), 0, "no snapshot at 10");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert(ckpt_dir_has(dir, "state/0/0/10.snapshot"),
+		  "no snapshot at 10");
+	ckpt_dir_remove(dir);
 	collect_free(c);
 }

@@ -18,6 +18,8 @@
 
 #include "sluice.h"
 #include "tests/support/batch_rows.h"
+#include "tests/support/ckpt_dir.h"
+#include "tests/support/rate_batches.h"
 
 #define OPTS(...) ((const char *[]){ __VA_ARGS__, NULL })
 
@@ -67,25 +69,11 @@ static int summaries(void *ud, const sl_rows *key, const sl_rows *rows,
 	return 0;
 }
 
-/* R rows a batch, batch N stamped T0 + N s (T0 1700000000 s). */
-static sl_frame *rate(sl_session *s)
-{
-	char rows[16];
-	snprintf(rows, sizeof(rows), "%d", R);
-	sl_frame *in =
-		sl_read_stream(s, "rate-micro-batch",
-			       OPTS("rowsPerBatch", rows, "numPartitions", "2",
-				    "startTimestamp", "1700000000000",
-				    "advanceMillisPerBatch", "1000"));
-	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
-	return in;
-}
-
 /* rate -> flatMapGroupsWithState(summaries, append) by k -> where
  * events < MAXLEN -> group by k: sessions, events, vsum. */
 static sl_frame *chain(sl_session *s, const char *fmode, bool flat)
 {
-	sl_frame *in = rate(s);
+	sl_frame *in = rate_batches(s, R);
 	sl_frame *f = sl_frame_select(in, OPTS("value % 3 AS k", "value"));
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 	sl_group_state_spec spec = {
@@ -195,13 +183,6 @@ static void assert_progress(sl_query *q, const char *lower)
 	const char *low = strstr(p, lower);
 	cr_assert(agg && low && agg < low, "%s", p);
 	free(p);
-}
-
-static void remove_dir(const char *dir)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
 }
 
 static void run_mode(const char *mode)
@@ -336,13 +317,6 @@ static void run_ckpt(const char *ckpt, collect *c, uint32_t batches)
 	sl_session_destroy(s);
 }
 
-static bool exists(const char *dir, const char *file)
-{
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	return access(path, F_OK) == 0;
-}
-
 Test(stateful_chain, restart_resumes_both_operators)
 {
 	/* three runs on one checkpoint, stopping with sessions open (key 1
@@ -351,7 +325,7 @@ Test(stateful_chain, restart_resumes_both_operators)
 	 * neither the open sessions nor the counts were lost or applied
 	 * twice */
 	char dir[] = "/tmp/sl_chain_ckpt.XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	ckpt_dir_new(dir);
 	collect *c = collect_new();
 	run_ckpt(dir, c, 4);
 	uint32_t first = c->nbatches;
@@ -361,11 +335,13 @@ Test(stateful_chain, restart_resumes_both_operators)
 	int64_t last = assert_batches(c, expected, false);
 	cr_assert_geq(last, 12);
 	/* operator 0 (the aggregation) and 1 (the group state) */
-	cr_assert(exists(dir, "state/0/0/10.snapshot"), "no snapshot of 0");
-	cr_assert(exists(dir, "state/1/0/10.snapshot"), "no snapshot of 1");
-	cr_assert(exists(dir, "state/1/0/0.delta"));
-	cr_assert(!exists(dir, "state/0/1"), "one partition");
-	remove_dir(dir);
+	cr_assert(ckpt_dir_has(dir, "state/0/0/10.snapshot"),
+		  "no snapshot of 0");
+	cr_assert(ckpt_dir_has(dir, "state/1/0/10.snapshot"),
+		  "no snapshot of 1");
+	cr_assert(ckpt_dir_has(dir, "state/1/0/0.delta"));
+	cr_assert(!ckpt_dir_has(dir, "state/0/1"), "one partition");
+	ckpt_dir_remove(dir);
 	collect_free(c);
 }
 
@@ -381,7 +357,7 @@ static sl_frame *dedup_counted(sl_session *s)
 {
 	char b[48];
 	snprintf(b, sizeof(b), "CAST(value / %d AS BIGINT) AS b", BUCKET);
-	sl_frame *in = rate(s);
+	sl_frame *in = rate_batches(s, R);
 	sl_frame *f = sl_frame_select(in, OPTS("value % 3 AS k", b));
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 	f = sl_frame_drop_duplicates(f, OPTS("k", "b"));
@@ -438,14 +414,15 @@ Test(stateful_chain, aggregation_after_drop_duplicates)
 	/* three runs on one checkpoint: the pairs seen before a restart
 	 * stay duplicates after it, and the counts go on */
 	char dir[] = "/tmp/sl_chain_dd.XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	ckpt_dir_new(dir);
 	collect *c = collect_new();
 	run_dedup(dir, c, 4);
 	run_dedup(dir, c, c->nbatches + 5);
 	run_dedup(dir, c, c->nbatches + 4);
 	cr_assert_geq(assert_batches(c, dedup_expected, false), 10);
-	cr_assert(exists(dir, "state/1/0/0.delta"), "no state of operator 1");
-	remove_dir(dir);
+	cr_assert(ckpt_dir_has(dir, "state/1/0/0.delta"),
+		  "no state of operator 1");
+	ckpt_dir_remove(dir);
 	collect_free(c);
 }
 
@@ -456,7 +433,7 @@ Test(stateful_chain, windows_after_drop_duplicates_in_append_mode)
 	 * window counts 3, and comes out once, in batch m + 3, when the
 	 * watermark (max - 2 s) has passed its end */
 	sl_session *s = sl_session_new();
-	sl_frame *in = rate(s);
+	sl_frame *in = rate_batches(s, R);
 	sl_frame *f = sl_frame_with_watermark(in, "timestamp", "2 seconds");
 	f = sl_frame_select(f, OPTS("value % 3 AS k", "timestamp"));
 	f = sl_frame_drop_duplicates(f, OPTS("k", "timestamp"));
@@ -471,7 +448,7 @@ Test(stateful_chain, windows_after_drop_duplicates_in_append_mode)
 		long long sec, n;
 		cr_assert_eq(sscanf(c->rows[i].text, "%lld|%lld", &sec, &n), 2,
 			     "%s", c->rows[i].text);
-		long long m = sec - 1700000000LL;
+		long long m = sec - RATE_T0_MS / 1000;
 		cr_assert_eq(n, 3, "%s", c->rows[i].text);
 		cr_assert_eq(c->rows[i].batch, m + 3, "%s in batch %lld",
 			     c->rows[i].text, (long long)c->rows[i].batch);

@@ -19,6 +19,8 @@
 
 #include "sluice.h"
 #include "tests/support/batch_rows.h"
+#include "tests/support/ckpt_dir.h"
+#include "tests/support/rate_batches.h"
 
 #define OPTS(...) ((const char *[]){ __VA_ARGS__, NULL })
 
@@ -29,14 +31,7 @@ enum { COUNTS, GLOBAL, WINDOWS };
 /* The query of each kind over rate-micro-batch. */
 static sl_frame *query(sl_session *s, int kind)
 {
-	char rows[16];
-	snprintf(rows, sizeof(rows), "%d", R);
-	sl_frame *in =
-		sl_read_stream(s, "rate-micro-batch",
-			       OPTS("rowsPerBatch", rows, "numPartitions", "2",
-				    "startTimestamp", "1700000000000",
-				    "advanceMillisPerBatch", "1000"));
-	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
+	sl_frame *in = rate_batches(s, R);
 	sl_frame *g;
 	if (kind == WINDOWS) {
 		sl_frame *w =
@@ -104,16 +99,26 @@ static bool has(const char *json, const char *key, long long v)
 	return strstr(json, a) || strstr(json, b);
 }
 
-Test(stateful_part, update_counts_on_three_partitions)
+/* Runs kind in update mode on `parts` partitions for `batches` batches:
+ * each batch's counts of `keys` keys, and the progress reporting
+ * `shuffle` partitions. Returns that progress (the caller frees it). */
+static char *update_counts(int kind, const char *parts, uint32_t batches,
+			   uint32_t keys, long long shuffle)
 {
 	collect *c = collect_new();
 	char *p = NULL;
-	run(COUNTS, "3", "update", NULL, c, 12, &p);
-	assert_counts(c, 7);
-	cr_assert(has(p, "numShufflePartitions", 3), "%s", p);
+	run(kind, parts, "update", NULL, c, batches, &p);
+	assert_counts(c, keys);
+	cr_assert(has(p, "numShufflePartitions", shuffle), "%s", p);
+	collect_free(c);
+	return p;
+}
+
+Test(stateful_part, update_counts_on_three_partitions)
+{
+	char *p = update_counts(COUNTS, "3", 12, 7, 3);
 	cr_assert(has(p, "numRowsTotal", 7), "%s", p);
 	free(p);
-	collect_free(c);
 }
 
 Test(stateful_part, complete_mode_emits_every_group_every_batch)
@@ -126,13 +131,7 @@ Test(stateful_part, complete_mode_emits_every_group_every_batch)
 
 Test(stateful_part, global_aggregation_runs_on_one_partition)
 {
-	collect *c = collect_new();
-	char *p = NULL;
-	run(GLOBAL, "4", "update", NULL, c, 6, &p);
-	assert_counts(c, 1);
-	cr_assert(has(p, "numShufflePartitions", 1), "%s", p);
-	free(p);
-	collect_free(c);
+	free(update_counts(GLOBAL, "4", 6, 1, 1));
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -171,7 +170,7 @@ Test(stateful_part, windows_in_append_mode_match_one_partition)
 			     4);
 		/* a whole window: 3 batches of 10 rows of the key, unless
 		 * it began before batch 0 */
-		cr_assert(cnt == 30 || start < 1700000000, "%s",
+		cr_assert(cnt == 30 || start < RATE_T0_MS / 1000, "%s",
 			  one->rows[i].text);
 	}
 	collect_free(one);
@@ -181,17 +180,14 @@ Test(stateful_part, windows_in_append_mode_match_one_partition)
 Test(stateful_part, restart_keeps_the_partitioning)
 {
 	char dir[] = "/tmp/sl_spart_ckpt.XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	ckpt_dir_new(dir);
 	collect *c = collect_new();
 	run(COUNTS, "2", "update", dir, c, 4, NULL);
 	run(COUNTS, "2", "update", dir, c, c->nbatches + 13, NULL);
 	assert_counts(c, 7);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd),
-		 "test -e %s/state/0/1/10.snapshot && "
-		 "test -e %s/state/0/0/10.snapshot",
-		 dir, dir);
-	cr_assert_eq(system(cmd), 0, "no snapshot of both partitions");
+	cr_assert(ckpt_dir_has(dir, "state/0/1/10.snapshot") &&
+			  ckpt_dir_has(dir, "state/0/0/10.snapshot"),
+		  "no snapshot of both partitions");
 
 	/* another partitioning cannot read that state */
 	sl_session *s = sl_session_new();
@@ -207,8 +203,7 @@ Test(stateful_part, restart_keeps_the_partitioning)
 						"with statefulPartitions 2"),
 		  "%s", sl_query_exception(q));
 	sl_session_destroy(s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	ckpt_dir_remove(dir);
 	collect_free(c);
 }
 

@@ -1,8 +1,9 @@
 /* core/stateful.h - stateful queries: the plan of an aggregation (GROUP BY
  * with aggregates, windows, a watermark) and how a query runs it.
  *
- * Plan. sl_frame_with_watermark() adds a watermark frame (rows pass
- * unchanged; it only names the event-time column and the delay).
+ * Plan (core/stateful_plan.c). sl_frame_with_watermark() adds a
+ * watermark frame (rows pass unchanged; it only names the event-time
+ * column and the delay).
  * sl_frame_group_by() / sl_frame_aggregate() analyse keys and aggregate
  * expressions and add three kinds of frames over the input:
  *
@@ -12,8 +13,8 @@
  *            column per distinct aggregate call)
  *         -> output projection (and HAVING): what the user asked for
  *
- * Execution (docs/STATEFUL.md, section 7). The partition threads run the
- * fused stateless chain up to the pre-projection. The aggregation runs on
+ * Execution (core/stateful.c; docs/STATEFUL.md, section 7). The partition
+ * threads run the fused stateless chain up to the pre-projection. The aggregation runs on
  * the query's sink thread, as a *stateful sink* that wraps the real one:
  * write() folds each record vector into one sl_groupby (all keys, one
  * stateful partition), commit(N) emits by output mode, runs the output
@@ -135,6 +136,12 @@ sl_agg_frame *sl_stateful_lower(const sl_agg_frame *ag);
  * (they do nothing to rows); if a stateful operator lies below top, up to
  * the lowest one's input. Allocated in a. */
 sl_chain *sl_stateful_chain(const sl_frame *top, sl_arena *a);
+/* The where/select frames rows go through from below top up to top, stop
+ * (exclusive, or NULL: down to the source) to top, watermarks left out;
+ * fills c, allocating in a (core/stateful_plan.c; the stateful sink uses
+ * it for the frames above and between its operators). */
+void sl_stateful_chain_fill(sl_chain *c, const sl_frame *top,
+			    const sl_frame *stop, sl_arena *a);
 
 /* The seed's compatibility table for an aggregation: output mode against
  * the watermark and window (Spark's messages). 0 or SL_EMODE. */

@@ -1,5 +1,7 @@
 # sluice - build, test, run.
-#   make            build/sluice, build/libsluice.a, build/libsluice.so
+#   make            build/sluice, build/libsluice.a, build/libsluice.so.0
+#   make install    PREFIX=/usr/local DESTDIR=: the header, the libraries,
+#                   sluice.pc, the command and the docs; make uninstall
 #   make test       unit + pipeline tests (plus Kafka tests once they exist)
 #   make run        the demo
 #   make SAN=asan test   AddressSanitizer + UBSan build in build-asan/
@@ -27,14 +29,32 @@ CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
            -Wshadow -Wstrict-prototypes -fPIC -I. -Iinclude -MMD -MP $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LDLIBS  := -lrdkafka -luring -lck -ljansson -lxxhash -lmicrohttpd -lpthread -lm
+# The libraries sluice links, found through pkg-config (evaluated when a
+# link runs, after `make deps` may have installed them).
+PKGS    := rdkafka liburing ck jansson libxxhash libmicrohttpd snappy libzstd zlib
+CFLAGS  += -fvisibility=hidden
+LDLIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
-LIB_SRC  := $(wildcard core/*.c io/*.c ops/*.c)
+# The version is the header's; the SONAME carries its major number.
+VERSION := $(shell sed -n 's/^\#define SLUICE_VERSION "\(.*\)"/\1/p' include/sluice.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+SONAME  := libsluice.so.$(SOMAJOR)
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+DOCDIR  ?= $(PREFIX)/share/doc/sluice
+
+LIB_SRC  := $(wildcard core/*.c expr/*.c io/*.c ops/*.c engine/*.c sql/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 KAFKA_SRC := $(wildcard tests/kafka/*.c)
 EX_SRC   := $(wildcard examples/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
+# Helpers shared by the test programs, compiled once.
+SUPPORT_SRC := $(wildcard tests/support/*.c)
+# Whole queries, C API in, rows out: tests/pipeline/*.c, one program each.
+QUERY_SRC := $(wildcard tests/pipeline/*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -42,15 +62,23 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/test/%)
 KAFKA_BIN := $(KAFKA_SRC:tests/kafka/%.c=$(B)/kafka-test/%)
 EX_BIN   := $(EX_SRC:examples/%.c=$(B)/examples/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(B)/obj/%.o)
+# criterion_san.o is linked whole (it overrides symbols nothing names, so an
+# archive would leave it out); the other helpers come from libsltest.a.
+SAN_OBJ  := $(B)/obj/tests/support/criterion_san.o
+TEST_LIBS := $(SAN_OBJ) $(B)/libsltest.a $(B)/libsluice.a
+QUERY_BIN := $(QUERY_SRC:tests/pipeline/%.c=$(B)/query-test/%)
 
 DEP_HEADERS := /usr/include/liburing.h /usr/include/librdkafka/rdkafka.h \
                /usr/include/ck_ring.h /usr/include/criterion/criterion.h \
                /usr/include/jansson.h /usr/include/xxhash.h \
-               /usr/include/microhttpd.h
+               /usr/include/microhttpd.h /usr/share/zoneinfo/tzdata.zi \
+               /usr/include/snappy-c.h /usr/include/zstd.h /usr/include/zlib.h
 DEB_PKGS    := liburing-dev librdkafka-dev libck-dev libcriterion-dev \
-               libjansson-dev libxxhash-dev libmicrohttpd-dev pkg-config
+               libjansson-dev libxxhash-dev libmicrohttpd-dev libsnappy-dev \
+               libzstd-dev zlib1g-dev pkg-config tzdata
 
-.PHONY: all deps docs test unit-test pipeline-test examples-test kafka-test run format format-check clean bench docs-check
+.PHONY: all deps docs install uninstall abi-check install-test test unit-test query-test layers-check pipeline-test spark-test examples-test kafka-test run format format-check clean bench docs-check
 
 all: deps-check $(B)/sluice $(B)/libsluice.a $(B)/libsluice.so $(EX_BIN)
 
@@ -70,19 +98,62 @@ $(B)/libsluice.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/libsluice.so: $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/libsluice.so.$(VERSION): $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+
+$(B)/libsluice.so: $(B)/libsluice.so.$(VERSION)
+	ln -sf libsluice.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+# Installs what a program embedding sluice needs, the command and the docs.
+install: all
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	  $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -m 644 include/sluice.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(B)/libsluice.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/libsluice.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libsluice.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsluice.so
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+	    sluice.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sluice.pc
+	install -m 755 $(B)/sluice $(DESTDIR)$(BINDIR)/
+	install -m 644 README.md CONTRIBUTING.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/sluice.h $(DESTDIR)$(LIBDIR)/libsluice.a \
+	  $(DESTDIR)$(LIBDIR)/libsluice.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libsluice.so.$(VERSION) \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/sluice.pc $(DESTDIR)$(BINDIR)/sluice
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# libsluice.so exports the header's functions and nothing else.
+abi-check: $(B)/libsluice.so
+	@tests/abi.sh $(B)/libsluice.so include/sluice.h
+
+# make install into a temporary prefix, then examples/embed.c built with
+# only `pkg-config --cflags --libs sluice` and run; make uninstall.
+install-test: all
+	@tests/install.sh
 
 $(B)/sluice: $(CLI_OBJ) $(B)/libsluice.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsluice.a $(LDLIBS)
 
-$(B)/test/%: tests/unit/%.c $(B)/obj/tests/support/criterion_san.o $(B)/libsluice.a
+$(B)/libsltest.a: $(filter-out $(SAN_OBJ),$(SUPPORT_OBJ))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/obj/tests/support/criterion_san.o $(B)/libsluice.a $(LDLIBS) -lcriterion
+	rm -f $@ && ar rcs $@ $^
 
-$(B)/kafka-test/%: tests/kafka/%.c $(B)/obj/tests/support/criterion_san.o $(B)/libsluice.a
+$(B)/test/%: tests/unit/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/obj/tests/support/criterion_san.o $(B)/libsluice.a $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) -o $@ $< $(TEST_LIBS) $(LDLIBS) -lcriterion
+
+$(B)/query-test/%: tests/pipeline/%.c $(TEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(TEST_LIBS) $(LDLIBS) -lcriterion
+
+$(B)/kafka-test/%: tests/kafka/%.c $(TEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(TEST_LIBS) $(LDLIBS) -lcriterion
 
 $(B)/examples/%: examples/%.c $(B)/libsluice.a
 	@mkdir -p $(dir $@)
@@ -91,6 +162,12 @@ $(B)/examples/%: examples/%.c $(B)/libsluice.a
 $(B)/bench/%: bench/%.c bench/bench_util.h $(B)/libsluice.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(B)/libsluice.a $(LDLIBS)
+
+# The relay benchmark is bench/relay.c with its parts, bench/relay/*.c.
+BENCH_RELAY_SRC := $(wildcard bench/relay/*.c)
+$(B)/bench/relay: bench/relay.c $(BENCH_RELAY_SRC) bench/relay/relay.h bench/bench_util.h $(B)/libsluice.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ bench/relay.c $(BENCH_RELAY_SRC) $(B)/libsluice.a $(LDLIBS)
 
 bench: all $(BENCH_BIN)
 	@B=$(B) bench/run.sh
@@ -101,8 +178,17 @@ unit-test: all $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
 	  echo "== $$t"; $$t --jobs=2 || fail=1; done; exit $$fail
 
-pipeline-test: all
+# Whole queries through the C API: the programs under tests/pipeline/
+# (every one runs, as in unit-test).
+query-test: all $(QUERY_BIN)
+	@fail=0; for t in $(QUERY_BIN); do \
+	  echo "== $$t"; $$t --jobs=2 || fail=1; done; exit $$fail
+
+# Whole queries: the C query programs, then the `sluice` command end to end,
+# then Parquet files read back by pyarrow and Spark (tests/pipeline/parquet.sh).
+pipeline-test: query-test
 	@SLUICE=$(B)/sluice B=$(B) tests/pipeline/run.sh
+	@SLUICE=$(B)/sluice tests/pipeline/parquet.sh
 
 # The embedding example must build from the public header alone and run.
 examples-test: all
@@ -116,30 +202,50 @@ kafka-test: all $(KAFKA_BIN)
 
 # docs/OPTIONS.md is generated from the option tables; the tests fail when
 # it is out of date (run `make docs` and commit it).
+# docs/API.md: the public header's declarations and comments
+# (tools/gen_api_doc.py, which also fails on an uncommented public
+# function), then the notes in docs/api/.
+API_DOC = python3 tools/gen_api_doc.py include/sluice.h $(sort $(wildcard docs/api/*.md))
+
 docs: all
 	$(B)/sluice options > docs/OPTIONS.md
+	$(API_DOC) > docs/API.md
 
 docs-check: all
 	@$(B)/sluice options | diff -u docs/OPTIONS.md - > /dev/null || { \
 	  echo "docs/OPTIONS.md is out of date: run 'make docs'" >&2; \
 	  $(B)/sluice options | diff -u docs/OPTIONS.md - | head -20 >&2; exit 1; }
+	@$(API_DOC) > $(B)/API.md || exit 1; diff -u docs/API.md $(B)/API.md > /dev/null || { \
+	  echo "docs/API.md is out of date: run 'make docs'" >&2; \
+	  diff -u docs/API.md $(B)/API.md | head -20 >&2; exit 1; }
 
-test: docs-check unit-test pipeline-test examples-test kafka-test
+# The Spark differential test (tests/spark/README.md): the cases of
+# tests/spark/cases/basic.txt run in PySpark and in sluice, rows, names and
+# types compared. The first run makes build/spark-venv (pyspark from PyPI;
+# needs Java 17 and python3-venv).
+spark-test: all
+	@B=$(B) SLUICE=$(B)/sluice tests/spark/run.sh
+
+# Every include runs down the rooms' floors (docs/ARCHITECTURE.md).
+layers-check:
+	@tests/layers.sh
+
+test: docs-check layers-check abi-check $(if $(SAN),,install-test) unit-test pipeline-test examples-test kafka-test spark-test
 
 run: all
 	$(B)/sluice demo
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(EX_SRC) $(wildcard core/*.h io/*.h ops/*.h include/*.h)
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(EX_SRC) $(wildcard core/*.h expr/*.h io/*.h ops/*.h engine/*.h sql/*.h include/*.h)
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(wildcard core/*.h include/*.h)
+	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(wildcard core/*.h expr/*.h engine/*.h sql/*.h include/*.h)
 
 clean:
 	rm -rf build build-asan build-tsan
 
-.SECONDARY: $(B)/obj/tests/support/criterion_san.o
+.SECONDARY: $(SUPPORT_OBJ)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 # test programs: rebuilt when a header they include changes
--include $(UNIT_BIN:=.d) $(KAFKA_BIN:=.d)
+-include $(UNIT_BIN:=.d) $(KAFKA_BIN:=.d) $(QUERY_BIN:=.d) $(SUPPORT_OBJ:.o=.d)

@@ -1,5 +1,6 @@
 /* bench/bench_util.h - small helpers the benchmark programs share: clocks,
- * medians, percentiles, peak RSS, and writing figures as JSON.
+ * medians, percentiles, peak RSS, removing a scratch directory, and writing
+ * figures as JSON.
  *
  * Header-only (static inline): every bench/NAME.c is built as a program of its
  * own (Makefile: $(B)/bench/%), so there is no object to share. Nothing
@@ -7,11 +8,14 @@
 #ifndef SL_BENCH_UTIL_H
 #define SL_BENCH_UTIL_H
 
+#include <errno.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline int64_t bu_now_ns(void)
 {
@@ -88,6 +92,30 @@ static inline long bu_status_kib(const char *field)
 		}
 	fclose(f);
 	return kib;
+}
+
+static inline int bu_remove_entry(const char *path, const struct stat *st,
+				  int kind, struct FTW *walk)
+{
+	(void)st;
+	(void)walk;
+	if ((kind == FTW_DP ? rmdir(path) : unlink(path)) == 0 ||
+	    errno == ENOENT)
+		return 0;
+	return -errno;
+}
+
+/* Removes a directory and everything below it (a checkpoint a run left);
+ * 0 when it is gone or never was. Bench programs do not link the test
+ * helpers (tests/support/tmpdir.c), hence a copy of their own. */
+static inline int bu_rmtree(const char *path)
+{
+	int rc;
+
+	if (access(path, F_OK) != 0)
+		return 0;
+	rc = nftw(path, bu_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return rc < 0 ? -errno : rc;
 }
 
 /* Keeps the optimiser from deleting a computation whose result is unused. */

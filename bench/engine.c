@@ -17,7 +17,8 @@
  *             --seconds.
  *
  * Runs of the engine and the baseline alternate, --reps times each, and the
- * medians are reported with their ratio (NOTES.md: the machine drifts).
+ * medians are reported with their ratio: the machine drifts from run to
+ * run (docs/BENCHMARKS.md, "The machine").
  *
  * --count N --impl engine|baseline runs the path once on exactly N rows and
  * exits (rate-micro-batch, rowsPerBatch N, trigger once; or the loop on N
@@ -210,7 +211,7 @@ static void *base_main(void *arg)
 			break;
 		sum += base_vector(a->part + k * a->parts, a->parts, n);
 		k += n;
-		/* The clock is read once per 64 vectors (20 ns each, NOTES.md):
+		/* The clock is read once per 64 vectors (20 ns each, docs/BENCHMARKS.md):
 		 * well under 0.1% of the loop. */
 		if (a->deadline_ns && (k / VEC) % 64 == 0 &&
 		    bu_now_ns() >= a->deadline_ns)

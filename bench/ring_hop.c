@@ -3,7 +3,8 @@
  * The partition-to-sink hop (docs/ARCHITECTURE.md section 2) is one sl_chan
  * between two threads. This measures it two ways, each beside a baseline in
  * the same run: a bare ck_ring SPSC with both threads busy-polling, the
- * ring with no waking and no parking (NOTES.md: compare within one run).
+ * ring with no waking and no parking (compare within one run:
+ * docs/BENCHMARKS.md, "The machine").
  *
  *   latency:    N records sent every SPACING ns, each stamped with
  *               CLOCK_MONOTONIC just before its push and measured just

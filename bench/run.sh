@@ -7,7 +7,7 @@
 # table with its baseline measured in the same run and writes its figures
 # to $B/bench/*.json; bench/plot.py then prints the whole table, the aims
 # and writes summary.json and the plots. Benchmarks run one at a time: the
-# machines have two cores (shared/NOTES.md), so two at once would measure
+# machines have two cores (docs/BENCHMARKS.md, "The machine"), so two at once would measure
 # each other.
 #
 #   ring_hop   one ring hop between threads (p50/p99/p99.9), vs ck_ring
@@ -21,6 +21,9 @@
 #              embedded cluster; on the broker also the cost of
 #              checkpoints (--ckpt-rate: the relay with trigger
 #              'continuous 100 ms' with and without checkpointLocation)
+#   input      in-process input: push -> WHERE/SELECT -> foreach latency
+#              at 10k, 100k, 1M rows/s vs one sl_chan hop; peak rows/s
+#              pushed in batches
 #   stateful   micro-batch latency, default trigger: rate 1,000 rows/s ->
 #              GROUP BY value % 10 -> foreachBatch, from each row's
 #              timestamp to the update, vs the same without the GROUP BY
@@ -37,6 +40,8 @@ OUT=$B/bench
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 status=0
+# shellcheck source=bench/common.sh
+. "$HERE/common.sh"
 
 log() {
 	echo "bench/run.sh: $*" >&2
@@ -118,14 +123,6 @@ else
 	N1=1000000 N2=5000000
 fi
 
-# Instructions valgrind counts for `engine --count N --impl IMPL`.
-irefs() {
-	valgrind --tool=cachegrind --cache-sim=no \
-		--cachegrind-out-file=/dev/null "$B/bench/engine" \
-		--count "$1" --impl "$2" 2>&1 |
-		sed -n 's/.*I *refs: *//p' | tr -d ','
-}
-
 if [ "$HAVE_VG" = 1 ] && [ -x "$B/bench/engine" ]; then
 	echo "== engine instructions per row (cachegrind, N=$N1 and N=$N2)"
 	E1=$(irefs $N1 engine) E2=$(irefs $N2 engine)
@@ -144,6 +141,14 @@ if [ "$HAVE_VG" = 1 ] && [ -x "$B/bench/engine" ]; then
 	fi
 fi
 
+# ---- in-process input ------------------------------------------------------
+
+if [ "$QUICK" = 1 ]; then
+	run input --seconds 0.5 --warmup 100 --rows 1000000
+else
+	run input --seconds 2 --warmup 300 --rows 5000000
+fi
+
 # ---- stateful micro-batch latency ------------------------------------------
 
 if [ "$QUICK" = 1 ]; then
@@ -154,23 +159,8 @@ fi
 
 # ---- Kafka relay: a real broker -------------------------------------------
 
-KDIR=
-stop_broker() {
-	if [ -n "$KDIR" ]; then
-		"$ROOT/tests/kafka/broker.sh" stop "$KDIR" >/dev/null 2>&1
-		rm -rf "$KDIR"
-		KDIR=
-	fi
-}
-trap stop_broker EXIT
-trap 'stop_broker; exit 130' INT TERM
-
 if [ -x "$B/bench/relay" ]; then
-	BS=
-	if "$ROOT/tests/kafka/broker.sh" fetch >/dev/null; then
-		KDIR=$(mktemp -d /tmp/sluice-bench-kafka.XXXXXX)
-		BS=$("$ROOT/tests/kafka/broker.sh" start "$KDIR") || BS=
-	fi
+	broker_start
 	if [ -z "$BS" ]; then
 		log "no Kafka broker: the relay is not measured on a broker"
 		status=1

@@ -51,118 +51,23 @@
 #include "cli/bench.h"
 #include "cli/bench_internal.h"
 #include "cli/cli.h"
+#include "core/histogram.h"
 #include "io/kafka_common.h"
 #include "io/kafka_embedded.h"
 #include "sluice.h"
 
-/* ---- histogram ------------------------------------------------------------
- * Log-linear buckets over nanoseconds: exact below 64 ns, then 32 buckets
- * per power of two (a value is known within 1/32, about 3%). */
-
-#define HIST_SUB_BITS 5
-#define HIST_SUB (1u << HIST_SUB_BITS)
-#define HIST_BUCKETS ((64 - HIST_SUB_BITS) * HIST_SUB)
-
-struct hist {
-	uint64_t count;
-	int64_t min, max;
-	double sum;
-	uint64_t b[HIST_BUCKETS];
-};
-
-static unsigned hist_index(uint64_t v)
-{
-	unsigned msb, shift;
-
-	if (v < 2 * HIST_SUB)
-		return (unsigned)v;
-	msb = 63u - (unsigned)__builtin_clzll(v);
-	shift = msb - HIST_SUB_BITS;
-	return (shift + 1) * HIST_SUB + (unsigned)((v >> shift) - HIST_SUB);
-}
-
-/* The highest value bucket i holds. */
-static int64_t hist_upper(unsigned i)
-{
-	unsigned shift;
-
-	if (i < 2 * HIST_SUB)
-		return i;
-	shift = i / HIST_SUB - 1;
-	return (int64_t)((((uint64_t)(i % HIST_SUB) + HIST_SUB) << shift) +
-			 ((1ull << shift) - 1));
-}
-
-static void hist_reset(struct hist *h)
-{
-	memset(h, 0, sizeof(*h));
-}
-
-static void hist_add(struct hist *h, int64_t ns)
-{
-	if (ns < 0)
-		ns = 0;
-	if (!h->count || ns < h->min)
-		h->min = ns;
-	if (ns > h->max)
-		h->max = ns;
-	h->count++;
-	h->sum += (double)ns;
-	h->b[hist_index((uint64_t)ns)]++;
-}
-
-/* The p-th percentile (0 < p <= 100) in ns: the upper bound of the bucket
- * holding that rank, never above the largest value seen. */
-static int64_t hist_pct(const struct hist *h, double p)
-{
-	uint64_t rank, seen = 0;
-
-	if (!h->count)
-		return 0;
-	rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
-	if (rank < 1)
-		rank = 1;
-	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
-		seen += h->b[i];
-		if (seen >= rank) {
-			int64_t v = hist_upper(i);
-			return v < h->max ? (v > h->min ? v : h->min) : h->max;
-		}
-	}
-	return h->max;
-}
-
-static double ms(int64_t ns)
+static double ns_to_ms(int64_t ns)
 {
 	return (double)ns / 1e6;
 }
 
-/* ---- signals and helpers ------------------------------------------------- */
-
-/* The signal that asked us to stop sending, 0 if none; only the handler
- * writes it. The run then drains and prints its summary. */
-static volatile sig_atomic_t bench_signal;
-static struct timespec bench_first_signal;
-
-static void bench_on_signal(int sig)
+/* The p-th percentile of h, in ms. */
+static double percentile_ms(const sl_histogram *h, double p)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
-	if (!bench_signal) {
-		bench_first_signal = now;
-		bench_signal = sig;
-		return;
-	}
-	/* A later signal means "now" (timeout(1) and friends send each
-	 * signal twice at once, to the process and to its group). */
-	if ((now.tv_sec - bench_first_signal.tv_sec) * 1000 +
-		    (now.tv_nsec - bench_first_signal.tv_nsec) / 1000000 >=
-	    500) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
+	return ns_to_ms(sl_histogram_percentile(h, p));
 }
+
+/* ---- helpers ------------------------------------------------------------- */
 
 void sl_bench_err(const char *fmt, ...)
 {
@@ -192,7 +97,7 @@ void sl_bench_sleep_until(int64_t t)
  * with the same --kafka properties on its source and sink. */
 static int relay_start(struct bench *b)
 {
-	const sl_bench_opts *o = b->o;
+	const sl_bench_opts *o = b->opts;
 	const char *bs = b->embedded ? "embedded" : b->bootstrap;
 	const char *src_opts[2 * SL_BENCH_MAX_PROPS + 8];
 	const char *sink_opts[2 * SL_BENCH_MAX_PROPS + 10];
@@ -222,18 +127,18 @@ static int relay_start(struct bench *b)
 	src_opts[ns] = NULL;
 	sink_opts[nk] = NULL;
 
-	b->sess = sl_session_new();
-	if (!b->sess) {
+	b->session = sl_cli_session_new();
+	if (!b->session) {
 		sl_bench_err("out of memory");
 		return -1;
 	}
-	in = sl_read_stream(b->sess, "kafka", src_opts);
+	in = sl_read_stream(b->session, "kafka", src_opts);
 	sel = in ? sl_frame_select(in, (const char *[]){ "key", "value", NULL })
 		 : NULL;
 	b->q = sel ? sl_frame_start(sel, "kafka", sink_opts, NULL) : NULL;
 	if (!b->q) {
 		sl_bench_err("the relay query did not start: %s",
-			     sl_session_errmsg(b->sess));
+			     sl_session_errmsg(b->session));
 		return -1;
 	}
 	return 0;
@@ -248,8 +153,8 @@ struct second {
 };
 
 struct tally {
-	struct hist sec;   /* this second's records */
-	struct hist all;   /* every measured (post-warmup) record */
+	sl_histogram sec;  /* this second's records */
+	sl_histogram all;  /* every measured (post-warmup) record */
 	uint8_t *seen;	   /* bitmap of sequence numbers */
 	uint64_t received; /* distinct records of this run */
 	uint64_t dups;
@@ -273,18 +178,18 @@ static void end_second(struct bench *b, struct tally *t, double at, double len)
 	struct second s = { .t = at, .n = t->sec.count };
 
 	if (t->sec.count) {
-		s.p50 = hist_pct(&t->sec, 50);
-		s.p99 = hist_pct(&t->sec, 99);
-		s.p999 = hist_pct(&t->sec, 99.9);
+		s.p50 = sl_histogram_percentile(&t->sec, 50);
+		s.p99 = sl_histogram_percentile(&t->sec, 99);
+		s.p999 = sl_histogram_percentile(&t->sec, 99.9);
 		s.max = t->sec.max;
 		fprintf(b->out, "%7.1f %9.0f %9.3f %9.3f %9.3f %9.3f%s\n", at,
-			(double)s.n / len, ms(s.p50), ms(s.p99), ms(s.p999),
-			ms(s.max),
-			at <= b->o->warmup_s + 1e-9 ? "  (warmup)" : "");
+			(double)s.n / len, ns_to_ms(s.p50), ns_to_ms(s.p99),
+			ns_to_ms(s.p999), ns_to_ms(s.max),
+			at <= b->opts->warmup_s + 1e-9 ? "  (warmup)" : "");
 	} else {
 		fprintf(b->out, "%7.1f %9d %9s %9s %9s %9s%s\n", at, 0, "-",
 			"-", "-", "-",
-			at <= b->o->warmup_s + 1e-9 ? "  (warmup)" : "");
+			at <= b->opts->warmup_s + 1e-9 ? "  (warmup)" : "");
 	}
 	fflush(b->out);
 	if (t->nsecs == t->capsecs) {
@@ -297,7 +202,7 @@ static void end_second(struct bench *b, struct tally *t, double at, double len)
 		t->capsecs = cap;
 	}
 	t->secs[t->nsecs++] = s;
-	hist_reset(&t->sec);
+	sl_histogram_reset(&t->sec);
 }
 
 static void account(struct bench *b, struct tally *t,
@@ -319,9 +224,9 @@ static void account(struct bench *b, struct tally *t,
 	t->seen[seq >> 3] |= (uint8_t)(1u << (seq & 7));
 	t->received++;
 	sched = (int64_t)get64(p);
-	hist_add(&t->sec, now - sched);
+	sl_histogram_add(&t->sec, now - sched, 1);
 	if (seq >= b->warm_n) {
-		hist_add(&t->all, now - sched);
+		sl_histogram_add(&t->all, now - sched, 1);
 		if (!t->measured)
 			t->first_ns = now;
 		t->measured++;
@@ -340,7 +245,7 @@ static int check_loop(struct bench *b, struct tally *t)
 
 	print_header(b);
 	for (;;) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(b->cons, 50);
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(b->checker, 50);
 		int64_t now = sl_now_ns();
 		uint64_t before = t->received;
 
@@ -351,7 +256,7 @@ static int check_loop(struct bench *b, struct tally *t)
 				snprintf(t->cons_err, sizeof(t->cons_err), "%s",
 					 rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
-			m = rd_kafka_consumer_poll(b->cons, 0);
+			m = rd_kafka_consumer_poll(b->checker, 0);
 			now = sl_now_ns();
 		}
 		if (t->received != before)
@@ -361,18 +266,18 @@ static int check_loop(struct bench *b, struct tally *t)
 			sec_no++;
 			next += NS_PER_S;
 		}
-		if (bench_signal)
-			atomic_store(&b->prod_stop, true);
+		if (sl_cli_stop_signal())
+			atomic_store(&b->producer_stop, true);
 		if (b->q && !sl_query_is_active(b->q)) {
 			const char *exc = sl_query_exception(b->q);
 
 			sl_bench_err("the relay query stopped: %s",
 				     exc ? exc : "(no exception)");
-			atomic_store(&b->prod_stop, true);
+			atomic_store(&b->producer_stop, true);
 			rc = -1;
 			break;
 		}
-		if (!atomic_load(&b->prod_done))
+		if (!atomic_load(&b->producer_done))
 			continue;
 		if (!done_at)
 			done_at = now;
@@ -397,9 +302,9 @@ static int check_loop(struct bench *b, struct tally *t)
 
 static void print_summary(struct bench *b, struct tally *t, bool failed)
 {
-	const sl_bench_opts *o = b->o;
+	const sl_bench_opts *o = b->opts;
 	uint64_t sent = atomic_load(&b->sent), acked = atomic_load(&b->acked);
-	uint64_t dr_failed = atomic_load(&b->dr_failed);
+	uint64_t dr_failed = atomic_load(&b->delivery_failed);
 	uint64_t lost = sent > t->received ? sent - t->received : 0;
 	double span = t->measured > 1 && t->last_ns > b->t0
 			      ? (double)(t->last_ns -
@@ -410,19 +315,21 @@ static void print_summary(struct bench *b, struct tally *t, bool failed)
 	double tput = span > 0 ? (double)t->measured / span : 0;
 	double send_span = (double)(atomic_load(&b->send_end_ns) - b->t0) / 1e9;
 	double send_rate = send_span > 0 ? (double)sent / send_span : 0;
-	const struct hist *h = &t->all;
-	bool ok =
-		!failed && !lost && !dr_failed && !b->prod_err[0] && !b->behind;
+	const sl_histogram *h = &t->all;
+	bool ok = !failed && !lost && !dr_failed && !b->producer_error[0] &&
+		  !b->behind;
 
 	if (o->json) {
 		json_t *lat = json_pack(
 			"{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 			"count", (json_int_t)h->count, "min",
-			ms(h->count ? h->min : 0), "mean",
-			h->count ? h->sum / (double)h->count / 1e6 : 0.0, "p50",
-			ms(hist_pct(h, 50)), "p90", ms(hist_pct(h, 90)), "p99",
-			ms(hist_pct(h, 99)), "p99.9", ms(hist_pct(h, 99.9)),
-			"p99.99", ms(hist_pct(h, 99.99)), "max", ms(h->max));
+			ns_to_ms(h->count ? h->min : 0), "mean",
+			h->count ? (double)h->sum_ns / (double)h->count / 1e6
+				 : 0.0,
+			"p50", percentile_ms(h, 50), "p90",
+			percentile_ms(h, 90), "p99", percentile_ms(h, 99),
+			"p99.9", percentile_ms(h, 99.9), "p99.99",
+			percentile_ms(h, 99.99), "max", ns_to_ms(h->max));
 		json_t *secs = json_array();
 
 		for (uint32_t i = 0; i < t->nsecs; i++)
@@ -431,10 +338,10 @@ static void print_summary(struct bench *b, struct tally *t, bool failed)
 				json_pack("{s:f, s:I, s:f, s:f, s:f, s:f}", "t",
 					  t->secs[i].t, "received",
 					  (json_int_t)t->secs[i].n, "p50_ms",
-					  ms(t->secs[i].p50), "p99_ms",
-					  ms(t->secs[i].p99), "p99.9_ms",
-					  ms(t->secs[i].p999), "max_ms",
-					  ms(t->secs[i].max)));
+					  ns_to_ms(t->secs[i].p50), "p99_ms",
+					  ns_to_ms(t->secs[i].p99), "p99.9_ms",
+					  ns_to_ms(t->secs[i].p999), "max_ms",
+					  ns_to_ms(t->secs[i].max)));
 		json_t *j = json_pack(
 			"{s:s, s:s, s:b, s:s, s:s?, s:i, s:f, s:I, s:f, s:f, "
 			"s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, "
@@ -455,10 +362,10 @@ static void print_summary(struct bench *b, struct tally *t, bool failed)
 			"throughput", tput, "throughput_mb_s",
 			tput * o->size / 1e6, "latency_ms", lat, "ok", ok,
 			"error",
-			b->prod_err[0] ? b->prod_err
-				       : (b->behind ? "the producer fell "
-						      "behind the rate"
-						    : NULL),
+			b->producer_error[0] ? b->producer_error
+					     : (b->behind ? "the producer fell "
+							    "behind the rate"
+							  : NULL),
 			"seconds", secs);
 		char *s =
 			j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
@@ -496,9 +403,9 @@ static void print_summary(struct bench *b, struct tally *t, bool failed)
 		fprintf(f,
 			"  latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 "
 			"%.3f  p99.99 %.3f  max %.3f  (%" PRIu64 " records)\n",
-			ms(hist_pct(h, 50)), ms(hist_pct(h, 90)),
-			ms(hist_pct(h, 99)), ms(hist_pct(h, 99.9)),
-			ms(hist_pct(h, 99.99)), ms(h->max), h->count);
+			percentile_ms(h, 50), percentile_ms(h, 90),
+			percentile_ms(h, 99), percentile_ms(h, 99.9),
+			percentile_ms(h, 99.99), ns_to_ms(h->max), h->count);
 	fprintf(f, "              from each record's scheduled send time "
 		   "to when the checker read it\n");
 	if (b->behind)
@@ -507,8 +414,8 @@ static void print_summary(struct bench *b, struct tally *t, bool failed)
 			"schedule and stopped: the cluster does not take "
 			"%.0f records/s\n",
 			BEHIND_MAX_NS / NS_PER_S, o->rate);
-	if (b->prod_err[0])
-		fprintf(f, "  producer: %s\n", b->prod_err);
+	if (b->producer_error[0])
+		fprintf(f, "  producer: %s\n", b->producer_error);
 	if (t->cons_err[0])
 		fprintf(f, "  checker: last consumer error: %s\n", t->cons_err);
 	fprintf(f, "result: %s\n",
@@ -519,22 +426,22 @@ static void print_summary(struct bench *b, struct tally *t, bool failed)
 
 static void bench_cleanup(struct bench *b)
 {
-	if (b->prod_started) {
-		atomic_store(&b->prod_stop, true);
-		pthread_join(b->prod_th, NULL);
+	if (b->producer_started) {
+		atomic_store(&b->producer_stop, true);
+		pthread_join(b->producer_thread, NULL);
 	}
-	if (b->sess)
-		sl_session_destroy(b->sess); /* stops the relay */
-	if (b->cons) {
-		rd_kafka_consumer_close(b->cons);
-		rd_kafka_destroy(b->cons);
-		sl_kafka_events_destroy(&b->cev);
+	if (b->session)
+		sl_session_destroy(b->session); /* stops the relay */
+	if (b->checker) {
+		rd_kafka_consumer_close(b->checker);
+		rd_kafka_destroy(b->checker);
+		sl_kafka_events_destroy(&b->checker_events);
 	}
-	if (b->prkt)
-		rd_kafka_topic_destroy(b->prkt);
-	if (b->prod) {
-		rd_kafka_destroy(b->prod);
-		sl_kafka_events_destroy(&b->pev);
+	if (b->producer_topic)
+		rd_kafka_topic_destroy(b->producer_topic);
+	if (b->producer) {
+		rd_kafka_destroy(b->producer);
+		sl_kafka_events_destroy(&b->producer_events);
 	}
 	if (b->embedded)
 		sl_kafka_embedded_shutdown();
@@ -569,10 +476,10 @@ int sl_bench_run(const sl_bench_opts *o)
 		sl_bench_err("out of memory");
 		return SL_EXIT_FAIL;
 	}
-	b->o = o;
+	b->opts = o;
 	b->out = o->json ? stderr : stdout;
 	pthread_mutex_init(&b->lock, NULL);
-	sl_kafka_events_init(&b->pev);
+	sl_kafka_events_init(&b->producer_events);
 	b->embedded = !o->bootstrap || !*o->bootstrap ||
 		      !strcasecmp(o->bootstrap, "embedded");
 	b->run_id = (uint64_t)sl_now_ns() ^ ((uint64_t)getpid() << 40) ^
@@ -602,21 +509,21 @@ int sl_bench_run(const sl_bench_opts *o)
 	/* The producer first: it checks the --kafka properties and serves
 	 * the metadata and admin requests. */
 	conf = sl_kafka_conf_new(SL_KAFKA_PRODUCER, &b->props, b->bootstrap,
-				 b->embedded, &b->pev, BENCH, &err);
+				 b->embedded, &b->producer_events, BENCH, &err);
 	if (!conf) {
 		fprintf(stderr, "%s\n", err.msg);
 		goto out;
 	}
-	rd_kafka_conf_set_dr_msg_cb(conf, sl_bench_prod_dr_cb);
-	b->prod = sl_kafka_client_new(SL_KAFKA_PRODUCER, conf, BENCH, &err);
-	if (!b->prod) {
+	rd_kafka_conf_set_dr_msg_cb(conf, sl_bench_producer_delivery_cb);
+	b->producer = sl_kafka_client_new(SL_KAFKA_PRODUCER, conf, BENCH, &err);
+	if (!b->producer) {
 		fprintf(stderr, "%s\n", err.msg);
 		goto out;
 	}
 	if (sl_bench_topics_setup(b))
 		goto out;
-	b->prkt = rd_kafka_topic_new(b->prod, o->from, NULL);
-	if (!b->prkt) {
+	b->producer_topic = rd_kafka_topic_new(b->producer, o->from, NULL);
+	if (!b->producer_topic) {
 		sl_bench_err("topic '%s': %s", o->from,
 			     rd_kafka_err2str(rd_kafka_last_error()));
 		goto out;
@@ -652,31 +559,35 @@ int sl_bench_run(const sl_bench_opts *o)
 		o->rate, o->size, o->duration_s, o->warmup_s);
 	fflush(b->out);
 
+	/* A signal stops the sending; the run then drains and prints its
+	 * summary. The handlers replaced are put back at the end. */
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = bench_on_signal;
+	sa.sa_handler = sl_cli_on_stop_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
 	b->t0 = sl_now_ns() + START_DELAY_NS;
-	if (pthread_create(&b->prod_th, NULL, sl_bench_prod_main, b)) {
+	if (pthread_create(&b->producer_thread, NULL, sl_bench_producer_main,
+			   b)) {
 		sl_bench_err("cannot start the producer thread");
 		goto out_signals;
 	}
-	b->prod_started = true;
+	b->producer_started = true;
 	lrc = check_loop(b, &t);
-	atomic_store(&b->prod_stop, true);
-	pthread_join(b->prod_th, NULL);
-	b->prod_started = false;
+	atomic_store(&b->producer_stop, true);
+	pthread_join(b->producer_thread, NULL);
+	b->producer_started = false;
 	failed = lrc != 0;
-	if (bench_signal)
+	if (sl_cli_stop_signal())
 		fprintf(b->out, "\ninterrupted: sending stopped early\n");
 	print_summary(b, &t, failed);
 	{
 		uint64_t sent = atomic_load(&b->sent);
 
-		rc = !failed && t.received == sent && !b->prod_err[0] &&
-				     !b->behind && !atomic_load(&b->dr_failed)
+		rc = !failed && t.received == sent && !b->producer_error[0] &&
+				     !b->behind &&
+				     !atomic_load(&b->delivery_failed)
 			     ? SL_EXIT_OK
 			     : SL_EXIT_FAIL;
 	}
@@ -737,21 +648,6 @@ void sl_bench_usage(FILE *to)
 	      to);
 }
 
-static int bench_usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int bench_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(BENCH ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(sluice bench --help lists the options)\n", stderr);
-	return SL_EXIT_USAGE;
-}
-
 static int parse_num(const char *opt, const char *text, double lo, double hi,
 		     double *out)
 {
@@ -761,9 +657,11 @@ static int parse_num(const char *opt, const char *text, double lo, double hi,
 	errno = 0;
 	v = strtod(text, &end);
 	if (!*text || *end || errno || !isfinite(v) || v < lo || v > hi)
-		return bench_usage_error("%s '%s': expected a number from %g "
-					 "to %g",
-					 opt, text, lo, hi);
+		return sl_cli_command_usage_error(
+			BENCH,
+			"%s '%s': expected a number from %g "
+			"to %g",
+			opt, text, lo, hi);
 	*out = v;
 	return 0;
 }
@@ -793,7 +691,8 @@ int sl_cli_bench(int argc, char **argv)
 			continue;
 		}
 		if (strncmp(a, "--", 2))
-			return bench_usage_error("unexpected argument '%s'", a);
+			return sl_cli_command_usage_error(
+				BENCH, "unexpected argument '%s'", a);
 		/* --name=value or --name value */
 		snprintf(name, sizeof(name), "%s", a);
 		if ((eq = strchr(name, '='))) {
@@ -802,7 +701,8 @@ int sl_cli_bench(int argc, char **argv)
 		} else if (i + 1 < argc) {
 			val = argv[++i];
 		} else {
-			return bench_usage_error("option %s needs a value", a);
+			return sl_cli_command_usage_error(
+				BENCH, "option %s needs a value", a);
 		}
 		if (!strcmp(name, "--bootstrap-servers")) {
 			o.bootstrap = val;
@@ -812,7 +712,8 @@ int sl_cli_bench(int argc, char **argv)
 			else if (!strcmp(val, "topic"))
 				o.mode = SL_BENCH_TOPIC;
 			else
-				return bench_usage_error(
+				return sl_cli_command_usage_error(
+					BENCH,
 					"--mode '%s': expected relay or topic",
 					val);
 		} else if (!strcmp(name, "--rate")) {
@@ -835,41 +736,49 @@ int sl_cli_bench(int argc, char **argv)
 		} else if (!strcmp(name, "--from") ||
 			   !strcmp(name, "--topic")) {
 			if (!*val)
-				return bench_usage_error("%s needs a topic",
-							 name);
+				return sl_cli_command_usage_error(
+					BENCH, "%s needs a topic", name);
 			o.from = val;
 		} else if (!strcmp(name, "--to")) {
 			if (!*val)
-				return bench_usage_error("--to needs a topic");
+				return sl_cli_command_usage_error(
+					BENCH, "--to needs a topic");
 			o.to = val;
 			to_given = true;
 		} else if (!strcmp(name, "--kafka") || !strcmp(name, "-X")) {
 			const char *e = strchr(val, '=');
 
 			if (!e || e == val)
-				return bench_usage_error(
+				return sl_cli_command_usage_error(
+					BENCH,
 					"--kafka '%s': expected KEY=VALUE",
 					val);
 			if (o.nprops == SL_BENCH_MAX_PROPS)
-				return bench_usage_error(
+				return sl_cli_command_usage_error(
+					BENCH,
 					"more than %d --kafka properties",
 					SL_BENCH_MAX_PROPS);
 			o.prop_key[o.nprops] = strndup(val, (size_t)(e - val));
 			o.prop_value[o.nprops++] = e + 1;
 		} else {
-			return bench_usage_error("unknown option '%s'", name);
+			return sl_cli_command_usage_error(
+				BENCH, "unknown option '%s'", name);
 		}
 	}
 	if (o.mode == SL_BENCH_TOPIC && to_given)
-		return bench_usage_error("--to is for --mode relay; topic mode "
-					 "reads --from back");
+		return sl_cli_command_usage_error(
+			BENCH, "--to is for --mode relay; topic mode "
+			       "reads --from back");
 	if (o.mode == SL_BENCH_RELAY && !strcmp(o.from, o.to))
-		return bench_usage_error("--from and --to are both '%s': a "
-					 "relay into its own input would loop",
-					 o.from);
+		return sl_cli_command_usage_error(
+			BENCH,
+			"--from and --to are both '%s': a "
+			"relay into its own input would loop",
+			o.from);
 	if ((o.warmup_s + o.duration_s) * o.rate > 4e9)
-		return bench_usage_error("rate x (warmup + duration) is over "
-					 "4 billion records");
+		return sl_cli_command_usage_error(
+			BENCH, "rate x (warmup + duration) is over "
+			       "4 billion records");
 	int rc = sl_bench_run(&o);
 
 	for (uint32_t i = 0; i < o.nprops; i++)

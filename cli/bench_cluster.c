@@ -30,7 +30,7 @@ static int admin_create(struct bench *b, const char *const *names, int n)
 	int rc = -1;
 
 	for (int i = 0; i < n; i++) {
-		nt[i] = rd_kafka_NewTopic_new(names[i], b->o->partitions, -1,
+		nt[i] = rd_kafka_NewTopic_new(names[i], b->opts->partitions, -1,
 					      errstr, sizeof(errstr));
 		if (!nt[i]) {
 			sl_bench_err("cannot create topic '%s': %s", names[i],
@@ -38,13 +38,14 @@ static int admin_create(struct bench *b, const char *const *names, int n)
 			goto out;
 		}
 	}
-	ao = rd_kafka_AdminOptions_new(b->prod, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	ao = rd_kafka_AdminOptions_new(b->producer,
+				       RD_KAFKA_ADMIN_OP_CREATETOPICS);
 	rd_kafka_AdminOptions_set_request_timeout(ao, SETUP_TIMEOUT_MS, errstr,
 						  sizeof(errstr));
 	rd_kafka_AdminOptions_set_operation_timeout(ao, SETUP_TIMEOUT_MS,
 						    errstr, sizeof(errstr));
-	q = rd_kafka_queue_new(b->prod);
-	rd_kafka_CreateTopics(b->prod, nt, (size_t)n, ao, q);
+	q = rd_kafka_queue_new(b->producer);
+	rd_kafka_CreateTopics(b->producer, nt, (size_t)n, ao, q);
 	ev = rd_kafka_queue_poll(q, SETUP_TIMEOUT_MS + 5000);
 	if (!ev) {
 		sl_bench_err("creating topic '%s' at '%s' got no answer "
@@ -102,7 +103,7 @@ out:
  * --no-create), then metadata is read until they are ready. */
 int sl_bench_topics_setup(struct bench *b)
 {
-	const sl_bench_opts *o = b->o;
+	const sl_bench_opts *o = b->opts;
 	const char *names[2] = { o->from, o->to };
 	int n = o->mode == SL_BENCH_RELAY ? 2 : 1;
 	int64_t deadline = sl_now_ns() + SETUP_TIMEOUT_MS * NS_PER_MS;
@@ -121,8 +122,8 @@ int sl_bench_topics_setup(struct bench *b)
 		const char *missing[2];
 		int nmissing = 0, notready = 0;
 
-		if (sl_kafka_metadata(b->prod, &b->pev, SETUP_TIMEOUT_MS, &md,
-				      BENCH, &err)) {
+		if (sl_kafka_metadata(b->producer, &b->producer_events,
+				      SETUP_TIMEOUT_MS, &md, BENCH, &err)) {
 			fprintf(stderr, "%s\n", err.msg);
 			return -1;
 		}
@@ -189,49 +190,51 @@ int sl_bench_topics_setup(struct bench *b)
 
 /* ---- producer ------------------------------------------------------------ */
 
-static void prod_fail(struct bench *b, const char *fmt, ...)
+static void producer_fail(struct bench *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void prod_fail(struct bench *b, const char *fmt, ...)
+static void producer_fail(struct bench *b, const char *fmt, ...)
 {
 	va_list ap;
 
 	pthread_mutex_lock(&b->lock);
-	if (!b->prod_err[0]) {
+	if (!b->producer_error[0]) {
 		va_start(ap, fmt);
-		vsnprintf(b->prod_err, sizeof(b->prod_err), fmt, ap);
+		vsnprintf(b->producer_error, sizeof(b->producer_error), fmt,
+			  ap);
 		va_end(ap);
 	}
 	pthread_mutex_unlock(&b->lock);
 }
 
 /* Delivery reports, served by rd_kafka_poll on the producer thread. */
-void sl_bench_prod_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
-		       void *opaque)
+void sl_bench_producer_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
+				   void *opaque)
 {
 	struct bench *b =
-		(struct bench *)((char *)opaque - offsetof(struct bench, pev));
+		(struct bench *)((char *)opaque -
+				 offsetof(struct bench, producer_events));
 
 	if (!m->err) {
 		atomic_fetch_add_explicit(&b->acked, 1, memory_order_relaxed);
 		return;
 	}
-	atomic_fetch_add_explicit(&b->dr_failed, 1, memory_order_relaxed);
-	prod_fail(b, "delivery to %s [%d] failed: %s",
-		  rd_kafka_topic_name(m->rkt), (int)m->partition,
-		  rd_kafka_err2str(m->err));
+	atomic_fetch_add_explicit(&b->delivery_failed, 1, memory_order_relaxed);
+	producer_fail(b, "delivery to %s [%d] failed: %s",
+		      rd_kafka_topic_name(m->rkt), (int)m->partition,
+		      rd_kafka_err2str(m->err));
 }
 
-void *sl_bench_prod_main(void *arg)
+void *sl_bench_producer_main(void *arg)
 {
 	struct bench *b = arg;
-	uint32_t size = b->o->size;
+	uint32_t size = b->opts->size;
 	int64_t end = b->t0 + (int64_t)((double)b->scheduled * b->interval_ns);
 	uint8_t *buf = malloc(size);
 	uint64_t i;
 
 	if (!buf) {
-		prod_fail(b, "out of memory");
+		producer_fail(b, "out of memory");
 		goto done;
 	}
 	/* Padding: printable, and compresses as badly as text does. */
@@ -243,10 +246,11 @@ void *sl_bench_prod_main(void *arg)
 		int64_t now = sl_now_ns();
 		rd_kafka_resp_err_t e;
 
-		if (atomic_load_explicit(&b->prod_stop, memory_order_relaxed))
+		if (atomic_load_explicit(&b->producer_stop,
+					 memory_order_relaxed))
 			break;
 		if (sched > now) {
-			rd_kafka_poll(b->prod, 0);
+			rd_kafka_poll(b->producer, 0);
 			sl_bench_sleep_until(sched);
 		} else if (now - end > BEHIND_MAX_NS) {
 			b->behind = true;
@@ -256,45 +260,45 @@ void *sl_bench_prod_main(void *arg)
 		put64(buf + 16, i);
 		for (;;) {
 			e = rd_kafka_produce(
-				    b->prkt,
+				    b->producer_topic,
 				    (int32_t)(i % (uint64_t)b->from_parts),
 				    RD_KAFKA_MSG_F_COPY, buf, size, NULL, 0,
 				    NULL)
 				    ? rd_kafka_last_error()
 				    : RD_KAFKA_RESP_ERR_NO_ERROR;
 			if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-			    atomic_load(&b->prod_stop))
+			    atomic_load(&b->producer_stop))
 				break;
-			rd_kafka_poll(b->prod, 1);
+			rd_kafka_poll(b->producer, 1);
 		}
 		if (e) {
-			prod_fail(b, "cannot send to %s: %s", b->o->from,
-				  rd_kafka_err2str(e));
+			producer_fail(b, "cannot send to %s: %s", b->opts->from,
+				      rd_kafka_err2str(e));
 			break;
 		}
 		atomic_store_explicit(&b->sent, i + 1, memory_order_release);
 		if ((i & 63) == 0)
-			rd_kafka_poll(b->prod, 0);
+			rd_kafka_poll(b->producer, 0);
 	}
 	atomic_store(&b->send_end_ns, sl_now_ns());
 	/* Every record acknowledged, or give up and drop the rest. */
-	if (rd_kafka_flush(b->prod, SETUP_TIMEOUT_MS) !=
+	if (rd_kafka_flush(b->producer, SETUP_TIMEOUT_MS) !=
 	    RD_KAFKA_RESP_ERR_NO_ERROR) {
 		char why[256];
 
-		sl_kafka_events_last(&b->pev, why, sizeof(why));
-		prod_fail(b,
-			  "%" PRIu64 " records not acknowledged within "
-			  "%d s%s%s",
-			  (uint64_t)rd_kafka_outq_len(b->prod),
-			  SETUP_TIMEOUT_MS / 1000, *why ? ": " : "", why);
-		rd_kafka_purge(b->prod, RD_KAFKA_PURGE_F_QUEUE |
-						RD_KAFKA_PURGE_F_INFLIGHT);
-		rd_kafka_poll(b->prod, 0);
+		sl_kafka_events_last(&b->producer_events, why, sizeof(why));
+		producer_fail(b,
+			      "%" PRIu64 " records not acknowledged within "
+			      "%d s%s%s",
+			      (uint64_t)rd_kafka_outq_len(b->producer),
+			      SETUP_TIMEOUT_MS / 1000, *why ? ": " : "", why);
+		rd_kafka_purge(b->producer, RD_KAFKA_PURGE_F_QUEUE |
+						    RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_poll(b->producer, 0);
 	}
 	free(buf);
 done:
-	atomic_store(&b->prod_done, true);
+	atomic_store(&b->producer_done, true);
 	return NULL;
 }
 
@@ -310,10 +314,10 @@ int sl_bench_checker_setup(struct bench *b)
 	char errstr[512], gid[64];
 	sl_err err = { 0 };
 
-	sl_kafka_events_init(&b->cev);
+	sl_kafka_events_init(&b->checker_events);
 	conf = sl_kafka_conf_new(SL_KAFKA_CONSUMER, &b->props, b->bootstrap,
-				 b->embedded, &b->cev, BENCH " (checker)",
-				 &err);
+				 b->embedded, &b->checker_events,
+				 BENCH " (checker)", &err);
 	if (!conf) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
@@ -326,13 +330,13 @@ int sl_bench_checker_setup(struct bench *b)
 		sl_bench_err("checker: %s", errstr);
 		return -1;
 	}
-	b->cons = sl_kafka_client_new(SL_KAFKA_CONSUMER, conf,
-				      BENCH " (checker)", &err);
-	if (!b->cons) {
+	b->checker = sl_kafka_client_new(SL_KAFKA_CONSUMER, conf,
+					 BENCH " (checker)", &err);
+	if (!b->checker) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
-	rd_kafka_poll_set_consumer(b->cons);
+	rd_kafka_poll_set_consumer(b->checker);
 	l = rd_kafka_topic_partition_list_new(b->check_parts);
 	for (int p = 0; p < b->check_parts; p++) {
 		int64_t lo, hi;
@@ -343,7 +347,7 @@ int sl_bench_checker_setup(struct bench *b)
 		 * ask again until the setup time is up. */
 		for (;;) {
 			e = rd_kafka_query_watermark_offsets(
-				b->cons, b->check_topic, p, &lo, &hi,
+				b->checker, b->check_topic, p, &lo, &hi,
 				SETUP_TIMEOUT_MS);
 			if ((e != RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION &&
 			     e != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) ||
@@ -362,7 +366,7 @@ int sl_bench_checker_setup(struct bench *b)
 		rd_kafka_topic_partition_list_add(l, b->check_topic, p)
 			->offset = hi;
 	}
-	e = rd_kafka_assign(b->cons, l);
+	e = rd_kafka_assign(b->checker, l);
 	rd_kafka_topic_partition_list_destroy(l);
 	if (e) {
 		sl_bench_err("cannot assign %s: %s", b->check_topic,

@@ -40,7 +40,7 @@
 /* ---- the run's state ----------------------------------------------------- */
 
 struct bench {
-	const sl_bench_opts *o;
+	const sl_bench_opts *opts;
 	const char *bootstrap; /* what clients connect to */
 	bool embedded;
 	sl_kvs props; /* --kafka KEY=VALUE */
@@ -53,31 +53,31 @@ struct bench {
 	int check_parts;
 
 	/* producer */
-	sl_kafka_events pev;
-	rd_kafka_t *prod;
-	rd_kafka_topic_t *prkt;
-	pthread_t prod_th;
-	bool prod_started;
+	sl_kafka_events producer_events;
+	rd_kafka_t *producer;
+	rd_kafka_topic_t *producer_topic;
+	pthread_t producer_thread;
+	bool producer_started;
 	int64_t t0;		    /* scheduled time of record 0 */
 	double interval_ns;	    /* between scheduled sends */
 	uint64_t scheduled;	    /* records the schedule holds */
 	uint64_t warm_n;	    /* the first warm_n records are warmup */
 	_Atomic uint64_t sent;	    /* handed to the producer */
 	_Atomic uint64_t acked;	    /* delivery reported ok */
-	_Atomic uint64_t dr_failed; /* delivery reported failed */
-	_Atomic bool prod_done;
-	_Atomic bool prod_stop;
+	_Atomic uint64_t delivery_failed; /* delivery reported failed */
+	_Atomic bool producer_done;
+	_Atomic bool producer_stop;
 	_Atomic int64_t send_end_ns; /* when the last send happened */
 	pthread_mutex_t lock;	     /* the messages below */
-	char prod_err[512];	     /* first send or delivery failure */
+	char producer_error[512];    /* first send or delivery failure */
 	bool behind;		     /* stopped: could not keep the rate */
 
 	/* checker */
-	sl_kafka_events cev;
-	rd_kafka_t *cons;
+	sl_kafka_events checker_events;
+	rd_kafka_t *checker;
 
 	/* relay */
-	sl_session *sess;
+	sl_session *session;
 	sl_query *q;
 };
 
@@ -112,9 +112,9 @@ void sl_bench_sleep_until(int64_t t);
 int sl_bench_topics_setup(struct bench *b);
 
 /* The producer's delivery reports, and its thread (arg: the bench). */
-void sl_bench_prod_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
-			 void *opaque);
-void *sl_bench_prod_main(void *arg);
+void sl_bench_producer_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
+				   void *opaque);
+void *sl_bench_producer_main(void *arg);
 
 /* Assigns every partition of the checked topic at its high watermark.
  * Returns 0, or -1 after printing why. */

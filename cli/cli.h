@@ -1,7 +1,7 @@
 /* cli/cli.h - what the files of the `sluice` command share.
  *
  * main.c reads the command line and dispatches; run.c loads a pipeline file
- * (core/pipeline.h) and runs or validates it, and owns the wait loop every
+ * (sql/pipeline.h) and runs or validates it, and owns the wait loop every
  * long-running command shares (signals, --timeout, --grace, --progress,
  * --metrics-port); relay.c builds a Kafka relay with the public API and
  * runs it in that loop; demo.c runs a built-in pipeline. Every command
@@ -44,10 +44,19 @@ int sl_cli_run_option(int argc, char **argv, int *i, sl_cli_run_opts *o,
  * more later, kills. Install before anything that may block (Kafka
  * metadata), so an early signal still ends the run cleanly. */
 void sl_cli_signals_install(void);
+/* The handler sl_cli_signals_install installs, for a command that installs
+ * it itself (sluice bench keeps the handlers it replaces), and the signal
+ * that asked to stop, 0 if none. */
+void sl_cli_on_stop_signal(int sig);
+int sl_cli_stop_signal(void);
 
 /* With o->metrics_port, serves the session's metrics and says where on
  * stderr. Returns 0, or -1 after printing why (the port is taken). */
 int sl_cli_metrics_start(sl_session *s, const sl_cli_run_opts *o);
+/* A new session whose log goes to stderr ("sluice: ..."), as every
+ * command of the `sluice` program wants (the library itself prints
+ * nothing). NULL when out of memory. */
+sl_session *sl_cli_session_new(void);
 
 /* Started queries and the labels that start messages about them. */
 typedef struct sl_cli_queries {
@@ -77,5 +86,10 @@ void sl_cli_usage(FILE *to);
 /* "sluice: <message>" and the usage on stderr; returns SL_EXIT_USAGE. */
 int sl_cli_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+
+/* A usage error of the command cmd ("sluice bench"): "cmd: message" and
+ * where its options are listed, on stderr. Returns SL_EXIT_USAGE. */
+int sl_cli_command_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -10,7 +10,7 @@
 
 #include "cli/bench.h"
 #include "cli/cli.h"
-#include "core/plugin.h"
+#include "engine/trigger.h"
 #include "sluice.h"
 
 void sl_cli_usage(FILE *to)
@@ -84,6 +84,17 @@ int sl_cli_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputs("\n\n", stderr);
 	sl_cli_usage(stderr);
+	return SL_EXIT_USAGE;
+}
+
+int sl_cli_command_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(%s --help lists the options)\n", cmd);
 	return SL_EXIT_USAGE;
 }
 

@@ -30,7 +30,7 @@
 #include <strings.h>
 
 #include "cli/cli.h"
-#include "core/plugin.h"
+#include "io/plugin.h"
 #include "sluice.h"
 
 #define RELAY "sluice relay"
@@ -131,24 +131,9 @@ static void relay_usage(FILE *to)
 	      to);
 }
 
-static int relay_usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int relay_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(RELAY ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(" RELAY " --help lists the options)\n", stderr);
-	return SL_EXIT_USAGE;
-}
-
 /* Keeps cand in *best if it is nearer to name than *best is. */
-static void nearer(const char *name, const char *cand, const char **best,
-		   int *bestd)
+static void keep_if_nearer(const char *name, const char *cand,
+			   const char **best, int *bestd)
 {
 	int d = sl_edit_distance(name, cand);
 	if (d < *bestd) {
@@ -167,9 +152,9 @@ static const char *closest_flag(const char *a)
 
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(a, "="), a);
 	for (const relay_flag *f = relay_flags; f->name; f++)
-		nearer(name, f->name, &best, &bestd);
+		keep_if_nearer(name, f->name, &best, &bestd);
 	for (const char *const *r = sl_cli_run_flags; *r; r++)
-		nearer(name, *r, &best, &bestd);
+		keep_if_nearer(name, *r, &best, &bestd);
 	/* as option.c judges option names: two edits, or a third of it */
 	if (best && (bestd <= 2 || (size_t)bestd * 3 <= strlen(best)))
 		return best;
@@ -180,10 +165,12 @@ static int unknown_flag(const char *a)
 {
 	const char *near = closest_flag(a);
 	if (near)
-		return relay_usage_error("unknown option '%s'; did you mean "
-					 "'%s'?",
-					 a, near);
-	return relay_usage_error("unknown option '%s'", a);
+		return sl_cli_command_usage_error(
+			RELAY,
+			"unknown option '%s'; did you mean "
+			"'%s'?",
+			a, near);
+	return sl_cli_command_usage_error(RELAY, "unknown option '%s'", a);
 }
 
 /* Reads argv into o. Returns 0 (*help set for --help), or SL_EXIT_USAGE
@@ -203,14 +190,16 @@ static int relay_parse(int argc, char **argv, relay_opts *o, bool *help)
 		int r = sl_cli_run_option(argc, argv, &i, &o->run, msg,
 					  sizeof(msg));
 		if (r < 0)
-			return relay_usage_error("%s", msg);
+			return sl_cli_command_usage_error(RELAY, "%s", msg);
 		if (r > 0)
 			continue;
 		if (a[0] != '-')
-			return relay_usage_error("unexpected argument '%s': "
-						 "topics go after --from and "
-						 "--to",
-						 a);
+			return sl_cli_command_usage_error(
+				RELAY,
+				"unexpected argument '%s': "
+				"topics go after --from and "
+				"--to",
+				a);
 		size_t nl = strcspn(a, "=");
 		for (f = relay_flags; f->name; f++)
 			if (strlen(f->name) == nl && !strncmp(a, f->name, nl))
@@ -219,8 +208,8 @@ static int relay_parse(int argc, char **argv, relay_opts *o, bool *help)
 			return unknown_flag(a);
 		if (f->kind == FLAG_SWITCH) {
 			if (a[nl])
-				return relay_usage_error("%s takes no value",
-							 f->name);
+				return sl_cli_command_usage_error(
+					RELAY, "%s takes no value", f->name);
 			*(bool *)((char *)o + f->offset) = true;
 			continue;
 		}
@@ -229,32 +218,38 @@ static int relay_parse(int argc, char **argv, relay_opts *o, bool *help)
 		else if (i + 1 < argc)
 			val = argv[++i];
 		else
-			return relay_usage_error("%s needs %s", f->name,
-						 f->arg);
+			return sl_cli_command_usage_error(RELAY, "%s needs %s",
+							  f->name, f->arg);
 		if (!*val)
-			return relay_usage_error("%s needs %s, got ''", f->name,
-						 f->arg);
+			return sl_cli_command_usage_error(
+				RELAY, "%s needs %s, got ''", f->name, f->arg);
 		if (f->kind == FLAG_OPTION) {
 			if (o->noptions == RELAY_MAX_OPTIONS)
-				return relay_usage_error("more than %d "
-							 "--option",
-							 RELAY_MAX_OPTIONS);
+				return sl_cli_command_usage_error(
+					RELAY,
+					"more than %d "
+					"--option",
+					RELAY_MAX_OPTIONS);
 			o->option[o->noptions++] = val;
 			continue;
 		}
 		const char **dst = (const char **)((char *)o + f->offset);
 		if (*dst)
-			return relay_usage_error("%s given twice ('%s' and "
-						 "'%s')",
-						 f->name, *dst, val);
+			return sl_cli_command_usage_error(
+				RELAY,
+				"%s given twice ('%s' and "
+				"'%s')",
+				f->name, *dst, val);
 		*dst = val;
 	}
 	if (!o->from)
-		return relay_usage_error("--from TOPIC is missing: the topics "
-					 "to read");
+		return sl_cli_command_usage_error(
+			RELAY, "--from TOPIC is missing: the topics "
+			       "to read");
 	if (!o->to)
-		return relay_usage_error("--to TOPIC is missing: the topic to "
-					 "write");
+		return sl_cli_command_usage_error(
+			RELAY, "--to TOPIC is missing: the topic to "
+			       "write");
 	/* A relay into a topic it reads would copy its own output forever. */
 	for (const char *t = o->from; *t;) {
 		size_t n = strcspn(t, ",");
@@ -266,7 +261,8 @@ static int relay_parse(int argc, char **argv, relay_opts *o, bool *help)
 		while (m && (t[m - 1] == ' ' || t[m - 1] == '\t'))
 			m--;
 		if (m == strlen(o->to) && !strncmp(t, o->to, m))
-			return relay_usage_error(
+			return sl_cli_command_usage_error(
+				RELAY,
 				"--to '%s' is among the --from "
 				"topics: the relay would read "
 				"its own output",
@@ -304,17 +300,22 @@ static int kvs_add_option(relay_kvs *k, const char *side, const char *key,
 		if (strcasecmp(k->kv[2 * i], key))
 			continue;
 		if (k->flag[i] && !strncmp(k->flag[i], "--", 2))
-			return relay_usage_error("--option '%s': the %s's "
-						 "'%s' is set by %s; use %s",
-						 given, side, key, k->flag[i],
-						 k->flag[i]);
+			return sl_cli_command_usage_error(
+				RELAY,
+				"--option '%s': the %s's "
+				"'%s' is set by %s; use %s",
+				given, side, key, k->flag[i], k->flag[i]);
 		if (k->flag[i])
-			return relay_usage_error("--option '%s': the %s's "
-						 "'%s' is set by %s",
-						 given, side, key, k->flag[i]);
-		return relay_usage_error("--option '%s': the %s's '%s' is "
-					 "given twice",
-					 given, side, key);
+			return sl_cli_command_usage_error(
+				RELAY,
+				"--option '%s': the %s's "
+				"'%s' is set by %s",
+				given, side, key, k->flag[i]);
+		return sl_cli_command_usage_error(
+			RELAY,
+			"--option '%s': the %s's '%s' is "
+			"given twice",
+			given, side, key);
 	}
 	kvs_add(k, key, value, NULL);
 	return 0;
@@ -330,9 +331,11 @@ static int relay_add_options(const relay_opts *o, relay_kvs *src,
 	for (uint32_t i = 0; i < o->noptions; i++) {
 		const char *g = o->option[i], *eq = strchr(g, '=');
 		if (!eq || eq == g)
-			return relay_usage_error("--option '%s': expected "
-						 "KEY=VALUE",
-						 g);
+			return sl_cli_command_usage_error(
+				RELAY,
+				"--option '%s': expected "
+				"KEY=VALUE",
+				g);
 		keys[i] = strndup(g, (size_t)(eq - g));
 		if (!keys[i]) {
 			fputs(RELAY ": out of memory\n", stderr);
@@ -355,7 +358,8 @@ static int relay_add_options(const relay_opts *o, relay_kvs *src,
 			if (!rc)
 				rc = kvs_add_option(sink, "sink", key, val, g);
 		} else {
-			return relay_usage_error(
+			return sl_cli_command_usage_error(
+				RELAY,
 				"--option '%s': say which side the option "
 				"is for: source.%s or sink.%s (kafka.KEY is "
 				"a librdkafka property for both)",
@@ -426,7 +430,7 @@ static int relay_run(const relay_opts *o)
 		goto out;
 
 	rc = SL_EXIT_FAIL;
-	s = sl_session_new();
+	s = sl_cli_session_new();
 	if (!s) {
 		fputs(RELAY ": out of memory\n", stderr);
 		goto out;

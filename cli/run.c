@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "core/pipeline.h"
+#include "sql/pipeline.h"
 #include "sluice.h"
 
 /* The signal that asked us to stop, 0 if none. Only the handler writes it;
@@ -26,7 +26,7 @@
 static volatile sig_atomic_t stop_signal;
 static struct timespec first_signal;
 
-static void on_signal(int sig)
+void sl_cli_on_stop_signal(int sig)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
@@ -50,10 +50,15 @@ void sl_cli_signals_install(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = sl_cli_on_stop_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+int sl_cli_stop_signal(void)
+{
+	return stop_signal;
 }
 
 static int64_t now_ms(void)
@@ -204,6 +209,14 @@ int sl_cli_run_queries(sl_session *s, const sl_cli_queries *qs,
 	return rc;
 }
 
+sl_session *sl_cli_session_new(void)
+{
+	sl_session *s = sl_session_new();
+	if (s)
+		sl_session_set_log_cb(s, sl_log_stderr, NULL);
+	return s;
+}
+
 int sl_cli_metrics_start(sl_session *s, const sl_cli_run_opts *o)
 {
 	if (o->metrics_port <= 0)
@@ -218,10 +231,32 @@ int sl_cli_metrics_start(sl_session *s, const sl_cli_run_opts *o)
 	return 0;
 }
 
+/* The pipeline text loads into s, or NULL, said on stderr, when it does not
+ * load or has no query to run: run and validate refuse the same files. */
+static sl_pipeline *load_runnable(sl_session *s, const char *text, size_t len,
+				  const char *name)
+{
+	sl_pipeline *p = NULL;
+	sl_err err = { 0 };
+
+	if (sl_pipeline_load(s, text, len, name, &p, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+	} else if (!sl_pipeline_nqueries(p)) {
+		fprintf(stderr,
+			"%s: nothing to run: the file has no INSERT "
+			"INTO statement\n",
+			name);
+	} else {
+		return p;
+	}
+	sl_pipeline_free(p);
+	return NULL;
+}
+
 int sl_cli_run_text(const char *text, size_t len, const char *name,
 		    const sl_cli_run_opts *o)
 {
-	sl_session *s = sl_session_new();
+	sl_session *s = sl_cli_session_new();
 	sl_pipeline *p = NULL;
 	sl_err err = { 0 };
 	int rc = SL_EXIT_FAIL;
@@ -233,18 +268,10 @@ int sl_cli_run_text(const char *text, size_t len, const char *name,
 	/* Before load: loading may wait for Kafka metadata, and a signal
 	 * meanwhile must still end the run cleanly. */
 	sl_cli_signals_install();
-	if (sl_pipeline_load(s, text, len, name, &p, &err)) {
-		fprintf(stderr, "%s\n", err.msg);
+	p = load_runnable(s, text, len, name);
+	if (!p)
 		goto out;
-	}
 	uint32_t nq = sl_pipeline_nqueries(p);
-	if (!nq) {
-		fprintf(stderr,
-			"%s: nothing to run: the file has no INSERT "
-			"INTO statement\n",
-			name);
-		goto out;
-	}
 	/* Before the queries start, so a port already taken fails the run
 	 * before anything is read. */
 	if (sl_cli_metrics_start(s, o))
@@ -393,21 +420,12 @@ int sl_cli_validate(int argc, char **argv)
 		return SL_EXIT_FAIL;
 	const char *name = strcmp(path, "-") ? path : "<stdin>";
 
-	sl_session *s = sl_session_new();
+	sl_session *s = sl_cli_session_new();
 	sl_pipeline *p = NULL;
-	sl_err err = { 0 };
 	int rc = SL_EXIT_FAIL;
 	if (!s) {
 		fputs("sluice: out of memory\n", stderr);
-	} else if (sl_pipeline_load(s, text, len, name, &p, &err)) {
-		fprintf(stderr, "%s\n", err.msg);
-	} else if (!sl_pipeline_nqueries(p)) {
-		/* what run would refuse, validate refuses too */
-		fprintf(stderr,
-			"%s: nothing to run: the file has no INSERT "
-			"INTO statement\n",
-			name);
-	} else {
+	} else if ((p = load_runnable(s, text, len, name))) {
 		size_t n = sl_pipeline_describe(p, NULL, 0) + 1;
 		char *plan = malloc(n);
 		if (plan) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/value.h"
 
 struct sl_arena_chunk {
@@ -25,7 +26,7 @@ static void *arena_oom(size_t n)
 {
 	/* Out of memory in the middle of a record vector has no sensible
 	 * recovery; fail loudly rather than corrupt a stream. */
-	fprintf(stderr, "sluice: out of memory allocating %zu bytes\n", n);
+	sl_log_here(SL_LOG_ERROR, "out of memory allocating %zu bytes", n);
 	abort();
 }
 

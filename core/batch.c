@@ -1,31 +1,20 @@
 /* core/batch.c - record vectors and control markers, the entries of every
  * ring. Ownership rules: docs/ARCHITECTURE.md, section 3. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/value.h"
 
-static void *batch_xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
-	if (!q && n) {
-		fprintf(stderr, "sluice: out of memory (%zu bytes)\n", n);
-		abort();
-	}
-	return q;
-}
-
 sl_batch *sl_batch_new(const sl_schema *s, uint32_t cap)
 {
-	sl_batch *b = batch_xrealloc(NULL, sizeof(*b));
+	sl_batch *b = sl_xrealloc(NULL, sizeof(*b));
 	memset(b, 0, sizeof(*b));
 	b->kind = SL_MSG_ROWS;
 	b->schema = s;
 	b->ncols = s ? s->n : 0;
 	if (cap && b->ncols) {
-		b->vals = batch_xrealloc(NULL, (size_t)cap * b->ncols *
-						       sizeof(sl_value));
+		b->vals = sl_xrealloc(NULL, (size_t)cap * b->ncols *
+						    sizeof(sl_value));
 		b->cap = cap;
 	}
 	sl_arena_init(&b->arena);
@@ -48,8 +37,8 @@ sl_value *sl_batch_add_row(sl_batch *b)
 {
 	if (b->nrows == b->cap) {
 		uint32_t ncap = b->cap ? b->cap * 2 : 16;
-		b->vals = batch_xrealloc(b->vals, (size_t)ncap * b->ncols *
-							  sizeof(sl_value));
+		b->vals = sl_xrealloc(b->vals, (size_t)ncap * b->ncols *
+						       sizeof(sl_value));
 		b->cap = ncap;
 	}
 	sl_value *row = sl_batch_row(b, b->nrows++);
@@ -61,8 +50,7 @@ void sl_batch_hold(sl_batch *b, void (*release)(void *), void *p)
 {
 	if (b->nholds == b->capholds) {
 		b->capholds = b->capholds ? b->capholds * 2 : 8;
-		b->holds = batch_xrealloc(b->holds,
-					  b->capholds * sizeof(sl_hold));
+		b->holds = sl_xrealloc(b->holds, b->capholds * sizeof(sl_hold));
 	}
 	b->holds[b->nholds].release = release;
 	b->holds[b->nholds].p = p;
@@ -90,4 +78,11 @@ void sl_batch_append_copy(sl_batch *dst, const sl_batch *src)
 		for (uint32_t c = 0; c < dst->ncols && c < src->ncols; c++)
 			out[c] = sl_value_copy(&in[c], &dst->arena);
 	}
+}
+
+sl_value *sl_values_grow(sl_value *vals, uint32_t *cap, uint32_t width)
+{
+	*cap = *cap ? *cap * 2 : 1;
+	return sl_xrealloc(vals, (size_t)*cap * (width ? width : 1) *
+					 sizeof(sl_value));
 }

@@ -10,7 +10,7 @@
  * thread it then reports every slot, and every object handed through a slot,
  * as a data race (measured: ck_ring_enqueue_spsc/ck_ring_dequeue_spsc with
  * malloc'd payloads reports both). A report-free TSan run is how we check
- * every protocol here (STYLE.md, rule 8), so the ring below is a plain SPSC
+ * every protocol here (CONTRIBUTING.md), so the ring below is a plain SPSC
  * ring on C11 atomics, which TSan understands: free-running 32-bit head and
  * tail indices, release stores publishing them and acquire loads reading
  * them, producer and consumer state on separate cache lines, each side
@@ -151,7 +151,7 @@ bumped:
  * parking costs (a parked thread runs 7 to 26 us after its futex wake on
  * these machines, bench/ring_hop), so a consumer that is busy for a moment
  * is waited out without a park, and a slow one does not keep the only
- * other core (NOTES.md: two cores) spinning for long. Bounded by the clock,
+ * other core (these machines have two) spinning for long. Bounded by the clock,
  * not by a count of pauses: one pause takes 45 ns on these AMD EPYCs and a
  * few ns on many other CPUs. Between looks at the ring the pauses double,
  * up to SL_CHAN_SPIN_MAX. */

@@ -10,13 +10,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "core/plugin.h"
+#include "core/buf.h"
+#include "core/option.h"
 
 /* ---- key/value lists -------------------------------------------------- */
 
@@ -210,43 +210,15 @@ int sl_edit_distance(const char *a, const char *b)
 	return prev[lb];
 }
 
-/* A bounded string builder: keeps counting past the end so callers learn the
- * size they needed, like snprintf. */
-struct sbuf {
-	char *buf;
-	size_t n, len;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room = b->len < b->n ? b->n - b->len : 0;
-	char probe[1];
-	int k;
-
-	/* Once full, print into a one-byte probe just to learn the size. */
-	va_start(ap, fmt);
-	if (room)
-		k = vsnprintf(b->buf + b->len, room, fmt, ap);
-	else
-		k = vsnprintf(probe, sizeof(probe), fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		b->len += (size_t)k;
-}
-
 static int unknown_option(const sl_opt_def *table, const char *key,
 			  const char *comp, sl_err *err)
 {
 	char known[320];
-	struct sbuf kb = {known, sizeof(known), 0};
+	sl_buf kb;
 	const char *best = NULL;
 	int bestd = 1 << 20;
 
-	known[0] = 0;
+	sl_buf_fixed(&kb, known, sizeof(known));
 	for (const sl_opt_def *d = table; d && d->name; d++) {
 		int dist = sl_edit_distance(key, d->name);
 
@@ -254,9 +226,10 @@ static int unknown_option(const sl_opt_def *table, const char *key,
 			bestd = dist;
 			best = d->name;
 		}
-		sb_printf(&kb, "%s%s%s", kb.len ? ", " : "", d->name,
+		sl_buf_printf(&kb, "%s%s%s", kb.len ? ", " : "", d->name,
 			  d->type == SL_OPT_PREFIX ? "*" : "");
 	}
+	sl_buf_cstr(&kb);
 	if (kb.len >= sizeof(known))
 		strcpy(known + sizeof(known) - 5, " ...");
 	/* Two edits catch most typos; longer names may drift a bit more. */
@@ -402,20 +375,21 @@ static int apply_one(const sl_opt_def *d, void *conf, const char *text,
 	}
 	case SL_OPT_ENUM: {
 		char allowed[256];
-		struct sbuf ab = {allowed, sizeof(allowed), 0};
+		sl_buf ab;
 		size_t len = strlen(s);
 
 		while (len && isspace((unsigned char)s[len - 1]))
 			len--;
-		allowed[0] = 0;
+		sl_buf_fixed(&ab, allowed, sizeof(allowed));
 		for (int i = 0; d->allowed && d->allowed[i]; i++) {
 			if (strlen(d->allowed[i]) == len &&
 			    !strncasecmp(d->allowed[i], s, len)) {
 				*(int *)field = i;
 				return 0;
 			}
-			sb_printf(&ab, "%s%s", i ? ", " : "", d->allowed[i]);
+			sl_buf_printf(&ab, "%s%s", i ? ", " : "", d->allowed[i]);
 		}
+		sl_buf_cstr(&ab);
 		return sl_err_set(err, SL_EOPTION,
 				  "%s: option '%s' = '%s' is not one of: %s",
 				  comp, d->name, text, allowed);
@@ -532,15 +506,17 @@ int sl_options_apply(const sl_opt_def *table, void *conf, const sl_kvs *given,
 					  d->name);
 	}
 
-	/* Validators run last, on the whole conf, so one may compare fields
-	 * (a hook attached to any entry of the table sees them all). */
-	for (const sl_opt_def *d = table; d && d->name; d++) {
-		const char *msg;
-
-		if (d->validate && (msg = d->validate(conf)))
-			return sl_err_set(err, SL_EOPTION, "%s: %s", comp, msg);
-	}
 	return 0;
+}
+
+int sl_options_finalize(const char *(*finalize)(const void *conf),
+			const void *conf, const char *component, sl_err *err)
+{
+	const char *msg = finalize ? finalize(conf) : NULL;
+	if (!msg)
+		return 0;
+	return sl_err_set(err, SL_EOPTION, "%s: %s",
+			  component ? component : "options", msg);
 }
 
 /* ---- Markdown --------------------------------------------------------- */
@@ -567,71 +543,72 @@ static const char *type_name(sl_opt_type t)
 }
 
 /* Table cells may not hold '|' or line breaks. */
-static void sb_cell(struct sbuf *b, const char *s)
+static void markdown_cell(sl_buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '|')
-			sb_printf(b, "\\|");
+			sl_buf_puts(b, "\\|");
 		else if (*s == '\n')
-			sb_printf(b, " ");
+			sl_buf_putc(b, ' ');
 		else
-			sb_printf(b, "%c", *s);
+			sl_buf_putc(b, *s);
 	}
 }
 
 size_t sl_options_markdown(const sl_opt_def *table, const char *title,
 			   const char *intro, char *buf, size_t n)
 {
-	struct sbuf b = {buf, n, 0};
+	sl_buf b;
 
-	if (buf && n)
-		buf[0] = 0;
+	sl_buf_fixed(&b, buf, buf ? n : 0);
 	if (title)
-		sb_printf(&b, "## %s\n\n", title);
+		sl_buf_printf(&b, "## %s\n\n", title);
 	if (intro && *intro)
-		sb_printf(&b, "%s\n\n", intro);
+		sl_buf_printf(&b, "%s\n\n", intro);
 	if (!table || !table->name) {
-		sb_printf(&b, "No options.\n\n");
+		sl_buf_printf(&b, "No options.\n\n");
+		sl_buf_cstr(&b);
 		return b.len;
 	}
-	sb_printf(&b, "| option | type | default | allowed / range | "
+	sl_buf_printf(&b, "| option | type | default | allowed / range | "
 		      "description |\n");
-	sb_printf(&b, "| --- | --- | --- | --- | --- |\n");
+	sl_buf_printf(&b, "| --- | --- | --- | --- | --- |\n");
 	for (const sl_opt_def *d = table; d->name; d++) {
 		char r[96];
 
-		sb_printf(&b, "| `%s%s` | %s | ", d->name,
+		sl_buf_printf(&b, "| `%s%s` | %s | ", d->name,
 			  d->type == SL_OPT_PREFIX ? "*" : "",
 			  type_name(d->type));
 		if (d->required)
-			sb_printf(&b, "required");
+			sl_buf_printf(&b, "required");
 		else if (d->def && *d->def)
-			sb_printf(&b, "`%s`", d->def);
+			sl_buf_printf(&b, "`%s`", d->def);
 		else if (d->def)
-			sb_printf(&b, "`\"\"`");
-		sb_printf(&b, " | ");
+			sl_buf_printf(&b, "`\"\"`");
+		sl_buf_printf(&b, " | ");
 		switch (d->type) {
 		case SL_OPT_ENUM:
 			for (int i = 0; d->allowed && d->allowed[i]; i++)
-				sb_printf(&b, "%s`%s`", i ? ", " : "",
+				sl_buf_printf(&b, "%s`%s`", i ? ", " : "",
 					  d->allowed[i]);
 			break;
 		case SL_OPT_BOOL:
-			sb_printf(&b, "`true`, `false`");
+			sl_buf_printf(&b, "`true`, `false`");
 			break;
 		case SL_OPT_INT:
 		case SL_OPT_DOUBLE:
 		case SL_OPT_DURATION:
 			range_text(d, r, sizeof(r));
-			sb_printf(&b, "%s", r);
+			sl_buf_printf(&b, "%s", r);
 			break;
 		default:
 			break;
 		}
-		sb_printf(&b, " | ");
-		sb_cell(&b, d->desc);
-		sb_printf(&b, " |\n");
+		sl_buf_printf(&b, " | ");
+		markdown_cell(&b, d->desc);
+		sl_buf_printf(&b, " |\n");
 	}
-	sb_printf(&b, "\n");
+	sl_buf_printf(&b, "\n");
+	sl_buf_cstr(&b);
 	return b.len;
 }

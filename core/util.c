@@ -6,18 +6,25 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/log.h"
 #include "core/value.h"
 #include "sluice.h"
 
-int sl_err_set(sl_err *err, int code, const char *fmt, ...)
+int sl_err_vset(sl_err *err, int code, const char *fmt, va_list ap)
 {
 	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
 		err->code = code;
 	}
+	return code;
+}
+
+int sl_err_set(sl_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sl_err_vset(err, code, fmt, ap);
+	va_end(ap);
 	return code;
 }
 
@@ -34,7 +41,7 @@ int sl_hexval(char c)
 
 static void util_oom(size_t n)
 {
-	fprintf(stderr, "sluice: out of memory (%zu bytes)\n", n);
+	sl_log_here(SL_LOG_ERROR, "out of memory (%zu bytes)", n);
 	abort();
 }
 
@@ -95,10 +102,34 @@ const char *sl_strerror(int code)
 	case SL_ETIMEOUT: return "timed out";
 	case SL_ENOTFOUND: return "not found";
 	case SL_ESTOPPED: return "query stopped with an exception";
+	case SL_EFULL: return "queue full";
+	case SL_EOS: return "end of stream";
 	}
 	if (code < 0 && code > -4096)
 		return strerror(-code);
 	return "unknown error";
+}
+
+const char *sl_errname(int code)
+{
+	switch (code) {
+	case SL_OK: return "SL_OK";
+	case SL_EINVAL: return "SL_EINVAL";
+	case SL_ESYNTAX: return "SL_ESYNTAX";
+	case SL_EANALYSIS: return "SL_EANALYSIS";
+	case SL_EOPTION: return "SL_EOPTION";
+	case SL_EFORMAT: return "SL_EFORMAT";
+	case SL_EMODE: return "SL_EMODE";
+	case SL_ESTATE: return "SL_ESTATE";
+	case SL_EIO: return "SL_EIO";
+	case SL_EKAFKA: return "SL_EKAFKA";
+	case SL_ETIMEOUT: return "SL_ETIMEOUT";
+	case SL_ENOTFOUND: return "SL_ENOTFOUND";
+	case SL_ESTOPPED: return "SL_ESTOPPED";
+	case SL_EOS: return "SL_EOS";
+	case SL_EFULL: return "SL_EFULL";
+	}
+	return NULL;
 }
 
 /* Unicode's table of well-formed UTF-8 (no overlongs, surrogates or code

@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <strings.h>
 
-#include "core/expr_internal.h"
+#include "core/value_text.h"
+#include "sluice.h"
 
 /* ---- data types ------------------------------------------------------- */
 
@@ -26,10 +27,12 @@ const sl_dtype sl_dtype_string = { .id = SL_STRING };
 const sl_dtype sl_dtype_binary = { .id = SL_BINARY };
 const sl_dtype sl_dtype_timestamp = { .id = SL_TIMESTAMP };
 const sl_dtype sl_dtype_date = { .id = SL_DATE };
+const sl_dtype sl_dtype_byte = { .id = SL_BYTE };
+const sl_dtype sl_dtype_short = { .id = SL_SHORT };
 
 const sl_dtype *sl_dtype_prim(sl_type id)
 {
-	switch (id) {
+	switch ((int)id) {
 	case SL_NULL: return &sl_dtype_null;
 	case SL_BOOL: return &sl_dtype_bool;
 	case SL_INT: return &sl_dtype_int;
@@ -39,13 +42,15 @@ const sl_dtype *sl_dtype_prim(sl_type id)
 	case SL_BINARY: return &sl_dtype_binary;
 	case SL_TIMESTAMP: return &sl_dtype_timestamp;
 	case SL_DATE: return &sl_dtype_date;
+	case SL_BYTE: return &sl_dtype_byte;
+	case SL_SHORT: return &sl_dtype_short;
 	default: return NULL;
 	}
 }
 
 static const char *prim_name(sl_type id)
 {
-	switch (id) {
+	switch ((int)id) {
 	case SL_NULL: return "void";
 	case SL_BOOL: return "boolean";
 	case SL_INT: return "int";
@@ -55,37 +60,39 @@ static const char *prim_name(sl_type id)
 	case SL_BINARY: return "binary";
 	case SL_TIMESTAMP: return "timestamp";
 	case SL_DATE: return "date";
+	case SL_BYTE: return "tinyint";
+	case SL_SHORT: return "smallint";
 	default: return "?";
 	}
 }
 
-static void dtype_name_wr(sl_wr *w, const sl_dtype *t)
+static void put_dtype_name(sl_buf *w, const sl_dtype *t)
 {
 	if (t->id == SL_ARRAY) {
-		sl_wr_puts(w, "array<");
-		dtype_name_wr(w, t->elem);
-		sl_wr_putc(w, '>');
+		sl_buf_puts(w, "array<");
+		put_dtype_name(w, t->elem);
+		sl_buf_putc(w, '>');
 	} else if (t->id == SL_STRUCT) {
-		sl_wr_puts(w, "struct<");
+		sl_buf_puts(w, "struct<");
 		for (uint32_t i = 0; i < t->fields->n; i++) {
 			if (i)
-				sl_wr_putc(w, ',');
-			sl_wr_puts(w, t->fields->fields[i].name);
-			sl_wr_putc(w, ':');
-			dtype_name_wr(w, t->fields->fields[i].type);
+				sl_buf_putc(w, ',');
+			sl_buf_puts(w, t->fields->fields[i].name);
+			sl_buf_putc(w, ':');
+			put_dtype_name(w, t->fields->fields[i].type);
 		}
-		sl_wr_putc(w, '>');
+		sl_buf_putc(w, '>');
 	} else {
-		sl_wr_puts(w, prim_name(t->id));
+		sl_buf_puts(w, prim_name(t->id));
 	}
 }
 
 size_t sl_dtype_name(const sl_dtype *t, char *buf, size_t n)
 {
-	sl_wr w = { .buf = buf, .cap = n };
-	dtype_name_wr(&w, t);
-	if (n)
-		buf[w.len < n ? w.len : n - 1] = 0;
+	sl_buf w;
+	sl_buf_fixed(&w, buf, n);
+	put_dtype_name(&w, t);
+	sl_buf_cstr(&w);
 	return w.len;
 }
 
@@ -120,6 +127,7 @@ typedef struct ddl {
 	sl_arena *a;
 	const char *why;
 	size_t errat;
+	bool narrow; /* a CAST's type: TINYINT and SMALLINT too */
 } ddl;
 
 static void ddl_ws(ddl *p)
@@ -171,23 +179,23 @@ static char *ddl_name(ddl *p)
 {
 	if (p->i < p->n && p->s[p->i] == '`') {
 		size_t j = p->i + 1;
-		sl_wr w;
-		sl_wr_init(&w, p->a, 16);
+		sl_buf w;
+		sl_buf_init(&w, p->a, 16);
 		for (;;) {
 			if (j >= p->n)
 				return ddl_fail(p, "unterminated `name`");
 			if (p->s[j] == '`') {
 				if (j + 1 < p->n && p->s[j + 1] == '`') {
-					sl_wr_putc(&w, '`');
+					sl_buf_putc(&w, '`');
 					j += 2;
 					continue;
 				}
 				break;
 			}
-			sl_wr_putc(&w, p->s[j++]);
+			sl_buf_putc(&w, p->s[j++]);
 		}
 		p->i = j + 1;
-		return (char *)sl_wr_cstr(&w);
+		return (char *)sl_buf_cstr(&w);
 	}
 	size_t w = ddl_word(p);
 	if (!w)
@@ -293,13 +301,24 @@ static const struct {
 	const char *name;
 	sl_type id;
 } prim_names[] = {
-	{ "string", SL_STRING },       { "int", SL_INT },
-	{ "integer", SL_INT },	       { "bigint", SL_LONG },
-	{ "long", SL_LONG },	       { "double", SL_DOUBLE },
-	{ "float", SL_DOUBLE },	       { "real", SL_DOUBLE },
-	{ "boolean", SL_BOOL },	       { "bool", SL_BOOL },
-	{ "timestamp", SL_TIMESTAMP }, { "date", SL_DATE },
+	{ "string", SL_STRING },
+	{ "int", SL_INT },
+	{ "integer", SL_INT },
+	{ "bigint", SL_LONG },
+	{ "long", SL_LONG },
+	{ "double", SL_DOUBLE },
+	{ "float", SL_DOUBLE },
+	{ "real", SL_DOUBLE },
+	{ "boolean", SL_BOOL },
+	{ "bool", SL_BOOL },
+	{ "timestamp", SL_TIMESTAMP },
+	{ "date", SL_DATE },
 	{ "binary", SL_BINARY },
+	/* CAST only (ddl.narrow): the sources do not read them yet */
+	{ "tinyint", SL_BYTE },
+	{ "byte", SL_BYTE },
+	{ "smallint", SL_SHORT },
+	{ "short", SL_SHORT },
 };
 
 static const sl_dtype *ddl_type(ddl *p)
@@ -310,8 +329,11 @@ static const sl_dtype *ddl_type(ddl *p)
 		return ddl_fail(p, "expected a type");
 	for (size_t k = 0; k < sizeof(prim_names) / sizeof(prim_names[0]);
 	     k++) {
+		bool narrow = prim_names[k].id == SL_BYTE ||
+			      prim_names[k].id == SL_SHORT;
 		if (strlen(prim_names[k].name) == w &&
-		    !strncasecmp(p->s + start, prim_names[k].name, w)) {
+		    !strncasecmp(p->s + start, prim_names[k].name, w) &&
+		    (p->narrow || !narrow)) {
 			p->i += w;
 			return sl_dtype_prim(prim_names[k].id);
 		}
@@ -348,7 +370,7 @@ const sl_dtype *sl_dtype_parse_prefix(const char *text, size_t len, sl_arena *a,
 				      size_t *used, const char **why,
 				      size_t *errat)
 {
-	ddl p = { .s = text, .n = len, .a = a };
+	ddl p = { .s = text, .n = len, .a = a, .narrow = true };
 	const sl_dtype *t = ddl_type(&p);
 	if (!t) {
 		*why = p.why;
@@ -528,84 +550,6 @@ int sl_value_cmp(const sl_value *a, const sl_value *b)
 	}
 }
 
-/* ---- writers ---------------------------------------------------------- */
-
-void sl_wr_init(sl_wr *w, sl_arena *a, size_t hint)
-{
-	w->a = a;
-	w->len = 0;
-	w->cap = hint ? hint : 16;
-	w->buf = sl_arena_alloc(a, w->cap);
-	w->buf[0] = 0;
-}
-
-static void wr_grow(sl_wr *w, size_t need)
-{
-	size_t cap = w->cap * 2;
-	if (cap < need)
-		cap = need;
-	char *b = sl_arena_alloc(w->a, cap);
-	memcpy(b, w->buf, w->len);
-	w->buf = b;
-	w->cap = cap;
-}
-
-void sl_wr_put(sl_wr *w, const char *s, size_t n)
-{
-	if (!n)
-		return; /* s may be NULL for an empty value */
-	if (w->a) {
-		if (w->len + n + 1 > w->cap)
-			wr_grow(w, w->len + n + 1);
-		memcpy(w->buf + w->len, s, n);
-	} else if (w->len + 1 < w->cap) {
-		size_t room = w->cap - 1 - w->len;
-		memcpy(w->buf + w->len, s, n < room ? n : room);
-	}
-	w->len += n;
-}
-
-void sl_wr_putc(sl_wr *w, char c)
-{
-	if (w->a && w->len + 2 <= w->cap) {
-		w->buf[w->len++] = c;
-		return;
-	}
-	sl_wr_put(w, &c, 1);
-}
-
-void sl_wr_printf(sl_wr *w, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(tmp)) {
-		sl_wr_put(w, tmp, (size_t)n);
-		return;
-	}
-	/* Rare long output: format straight into the grown buffer. */
-	char *big = malloc((size_t)n + 1);
-	if (!big)
-		abort();
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sl_wr_put(w, big, (size_t)n);
-	free(big);
-}
-
-const char *sl_wr_cstr(sl_wr *w)
-{
-	if (w->len + 1 > w->cap)
-		wr_grow(w, w->len + 1);
-	w->buf[w->len] = 0;
-	return w->buf;
-}
-
 /* ---- numbers ---------------------------------------------------------- */
 
 size_t sl_fmt_long(int64_t v, char *buf)
@@ -779,13 +723,13 @@ static char *put_date(char *o, int32_t days)
 	return put2(o, d);
 }
 
-void sl_fmt_date(sl_wr *w, int32_t days)
+void sl_fmt_date(sl_buf *w, int32_t days)
 {
 	char buf[40];
-	sl_wr_put(w, buf, (size_t)(put_date(buf, days) - buf));
+	sl_buf_put(w, buf, (size_t)(put_date(buf, days) - buf));
 }
 
-void sl_fmt_ts(sl_wr *w, int64_t us)
+void sl_fmt_ts(sl_buf *w, int64_t us)
 {
 	char buf[64], *o;
 	int64_t days = sl_floor_div(us, SL_US_PER_DAY);
@@ -806,53 +750,53 @@ void sl_fmt_ts(sl_wr *w, int64_t us)
 			frac %= div;
 		}
 	}
-	sl_wr_put(w, buf, (size_t)(o - buf));
+	sl_buf_put(w, buf, (size_t)(o - buf));
 }
 
 /* ---- rendering -------------------------------------------------------- */
 
-void sl_render_wr(sl_wr *w, const sl_value *v)
+void sl_value_render_buf(sl_buf *w, const sl_value *v)
 {
 	char tmp[40];
 	switch (v->type) {
-	case SL_NULL: sl_wr_put(w, "null", 4); break;
-	case SL_BOOL: sl_wr_puts(w, v->v.b ? "true" : "false"); break;
-	case SL_INT: sl_wr_put(w, tmp, sl_fmt_long(v->v.i32, tmp)); break;
-	case SL_LONG: sl_wr_put(w, tmp, sl_fmt_long(v->v.i64, tmp)); break;
-	case SL_DOUBLE: sl_wr_put(w, tmp, sl_fmt_double(v->v.f64, tmp)); break;
-	case SL_STRING: sl_wr_put(w, v->v.str, v->len); break;
+	case SL_NULL: sl_buf_put(w, "null", 4); break;
+	case SL_BOOL: sl_buf_puts(w, v->v.b ? "true" : "false"); break;
+	case SL_INT: sl_buf_put(w, tmp, sl_fmt_long(v->v.i32, tmp)); break;
+	case SL_LONG: sl_buf_put(w, tmp, sl_fmt_long(v->v.i64, tmp)); break;
+	case SL_DOUBLE: sl_buf_put(w, tmp, sl_fmt_double(v->v.f64, tmp)); break;
+	case SL_STRING: sl_buf_put(w, v->v.str, v->len); break;
 	case SL_BINARY:
-		sl_wr_putc(w, '[');
+		sl_buf_putc(w, '[');
 		for (uint32_t i = 0; i < v->len; i++) {
 			static const char hx[] = "0123456789ABCDEF";
 			char b[3] = { ' ', hx[v->v.bin[i] >> 4],
 				      hx[v->v.bin[i] & 15] };
-			sl_wr_put(w, i ? b : b + 1, i ? 3 : 2);
+			sl_buf_put(w, i ? b : b + 1, i ? 3 : 2);
 		}
-		sl_wr_putc(w, ']');
+		sl_buf_putc(w, ']');
 		break;
 	case SL_TIMESTAMP: sl_fmt_ts(w, v->v.i64); break;
 	case SL_DATE: sl_fmt_date(w, v->v.i32); break;
 	case SL_ARRAY:
 	case SL_STRUCT:
-		sl_wr_putc(w, v->type == SL_ARRAY ? '[' : '{');
+		sl_buf_putc(w, v->type == SL_ARRAY ? '[' : '{');
 		for (uint32_t i = 0; i < v->len; i++) {
 			if (i)
-				sl_wr_put(w, ", ", 2);
-			sl_render_wr(w, &v->v.arr[i]);
+				sl_buf_put(w, ", ", 2);
+			sl_value_render_buf(w, &v->v.arr[i]);
 		}
-		sl_wr_putc(w, v->type == SL_ARRAY ? ']' : '}');
+		sl_buf_putc(w, v->type == SL_ARRAY ? ']' : '}');
 		break;
-	default: sl_wr_puts(w, "?");
+	default: sl_buf_puts(w, "?");
 	}
 }
 
 size_t sl_value_render(const sl_value *v, char *buf, size_t n)
 {
-	sl_wr w = { .buf = buf, .cap = n };
-	sl_render_wr(&w, v);
-	if (n)
-		buf[w.len < n ? w.len : n - 1] = 0;
+	sl_buf w;
+	sl_buf_fixed(&w, buf, n);
+	sl_value_render_buf(&w, v);
+	sl_buf_cstr(&w);
 	return w.len;
 }
 

@@ -6,6 +6,7 @@
 #ifndef SL_CORE_VALUE_H
 #define SL_CORE_VALUE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,15 @@ typedef enum sl_type {
 	SL_STRUCT,    /* named fields, a schema */
 } sl_type;
 
+/* TINYINT and SMALLINT: ids of data types (sl_dtype.id) but never value
+ * tags: their values carry the SL_INT tag, an int32 within the type's
+ * range, so whatever reads values renders, hashes and encodes them as
+ * ints, which is what Spark does with them too. Outside sl_type so that
+ * the switches over value tags need no case for them; a switch over a
+ * dtype id that has them switches on (int). */
+#define SL_BYTE ((sl_type)(SL_STRUCT + 1))  /* TINYINT: -128..127 */
+#define SL_SHORT ((sl_type)(SL_STRUCT + 2)) /* SMALLINT: -32768..32767 */
+
 struct sl_schema;
 
 /* A data type. Primitive types are the static singletons below; array and
@@ -38,7 +48,7 @@ typedef struct sl_dtype {
 
 extern const sl_dtype sl_dtype_null, sl_dtype_bool, sl_dtype_int, sl_dtype_long,
 	sl_dtype_double, sl_dtype_string, sl_dtype_binary, sl_dtype_timestamp,
-	sl_dtype_date;
+	sl_dtype_date, sl_dtype_byte, sl_dtype_short;
 
 /* The singleton for a primitive type id, NULL for SL_ARRAY/SL_STRUCT. */
 const sl_dtype *sl_dtype_prim(sl_type id);
@@ -50,7 +60,8 @@ size_t sl_dtype_name(const sl_dtype *t, char *buf, size_t n);
 
 /* Parses a type name as Spark writes it in DDL and CAST: STRING, INT/INTEGER,
  * BIGINT/LONG, DOUBLE/FLOAT, BOOLEAN, TIMESTAMP, DATE, BINARY, ARRAY<t>,
- * STRUCT<a: t, ...>. Case-insensitive. Returns NULL if unknown; complex types
+ * STRUCT<a: t, ...>; in CAST (sl_dtype_parse_prefix) also TINYINT/BYTE and
+ * SMALLINT/SHORT, which the sources cannot read yet. Case-insensitive. Returns NULL if unknown; complex types
  * are allocated in arena a. */
 struct sl_arena;
 const sl_dtype *sl_dtype_parse(const char *text, size_t len, struct sl_arena *a);
@@ -128,6 +139,18 @@ static inline int64_t sl_double_to_long(double d)
 	if (d <= -9223372036854775808.0)
 		return INT64_MIN;
 	return (int64_t)d;
+}
+
+/* The same for Java's (int) cast. */
+static inline int32_t sl_double_to_int(double d)
+{
+	if (d != d)
+		return 0;
+	if (d >= 2147483647.0)
+		return INT32_MAX;
+	if (d <= -2147483648.0)
+		return INT32_MIN;
+	return (int32_t)d;
 }
 
 /* Deep copy of v into arena a (strings, arrays, structs copied). */
@@ -241,6 +264,12 @@ typedef struct sl_err {
 
 /* Sets err (if not NULL) and returns code, so callers can
  * `return sl_err_set(err, SL_EINVAL, "...", ...)`. */
+/* Doubles a malloc'd array of rows of `width` values each, *cap rows
+ * long, to 2 * *cap rows (out of memory aborts, as sl_xrealloc). Returns
+ * the new array. */
+sl_value *sl_values_grow(sl_value *vals, uint32_t *cap, uint32_t width);
+
+int sl_err_vset(sl_err *err, int code, const char *fmt, va_list ap);
 int sl_err_set(sl_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

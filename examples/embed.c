@@ -37,7 +37,7 @@ int main(void)
 	sl_frame *out = even ? sl_frame_select(even, (const char *[]){
 						   "value * 10 AS v", NULL})
 			     : NULL;
-	sl_sink_callbacks cb = {.ud = &t, .batch = on_batch};
+	sl_sink_callbacks cb = { .size = sizeof(cb), .ud = &t, .batch = on_batch};
 	sl_query *q = out ? sl_frame_start(out, "foreachBatch",
 					   (const char *[]){
 						   "trigger",

@@ -1,5 +1,5 @@
--- examples/flight_counts.sql - the seed notes' first example: the flight
--- summaries (tests/data/flight-data/csv, one file per year) read as a
+-- examples/flight_counts.sql - the flight summaries of "Spark: The
+-- Definitive Guide" (tests/data/flight-data/csv, one file per year) read as a
 -- stream, one file a micro-batch, counted by destination, the whole
 -- result printed after every batch. In PySpark:
 --

@@ -1,4 +1,4 @@
--- examples/kafka_continuous.sql - the seed notes' continuous-mode Kafka
+-- examples/kafka_continuous.sql - Spark's continuous-mode Kafka
 -- example as a pipeline file: every record of the topic `entrada` is
 -- copied to the topic `salida`, key and value cast to strings, one record
 -- at a time (the continuous trigger; its interval is how often progress is

@@ -1,4 +1,4 @@
--- examples/kafka_relay.sql - the seed notes' Kafka source and sink example
+-- examples/kafka_relay.sql - Spark's Kafka source and sink example
 -- as a pipeline file: lines of text arrive in the topic `entrada`; each
 -- word goes to the topic `salida` with the word as its key and a JSON
 -- object as its value, {"word":"hello"}, as Spark writes it. In PySpark:
@@ -17,7 +17,7 @@
 --   build/sluice validate examples/kafka_relay.sql
 --   build/sluice run examples/kafka_relay.sql --timeout 5
 --
--- The seed's example writes word counts (groupBy("word").count(), output
+-- Spark's example writes word counts (groupBy("word").count(), output
 -- mode complete); counting needs the stateful micro-batch path, which
 -- pipeline files do not have yet, so this is its stateless form: one
 -- record per word, output mode append, the default micro-batch trigger.

@@ -32,11 +32,11 @@ static int on_events(void *ud, const sl_rows *key, const sl_rows *rows,
 		memcpy(&ss, p, sizeof(ss));
 	if (sl_group_state_has_timed_out(st)) {
 		/* the session is over: summarise it and forget it */
-		sl_group_emit(st);
-		sl_group_out_long(st, 0, sl_rows_long(key, 0, 0));
-		sl_group_out_long(st, 1, ss.events);
-		sl_group_out_long(st, 2, ss.first_us);
-		sl_group_out_long(st, 3, ss.last_us);
+		sl_group_state_emit(st);
+		sl_group_state_out_long(st, 0, sl_rows_long(key, 0, 0));
+		sl_group_state_out_long(st, 1, ss.events);
+		sl_group_state_out_long(st, 2, ss.first_us);
+		sl_group_state_out_long(st, 3, ss.last_us);
 		sl_group_state_remove(st);
 		return 0;
 	}
@@ -100,6 +100,7 @@ int main(void)
 	if (f)
 		f = sl_frame_where(f, "user < 3 OR value < 30");
 	sl_group_state_spec spec = {
+		.size = sizeof(spec),
 		.fn = on_events,
 		.output_schema = "user BIGINT, events BIGINT, "
 				 "first TIMESTAMP, last TIMESTAMP",
@@ -110,7 +111,7 @@ int main(void)
 	if (f)
 		f = sl_frame_group_state(f, (const char *[]){ "user", NULL },
 					 &spec);
-	sl_sink_callbacks cb = { .ud = &seen, .batch = on_batch };
+	sl_sink_callbacks cb = { .size = sizeof(cb), .ud = &seen, .batch = on_batch };
 	sl_query *q = f ? sl_frame_start(f, "foreachBatch",
 					 (const char *[]){ "outputMode",
 							   "append", NULL },

@@ -1,4 +1,4 @@
--- examples/watermark_counts.sql - the seed notes' watermark example:
+-- examples/watermark_counts.sql - Spark's watermark example:
 -- words with an event time, counted in 10-minute windows sliding every 5
 -- minutes, with a 10-minute watermark. A row up to 10 minutes older than
 -- the latest event time seen still updates its windows; an older one is
@@ -15,7 +15,7 @@
 -- Each line is "event time,word", e.g. "2024-01-01 12:07:00,dog". Start a
 -- server (`nc -lk 9999`), run
 --   build/sluice run examples/watermark_counts.sql
--- and type lines; tests/pipeline/late_data.sql plays the seed's sequence.
+-- and type lines; tests/pipeline/late_data.sql plays Spark's late-data sequence.
 -- Output mode update prints the windows each batch changed; append would
 -- print each window once, when the watermark closes it.
 

@@ -1,4 +1,4 @@
--- examples/windowed_counts.sql - the seed notes' event-time windows: words
+-- examples/windowed_counts.sql - Spark's event-time windows: words
 -- counted in 10-minute windows that slide every 5 minutes. The event time
 -- is when the line reached the socket (includeTimestamp). In PySpark:
 --

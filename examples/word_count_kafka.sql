@@ -1,8 +1,8 @@
--- examples/word_count_kafka.sql - the seed notes' word count with Kafka on
+-- examples/word_count_kafka.sql - Spark's word count with Kafka on
 -- both sides: lines arrive in the topic `entrada`, the running count of
 -- every word goes to the topic `salida` (key: the word, value: JSON
 -- {"word":..,"count":..}), the whole table after every micro-batch
--- (output mode complete, as the seed writes it). In PySpark:
+-- (output mode complete, as Spark's example writes it). In PySpark:
 --
 --   words = lines.select(
 --     explode(split(lines.value.cast("string"), " ")).alias("word"))

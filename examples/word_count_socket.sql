@@ -1,4 +1,4 @@
--- examples/word_count_socket.sql - the seed notes' running word count:
+-- examples/word_count_socket.sql - Spark's running word count:
 -- lines of text from a socket, split into words, counted, the whole
 -- result table printed after every micro-batch (output mode complete).
 -- In PySpark:

@@ -4,13 +4,74 @@
  * A record is one line (Spark's default multiLine = false), so a quote
  * left open at the end of the line is a malformed record rather than a
  * field that continues on the next line. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "io/csv.h"
+
+enum { SL_CSV_CLOSED, SL_CSV_OPEN, SL_CSV_RAW };
+
+/* The quoted field whose text starts at line[i], unescaped into *w, as
+ * Spark 4's univocity settings read it (verified cell by cell): the
+ * escape character escapes a quote or itself; a quote followed by a quote
+ * is kept as one and the next is looked at again ("a""",x gives a""); a
+ * quote followed by white space and the separator or the end closes the
+ * field (after a run of quotes, only the separator or the end); a quote followed by anything else is an unescaped quote (*rc =
+ * SL_CSV_RAW). No closing quote: the rest of the line (*rc = SL_CSV_OPEN).
+ * Returns the index just past the field. */
+static size_t quoted_field(const sl_csv_opts *o, const char *line,
+			   size_t len, size_t i, char **w, int *rc)
+{
+	bool quote_run = false;
+
+	while (i < len) {
+		char c = line[i];
+
+		if (o->escape && c == o->escape && o->escape != o->quote &&
+		    i + 1 < len &&
+		    (line[i + 1] == o->quote || line[i + 1] == o->escape)) {
+			*(*w)++ = line[i + 1];
+			i += 2;
+			continue;
+		}
+		if (c == o->quote) {
+			size_t k = i + 1;
+
+			if (k < len && line[k] == o->quote &&
+			    o->escape == o->quote) {
+				/* escape = quote: "" is one quote. */
+				*(*w)++ = c;
+				i += 2;
+				continue;
+			}
+			if (k < len && line[k] == o->quote) {
+				*(*w)++ = c;
+				i = k;
+				quote_run = true;
+				continue;
+			}
+			/* After a run of quotes only the separator closes
+			 * ("a"" ",x is raw text); else white space may come
+			 * before it. */
+			while (!quote_run && k < len && line[k] != o->sep &&
+			       (line[k] == ' ' || line[k] == '\t'))
+				k++;
+			if (k >= len || line[k] == o->sep) {
+				*rc = SL_CSV_CLOSED;
+				return k;
+			}
+			*rc = SL_CSV_RAW;
+			return i;
+		}
+		*(*w)++ = c;
+		i++;
+		quote_run = false;
+	}
+	*rc = SL_CSV_OPEN;
+	return i;
+}
 
 int sl_csv_split(const sl_csv_opts *o, const char *line, size_t len,
 		 char *scratch, sl_csv_field *f, uint32_t max,
@@ -19,54 +80,32 @@ int sl_csv_split(const sl_csv_opts *o, const char *line, size_t len,
 	size_t i = 0;
 	uint32_t n = 0;
 	char *w = scratch;
+	bool open = false;
 
 	for (;;) {
 		sl_csv_field cur = { 0 };
+		int rc = 0;
 
 		if (o->quote && i < len && line[i] == o->quote) {
-			/* Quoted: unescape into scratch. */
-			bool closed = false;
+			size_t open_at = i;
 
 			cur.quoted = true;
 			cur.s = w;
-			i++;
-			while (i < len) {
-				char c = line[i];
-
-				if (o->escape && c == o->escape &&
-				    o->escape != o->quote && i + 1 < len &&
-				    (line[i + 1] == o->quote ||
-				     line[i + 1] == o->escape)) {
-					*w++ = line[i + 1];
-					i += 2;
-					continue;
-				}
-				if (c == o->quote) {
-					/* A doubled quote is a literal one,
-					 * as RFC 4180 writes it. */
-					if (i + 1 < len &&
-					    line[i + 1] == o->quote) {
-						*w++ = c;
-						i += 2;
-						continue;
-					}
-					closed = true;
+			i = quoted_field(o, line, len, i + 1, &w, &rc);
+			if (rc == SL_CSV_RAW) {
+				/* An unescaped quote: the field is its raw
+				 * text, quotes and all, to the next separator,
+				 * as univocity's STOP_AT_DELIMITER. */
+				while (i < len && line[i] != o->sep)
 					i++;
-					break;
-				}
-				*w++ = c;
-				i++;
+				cur.s = line + open_at;
+				cur.len = (uint32_t)(i - open_at);
+				cur.quoted = false;
+			} else {
+				cur.len = (uint32_t)(w - cur.s);
+				if (rc == SL_CSV_OPEN)
+					open = true;
 			}
-			if (!closed) {
-				*why = "unterminated quoted field";
-				*nfields = n + 1;
-				return -1;
-			}
-			/* Text between the closing quote and the separator is
-			 * kept, as the univocity parser Spark uses does. */
-			while (i < len && line[i] != o->sep)
-				*w++ = line[i++];
-			cur.len = (uint32_t)(w - cur.s);
 		} else {
 			size_t start = i;
 
@@ -83,13 +122,19 @@ int sl_csv_split(const sl_csv_opts *o, const char *line, size_t len,
 		i++; /* the separator */
 	}
 	*nfields = n;
-	return 0;
+	if (open)
+		*why = "unterminated quoted field";
+	return open ? 1 : 0;
 }
 
+/* As Spark: an empty unquoted field is null whatever nullValue is, and
+ * nullValue is compared after unquoting (so with the default "" a quoted
+ * empty field is null too, and "NA" quoted is null under nullValue NA). */
 bool sl_csv_is_null(const sl_csv_opts *o, const sl_csv_field *f)
 {
-	return !f->quoted && f->len == o->null_len &&
-	       !memcmp(f->s, o->null_value, f->len);
+	if (!f->quoted && f->len == 0)
+		return true;
+	return f->len == o->null_len && !memcmp(f->s, o->null_value, f->len);
 }
 
 static bool parse_i64(const char *s, size_t n, int64_t lo, int64_t hi,
@@ -117,35 +162,74 @@ static bool parse_i64(const char *s, size_t n, int64_t lo, int64_t hi,
 	return true;
 }
 
+int64_t sl_text_int_min(sl_type id)
+{
+	return (int)id == SL_BYTE ? INT8_MIN
+	       : (int)id == SL_SHORT ? INT16_MIN
+				     : INT32_MIN;
+}
+
+int64_t sl_text_int_max(sl_type id)
+{
+	return (int)id == SL_BYTE ? INT8_MAX
+	       : (int)id == SL_SHORT ? INT16_MAX
+				     : INT32_MAX;
+}
+
+/* Spark's CSV DOUBLE: its nanValue "NaN", positiveInf "Inf" and
+ * negativeInf "-Inf" exactly, else Java's Double.parseDouble: white space
+ * around trimmed, a sign, Infinity, a decimal or a hex float (0x1p3), an
+ * optional f/F/d/D suffix; too large is Infinity. Spark 4 gave these. */
 static bool parse_double(const char *s, size_t n, double *out)
 {
 	char buf[64], *end;
+	size_t i = 0, digit_count = 0;
+	bool hex;
 
+	if ((n == 3 && !memcmp(s, "NaN", 3))) {
+		*out = NAN;
+		return true;
+	}
+	if ((n == 3 && !memcmp(s, "Inf", 3)) ||
+	    (n == 4 && !memcmp(s, "-Inf", 4))) {
+		*out = *s == '-' ? -INFINITY : INFINITY;
+		return true;
+	}
+	while (n && (unsigned char)*s <= ' ') {
+		s++;
+		n--;
+	}
+	while (n && (unsigned char)s[n - 1] <= ' ')
+		n--;
 	if (n == 0 || n >= sizeof(buf))
 		return false;
 	memcpy(buf, s, n);
 	buf[n] = 0;
+	if (buf[0] == '+' || buf[0] == '-')
+		i++;
+	if (!strcmp(buf + i, "Infinity")) {
+		*out = buf[0] == '-' ? -INFINITY : INFINITY;
+		return true;
+	}
 	if (!strcmp(buf, "NaN")) {
 		*out = NAN;
 		return true;
 	}
-	if (!strcmp(buf, "Infinity") || !strcmp(buf, "+Infinity") ||
-	    !strcmp(buf, "Inf")) {
-		*out = INFINITY;
-		return true;
-	}
-	if (!strcmp(buf, "-Infinity") || !strcmp(buf, "-Inf")) {
-		*out = -INFINITY;
-		return true;
-	}
-	/* strtod would also take "nan(...)", "inf" and hex; Java's
-	 * parseDouble takes none of them. Digits, sign, '.', 'e' only. */
-	for (size_t i = 0; i < n; i++)
-		if (!strchr("0123456789+-.eE", buf[i]))
+	if (n > i + 1 && strchr("fFdD", buf[n - 1]))
+		buf[--n] = 0;
+	hex = buf[i] == '0' && (buf[i + 1] == 'x' || buf[i + 1] == 'X');
+	/* strtod would also take "nan(...)", "inf" and hex without an
+	 * exponent; parseDouble takes none of them. */
+	for (size_t k = i; k < n; k++) {
+		if (hex ? !strchr("0123456789abcdefABCDEF.xXpP+-", buf[k])
+			: !strchr("0123456789+-.eE", buf[k]))
 			return false;
-	errno = 0;
+		digit_count += buf[k] >= '0' && buf[k] <= '9';
+	}
+	if (!digit_count || (hex && !strpbrk(buf, "pP")))
+		return false;
 	*out = strtod(buf, &end);
-	return end == buf + n && errno != ERANGE;
+	return end == buf + n;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
@@ -163,114 +247,221 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-static bool digits(const char *s, size_t n, size_t at, size_t k, int *out)
-{
-	int v = 0;
-
-	if (at + k > n)
-		return false;
-	for (size_t i = at; i < at + k; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-static bool leap(int y)
+static bool leap(int64_t y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* "yyyy-MM-dd" at s; returns the bytes used, 0 if not a date. */
-static size_t parse_ymd(const char *s, size_t n, int64_t *days)
+/* Days of a proleptic Gregorian date, false if there is no such day (as
+ * Java's LocalDate.of). */
+static bool civil_days(int64_t y, int m, int d, int64_t *days)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30,
 				     31, 31, 30, 31, 30, 31 };
-	int y, m, d;
 
-	if (!digits(s, n, 0, 4, &y) || n < 10 || s[4] != '-' ||
-	    !digits(s, n, 5, 2, &m) || s[7] != '-' || !digits(s, n, 8, 2, &d))
-		return 0;
 	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap(y)))
-		return 0;
+		return false;
 	*days = days_from_civil(y, (unsigned)m, (unsigned)d);
-	return 10;
+	return true;
 }
 
+/* Spark trims white space and ISO control characters (UTF8String.trimAll)
+ * before parsing a date or a timestamp. */
+static bool trimmed_char(char c)
+{
+	return (unsigned char)c <= ' ' || c == 0x7f;
+}
+
+static void trim_all(const char **s, size_t *n)
+{
+	while (*n && trimmed_char(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && trimmed_char((*s)[*n - 1]))
+		(*n)--;
+}
+
+/* Trims s and takes a leading sign (j past it); false if nothing is left. */
+static bool trim_sign(const char **s, size_t *n, size_t *j, int *sign)
+{
+	trim_all(s, n);
+	if (*n == 0)
+		return false;
+	if ((*s)[0] == '-' || (*s)[0] == '+') {
+		*sign = (*s)[0] == '-' ? -1 : 1;
+		*j = 1;
+	}
+	return true;
+}
+
+/* Spark's DateTimeUtils.stringToDate, the fallback its CSV and JSON
+ * readers use when no dateFormat is given: [+-]yyyy, yyyy-[m]m,
+ * yyyy-[m]m-[d]d, and that followed by ' ' or 'T' and anything; a year
+ * has 4 to 7 digits, month and day 1 or 2. */
 bool sl_text_to_date(const char *s, size_t n, int32_t *days)
 {
-	int64_t d;
+	int64_t seg[3] = { 1, 1, 1 }, value = 0, d;
+	int i = 0, ndigits = 0, sign = 1;
+	size_t j = 0;
 
-	if (parse_ymd(s, n, &d) != n)
+	if (!trim_sign(&s, &n, &j, &sign))
+		return false;
+	for (; j < n && i < 3 && s[j] != ' ' && s[j] != 'T'; j++) {
+		if (i < 2 && s[j] == '-') {
+			if (i == 0 ? ndigits < 4 || ndigits > 7
+				   : ndigits < 1 || ndigits > 2)
+				return false;
+			seg[i++] = value;
+			value = 0;
+			ndigits = 0;
+		} else if (s[j] >= '0' && s[j] <= '9') {
+			value = value * 10 + (s[j] - '0');
+			ndigits++;
+		} else {
+			return false;
+		}
+	}
+	if (i == 0 ? ndigits < 4 || ndigits > 7 : ndigits < 1 || ndigits > 2)
+		return false;
+	/* yyyy and yyyy-[m]m must use all the text. */
+	if (i < 2 && j < n)
+		return false;
+	seg[i] = value;
+	if (!civil_days(sign * seg[0], (int)seg[1], (int)seg[2], &d) ||
+	    d < INT32_MIN || d > INT32_MAX)
 		return false;
 	*days = (int32_t)d;
 	return true;
 }
 
+/* [+-]h, hh, hh:mm, hhmm, hh:mm:ss, hhmmss (Java's ZoneOffset.of, with
+ * Spark's h:mm and hh:m), at most 18 hours; seconds east of UTC. */
+static bool parse_offset(const char *s, size_t n, int64_t *zone_s)
+{
+	int64_t part[3] = { 0, 0, 0 };
+	int k = 0, nd = 0, sign;
+
+	if (n < 2 || (s[0] != '+' && s[0] != '-'))
+		return false;
+	sign = s[0] == '-' ? -1 : 1;
+	for (size_t i = 1; i < n; i++) {
+		if (s[i] == ':') {
+			if (nd == 0 || ++k > 2)
+				return false;
+			nd = 0;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		/* Without colons, every two digits are the next part. */
+		if (nd == 2 && !memchr(s, ':', n)) {
+			if (++k > 2)
+				return false;
+			nd = 0;
+		}
+		if (nd == 2)
+			return false;
+		part[k] = part[k] * 10 + (s[i] - '0');
+		nd++;
+	}
+	if (nd == 0 || part[1] > 59 || part[2] > 59)
+		return false;
+	*zone_s = sign * (part[0] * 3600 + part[1] * 60 + part[2]);
+	return *zone_s >= -18 * 3600 && *zone_s <= 18 * 3600;
+}
+
+/* A zone after a timestamp: Z, an offset, or UTC, GMT, UT alone or with
+ * an offset. Region names (Europe/Paris, PST) are not known here. */
+static bool parse_zone(const char *s, size_t n, int64_t *zone_s)
+{
+	static const char *const prefixes[] = { "UTC", "GMT", "UT" };
+
+	trim_all(&s, &n);
+	*zone_s = 0;
+	if (n == 1 && s[0] == 'Z')
+		return true;
+	for (size_t p = 0; p < 3; p++) {
+		size_t l = strlen(prefixes[p]);
+
+		if (n >= l && !memcmp(s, prefixes[p], l))
+			return n == l || parse_offset(s + l, n - l, zone_s);
+	}
+	return parse_offset(s, n, zone_s);
+}
+
+/* Spark's segment lengths: a year 4 to 6 digits, the fraction any (cut to
+ * microseconds), a zone hour none to 2, the others 1 or 2. */
+static bool ts_digits_ok(int seg, int ndigits)
+{
+	return seg == 6 || (seg == 0 && ndigits >= 4 && ndigits <= 6) ||
+	       (seg == 7 && ndigits <= 2) ||
+	       (seg != 0 && seg != 6 && seg != 7 && ndigits > 0 &&
+		ndigits <= 2);
+}
+
+/* Spark's DateTimeUtils.stringToTimestamp, what its CSV and JSON readers
+ * fall back to without a timestampFormat: a date as sl_text_to_date's
+ * (year 4 to 6 digits), then ' ' or 'T', [h]h, :[m]m, :[s]s, .fraction,
+ * each optional from the right, and a zone; no zone is UTC. A time without
+ * a date (Spark takes today) is not taken. */
 bool sl_text_to_ts(const char *s, size_t n, int64_t *us)
 {
-	int64_t days, frac = 0, zone_s = 0;
-	int hh = 0, mi = 0, ss = 0;
-	size_t i = parse_ymd(s, n, &days);
+	int64_t seg[9] = { 1, 1, 1, 0, 0, 0, 0, 0, 0 }, value = 0;
+	int64_t days, zone_s = 0;
+	int i = 0, ndigits = 0, frac_digits = 0, sign = 1;
+	const char *zone = NULL;
+	size_t j = 0, zone_len = 0;
 
-	if (!i)
+	if (!trim_sign(&s, &n, &j, &sign))
 		return false;
-	if (i < n) {
-		if (s[i] != ' ' && s[i] != 'T')
-			return false;
-		if (!digits(s, n, i + 1, 2, &hh) || i + 3 >= n ||
-		    s[i + 3] != ':' || !digits(s, n, i + 4, 2, &mi))
-			return false;
-		i += 6;
-		if (i < n && s[i] == ':') {
-			if (!digits(s, n, i + 1, 2, &ss))
-				return false;
-			i += 3;
-			if (i < n && s[i] == '.') {
-				int64_t scale = 100000;
-				size_t k = 0;
+	for (; j < n; j++) {
+		char c = s[j];
 
-				i++;
-				while (i < n && s[i] >= '0' && s[i] <= '9') {
-					if (k++ < 6) {
-						frac += (s[i] - '0') * scale;
-						scale /= 10;
-					}
-					i++;
-				}
-				if (!k)
-					return false;
-			}
+		if (c >= '0' && c <= '9') {
+			if (i == 6)
+				frac_digits++;
+			if (i != 6 || ndigits < 6)
+				value = value * 10 + (c - '0');
+			ndigits++;
+			continue;
 		}
-		if (hh > 23 || mi > 59 || ss > 59)
+		if (i < 2 ? c != '-'
+			  : i == 2 ? c != ' ' && c != 'T'
+			  : i <= 4 ? c != ':'
+			  : i <= 6 ? false
+				   : true)
 			return false;
-		if (i < n && s[i] == 'Z') {
-			i++;
-		} else if (i < n && (s[i] == '+' || s[i] == '-')) {
-			int zh, zm = 0;
-			int sign = s[i] == '-' ? -1 : 1;
-
-			if (!digits(s, n, i + 1, 2, &zh))
-				return false;
-			i += 3;
-			if (i < n && s[i] == ':')
+		if (!ts_digits_ok(i, ndigits))
+			return false;
+		seg[i++] = value;
+		value = 0;
+		ndigits = 0;
+		if (i == 6 || i == 7) {
+			if (c == '.' && i == 6)
+				continue;
+			/* The rest is the zone. */
+			zone = s + j;
+			zone_len = n - j;
+			if (i == 6)
 				i++;
-			if (i < n) {
-				if (!digits(s, n, i, 2, &zm))
-					return false;
-				i += 2;
-			}
-			if (zh > 18 || zm > 59)
-				return false;
-			zone_s = sign * (zh * 3600 + zm * 60);
+			break;
 		}
-		if (i != n)
-			return false;
 	}
-	*us = ((days * 86400 + hh * 3600 + mi * 60 + ss) - zone_s) * 1000000 +
-	      frac;
+	if (!ts_digits_ok(i, ndigits))
+		return false;
+	seg[i] = value;
+	for (; frac_digits < 6; frac_digits++)
+		seg[6] *= 10;
+	if (seg[3] > 23 || seg[4] > 59 || seg[5] > 59)
+		return false;
+	if (!civil_days(sign * seg[0], (int)seg[1], (int)seg[2], &days))
+		return false;
+	if (zone && !parse_zone(zone, zone_len, &zone_s))
+		return false;
+	*us = ((days * 86400 + seg[3] * 3600 + seg[4] * 60 + seg[5]) -
+	       zone_s) * 1000000 +
+	      seg[6];
 	return true;
 }
 
@@ -281,7 +472,8 @@ int sl_text_to_value(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
 	double d;
 
 	*out = sl_v_null();
-	switch (t->id) {
+	/* (int): TINYINT and SMALLINT are dtype ids outside sl_type. */
+	switch ((int)t->id) {
 	case SL_STRING:
 	case SL_BINARY: {
 		char *p = sl_arena_alloc(a, n ? n : 1);
@@ -293,8 +485,12 @@ int sl_text_to_value(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
 		return 0;
 	}
 	case SL_INT:
-		if (!parse_i64(s, n, INT32_MIN, INT32_MAX, &i))
+	case SL_SHORT:
+	case SL_BYTE:
+		if (!parse_i64(s, n, sl_text_int_min(t->id), sl_text_int_max(t->id),
+			       &i))
 			return -1;
+		/* Values of all three carry the SL_INT tag (core/value.h). */
 		*out = sl_v_int((int32_t)i);
 		return 0;
 	case SL_LONG:

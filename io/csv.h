@@ -18,7 +18,7 @@ typedef struct sl_csv_opts {
 	char sep;    /* field separator */
 	char quote;  /* 0: no quoting */
 	char escape; /* escapes quote inside a quoted field; 0: none */
-	const char *null_value; /* an unquoted field equal to this is null */
+	const char *null_value; /* a field equal to this, unquoted, is null */
 	size_t null_len;
 } sl_csv_opts;
 
@@ -28,16 +28,19 @@ typedef struct sl_csv_field {
 	bool quoted;
 } sl_csv_field;
 
-/* Splits one record (no line terminator) into fields. Unescaped text is
- * written to scratch, which must hold len bytes. Stores at most max fields
- * in f but counts them all in *nfields. Returns 0, or -1 with *why set
- * (a static string) when the record is malformed: an unterminated quoted
- * field. */
+/* Splits one record (no line terminator) into fields as Spark 4 does
+ * (io/csv.c quoted_field). Unescaped text is written to scratch, which
+ * must hold len bytes. Stores at most max fields in f but counts them all
+ * in *nfields. Returns 0, or 1 with *why set (a static string) when a
+ * quote was left open: its field is the rest of the line, which Spark
+ * does not count malformed by itself, but names when the field count is
+ * then wrong. */
 int sl_csv_split(const sl_csv_opts *o, const char *line, size_t len,
 		 char *scratch, sl_csv_field *f, uint32_t max,
 		 uint32_t *nfields, const char **why);
 
-/* true if the field is null under o: unquoted and equal to nullValue. */
+/* true if the field is null under o: empty and unquoted, or equal to
+ * nullValue once unquoted (Spark's nullValue and emptyValue). */
 bool sl_csv_is_null(const sl_csv_opts *o, const sl_csv_field *f);
 
 /* Parses text s[0..n) as a value of primitive type t (strings and binaries
@@ -51,6 +54,10 @@ int sl_text_to_value(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
 		     sl_value *out);
 
 /* Parses a timestamp / date as above. */
+/* The range of an INT, SMALLINT or TINYINT (id SL_INT, SL_SHORT, SL_BYTE)
+ * value: out of it, text or a JSON number is not one. */
+int64_t sl_text_int_min(sl_type id);
+int64_t sl_text_int_max(sl_type id);
 bool sl_text_to_ts(const char *s, size_t n, int64_t *us);
 bool sl_text_to_date(const char *s, size_t n, int32_t *days);
 

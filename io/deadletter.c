@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "io/deadletter.h"
 #include "io/uring.h"
 
@@ -84,16 +85,7 @@ sl_deadletter *sl_dl_open(const char *dir, const char *source, uint32_t part)
 
 static void put(sl_deadletter *d, const char *s, size_t n)
 {
-	if (d->len + n > d->cap) {
-		size_t cap = d->cap ? d->cap : 4096;
-
-		while (cap < d->len + n)
-			cap *= 2;
-		d->buf = sl_xrealloc(d->buf, cap);
-		d->cap = cap;
-	}
-	memcpy(d->buf + d->len, s, n);
-	d->len += n;
+	sl_buf_put(&d->lines, s, n);
 }
 
 static void puts_(sl_deadletter *d, const char *s)
@@ -229,15 +221,17 @@ int64_t sl_dl_flush(sl_deadletter *d, bool sync, sl_err *err)
 	ssize_t k;
 	int rc;
 
-	if (d->len) {
+	if (d->lines.len) {
 		if (d->fd < 0 && (rc = make_file(d, r)) < 0) {
-			d->len = d->pending = 0;
+			d->lines.len = 0;
+			d->pending = 0;
 			return sl_err_set(err, SL_EIO,
 					  "dead letter: cannot create %s: %s",
 					  d->path, strerror(-rc));
 		}
-		k = sl_uring_write(r, d->fd, d->buf, d->len, -1);
-		d->len = d->pending = 0;
+		k = sl_uring_write(r, d->fd, d->lines.p, d->lines.len, -1);
+		d->lines.len = 0;
+		d->pending = 0;
 		if (k < 0)
 			return sl_err_set(err, SL_EIO,
 					  "dead letter: writing %s: %s",
@@ -263,10 +257,10 @@ void sl_dl_close(sl_deadletter *d)
 	if (!d)
 		return;
 	if (sl_dl_flush(d, true, &e) < 0)
-		fprintf(stderr, "sluice: %s\n", e.msg);
+		sl_log_here(SL_LOG_ERROR, "%s", e.msg);
 	if (d->fd >= 0)
 		sl_uring_close(sl_uring_get(), d->fd);
 	free(d->path);
-	free(d->buf);
+	sl_buf_free(&d->lines);
 	free(d);
 }

@@ -23,7 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/plugin.h"
+#include "core/buf.h"
+#include "io/plugin.h"
 
 typedef struct sl_deadletter {
 	const char *dir;    /* absolute; the source's, outlives the writer */
@@ -32,8 +33,7 @@ typedef struct sl_deadletter {
 	int64_t start_ms; /* when the partition opened: part of the name */
 	int fd;		  /* -1 until the first record is written */
 	char *path;	  /* the file, once made */
-	char *buf;	  /* JSON lines not yet written */
-	size_t len, cap;
+	sl_buf lines;	  /* JSON lines not yet written (malloc'd) */
 	uint64_t pending; /* records in buf */
 	uint64_t written; /* records written since open */
 	bool unsynced;	  /* written since the last fdatasync */
@@ -63,8 +63,9 @@ void sl_dl_add(sl_deadletter *d, const char *file, int64_t line,
  * naming the file; the buffer is emptied either way. */
 int64_t sl_dl_flush(sl_deadletter *d, bool sync, sl_err *err);
 
-/* Flushes and syncs what is left (errors are printed to stderr: there is
- * no one left to return them to), closes the file, frees d. NULL is ok. */
+/* Flushes and syncs what is left (errors go to the thread's logger,
+ * core/log.h: there is no one left to return them to), closes the file,
+ * frees d. NULL is ok. */
 void sl_dl_close(sl_deadletter *d);
 
 /* Records a source has written to its dead letter so far (0 without

@@ -19,7 +19,8 @@
  *             fetch.wait.max.ms=1         ... but librdkafka's mock cluster
  *                                         (the embedded one) answers only
  *                                         when the wait ends: 1 ms there
- *                                         (shared/NOTES.md: p50 1.0 ms)
+ *                                         (p50 1.0 ms: docs/BENCHMARKS.md,
+ *                                         "The machine")
  *             fetch.min.bytes=1
  *             fetch.error.backoff.ms=100  (librdkafka: 500)
  *             enable.auto.commit=false    offsets are committed at
@@ -42,6 +43,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/log.h"
 #include "io/kafka_common.h"
 #include "io/kafka_embedded.h"
 
@@ -51,6 +53,7 @@ void sl_kafka_events_init(sl_kafka_events *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	pthread_mutex_init(&ev->lock, NULL);
+	ev->log = sl_log_current();
 }
 
 void sl_kafka_events_destroy(sl_kafka_events *ev)
@@ -98,15 +101,21 @@ static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
 	pthread_mutex_unlock(&ev->lock);
 }
 
-/* Runs on librdkafka's own threads. Warnings and worse are kept (a refused
- * connection is logged, not reported as an error, before the
- * all-brokers-down event); nothing is printed. */
+/* Runs on librdkafka's own threads. Every line goes to the session's
+ * logger at SL_LOG_DEBUG (the client's own chatter: what matters reaches
+ * the host as an error or the status); warnings and worse are also kept
+ * (a refused connection is logged, not reported as an error, before the
+ * all-brokers-down event). */
 static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
 			 const char *buf)
 {
 	sl_kafka_events *ev = rd_kafka_opaque(rk);
 
-	if (!ev || level > 4)
+	if (!ev)
+		return;
+	sl_log(ev->log, SL_LOG_DEBUG, "kafka %s (level %d): %s",
+	       fac ? fac : "", level, buf);
+	if (level > 4)
 		return;
 	pthread_mutex_lock(&ev->lock);
 	snprintf(ev->last_msg, sizeof(ev->last_msg), "%s", buf);

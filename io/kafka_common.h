@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "core/plugin.h"
+#include "io/plugin.h"
 
 typedef enum sl_kafka_role {
 	SL_KAFKA_CONSUMER,
@@ -34,6 +34,9 @@ typedef struct sl_kafka_events {
 	int last_err;	       /* rd_kafka_resp_err_t of the last error */
 	char last_msg[256];    /* its text, or the last warning logged */
 	char bootstrap[256];   /* the servers the client was given */
+	/* The session's logger, taken at init (core/log.h): the client's
+	 * log lines go there at SL_LOG_DEBUG. */
+	const struct sl_logger *log;
 } sl_kafka_events;
 
 void sl_kafka_events_init(sl_kafka_events *ev);

@@ -5,7 +5,8 @@
  * or "embedded", so the demo and a first pipeline need nothing installed.
  * It speaks the Kafka protocol over loopback TCP (kcat can talk to it), but
  * it is slow and keeps everything in memory: it is for demos, function
- * tests and fault injection, not for benchmarks (shared/NOTES.md). One
+ * tests and fault injection, not for benchmarks (docs/BENCHMARKS.md,
+ * "The machine"). One
  * cluster per process, started on first use, living until
  * sl_kafka_embedded_shutdown() or the end of the process. Thread-safe. */
 #ifndef SL_IO_KAFKA_EMBEDDED_H

@@ -74,21 +74,15 @@ int64_t sl_rows_long(const sl_rows *r, uint32_t row, uint32_t col)
 	return 0;
 }
 
+/* Every type but DOUBLE is integral: its long converts exactly as the
+ * value itself would. */
 double sl_rows_double(const sl_rows *r, uint32_t row, uint32_t col)
 {
 	const sl_value *v = rows_cell(r, row, col);
 
-	if (!v)
-		return 0;
-	switch (v->type) {
-	case SL_BOOL: return v->v.b ? 1 : 0;
-	case SL_INT:
-	case SL_DATE: return v->v.i32;
-	case SL_LONG:
-	case SL_TIMESTAMP: return (double)v->v.i64;
-	case SL_DOUBLE: return v->v.f64;
-	}
-	return 0;
+	if (v && v->type == SL_DOUBLE)
+		return v->v.f64;
+	return (double)sl_rows_long(r, row, col);
 }
 
 const char *sl_rows_string(const sl_rows *r, uint32_t row, uint32_t col,

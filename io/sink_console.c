@@ -19,7 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/plugin.h"
+#include "core/buf.h"
+#include "io/plugin.h"
 #include "io/uring.h"
 
 typedef struct sl_console_conf {
@@ -54,16 +55,10 @@ static const sl_opt_def console_options[] = {
 #define SL_SHOW_TRUNCATE 20
 #define SL_SHOW_MIN_WIDTH 3
 
-/* A growable output buffer; one per sink, reused across batches. */
-typedef struct sl_obuf {
-	char *p;
-	size_t len, cap;
-} sl_obuf;
-
 typedef struct sl_console {
-	sl_batch *rows; /* copies of the first numRows + 1 rows, or NULL */
-	uint64_t nseen; /* rows written in this epoch, shown or not */
-	sl_obuf out;
+	sl_batch *rows;	  /* copies of the first numRows + 1 rows, or NULL */
+	uint64_t nseen;	  /* rows written in this epoch, shown or not */
+	sl_buf out;	  /* one per sink, reused across batches */
 	sl_arena scratch; /* the rendered cells of one commit */
 	int flags_fd;	  /* the fd whose O_NONBLOCK flag is cached */
 	bool nonblock;	  /* flags_fd is non-blocking */
@@ -75,42 +70,6 @@ typedef struct sl_cell {
 	size_t len;   /* bytes */
 	size_t width; /* Spark's half-width count: what padding is based on */
 } sl_cell;
-
-static void obuf_reserve(sl_obuf *o, size_t more)
-{
-	if (o->len + more <= o->cap)
-		return;
-	size_t ncap = o->cap ? o->cap : 1024;
-	while (ncap < o->len + more)
-		ncap *= 2;
-	char *p = realloc(o->p, ncap);
-	if (!p) {
-		/* Same policy as the arenas: no sensible recovery. */
-		fprintf(stderr, "sluice: out of memory (%zu bytes)\n", ncap);
-		abort();
-	}
-	o->p = p;
-	o->cap = ncap;
-}
-
-static void obuf_put(sl_obuf *o, const char *s, size_t n)
-{
-	obuf_reserve(o, n);
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-static void obuf_puts(sl_obuf *o, const char *s)
-{
-	obuf_put(o, s, strlen(s));
-}
-
-static void obuf_fill(sl_obuf *o, char c, size_t n)
-{
-	obuf_reserve(o, n);
-	memset(o->p + o->len, c, n);
-	o->len += n;
-}
 
 /* Decodes one UTF-8 sequence at s (n > 0 bytes left). Returns its length
  * and the code point in *cp. A malformed byte counts as one character of
@@ -273,32 +232,32 @@ static sl_cell value_cell(const sl_value *v, bool truncate, sl_arena *a)
 	return make_cell(big, need, truncate, a);
 }
 
-static void put_border(sl_obuf *o, const size_t *widths, uint32_t ncols)
+static void put_border(sl_buf *o, const size_t *widths, uint32_t ncols)
 {
-	obuf_put(o, "+", 1);
+	sl_buf_putc(o, '+');
 	for (uint32_t c = 0; c < ncols; c++) {
-		obuf_fill(o, '-', widths[c]);
-		obuf_put(o, "+", 1);
+		sl_buf_fill(o, '-', widths[c]);
+		sl_buf_putc(o, '+');
 	}
-	obuf_put(o, "\n", 1);
+	sl_buf_putc(o, '\n');
 }
 
 /* One line of the table. show() right-aligns (pads on the left) when it
  * truncates and left-aligns otherwise. */
-static void put_line(sl_obuf *o, const sl_cell *cells, const size_t *widths,
+static void put_line(sl_buf *o, const sl_cell *cells, const size_t *widths,
 		     uint32_t ncols, bool truncate)
 {
-	obuf_put(o, "|", 1);
+	sl_buf_putc(o, '|');
 	for (uint32_t c = 0; c < ncols; c++) {
 		size_t pad = widths[c] - cells[c].width;
 		if (truncate)
-			obuf_fill(o, ' ', pad);
-		obuf_put(o, cells[c].s, cells[c].len);
+			sl_buf_fill(o, ' ', pad);
+		sl_buf_put(o, cells[c].s, cells[c].len);
 		if (!truncate)
-			obuf_fill(o, ' ', pad);
-		obuf_put(o, "|", 1);
+			sl_buf_fill(o, ' ', pad);
+		sl_buf_putc(o, '|');
 	}
-	obuf_put(o, "\n", 1);
+	sl_buf_putc(o, '\n');
 }
 
 /* Appends Spark's console output for one epoch to o: the banner, then
@@ -311,8 +270,7 @@ static void format_batch(sl_sink *sk, sl_console *st, int64_t epoch)
 	uint64_t max = (uint64_t)cf->num_rows;
 	uint32_t nshow = st->rows ? st->rows->nrows : 0;
 	sl_arena *a = &st->scratch;
-	sl_obuf *o = &st->out;
-	char line[64];
+	sl_buf *o = &st->out;
 
 	if (nshow > max)
 		nshow = (uint32_t)max;
@@ -342,10 +300,9 @@ static void format_batch(sl_sink *sk, sl_console *st, int64_t epoch)
 	/* Spark's console sink labels every commit "Batch", continuous epochs
 	 * included (kept for compatibility with its pre-DataSource V2
 	 * output). */
-	obuf_puts(o, "-------------------------------------------\n");
-	snprintf(line, sizeof(line), "Batch: %lld\n", (long long)epoch);
-	obuf_puts(o, line);
-	obuf_puts(o, "-------------------------------------------\n");
+	sl_buf_puts(o, "-------------------------------------------\n");
+	sl_buf_printf(o, "Batch: %lld\n", (long long)epoch);
+	sl_buf_puts(o, "-------------------------------------------\n");
 	put_border(o, widths, ncols);
 	put_line(o, cells, widths, ncols, cf->truncate);
 	put_border(o, widths, ncols);
@@ -354,11 +311,10 @@ static void format_batch(sl_sink *sk, sl_console *st, int64_t epoch)
 			 cf->truncate);
 	put_border(o, widths, ncols);
 	if (st->nseen > max) {
-		snprintf(line, sizeof(line), "only showing top %lld %s\n",
-			 (long long)max, max == 1 ? "row" : "rows");
-		obuf_puts(o, line);
+		sl_buf_printf(o, "only showing top %lld %s\n", (long long)max,
+			      max == 1 ? "row" : "rows");
 	}
-	obuf_put(o, "\n", 1);
+	sl_buf_putc(o, '\n');
 }
 
 /* Writes all of buf, through partial writes and EINTR, as one io_uring
@@ -443,20 +399,17 @@ static int console_commit(sl_sink *sk, int64_t epoch)
 	sl_console *st = sk->state;
 	int rc;
 
-	st->out.len = 0;
+	sl_buf_reset(&st->out);
 	format_batch(sk, st, epoch);
-	rc = write_all(st, sk->console_fd, st->out.p, st->out.len);
+	rc = write_all(st, sk->console_fd, st->out.s, st->out.len);
 
 	sl_batch_free(st->rows);
 	st->rows = NULL;
 	st->nseen = 0;
 	sl_arena_reset(&st->scratch);
 	/* Don't keep a buffer sized for one giant epoch forever. */
-	if (st->out.cap > (1u << 20)) {
-		free(st->out.p);
-		st->out.p = NULL;
-		st->out.cap = 0;
-	}
+	if (st->out.cap > (1u << 20))
+		sl_buf_free(&st->out);
 	if (rc < 0)
 		return sl_err_set(&sk->err, SL_EIO,
 				  "console sink: writing batch %lld to fd %d "
@@ -473,7 +426,7 @@ static void console_destroy(sl_sink *sk)
 	if (!st)
 		return;
 	sl_batch_free(st->rows);
-	free(st->out.p);
+	sl_buf_free(&st->out);
 	sl_arena_free(&st->scratch);
 	free(st);
 	sk->state = NULL;

@@ -1,9 +1,11 @@
-/* io/sink_file.c - the file sink: formats json, csv and text, written as
- * part files in a directory and made visible batch by batch through a
- * manifest log, as Spark's FileStreamSink does.
+/* io/sink_file.c - the file sinks, one per writable format (json, csv,
+ * text: io/format.h), written as part files in a directory and made
+ * visible batch by batch through a manifest log, as Spark's FileStreamSink
+ * does.
  *
  * Data flow: the sink thread hands record vectors to write(), which
- * encodes each row into the buffer of its partition directory
+ * has the format encode each row into the buffer of its partition
+ * directory
  * (`col=value/...` for partitionBy, "" without) and writes a buffer to its
  * part file through io_uring (io/uring.h) once it holds SL_FSINK_CHUNK
  * bytes, so a file costs one write per chunk, not one per row. commit(N)
@@ -25,11 +27,12 @@
  * output and sl_file_sink_list can read Spark's. That is why it is not
  * written with sl_ckpt_file_write: its checksum line would make Spark's
  * reader fail on the manifest. The same temp/fsync/rename/fsync steps are
- * done here, through io_uring.
+ * taken, through the one crash-safe write, core/atomic_file.h.
  *
  * This file is the sink itself: options, init, partition directories,
- * part-file I/O through io_uring, write, commit and destroy. Rows are
- * encoded by io/sink_file_fmt.c, the manifest is written and read by
+ * part-file I/O through io_uring, write, commit and destroy, and the ops
+ * of a format's sink (made by the registry, io/registry.c). Rows are
+ * encoded by the format, the manifest is written and read by
  * io/sink_file_manifest.c; io/sink_file_internal.h is what they share. */
 #include <dirent.h>
 #include <errno.h>
@@ -40,11 +43,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
-#include "core/plugin.h"
-#include "io/csv.h"
+#include "core/log.h"
+#include "core/uuid.h"
+#include "io/plugin.h"
 #include "io/sink_file.h"
 #include "io/sink_file_internal.h"
 #include "io/uring.h"
@@ -58,7 +61,7 @@ static bool path_escape(unsigned char c)
 	return c < 0x20 || c == 0x7f || strchr("\"#%'*/:=?\\{[]^", c);
 }
 
-static void put_path_part(sl_fbuf *b, const char *s, size_t n)
+static void put_path_part(sl_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -67,18 +70,18 @@ static void put_path_part(sl_fbuf *b, const char *s, size_t n)
 
 		if (c && path_escape(c)) {
 			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-			fb_put(b, e, 3);
+			sl_buf_put(b, e, 3);
 		} else {
-			fb_putc(b, (char)c);
+			sl_buf_putc(b, (char)c);
 		}
 	}
 }
 
 /* The row's partition directory, "a=1/b=x", in st->key. */
-static void partition_key(sl_fsink *st, const sl_schema *sc,
+static void partition_key(sl_file_sink *st, const sl_schema *sc,
 			  const sl_value *row)
 {
-	sl_fbuf *k = &st->key;
+	sl_buf *k = &st->key;
 
 	k->len = 0;
 	for (uint32_t i = 0; i < st->npart; i++) {
@@ -88,17 +91,17 @@ static void partition_key(sl_fsink *st, const sl_schema *sc,
 		size_t at;
 
 		if (i)
-			fb_putc(k, '/');
+			sl_buf_putc(k, '/');
 		put_path_part(k, name, strlen(name));
-		fb_putc(k, '=');
+		sl_buf_putc(k, '=');
 		at = k->len;
 		if (!sl_v_is_null(v)) {
 			st->cell.len = 0;
-			sl_fsink_put_render(&st->cell, v);
-			put_path_part(k, st->cell.p, st->cell.len);
+			sl_format_put_render(&st->cell, v);
+			put_path_part(k, st->cell.s, st->cell.len);
 		}
 		if (k->len == at)
-			fb_puts(k, SL_HIVE_NULL);
+			sl_buf_puts(k, SL_HIVE_NULL);
 	}
 }
 
@@ -111,7 +114,7 @@ static uint64_t hash_bytes(const char *s, size_t n)
 	return h;
 }
 
-static void index_put(sl_fsink *st, uint32_t d)
+static void index_put(sl_file_sink *st, uint32_t d)
 {
 	uint32_t mask = st->index_cap - 1;
 	uint32_t i = (uint32_t)st->dirs[d].hash & mask;
@@ -122,9 +125,9 @@ static void index_put(sl_fsink *st, uint32_t d)
 }
 
 /* The directory entry for the partition in st->key, made on first sight. */
-static fs_dir *dir_get(sl_fsink *st)
+static fs_dir *dir_get(sl_file_sink *st)
 {
-	const char *s = st->key.len ? st->key.p : "";
+	const char *s = st->key.len ? st->key.s : "";
 	size_t n = st->key.len;
 	uint64_t h = hash_bytes(s, n);
 	uint32_t mask, i;
@@ -167,9 +170,9 @@ static fs_dir *dir_get(sl_fsink *st)
 
 /* ---- I/O -------------------------------------------------------------- */
 
-int sl_fsink_fail(sl_sink *sk, int e, const char *what, const char *rel)
+int sl_file_sink_fail(sl_sink *sk, int e, const char *what, const char *rel)
 {
-	sl_fsink *st = sk->state;
+	sl_file_sink *st = sk->state;
 
 	return sl_err_set(&sk->err, SL_EIO,
 			  "file sink %s: cannot %s %s%s%s: %s", st->root, what,
@@ -177,7 +180,7 @@ int sl_fsink_fail(sl_sink *sk, int e, const char *what, const char *rel)
 }
 
 /* Adds rel to the directories to fsync at commit (once). */
-static void sync_later(sl_fsink *st, const char *rel)
+static void sync_later(sl_file_sink *st, const char *rel)
 {
 	for (uint32_t i = 0; i < st->nsync; i++)
 		if (!strcmp(st->syncdirs[i], rel))
@@ -229,7 +232,7 @@ static void made_cb(void *ud, const char *parent)
 
 /* Closes the open part files other than keep, to get file descriptors
  * back. They stay in the batch; commit reopens them to fsync. */
-static void close_others(sl_fsink *st, sl_uring *r, int32_t keep)
+static void close_others(sl_file_sink *st, sl_uring *r, int32_t keep)
 {
 	for (uint32_t i = 0; i < st->nfiles; i++)
 		if ((int32_t)i != keep && st->files[i].fd >= 0) {
@@ -240,7 +243,7 @@ static void close_others(sl_fsink *st, sl_uring *r, int32_t keep)
 
 static int file_open(sl_sink *sk, sl_uring *r, uint32_t fi)
 {
-	sl_fsink *st = sk->state;
+	sl_file_sink *st = sk->state;
 	fs_file *f = &st->files[fi];
 	fs_dir *d = &st->dirs[f->dir];
 	int flags = O_WRONLY | O_CLOEXEC | (f->created ? 0 : O_CREAT | O_EXCL);
@@ -249,8 +252,8 @@ static int file_open(sl_sink *sk, sl_uring *r, uint32_t fi)
 	if (!d->exists) {
 		int rc = mkdirs_at(r, st->root_fd, d->rel, made_cb, st);
 		if (rc < 0)
-			return sl_fsink_fail(sk, -rc, "create directory",
-					     d->rel);
+			return sl_file_sink_fail(sk, -rc, "create directory",
+						 d->rel);
 		d->exists = true;
 	}
 	fd = sl_uring_openat(r, st->root_fd, f->rel, flags, 0644);
@@ -259,8 +262,8 @@ static int file_open(sl_sink *sk, sl_uring *r, uint32_t fi)
 		fd = sl_uring_openat(r, st->root_fd, f->rel, flags, 0644);
 	}
 	if (fd < 0)
-		return sl_fsink_fail(sk, -fd, f->created ? "open" : "create",
-				     f->rel);
+		return sl_file_sink_fail(
+			sk, -fd, f->created ? "open" : "create", f->rel);
 	if (!f->created)
 		d->sync = true;
 	f->created = true;
@@ -271,7 +274,7 @@ static int file_open(sl_sink *sk, sl_uring *r, uint32_t fi)
 /* Writes d's buffer to the end of its current file. */
 static int dir_flush(sl_sink *sk, fs_dir *d)
 {
-	sl_fsink *st = sk->state;
+	sl_file_sink *st = sk->state;
 	sl_uring *r = sl_uring_get();
 	fs_file *f;
 	ssize_t w;
@@ -282,47 +285,41 @@ static int dir_flush(sl_sink *sk, fs_dir *d)
 	f = &st->files[d->file];
 	if (f->fd < 0 && (rc = file_open(sk, r, (uint32_t)d->file)) < 0)
 		return rc;
-	w = sl_uring_write(r, f->fd, d->buf.p, d->buf.len, (int64_t)f->size);
+	w = sl_uring_write(r, f->fd, d->buf.s, d->buf.len, (int64_t)f->size);
 	if (w < 0)
-		return sl_fsink_fail(sk, (int)-w, "write", f->rel);
+		return sl_file_sink_fail(sk, (int)-w, "write", f->rel);
 	f->size += d->buf.len;
 	d->buf.len = 0;
 	/* One giant row must not keep a giant buffer. */
 	if (d->buf.cap > 4 * SL_FSINK_CHUNK) {
-		fb_free(&d->buf);
+		sl_buf_free(&d->buf);
 	}
 	return 0;
 }
 
-static void new_uuid(char out[37])
+/* The format's last bytes of d's current file (a footer), into its
+ * buffer. */
+static int dir_end_file(sl_sink *sk, fs_dir *d)
 {
-	uint8_t u[16];
+	sl_file_sink *st = sk->state;
 
-	if (getrandom(u, sizeof(u), 0) != sizeof(u)) {
-		uint64_t t = (uint64_t)sl_now_ns() ^ (uint64_t)getpid() << 40;
-		memcpy(u, &t, 8);
-		t = (uint64_t)sl_wall_us();
-		memcpy(u + 8, &t, 8);
-	}
-	u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
-	u[8] = (u[8] & 0x3f) | 0x80; /* RFC 4122 variant */
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-		 u[10], u[11], u[12], u[13], u[14], u[15]);
+	if (!d->in_file)
+		return 0;
+	d->in_file = false;
+	if (!st->format->file_close)
+		return 0;
+	return st->format->file_close(&st->writer, d->wfile, &d->buf, &sk->err);
 }
 
 /* Starts d's next part file: Spark's name part-00000-<uuid>.cNNN<ext>,
  * one uuid per batch, NNN counting the files of the directory. */
-static void dir_start_file(sl_sink *sk, fs_dir *d)
+static int dir_start_file(sl_sink *sk, fs_dir *d)
 {
-	sl_fsink *st = sk->state;
-	const sl_fsink_conf *cf = sk->conf;
+	sl_file_sink *st = sk->state;
 	fs_file *f;
 
 	if (!st->have_uuid) {
-		new_uuid(st->uuid);
+		sl_uuid_v4(st->uuid);
 		st->have_uuid = true;
 	}
 	if (st->nfiles == st->capfiles) {
@@ -335,22 +332,26 @@ static void dir_start_file(sl_sink *sk, fs_dir *d)
 	f->fd = -1;
 	f->dir = (uint32_t)(d - st->dirs);
 	st->key.len = 0;
-	fb_printf(&st->key, "%s%spart-00000-%s.c%03u%s", d->rel,
-		  *d->rel ? "/" : "", st->uuid, d->nfile, st->ext);
-	fb_putc(&st->key, '\0');
-	f->rel = sl_xstrdup(st->key.p);
+	sl_buf_printf(&st->key, "%s%spart-00000-%s.c%03u%s", d->rel,
+		      *d->rel ? "/" : "", st->uuid, d->nfile, st->ext);
+	sl_buf_putc(&st->key, '\0');
+	f->rel = sl_xstrdup(st->key.s);
 	d->file = (int32_t)st->nfiles++;
 	d->nfile++;
 	d->rows = 0;
-	if (st->fmt == FMT_CSV && cf->header)
-		sl_fsink_csv_header(st, cf, sk->schema, &d->buf);
+	d->wfile = NULL;
+	d->in_file = true;
+	if (st->format->file_open)
+		return st->format->file_open(&st->writer, &d->wfile, &d->buf,
+					     &sk->err);
+	return 0;
 }
 
 /* Finishes the batch's files (after the last flush): fsync and close each,
  * and fill sizes and times from the file system. */
 static int files_sync(sl_sink *sk, int64_t *mtime_ms)
 {
-	sl_fsink *st = sk->state;
+	sl_file_sink *st = sk->state;
 	sl_uring *r = sl_uring_get();
 
 	for (uint32_t i = 0; i < st->nfiles; i++) {
@@ -368,11 +369,11 @@ static int files_sync(sl_sink *sk, int64_t *mtime_ms)
 			return rc;
 		rc = sl_uring_fsync(r, f->fd, false);
 		if (rc < 0)
-			return sl_fsink_fail(sk, -rc, "fsync", f->rel);
+			return sl_file_sink_fail(sk, -rc, "fsync", f->rel);
 		rc = sl_uring_statx(r, f->fd, "", AT_EMPTY_PATH,
 				    STATX_SIZE | STATX_MTIME, &sx);
 		if (rc < 0)
-			return sl_fsink_fail(sk, -rc, "stat", f->rel);
+			return sl_file_sink_fail(sk, -rc, "stat", f->rel);
 		f->size = sx.stx_size;
 		mtime_ms[i] = (int64_t)sx.stx_mtime.tv_sec * 1000 +
 			      sx.stx_mtime.tv_nsec / 1000000;
@@ -385,20 +386,21 @@ static int files_sync(sl_sink *sk, int64_t *mtime_ms)
 /* fsyncs directory rel ("" the output directory). */
 static int dir_sync(sl_sink *sk, sl_uring *r, const char *rel)
 {
-	sl_fsink *st = sk->state;
+	sl_file_sink *st = sk->state;
 	int fd, rc;
 
 	if (!*rel)
 		return (rc = sl_uring_fsync(r, st->root_fd, false)) < 0
-			       ? sl_fsink_fail(sk, -rc, "fsync directory", "")
+			       ? sl_file_sink_fail(sk, -rc, "fsync directory",
+						   "")
 			       : 0;
 	fd = sl_uring_openat(r, st->root_fd, rel,
 			     O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0)
-		return sl_fsink_fail(sk, -fd, "open directory", rel);
+		return sl_file_sink_fail(sk, -fd, "open directory", rel);
 	rc = sl_uring_fsync(r, fd, false);
 	sl_uring_close(r, fd);
-	return rc < 0 ? sl_fsink_fail(sk, -rc, "fsync directory", rel) : 0;
+	return rc < 0 ? sl_file_sink_fail(sk, -rc, "fsync directory", rel) : 0;
 }
 
 /* Makes the new entries of this batch durable: every directory a part
@@ -406,7 +408,7 @@ static int dir_sync(sl_sink *sk, sl_uring *r, const char *rel)
  * first is not needed: all are synced before the manifest is written. */
 static int dirs_sync(sl_sink *sk)
 {
-	sl_fsink *st = sk->state;
+	sl_file_sink *st = sk->state;
 	sl_uring *r = sl_uring_get();
 	int rc;
 
@@ -421,7 +423,7 @@ static int dirs_sync(sl_sink *sk)
 
 /* Deletes the batch's files (a replayed batch, or one that will never
  * commit). */
-static void files_remove(sl_fsink *st)
+static void files_remove(sl_file_sink *st)
 {
 	sl_uring *r = sl_uring_get();
 
@@ -438,8 +440,23 @@ static void files_remove(sl_fsink *st)
 }
 
 /* Forgets the batch: its files, buffers and per-batch marks. */
-static void batch_reset(sl_fsink *st)
+static void batch_reset(sl_file_sink *st)
 {
+	for (uint32_t i = 0; i < st->ndirs; i++) {
+		fs_dir *d = &st->dirs[i];
+
+		/* A file the batch gave up: the format lets its state go. */
+		if (d->in_file && st->format->file_close) {
+			sl_buf junk = { 0 };
+			sl_err e = { 0 };
+
+			st->format->file_close(&st->writer, d->wfile, &junk,
+					       &e);
+			sl_buf_free(&junk);
+		}
+		d->in_file = false;
+		d->wfile = NULL;
+	}
 	for (uint32_t i = 0; i < st->nfiles; i++)
 		free(st->files[i].rel);
 	st->nfiles = 0;
@@ -460,116 +477,41 @@ static void batch_reset(sl_fsink *st)
 
 /* ---- options ---------------------------------------------------------- */
 
-/* The CSV options' characters and their checks are shared with the csv
- * source and sink (io/csv.c). */
-#define opt_char sl_csv_opt_char
-
-static const char *validate_csv(const void *conf)
-{
-	const sl_fsink_conf *c = conf;
-	return sl_csv_check_chars(c->sep, c->quote, c->escape);
-}
-
 #define FSINK_OPT_COMMON                                                       \
 	{ .name = "path",                                                      \
 	  .type = SL_OPT_STRING,                                               \
-	  .offset = offsetof(sl_fsink_conf, path),                             \
+	  .offset = offsetof(sl_file_sink_conf, path),                         \
 	  .required = true,                                                    \
 	  .desc = "Output directory (made if missing). Part files go "         \
 		  "there, the manifest log in its _spark_metadata." },         \
 		{ .name = "partitionBy",                                       \
 		  .type = SL_OPT_STRING,                                       \
-		  .offset = offsetof(sl_fsink_conf, partition_by),             \
+		  .offset = offsetof(sl_file_sink_conf, partition_by),         \
 		  .desc = "Comma-separated columns: rows go to Hive-style "    \
 			  "directories col=value/, and those columns are "     \
 			  "left out "                                          \
 			  "of the files." },                                   \
 	{                                                                      \
 		.name = "maxRecordsPerFile", .type = SL_OPT_INT,               \
-		.offset = offsetof(sl_fsink_conf, max_records), .min = 0,      \
+		.offset = offsetof(sl_file_sink_conf, max_records), .min = 0,  \
 		.max = INFINITY, .def = "0",                                   \
 		.desc = "Most rows per part file (0: no limit); a "            \
 			"directory's "                                         \
 			"batch goes to files .c000, .c001, ..."                \
 	}
 
-static const sl_opt_def json_options[] = {
+static const sl_opt_def fsink_options[] = {
 	FSINK_OPT_COMMON,
-	{ .name = NULL },
-};
-
-static const sl_opt_def text_options[] = {
-	FSINK_OPT_COMMON,
-	{ .name = NULL },
-};
-
-static const sl_opt_def csv_options[] = {
-	FSINK_OPT_COMMON,
-	{ .name = "header",
-	  .type = SL_OPT_BOOL,
-	  .offset = offsetof(sl_fsink_conf, header),
-	  .def = "false",
-	  .desc = "Write the column names as the first line of each file." },
-	{ .name = "sep",
-	  .type = SL_OPT_STRING,
-	  .offset = offsetof(sl_fsink_conf, sep),
-	  .def = ",",
-	  .validate = validate_csv,
-	  .desc = "Field separator: one character (\"\\t\" for a tab)." },
-	{ .name = "quote",
-	  .type = SL_OPT_STRING,
-	  .offset = offsetof(sl_fsink_conf, quote),
-	  .def = "\"",
-	  .desc = "Quote character for fields that need it; \"\" turns "
-		  "quoting off." },
-	{ .name = "escape",
-	  .type = SL_OPT_STRING,
-	  .offset = offsetof(sl_fsink_conf, escape),
-	  .def = "\\",
-	  .desc = "Escapes quote and escape characters inside a quoted "
-		  "field." },
-	{ .name = "nullValue",
-	  .type = SL_OPT_STRING,
-	  .offset = offsetof(sl_fsink_conf, null_value),
-	  .def = "",
-	  .desc = "Text written for a null." },
-	{ .name = "ignoreLeadingWhiteSpace",
-	  .type = SL_OPT_BOOL,
-	  .offset = offsetof(sl_fsink_conf, trim_lead),
-	  .def = "true",
-	  .desc = "Cut white space at the start of values (Spark's write "
-		  "default)." },
-	{ .name = "ignoreTrailingWhiteSpace",
-	  .type = SL_OPT_BOOL,
-	  .offset = offsetof(sl_fsink_conf, trim_trail),
-	  .def = "true",
-	  .desc = "Cut white space at the end of values (Spark's write "
-		  "default)." },
 	{ .name = NULL },
 };
 
 /* ---- init ------------------------------------------------------------- */
 
-static const char *fmt_name(enum sl_fsink_fmt f)
+/* Resolves partitionBy against the schema; fills part_cols and
+ * data_cols. What the format can write it checks itself (writer_init). */
+static int columns_init(sl_sink *sk, sl_file_sink *st, sl_err *err)
 {
-	return f == FMT_JSON ? "json" : f == FMT_CSV ? "csv" : "text";
-}
-
-static int type_error(sl_err *err, enum sl_fsink_fmt f, const sl_dtype *t,
-		      const char *col, const char *why)
-{
-	char tn[128];
-
-	sl_dtype_name(t, tn, sizeof(tn));
-	return sl_err_set(err, SL_EANALYSIS, "sink '%s': column '%s' is %s: %s",
-			  fmt_name(f), col, tn, why);
-}
-
-/* Resolves partitionBy against the schema and checks what each format can
- * write; fills part_cols and data_cols. */
-static int columns_init(sl_sink *sk, sl_fsink *st, sl_err *err)
-{
-	const sl_fsink_conf *cf = sk->conf;
+	const sl_file_sink_conf *cf = sk->conf;
 	const sl_schema *sc = sk->schema;
 	uint32_t n = sc ? sc->n : 0;
 	const char *p = cf->partition_by ? cf->partition_by : "";
@@ -599,21 +541,22 @@ static int columns_init(sl_sink *sk, sl_fsink *st, sl_err *err)
 					"sink '%s': partitionBy column '%.*s' "
 					"is not a column of the query (%u "
 					"columns)",
-					fmt_name(st->fmt), (int)len, q, n);
+					sk->ops->name, (int)len, q, n);
 			goto out;
 		}
 		if (is_part[c]) {
 			rc = sl_err_set(err, SL_EANALYSIS,
 					"sink '%s': partitionBy names column "
 					"'%s' twice",
-					fmt_name(st->fmt), sc->fields[c].name);
+					sk->ops->name, sc->fields[c].name);
 			goto out;
 		}
 		sl_type id = sc->fields[c].type->id;
 		if (id == SL_ARRAY || id == SL_STRUCT || id == SL_BINARY) {
-			rc = type_error(err, st->fmt, sc->fields[c].type,
-					sc->fields[c].name,
-					"cannot be a partition column");
+			rc = sl_format_column_error(
+				err, sk->ops->name, sc->fields[c].type,
+				sc->fields[c].name,
+				"cannot be a partition column");
 			goto out;
 		}
 		is_part[c] = true;
@@ -627,43 +570,9 @@ static int columns_init(sl_sink *sk, sl_fsink *st, sl_err *err)
 				"sink '%s': cannot use all columns as "
 				"partitionBy columns: nothing would be left to "
 				"write",
-				fmt_name(st->fmt));
+				sk->ops->name);
 		goto out;
 	}
-	if (st->fmt == FMT_TEXT) {
-		if (st->ndata != 1) {
-			rc = sl_err_set(
-				err, SL_EANALYSIS,
-				"sink 'text' writes a single STRING "
-				"column, and the query has %u (besides "
-				"partitionBy columns); select one, e.g. "
-				"CAST(x AS STRING) AS value",
-				st->ndata);
-			goto out;
-		}
-		uint32_t c = st->data_cols[0];
-		if (sc->fields[c].type->id != SL_STRING) {
-			rc = type_error(err, st->fmt, sc->fields[c].type,
-					sc->fields[c].name,
-					"the text sink writes a single STRING "
-					"column (cast it: CAST(x AS STRING))");
-			goto out;
-		}
-	}
-	if (st->fmt == FMT_CSV)
-		for (uint32_t i = 0; i < st->ndata; i++) {
-			const sl_field *f = &sc->fields[st->data_cols[i]];
-			sl_type id = f->type->id;
-
-			if (id == SL_ARRAY || id == SL_STRUCT ||
-			    id == SL_BINARY) {
-				rc = type_error(err, st->fmt, f->type, f->name,
-						"CSV cannot hold this type "
-						"(use json, or cast it to a "
-						"string)");
-				goto out;
-			}
-		}
 out:
 	free(is_part);
 	return rc;
@@ -687,9 +596,9 @@ static void init_made(void *ud, const char *parent)
 
 /* Makes (mkdir -p) and opens the output directory and its manifest
  * directory. */
-static int dirs_init(sl_sink *sk, sl_fsink *st, sl_err *err)
+static int dirs_init(sl_sink *sk, sl_file_sink *st, sl_err *err)
 {
-	const sl_fsink_conf *cf = sk->conf;
+	const sl_file_sink_conf *cf = sk->conf;
 	sl_uring *r = sl_uring_get();
 	char *p = sl_xstrdup(cf->path);
 	int rc;
@@ -698,7 +607,7 @@ static int dirs_init(sl_sink *sk, sl_fsink *st, sl_err *err)
 	if (rc < 0) {
 		sl_err_set(err, SL_EIO,
 			   "sink '%s': cannot create directory %s: %s",
-			   fmt_name(st->fmt), p, strerror(-rc));
+			   sk->ops->name, p, strerror(-rc));
 		free(p);
 		return SL_EIO;
 	}
@@ -707,7 +616,7 @@ static int dirs_init(sl_sink *sk, sl_fsink *st, sl_err *err)
 				      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (st->root_fd < 0)
 		return sl_err_set(err, SL_EIO, "sink '%s': cannot open %s: %s",
-				  fmt_name(st->fmt), cf->path,
+				  sk->ops->name, cf->path,
 				  st->root_fd == -ENOTDIR
 					  ? "not a directory"
 					  : strerror(-st->root_fd));
@@ -715,7 +624,7 @@ static int dirs_init(sl_sink *sk, sl_fsink *st, sl_err *err)
 	if (!st->root)
 		return sl_err_set(err, SL_EIO,
 				  "sink '%s': cannot resolve %s: %s",
-				  fmt_name(st->fmt), cf->path, strerror(errno));
+				  sk->ops->name, cf->path, strerror(errno));
 	rc = sl_uring_mkdirat(r, st->root_fd, SL_META_DIR, 0755);
 	if (rc == 0)
 		sl_uring_fsync(r, st->root_fd, false);
@@ -725,19 +634,19 @@ static int dirs_init(sl_sink *sk, sl_fsink *st, sl_err *err)
 		return sl_err_set(
 			err, SL_EIO,
 			"sink '%s': cannot open %s/" SL_META_DIR ": %s",
-			fmt_name(st->fmt), st->root, strerror(-st->meta_fd));
-	st->latest = sl_fsink_manifest_latest(st->meta_fd);
+			sk->ops->name, st->root, strerror(-st->meta_fd));
+	st->latest = sl_file_sink_manifest_latest(st->meta_fd);
 	return 0;
 }
 
-static void fsink_free(sl_fsink *st)
+static void fsink_free(sl_file_sink *st)
 {
 	sl_uring *r = sl_uring_get();
 
 	batch_reset(st);
 	for (uint32_t i = 0; i < st->ndirs; i++) {
 		free(st->dirs[i].rel);
-		fb_free(&st->dirs[i].buf);
+		sl_buf_free(&st->dirs[i].buf);
 	}
 	free(st->dirs);
 	free(st->index);
@@ -745,9 +654,11 @@ static void fsink_free(sl_fsink *st)
 	free(st->syncdirs);
 	free(st->part_cols);
 	free(st->data_cols);
-	fb_free(&st->key);
-	fb_free(&st->cell);
-	fb_free(&st->man);
+	sl_buf_free(&st->key);
+	sl_buf_free(&st->cell);
+	sl_buf_free(&st->man);
+	if (st->format->writer_free)
+		st->format->writer_free(&st->writer);
 	if (st->meta_fd >= 0)
 		sl_uring_close(r, st->meta_fd);
 	if (st->root_fd >= 0)
@@ -756,59 +667,51 @@ static void fsink_free(sl_fsink *st)
 	free(st);
 }
 
-static int fsink_init(sl_sink *sk, enum sl_fsink_fmt fmt, sl_err *err)
+static int fsink_init(sl_sink *sk, sl_err *err)
 {
-	const sl_fsink_conf *cf = sk->conf;
-	sl_fsink *st;
+	const sl_file_sink_conf *cf = sk->conf;
+	const sl_format_ops *format =
+		((const sl_file_sink_ops *)sk->ops)->format;
+	sl_file_sink *st;
 	int rc;
 
 	if (!cf || !cf->path || !*cf->path)
 		return sl_err_set(err, SL_EOPTION,
 				  "sink '%s': option 'path' is required (the "
 				  "output directory)",
-				  fmt_name(fmt));
+				  sk->ops->name);
 	st = sl_xcalloc(1, sizeof(*st));
-	st->fmt = fmt;
-	st->ext = fmt == FMT_JSON ? ".json" : fmt == FMT_CSV ? ".csv" : ".txt";
+	st->format = format;
+	st->ext = format->extension;
 	st->root_fd = st->meta_fd = -1;
 	st->latest = -1;
-	if (fmt == FMT_CSV) {
-		st->sep = (char)opt_char(cf->sep);
-		st->quote = (char)opt_char(cf->quote);
-		st->escape = (char)opt_char(cf->escape);
-		st->null_value = cf->null_value ? cf->null_value : "";
-		st->null_len = strlen(st->null_value);
-	}
-	if ((rc = columns_init(sk, st, err)) < 0 ||
-	    (rc = dirs_init(sk, st, err)) < 0) {
-		fsink_free(st);
-		return rc;
-	}
+	if ((rc = columns_init(sk, st, err)) < 0)
+		goto fail;
+	st->writer = (sl_format_writer){
+		.ops = format,
+		.conf = sl_format_conf(cf, FSINK_FORMAT_CONF),
+		.component = sk->ops->name,
+		.schema = sk->schema,
+		.cols = st->data_cols,
+		.ncols = st->ndata,
+	};
+	if ((format->writer_init &&
+	     (rc = format->writer_init(&st->writer, err)) < 0) ||
+	    (rc = dirs_init(sk, st, err)) < 0)
+		goto fail;
 	sk->state = st;
 	return 0;
-}
-
-static int json_init(sl_sink *sk, sl_err *err)
-{
-	return fsink_init(sk, FMT_JSON, err);
-}
-
-static int csv_init(sl_sink *sk, sl_err *err)
-{
-	return fsink_init(sk, FMT_CSV, err);
-}
-
-static int text_init(sl_sink *sk, sl_err *err)
-{
-	return fsink_init(sk, FMT_TEXT, err);
+fail:
+	fsink_free(st);
+	return rc;
 }
 
 /* ---- write, commit, destroy ------------------------------------------- */
 
 static int fsink_write(sl_sink *sk, sl_batch *b)
 {
-	sl_fsink *st = sk->state;
-	const sl_fsink_conf *cf = sk->conf;
+	sl_file_sink *st = sk->state;
+	const sl_file_sink_conf *cf = sk->conf;
 	const sl_schema *sc = sk->schema;
 	fs_dir *d = NULL;
 	int rc;
@@ -824,23 +727,17 @@ static int fsink_write(sl_sink *sk, sl_batch *b)
 			partition_key(st, sc, row);
 			d = dir_get(st);
 		}
-		if (d->file < 0)
-			dir_start_file(sk, d);
-		switch (st->fmt) {
-		case FMT_JSON:
-			sl_fsink_encode_json(st, sc, &d->buf, row);
-			break;
-		case FMT_CSV:
-			sl_fsink_encode_csv(st, cf, &d->buf, row);
-			break;
-		case FMT_TEXT:
-			sl_fsink_encode_text(st, &d->buf, row);
-			break;
-		}
+		if (d->file < 0 && (rc = dir_start_file(sk, d)) < 0)
+			return rc;
+		rc = st->format->write_batch(&st->writer, d->wfile, b, r, 1,
+					     &d->buf, &sk->err);
+		if (rc < 0)
+			return rc;
 		d->rows++;
 		if (cf->max_records > 0 && d->rows >= cf->max_records) {
 			/* The file is full: the next row starts .c<N+1>. */
-			if ((rc = dir_flush(sk, d)) < 0)
+			if ((rc = dir_end_file(sk, d)) < 0 ||
+			    (rc = dir_flush(sk, d)) < 0)
 				return rc;
 			d->file = -1;
 		} else if (d->buf.len >= SL_FSINK_CHUNK &&
@@ -853,21 +750,22 @@ static int fsink_write(sl_sink *sk, sl_batch *b)
 
 static int fsink_commit(sl_sink *sk, int64_t epoch)
 {
-	sl_fsink *st = sk->state;
+	sl_file_sink *st = sk->state;
 	int64_t *mtime = NULL;
 	int rc = 0;
 
 	for (uint32_t i = 0; i < st->ndirs; i++)
-		if ((rc = dir_flush(sk, &st->dirs[i])) < 0)
+		if ((rc = dir_end_file(sk, &st->dirs[i])) < 0 ||
+		    (rc = dir_flush(sk, &st->dirs[i])) < 0)
 			goto out;
 
-	if (epoch <= st->latest || sl_fsink_manifest_exists(st, epoch)) {
+	if (epoch <= st->latest || sl_file_sink_manifest_exists(st, epoch)) {
 		/* A replay of a batch that is already visible. */
 		if (!st->warned)
-			fprintf(stderr,
-				"sluice: file sink %s: batch %" PRId64
+			sl_log_here(SL_LOG_WARN,
+				"file sink %s: batch %" PRId64
 				" is already committed in " SL_META_DIR
-				"; its rows are dropped as a replay\n",
+				"; its rows are dropped as a replay",
 				st->root, epoch);
 		st->warned = true;
 		files_remove(st);
@@ -876,8 +774,8 @@ static int fsink_commit(sl_sink *sk, int64_t epoch)
 	mtime = sl_xcalloc(st->nfiles, sizeof(*mtime));
 	if ((rc = files_sync(sk, mtime)) < 0 || (rc = dirs_sync(sk)) < 0)
 		goto out;
-	sl_fsink_manifest_build(st, mtime);
-	rc = sl_fsink_manifest_write(sk, epoch);
+	sl_file_sink_manifest_build(st, mtime);
+	rc = sl_file_sink_manifest_write(sk, epoch);
 	if (rc == 1) {
 		/* Committed by another writer between the check and now. */
 		files_remove(st);
@@ -898,7 +796,7 @@ out:
 
 static void fsink_destroy(sl_sink *sk)
 {
-	sl_fsink *st = sk->state;
+	sl_file_sink *st = sk->state;
 
 	if (!st)
 		return;
@@ -909,28 +807,29 @@ static void fsink_destroy(sl_sink *sk)
 	sk->state = NULL;
 }
 
-#define FSINK_OPS(fmt_, init_, opts_, desc_)                                   \
-	{                                                                      \
-		.name = fmt_, .description = desc_, .options = opts_,          \
-		.conf_size = sizeof(sl_fsink_conf),                            \
-		.modes = SL_MODE_BIT(SL_MODE_APPEND), .continuous = false,     \
-		.init = init_, .write = fsink_write, .commit = fsink_commit,   \
-		.destroy = fsink_destroy,                                      \
-	}
+const char *sl_file_sink_finalize(const sl_format_ops *format, const void *conf)
+{
+	const void *own = sl_format_conf(conf, FSINK_FORMAT_CONF);
 
-const sl_sink_ops sl_sink_file_json =
-	FSINK_OPS("json", json_init, json_options,
-		  "Writes JSON lines files into a directory, each micro-batch "
-		  "made visible exactly once by the _spark_metadata log, as "
-		  "Spark's file sink.");
-const sl_sink_ops sl_sink_file_csv =
-	FSINK_OPS("csv", csv_init, csv_options,
-		  "Writes CSV files into a directory, each micro-batch made "
-		  "visible exactly once by the _spark_metadata log, as "
-		  "Spark's file sink.");
-const sl_sink_ops sl_sink_file_text =
-	FSINK_OPS("text", text_init, text_options,
-		  "Writes one STRING column as lines of text files into a "
-		  "directory, each micro-batch made visible exactly once by "
-		  "the _spark_metadata log, as Spark's file sink.");
+	return format->finalize ? format->finalize(own) : NULL;
+}
 
+void sl_file_sink_ops_init(sl_file_sink_ops *o, const sl_format_ops *format,
+			   const char *(*finalize)(const void *conf))
+{
+	o->format = format;
+	o->ops = (sl_sink_ops){
+		.name = format->name,
+		.description = format->sink_description,
+		.options = sl_format_table(fsink_options, format->write_options,
+					   FSINK_FORMAT_CONF),
+		.conf_size = FSINK_FORMAT_CONF + format->conf_size,
+		.modes = SL_MODE_BIT(SL_MODE_APPEND),
+		.finalize = finalize,
+		.continuous = false,
+		.init = fsink_init,
+		.write = fsink_write,
+		.commit = fsink_commit,
+		.destroy = fsink_destroy,
+	};
+}

@@ -1,4 +1,6 @@
-/* io/sink_file.h - reading what the file sink (io/sink_file.c) committed.
+/* io/sink_file.h - the file sinks (one per writable format, io/format.h;
+ * io/sink_file.c): how the registry makes them, and reading what they
+ * committed.
  *
  * The file sink writes part files into its output directory and makes them
  * visible batch by batch through the manifest log `<path>/_spark_metadata/N`
@@ -13,6 +15,24 @@
 #include <stddef.h>
 
 #include "core/value.h"
+#include "io/format.h"
+#include "io/plugin.h"
+
+/* The file sink of one format: sk->ops points at `ops`. Made by the
+ * registry (io/registry.c) for every format that can be written. */
+typedef struct sl_file_sink_ops {
+	sl_sink_ops ops;
+	const sl_format_ops *format;
+} sl_file_sink_ops;
+
+/* Fills o: name, description and options from the format (the sink's
+ * options, then the format's write options); finalize is the registry's
+ * function that calls sl_file_sink_finalize with this format. */
+void sl_file_sink_ops_init(sl_file_sink_ops *o, const sl_format_ops *format,
+			   const char *(*finalize)(const void *conf));
+/* The format's cross-option rules over the sink's conf. */
+const char *sl_file_sink_finalize(const sl_format_ops *format,
+				  const void *conf);
 
 /* Lists the files the file sink at `path` has committed, in commit order
  * (the files of batch 0, then batch 1, ...), as absolute local paths.

@@ -1,6 +1,6 @@
 /* io/sink_file_manifest.c - the file sink's _spark_metadata log: building
  * and writing a batch's manifest crash-safely (temp file, fsync, rename,
- * fsync of the directory, through io_uring) at commit, finding the latest
+ * fsync of the directory: core/atomic_file.h) at commit, finding the latest
  * batch at init, and reading the log back (sl_file_sink_list,
  * io/sink_file.h), Spark's compact files and deletes included. The format
  * is Spark's byte for byte; why it is not sl_ckpt_file_write: the top of
@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "io/sink_file.h"
 #include "io/sink_file_internal.h"
 #include "io/uring.h"
@@ -31,7 +32,7 @@
  * it: ASCII outside the characters a URI path may hold is percent-encoded
  * (so a partition directory's own %XX escapes become %25XX); other bytes
  * stay as they are. */
-static void put_uri_path(sl_fbuf *b, const char *s)
+static void put_uri_path(sl_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -41,92 +42,76 @@ static void put_uri_path(sl_fbuf *b, const char *s)
 		if (c >= 0x80 || (c >= 'a' && c <= 'z') ||
 		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    strchr("-_.!~*'()/,;:$&+=@", c)) {
-			fb_putc(b, (char)c);
+			sl_buf_putc(b, (char)c);
 		} else {
 			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-			fb_put(b, e, 3);
+			sl_buf_put(b, e, 3);
 		}
 	}
 }
 
 /* Spark's manifest: "v1", then one SinkFileStatus per line. */
-void sl_fsink_manifest_build(sl_fsink *st, const int64_t *mtime_ms)
+void sl_file_sink_manifest_build(sl_file_sink *st, const int64_t *mtime_ms)
 {
-	sl_fbuf *m = &st->man;
+	sl_buf *m = &st->man;
 
 	m->len = 0;
-	fb_puts(m, "v1");
+	sl_buf_puts(m, "v1");
 	for (uint32_t i = 0; i < st->nfiles; i++) {
 		const fs_file *f = &st->files[i];
 
 		if (mtime_ms[i] < 0)
 			continue;
 		st->cell.len = 0;
-		fb_puts(&st->cell, "file://");
+		sl_buf_puts(&st->cell, "file://");
 		put_uri_path(&st->cell, st->root);
-		fb_putc(&st->cell, '/');
+		sl_buf_putc(&st->cell, '/');
 		put_uri_path(&st->cell, f->rel);
-		fb_puts(m, "\n{\"path\":");
-		sl_fsink_json_str(m, st->cell.p, st->cell.len);
-		fb_printf(m,
-			  ",\"size\":%" PRIu64 ",\"isDir\":false,"
-			  "\"modificationTime\":%" PRId64
-			  ",\"blockReplication\":1,\"blockSize\":%d,"
-			  "\"action\":\"add\"}",
-			  f->size, mtime_ms[i], SL_FSINK_BLOCK_SIZE);
+		sl_buf_puts(m, "\n{\"path\":");
+		sl_format_json_str(m, st->cell.s, st->cell.len);
+		sl_buf_printf(m,
+			      ",\"size\":%" PRIu64 ",\"isDir\":false,"
+			      "\"modificationTime\":%" PRId64
+			      ",\"blockReplication\":1,\"blockSize\":%d,"
+			      "\"action\":\"add\"}",
+			      f->size, mtime_ms[i], SL_FSINK_BLOCK_SIZE);
 	}
 }
 
-/* Writes _spark_metadata/<epoch> crash-safely: a temporary file, fsync,
- * rename (refusing to replace: a manifest that appeared meanwhile wins),
- * fsync of the directory. Returns 0, 1 if the manifest already existed
+/* Writes _spark_metadata/<epoch> crash-safely (core/atomic_file.h): a temporary
+ * file, fsync, rename (refusing to replace: a manifest that appeared meanwhile
+ * wins), fsync of the directory. Returns 0, 1 if the manifest already existed
  * (nothing written), or < 0 with sk->err set. */
-int sl_fsink_manifest_write(sl_sink *sk, int64_t epoch)
+int sl_file_sink_manifest_write(sl_sink *sk, int64_t epoch)
 {
-	sl_fsink *st = sk->state;
-	sl_uring *r = sl_uring_get();
+	sl_file_sink *st = sk->state;
 	char name[32], tmp[96], rel[128];
-	int fd, rc;
+	sl_atomic_step step;
+	int rc;
 
 	snprintf(name, sizeof(name), "%" PRId64, epoch);
 	snprintf(tmp, sizeof(tmp), ".%s.%s.tmp", name,
 		 st->have_uuid ? st->uuid : "empty");
 	snprintf(rel, sizeof(rel), SL_META_DIR "/%s", tmp);
-	fd = sl_uring_openat(r, st->meta_fd, tmp,
-			     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return sl_fsink_fail(sk, -fd, "create", rel);
-	ssize_t w = sl_uring_write(r, fd, st->man.p, st->man.len, 0);
-	rc = w < 0 ? (int)w : sl_uring_fsync(r, fd, false);
-	sl_uring_close(r, fd);
-	if (rc < 0) {
-		sl_uring_unlinkat(r, st->meta_fd, tmp, 0);
-		return sl_fsink_fail(sk, -rc, w < 0 ? "write" : "fsync", rel);
+	rc = sl_atomic_file_write(st->meta_fd, tmp, name, st->man.s,
+				  st->man.len, true, &step);
+	if (rc >= 0)
+		return rc; /* 1: the manifest appeared meanwhile and wins */
+	switch (step) {
+	case SL_ATOMIC_CREATE: return sl_file_sink_fail(sk, -rc, "create", rel);
+	case SL_ATOMIC_WRITE: return sl_file_sink_fail(sk, -rc, "write", rel);
+	case SL_ATOMIC_FSYNC: return sl_file_sink_fail(sk, -rc, "fsync", rel);
+	case SL_ATOMIC_CLOSE: return sl_file_sink_fail(sk, -rc, "close", rel);
+	case SL_ATOMIC_RENAME:
+		snprintf(rel, sizeof(rel), SL_META_DIR "/%s", name);
+		return sl_file_sink_fail(sk, -rc, "rename into", rel);
+	case SL_ATOMIC_FSYNC_DIR: break;
 	}
-	rc = sl_uring_renameat(r, st->meta_fd, tmp, st->meta_fd, name,
-			       RENAME_NOREPLACE);
-	if (rc == -EINVAL)
-		/* A file system without RENAME_NOREPLACE: the existence
-		 * check at commit is all there is (one writer per path). */
-		rc = sl_uring_renameat(r, st->meta_fd, tmp, st->meta_fd, name,
-				       0);
-	if (rc == -EEXIST) {
-		sl_uring_unlinkat(r, st->meta_fd, tmp, 0);
-		return 1;
-	}
-	snprintf(rel, sizeof(rel), SL_META_DIR "/%s", name);
-	if (rc < 0) {
-		sl_uring_unlinkat(r, st->meta_fd, tmp, 0);
-		return sl_fsink_fail(sk, -rc, "rename into", rel);
-	}
-	rc = sl_uring_fsync(r, st->meta_fd, false);
-	if (rc < 0)
-		return sl_fsink_fail(sk, -rc, "fsync directory", SL_META_DIR);
-	return 0;
+	return sl_file_sink_fail(sk, -rc, "fsync directory", SL_META_DIR);
 }
 
 /* true when _spark_metadata/<epoch> exists. */
-bool sl_fsink_manifest_exists(sl_fsink *st, int64_t epoch)
+bool sl_file_sink_manifest_exists(sl_file_sink *st, int64_t epoch)
 {
 	struct statx sx;
 	char name[32];
@@ -160,7 +145,7 @@ static int64_t manifest_id(const char *s, bool *compact)
 }
 
 /* The highest batch number in the manifest directory, -1 if none. */
-int64_t sl_fsink_manifest_latest(int meta_fd)
+int64_t sl_file_sink_manifest_latest(int meta_fd)
 {
 	int64_t latest = -1;
 	struct dirent *de;

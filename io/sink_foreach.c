@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/plugin.h"
+#include "io/plugin.h"
 
 /* Neither sink has options of its own: they are configured by code. */
 static const sl_opt_def foreach_options[] = {

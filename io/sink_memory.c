@@ -5,13 +5,13 @@
  *
  * Data flow: write() deep-copies each record vector of the epoch into one
  * batch (the vectors' own memory goes back to the sink thread at once);
- * commit() hands that batch to the session (core/session.c), which appends
+ * commit() hands that batch to the session (engine/session.c), which appends
  * it to the table (append mode) or replaces the table with it (complete
  * mode). Readers never see a half-written epoch. */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "core/plugin.h"
+#include "io/plugin.h"
 
 /* The memory sink has no options of its own; queryName is a writer
  * option. */
@@ -29,7 +29,7 @@ static int memory_init(sl_sink *sk, sl_err *err)
 		return sl_err_set(err, SL_EOPTION,
 				  "memory sink needs queryName (the table's "
 				  "name)");
-	if (!sk->session)
+	if (!sk->publish)
 		return sl_err_set(err, SL_EINVAL,
 				  "memory sink needs a session to hold table "
 				  "'%s'",
@@ -41,7 +41,7 @@ static int memory_init(sl_sink *sk, sl_err *err)
 	/* Like Spark, which registers the table when the query starts: it
 	 * can be queried (empty) before the first epoch ends, and a query
 	 * restarted under the same name starts a fresh table. */
-	sl_session_table_publish(sk->session, sk->query_name,
+	sk->publish(sk->publish_arg, sk->query_name,
 				 sl_batch_new(sk->schema, 0), true);
 	return 0;
 }
@@ -69,10 +69,10 @@ static int memory_commit(sl_sink *sk, int64_t epoch)
 		/* The epoch is the whole result table, even when empty. */
 		if (!rows)
 			rows = sl_batch_new(sk->schema, 0);
-		sl_session_table_publish(sk->session, sk->query_name, rows,
+		sk->publish(sk->publish_arg, sk->query_name, rows,
 					 true);
 	} else if (rows) {
-		sl_session_table_publish(sk->session, sk->query_name, rows,
+		sk->publish(sk->publish_arg, sk->query_name, rows,
 					 false);
 	}
 	return 0;
@@ -91,8 +91,9 @@ static void memory_destroy(sl_sink *sk)
 	sk->state = NULL;
 }
 
-/* Modes follow the seed's sink table (append and complete). Continuous is
- * allowed: the seed lists the memory sink among the continuous sinks. */
+/* Modes as Spark's memory sink takes them (append and complete).
+ * Continuous is allowed: Spark lists the memory sink among the sinks of
+ * continuous processing. */
 const sl_sink_ops sl_sink_memory = {
 	.name = "memory",
 	.description = "Keeps the output in a table of the session named by "

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "core/plugin.h"
+#include "io/plugin.h"
 
 static const sl_opt_def noop_options[] = {
 	{ NULL },

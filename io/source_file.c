@@ -1,21 +1,23 @@
-/* io/source_file.c - the file sources "text", "csv" and "json": Spark's
- * file stream source over one directory, read through io/uring.
+/* io/source_file.c - the file sources, one per readable format (text,
+ * csv, json: io/format.h): Spark's file stream source over one directory.
  *
  * Data flow: latest() (coordinator thread, between batches) lists the
  * directory with opendir/readdir, stats the new names in one io_uring batch,
  * and admits up to maxFilesPerTrigger unseen files in modification-time
  * order, numbering them 0, 1, 2, ...; poll() (the partition thread) reads
- * the admitted files in that order through a read-ahead io_uring reader,
- * splits lines, parses records (CSV fields, JSON objects, or whole lines)
- * into record vectors of up to 1024 rows, and moves the partition offset
- * (files fully read) on as each file ends. Malformed records follow Spark's
- * mode option. The admitted-file catalogue is shared by both threads and by
- * the checkpoint hooks of io/source_file.h, under one mutex.
+ * the admitted files in that order through the format's reader (the line
+ * formats read ahead through io_uring) into record vectors of up to 1024
+ * rows, and moves the partition offset (files fully read) on as each file
+ * ends. Malformed records follow Spark's mode option. The admitted-file
+ * catalogue is shared by both threads and by the checkpoint hooks of
+ * io/source_file.h, under one mutex.
  *
- * This file makes the source: options, schema, init and destroy, the ops
- * tables. Listing and admitting files, the catalogue, cleanSource and the
- * hooks are in io/source_file_catalog.c; reading and parsing in
- * io/source_file_read.c; io/source_file_internal.h is what they share. */
+ * This file makes the source: options, schema, init and destroy, and the
+ * ops of a format's source (the registry, io/registry.c, calls
+ * sl_file_source_ops_init for each format). Listing and admitting files,
+ * the catalogue, cleanSource and the hooks are in io/source_file_catalog.c;
+ * reading in io/source_file_read.c; io/source_file_internal.h is what
+ * they share. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -30,19 +32,9 @@
 
 /* ---- init ------------------------------------------------------------- */
 
-/* A one-character option: the character, "\t" for a tab, "" or "\u0000"
- * for none (quote, escape). Returns -1 if it is not one character. */
-/* The CSV options' characters and their checks are shared with the csv
- * source and sink (io/csv.c). */
-#define opt_char sl_csv_opt_char
-
-static const char *validate_csv(const void *conf)
-{
-	const struct file_conf *c = conf;
-	return sl_csv_check_chars(c->sep, c->quote, c->escape);
-}
-
-static const char *validate_common(const void *conf)
+/* The source's cross-option rules; the format's come after them
+ * (sl_file_source_finalize). */
+static const char *file_finalize(const void *conf)
 {
 	const struct file_conf *c = conf;
 
@@ -89,61 +81,26 @@ static int split_path(sl_source *src, struct file_src *fs, sl_err *err)
 	return 0;
 }
 
-static int file_init_schema(sl_source *src, struct file_src *fs, sl_err *err)
+/* The schema and what the format makes of it (io/format.h). */
+static int file_init_scan(sl_source *src, struct file_src *fs, sl_err *err)
 {
 	const struct file_conf *c = conf_of(src);
-	sl_schema *s;
-	sl_err e2 = { 0 };
+	int rc;
 
-	if (fs->fmt == FMT_TEXT && !c->schema) {
-		s = sl_schema_new(src->arena, 1);
-		s->fields[0].name = "value";
-		s->fields[0].type = &sl_dtype_string;
-		s->fields[0].nullable = true;
-		src->schema = s;
-	} else {
-		s = sl_schema_parse(c->schema, src->arena, &e2);
-		if (!s)
-			return sl_err_set(err, SL_EOPTION,
-					  "source '%s': option 'schema': %s",
-					  src->ops->name, e2.msg);
-		src->schema = s;
-	}
-	if (fs->fmt == FMT_TEXT &&
-	    (s->n != 1 || s->fields[0].type->id != SL_STRING))
-		return sl_err_set(err, SL_EOPTION,
-				  "source 'text': option 'schema' must be one "
-				  "STRING column (the line)");
-	fs->corrupt = -1;
-	if (fs->fmt != FMT_TEXT) {
-		const char *cc = c->corrupt_col;
-
-		fs->corrupt = sl_schema_find(s, cc, strlen(cc));
-		if (fs->corrupt >= 0 &&
-		    s->fields[fs->corrupt].type->id != SL_STRING)
-			return sl_err_set(err, SL_EOPTION,
-					  "source '%s': the corrupt record "
-					  "column '%s' must be STRING",
-					  src->ops->name, cc);
-	}
-	fs->data = sl_arena_alloc(src->arena, (s->n + 1) * sizeof(uint32_t));
-	for (uint32_t i = 0; i < s->n; i++) {
-		sl_type t = s->fields[i].type->id;
-
-		if ((int)i == fs->corrupt)
-			continue;
-		if (fs->fmt == FMT_CSV && (t == SL_ARRAY || t == SL_STRUCT ||
-					   t == SL_BINARY || t == SL_NULL)) {
-			char tn[64];
-
-			sl_dtype_name(s->fields[i].type, tn, sizeof(tn));
-			return sl_err_set(err, SL_EOPTION,
-					  "source 'csv': column %s: CSV does "
-					  "not support type %s",
-					  s->fields[i].name, tn);
-		}
-		fs->data[fs->ndata++] = i;
-	}
+	fs->scan = (sl_format_scan){
+		.ops = fs->format,
+		.conf = sl_format_conf(c, FILE_FORMAT_CONF),
+		.component = src->ops->name,
+		.corrupt_col = fs->format->flags & SL_FORMAT_MALFORMED
+				       ? c->corrupt_col
+				       : NULL,
+		.arena = src->arena,
+		.dir = fs->dir,
+		.glob = fs->glob,
+	};
+	if ((rc = fs->format->scan_init(&fs->scan, err)))
+		return rc;
+	src->schema = fs->scan.schema;
 	return 0;
 }
 
@@ -176,19 +133,10 @@ static int file_init(sl_source *src, sl_err *err)
 		return sl_err_set(err, -ENOMEM, "out of memory");
 	pthread_mutex_init(&fs->lock, NULL);
 	src->state = fs;
-	fs->fmt = !strcmp(src->ops->name, "csv")    ? FMT_CSV
-		  : !strcmp(src->ops->name, "json") ? FMT_JSON
-						    : FMT_TEXT;
+	fs->format = ((const sl_file_source_ops *)src->ops)->format;
 	if ((rc = split_path(src, fs, err)) ||
-	    (rc = file_init_schema(src, fs, err)))
+	    (rc = file_init_scan(src, fs, err)))
 		goto fail;
-	if (fs->fmt == FMT_CSV) {
-		fs->csv.sep = (char)opt_char(c->sep);
-		fs->csv.quote = (char)opt_char(c->quote);
-		fs->csv.escape = (char)opt_char(c->escape);
-		fs->csv.null_value = c->null_value ? c->null_value : "";
-		fs->csv.null_len = strlen(fs->csv.null_value);
-	}
 	if (c->clean == CLEAN_ARCHIVE) {
 		char *a = realpath(c->archive_dir, NULL);
 		size_t dl = strlen(fs->dir);
@@ -241,7 +189,6 @@ static const char *const parse_modes[] = { "PERMISSIVE", "DROPMALFORMED",
 #define FILE_OPT_PATH {							\
 	.name = "path", .type = SL_OPT_STRING,				\
 	.offset = offsetof(struct file_conf, path), .required = true,	\
-	.validate = validate_common,					\
 	.desc = "The directory to watch, optionally ending in a "	\
 		"file-name pattern (/data/in/*.csv). Files must be moved "\
 		"in atomically (rename); see docs/FILES.md." }
@@ -275,11 +222,7 @@ static const char *const parse_modes[] = { "PERMISSIVE", "DROPMALFORMED",
 	  .desc = "Where cleanSource=archive moves files (keeping their "\
 		  "full path below it); outside the source directory." }
 
-#define FILE_OPT_SCHEMA {						\
-	.name = "schema", .type = SL_OPT_STRING,			\
-	.offset = offsetof(struct file_conf, schema), .required = true,	\
-	.desc = "The records' schema in Spark DDL ('a STRING, b INT')." }
-
+/* The options of formats whose records can be malformed. */
 #define FILE_OPT_MODE							\
 	{ .name = "mode", .type = SL_OPT_ENUM,				\
 	  .offset = offsetof(struct file_conf, mode),			\
@@ -298,71 +241,54 @@ static const char *const parse_modes[] = { "PERMISSIVE", "DROPMALFORMED",
 		  "record is appended as a JSON line with its file, line "\
 		  "and reason, in every mode; see docs/FILES.md." }
 
-static const sl_opt_def text_options[] = {
+static const sl_opt_def file_options[] = {
 	FILE_OPT_PATH,
 	FILE_OPT_COMMON,
-	{ .name = "schema", .type = SL_OPT_STRING,
-	  .offset = offsetof(struct file_conf, schema),
-	  .desc = "Optional: one STRING column for the line (default "
-		  "'value STRING')." },
 	{ .name = NULL },
 };
 
-static const sl_opt_def csv_options[] = {
+static const sl_opt_def file_mode_options[] = {
 	FILE_OPT_PATH,
-	FILE_OPT_SCHEMA,
-	FILE_OPT_COMMON,
-	FILE_OPT_MODE,
-	{ .name = "header", .type = SL_OPT_BOOL,
-	  .offset = offsetof(struct file_conf, header), .def = "false",
-	  .desc = "The first line of each file is a header, skipped." },
-	{ .name = "sep", .type = SL_OPT_STRING,
-	  .offset = offsetof(struct file_conf, sep), .def = ",",
-	  .validate = validate_csv,
-	  .desc = "Field separator: one character (\"\\t\" for a tab)." },
-	{ .name = "quote", .type = SL_OPT_STRING,
-	  .offset = offsetof(struct file_conf, quote), .def = "\"",
-	  .desc = "Quote character; \"\" turns quoting off." },
-	{ .name = "escape", .type = SL_OPT_STRING,
-	  .offset = offsetof(struct file_conf, escape), .def = "\\",
-	  .desc = "Escapes a quote inside a quoted field." },
-	{ .name = "nullValue", .type = SL_OPT_STRING,
-	  .offset = offsetof(struct file_conf, null_value), .def = "",
-	  .desc = "An unquoted field equal to this is null." },
-	{ .name = NULL },
-};
-
-static const sl_opt_def json_options[] = {
-	FILE_OPT_PATH,
-	FILE_OPT_SCHEMA,
 	FILE_OPT_COMMON,
 	FILE_OPT_MODE,
 	{ .name = NULL },
 };
+/* clang-format on */
 
-#define FILE_OPS(fmt_name, opts, desc_text) {				\
-	.name = fmt_name,						\
-	.description = desc_text,					\
-	.options = opts,						\
-	.conf_size = sizeof(struct file_conf),				\
-	.init = file_init,						\
-	.open = sl_fsrc_open,						\
-	.poll = sl_fsrc_poll,						\
-	.latest = sl_fsrc_latest,					\
-	.close = sl_fsrc_close,						\
-	.destroy = file_destroy,					\
-	.continuous = false,						\
-	.ckpt_save = sl_fsrc_ckpt_save,					\
-	.ckpt_restore = sl_fsrc_ckpt_restore,				\
+const char *sl_file_source_finalize(const sl_format_ops *format,
+				    const void *conf)
+{
+	const char *msg = file_finalize(conf);
+
+	if (!msg && format->finalize)
+		msg = format->finalize(sl_format_conf(conf, FILE_FORMAT_CONF));
+	return msg;
 }
 
-const sl_source_ops sl_source_text = FILE_OPS("text", text_options,
-	"Lines of new files in a directory, one row per line in column "
-	"value. Micro-batch triggers only.");
-const sl_source_ops sl_source_csv = FILE_OPS("csv", csv_options,
-	"CSV records of new files in a directory, parsed with a given "
-	"schema. Micro-batch triggers only.");
-const sl_source_ops sl_source_json = FILE_OPS("json", json_options,
-	"JSON-lines records of new files in a directory, parsed with a "
-	"given schema. Micro-batch triggers only.");
-/* clang-format on */
+void sl_file_source_ops_init(sl_file_source_ops *o,
+			     const sl_format_ops *format,
+			     const char *(*finalize)(const void *conf))
+{
+	const sl_opt_def *own = format->flags & SL_FORMAT_MALFORMED
+					? file_mode_options
+					: file_options;
+
+	o->format = format;
+	o->ops = (sl_source_ops){
+		.name = format->name,
+		.description = format->source_description,
+		.options = sl_format_table(own, format->read_options,
+					   FILE_FORMAT_CONF),
+		.conf_size = FILE_FORMAT_CONF + format->conf_size,
+		.finalize = finalize,
+		.init = file_init,
+		.open = sl_file_source_open,
+		.poll = sl_file_source_poll,
+		.latest = sl_file_source_latest,
+		.close = sl_file_source_close,
+		.destroy = file_destroy,
+		.continuous = false,
+		.ckpt_save = sl_file_source_ckpt_save,
+		.ckpt_restore = sl_file_source_ckpt_restore,
+	};
+}

@@ -1,6 +1,7 @@
-/* io/source_file.h - what the engine (checkpoints, progress) may ask of a
- * running file source (formats "text", "csv", "json"; io/source_file.c)
- * beyond the sl_source_ops interface.
+/* io/source_file.h - the file sources (one per readable format,
+ * io/format.h; io/source_file.c): how the registry makes them, and what
+ * the engine (checkpoints, progress) may ask of a running one beyond the
+ * sl_source_ops interface.
  *
  * A file source numbers the files it admits 0, 1, 2, ... in the order it
  * reads them; its partition offset is the number of files fully read. The
@@ -13,7 +14,25 @@
 
 #include <stdint.h>
 
-#include "core/plugin.h"
+#include "io/format.h"
+#include "io/plugin.h"
+
+/* The file source of one format: src->ops points at `ops`. Made by the
+ * registry (io/registry.c) for every format that can be read. */
+typedef struct sl_file_source_ops {
+	sl_source_ops ops;
+	const sl_format_ops *format;
+} sl_file_source_ops;
+
+/* Fills o: name, description and options from the format (the source's
+ * options, then the format's read options); finalize is the registry's
+ * function that calls sl_file_source_finalize with this format. */
+void sl_file_source_ops_init(sl_file_source_ops *o,
+			     const sl_format_ops *format,
+			     const char *(*finalize)(const void *conf));
+/* The source's cross-option rules, then the format's. */
+const char *sl_file_source_finalize(const sl_format_ops *format,
+				    const void *conf);
 
 /* One admitted file. */
 typedef struct sl_file_entry {

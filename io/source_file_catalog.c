@@ -108,7 +108,8 @@ static void remember(sl_source *src, const char *path, int64_t mtime,
 	fs->hash[h] = (int32_t)(fs->nf - 1);
 }
 
-const struct fentry *sl_fsrc_find_index(struct file_src *fs, int64_t index)
+const struct fentry *sl_file_source_find_index(struct file_src *fs,
+					       int64_t index)
 {
 	size_t lo = 0, hi = fs->nf;
 
@@ -219,7 +220,8 @@ static int clean_upto(sl_source *src, int64_t end)
 		return 0;
 	}
 	for (; fs->clean_upto < end; fs->clean_upto++) {
-		const struct fentry *e = sl_fsrc_find_index(fs, fs->clean_upto);
+		const struct fentry *e =
+			sl_file_source_find_index(fs, fs->clean_upto);
 
 		if (!e)
 			continue;
@@ -354,7 +356,7 @@ static size_t scan(sl_source *src, struct cand **out)
 	return k;
 }
 
-int64_t sl_fsrc_latest(sl_source_part *p, int64_t batch_id)
+int64_t sl_file_source_latest(sl_source_part *p, int64_t batch_id)
 {
 	sl_source *src = p->src;
 	struct file_src *fs = src->state;
@@ -494,7 +496,7 @@ static void save_one(void *ud, const sl_file_entry *f)
 /* The catalogue as JSON: {"next": N, "files": [{path, mtime_ns, size,
  * index}, ...]}: the files admitted so far under their numbers, so a
  * restart neither admits them again nor renumbers a batch it replays. */
-char *sl_fsrc_ckpt_save(sl_source *src)
+char *sl_file_source_ckpt_save(sl_source *src)
 {
 	json_t *files = json_array();
 	int64_t next = sl_file_source_list(src, save_one, files);
@@ -506,7 +508,8 @@ char *sl_fsrc_ckpt_save(sl_source *src)
 	return t;
 }
 
-int sl_fsrc_ckpt_restore(sl_source *src, const char *text, sl_err *err)
+int sl_file_source_ckpt_restore(sl_source *src, const char *text,
+				sl_err *err)
 {
 	json_error_t je;
 	json_t *o = json_loads(text, 0, &je);

@@ -8,29 +8,28 @@
  * tables); io/source_file_catalog.c lists the directory, admits files,
  * remembers them, applies cleanSource and serves the engine's hooks and
  * checkpoint blobs; io/source_file_read.c reads the admitted files (open,
- * poll, close) and parses their records. */
+ * poll, close) through the source's format (io/format.h) and handles
+ * malformed records. */
 #ifndef SL_IO_SOURCE_FILE_INTERNAL_H
 #define SL_IO_SOURCE_FILE_INTERNAL_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/plugin.h"
-#include "io/csv.h"
 #include "io/deadletter.h"
+#include "io/format.h"
+#include "io/plugin.h"
 #include "io/source_file.h"
-#include "io/uring.h"
 
-enum { FMT_TEXT, FMT_CSV, FMT_JSON };
 enum { CLEAN_OFF, CLEAN_ARCHIVE, CLEAN_DELETE };
 enum { MODE_PERMISSIVE, MODE_DROPMALFORMED, MODE_FAILFAST };
 
+/* The source's options; the format's (io/format.h) follow at
+ * FILE_FORMAT_CONF. */
 struct file_conf {
 	const char *path;
-	const char *schema;
-	bool header;
-	const char *sep, *quote, *escape, *null_value;
 	int64_t max_files;
 	bool latest_first;
 	bool file_name_only;
@@ -40,7 +39,10 @@ struct file_conf {
 	int mode;
 	const char *corrupt_col;
 	const char *dead_letter;
+	max_align_t format_conf[];
 };
+
+#define FILE_FORMAT_CONF offsetof(struct file_conf, format_conf)
 
 /* One admitted file in the catalogue. */
 struct fentry {
@@ -50,14 +52,11 @@ struct fentry {
 
 struct file_src {
 	pthread_mutex_t lock;
-	int fmt;
+	const sl_format_ops *format;
+	sl_format_scan scan; /* the schema and what the format made of it */
 	char *dir;     /* absolute directory */
 	char *glob;    /* file-name pattern, or NULL for every file */
 	char *archive; /* absolute sourceArchiveDir, or NULL */
-	sl_csv_opts csv;
-	int corrupt;	/* schema column of the corrupt record, or -1 */
-	uint32_t ndata; /* columns that come from the record */
-	uint32_t *data; /* their schema columns, in record order */
 	/* The catalogue, guarded by lock. */
 	struct fentry *f; /* remembered files, index order */
 	size_t nf, capf;
@@ -75,22 +74,9 @@ struct file_src {
 /* The partition's reading position. */
 struct file_part {
 	bool open;
-	int fd;
 	char *path;
 	int64_t index;
-	sl_uring_reader rd;
-	const char *chunk;
-	size_t clen, cpos;
-	bool eof;
-	char *carry;
-	size_t ncarry, capcarry;
-	bool carry_used;
-	int64_t line_no;
-	bool skip_header;
-	char *scratch;
-	size_t capscratch;
-	sl_csv_field *fields;
-	uint32_t capfields;
+	sl_format_reader rd; /* the open file's reader */
 	uint64_t rows, dropped, corrupt; /* not yet added to the stats */
 	uint64_t dead;			 /* ditto: dead-lettered records */
 	sl_deadletter *dl;		 /* NULL without deadLetterPath */
@@ -105,19 +91,21 @@ static inline const struct file_conf *conf_of(const sl_source *src)
 /* ---- the catalogue (io/source_file_catalog.c) -------------------------- */
 
 /* The remembered file numbered index, or NULL (fs->lock held). */
-const struct fentry *sl_fsrc_find_index(struct file_src *fs, int64_t index);
+const struct fentry *sl_file_source_find_index(struct file_src *fs,
+					       int64_t index);
 
 /* sl_source_ops.latest, ckpt_save and ckpt_restore. */
-int64_t sl_fsrc_latest(sl_source_part *p, int64_t batch_id);
-char *sl_fsrc_ckpt_save(sl_source *src);
-int sl_fsrc_ckpt_restore(sl_source *src, const char *text, sl_err *err);
+int64_t sl_file_source_latest(sl_source_part *p, int64_t batch_id);
+char *sl_file_source_ckpt_save(sl_source *src);
+int sl_file_source_ckpt_restore(sl_source *src, const char *text,
+				sl_err *err);
 
 /* ---- reading (io/source_file_read.c) ----------------------------------- */
 
 /* sl_source_ops.open, poll and close. */
-int sl_fsrc_open(sl_source_part *p);
-int sl_fsrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
+int sl_file_source_open(sl_source_part *p);
+int sl_file_source_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 		 sl_batch **out);
-void sl_fsrc_close(sl_source_part *p);
+void sl_file_source_close(sl_source_part *p);
 
 #endif

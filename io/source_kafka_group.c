@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/source_kafka.h"
+#include "io/source_kafka_internal.h"
 
 static void ksrc_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			      rd_kafka_topic_partition_list_t *parts,

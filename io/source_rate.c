@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "core/plugin.h"
+#include "io/plugin.h"
 
 /* Rows per record vector: big enough to amortise the ring hop, small
  * enough that a catching-up partition still hands rows on promptly. */

@@ -11,7 +11,7 @@
  * queued lines, so a batch is the lines received before it was planned;
  * poll() hands those on. In a continuous query poll() itself receives,
  * waiting up to its wait time. When the server closes the connection the
- * stream ends: the last lines are delivered, then poll returns SL_EOS_RC.
+ * stream ends: the last lines are delivered, then poll returns SL_SOURCE_END.
  * No reconnection: a test server that goes away ends the query. */
 #include <errno.h>
 #include <netdb.h>
@@ -23,7 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/plugin.h"
+#include "core/buf.h"
+#include "io/plugin.h"
 #include "io/deadletter.h"
 #include "io/uring.h"
 
@@ -58,11 +59,11 @@ struct sock_line {
 
 struct sock_part {
 	int fd;
-	char *buf;
-	size_t start, len, cap; /* unconsumed bytes: buf[start, len) */
-	size_t lstart;		/* where the line being received begins */
-	size_t scan;		/* bytes before this are scanned for '\n' */
-	struct sock_line *q;	/* complete lines, oldest first */
+	sl_buf in;	     /* received bytes (core/buf.h) */
+	size_t start;	     /* unconsumed bytes: in.s[start, in.len) */
+	size_t lstart;	     /* where the line being received begins */
+	size_t scan;	     /* bytes before this are scanned for '\n' */
+	struct sock_line *q; /* complete lines, oldest first */
 	size_t qhead, nq, capq;
 	bool eof; /* the server closed the connection */
 	bool eos_sent;
@@ -89,32 +90,36 @@ static void push_line(struct sock_part *sp, size_t off, size_t len, int64_t ts)
 		}
 	}
 	/* \r\n ends a line too. */
-	if (len && sp->buf[off + len - 1] == '\r')
+	if (len && sp->in.s[off + len - 1] == '\r')
 		len--;
 	sp->q[sp->qhead + sp->nq++] = (struct sock_line){ off, len, ts };
+}
+
+/* Bytes a receive may write after the ones held (the buffer keeps one for
+ * a NUL). */
+static size_t recv_room(const struct sock_part *sp)
+{
+	return sp->in.cap ? sp->in.cap - sp->in.len - 1 : 0;
 }
 
 /* Room for one more receive: drop consumed bytes first, grow if still
  * short. Offsets in the queue move with the bytes. */
 static void make_room(struct sock_part *sp)
 {
-	if (sp->start && sp->cap - sp->len < SOCK_RECV) {
+	sl_buf *in = &sp->in;
+
+	if (sp->start && recv_room(sp) < SOCK_RECV) {
 		size_t d = sp->start;
 
-		memmove(sp->buf, sp->buf + d, sp->len - d);
-		sp->len -= d;
+		memmove(in->s, in->s + d, in->len - d);
+		in->len -= d;
 		sp->lstart -= d;
 		sp->scan -= d;
 		sp->start = 0;
 		for (size_t i = 0; i < sp->nq; i++)
 			sp->q[sp->qhead + i].off -= d;
 	}
-	if (sp->cap - sp->len < SOCK_RECV) {
-		sp->cap = sp->cap ? sp->cap * 2 : 2 * SOCK_RECV;
-		while (sp->cap - sp->len < SOCK_RECV)
-			sp->cap *= 2;
-		sp->buf = sl_xrealloc(sp->buf, sp->cap);
-	}
+	sl_buf_reserve(in, SOCK_RECV);
 }
 
 /* One receive (timeout_ns as sl_uring_recv). Returns bytes received, 0 at
@@ -127,8 +132,8 @@ static ssize_t receive(struct sock_part *sp, int64_t timeout_ns)
 	if (sp->eof)
 		return 0;
 	make_room(sp);
-	k = sl_uring_recv(sl_uring_get(), sp->fd, sp->buf + sp->len,
-			  sp->cap - sp->len, timeout_ns);
+	k = sl_uring_recv(sl_uring_get(), sp->fd, sp->in.s + sp->in.len,
+			  recv_room(sp), timeout_ns);
 	if (k == -EAGAIN)
 		return 0;
 	ts = sl_wall_us();
@@ -137,29 +142,29 @@ static ssize_t receive(struct sock_part *sp, int64_t timeout_ns)
 		sp->eof = true;
 		/* A last line without a newline is still a line, as
 		 * BufferedReader.readLine gives it. */
-		if (sp->lstart < sp->len)
-			push_line(sp, sp->lstart, sp->len - sp->lstart, ts);
-		sp->lstart = sp->scan = sp->len;
+		if (sp->lstart < sp->in.len)
+			push_line(sp, sp->lstart, sp->in.len - sp->lstart, ts);
+		sp->lstart = sp->scan = sp->in.len;
 		return 0;
 	}
 	if (k < 0)
 		return k;
-	sp->len += (size_t)k;
+	sp->in.len += (size_t)k;
 	for (;;) {
-		char *nl = memchr(sp->buf + sp->scan, '\n', sp->len - sp->scan);
+		char *nl = memchr(sp->in.s + sp->scan, '\n',
+				  sp->in.len - sp->scan);
 
 		if (!nl)
 			break;
-		push_line(sp, sp->lstart, (size_t)(nl - sp->buf) - sp->lstart,
+		push_line(sp, sp->lstart, (size_t)(nl - sp->in.s) - sp->lstart,
 			  ts);
-		sp->lstart = sp->scan = (size_t)(nl - sp->buf) + 1;
+		sp->lstart = sp->scan = (size_t)(nl - sp->in.s) + 1;
 	}
-	sp->scan = sp->len;
+	sp->scan = sp->in.len;
 	return k;
 }
 
 /* ---- UTF-8 ------------------------------------------------------------ */
-
 
 /* Offset of the first invalid byte of s, or n if s is valid UTF-8. */
 static size_t utf8_check(const char *s, size_t n)
@@ -336,7 +341,7 @@ static int take_line(sl_source_part *p, struct sock_part *sp, sl_batch *b)
 {
 	const struct sock_conf *c = conf_of(p->src);
 	struct sock_line *l = &sp->q[sp->qhead];
-	const char *s = sp->buf + l->off;
+	const char *s = sp->in.s + l->off;
 	size_t n = l->len, bad = utf8_check(s, n);
 	sl_value *row;
 	char *v;
@@ -411,7 +416,7 @@ static int sock_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 				sp->eos_sent = true;
 				p->offset++;
 			}
-			return SL_EOS_RC;
+			return SL_SOURCE_END;
 		}
 		return 0;
 	}
@@ -453,7 +458,7 @@ static void sock_close(sl_source_part *p)
 		return;
 	sl_dl_close(sp->dl);
 	sl_uring_close(sl_uring_get(), sp->fd);
-	free(sp->buf);
+	sl_buf_free(&sp->in);
 	free(sp->q);
 	free(sp);
 	p->state = NULL;

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "io/uring.h"
 
 /* Enough for a directory scan's statx batch or a reader's read-ahead plus
@@ -92,9 +93,9 @@ int sl_uring_init(sl_uring *r, unsigned entries)
 	}
 	if (r->fallback) {
 		if (!atomic_exchange(&warned, true))
-			fprintf(stderr,
-				"sluice: warning: io_uring unavailable (%s); "
-				"using plain system calls\n",
+			sl_log_here(SL_LOG_WARN,
+				"warning: io_uring unavailable (%s); "
+				"using plain system calls",
 				sl_uring_reason(r));
 		return 1;
 	}
@@ -133,19 +134,35 @@ static void reap_ready(sl_uring *r)
 }
 
 /* Submits anything prepared and waits until op completes. One
- * io_uring_enter does both in the common case. */
+ * io_uring_enter does both in the common case. If the ring itself fails
+ * (io_uring_enter says something other than "try again"), op and every
+ * operation still in flight on it fail with that error, the ring is
+ * closed, and r goes on in fallback mode: the caller gets an error
+ * instead of the process ending. */
 static void wait_op(sl_uring *r, sl_uring_op *op)
 {
+	if (!op->done && r->fallback) {
+		/* the ring failed while op was queued on it */
+		op->res = r->reason ? -r->reason : -EIO;
+		op->done = true;
+		return;
+	}
 	reap_ready(r);
 	while (!op->done) {
 		int rc = io_uring_submit_and_wait(&r->ring, 1);
 
 		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
-			/* The ring itself failed; nothing sensible can be
-			 * done with the operations on it. */
-			fprintf(stderr, "sluice: io_uring_enter: %s\n",
-				strerror(-rc));
-			abort();
+			sl_log_here(SL_LOG_ERROR,
+				    "io_uring_enter: %s; using plain system "
+				    "calls from now on",
+				    strerror(-rc));
+			io_uring_queue_exit(&r->ring);
+			r->inflight = 0;
+			r->fallback = true;
+			r->reason = -rc;
+			op->res = rc;
+			op->done = true;
+			return;
 		}
 		reap_ready(r);
 	}
@@ -177,6 +194,22 @@ static bool use_ring(const sl_uring *r, int opcode)
 static int sys_rc(long rc)
 {
 	return rc < 0 ? -errno : (int)rc;
+}
+
+/* The result of the system call made because the ring cannot do the
+ * operation, counted as one (nsys). */
+static int sys_result(sl_uring *r, long rc)
+{
+	r->nsys++;
+	return sys_rc(rc);
+}
+
+/* Submits the operation prepared on get_sqe(r, op) and waits for its
+ * result. */
+static int ring_result(sl_uring *r, sl_uring_op *op)
+{
+	wait_op(r, op);
+	return op->res;
 }
 
 void sl_uring_exit(sl_uring *r)
@@ -228,7 +261,7 @@ sl_uring *sl_uring_get(void)
 	pthread_once(&tls_once, tls_make_key);
 	tls_ring = malloc(sizeof(*tls_ring));
 	if (!tls_ring) {
-		fprintf(stderr, "sluice: out of memory (io_uring ring)\n");
+		sl_log_here(SL_LOG_ERROR, "out of memory (io_uring ring)");
 		abort();
 	}
 	sl_uring_init(tls_ring, SL_URING_ENTRIES);
@@ -249,8 +282,7 @@ ssize_t sl_uring_pread(sl_uring *r, int fd, void *buf, size_t n, uint64_t off)
 		return k < 0 ? -errno : k;
 	}
 	io_uring_prep_read(get_sqe(r, &op), fd, buf, (unsigned)n, off);
-	wait_op(r, &op);
-	return op.res;
+	return ring_result(r, &op);
 }
 
 ssize_t sl_uring_write(sl_uring *r, int fd, const void *buf, size_t n,
@@ -278,8 +310,7 @@ ssize_t sl_uring_write(sl_uring *r, int fd, const void *buf, size_t n,
 					    (unsigned)(n - done),
 					    off < 0 ? (uint64_t)-1
 						    : (uint64_t)off + done);
-			wait_op(r, &op);
-			k = op.res;
+			k = ring_result(r, &op);
 		}
 		if (k == -EINTR)
 			continue;
@@ -296,14 +327,11 @@ int sl_uring_fsync(sl_uring *r, int fd, bool datasync)
 {
 	sl_uring_op op;
 
-	if (!use_ring(r, IORING_OP_FSYNC)) {
-		r->nsys++;
-		return sys_rc(datasync ? fdatasync(fd) : fsync(fd));
-	}
+	if (!use_ring(r, IORING_OP_FSYNC))
+		return sys_result(r, datasync ? fdatasync(fd) : fsync(fd));
 	io_uring_prep_fsync(get_sqe(r, &op), fd,
 			    datasync ? IORING_FSYNC_DATASYNC : 0);
-	wait_op(r, &op);
-	return op.res;
+	return ring_result(r, &op);
 }
 
 int sl_uring_openat(sl_uring *r, int dfd, const char *path, int flags,
@@ -311,26 +339,20 @@ int sl_uring_openat(sl_uring *r, int dfd, const char *path, int flags,
 {
 	sl_uring_op op;
 
-	if (!use_ring(r, IORING_OP_OPENAT)) {
-		r->nsys++;
-		return sys_rc(openat(dfd, path, flags, mode));
-	}
+	if (!use_ring(r, IORING_OP_OPENAT))
+		return sys_result(r, openat(dfd, path, flags, mode));
 	io_uring_prep_openat(get_sqe(r, &op), dfd, path, flags, mode);
-	wait_op(r, &op);
-	return op.res;
+	return ring_result(r, &op);
 }
 
 int sl_uring_close(sl_uring *r, int fd)
 {
 	sl_uring_op op;
 
-	if (!use_ring(r, IORING_OP_CLOSE)) {
-		r->nsys++;
-		return sys_rc(close(fd));
-	}
+	if (!use_ring(r, IORING_OP_CLOSE))
+		return sys_result(r, close(fd));
 	io_uring_prep_close(get_sqe(r, &op), fd);
-	wait_op(r, &op);
-	return op.res;
+	return ring_result(r, &op);
 }
 
 int sl_uring_statx(sl_uring *r, int dfd, const char *path, int flags,
@@ -338,13 +360,10 @@ int sl_uring_statx(sl_uring *r, int dfd, const char *path, int flags,
 {
 	sl_uring_op op;
 
-	if (!use_ring(r, IORING_OP_STATX)) {
-		r->nsys++;
-		return sys_rc(statx(dfd, path, flags, mask, st));
-	}
+	if (!use_ring(r, IORING_OP_STATX))
+		return sys_result(r, statx(dfd, path, flags, mask, st));
 	io_uring_prep_statx(get_sqe(r, &op), dfd, path, flags, mask, st);
-	wait_op(r, &op);
-	return op.res;
+	return ring_result(r, &op);
 }
 
 int sl_uring_renameat(sl_uring *r, int olddfd, const char *oldpath, int newdfd,
@@ -352,41 +371,32 @@ int sl_uring_renameat(sl_uring *r, int olddfd, const char *oldpath, int newdfd,
 {
 	sl_uring_op op;
 
-	if (!use_ring(r, IORING_OP_RENAMEAT)) {
-		r->nsys++;
-		return sys_rc(
-			renameat2(olddfd, oldpath, newdfd, newpath, flags));
-	}
+	if (!use_ring(r, IORING_OP_RENAMEAT))
+		return sys_result(
+			r, renameat2(olddfd, oldpath, newdfd, newpath, flags));
 	io_uring_prep_renameat(get_sqe(r, &op), olddfd, oldpath, newdfd,
 			       newpath, flags);
-	wait_op(r, &op);
-	return op.res;
+	return ring_result(r, &op);
 }
 
 int sl_uring_unlinkat(sl_uring *r, int dfd, const char *path, int flags)
 {
 	sl_uring_op op;
 
-	if (!use_ring(r, IORING_OP_UNLINKAT)) {
-		r->nsys++;
-		return sys_rc(unlinkat(dfd, path, flags));
-	}
+	if (!use_ring(r, IORING_OP_UNLINKAT))
+		return sys_result(r, unlinkat(dfd, path, flags));
 	io_uring_prep_unlinkat(get_sqe(r, &op), dfd, path, flags);
-	wait_op(r, &op);
-	return op.res;
+	return ring_result(r, &op);
 }
 
 int sl_uring_mkdirat(sl_uring *r, int dfd, const char *path, mode_t mode)
 {
 	sl_uring_op op;
 
-	if (!use_ring(r, IORING_OP_MKDIRAT)) {
-		r->nsys++;
-		return sys_rc(mkdirat(dfd, path, mode));
-	}
+	if (!use_ring(r, IORING_OP_MKDIRAT))
+		return sys_result(r, mkdirat(dfd, path, mode));
 	io_uring_prep_mkdirat(get_sqe(r, &op), dfd, path, mode);
-	wait_op(r, &op);
-	return op.res;
+	return ring_result(r, &op);
 }
 
 /* Links a timeout to the SQE just prepared: the kernel cancels the
@@ -528,8 +538,7 @@ ssize_t sl_uring_send(sl_uring *r, int fd, const void *buf, size_t n)
 
 			io_uring_prep_send(get_sqe(r, &op), fd, p + done,
 					   n - done, MSG_NOSIGNAL);
-			wait_op(r, &op);
-			k = op.res;
+			k = ring_result(r, &op);
 		}
 		if (k == -EINTR)
 			continue;

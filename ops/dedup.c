@@ -10,12 +10,16 @@
 #include "ops/dedup.h"
 #include "sluice.h"
 
+static const sl_stateful_op_ops dedup_stateful_ops;
+
 struct sl_dedup {
+	sl_stateful_op base; /* first: the instance of ops/operator.h */
 	sl_dedup_spec spec;
 	int32_t wm_key; /* index in keys[] of the watermark column, or -1 */
 	sl_keytab *kt;
 	sl_watermark wm;
 	int64_t min_ts; /* no key's event time is below this */
+	bool moved;     /* the running batch moved the watermark */
 
 	/* the running batch */
 	uint32_t *added;
@@ -48,6 +52,7 @@ sl_dedup *sl_dedup_new(const sl_dedup_spec *spec, sl_err *err)
 	sl_dedup *d = calloc(1, sizeof(*d));
 	if (!d)
 		abort(); /* as sl_arena: no sensible recovery from OOM */
+	d->base = (sl_stateful_op){ .ops = &dedup_stateful_ops, .nparts = 1 };
 	d->spec = *spec;
 	d->wm_key = -1;
 	for (uint32_t i = 0; i < spec->nkeys && spec->wm_col >= 0; i++)
@@ -108,7 +113,9 @@ int sl_dedup_process(sl_dedup *d, sl_batch *b, sl_err *err)
 		if (sp->wm_col >= 0 && row[sp->wm_col].type == SL_TIMESTAMP) {
 			int64_t t = row[sp->wm_col].v.i64;
 			sl_watermark_observe(&d->wm, t);
-			if (t <= d->wm.current_us) {
+			/* by the previous batch's watermark, as Spark
+			 * 3.4+ (ops/window.h) */
+			if (t <= d->wm.late_us) {
 				d->late++;
 				continue;
 			}
@@ -169,17 +176,11 @@ static void evict(sl_dedup *d)
 
 bool sl_dedup_finish(sl_dedup *d)
 {
-	int64_t before = d->wm.current_us;
-	int64_t next = sl_watermark_next(&d->wm);
-	if (next > d->wm.current_us)
-		d->wm.current_us = next;
-	d->wm.seen = false;
-	d->wm.max_event_us = 0;
-	/* Spark evicts with this batch's watermark, then runs a batch
-	 * without data under the new one, which evicts the rest: one pass
-	 * with the new watermark does both. */
+	/* Spark evicts with this batch's watermark (the rows of the batch
+	 * were checked against the state first), then the watermark moves;
+	 * the batch without data Spark runs then evicts with the new one. */
 	evict(d);
-	return d->wm.current_us != before;
+	return sl_watermark_advance(&d->wm);
 }
 
 void sl_dedup_end_batch(sl_dedup *d)
@@ -197,7 +198,7 @@ int64_t sl_dedup_watermark(const sl_dedup *d)
 
 void sl_dedup_set_watermark(sl_dedup *d, int64_t wm_us)
 {
-	d->wm.current_us = wm_us;
+	d->wm.current_us = d->wm.late_us = wm_us;
 }
 
 void sl_dedup_stats_get(const sl_dedup *d, sl_dedup_stats *st)
@@ -325,10 +326,116 @@ int sl_dedup_restore(sl_dedup *d, const void *p, size_t n, int64_t *version,
 		rc = SL_EINVAL;
 	sl_dedup_end_batch(d);
 	d->wm.seen = false;
-	d->wm.current_us = wm;
+	d->wm.current_us = d->wm.late_us = wm;
 	if (rc < 0)
 		return restore_fail(err, "truncated or malformed record");
 	if (version)
 		*version = ver;
 	return 0;
 }
+
+/* ---- the stateful operator interface (ops/operator.h) -------------------- */
+
+sl_stateful_op *sl_dedup_as_op(sl_dedup *d)
+{
+	return &d->base;
+}
+
+/* The instance is the operator's first member. */
+static sl_dedup *dedup_of(const sl_stateful_op *op)
+{
+	return (sl_dedup *)op;
+}
+
+static int dedup_op_update(sl_stateful_op *op, sl_batch *b, sl_err *err)
+{
+	int rc = sl_dedup_process(dedup_of(op), b, err);
+	return rc < 0 ? rc : 0;
+}
+
+/* Its rows went on in update: the batch's end only evicts and moves the
+ * watermark. */
+static int dedup_op_emit(sl_stateful_op *op, int64_t epoch, int64_t now_us,
+			 sl_batch **out, sl_err *err)
+{
+	sl_dedup *d = dedup_of(op);
+	d->moved = sl_dedup_finish(d);
+	return 0;
+}
+
+/* Spark runs a batch without data when the watermark moved: it evicts
+ * what the new watermark passes, and the next batch's late rows are
+ * judged by the new one. */
+static int dedup_op_end_batch(sl_stateful_op *op, sl_err *err)
+{
+	sl_dedup *d = dedup_of(op);
+	sl_dedup_end_batch(d);
+	return d->moved;
+}
+
+static int64_t dedup_op_watermark(const sl_stateful_op *op)
+{
+	return sl_dedup_watermark(dedup_of(op));
+}
+
+static void dedup_op_set_watermark(sl_stateful_op *op, int64_t wm_us)
+{
+	sl_dedup_set_watermark(dedup_of(op), wm_us);
+}
+
+static void dedup_op_stats(const sl_stateful_op *op, sl_state_stats *st)
+{
+	sl_dedup_stats ds;
+	sl_dedup_stats_get(dedup_of(op), &ds);
+	st->num_rows_total = ds.num_rows_total;
+	st->num_rows_updated = ds.num_rows_updated;
+	st->num_rows_removed = ds.num_rows_removed;
+	st->num_rows_dropped_by_watermark = ds.num_rows_dropped_by_watermark;
+	st->num_output_rows = ds.num_output_rows;
+	st->memory_used_bytes = ds.memory_used_bytes;
+	st->watermark_us = ds.watermark_us;
+}
+
+static sl_stateful_op *dedup_op_partition(sl_stateful_op *op, uint32_t i)
+{
+	return op;
+}
+
+static void dedup_op_delta(const sl_stateful_op *op, uint32_t i,
+			   int64_t version, sl_buf *out)
+{
+	sl_dedup_delta(dedup_of(op), version, out);
+}
+
+static void dedup_op_snapshot(const sl_stateful_op *op, int64_t version,
+			      sl_buf *out)
+{
+	sl_dedup_snapshot(dedup_of(op), version, out);
+}
+
+static int dedup_op_restore(sl_stateful_op *op, const void *p, size_t n,
+			    sl_err *err)
+{
+	return sl_dedup_restore(dedup_of(op), p, n, NULL, err);
+}
+
+static void dedup_op_destroy(sl_stateful_op *op)
+{
+	sl_dedup_free(dedup_of(op));
+}
+
+static const sl_stateful_op_ops dedup_stateful_ops = {
+	.name = "dedupe",
+	.passes_rows = true,
+	.update = dedup_op_update,
+	.emit = dedup_op_emit,
+	.end_batch = dedup_op_end_batch,
+	.watermark = dedup_op_watermark,
+	.set_watermark = dedup_op_set_watermark,
+	.stats = dedup_op_stats,
+	.partition = dedup_op_partition,
+	.delta = dedup_op_delta,
+	.snapshot = dedup_op_snapshot,
+	.restore = dedup_op_restore,
+	.destroy = dedup_op_destroy,
+};

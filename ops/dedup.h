@@ -2,7 +2,7 @@
  * SELECT DISTINCT, bounded by the watermark.
  *
  * One instance per stateful partition, driven by that partition's thread
- * (today the query's sink thread, core/stateful.c):
+ * (today the query's sink thread, engine/stateful.c):
  *
  *   for each record vector of batch N:   sl_dedup_process(d, vec)
  *                                        (the vector keeps its new rows)
@@ -24,6 +24,7 @@
 #define SL_OPS_DEDUP_H
 
 #include "ops/keyhash.h"
+#include "ops/operator.h"
 #include "ops/window.h"
 
 typedef struct sl_dedup_spec {
@@ -42,16 +43,21 @@ typedef struct sl_dedup sl_dedup;
  * outlive the operator. */
 sl_dedup *sl_dedup_new(const sl_dedup_spec *spec, sl_err *err);
 void sl_dedup_free(sl_dedup *d);
+/* The operator as a stateful operator (ops/operator.h): a filter, whose
+ * update is sl_dedup_process and whose emit is sl_dedup_finish. */
+sl_stateful_op *sl_dedup_as_op(sl_dedup *d);
 
 /* Keeps in b (compacted in place, order kept) the rows whose key is new
  * and which are not late; remembers their keys. Returns the rows kept, or
  * SL_EINVAL if b's column count is not the spec's. */
 int sl_dedup_process(sl_dedup *d, sl_batch *b, sl_err *err);
 
-/* Ends the batch's input: advances the watermark from the batch's event
- * times and evicts the keys at or behind it (when the watermark's column
- * is a key). Returns true if the watermark moved. Read the stats and
- * write the state after this, then sl_dedup_end_batch. */
+/* Ends the batch's input: evicts the keys at or behind the batch's
+ * watermark (when the watermark's column is a key), then advances the
+ * watermark from the batch's event times. Returns true if it moved: Spark
+ * then runs a batch without data (sl_dedup_finish again with no rows),
+ * which evicts by the new one. Read the stats and write the state after
+ * this, then sl_dedup_end_batch. */
 bool sl_dedup_finish(sl_dedup *d);
 /* Clears the batch's counters and its record of changed keys. */
 void sl_dedup_end_batch(sl_dedup *d);

@@ -14,6 +14,8 @@
 
 #include "ops/group_state.h"
 
+static const sl_stateful_op_ops gstate_stateful_ops;
+
 #define NO_TIMEOUT INT64_MIN
 
 struct gslot {
@@ -31,18 +33,19 @@ struct rowref {
 };
 
 struct sl_group_state {
-	sl_gstate *g;
+	sl_group_state_op *g;
 	uint32_t slot;
 	bool timed_out;
 	int64_t timeout; /* set during the call; NO_TIMEOUT: none */
-	bool written;    /* update or remove was called */
+	bool written;	 /* update or remove was called */
 	sl_batch *out;
 	uint32_t emitted;
 	sl_err err; /* the first misuse (code 0: none) */
 };
 
-struct sl_gstate {
-	sl_gstate_spec spec;
+struct sl_group_state_op {
+	sl_stateful_op base; /* first: the instance of ops/operator.h */
+	sl_group_state_op_spec spec;
 	sl_keytab *kt;
 	struct gslot *slots;
 	uint32_t capslots;
@@ -82,19 +85,22 @@ static void *grow(void *p, uint32_t *cap, uint32_t need, size_t elem)
 	return p;
 }
 
-sl_gstate *sl_gstate_new(const sl_gstate_spec *spec, sl_err *err)
+sl_group_state_op *sl_group_state_op_new(const sl_group_state_op_spec *spec,
+					 sl_err *err)
 {
-	/* The planner (core/group_state.c) resolved the key and watermark
-	 * columns against spec->in; only the user's parts are checked. */
+	/* The planner (engine/group_state_plan.c) resolved the key and
+	 * watermark columns against spec->in; only the user's parts are
+	 * checked. */
 	if (!spec->fn || !spec->out) {
 		sl_err_set(err, SL_EINVAL,
 			   "group state: a function and an output schema are "
 			   "needed");
 		return NULL;
 	}
-	sl_gstate *g = calloc(1, sizeof(*g));
+	sl_group_state_op *g = calloc(1, sizeof(*g));
 	if (!g)
 		abort();
+	g->base = (sl_stateful_op){ .ops = &gstate_stateful_ops, .nparts = 1 };
 	g->spec = *spec;
 	g->kt = sl_keytab_new(spec->nkeys);
 	sl_watermark_init(&g->wm, spec->wm_delay_us);
@@ -111,14 +117,14 @@ sl_gstate *sl_gstate_new(const sl_gstate_spec *spec, sl_err *err)
 	return g;
 }
 
-static void release_held(sl_gstate *g)
+static void release_held(sl_group_state_op *g)
 {
 	for (uint32_t i = 0; i < g->nheld; i++)
 		sl_batch_free(g->held[i]);
 	g->nheld = 0;
 }
 
-void sl_gstate_free(sl_gstate *g)
+void sl_group_state_op_free(sl_group_state_op *g)
 {
 	if (!g)
 		return;
@@ -138,7 +144,7 @@ void sl_gstate_free(sl_gstate *g)
 	free(g);
 }
 
-int sl_gstate_add(sl_gstate *g, sl_batch *b, sl_err *err)
+int sl_group_state_op_add(sl_group_state_op *g, sl_batch *b, sl_err *err)
 {
 	if (b->ncols != g->spec.in->n)
 		return sl_err_set(err, SL_EINVAL,
@@ -150,7 +156,7 @@ int sl_gstate_add(sl_gstate *g, sl_batch *b, sl_err *err)
 }
 
 /* The slot of key, made (and zeroed) if new. */
-static uint32_t slot_get(sl_gstate *g, const sl_value *key)
+static uint32_t slot_get(sl_group_state_op *g, const sl_value *key)
 {
 	bool created = false;
 	uint32_t s = sl_keytab_insert(g->kt, key, &created);
@@ -170,7 +176,7 @@ static uint32_t slot_get(sl_gstate *g, const sl_value *key)
 	return s;
 }
 
-static void slot_set_blob(sl_gstate *g, struct gslot *gs, const void *p,
+static void slot_set_blob(sl_group_state_op *g, struct gslot *gs, const void *p,
 			  size_t len)
 {
 	uint8_t *nb = NULL;
@@ -188,7 +194,7 @@ static void slot_set_blob(sl_gstate *g, struct gslot *gs, const void *p,
 	g->state_bytes += len;
 }
 
-static void slot_clear_blob(sl_gstate *g, struct gslot *gs)
+static void slot_clear_blob(sl_group_state_op *g, struct gslot *gs)
 {
 	g->state_bytes -= gs->len;
 	free(gs->blob);
@@ -197,14 +203,15 @@ static void slot_clear_blob(sl_gstate *g, struct gslot *gs)
 	gs->exists = false;
 }
 
-static void encode_key(const sl_gstate *g, const sl_value *k, sl_buf *b)
+static void encode_key(const sl_group_state_op *g, const sl_value *k, sl_buf *b)
 {
 	for (uint32_t i = 0; i < g->spec.nkeys; i++)
 		sl_value_encode(b, &k[i]);
 }
 
 /* "[a, 3]": a key for messages. */
-static void key_text(const sl_gstate *g, uint32_t slot, char *buf, size_t n)
+static void key_text(const sl_group_state_op *g, uint32_t slot, char *buf,
+		     size_t n)
 {
 	const sl_value *k = sl_keytab_key(g->kt, slot);
 	size_t len = (size_t)snprintf(buf, n, "[");
@@ -220,9 +227,9 @@ static void key_text(const sl_gstate *g, uint32_t slot, char *buf, size_t n)
 
 /* Threads the held rows into per-group lists; drops late rows (event-time
  * timeout only, Spark's rule) after the watermark has seen them. */
-static void group_rows(sl_gstate *g)
+static void group_rows(sl_group_state_op *g)
 {
-	const sl_gstate_spec *sp = &g->spec;
+	const sl_group_state_op_spec *sp = &g->spec;
 	bool drop_late = sp->timeout == SL_GROUP_TIMEOUT_EVENT;
 	for (uint32_t bi = 0; bi < g->nheld; bi++) {
 		const sl_batch *b = g->held[bi];
@@ -232,7 +239,9 @@ static void group_rows(sl_gstate *g)
 			    row[sp->wm_col].type == SL_TIMESTAMP) {
 				int64_t t = row[sp->wm_col].v.i64;
 				sl_watermark_observe(&g->wm, t);
-				if (drop_late && t <= g->wm.current_us) {
+				/* by the previous batch's watermark,
+				 * as Spark 3.4+ (ops/window.h) */
+				if (drop_late && t <= g->wm.late_us) {
 					g->late++;
 					continue;
 				}
@@ -261,7 +270,8 @@ static void group_rows(sl_gstate *g)
 }
 
 /* Lays out the group's rows for its call. */
-static void fill_rows(sl_gstate *g, const struct gslot *gs, bool with_rows)
+static void fill_rows(sl_group_state_op *g, const struct gslot *gs,
+		      bool with_rows)
 {
 	sl_batch *rb = g->rows;
 	rb->nrows = 0;
@@ -276,7 +286,7 @@ static void fill_rows(sl_gstate *g, const struct gslot *gs, bool with_rows)
 	}
 }
 
-static void note_changed(sl_gstate *g, uint32_t slot)
+static void note_changed(sl_group_state_op *g, uint32_t slot)
 {
 	struct gslot *gs = &g->slots[slot];
 	if (gs->changed == g->run)
@@ -290,10 +300,10 @@ static void note_changed(sl_gstate *g, uint32_t slot)
 /* One call of the user's function for the group in slot; then the
  * group's fate (Spark's): written if its state or timeout changed,
  * dropped when it has neither a state nor a timeout. */
-static int call_one(sl_gstate *g, uint32_t slot, bool timed_out, sl_batch *out,
-		    sl_err *err)
+static int call_one(sl_group_state_op *g, uint32_t slot, bool timed_out,
+		    sl_batch *out, sl_err *err)
 {
-	const sl_gstate_spec *sp = &g->spec;
+	const sl_group_state_op_spec *sp = &g->spec;
 	struct gslot *gs = &g->slots[slot];
 	fill_rows(g, gs, !timed_out);
 	const sl_value *k = sl_keytab_key(g->kt, slot);
@@ -312,8 +322,8 @@ static int call_one(sl_gstate *g, uint32_t slot, bool timed_out, sl_batch *out,
 	if (st.err.code || rc || (!sp->flat && st.emitted != 1))
 		key_text(g, slot, kt, sizeof(kt));
 	if (st.err.code)
-		return sl_err_set(err, st.err.code, "%s (group %s)",
-				  st.err.msg, kt);
+		return sl_err_set(err, st.err.code, "%s (group %s)", st.err.msg,
+				  kt);
 	if (rc)
 		return sl_err_set(err, SL_EINVAL,
 				  "the group state function returned %d for "
@@ -322,7 +332,7 @@ static int call_one(sl_gstate *g, uint32_t slot, bool timed_out, sl_batch *out,
 	if (!sp->flat && st.emitted != 1)
 		return sl_err_set(err, SL_EINVAL,
 				  "mapGroupsWithState: the function must emit "
-				  "exactly one row per call (sl_group_emit), "
+				  "exactly one row per call (sl_group_state_emit), "
 				  "it emitted %u for group %s%s",
 				  st.emitted, kt,
 				  timed_out ? " (a timeout call)" : "");
@@ -346,9 +356,10 @@ static int call_one(sl_gstate *g, uint32_t slot, bool timed_out, sl_batch *out,
 	return 0;
 }
 
-int sl_gstate_run(sl_gstate *g, int64_t now_us, sl_batch *out, sl_err *err)
+int sl_group_state_op_run(sl_group_state_op *g, int64_t now_us, sl_batch *out,
+			  sl_err *err)
 {
-	const sl_gstate_spec *sp = &g->spec;
+	const sl_group_state_op_spec *sp = &g->spec;
 	g->run++;
 	g->now_us = now_us;
 	g->nrefs = 0;
@@ -380,7 +391,7 @@ int sl_gstate_run(sl_gstate *g, int64_t now_us, sl_batch *out, sl_err *err)
 	return 0;
 }
 
-bool sl_gstate_finish(sl_gstate *g)
+bool sl_group_state_op_finish(sl_group_state_op *g)
 {
 	release_held(g);
 	g->nrefs = g->norder = g->nchanged = 0;
@@ -391,7 +402,7 @@ bool sl_gstate_finish(sl_gstate *g)
 	return sl_watermark_advance(&g->wm);
 }
 
-int64_t sl_gstate_next_timeout(const sl_gstate *g)
+int64_t sl_group_state_op_next_timeout(const sl_group_state_op *g)
 {
 	int64_t next = INT64_MAX;
 	for (int64_t s = sl_keytab_next(g->kt, -1); s >= 0;
@@ -403,17 +414,18 @@ int64_t sl_gstate_next_timeout(const sl_gstate *g)
 	return next;
 }
 
-int64_t sl_gstate_watermark(const sl_gstate *g)
+int64_t sl_group_state_op_watermark(const sl_group_state_op *g)
 {
 	return g->wm.current_us;
 }
 
-void sl_gstate_set_watermark(sl_gstate *g, int64_t wm_us)
+void sl_group_state_op_set_watermark(sl_group_state_op *g, int64_t wm_us)
 {
-	g->wm.current_us = wm_us;
+	g->wm.current_us = g->wm.late_us = wm_us;
 }
 
-void sl_gstate_stats_get(const sl_gstate *g, sl_gstate_stats *st)
+void sl_group_state_op_stats_get(const sl_group_state_op *g,
+				 sl_group_state_op_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	uint64_t live = 0;
@@ -435,7 +447,7 @@ void sl_gstate_stats_get(const sl_gstate *g, sl_gstate_stats *st)
 
 /* Records a misuse of the handle and returns code. The first of a call
  * wins: it is the one the query stops with, once the call returns. */
-#define misuse(st, rc, ...)                                   \
+#define misuse(st, rc, ...)                                                    \
 	((st)->err.code ? (rc) : sl_err_set(&(st)->err, (rc), __VA_ARGS__))
 
 bool sl_group_state_exists(const sl_group_state *st)
@@ -521,7 +533,7 @@ int64_t sl_group_state_processing_time(const sl_group_state *st)
 	return st->g->now_us;
 }
 
-int sl_group_emit(sl_group_state *st)
+int sl_group_state_emit(sl_group_state *st)
 {
 	sl_batch_add_row(st->out);
 	st->emitted++;
@@ -535,7 +547,7 @@ static sl_value *out_cell(sl_group_state *st, uint32_t col, const char *fn,
 	const sl_schema *sc = st->g->spec.out;
 	if (!st->emitted) {
 		misuse(st, SL_EINVAL,
-		       "%s: no row to set: call sl_group_emit first", fn);
+		       "%s: no row to set: call sl_group_state_emit first", fn);
 		return NULL;
 	}
 	if (col >= sc->n) {
@@ -558,9 +570,9 @@ static int wrong_type(sl_group_state *st, const char *fn, uint32_t col,
 		      fn, col, f->name, tn);
 }
 
-int sl_group_out_long(sl_group_state *st, uint32_t col, int64_t v)
+int sl_group_state_out_long(sl_group_state *st, uint32_t col, int64_t v)
 {
-	static const char fn[] = "sl_group_out_long";
+	static const char fn[] = "sl_group_state_out_long";
 	const sl_field *f;
 	sl_value *c = out_cell(st, col, fn, &f);
 	if (!c)
@@ -584,9 +596,9 @@ int sl_group_out_long(sl_group_state *st, uint32_t col, int64_t v)
 	}
 }
 
-int sl_group_out_double(sl_group_state *st, uint32_t col, double v)
+int sl_group_state_out_double(sl_group_state *st, uint32_t col, double v)
 {
-	static const char fn[] = "sl_group_out_double";
+	static const char fn[] = "sl_group_state_out_double";
 	const sl_field *f;
 	sl_value *c = out_cell(st, col, fn, &f);
 	if (!c)
@@ -597,10 +609,10 @@ int sl_group_out_double(sl_group_state *st, uint32_t col, double v)
 	return 0;
 }
 
-int sl_group_out_string(sl_group_state *st, uint32_t col, const char *s,
+int sl_group_state_out_string(sl_group_state *st, uint32_t col, const char *s,
 			size_t len)
 {
-	static const char fn[] = "sl_group_out_string";
+	static const char fn[] = "sl_group_state_out_string";
 	const sl_field *f;
 	sl_value *c = out_cell(st, col, fn, &f);
 	if (!c)
@@ -626,8 +638,8 @@ int sl_group_out_string(sl_group_state *st, uint32_t col, const char *s,
 #define GS_SNAPSHOT 1
 #define GS_DELTA 2
 
-static void put_header(const sl_gstate *g, uint8_t kind, int64_t version,
-		       uint64_t nrec, sl_buf *b)
+static void put_header(const sl_group_state_op *g, uint8_t kind,
+		       int64_t version, uint64_t nrec, sl_buf *b)
 {
 	sl_buf_put(b, GS_MAGIC, 4);
 	sl_buf_put_u8(b, GS_FORMAT);
@@ -642,7 +654,7 @@ static void put_header(const sl_gstate *g, uint8_t kind, int64_t version,
 	sl_buf_put_u64(b, nrec);
 }
 
-static void put_group(const sl_gstate *g, uint32_t slot, sl_buf *b)
+static void put_group(const sl_group_state_op *g, uint32_t slot, sl_buf *b)
 {
 	const struct gslot *gs = &g->slots[slot];
 	encode_key(g, sl_keytab_key(g->kt, slot), b);
@@ -653,7 +665,8 @@ static void put_group(const sl_gstate *g, uint32_t slot, sl_buf *b)
 	sl_buf_put(b, gs->blob, gs->len);
 }
 
-void sl_gstate_snapshot(const sl_gstate *g, int64_t version, sl_buf *out)
+void sl_group_state_op_snapshot(const sl_group_state_op *g, int64_t version,
+				sl_buf *out)
 {
 	put_header(g, GS_SNAPSHOT, version, sl_keytab_count(g->kt), out);
 	for (int64_t s = sl_keytab_next(g->kt, -1); s >= 0;
@@ -661,7 +674,8 @@ void sl_gstate_snapshot(const sl_gstate *g, int64_t version, sl_buf *out)
 		put_group(g, (uint32_t)s, out);
 }
 
-void sl_gstate_delta(const sl_gstate *g, int64_t version, sl_buf *out)
+void sl_group_state_op_delta(const sl_group_state_op *g, int64_t version,
+			     sl_buf *out)
 {
 	uint64_t live = 0;
 	for (uint32_t i = 0; i < g->nchanged; i++)
@@ -681,7 +695,7 @@ static int restore_fail(sl_err *err, const char *why)
 	return sl_err_set(err, SL_EINVAL, "group state restore: %s", why);
 }
 
-static void clear_all(sl_gstate *g)
+static void clear_all(sl_group_state_op *g)
 {
 	for (uint32_t i = 0; i < g->capslots; i++) {
 		free(g->slots[i].blob);
@@ -692,7 +706,7 @@ static void clear_all(sl_gstate *g)
 }
 
 /* One record of a snapshot or delta, applied. */
-static int restore_record(sl_gstate *g, sl_rbuf *r, sl_arena *tmp)
+static int restore_record(sl_group_state_op *g, sl_rbuf *r, sl_arena *tmp)
 {
 	for (uint32_t k = 0; k < g->spec.nkeys; k++)
 		if (sl_value_decode(r, tmp, &g->kbuf[k]))
@@ -724,7 +738,8 @@ static int restore_record(sl_gstate *g, sl_rbuf *r, sl_arena *tmp)
 	return 0;
 }
 
-int sl_gstate_restore(sl_gstate *g, const void *p, size_t n, sl_err *err)
+int sl_group_state_op_restore(sl_group_state_op *g, const void *p, size_t n,
+			      sl_err *err)
 {
 	sl_rbuf r = sl_rbuf_make(p, n);
 	const uint8_t *m = sl_rbuf_get(&r, 4);
@@ -761,8 +776,126 @@ int sl_gstate_restore(sl_gstate *g, const void *p, size_t n, sl_err *err)
 	g->removed.len = 0;
 	g->nremoved = 0;
 	g->wm.seen = false;
-	g->wm.current_us = wm;
+	g->wm.current_us = g->wm.late_us = wm;
 	if (rc < 0)
 		return restore_fail(err, "truncated or malformed record");
 	return 0;
 }
+
+/* ---- the stateful operator interface (ops/operator.h) -------------------- */
+
+sl_stateful_op *sl_group_state_op_as_op(sl_group_state_op *g)
+{
+	return &g->base;
+}
+
+/* The instance is the operator's first member. */
+static sl_group_state_op *gstate_of(const sl_stateful_op *op)
+{
+	return (sl_group_state_op *)op;
+}
+
+/* The vector is kept until the batch ends: its rows are grouped and
+ * handed to the function in emit. */
+static int gstate_op_update(sl_stateful_op *op, sl_batch *b, sl_err *err)
+{
+	return sl_group_state_op_add(gstate_of(op), b, err) < 0 ? SL_EINVAL : 1;
+}
+
+static int gstate_op_emit(sl_stateful_op *op, int64_t epoch, int64_t now_us,
+			  sl_batch **out, sl_err *err)
+{
+	sl_group_state_op *g = gstate_of(op);
+	if (!*out)
+		*out = sl_batch_new(g->spec.out, 16);
+	return sl_group_state_op_run(g, now_us, *out, err);
+}
+
+/* With an event-time timeout, a watermark that moved runs Spark's batch
+ * without data, where the timeouts the new watermark passes fire. */
+static int gstate_op_end_batch(sl_stateful_op *op, sl_err *err)
+{
+	sl_group_state_op *g = gstate_of(op);
+	return sl_group_state_op_finish(g) &&
+	       g->spec.timeout == SL_GROUP_TIMEOUT_EVENT;
+}
+
+static int64_t gstate_op_watermark(const sl_stateful_op *op)
+{
+	return sl_group_state_op_watermark(gstate_of(op));
+}
+
+static void gstate_op_set_watermark(sl_stateful_op *op, int64_t wm_us)
+{
+	sl_group_state_op_set_watermark(gstate_of(op), wm_us);
+}
+
+static void gstate_op_stats(const sl_stateful_op *op, sl_state_stats *st)
+{
+	sl_group_state_op_stats gs;
+	sl_group_state_op_stats_get(gstate_of(op), &gs);
+	st->num_rows_total = gs.num_rows_total;
+	st->num_rows_updated = gs.num_rows_updated;
+	st->num_rows_removed = gs.num_rows_removed;
+	st->num_rows_dropped_by_watermark = gs.num_rows_dropped_by_watermark;
+	st->num_output_rows = gs.num_output_rows;
+	st->memory_used_bytes = gs.memory_used_bytes;
+	st->watermark_us = gs.watermark_us;
+}
+
+static sl_stateful_op *gstate_op_partition(sl_stateful_op *op, uint32_t i)
+{
+	return op;
+}
+
+static void gstate_op_delta(const sl_stateful_op *op, uint32_t i,
+			    int64_t version, sl_buf *out)
+{
+	sl_group_state_op_delta(gstate_of(op), version, out);
+}
+
+static void gstate_op_snapshot(const sl_stateful_op *op, int64_t version,
+			       sl_buf *out)
+{
+	sl_group_state_op_snapshot(gstate_of(op), version, out);
+}
+
+static int gstate_op_restore(sl_stateful_op *op, const void *p, size_t n,
+			     sl_err *err)
+{
+	return sl_group_state_op_restore(gstate_of(op), p, n, err);
+}
+
+/* A processing-time timeout wakes the query: the coordinator runs a batch
+ * without data when the earliest one is due. */
+static bool gstate_op_due(const sl_stateful_op *op, int64_t *due_us)
+{
+	const sl_group_state_op *g = gstate_of(op);
+	if (g->spec.timeout != SL_GROUP_TIMEOUT_PROCESSING)
+		return false;
+	*due_us = sl_group_state_op_next_timeout(g);
+	return true;
+}
+
+static void gstate_op_destroy(sl_stateful_op *op)
+{
+	sl_group_state_op_free(gstate_of(op));
+}
+
+/* Spark's operatorName for map too: Spark plans both as
+ * FlatMapGroupsWithStateExec. */
+static const sl_stateful_op_ops gstate_stateful_ops = {
+	.name = "flatMapGroupsWithState",
+	.update = gstate_op_update,
+	.emit = gstate_op_emit,
+	.end_batch = gstate_op_end_batch,
+	.watermark = gstate_op_watermark,
+	.set_watermark = gstate_op_set_watermark,
+	.stats = gstate_op_stats,
+	.partition = gstate_op_partition,
+	.delta = gstate_op_delta,
+	.snapshot = gstate_op_snapshot,
+	.restore = gstate_op_restore,
+	.due = gstate_op_due,
+	.destroy = gstate_op_destroy,
+};

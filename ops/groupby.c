@@ -21,7 +21,8 @@
 
 typedef struct gb_group {
 	uint32_t slot;   /* keytab slot of the group's key */
-	uint32_t next1;  /* next group of the same slot + 1 (sessions) */
+	uint32_t next_in_slot; /* next group of the same slot + 1; 0: none
+	                          (sessions) */
 	int64_t start;   /* session start (sessions only) */
 	int64_t end;     /* the time the watermark evicts it at: window or
 	                    session end, the key's event time, or INT64_MAX */
@@ -29,24 +30,29 @@ typedef struct gb_group {
 } gb_group;
 
 struct sl_groupby {
+	sl_stateful_op base; /* first: the instance of ops/operator.h */
 	sl_groupby_spec spec;
 	sl_groupby_agg *aggs;
 	const sl_schema *out;
 	bool session;
-	uint32_t knk;     /* keytab arity: nkeys, less the session column */
+	uint32_t key_arity; /* keytab arity: nkeys, less the session column */
 	int32_t wm_key;   /* key column the watermark applies to, or -1 */
 	sl_keytab *kt;
 
 	/* per slot */
-	uint32_t *head1;  /* first group + 1 */
-	uint32_t *chpos;  /* index in changed[] + 1; 0 when unchanged */
+	uint32_t *slot_first_group; /* its first group's index + 1; 0: none */
+	uint32_t *slot_changed_at;  /* index in changed[] + 1; 0 when
+	                               unchanged */
 	uint32_t capslots;
 
 	/* groups */
-	gb_group *g;
-	uint8_t *st;      /* states, `stride` bytes per group */
-	size_t stride, *off;
-	uint32_t ng, capg, free1, live;
+	gb_group *groups;
+	uint8_t *states;   /* aggregate states, `stride` bytes per group */
+	size_t stride;
+	size_t *agg_offset; /* each aggregate's state in a group's */
+	uint32_t ngroups, capgroups;
+	uint32_t first_free_group; /* index + 1 of a freed group; 0: none */
+	uint32_t nlive;            /* live groups */
 
 	/* the running batch */
 	uint32_t *changed;
@@ -59,7 +65,7 @@ struct sl_groupby {
 	int64_t min_end;  /* no live group ends before this */
 	size_t heap;      /* bytes aggregate states hold on the heap */
 
-	sl_value *kbuf;   /* scratch key */
+	sl_value *key_scratch;
 	int64_t *starts;  /* scratch window starts */
 };
 
@@ -134,20 +140,20 @@ static int check_spec(const sl_groupby_spec *s, sl_err *err)
 					  "window's time column");
 	}
 	bool wm_on_key = s->wm_col >= 0 && (uint32_t)s->wm_col < s->nkeys;
-	if (s->mode == SL_OUT_APPEND && !wm_on_key)
+	if (s->mode == SL_MODE_APPEND && !wm_on_key)
 		return sl_err_set(err, SL_EMODE,
 				  "append output mode is not supported for "
 				  "streaming aggregations without a watermark "
 				  "on a grouping key (a window of the "
 				  "watermark's column); use update or "
 				  "complete mode, or add a watermark");
-	if (s->mode == SL_OUT_UPDATE &&
+	if (s->mode == SL_MODE_UPDATE &&
 	    s->window.kind == SL_WINDOW_SESSION)
 		return sl_err_set(err, SL_EMODE,
 				  "update output mode is not supported for "
 				  "session window aggregations; use append "
 				  "(with a watermark) or complete mode");
-	if (s->mode > SL_OUT_COMPLETE)
+	if (s->mode > SL_MODE_COMPLETE)
 		return sl_err_set(err, SL_EMODE, "unknown output mode");
 	return 0;
 }
@@ -197,6 +203,8 @@ sl_groupby *sl_groupby_new(const sl_groupby_spec *spec, sl_arena *plan,
 
 	sl_groupby *op = sl_xrealloc(NULL, sizeof(*op));
 	memset(op, 0, sizeof(*op));
+	op->base = (sl_stateful_op){ .ops = &sl_groupby_stateful_ops,
+				     .nparts = 1 };
 	op->spec = *spec;
 	op->aggs = sl_xrealloc(NULL, spec->naggs * sizeof(*op->aggs));
 	if (spec->naggs)
@@ -204,18 +212,19 @@ sl_groupby *sl_groupby_new(const sl_groupby_spec *spec, sl_arena *plan,
 	op->spec.aggs = op->aggs;
 	op->out = out;
 	op->session = spec->window.kind == SL_WINDOW_SESSION;
-	op->knk = spec->nkeys - (op->session ? 1 : 0);
+	op->key_arity = spec->nkeys - (op->session ? 1 : 0);
 	op->wm_key = spec->wm_col >= 0 && (uint32_t)spec->wm_col < spec->nkeys
 			     ? spec->wm_col
 			     : -1;
-	op->kt = sl_keytab_new(op->knk);
-	op->off = sl_xrealloc(NULL, (spec->naggs + 1) * sizeof(size_t));
+	op->kt = sl_keytab_new(op->key_arity);
+	op->agg_offset = sl_xrealloc(NULL, (spec->naggs + 1) * sizeof(size_t));
 	for (uint32_t a = 0; a < spec->naggs; a++) {
-		op->off[a] = op->stride;
+		op->agg_offset[a] = op->stride;
 		/* 16-byte alignment for any state struct */
 		op->stride += (spec->aggs[a].fn->state_size + 15) & ~(size_t)15;
 	}
-	op->kbuf = sl_xrealloc(NULL, (spec->nkeys + 1) * sizeof(sl_value));
+	op->key_scratch =
+		sl_xrealloc(NULL, (spec->nkeys + 1) * sizeof(sl_value));
 	op->starts = sl_xrealloc(NULL, sl_window_max(&spec->window) *
 					       sizeof(int64_t));
 	sl_watermark_init(&op->wm, spec->wm_delay_us);
@@ -228,11 +237,21 @@ const sl_schema *sl_groupby_schema(const sl_groupby *op)
 	return op->out;
 }
 
+sl_stateful_op *sl_groupby_as_op(sl_groupby *op)
+{
+	return &op->base;
+}
+
+sl_output_mode sl_groupby_mode(const sl_groupby *op)
+{
+	return op->spec.mode;
+}
+
 /* ---- groups -------------------------------------------------------------- */
 
 static void *state_of(const sl_groupby *op, uint32_t gid, uint32_t a)
 {
-	return op->st + (size_t)gid * op->stride + op->off[a];
+	return op->states + (size_t)gid * op->stride + op->agg_offset[a];
 }
 
 static void ensure_slots(sl_groupby *op)
@@ -243,11 +262,13 @@ static void ensure_slots(sl_groupby *op)
 	uint32_t cap = op->capslots ? op->capslots : 16;
 	while (cap < need)
 		cap *= 2;
-	op->head1 = sl_xrealloc(op->head1, cap * sizeof(uint32_t));
-	op->chpos = sl_xrealloc(op->chpos, cap * sizeof(uint32_t));
-	memset(op->head1 + op->capslots, 0,
+	op->slot_first_group =
+		sl_xrealloc(op->slot_first_group, cap * sizeof(uint32_t));
+	op->slot_changed_at =
+		sl_xrealloc(op->slot_changed_at, cap * sizeof(uint32_t));
+	memset(op->slot_first_group + op->capslots, 0,
 	       (cap - op->capslots) * sizeof(uint32_t));
-	memset(op->chpos + op->capslots, 0,
+	memset(op->slot_changed_at + op->capslots, 0,
 	       (cap - op->capslots) * sizeof(uint32_t));
 	op->capslots = cap;
 }
@@ -257,29 +278,31 @@ static uint32_t new_group(sl_groupby *op, uint32_t slot, int64_t start,
 			  int64_t end)
 {
 	uint32_t gid;
-	if (op->free1) {
-		gid = op->free1 - 1;
-		op->free1 = op->g[gid].next1;
+	if (op->first_free_group) {
+		gid = op->first_free_group - 1;
+		op->first_free_group = op->groups[gid].next_in_slot;
 	} else {
-		if (op->ng == op->capg) {
-			op->capg = op->capg ? op->capg * 2 : 64;
-			op->g = sl_xrealloc(op->g, op->capg * sizeof(gb_group));
-			op->st = sl_xrealloc(op->st, op->capg * op->stride);
+		if (op->ngroups == op->capgroups) {
+			op->capgroups = op->capgroups ? op->capgroups * 2 : 64;
+			op->groups = sl_xrealloc(
+				op->groups, op->capgroups * sizeof(gb_group));
+			op->states = sl_xrealloc(op->states,
+						 op->capgroups * op->stride);
 		}
-		gid = op->ng++;
+		gid = op->ngroups++;
 	}
-	gb_group *g = &op->g[gid];
+	gb_group *g = &op->groups[gid];
 	g->slot = slot;
 	g->start = start;
 	g->end = end;
 	g->live = true;
-	g->next1 = op->head1[slot];
-	op->head1[slot] = gid + 1;
+	g->next_in_slot = op->slot_first_group[slot];
+	op->slot_first_group[slot] = gid + 1;
 	for (uint32_t a = 0; a < op->spec.naggs; a++)
 		op->aggs[a].fn->init(state_of(op, gid, a));
 	if (end < op->min_end)
 		op->min_end = end;
-	op->live++;
+	op->nlive++;
 	return gid;
 }
 
@@ -294,10 +317,10 @@ static void free_group(sl_groupby *op, uint32_t gid)
 		if (fn->destroy)
 			fn->destroy(s);
 	}
-	op->g[gid].live = false;
-	op->g[gid].next1 = op->free1;
-	op->free1 = gid + 1;
-	op->live--;
+	op->groups[gid].live = false;
+	op->groups[gid].next_in_slot = op->first_free_group;
+	op->first_free_group = gid + 1;
+	op->nlive--;
 }
 
 static void add_row(sl_groupby *op, uint32_t gid, const sl_value *row)
@@ -330,7 +353,7 @@ static void merge_group(sl_groupby *op, uint32_t into, uint32_t from)
 
 static void mark_changed(sl_groupby *op, uint32_t slot, bool update)
 {
-	if (op->chpos[slot])
+	if (op->slot_changed_at[slot])
 		return;
 	if (op->nchanged == op->capchanged) {
 		op->capchanged = op->capchanged ? op->capchanged * 2 : 64;
@@ -338,26 +361,26 @@ static void mark_changed(sl_groupby *op, uint32_t slot, bool update)
 					  op->capchanged * sizeof(uint32_t));
 	}
 	op->changed[op->nchanged++] = slot;
-	op->chpos[slot] = op->nchanged;
+	op->slot_changed_at[slot] = op->nchanged;
 	if (update)
 		op->updated++;
 }
 
 static void unmark_changed(sl_groupby *op, uint32_t slot)
 {
-	uint32_t p = op->chpos[slot];
+	uint32_t p = op->slot_changed_at[slot];
 	if (!p)
 		return;
 	uint32_t last = op->changed[--op->nchanged];
 	op->changed[p - 1] = last;
-	op->chpos[last] = p;
-	op->chpos[slot] = 0;
+	op->slot_changed_at[last] = p;
+	op->slot_changed_at[slot] = 0;
 }
 
 static void encode_key(const sl_groupby *op, uint32_t slot, sl_buf *b)
 {
 	const sl_value *k = sl_keytab_key(op->kt, slot);
-	for (uint32_t i = 0; i < op->knk; i++)
+	for (uint32_t i = 0; i < op->key_arity; i++)
 		sl_value_encode(b, &k[i]);
 }
 
@@ -371,7 +394,7 @@ static void delete_slot(sl_groupby *op, uint32_t slot, bool tombstone)
 		op->nremoved++;
 	}
 	unmark_changed(op, slot);
-	op->head1[slot] = 0;
+	op->slot_first_group[slot] = 0;
 	sl_keytab_delete(op->kt, slot);
 }
 
@@ -405,23 +428,24 @@ uint32_t sl_groupby_partition(const sl_groupby_spec *spec,
 
 /* ---- update -------------------------------------------------------------- */
 
-/* Is a group ending (for the watermark) at `end` too late to update? Not
- * in complete mode: Spark keeps and updates every group there. */
+/* Is a group ending (for the watermark) at `end` too late to update? By
+ * the previous batch's watermark, as Spark 3.4+ (ops/window.h); not in
+ * complete mode: Spark keeps and updates every group there. */
 static bool is_late(const sl_groupby *op, int64_t end)
 {
-	return op->wm_key >= 0 && op->spec.mode != SL_OUT_COMPLETE &&
-	       end <= op->wm.current_us;
+	return op->wm_key >= 0 && op->spec.mode != SL_MODE_COMPLETE &&
+	       end <= op->wm.late_us;
 }
 
 /* The group of a plain or time-windowed key (kbuf), made if new. */
 static uint32_t group_for(sl_groupby *op, int64_t end)
 {
 	bool created;
-	uint32_t slot = sl_keytab_insert(op->kt, op->kbuf, &created);
+	uint32_t slot = sl_keytab_insert(op->kt, op->key_scratch, &created);
 	ensure_slots(op);
 	if (created)
 		return new_group(op, slot, 0, end);
-	return op->head1[slot] - 1;
+	return op->slot_first_group[slot] - 1;
 }
 
 static bool touches(const gb_group *g, int64_t s, int64_t e)
@@ -438,22 +462,25 @@ static void session_add(sl_groupby *op, uint32_t slot, int64_t t,
 			const sl_value *row)
 {
 	int64_t s = t, e = t + op->spec.window.gap_us;
-	uint32_t target1 = 0;
-	for (uint32_t l = op->head1[slot]; l; l = op->g[l - 1].next1)
-		if (touches(&op->g[l - 1], s, e) &&
-		    (!target1 || op->g[l - 1].start < op->g[target1 - 1].start))
-			target1 = l;
+	uint32_t target_plus_one = 0;
+	for (uint32_t l = op->slot_first_group[slot]; l;
+	     l = op->groups[l - 1].next_in_slot)
+		if (touches(&op->groups[l - 1], s, e) &&
+		    (!target_plus_one ||
+		     op->groups[l - 1].start <
+			     op->groups[target_plus_one - 1].start))
+			target_plus_one = l;
 	uint32_t gid;
-	if (!target1) {
+	if (!target_plus_one) {
 		gid = new_group(op, slot, s, e);
 	} else {
-		gid = target1 - 1;
-		uint32_t *link = &op->head1[slot];
+		gid = target_plus_one - 1;
+		uint32_t *link = &op->slot_first_group[slot];
 		while (*link) {
 			uint32_t o = *link - 1;
-			gb_group *og = &op->g[o];
+			gb_group *og = &op->groups[o];
 			if (o == gid || !touches(og, s, e)) {
-				link = &og->next1;
+				link = &og->next_in_slot;
 				continue;
 			}
 			merge_group(op, gid, o);
@@ -461,10 +488,10 @@ static void session_add(sl_groupby *op, uint32_t slot, int64_t t,
 				s = og->start;
 			if (og->end > e)
 				e = og->end;
-			*link = og->next1;
+			*link = og->next_in_slot;
 			free_group(op, o);
 		}
-		gb_group *g = &op->g[gid];
+		gb_group *g = &op->groups[gid];
 		if (s < g->start)
 			g->start = s;
 		if (e > g->end)
@@ -486,7 +513,7 @@ int sl_groupby_update(sl_groupby *op, const sl_batch *in, sl_err *err)
 		const sl_value *row = sl_batch_row(in, r);
 		if (sp->wm_col >= 0 && row[sp->wm_col].type == SL_TIMESTAMP)
 			sl_watermark_observe(&op->wm, row[sp->wm_col].v.i64);
-		memcpy(op->kbuf, row, sp->nkeys * sizeof(sl_value));
+		memcpy(op->key_scratch, row, sp->nkeys * sizeof(sl_value));
 		if (tk < 0) {
 			int64_t end = INT64_MAX;
 			if (op->wm_key >= 0 &&
@@ -499,7 +526,7 @@ int sl_groupby_update(sl_groupby *op, const sl_batch *in, sl_err *err)
 			}
 			uint32_t gid = group_for(op, end);
 			add_row(op, gid, row);
-			mark_changed(op, op->g[gid].slot, true);
+			mark_changed(op, op->groups[gid].slot, true);
 			continue;
 		}
 		/* Spark drops rows whose window time is null. */
@@ -512,12 +539,12 @@ int sl_groupby_update(sl_groupby *op, const sl_batch *in, sl_err *err)
 				op->late_rows++;
 				continue;
 			}
-			memmove(op->kbuf + tk, op->kbuf + tk + 1,
+			memmove(op->key_scratch + tk, op->key_scratch + tk + 1,
 				(sp->nkeys - 1 - (uint32_t)tk) *
 					sizeof(sl_value));
 			bool created;
-			uint32_t slot = sl_keytab_insert(op->kt, op->kbuf,
-							 &created);
+			uint32_t slot = sl_keytab_insert(
+				op->kt, op->key_scratch, &created);
 			ensure_slots(op);
 			session_add(op, slot, t, row);
 			continue;
@@ -534,12 +561,12 @@ int sl_groupby_update(sl_groupby *op, const sl_batch *in, sl_err *err)
 			sl_value f[2] = { sl_v_ts(ws), sl_v_ts(we) };
 			sl_value wv = { .type = SL_STRUCT, .len = 2 };
 			wv.v.fields = f;
-			op->kbuf[tk] = wv;
+			op->key_scratch[tk] = wv;
 			uint32_t gid = group_for(op, op->wm_key >= 0
 							     ? we
 							     : INT64_MAX);
 			add_row(op, gid, row);
-			mark_changed(op, op->g[gid].slot, true);
+			mark_changed(op, op->groups[gid].slot, true);
 			kept++;
 		}
 		if (n && !kept)
@@ -552,7 +579,7 @@ int sl_groupby_update(sl_groupby *op, const sl_batch *in, sl_err *err)
 
 static void out_row(const sl_groupby *op, sl_batch *b, uint32_t gid)
 {
-	const gb_group *g = &op->g[gid];
+	const gb_group *g = &op->groups[gid];
 	const sl_value *k = sl_keytab_key(op->kt, g->slot);
 	sl_value *row = sl_batch_add_row(b);
 	uint32_t j = 0;
@@ -577,25 +604,26 @@ static void evict(sl_groupby *op, sl_batch *b)
 	int64_t newmin = INT64_MAX;
 	for (int64_t s = sl_keytab_next(op->kt, -1); s >= 0;
 	     s = sl_keytab_next(op->kt, s)) {
-		uint32_t slot = (uint32_t)s, *link = &op->head1[slot];
+		uint32_t slot = (uint32_t)s,
+			 *link = &op->slot_first_group[slot];
 		bool any = false;
 		while (*link) {
 			uint32_t gid = *link - 1;
-			gb_group *g = &op->g[gid];
+			gb_group *g = &op->groups[gid];
 			if (g->end > wm) {
 				if (g->end < newmin)
 					newmin = g->end;
-				link = &g->next1;
+				link = &g->next_in_slot;
 				continue;
 			}
 			if (b)
 				out_row(op, b, gid);
-			*link = g->next1;
+			*link = g->next_in_slot;
 			free_group(op, gid);
 			op->evicted++;
 			any = true;
 		}
-		if (!op->head1[slot])
+		if (!op->slot_first_group[slot])
 			delete_slot(op, slot, true);
 		else if (any)
 			mark_changed(op, slot, false);
@@ -609,31 +637,31 @@ int sl_groupby_emit(sl_groupby *op, int64_t batch_id, sl_batch **out)
 	 * batch on, even before any input (count 0), and Spark's partial
 	 * aggregate feeds it every batch, so update mode emits it each
 	 * time. */
-	if (!op->spec.nkeys && op->spec.mode != SL_OUT_APPEND) {
+	if (!op->spec.nkeys && op->spec.mode != SL_MODE_APPEND) {
 		uint32_t gid = group_for(op, INT64_MAX);
-		mark_changed(op, op->g[gid].slot, false);
+		mark_changed(op, op->groups[gid].slot, false);
 	}
-	uint32_t cap = op->spec.mode == SL_OUT_COMPLETE ? op->live
-		       : op->spec.mode == SL_OUT_UPDATE ? op->nchanged
+	uint32_t cap = op->spec.mode == SL_MODE_COMPLETE ? op->nlive
+		       : op->spec.mode == SL_MODE_UPDATE ? op->nchanged
 							: 16;
 	sl_batch *b = sl_batch_new(op->out, cap ? cap : 1);
 	b->epoch = batch_id;
 	switch (op->spec.mode) {
-	case SL_OUT_COMPLETE:
+	case SL_MODE_COMPLETE:
 		for (int64_t s = sl_keytab_next(op->kt, -1); s >= 0;
 		     s = sl_keytab_next(op->kt, s))
-			for (uint32_t l = op->head1[s]; l;
-			     l = op->g[l - 1].next1)
+			for (uint32_t l = op->slot_first_group[s]; l;
+			     l = op->groups[l - 1].next_in_slot)
 				out_row(op, b, l - 1);
 		break;
-	case SL_OUT_UPDATE:
+	case SL_MODE_UPDATE:
 		for (uint32_t i = 0; i < op->nchanged; i++)
-			for (uint32_t l = op->head1[op->changed[i]]; l;
-			     l = op->g[l - 1].next1)
+			for (uint32_t l = op->slot_first_group[op->changed[i]];
+			     l; l = op->groups[l - 1].next_in_slot)
 				out_row(op, b, l - 1);
 		evict(op, NULL);
 		break;
-	case SL_OUT_APPEND:
+	case SL_MODE_APPEND:
 		evict(op, b);
 		break;
 	}
@@ -647,7 +675,7 @@ int sl_groupby_emit(sl_groupby *op, int64_t batch_id, sl_batch **out)
 void sl_groupby_end_batch(sl_groupby *op, int64_t next_watermark_us)
 {
 	for (uint32_t i = 0; i < op->nchanged; i++)
-		op->chpos[op->changed[i]] = 0;
+		op->slot_changed_at[op->changed[i]] = 0;
 	op->nchanged = 0;
 	op->removed.len = 0;
 	op->nremoved = 0;
@@ -655,6 +683,7 @@ void sl_groupby_end_batch(sl_groupby *op, int64_t next_watermark_us)
 	op->outrows = 0;
 	op->wm.seen = false;
 	op->wm.max_event_us = 0;
+	op->wm.late_us = op->wm.current_us;
 	if (next_watermark_us > op->wm.current_us)
 		op->wm.current_us = next_watermark_us;
 }
@@ -680,13 +709,15 @@ int64_t sl_groupby_watermark(const sl_groupby *op)
 
 void sl_groupby_set_watermark(sl_groupby *op, int64_t wm_us)
 {
-	op->wm.current_us = wm_us;
+	/* a restored batch had its batch without data: late rows are
+	 * judged by the watermark it ended with */
+	op->wm.current_us = op->wm.late_us = wm_us;
 }
 
 void sl_groupby_stats_get(const sl_groupby *op, sl_groupby_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->num_rows_total = op->live;
+	st->num_rows_total = op->nlive;
 	st->num_rows_updated = op->updated;
 	st->num_rows_removed = op->evicted;
 	st->num_rows_dropped_by_watermark = op->dropped;
@@ -695,7 +726,7 @@ void sl_groupby_stats_get(const sl_groupby *op, sl_groupby_stats *st)
 	st->watermark_us = op->wm.current_us;
 	st->memory_used_bytes =
 		sizeof(*op) + sl_keytab_mem(op->kt) +
-		(size_t)op->capg * (sizeof(gb_group) + op->stride) +
+		(size_t)op->capgroups * (sizeof(gb_group) + op->stride) +
 		(size_t)op->capslots * 2 * sizeof(uint32_t) +
 		(size_t)op->capchanged * sizeof(uint32_t) + op->removed.cap +
 		op->heap;
@@ -705,18 +736,18 @@ void sl_groupby_free(sl_groupby *op)
 {
 	if (!op)
 		return;
-	for (uint32_t gid = 0; gid < op->ng; gid++)
-		if (op->g[gid].live)
+	for (uint32_t gid = 0; gid < op->ngroups; gid++)
+		if (op->groups[gid].live)
 			free_group(op, gid);
 	sl_keytab_free(op->kt);
-	free(op->head1);
-	free(op->chpos);
-	free(op->g);
-	free(op->st);
-	free(op->off);
+	free(op->slot_first_group);
+	free(op->slot_changed_at);
+	free(op->groups);
+	free(op->states);
+	free(op->agg_offset);
 	free(op->changed);
 	sl_buf_free(&op->removed);
-	free(op->kbuf);
+	free(op->key_scratch);
 	free(op->starts);
 	free(op->aggs);
 	free(op);
@@ -743,7 +774,7 @@ static void put_header(const sl_groupby *op, uint8_t kind, int64_t version,
 	sl_buf_put_u8(b, kind);
 	sl_buf_put_u64(b, (uint64_t)version);
 	sl_buf_put_u64(b, (uint64_t)sl_watermark_next(&op->wm));
-	sl_buf_put_u32(b, op->knk);
+	sl_buf_put_u32(b, op->key_arity);
 	sl_buf_put_u8(b, (uint8_t)op->spec.window.kind);
 	sl_buf_put_u32(b, op->spec.naggs);
 	for (uint32_t a = 0; a < op->spec.naggs; a++) {
@@ -760,11 +791,13 @@ static void put_record(const sl_groupby *op, uint32_t slot, sl_buf *b,
 {
 	encode_key(op, slot, b);
 	uint64_t n = 0;
-	for (uint32_t l = op->head1[slot]; l; l = op->g[l - 1].next1)
+	for (uint32_t l = op->slot_first_group[slot]; l;
+	     l = op->groups[l - 1].next_in_slot)
 		n++;
 	sl_buf_put_varint(b, n);
-	for (uint32_t l = op->head1[slot]; l; l = op->g[l - 1].next1) {
-		const gb_group *g = &op->g[l - 1];
+	for (uint32_t l = op->slot_first_group[slot]; l;
+	     l = op->groups[l - 1].next_in_slot) {
+		const gb_group *g = &op->groups[l - 1];
 		sl_buf_put_u64(b, (uint64_t)g->start);
 		sl_buf_put_u64(b, (uint64_t)g->end);
 		for (uint32_t a = 0; a < op->spec.naggs; a++) {
@@ -801,14 +834,15 @@ void sl_groupby_delta(const sl_groupby *op, int64_t version, sl_buf *out)
 /* Frees every group and key. */
 static void clear_state(sl_groupby *op)
 {
-	for (uint32_t gid = 0; gid < op->ng; gid++)
-		if (op->g[gid].live)
+	for (uint32_t gid = 0; gid < op->ngroups; gid++)
+		if (op->groups[gid].live)
 			free_group(op, gid);
-	op->ng = op->free1 = 0;
+	op->ngroups = op->first_free_group = 0;
 	sl_keytab_clear(op->kt);
 	if (op->capslots) {
-		memset(op->head1, 0, op->capslots * sizeof(uint32_t));
-		memset(op->chpos, 0, op->capslots * sizeof(uint32_t));
+		memset(op->slot_first_group, 0,
+		       op->capslots * sizeof(uint32_t));
+		memset(op->slot_changed_at, 0, op->capslots * sizeof(uint32_t));
 	}
 	op->nchanged = 0;
 	op->min_end = INT64_MAX;
@@ -831,7 +865,7 @@ static int check_header(const sl_groupby *op, sl_rbuf *r, uint8_t *kind,
 	*kind = sl_rbuf_u8(r);
 	*version = (int64_t)sl_rbuf_u64(r);
 	*wm = (int64_t)sl_rbuf_u64(r);
-	if (sl_rbuf_u32(r) != op->knk ||
+	if (sl_rbuf_u32(r) != op->key_arity ||
 	    sl_rbuf_u8(r) != (uint8_t)op->spec.window.kind ||
 	    sl_rbuf_u32(r) != op->spec.naggs)
 		return restore_fail(err, "written by an operator with other "
@@ -854,25 +888,26 @@ static int check_header(const sl_groupby *op, sl_rbuf *r, uint8_t *kind,
 
 static int restore_record(sl_groupby *op, sl_rbuf *r, sl_arena *tmp)
 {
-	for (uint32_t i = 0; i < op->knk; i++)
-		if (sl_value_decode(r, tmp, &op->kbuf[i]) < 0)
+	for (uint32_t i = 0; i < op->key_arity; i++)
+		if (sl_value_decode(r, tmp, &op->key_scratch[i]) < 0)
 			return SL_EINVAL;
 	uint64_t n = sl_rbuf_varint(r);
 	if (r->err)
 		return SL_EINVAL;
-	int64_t found = sl_keytab_find(op->kt, op->kbuf);
+	int64_t found = sl_keytab_find(op->kt, op->key_scratch);
 	if (found >= 0) {
 		uint32_t slot = (uint32_t)found;
-		while (op->head1[slot]) {
-			uint32_t gid = op->head1[slot] - 1;
-			op->head1[slot] = op->g[gid].next1;
+		while (op->slot_first_group[slot]) {
+			uint32_t gid = op->slot_first_group[slot] - 1;
+			op->slot_first_group[slot] =
+				op->groups[gid].next_in_slot;
 			free_group(op, gid);
 		}
 		delete_slot(op, slot, false);
 	}
 	if (!n)
 		return 0;
-	uint32_t slot = sl_keytab_insert(op->kt, op->kbuf, NULL);
+	uint32_t slot = sl_keytab_insert(op->kt, op->key_scratch, NULL);
 	ensure_slots(op);
 	for (uint64_t i = 0; i < n; i++) {
 		int64_t start = (int64_t)sl_rbuf_u64(r);
@@ -921,7 +956,7 @@ int sl_groupby_restore(sl_groupby *op, const void *p, size_t n,
 	/* A restore starts a batch: nothing of it is a change to emit or
 	 * to write again. */
 	sl_groupby_end_batch(op, wm);
-	op->wm.current_us = wm;
+	op->wm.current_us = op->wm.late_us = wm;
 	if (rc < 0)
 		return restore_fail(err, "truncated or malformed record");
 	if (version)

@@ -22,15 +22,12 @@
 #ifndef SL_OPS_GROUPBY_H
 #define SL_OPS_GROUPBY_H
 
+#include "core/output_mode.h"
 #include "ops/agg.h"
 #include "ops/keyhash.h"
+#include "ops/operator.h"
 #include "ops/window.h"
 
-typedef enum sl_out_mode {
-	SL_OUT_APPEND = 0,
-	SL_OUT_UPDATE,
-	SL_OUT_COMPLETE,
-} sl_out_mode;
 
 typedef struct sl_groupby_agg {
 	const sl_agg_fn *fn;
@@ -54,7 +51,7 @@ typedef struct sl_groupby_spec {
 	 * windowed time key, or a plain timestamp key), as in Spark. */
 	int32_t wm_col;
 	int64_t wm_delay_us;
-	sl_out_mode mode;
+	sl_output_mode mode;
 } sl_groupby_spec;
 
 typedef struct sl_groupby sl_groupby;
@@ -69,6 +66,14 @@ sl_groupby *sl_groupby_new(const sl_groupby_spec *spec, sl_arena *plan,
 			   sl_err *err);
 /* Frees the operator and all its state. NULL is a no-op. */
 void sl_groupby_free(sl_groupby *op);
+
+/* The operator as a stateful operator (ops/operator.h; its callbacks are
+ * ops/groupby_op.c's): emit by the spec's output mode, end_batch with the
+ * watermark from its own observations (one partition). */
+sl_stateful_op *sl_groupby_as_op(sl_groupby *op);
+/* The output mode it emits by (the spec's). */
+sl_output_mode sl_groupby_mode(const sl_groupby *op);
+extern const sl_stateful_op_ops sl_groupby_stateful_ops;
 
 /* The output rows' schema: the keys (the time key as a window struct),
  * then one column per aggregate. */
@@ -133,6 +138,9 @@ typedef struct sl_groupby_stats {
 } sl_groupby_stats;
 
 void sl_groupby_stats_get(const sl_groupby *op, sl_groupby_stats *st);
+/* The same counters as the public sl_state_stats's (its num_rows_*,
+ * memory_used_bytes and watermark_us fields; the others untouched). */
+void sl_groupby_state_stats(const sl_groupby_stats *gs, sl_state_stats *st);
 
 /* ---- state store encoding ------------------------------------------------ */
 

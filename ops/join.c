@@ -1,21 +1,16 @@
 /* ops/join.c - stream-static equi-joins (ops/join.h, docs/STATEFUL.md,
  * "Stream-static join").
  *
- * The static side is read once through the file source's own ops (so its
- * options, schema and parse modes are exactly a stream's) into one batch,
- * and hashed on its keys when a join frame is made. Rows with equal keys
+ * The static table, read once by the engine (engine/static_table.c), is
+ * hashed on its keys when a join frame is made. Rows with equal keys
  * are chained in table order, so a stream row's matches come out in the
  * order the file lists them. The stream side probes on the partition
  * threads, between the other fused stateless steps: no shuffle, no state,
  * which is why Spark allows this join in append mode only and keeps no
  * state store for it. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 
-#include "core/stateful.h"
 #include "ops/join.h"
 #include "ops/keyhash.h"
 
@@ -30,127 +25,10 @@ struct sl_join {
 	sl_keytab *kt;          /* key tuple -> slot */
 	uint32_t *head;         /* per slot: first table row */
 	uint32_t *next;         /* per table row: next with its key, or NONE */
+	const sl_schema *out;   /* the joined rows */
 };
 
 #define NONE UINT32_MAX
-
-/* ---- reading the static table --------------------------------------------- */
-
-static void batch_free_cb(void *p)
-{
-	sl_batch_free(p);
-}
-
-/* The file source watches a directory, optionally with a file-name glob.
- * One file becomes its directory plus a glob that matches only its name:
- * each character in brackets, which also escapes glob metacharacters. */
-static const char *one_file_path(sl_arena *a, const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) || !S_ISREG(st.st_mode))
-		return path;
-	const char *slash = strrchr(path, '/');
-	const char *name = slash ? slash + 1 : path;
-	size_t dl = slash ? (size_t)(slash - path) : 0;
-	size_t nl = strlen(name);
-	char *out = sl_arena_calloc(a, dl + 3 + 3 * nl + 1);
-	size_t k = 0;
-	if (slash) {
-		memcpy(out, path, dl ? dl : 1);
-		k = dl ? dl : 1;
-		if (dl)
-			out[k++] = '/';
-	} else {
-		memcpy(out, "./", 2);
-		k = 2;
-	}
-	for (size_t i = 0; i < nl; i++) {
-		out[k++] = '[';
-		out[k++] = name[i];
-		out[k++] = ']';
-	}
-	out[k] = 0;
-	return out;
-}
-
-sl_frame *sl_static_read(sl_session *s, const char *format,
-			 const char *const *options, sl_err *err)
-{
-	if (!format || (strcasecmp(format, "csv") && strcasecmp(format, "json") &&
-			strcasecmp(format, "text"))) {
-		sl_err_set(err, SL_EFORMAT,
-			   "read_static: format '%s' cannot be read as a "
-			   "static table (use csv, json or text)",
-			   format ? format : "(none)");
-		return NULL;
-	}
-	/* Options with a one-file path rewritten to the source's form. */
-	size_t n = 0;
-	while (options && options[n])
-		n += 2;
-	const char **opts = sl_arena_calloc(&s->arena,
-					    (n + 1) * sizeof(*opts));
-	for (size_t i = 0; i < n; i += 2) {
-		opts[i] = options[i];
-		opts[i + 1] = options[i + 1];
-		if (opts[i + 1] && !strcasecmp(opts[i], "path"))
-			opts[i + 1] = one_file_path(&s->arena, opts[i + 1]);
-	}
-	sl_frame *src_f = sl_read_stream(s, format, opts);
-	if (!src_f) {
-		sl_err_set(err, sl_session_errcode(s), "%s",
-			   sl_session_errmsg(s));
-		return NULL;
-	}
-	struct sl_source *src = src_f->src;
-	sl_batch *rows = sl_batch_new(src->schema, 64);
-	int rc = 0;
-	/* Every file there now, each partition drained to its end once. */
-	for (uint32_t i = 0; i < src->nparts && rc >= 0; i++) {
-		sl_source_part p = { .src = src, .index = i };
-		if ((rc = src->ops->open(&p)) < 0) {
-			*err = p.err;
-			break;
-		}
-		int64_t end = src->ops->latest(&p, -1);
-		while (p.offset < end) {
-			int64_t before = p.offset;
-			sl_batch *got = NULL;
-			rc = src->ops->poll(&p, end, 0, &got);
-			if (got) {
-				sl_batch_append_copy(rows, got);
-				sl_batch_free(got);
-			}
-			if (rc == SL_EOS_RC) {
-				rc = 0;
-				break;
-			}
-			if (rc < 0) {
-				*err = p.err;
-				break;
-			}
-			if (rc == 0 && p.offset == before)
-				break; /* nothing more to read: no spin */
-		}
-		if (src->ops->close)
-			src->ops->close(&p);
-	}
-	if (rc < 0) {
-		if (!err->msg[0])
-			sl_err_set(err, SL_EIO, "read_static: reading failed");
-		sl_batch_free(rows);
-		return NULL;
-	}
-	sl_session_on_destroy(s, batch_free_cb, rows);
-	sl_frame *f = sl_arena_calloc(&s->arena, sizeof(*f));
-	f->session = s;
-	f->kind = SL_FR_STATIC;
-	f->format = src->ops->name;
-	f->schema = src->schema;
-	f->rows = rows;
-	f->gen = -1;
-	return f;
-}
 
 /* ---- building the join ---------------------------------------------------- */
 
@@ -200,9 +78,10 @@ static bool key_value(const sl_value *v, sl_type t, sl_value *out)
 	return true;
 }
 
-static void join_free_cb(void *p)
+void sl_join_free(sl_join *j)
 {
-	sl_join *j = p;
+	if (!j)
+		return;
 	sl_keytab_free(j->kt);
 	free(j->head);
 	free(j->next);
@@ -224,35 +103,11 @@ static int find_col(const sl_schema *sc, const char *name, const char *side,
 	return c;
 }
 
-sl_frame *sl_join_frame(sl_frame *stream, sl_frame *stat,
-			const char *const *keys_left,
-			const char *const *keys_right, int how, sl_err *err)
+sl_join *sl_join_new(const sl_schema *ls, const sl_schema *rs,
+		     const sl_batch *t, const char *const *keys_left,
+		     const char *const *keys_right, int how, sl_arena *a,
+		     sl_err *err)
 {
-	sl_session *s = stream->session;
-	sl_arena *a = &s->arena;
-
-	if (!stat || stat->kind != SL_FR_STATIC) {
-		sl_err_set(err, SL_EANALYSIS,
-			   "join: the right side must be a static table "
-			   "(sl_read_static); stream-stream joins are not "
-			   "supported");
-		return NULL;
-	}
-	if (stream->kind == SL_FR_STATIC) {
-		sl_err_set(err, SL_EANALYSIS,
-			   "join: the left side must be a stream (a join of "
-			   "two static tables is not a streaming query)");
-		return NULL;
-	}
-	for (const sl_frame *f = stream; f; f = f->parent)
-		if (f->kind == SL_FR_AGGREGATE) {
-			sl_err_set(err, SL_EANALYSIS,
-				   "join: joining the result of an "
-				   "aggregation or dropDuplicates is not "
-				   "supported (a stream-static join is a "
-				   "stateless step over input rows)");
-			return NULL;
-		}
 	if (!keys_right)
 		keys_right = keys_left;
 	uint32_t nk = 0;
@@ -271,7 +126,6 @@ sl_frame *sl_join_frame(sl_frame *stream, sl_frame *stat,
 			      : "join: no join keys given");
 		return NULL;
 	}
-	const sl_schema *ls = stream->schema, *rs = stat->schema;
 	sl_join *j = calloc(1, sizeof(*j));
 	if (!j)
 		abort();
@@ -340,7 +194,6 @@ sl_frame *sl_join_frame(sl_frame *stream, sl_frame *stat,
 
 	/* The hash table: rows with a null key never match, so they are
 	 * left out. */
-	const sl_batch *t = stat->rows;
 	j->table = t;
 	j->kt = sl_keytab_new(nk);
 	j->next = malloc(((size_t)t->nrows + 1) * sizeof(*j->next));
@@ -375,29 +228,20 @@ sl_frame *sl_join_frame(sl_frame *stream, sl_frame *stat,
 		tail[slot] = r;
 	}
 	free(tail);
-	sl_session_on_destroy(s, join_free_cb, j);
+	j->out = out;
+	return j;
+}
 
-	sl_frame *f = sl_arena_calloc(a, sizeof(*f));
-	*f = *stream;
-	f->kind = SL_FR_JOIN;
-	f->parent = stream;
-	f->schema = out;
-	f->cond = NULL;
-	f->items = NULL;
-	f->nitems = 0;
-	f->pass = NULL;
-	f->gen = -1;
-	f->rows = NULL;
-	f->join = j;
-	return f;
+const sl_schema *sl_join_schema(const sl_join *j)
+{
+	return j->out;
 }
 
 /* ---- the join step ---------------------------------------------------------- */
 
-int sl_join_run(const sl_frame *f, sl_batch *b, sl_err *err)
+int sl_join_probe(const sl_join *j, sl_batch *b, sl_err *err)
 {
-	const sl_join *j = f->join;
-	uint32_t nl = b->ncols, nout = f->schema->n, nk = j->nkeys;
+	uint32_t nl = b->ncols, nout = j->out->n, nk = j->nkeys;
 	uint32_t cap = b->nrows ? b->nrows : 1, n = 0;
 	sl_value *vals = malloc((size_t)cap * nout * sizeof(sl_value));
 
@@ -415,13 +259,8 @@ int sl_join_run(const sl_frame *f, sl_batch *b, sl_err *err)
 		if (m == NONE && j->how != SL_JOIN_LEFT)
 			continue;
 		do {
-			if (n == cap) {
-				cap *= 2;
-				vals = realloc(vals, (size_t)cap * nout *
-							     sizeof(sl_value));
-				if (!vals)
-					abort();
-			}
+			if (n == cap)
+				vals = sl_values_grow(vals, &cap, nout);
 			sl_value *o = vals + (size_t)n++ * nout;
 			memcpy(o, row, nl * sizeof(sl_value));
 			/* Values of the table stay in its arena: it lives
@@ -439,6 +278,6 @@ int sl_join_run(const sl_frame *f, sl_batch *b, sl_err *err)
 	b->cap = cap;
 	b->nrows = n;
 	b->ncols = nout;
-	b->schema = f->schema;
+	b->schema = j->out;
 	return 0;
 }

@@ -15,70 +15,7 @@
 #include "ops/keyhash.h"
 #include "sluice.h"
 
-/* ---- byte buffers -------------------------------------------------------- */
-
-static void buf_reserve(sl_buf *b, size_t n)
-{
-	if (b->len + n <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap * 2 : 64;
-	while (cap < b->len + n)
-		cap *= 2;
-	b->p = sl_xrealloc(b->p, cap);
-	b->cap = cap;
-}
-
-void sl_buf_put(sl_buf *b, const void *p, size_t n)
-{
-	if (!n)
-		return;
-	buf_reserve(b, n);
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-void sl_buf_put_u8(sl_buf *b, uint8_t x)
-{
-	buf_reserve(b, 1);
-	b->p[b->len++] = x;
-}
-
-void sl_buf_put_u32(sl_buf *b, uint32_t x)
-{
-	uint8_t t[4];
-	for (int i = 0; i < 4; i++)
-		t[i] = (uint8_t)(x >> (8 * i));
-	sl_buf_put(b, t, 4);
-}
-
-void sl_buf_put_u64(sl_buf *b, uint64_t x)
-{
-	uint8_t t[8];
-	for (int i = 0; i < 8; i++)
-		t[i] = (uint8_t)(x >> (8 * i));
-	sl_buf_put(b, t, 8);
-}
-
-void sl_buf_put_varint(sl_buf *b, uint64_t x)
-{
-	uint8_t t[10];
-	size_t n = 0;
-	do {
-		t[n] = (uint8_t)(x & 0x7f);
-		x >>= 7;
-		if (x)
-			t[n] |= 0x80;
-		n++;
-	} while (x);
-	sl_buf_put(b, t, n);
-}
-
-void sl_buf_free(sl_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
+/* ---- readers ---------------------------------------------------------- */
 
 const uint8_t *sl_rbuf_get(sl_rbuf *r, size_t n)
 {
@@ -414,7 +351,7 @@ bool sl_key_equal(const sl_value *a, const sl_value *b, uint32_t n)
 /* ---- the key table ------------------------------------------------------- */
 
 typedef struct kt_bucket {
-	uint32_t slot1; /* slot + 1; 0 = empty */
+	uint32_t slot_plus_one; /* slot + 1; 0 = empty */
 	uint32_t tag;   /* high half of the hash: most misses end here */
 } kt_bucket;
 
@@ -428,11 +365,11 @@ typedef struct kt_entry {
 struct sl_keytab {
 	uint32_t nkeys;
 	uint32_t count;
-	kt_bucket *idx;
+	kt_bucket *buckets;
 	uint32_t mask;         /* buckets - 1 (a power of two) */
-	kt_entry *ent;
-	uint32_t nent, capent; /* slots used (high-water), allocated */
-	uint32_t free1;        /* first free slot + 1 */
+	kt_entry *entries;     /* by slot */
+	uint32_t nentries, capentries; /* slots used (high-water), allocated */
+	uint32_t first_free_plus_one;  /* first free slot + 1; 0: none */
 	sl_arena arena;        /* key copies */
 	size_t live_bytes;
 };
@@ -450,7 +387,7 @@ sl_keytab *sl_keytab_new(uint32_t nkeys)
 	memset(t, 0, sizeof(*t));
 	t->nkeys = nkeys;
 	t->mask = 15;
-	t->idx = sl_xcalloc(t->mask + 1, sizeof(kt_bucket));
+	t->buckets = sl_xcalloc(t->mask + 1, sizeof(kt_bucket));
 	sl_arena_init(&t->arena);
 	return t;
 }
@@ -459,22 +396,22 @@ void sl_keytab_free(sl_keytab *t)
 {
 	if (!t)
 		return;
-	free(t->idx);
-	free(t->ent);
+	free(t->buckets);
+	free(t->entries);
 	sl_arena_free(&t->arena);
 	free(t);
 }
 
 void sl_keytab_clear(sl_keytab *t)
 {
-	free(t->idx);
-	free(t->ent);
+	free(t->buckets);
+	free(t->entries);
 	sl_arena_free(&t->arena);
 	uint32_t nkeys = t->nkeys;
 	memset(t, 0, sizeof(*t));
 	t->nkeys = nkeys;
 	t->mask = 15;
-	t->idx = sl_xcalloc(t->mask + 1, sizeof(kt_bucket));
+	t->buckets = sl_xcalloc(t->mask + 1, sizeof(kt_bucket));
 }
 
 static uint32_t kt_tag(uint64_t h)
@@ -489,13 +426,13 @@ static uint32_t kt_probe(const sl_keytab *t, const sl_value *key, uint64_t h,
 {
 	uint32_t i = (uint32_t)h & t->mask, tag = kt_tag(h);
 	for (;;) {
-		const kt_bucket *b = &t->idx[i];
-		if (!b->slot1) {
+		const kt_bucket *b = &t->buckets[i];
+		if (!b->slot_plus_one) {
 			*found = false;
 			return i;
 		}
 		if (b->tag == tag) {
-			const kt_entry *e = &t->ent[b->slot1 - 1];
+			const kt_entry *e = &t->entries[b->slot_plus_one - 1];
 			if (e->hash == h &&
 			    sl_key_equal(e->key, key, t->nkeys)) {
 				*found = true;
@@ -510,26 +447,26 @@ int64_t sl_keytab_find(const sl_keytab *t, const sl_value *key)
 {
 	bool found;
 	uint32_t i = kt_probe(t, key, sl_key_hash(key, t->nkeys), &found);
-	return found ? (int64_t)t->idx[i].slot1 - 1 : -1;
+	return found ? (int64_t)t->buckets[i].slot_plus_one - 1 : -1;
 }
 
 static void kt_grow(sl_keytab *t)
 {
 	uint32_t ncap = (t->mask + 1) * 2;
-	kt_bucket *idx = sl_xcalloc(ncap, sizeof(kt_bucket));
+	kt_bucket *buckets = sl_xcalloc(ncap, sizeof(kt_bucket));
 	uint32_t mask = ncap - 1;
-	for (uint32_t s = 0; s < t->nent; s++) {
-		if (!t->ent[s].key)
+	for (uint32_t s = 0; s < t->nentries; s++) {
+		if (!t->entries[s].key)
 			continue;
-		uint64_t h = t->ent[s].hash;
+		uint64_t h = t->entries[s].hash;
 		uint32_t i = (uint32_t)h & mask;
-		while (idx[i].slot1)
+		while (buckets[i].slot_plus_one)
 			i = (i + 1) & mask;
-		idx[i].slot1 = s + 1;
-		idx[i].tag = kt_tag(h);
+		buckets[i].slot_plus_one = s + 1;
+		buckets[i].tag = kt_tag(h);
 	}
-	free(t->idx);
-	t->idx = idx;
+	free(t->buckets);
+	t->buckets = buckets;
 	t->mask = mask;
 }
 
@@ -554,7 +491,7 @@ uint32_t sl_keytab_insert(sl_keytab *t, const sl_value *key, bool *created)
 	if (found) {
 		if (created)
 			*created = false;
-		return t->idx[i].slot1 - 1;
+		return t->buckets[i].slot_plus_one - 1;
 	}
 	/* Keep the load at or below 0.7 so linear probes stay short. */
 	if ((uint64_t)(t->count + 1) * 10 > (uint64_t)(t->mask + 1) * 7) {
@@ -562,24 +499,24 @@ uint32_t sl_keytab_insert(sl_keytab *t, const sl_value *key, bool *created)
 		i = kt_probe(t, key, h, &found);
 	}
 	uint32_t s;
-	if (t->free1) {
-		s = t->free1 - 1;
-		t->free1 = t->ent[s].next_free;
+	if (t->first_free_plus_one) {
+		s = t->first_free_plus_one - 1;
+		t->first_free_plus_one = t->entries[s].next_free;
 	} else {
-		if (t->nent == t->capent) {
-			t->capent = t->capent ? t->capent * 2 : 16;
-			t->ent = sl_xrealloc(t->ent,
-					     t->capent * sizeof(kt_entry));
+		if (t->nentries == t->capentries) {
+			t->capentries = t->capentries ? t->capentries * 2 : 16;
+			t->entries = sl_xrealloc(t->entries,
+					     t->capentries * sizeof(kt_entry));
 		}
-		s = t->nent++;
+		s = t->nentries++;
 	}
-	kt_entry *e = &t->ent[s];
+	kt_entry *e = &t->entries[s];
 	e->key = kt_copy_key(&t->arena, key, t->nkeys, &e->bytes);
 	e->hash = h;
 	e->next_free = 0;
 	t->live_bytes += e->bytes;
-	t->idx[i].slot1 = s + 1;
-	t->idx[i].tag = kt_tag(h);
+	t->buckets[i].slot_plus_one = s + 1;
+	t->buckets[i].tag = kt_tag(h);
 	t->count++;
 	if (created)
 		*created = true;
@@ -592,8 +529,8 @@ static void kt_compact(sl_keytab *t)
 	sl_arena fresh;
 	sl_arena_init(&fresh);
 	size_t live = 0;
-	for (uint32_t s = 0; s < t->nent; s++) {
-		kt_entry *e = &t->ent[s];
+	for (uint32_t s = 0; s < t->nentries; s++) {
+		kt_entry *e = &t->entries[s];
 		if (!e->key)
 			continue;
 		e->key = kt_copy_key(&fresh, e->key, t->nkeys, &e->bytes);
@@ -606,32 +543,34 @@ static void kt_compact(sl_keytab *t)
 
 void sl_keytab_delete(sl_keytab *t, uint32_t slot)
 {
-	kt_entry *e = &t->ent[slot];
+	kt_entry *e = &t->entries[slot];
 	uint32_t i = (uint32_t)e->hash & t->mask;
-	while (t->idx[i].slot1 != slot + 1)
+	while (t->buckets[i].slot_plus_one != slot + 1)
 		i = (i + 1) & t->mask;
 	/* Backward shift: pull later members of the probe run into the
 	 * hole when their home bucket does not lie in (hole, j]. */
 	uint32_t j = i;
 	for (;;) {
 		j = (j + 1) & t->mask;
-		if (!t->idx[j].slot1)
+		if (!t->buckets[j].slot_plus_one)
 			break;
-		uint32_t k = (uint32_t)t->ent[t->idx[j].slot1 - 1].hash &
-			     t->mask;
+		uint32_t k =
+			(uint32_t)t->entries[t->buckets[j].slot_plus_one - 1]
+				.hash &
+			t->mask;
 		bool stay = i <= j ? (i < k && k <= j) : (i < k || k <= j);
 		if (stay)
 			continue;
-		t->idx[i] = t->idx[j];
+		t->buckets[i] = t->buckets[j];
 		i = j;
 	}
-	t->idx[i].slot1 = 0;
-	t->idx[i].tag = 0;
+	t->buckets[i].slot_plus_one = 0;
+	t->buckets[i].tag = 0;
 	t->live_bytes -= e->bytes;
 	e->key = NULL;
 	e->bytes = 0;
-	e->next_free = t->free1;
-	t->free1 = slot + 1;
+	e->next_free = t->first_free_plus_one;
+	t->first_free_plus_one = slot + 1;
 	t->count--;
 	if (t->arena.total > 3 * t->live_bytes + KT_COMPACT_SLACK)
 		kt_compact(t);
@@ -639,12 +578,12 @@ void sl_keytab_delete(sl_keytab *t, uint32_t slot)
 
 const sl_value *sl_keytab_key(const sl_keytab *t, uint32_t slot)
 {
-	return t->ent[slot].key;
+	return t->entries[slot].key;
 }
 
 bool sl_keytab_live(const sl_keytab *t, uint32_t slot)
 {
-	return slot < t->nent && t->ent[slot].key;
+	return slot < t->nentries && t->entries[slot].key;
 }
 
 uint32_t sl_keytab_count(const sl_keytab *t)
@@ -654,13 +593,13 @@ uint32_t sl_keytab_count(const sl_keytab *t)
 
 uint32_t sl_keytab_slots(const sl_keytab *t)
 {
-	return t->nent;
+	return t->nentries;
 }
 
 int64_t sl_keytab_next(const sl_keytab *t, int64_t slot)
 {
-	for (uint32_t s = (uint32_t)(slot + 1); s < t->nent; s++)
-		if (t->ent[s].key)
+	for (uint32_t s = (uint32_t)(slot + 1); s < t->nentries; s++)
+		if (t->entries[s].key)
 			return s;
 	return -1;
 }
@@ -668,5 +607,5 @@ int64_t sl_keytab_next(const sl_keytab *t, int64_t slot)
 size_t sl_keytab_mem(const sl_keytab *t)
 {
 	return sizeof(*t) + (size_t)(t->mask + 1) * sizeof(kt_bucket) +
-	       (size_t)t->capent * sizeof(kt_entry) + t->arena.total;
+	       (size_t)t->capentries * sizeof(kt_entry) + t->arena.total;
 }

@@ -11,22 +11,10 @@
 #ifndef SL_OPS_KEYHASH_H
 #define SL_OPS_KEYHASH_H
 
+#include "core/buf.h"
 #include "core/value.h"
 
-/* ---- byte buffers -------------------------------------------------------- */
-
-/* A growable malloc'd byte buffer, the output of every encoder here. */
-typedef struct sl_buf {
-	uint8_t *p;
-	size_t len, cap;
-} sl_buf;
-
-void sl_buf_put(sl_buf *b, const void *p, size_t n);
-void sl_buf_put_u8(sl_buf *b, uint8_t x);
-void sl_buf_put_u32(sl_buf *b, uint32_t x);   /* little-endian */
-void sl_buf_put_u64(sl_buf *b, uint64_t x);   /* little-endian */
-void sl_buf_put_varint(sl_buf *b, uint64_t x); /* LEB128 */
-void sl_buf_free(sl_buf *b);                   /* leaves b empty */
+/* ---- byte buffers: sl_buf is core/buf.h's ---------------------------- */
 
 /* A reader over encoded bytes. A read past the end (or malformed input)
  * sets err and returns zeros, so decoders check err once at the end. */

@@ -229,6 +229,7 @@ bool sl_watermark_advance(sl_watermark *w)
 {
 	int64_t next = sl_watermark_next(w);
 	bool moved = next != w->current_us;
+	w->late_us = w->current_us;
 	w->current_us = next;
 	w->seen = false;
 	w->max_event_us = 0;

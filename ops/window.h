@@ -81,7 +81,14 @@ bool sl_window_get(const sl_value *v, int64_t *start, int64_t *end);
 
 typedef struct sl_watermark {
 	int64_t delay_us;
-	int64_t current_us;   /* in effect for the running batch */
+	int64_t current_us;   /* in effect for the running batch: state
+				 is evicted (windows closed, timeouts
+				 fired) by it */
+	/* The watermark of the batch before the running one: Spark 3.4+
+	 * judges late rows by it (eventTimeWatermarkForLateEvents), so a
+	 * row between it and current_us still enters the state the running
+	 * batch then evicts. After a batch without data the two are equal. */
+	int64_t late_us;
 	int64_t max_event_us; /* largest event time of the running batch */
 	bool seen;            /* max_event_us holds a value */
 } sl_watermark;

@@ -47,25 +47,27 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/kafka/kafka_test_util.h"
+#include "tests/support/clock.h"
+#include "tests/support/kafka.h"
+#include "tests/support/kafka_seq.h"
+#include "tests/support/tmpdir.h"
 
-#include "core/checkpoint.h"
+#include "engine/checkpoint.h"
 
 #define NPART 4
 #define MAXKILLS 16
 
-
-TestSuite(ckpt_relay, .init = broker_setup);
+TestSuite(ckpt_relay, .init = sl_test_kafka_broker_setup);
 
 /* ---- one relay: topics, input producer, output reader ------------------ */
 
 typedef struct relay {
-	seq_io s;	/* topics, input producer, output reader */
+	sl_test_seq_io s; /* topics, input producer, output reader */
 	char group[128];
 	char dir[64];	/* temp dir: pipeline file, checkpoint, logs */
 	char ckpt[128]; /* checkpoint location */
 	char file[128]; /* pipeline file */
-	child ch;	/* `sluice run file` */
+	sl_test_child ch; /* `sluice run file` */
 	char log[128];	/* its output */
 } relay;
 
@@ -78,15 +80,16 @@ static void relay_init(relay *r, const char *name, uint32_t n,
 	snprintf(r->ckpt, sizeof(r->ckpt), "%s/ckpt", r->dir);
 	snprintf(r->file, sizeof(r->file), "%s/relay.sql", r->dir);
 	snprintf(r->log, sizeof(r->log), "%s/log", r->dir);
-	make_topic(r->s.in, sizeof(r->s.in), name, NPART);
+	sl_test_kafka_make_topic(r->s.in, sizeof(r->s.in), name, NPART);
 	char base[64];
 	snprintf(base, sizeof(base), "%s-out", name);
-	make_topic(r->s.out, sizeof(r->s.out), base, NPART);
+	sl_test_kafka_make_topic(r->s.out, sizeof(r->s.out), base, NPART);
 	snprintf(r->group, sizeof(r->group), "%s-relay", r->s.in);
 	FILE *f = fopen(r->file, "w");
 	cr_assert_not_null(f);
 	fprintf(f,
-		"CREATE SOURCE input WITH (format = 'kafka', subscribe = '%s',\n"
+		"CREATE SOURCE input WITH (format = 'kafka', subscribe = "
+		"'%s',\n"
 		"  startingOffsets = 'earliest',\n"
 		"  kafka.bootstrap.servers = '%s', kafka.group.id = '%s');\n"
 		"CREATE SINK output WITH (format = 'kafka', topic = '%s',\n"
@@ -94,17 +97,29 @@ static void relay_init(relay *r, const char *name, uint32_t n,
 		"  checkpointLocation = '%s',\n"
 		"  trigger = 'continuous 100 ms');\n"
 		"INSERT INTO output SELECT key, value FROM input;\n",
-		r->s.in, broker, r->group, r->s.out, broker, r->ckpt);
+		r->s.in, sl_test_kafka_broker, r->group, r->s.out,
+		sl_test_kafka_broker, r->ckpt);
 	fclose(f);
-	seq_start(&r->s, "ckpt_relay", NPART, n, prefill, rate);
+	sl_test_seq_start(&r->s, "ckpt_relay", NPART, n, prefill, rate);
 }
 
 static void relay_free(relay *r)
 {
-	seq_free(&r->s);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
-	cr_assert_eq(system(cmd), 0);
+	sl_test_seq_free(&r->s);
+	cr_assert_eq(sl_test_rmtree(r->dir), 0, "cannot remove %s", r->dir);
+}
+
+/* The last run: started, every record produced and out within wait_ms,
+ * then a planned stop and the reader drained. */
+static void relay_last_run(relay *r, int64_t wait_ms)
+{
+	sl_test_child_start(&r->ch, r->file, r->log);
+	sl_test_seq_produced(&r->s);
+	sl_test_child *kid = &r->ch;
+	sl_test_seq_wait_all(&r->s, wait_ms, &kid, 1);
+	sl_test_sleep_ms(300);
+	sl_test_child_stop(&r->ch, 30000);
+	sl_test_seq_drain(&r->s);
 }
 
 /* The offsets the checkpoint has committed, per input partition, through
@@ -158,26 +173,14 @@ static int64_t newest_commit(relay *r)
 {
 	char path[160];
 	snprintf(path, sizeof(path), "%s/commits", r->ckpt);
-	DIR *d = opendir(path);
-	int64_t best = -1;
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		char *end;
-		long long v = strtoll(e->d_name, &end, 10);
-		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && !*end &&
-		    v > best)
-			best = v;
-	}
-	if (d)
-		closedir(d);
-	return best;
+	return sl_test_newest_number(path);
 }
 
 Test(ckpt_relay, kill_relay)
 {
 	relay r;
 	const uint32_t n = 1000000;
-	take_turns("/tmp/sluice-ckpt-relay.lock");
+	sl_test_kafka_take_turns("/tmp/sluice-ckpt-relay.lock");
 	relay_init(&r, "kill", n, 100000, 40000);
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	srand(seed);
@@ -191,19 +194,19 @@ Test(ckpt_relay, kill_relay)
 	} k[MAXKILLS];
 	int nk = 10;
 	for (int i = 0; i < nk; i++) {
-		child_start(&r.ch, r.file, r.log);
+		sl_test_child_start(&r.ch, r.file, r.log);
 		/* a random moment: 0.4 to 2.5 s into the run (start-up, then
 		 * catching up with the backlog, then keeping up) */
 		int64_t life = 400 + rand() % 2100;
-		int64_t t_end = now_ms() + life;
-		while (now_ms() < t_end) {
-			child_check_alive(&r.ch);
-			sleep_ms(20);
+		int64_t t_end = sl_test_now_ms() + life;
+		while (sl_test_now_ms() < t_end) {
+			sl_test_child_check_alive(&r.ch);
+			sl_test_sleep_ms(20);
 		}
 		kill(r.ch.pid, SIGKILL);
-		int st = child_wait(&r.ch, 10000);
+		int st = sl_test_child_wait(&r.ch, 10000);
 		cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-		seq_topic_ends(&r.s, r.s.in, k[i].hi);
+		sl_test_seq_topic_ends(&r.s, r.s.in, k[i].hi);
 		k[i].epoch = ckpt_committed(&r, k[i].end);
 		k[i].attributed = 0;
 		fprintf(stderr,
@@ -219,13 +222,7 @@ Test(ckpt_relay, kill_relay)
 			(unsigned long long)atomic_load(&r.s.total));
 	}
 	/* The last run: until every record is out, then a planned stop. */
-	child_start(&r.ch, r.file, r.log);
-	seq_produced(&r.s);
-	child *kid = &r.ch;
-	seq_wait_all(&r.s, 90000, &kid, 1);
-	sleep_ms(300);
-	child_stop(&r.ch, 30000);
-	seq_drain(&r.s);
+	relay_last_run(&r, 90000);
 
 	/* None lost. */
 	uint64_t dups = 0, unexplained = 0;
@@ -278,10 +275,10 @@ Test(ckpt_relay, kill_relay)
 
 	/* The consumer group saw the progress: committed up to the end. */
 	int64_t hi[NPART];
-	seq_topic_ends(&r.s, r.s.in, hi);
-	rd_kafka_conf_t *c = conf_new();
-	set(c, "group.id", r.group);
-	rd_kafka_t *rk = client_new(RD_KAFKA_CONSUMER, c);
+	sl_test_seq_topic_ends(&r.s, r.s.in, hi);
+	rd_kafka_conf_t *c = sl_test_kafka_conf_new();
+	sl_test_kafka_set(c, "group.id", r.group);
+	rd_kafka_t *rk = sl_test_kafka_client_new(RD_KAFKA_CONSUMER, c);
 	rd_kafka_topic_partition_list_t *l =
 		rd_kafka_topic_partition_list_new(NPART);
 	for (int p = 0; p < NPART; p++)
@@ -300,27 +297,27 @@ Test(ckpt_relay, planned_restart)
 {
 	relay r;
 	const uint32_t n = 150000;
-	take_turns("/tmp/sluice-ckpt-relay.lock");
+	sl_test_kafka_take_turns("/tmp/sluice-ckpt-relay.lock");
 	relay_init(&r, "plan", n, 50000, 25000);
 	for (int i = 0; i < 2; i++) {
 		/* SIGTERM once the run is up (it has committed an epoch of
 		 * its own): earlier, before sluice installs its handler, the
 		 * signal's default action would end it. */
 		int64_t before = newest_commit(&r);
-		child_start(&r.ch, r.file, r.log);
-		int64_t dl = now_ms() + 60000;
+		sl_test_child_start(&r.ch, r.file, r.log);
+		int64_t dl = sl_test_now_ms() + 60000;
 		while (newest_commit(&r) <= before) {
-			child_check_alive(&r.ch);
-			cr_assert_lt(now_ms(), dl, "run %d never committed",
-				     i + 1);
-			sleep_ms(20);
+			sl_test_child_check_alive(&r.ch);
+			cr_assert_lt(sl_test_now_ms(), dl,
+				     "run %d never committed", i + 1);
+			sl_test_sleep_ms(20);
 		}
-		int64_t t_end = now_ms() + 1000 + 500 * i;
-		while (now_ms() < t_end) {
-			child_check_alive(&r.ch);
-			sleep_ms(20);
+		int64_t t_end = sl_test_now_ms() + 1000 + 500 * i;
+		while (sl_test_now_ms() < t_end) {
+			sl_test_child_check_alive(&r.ch);
+			sl_test_sleep_ms(20);
 		}
-		child_stop(&r.ch, 30000);
+		sl_test_child_stop(&r.ch, 30000);
 		int64_t end[NPART];
 		int64_t e = ckpt_committed(&r, end);
 		fprintf(stderr,
@@ -329,13 +326,7 @@ Test(ckpt_relay, planned_restart)
 			i + 1, (long long)e, atomic_load(&r.s.unique),
 			(unsigned long long)atomic_load(&r.s.total));
 	}
-	child_start(&r.ch, r.file, r.log);
-	seq_produced(&r.s);
-	child *kid = &r.ch;
-	seq_wait_all(&r.s, 60000, &kid, 1);
-	sleep_ms(300);
-	child_stop(&r.ch, 30000);
-	seq_drain(&r.s);
+	relay_last_run(&r, 60000);
 	uint64_t dups = 0;
 	for (uint32_t s = 0; s < n; s++) {
 		cr_assert_gt(r.s.count[s], 0, "sequence %u is lost", s);

@@ -22,12 +22,15 @@
  *     query fails naming the topic and the reason, and every row the
  *     checkpoint covers is in the output topic: the failed epoch is not
  *     in it. */
+#include <criterion/criterion.h>
 #include <dirent.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/kafka/kafka_test_util.h"
+#include "tests/support/clock.h"
+#include "tests/support/kafka.h"
+#include "tests/support/tmpdir.h"
 
 #include "io/kafka_embedded.h"
 #include "sluice.h"
@@ -52,17 +55,14 @@ static void cluster_up(void)
 	bs = sl_kafka_embedded_bootstrap(&err);
 	mc = sl_kafka_embedded_cluster();
 	cr_assert(bs && mc, "%s", err.msg);
-	broker = bs; /* for kafka_test_util.h's clients */
+	sl_test_kafka_broker = bs; /* for tests/support/kafka.h's clients */
 	cr_assert_not_null(mkdtemp(strcpy(ckdir, "/tmp/sl-durable.XXXXXX")));
 }
 
 static void cluster_down(void)
 {
-	char cmd[96];
-
 	sl_kafka_embedded_shutdown();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ckdir);
-	if (ckdir[0] && system(cmd))
+	if (ckdir[0] && sl_test_rmtree(ckdir))
 		cr_log_warn("cannot remove %s", ckdir);
 }
 
@@ -158,7 +158,7 @@ static int64_t ckpt_committed_end(int64_t *epoch)
 		if (v >= 0)
 			return v;
 		/* purged or replaced while we looked: again */
-		sleep_ms(10);
+		sl_test_sleep_ms(10);
 	}
 	cr_assert_fail("the checkpoint's newest commit has no offsets file");
 	return -1;
@@ -168,11 +168,11 @@ static int64_t ckpt_committed_end(int64_t *epoch)
 
 static rd_kafka_t *consumer(void)
 {
-	rd_kafka_conf_t *conf = conf_new();
+	rd_kafka_conf_t *conf = sl_test_kafka_conf_new();
 
-	set(conf, "group.id", "durable-checker");
-	set(conf, "fetch.wait.max.ms", "5");
-	return client_new(RD_KAFKA_CONSUMER, conf);
+	sl_test_kafka_set(conf, "group.id", "durable-checker");
+	sl_test_kafka_set(conf, "fetch.wait.max.ms", "5");
+	return sl_test_kafka_client_new(RD_KAFKA_CONSUMER, conf);
 }
 
 /* The output's high watermark: how many rows Kafka has acknowledged (one
@@ -192,7 +192,7 @@ static int64_t out_read(int *seen)
 {
 	rd_kafka_t *rk = consumer();
 	int64_t hi = out_high(rk), got = 0, pos = 0;
-	int64_t deadline = now_ms() + 30000;
+	int64_t deadline = sl_test_now_ms() + 30000;
 	rd_kafka_topic_partition_list_t *l =
 		rd_kafka_topic_partition_list_new(1);
 
@@ -202,7 +202,7 @@ static int64_t out_read(int *seen)
 	cr_assert_eq(rd_kafka_assign(rk, l), 0);
 	rd_kafka_topic_partition_list_destroy(l);
 	while (pos < hi) {
-		cr_assert_lt(now_ms(), deadline,
+		cr_assert_lt(sl_test_now_ms(), deadline,
 			     "output: %lld of %lld records read in 30 s",
 			     (long long)pos, (long long)hi);
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
@@ -266,12 +266,13 @@ static void progress_gap(sl_query *q, int64_t *gap, int64_t *newest)
  * and what the checkpoint covers is not empty. */
 static void warm_up(sl_query *q)
 {
-	int64_t ep, deadline = now_ms() + 20000;
+	int64_t ep, deadline = sl_test_now_ms() + 20000;
 
 	while (ckpt_committed_end(&ep) <= 0) {
 		cr_assert(sl_query_is_active(q), "%s", exc(q));
-		cr_assert_lt(now_ms(), deadline, "no checkpoint in 20 s");
-		sleep_ms(50);
+		cr_assert_lt(sl_test_now_ms(), deadline,
+			     "no checkpoint in 20 s");
+		sl_test_sleep_ms(50);
 	}
 }
 
@@ -290,8 +291,9 @@ Test(durable, slow_deliveries)
 	cr_assert_eq(rd_kafka_mock_broker_set_rtt(mc, 1, 400), 0);
 	/* At least 3 s, and until the checkpoint has moved 4 times (20 s
 	 * at most: a hang bound). */
-	int64_t t0 = now_ms();
-	while (now_ms() < t0 + 3000 || (checks < 4 && now_ms() < t0 + 20000)) {
+	int64_t t0 = sl_test_now_ms();
+	while (sl_test_now_ms() < t0 + 3000 ||
+	       (checks < 4 && sl_test_now_ms() < t0 + 20000)) {
 		cr_assert(sl_query_is_active(q), "%s", exc(q));
 		/* The checkpoint first, then what Kafka holds: rows the
 		 * checkpoint covers must have been acknowledged before it
@@ -304,7 +306,7 @@ Test(durable, slow_deliveries)
 			      (long long)ep, (long long)k, (long long)hi);
 		checks += k > last_k;
 		last_k = k;
-		sleep_ms(20);
+		sl_test_sleep_ms(20);
 	}
 	progress_gap(q, &gap, &newest);
 	cr_log_info("slow deliveries: %lld checkpoint advances checked, "

@@ -32,7 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/kafka/kafka_test_util.h"
+#include "tests/support/clock.h"
+#include "tests/support/kafka.h"
 
 #include "sluice.h"
 
@@ -54,7 +55,7 @@ static const char *bs; /* the bootstrap servers the test uses */
 
 static void cluster_up(void)
 {
-	mc = mock_cluster_up(2, &host_rk);
+	mc = sl_test_kafka_mock_up(2, &host_rk);
 	bs = rd_kafka_mock_cluster_bootstraps(mc);
 	cr_assert_eq(rd_kafka_mock_topic_create(mc, IN, 1, 1), 0);
 	cr_assert_eq(rd_kafka_mock_topic_create(mc, OUT, 1, 1), 0);
@@ -67,7 +68,7 @@ static void cluster_up(void)
 
 static void cluster_down(void)
 {
-	mock_cluster_down(&mc, &host_rk);
+	sl_test_kafka_mock_down(&mc, &host_rk);
 }
 
 /* ---- the test's producer and checker ------------------------------------- */
@@ -92,7 +93,7 @@ static rd_kafka_t *client(rd_kafka_type_t type, const char *servers)
 		rd_kafka_conf_set(conf, "message.timeout.ms", "60000", errstr,
 				  sizeof(errstr));
 	}
-	rd_kafka_conf_set_log_cb(conf, quiet_log);
+	rd_kafka_conf_set_log_cb(conf, sl_test_kafka_quiet_log);
 	rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
 	cr_assert_not_null(rk, "%s", errstr);
 	return rk;
@@ -147,7 +148,7 @@ static void checker_start(struct checker *c)
 static bool checker_wait(struct checker *c, int upto, int64_t ms,
 			 sl_query *q)
 {
-	int64_t deadline = now_ms() + ms;
+	int64_t deadline = sl_test_now_ms() + ms;
 
 	for (;;) {
 		bool all = true;
@@ -156,7 +157,8 @@ static bool checker_wait(struct checker *c, int upto, int64_t ms,
 			all = c->seen[i] > 0;
 		if (all)
 			return true;
-		if (now_ms() > deadline || (q && !sl_query_is_active(q)))
+		if (sl_test_now_ms() > deadline ||
+		    (q && !sl_query_is_active(q)))
 			return false;
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 50);
 		if (!m)
@@ -228,6 +230,23 @@ static const char *exc(sl_query *q)
 	const char *e = sl_query_exception(q);
 
 	return e ? e : "(none)";
+}
+
+/* Why a query that must fail did: the session's message when it did not
+ * start, else its exception once it stopped, within wait_ms (started at
+ * t0); the test fails if it still runs then ("the query still runs after
+ * N ms <doing>"). */
+static const char *failure(sl_session *s, sl_query *q, int64_t t0,
+			   int64_t wait_ms, const char *doing)
+{
+	if (!q)
+		return sl_session_errmsg(s);
+	int rc = sl_query_await(q, wait_ms);
+
+	cr_assert_eq(rc, SL_ESTOPPED,
+		     "the query still runs after %lld ms %s (status %d)",
+		     (long long)(sl_test_now_ms() - t0), doing, rc);
+	return exc(q);
 }
 
 /* The relay keeps running and everything in [0, upto) came out. */
@@ -334,10 +353,10 @@ Test(faults, non_retriable_produce_error_stops_the_query)
 			     mc, OUT_LEADER, API_PRODUCE, 1,
 			     RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, 0),
 		     0);
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_test_now_ms();
 	produce(10, 10);
 	int rc = sl_query_await(q, 30000);
-	int64_t ms = now_ms() - t0;
+	int64_t ms = sl_test_now_ms() - t0;
 	cr_assert_eq(rc, SL_ESTOPPED, "await: %d (%s) after %lld ms", rc,
 		     exc(q), (long long)ms);
 	cr_assert(strstr(exc(q), "'" OUT "'"), "the exception names no topic: %s",
@@ -404,12 +423,12 @@ Test(faults, fetch_request_timed_out_keeps_the_query_running)
 Test(faults, wrong_address_source)
 {
 	sl_session *s = sl_session_new();
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_test_now_ms();
 	sl_frame *f = sl_read_stream(
 		s, "kafka",
 		(const char *[]){ "kafka.bootstrap.servers", "127.0.0.1:1",
 				  "subscribe", IN, NULL });
-	int64_t ms = now_ms() - t0;
+	int64_t ms = sl_test_now_ms() - t0;
 
 	cr_assert_null(f);
 	cr_assert(strstr(sl_session_errmsg(s), "127.0.0.1:1"), "%s",
@@ -436,27 +455,16 @@ Test(faults, wrong_address_sink)
 				  "kafka.fetch.wait.max.ms", "5", NULL });
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 	produce(0, 5);
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_test_now_ms();
 	sl_query *q = sl_frame_start(
 		f, "kafka",
 		(const char *[]){ "kafka.bootstrap.servers", "127.0.0.1:1",
 				  "topic", OUT, "trigger",
 				  "continuous 1 second", NULL },
 		NULL);
-	const char *why;
-
-	if (!q) {
-		why = sl_session_errmsg(s);
-	} else {
-		int rc = sl_query_await(q, 30000);
-
-		cr_assert_eq(rc, SL_ESTOPPED,
-			     "the query still runs after %lld ms with a sink "
-			     "that cannot reach 127.0.0.1:1 (status %d)",
-			     (long long)(now_ms() - t0), rc);
-		why = exc(q);
-	}
-	int64_t ms = now_ms() - t0;
+	const char *why = failure(s, q, t0, 30000,
+				  "with a sink that cannot reach 127.0.0.1:1");
+	int64_t ms = sl_test_now_ms() - t0;
 	cr_log_info("wrong address, sink: %lld ms: %s", (long long)ms, why);
 	cr_assert(strstr(why, "127.0.0.1:1") || strstr(why, "refused"),
 		  "the error does not say which cluster or why: %s", why);
@@ -500,7 +508,7 @@ Test(faults, unknown_kafka_property)
 
 /* ---- a missing topic, on the real broker ---------------------------------- */
 
-TestSuite(missing_topic, .init = broker_setup);
+TestSuite(missing_topic, .init = sl_test_kafka_broker_setup);
 
 /* The broker does not create topics (auto.create.topics.enable=false, as
  * most production clusters): reading one that is not there is an error
@@ -508,13 +516,13 @@ TestSuite(missing_topic, .init = broker_setup);
 Test(missing_topic, source)
 {
 	sl_session *s = sl_session_new();
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_test_now_ms();
 	sl_frame *f = sl_read_stream(
 		s, "kafka",
-		(const char *[]){ "kafka.bootstrap.servers", broker,
-				  "subscribe", "sluice-faults-no-such-topic",
-				  NULL });
-	int64_t ms = now_ms() - t0;
+		(const char *[]){ "kafka.bootstrap.servers",
+				  sl_test_kafka_broker, "subscribe",
+				  "sluice-faults-no-such-topic", NULL });
+	int64_t ms = sl_test_now_ms() - t0;
 
 	cr_assert_null(f);
 	cr_assert_eq(sl_session_errcode(s), SL_ENOTFOUND, "%s",
@@ -541,27 +549,17 @@ Test(missing_topic, sink)
 						 "value",
 						 NULL });
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_test_now_ms();
 	sl_query *q = sl_frame_start(
 		f, "kafka",
-		(const char *[]){ "kafka.bootstrap.servers", broker, "topic",
+		(const char *[]){ "kafka.bootstrap.servers",
+				  sl_test_kafka_broker, "topic",
 				  "sluice-faults-no-such-topic", "trigger",
 				  "continuous 1 second", NULL },
 		NULL);
-	const char *why;
-
-	if (!q) {
-		why = sl_session_errmsg(s);
-	} else {
-		int rc = sl_query_await(q, 45000);
-
-		cr_assert_eq(rc, SL_ESTOPPED,
-			     "the query still runs after %lld ms writing to a "
-			     "missing topic (status %d)",
-			     (long long)(now_ms() - t0), rc);
-		why = exc(q);
-	}
-	int64_t ms = now_ms() - t0;
+	const char *why =
+		failure(s, q, t0, 45000, "writing to a missing topic");
+	int64_t ms = sl_test_now_ms() - t0;
 	cr_log_info("missing topic, sink: %lld ms: %s", (long long)ms, why);
 	cr_assert(strstr(why, "sluice-faults-no-such-topic"),
 		  "the error does not name the topic: %s", why);

@@ -6,7 +6,7 @@
  * kafka (startingOffsets earliest) -> foreach, whose process() sleeps
  * 200 us per row (under 5,000 rows/s), runs for 10 s. Before vectors
  * were capped in bytes (io/source_kafka.c: KSRC_MAX_BATCH_BYTES), the ring
- * shortened (core/exec.c: SL_RING_ENTRIES) and the prefetch bounded
+ * shortened (engine/exec.c: SL_RING_ENTRIES) and the prefetch bounded
  * (io/kafka_common.c: queued.max.messages.kbytes), the partition ring
  * filled with 256 vectors of 1024 records, over 256 MiB, plus librdkafka's
  * 64 MiB prefetch (docs/BENCHMARKS.md, "Memory with a slow sink"). The check is a count, not a timing: the process's VmRSS,
@@ -27,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/kafka/kafka_test_util.h"
+#include "tests/support/clock.h"
+#include "tests/support/kafka.h"
 
 #include "sluice.h"
 
@@ -77,14 +78,15 @@ static void produce_backlog(const char *topic)
 	char *buf = malloc(RECSIZE);
 	rd_kafka_t *rk;
 
-	cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", broker,
-				       errstr, sizeof(errstr)),
+	cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers",
+				       sl_test_kafka_broker, errstr,
+				       sizeof(errstr)),
 		     RD_KAFKA_CONF_OK, "%s", errstr);
 	for (int i = 0; props[i]; i += 2)
 		rd_kafka_conf_set(conf, props[i], props[i + 1], errstr,
 				  sizeof(errstr));
 	rd_kafka_conf_set_dr_msg_cb(conf, prod_dr);
-	rd_kafka_conf_set_log_cb(conf, quiet_log);
+	rd_kafka_conf_set_log_cb(conf, sl_test_kafka_quiet_log);
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
 	cr_assert_not_null(rk, "%s", errstr);
 	for (int i = 0; i < RECSIZE; i++)
@@ -125,28 +127,28 @@ static int slow_process(void *ud, const sl_rows *rows, uint32_t i)
 	return 0;
 }
 
-TestSuite(memory, .init = broker_setup);
+TestSuite(memory, .init = sl_test_kafka_broker_setup);
 
 Test(memory, slow_sink_keeps_bytes_in_flight_bounded)
 {
 	char topic[128];
 	static struct slow s;
-	sl_sink_callbacks cb = { .ud = &s, .process = slow_process };
+	sl_sink_callbacks cb = { .size = sizeof(cb), .ud = &s, .process = slow_process };
 	sl_session *ss;
 	sl_frame *f;
 	sl_query *q;
 	long base, peak = 0;
 	int64_t end;
 
-	make_ready_topic(topic, sizeof(topic), "membound", 1);
+	sl_test_kafka_make_ready_topic(topic, sizeof(topic), "membound", 1);
 	produce_backlog(topic);
 
 	ss = sl_session_new();
 	f = sl_read_stream(ss, "kafka",
 			   (const char *[]){ "subscribe", topic,
 					     "startingOffsets", "earliest",
-					     "kafka.bootstrap.servers", broker,
-					     NULL });
+					     "kafka.bootstrap.servers",
+					     sl_test_kafka_broker, NULL });
 	cr_assert_not_null(f, "%s", sl_session_errmsg(ss));
 	base = vmrss_kib();
 	q = sl_frame_start(f, "foreach",
@@ -154,8 +156,8 @@ Test(memory, slow_sink_keeps_bytes_in_flight_bounded)
 					     NULL },
 			   &cb);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(ss));
-	end = now_ms() + RUN_MS;
-	while (now_ms() < end) {
+	end = sl_test_now_ms() + RUN_MS;
+	while (sl_test_now_ms() < end) {
 		long kib = vmrss_kib();
 
 		if (kib > peak)

@@ -1,5 +1,5 @@
 /* tests/kafka/relay.c - the Kafka-to-Kafka relay through the public API
- * (include/sluice.h) against a real Apache Kafka broker (issue 3's
+ * (include/sluice.h) against a real Apache Kafka broker (the relay's
  * acceptance test): 1,000,000 records across 4 partitions, none lost, none
  * duplicated, each partition's order kept, checked record by record.
  *
@@ -31,7 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/kafka/kafka_test_util.h"
+#include "tests/support/clock.h"
+#include "tests/support/kafka.h"
 
 #include "sluice.h"
 
@@ -45,11 +46,11 @@
  * (NULL-terminated name, value pairs). */
 static rd_kafka_t *client(rd_kafka_type_t type, const char *const *props)
 {
-	rd_kafka_conf_t *conf = conf_new();
+	rd_kafka_conf_t *conf = sl_test_kafka_conf_new();
 
 	for (int i = 0; props && props[i]; i += 2)
-		set(conf, props[i], props[i + 1]);
-	return client_new(type, conf);
+		sl_test_kafka_set(conf, props[i], props[i + 1]);
+	return sl_test_kafka_client_new(type, conf);
 }
 
 /* ---- the producer: NREC records, fast ------------------------------------ */
@@ -105,15 +106,15 @@ static void *producer_main(void *arg)
 	};
 	char errstr[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_test_now_ms();
 	int seq[NPART] = { 0 };
 
-	rd_kafka_conf_set(conf, "bootstrap.servers", broker, errstr,
-			  sizeof(errstr));
+	rd_kafka_conf_set(conf, "bootstrap.servers", sl_test_kafka_broker,
+			  errstr, sizeof(errstr));
 	for (int i = 0; props[i]; i += 2)
 		rd_kafka_conf_set(conf, props[i], props[i + 1], errstr,
 				  sizeof(errstr));
-	rd_kafka_conf_set_log_cb(conf, quiet_log);
+	rd_kafka_conf_set_log_cb(conf, sl_test_kafka_quiet_log);
 	rd_kafka_conf_set_dr_msg_cb(conf, prod_dr);
 	rd_kafka_conf_set_opaque(conf, pr);
 	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
@@ -154,12 +155,48 @@ static void *producer_main(void *arg)
 	if (rd_kafka_flush(rk, 60000) && !pr->err[0])
 		snprintf(pr->err, sizeof(pr->err),
 			 "flush: records still undelivered after 60 s");
-	pr->ms = now_ms() - t0;
+	pr->ms = sl_test_now_ms() - t0;
 	rd_kafka_destroy(rk);
 	return NULL;
 }
 
 /* ---- the relay ----------------------------------------------------------- */
+
+/* Topic in as a stream, from its earliest records. */
+static sl_frame *read_topic(sl_session *s, const char *in)
+{
+	const char *src_opts[] = {
+		"kafka.bootstrap.servers",
+		sl_test_kafka_broker,
+		"subscribe",
+		in,
+		"startingOffsets",
+		"earliest",
+		NULL,
+	};
+
+	return sl_read_stream(s, "kafka", src_opts);
+}
+
+/* f written to topic out by a continuous query, named query_name unless
+ * that is NULL. */
+static sl_query *write_topic(sl_frame *f, const char *out,
+			     const char *query_name)
+{
+	const char *sink_opts[] = {
+		"kafka.bootstrap.servers",
+		sl_test_kafka_broker,
+		"topic",
+		out,
+		"trigger",
+		"continuous 1 second",
+		query_name ? "queryName" : NULL,
+		query_name,
+		NULL,
+	};
+
+	return sl_frame_start(f, "kafka", sink_opts, NULL);
+}
 
 static sl_query *start_relay(sl_session *s, const char *in, const char *out,
 			     bool mirror)
@@ -167,25 +204,12 @@ static sl_query *start_relay(sl_session *s, const char *in, const char *out,
 	static const char *const sel_mirror[] = { "key", "value", "partition",
 						  NULL };
 	static const char *const sel_keyed[] = { "key", "value", NULL };
-	const char *src_opts[] = {
-		"kafka.bootstrap.servers", broker,
-		"subscribe", in,
-		"startingOffsets", "earliest",
-		NULL,
-	};
-	const char *sink_opts[] = {
-		"kafka.bootstrap.servers", broker,
-		"topic", out,
-		"trigger", "continuous 1 second",
-		"queryName", "relay",
-		NULL,
-	};
-	sl_frame *f = sl_read_stream(s, "kafka", src_opts);
+	sl_frame *f = read_topic(s, in);
 
 	cr_assert_not_null(f, "sl_read_stream: %s", sl_session_errmsg(s));
 	f = sl_frame_select(f, mirror ? sel_mirror : sel_keyed);
 	cr_assert_not_null(f, "sl_frame_select: %s", sl_session_errmsg(s));
-	sl_query *q = sl_frame_start(f, "kafka", sink_opts, NULL);
+	sl_query *q = write_topic(f, out, "relay");
 	cr_assert_not_null(q, "sl_frame_start: %s", sl_session_errmsg(s));
 	return q;
 }
@@ -315,7 +339,7 @@ static void read_output(struct check *c, const char *out, bool mirror,
 			RD_KAFKA_OFFSET_BEGINNING;
 	cr_assert_eq(rd_kafka_assign(rk, l), 0);
 	rd_kafka_topic_partition_list_destroy(l);
-	while (now_ms() < stop_at) {
+	while (sl_test_now_ms() < stop_at) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
 
 		if (m) {
@@ -327,13 +351,13 @@ static void read_output(struct check *c, const char *out, bool mirror,
 			rd_kafka_message_destroy(m);
 		}
 		if (c->got >= c->want && stop_at == deadline)
-			stop_at = now_ms() + linger_ms;
+			stop_at = sl_test_now_ms() + linger_ms;
 	}
 	rd_kafka_consumer_close(rk);
 	rd_kafka_destroy(rk);
 }
 
-TestSuite(relay, .init = broker_setup);
+TestSuite(relay, .init = sl_test_kafka_broker_setup);
 
 /* The acceptance test: 1,000,000 records through sluice, each partition
  * mirrored, every record exactly once and in order. */
@@ -345,18 +369,18 @@ Test(relay, million_records_four_partitions_mirrored_in_order)
 	pthread_t th;
 	int64_t t0;
 
-	make_ready_topic(in, sizeof(in), "relay-in", NPART);
-	make_ready_topic(out, sizeof(out), "relay-out", NPART);
+	sl_test_kafka_make_ready_topic(in, sizeof(in), "relay-in", NPART);
+	sl_test_kafka_make_ready_topic(out, sizeof(out), "relay-out", NPART);
 	pr.topic = in;
 
 	sl_session *s = sl_session_new();
-	t0 = now_ms();
+	t0 = sl_test_now_ms();
 	sl_query *q = start_relay(s, in, out, true);
-	int64_t started = now_ms() - t0;
+	int64_t started = sl_test_now_ms() - t0;
 
 	pthread_create(&th, NULL, producer_main, &pr);
 	read_output(&c, out, true, t0 + 55000, 1500);
-	int64_t relayed = now_ms() - t0;
+	int64_t relayed = sl_test_now_ms() - t0;
 	pthread_join(th, NULL);
 
 	cr_assert_eq(pr.err[0], 0, "the test's producer: %s", pr.err);
@@ -398,15 +422,15 @@ static void run_keyed(int n, struct check *c)
 		c->key_next[i] = i % KEYS_PER_PART;
 		c->key_part[i] = -1;
 	}
-	make_ready_topic(in, sizeof(in), "keyed-in", NPART);
-	make_ready_topic(out, sizeof(out), "keyed-out", NPART);
+	sl_test_kafka_make_ready_topic(in, sizeof(in), "keyed-in", NPART);
+	sl_test_kafka_make_ready_topic(out, sizeof(out), "keyed-out", NPART);
 	pr.topic = in;
 
 	sl_session *s = sl_session_new();
 	sl_query *q = start_relay(s, in, out, false);
 
 	pthread_create(&th, NULL, producer_main, &pr);
-	read_output(c, out, false, now_ms() + 30000, 1000);
+	read_output(c, out, false, sl_test_now_ms() + 30000, 1000);
 	pthread_join(th, NULL);
 	cr_assert_eq(pr.err[0], 0, "the test's producer: %s", pr.err);
 	cr_assert(sl_query_is_active(q), "the relay stopped: %s",
@@ -442,8 +466,8 @@ Test(relay, keyed_records_keep_their_order_per_key)
 	free_check(&c);
 }
 
-/* Issue 3: "the output partition follows the key as Kafka's default
- * partitioner does". Kafka's (the Java producer's, so Spark's) default
+/* The output partition follows the key as Kafka's default partitioner
+ * does. Kafka's (the Java producer's, so Spark's) default
  * partitioner is murmur2 of the key modulo the partition count; a key must
  * land where Spark would put it. librdkafka's own default is
  * consistent_random (CRC32), which differs for most keys. */
@@ -491,26 +515,14 @@ Test(relay, fresh_topic_starts_at_once)
 	for (int i = 0; i < 10; i++) {
 		char in[128], out[128];
 
-		make_topic(in, sizeof(in), "fresh-in", NPART);
-		make_topic(out, sizeof(out), "fresh-out", NPART);
+		sl_test_kafka_make_topic(in, sizeof(in), "fresh-in", NPART);
+		sl_test_kafka_make_topic(out, sizeof(out), "fresh-out", NPART);
 		sl_session *s = sl_session_new();
-		const char *src_opts[] = {
-			"kafka.bootstrap.servers", broker,
-			"subscribe", in,
-			"startingOffsets", "earliest",
-			NULL,
-		};
-		const char *sink_opts[] = {
-			"kafka.bootstrap.servers", broker,
-			"topic", out,
-			"trigger", "continuous 1 second",
-			NULL,
-		};
-		sl_frame *f = sl_read_stream(s, "kafka", src_opts);
+		sl_frame *f = read_topic(s, in);
 		sl_query *q = NULL;
 
 		if (f)
-			q = sl_frame_start(f, "kafka", sink_opts, NULL);
+			q = write_topic(f, out, NULL);
 		if (!q) {
 			failed++;
 			snprintf(why, sizeof(why), "%s", sl_session_errmsg(s));

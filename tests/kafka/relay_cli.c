@@ -33,20 +33,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/kafka/kafka_test_util.h"
+#include "tests/support/clock.h"
+#include "tests/support/kafka.h"
+#include "tests/support/kafka_seq.h"
+#include "tests/support/tmpdir.h"
 
 /* Generous bounds for things that take well under a second. */
 #define START_MS 30000
 #define ARRIVE_MS 60000
 #define STOP_MS 30000
 
-TestSuite(relay_cli, .init = broker_setup);
+TestSuite(relay_cli, .init = sl_test_kafka_broker_setup);
 
 /* ---- the child: sluice relay ------------------------------------------- */
 
 /* A sluice relay and its temporary directory: the log, a checkpoint. */
 typedef struct relay {
-	child ch;
+	sl_test_child ch;
 	char dir[64];
 } relay;
 
@@ -59,13 +62,11 @@ static void relay_init(relay *c)
 
 static void relay_free(relay *c)
 {
-	char cmd[128];
 	if (c->ch.pid > 0) {
 		kill(c->ch.pid, SIGKILL);
 		waitpid(c->ch.pid, NULL, 0);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(sl_test_rmtree(c->dir), 0, "cannot remove %s", c->dir);
 }
 
 /* `sluice relay ARGS...` (NULL-terminated) with --bootstrap-servers set to
@@ -77,10 +78,10 @@ static void relay_start(relay *c, ...)
 	int n = 0;
 	va_list ap;
 
-	argv[n++] = sluice_path();
+	argv[n++] = sl_test_child_sluice_path();
 	argv[n++] = "relay";
 	argv[n++] = "--bootstrap-servers";
-	argv[n++] = broker;
+	argv[n++] = sl_test_kafka_broker;
 	va_start(ap, c);
 	for (const char *a; (a = va_arg(ap, const char *));) {
 		cr_assert_lt(n, 62);
@@ -89,7 +90,7 @@ static void relay_start(relay *c, ...)
 	va_end(ap);
 	argv[n] = NULL;
 	snprintf(log, sizeof(log), "%s/log", c->dir);
-	child_spawn(&c->ch, argv, log);
+	sl_test_child_spawn(&c->ch, argv, log);
 }
 
 /* The relay's log so far, NUL-terminated, in buf. */
@@ -109,12 +110,13 @@ static const char *log_text(relay *c, char *buf, size_t n)
 static void relay_started(relay *c)
 {
 	char buf[4096];
-	int64_t dl = now_ms() + START_MS;
+	int64_t dl = sl_test_now_ms() + START_MS;
 	while (!strstr(log_text(c, buf, sizeof(buf)),
 		       "sluice relay: relaying")) {
-		child_check_alive(&c->ch);
-		cr_assert_lt(now_ms(), dl, "no start message; log:\n%s", buf);
-		sleep_ms(20);
+		sl_test_child_check_alive(&c->ch);
+		cr_assert_lt(sl_test_now_ms(), dl, "no start message; log:\n%s",
+			     buf);
+		sl_test_sleep_ms(20);
 	}
 }
 
@@ -123,7 +125,7 @@ static void relay_sigterm(relay *c)
 {
 	char buf[4096];
 	kill(c->ch.pid, SIGTERM);
-	int st = child_wait(&c->ch, STOP_MS);
+	int st = sl_test_child_wait(&c->ch, STOP_MS);
 	log_text(c, buf, sizeof(buf));
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		  "SIGTERM: status %#x, expected exit 0; log:\n%s", st, buf);
@@ -173,7 +175,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 static void produce(const char *topic, uint32_t first, uint32_t n, int nparts,
 		    bool by_key)
 {
-	rd_kafka_t *rk = producer_new(NULL, dr_cb);
+	rd_kafka_t *rk = sl_test_seq_producer_new(NULL, dr_cb);
 	for (uint32_t seq = first; seq < first + n; seq++) {
 		char key[16], val[16];
 		int kl = want_key(seq, key, sizeof(key));
@@ -250,7 +252,7 @@ typedef struct reader {
 /* A consumer of every partition of topic from its beginning. */
 static void reader_open(reader *r, const char *topic, int nparts, uint32_t n)
 {
-	r->rk = reader_new(topic, nparts);
+	r->rk = sl_test_seq_reader_new(topic, nparts);
 	r->n = n;
 	r->seen = calloc(n, 1);
 	r->unique = 0;
@@ -265,9 +267,9 @@ static void reader_read(reader *r, relay *c, uint32_t until,
 				      void *),
 			void *arg)
 {
-	int64_t dl = now_ms() + ARRIVE_MS, stray_end = -1;
+	int64_t dl = sl_test_now_ms() + ARRIVE_MS, stray_end = -1;
 	for (;;) {
-		int64_t now = now_ms();
+		int64_t now = sl_test_now_ms();
 		if (r->unique >= until && stray_end < 0)
 			stray_end = now + 500;
 		if (stray_end >= 0 && now >= stray_end)
@@ -275,7 +277,7 @@ static void reader_read(reader *r, relay *c, uint32_t until,
 		cr_assert_lt(now, dl, "%u of %u records arrived", r->unique,
 			     until);
 		if (c && c->ch.pid > 0)
-			child_check_alive(&c->ch);
+			sl_test_child_check_alive(&c->ch);
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 50);
 		if (!m)
 			continue;
@@ -348,8 +350,8 @@ Test(relay_cli, keys_values_headers_in_order)
 	by_key k;
 	const uint32_t before = 3000, after = 3000;
 
-	make_topic(in, sizeof(in), "rcli-in", 3);
-	make_topic(out, sizeof(out), "rcli-out", 3);
+	sl_test_kafka_make_topic(in, sizeof(in), "rcli-in", 3);
+	sl_test_kafka_make_topic(out, sizeof(out), "rcli-out", 3);
 	relay_init(&c);
 	for (int i = 0; i < KEYS; i++) {
 		k.part[i] = -1;
@@ -398,8 +400,8 @@ Test(relay_cli, keep_partition_mirrors_partitions)
 	int64_t last[4] = { -1, -1, -1, -1 };
 	const uint32_t n = 4000;
 
-	make_topic(in, sizeof(in), "rcli-kp-in", 4);
-	make_topic(out, sizeof(out), "rcli-kp-out", 4);
+	sl_test_kafka_make_topic(in, sizeof(in), "rcli-kp-in", 4);
+	sl_test_kafka_make_topic(out, sizeof(out), "rcli-kp-out", 4);
 	relay_init(&c);
 	/* by partition number, not by key: 40 keys over 4 partitions,
 	 * so hashing the key would move most records */
@@ -418,9 +420,9 @@ Test(relay_cli, keep_partition_mirrors_partitions)
 static void committed(const char *group, const char *topic, int nparts,
 		      int64_t *off)
 {
-	rd_kafka_conf_t *conf = conf_new();
-	set(conf, "group.id", group);
-	rd_kafka_t *rk = client_new(RD_KAFKA_CONSUMER, conf);
+	rd_kafka_conf_t *conf = sl_test_kafka_conf_new();
+	sl_test_kafka_set(conf, "group.id", group);
+	rd_kafka_t *rk = sl_test_kafka_client_new(RD_KAFKA_CONSUMER, conf);
 	rd_kafka_topic_partition_list_t *l =
 		rd_kafka_topic_partition_list_new(nparts);
 	for (int p = 0; p < nparts; p++)
@@ -440,8 +442,8 @@ Test(relay_cli, sigterm_commits_the_last_epoch)
 	int64_t off[2], hi[2];
 	const uint32_t first = 500, more = 200;
 
-	make_topic(in, sizeof(in), "rcli-ep-in", 2);
-	make_topic(out, sizeof(out), "rcli-ep-out", 2);
+	sl_test_kafka_make_topic(in, sizeof(in), "rcli-ep-in", 2);
+	sl_test_kafka_make_topic(out, sizeof(out), "rcli-ep-out", 2);
 	snprintf(group, sizeof(group), "%s-relay", in);
 	relay_init(&c);
 	snprintf(ckpt, sizeof(ckpt), "%s/ckpt", c.dir);
@@ -454,7 +456,7 @@ Test(relay_cli, sigterm_commits_the_last_epoch)
 	reader_open(&r, out, 2, first + more);
 	reader_read(&r, &c, first, NULL, NULL);
 	relay_sigterm(&c);
-	topic_ends(in, 2, hi);
+	sl_test_kafka_topic_ends(in, 2, hi);
 	committed(group, in, 2, off);
 	for (int p = 0; p < 2; p++)
 		cr_assert_eq(off[p], hi[p],
@@ -481,9 +483,9 @@ Test(relay_cli, several_from_topics)
 	relay c;
 	reader r;
 
-	make_topic(in1, sizeof(in1), "rcli-a1", 1);
-	make_topic(in2, sizeof(in2), "rcli-a2", 1);
-	make_topic(out, sizeof(out), "rcli-a-out", 1);
+	sl_test_kafka_make_topic(in1, sizeof(in1), "rcli-a1", 1);
+	sl_test_kafka_make_topic(in2, sizeof(in2), "rcli-a2", 1);
+	sl_test_kafka_make_topic(out, sizeof(out), "rcli-a-out", 1);
 	relay_init(&c);
 	produce(in1, 0, 300, 1, true);
 	produce(in2, 300, 300, 1, true);
@@ -506,13 +508,13 @@ Test(relay_cli, available_now_copies_the_backlog_and_exits)
 	relay c;
 	reader r;
 
-	make_topic(in, sizeof(in), "rcli-now-in", 2);
-	make_topic(out, sizeof(out), "rcli-now-out", 2);
+	sl_test_kafka_make_topic(in, sizeof(in), "rcli-now-in", 2);
+	sl_test_kafka_make_topic(out, sizeof(out), "rcli-now-out", 2);
 	relay_init(&c);
 	produce(in, 0, 1000, 2, true);
 	relay_start(&c, "--from", in, "--to", out, "--starting-offsets",
 		    "earliest", "--trigger", "availableNow", NULL);
-	int st = child_wait(&c.ch, ARRIVE_MS);
+	int st = sl_test_child_wait(&c.ch, ARRIVE_MS);
 	log_text(&c, buf, sizeof(buf));
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		  "status %#x, expected exit 0; log:\n%s", st, buf);
@@ -527,12 +529,12 @@ Test(relay_cli, missing_output_topic_fails)
 	char in[96], out[128], buf[4096];
 	relay c;
 
-	make_topic(in, sizeof(in), "rcli-miss-in", 1);
+	sl_test_kafka_make_topic(in, sizeof(in), "rcli-miss-in", 1);
 	snprintf(out, sizeof(out), "%s-nowhere", in);
 	relay_init(&c);
 	relay_start(&c, "--from", in, "--to", out, "--option",
 		    "sink.metadataTimeout=2 seconds", NULL);
-	int st = child_wait(&c.ch, START_MS);
+	int st = sl_test_child_wait(&c.ch, START_MS);
 	log_text(&c, buf, sizeof(buf));
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1,
 		  "status %#x, expected exit 1; log:\n%s", st, buf);

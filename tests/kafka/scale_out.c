@@ -42,7 +42,10 @@
 #include <string.h>
 #include <sys/file.h>
 
-#include "tests/kafka/kafka_test_util.h"
+#include "tests/support/clock.h"
+#include "tests/support/kafka.h"
+#include "tests/support/kafka_seq.h"
+#include "tests/support/tmpdir.h"
 
 #include "sluice.h"
 
@@ -53,13 +56,13 @@
 #define STEP3 40000
 #define RATE 10000
 
-TestSuite(scale_out, .init = broker_setup, .timeout = 300);
+TestSuite(scale_out, .init = sl_test_kafka_broker_setup, .timeout = 300);
 
 /* One relay process of the group. */
 typedef struct member {
 	char client_id[128];
 	char file[128], ckpt[128], log[128];
-	child ch;
+	sl_test_child ch;
 } member;
 
 /* Who holds what: the partitions of `topic` each member of `group`
@@ -69,7 +72,8 @@ typedef struct member {
 static int group_assignment(const char *group, const char *topic,
 			    member *const *m, int nm, int *owner)
 {
-	rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, conf_new());
+	rd_kafka_t *rk = sl_test_kafka_client_new(RD_KAFKA_PRODUCER,
+						  sl_test_kafka_conf_new());
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
 	const char *groups[] = { group };
 	int members = -1;
@@ -139,11 +143,11 @@ static int group_assignment(const char *group, const char *topic,
 static void wait_split(const char *group, const char *topic, member **m,
 		       int nm, int want, int *owner)
 {
-	int64_t dl = now_ms() + 60000;
+	int64_t dl = sl_test_now_ms() + 60000;
 	for (;;) {
 		for (int k = 0; k < nm; k++)
 			if (m[k]->ch.pid)
-				child_check_alive(&m[k]->ch);
+				sl_test_child_check_alive(&m[k]->ch);
 		int n = group_assignment(group, topic, m, nm, owner);
 		bool ok = n == want;
 		int held[8] = { 0 };
@@ -158,21 +162,21 @@ static void wait_split(const char *group, const char *topic, member **m,
 				ok = false;
 		if (ok)
 			return;
-		if (now_ms() > dl) {
+		if (sl_test_now_ms() > dl) {
 			for (int k = 0; k < nm; k++)
-				child_print_log(&m[k]->ch);
+				sl_test_child_print_log(&m[k]->ch);
 			cr_assert_fail("the group never settled on %d members "
 				       "holding all %d partitions (last: %d "
 				       "members; owners %d %d %d %d)",
 				       want, NPART, n, owner[0], owner[1],
 				       owner[2], owner[3]);
 		}
-		sleep_ms(200);
+		sl_test_sleep_ms(200);
 	}
 }
 
 static void member_init(member *m, const char *dir, const char *name,
-			const seq_io *s, const char *group)
+			const sl_test_seq_io *s, const char *group)
 {
 	memset(m, 0, sizeof(*m));
 	snprintf(m->client_id, sizeof(m->client_id), "%s-%s", s->in, name);
@@ -182,7 +186,8 @@ static void member_init(member *m, const char *dir, const char *name,
 	FILE *f = fopen(m->file, "w");
 	cr_assert_not_null(f);
 	fprintf(f,
-		"CREATE SOURCE input WITH (format = 'kafka', subscribe = '%s',\n"
+		"CREATE SOURCE input WITH (format = 'kafka', subscribe = "
+		"'%s',\n"
 		"  startingOffsets = 'earliest',\n"
 		"  partitionAssignment = 'group', kafka.group.id = '%s',\n"
 		"  kafka.client.id = '%s',\n"
@@ -192,66 +197,67 @@ static void member_init(member *m, const char *dir, const char *name,
 		"  checkpointLocation = '%s',\n"
 		"  trigger = 'continuous 100 ms');\n"
 		"INSERT INTO output SELECT key, value FROM input;\n",
-		s->in, group, m->client_id, broker, s->out, broker, m->ckpt);
+		s->in, group, m->client_id, sl_test_kafka_broker, s->out,
+		sl_test_kafka_broker, m->ckpt);
 	fclose(f);
 }
 
 /* Waits until `want` records are out, the relays that run alive. */
-static void wait_out(seq_io *s, uint32_t want, member **m, int nm)
+static void wait_out(sl_test_seq_io *s, uint32_t want, member **m, int nm)
 {
-	int64_t dl = now_ms() + 90000;
+	int64_t dl = sl_test_now_ms() + 90000;
 	while (atomic_load(&s->unique) < want) {
 		for (int k = 0; k < nm; k++)
 			if (m[k]->ch.pid)
-				child_check_alive(&m[k]->ch);
-		if (now_ms() > dl) {
+				sl_test_child_check_alive(&m[k]->ch);
+		if (sl_test_now_ms() > dl) {
 			for (int k = 0; k < nm; k++)
-				child_print_log(&m[k]->ch);
+				sl_test_child_print_log(&m[k]->ch);
 			cr_assert_fail("%u of %u records out",
 				       atomic_load(&s->unique), want);
 		}
-		sleep_ms(20);
+		sl_test_sleep_ms(20);
 	}
 }
 
 Test(scale_out, two_relays_share_then_one_takes_over)
 {
-	seq_io s;
+	sl_test_seq_io s;
 	member a, b;
 	member *m[2] = { &a, &b };
-	child *kids[2] = { &a.ch, &b.ch };
+	sl_test_child *kids[2] = { &a.ch, &b.ch };
 	char dir[64], group[160];
 	int owner[NPART], split[NPART];
 
 	/* the two tests take turns: two relays and a producer beside
 	 * two more queries would starve each other */
-	take_turns("/tmp/sluice-scale-out.lock");
+	sl_test_kafka_take_turns("/tmp/sluice-scale-out.lock");
 	memset(&s, 0, sizeof(s));
 	snprintf(dir, sizeof(dir), "/tmp/sl_scale.XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
-	make_topic(s.in, sizeof(s.in), "scale", NPART);
-	make_topic(s.out, sizeof(s.out), "scale-out", NPART);
+	sl_test_kafka_make_topic(s.in, sizeof(s.in), "scale", NPART);
+	sl_test_kafka_make_topic(s.out, sizeof(s.out), "scale-out", NPART);
 	snprintf(group, sizeof(group), "%s-group", s.in);
 	member_init(&a, dir, "a", &s, group);
 	member_init(&b, dir, "b", &s, group);
 	atomic_store(&s.limit, PREFILL);
-	seq_start(&s, "scale_out", NPART, N, PREFILL, RATE);
-	int64_t t0 = now_ms();
+	sl_test_seq_start(&s, "scale_out", NPART, N, PREFILL, RATE);
+	int64_t t0 = sl_test_now_ms();
 
 	/* 1. A alone. */
-	child_start(&a.ch, a.file, a.log);
+	sl_test_child_start(&a.ch, a.file, a.log);
 	wait_split(group, s.in, m, 2, 1, owner);
 	wait_out(&s, PREFILL, m, 2);
 	fprintf(stderr, "scale_out: %.1f s: a alone relayed %u records\n",
-		(now_ms() - t0) / 1e3, atomic_load(&s.unique));
+		(sl_test_now_ms() - t0) / 1e3, atomic_load(&s.unique));
 
 	/* 2. B joins; both relay. */
-	child_start(&b.ch, b.file, b.log);
+	sl_test_child_start(&b.ch, b.file, b.log);
 	wait_split(group, s.in, m, 2, 2, split);
 	fprintf(stderr,
 		"scale_out: %.1f s: split: partitions 0-3 held by %c %c %c "
 		"%c\n",
-		(now_ms() - t0) / 1e3, 'a' + split[0], 'a' + split[1],
+		(sl_test_now_ms() - t0) / 1e3, 'a' + split[0], 'a' + split[1],
 		'a' + split[2], 'a' + split[3]);
 	atomic_store(&s.limit, PREFILL + STEP2);
 	wait_out(&s, PREFILL + STEP2, m, 2);
@@ -263,7 +269,7 @@ Test(scale_out, two_relays_share_then_one_takes_over)
 			     "partition %d moved from %c to %c during step 2",
 			     p, 'a' + split[p], 'a' + owner[p]);
 	fprintf(stderr, "scale_out: %.1f s: %u records out\n",
-		(now_ms() - t0) / 1e3, atomic_load(&s.unique));
+		(sl_test_now_ms() - t0) / 1e3, atomic_load(&s.unique));
 
 	/* 3. A stops while records flow; B takes everything over. */
 	atomic_store(&s.limit, PREFILL + STEP2 + STEP3);
@@ -272,7 +278,7 @@ Test(scale_out, two_relays_share_then_one_takes_over)
 	cr_assert_lt(produced, PREFILL + STEP2 + STEP3,
 		     "A stops while the input still flows (%u of %u produced)",
 		     produced, PREFILL + STEP2 + STEP3);
-	child_stop(&a.ch, 30000);
+	sl_test_child_stop(&a.ch, 30000);
 	wait_split(group, s.in, m, 2, 1, owner);
 	for (int p = 0; p < NPART; p++)
 		cr_assert_eq(owner[p], 1, "partition %d: held by %c, not b", p,
@@ -280,14 +286,14 @@ Test(scale_out, two_relays_share_then_one_takes_over)
 	fprintf(stderr,
 		"scale_out: %.1f s: a stopped after %u records were "
 		"produced; b holds all partitions\n",
-		(now_ms() - t0) / 1e3, produced);
+		(sl_test_now_ms() - t0) / 1e3, produced);
 
 	/* 4. Nothing lost. */
 	atomic_store(&s.limit, N);
-	seq_produced(&s);
-	seq_wait_all(&s, 120000, kids, 2);
-	child_stop(&b.ch, 30000);
-	seq_drain(&s);
+	sl_test_seq_produced(&s);
+	sl_test_seq_wait_all(&s, 120000, kids, 2);
+	sl_test_child_stop(&b.ch, 30000);
+	sl_test_seq_drain(&s);
 	uint64_t dups = 0;
 	for (uint32_t i = 0; i < N; i++) {
 		cr_assert_gt(s.count[i], 0, "sequence %u is lost", i);
@@ -299,10 +305,8 @@ Test(scale_out, two_relays_share_then_one_takes_over)
 		N, (unsigned long long)dups, 100.0 * (double)dups / N,
 		(unsigned long long)atomic_load(&s.total));
 	cr_assert_eq(atomic_load(&s.total), (uint64_t)N + dups);
-	seq_free(&s);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	sl_test_seq_free(&s);
+	cr_assert_eq(sl_test_rmtree(dir), 0, "cannot remove %s", dir);
 }
 
 /* ---- the same in one process, on the mock cluster -------------------------- */
@@ -313,14 +317,14 @@ static const char *mock_bs;
 
 static void mock_up(void)
 {
-	mock = mock_cluster_up(1, &mock_rk);
+	mock = sl_test_kafka_mock_up(1, &mock_rk);
 	mock_bs = rd_kafka_mock_cluster_bootstraps(mock);
 	cr_assert_eq(rd_kafka_mock_topic_create(mock, "in", NPART, 1), 0);
 }
 
 static void mock_down(void)
 {
-	mock_cluster_down(&mock, &mock_rk);
+	sl_test_kafka_mock_down(&mock, &mock_rk);
 }
 
 TestSuite(scale_out_mock, .init = mock_up, .fini = mock_down, .timeout = 300);
@@ -333,8 +337,8 @@ static void mock_produce(int per)
 
 	rd_kafka_conf_set(c, "bootstrap.servers", mock_bs, errstr,
 			  sizeof(errstr));
-	rd_kafka_conf_set_log_cb(c, quiet_log);
-	rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, c);
+	rd_kafka_conf_set_log_cb(c, sl_test_kafka_quiet_log);
+	rd_kafka_t *rk = sl_test_kafka_client_new(RD_KAFKA_PRODUCER, c);
 	for (int p = 0; p < NPART; p++)
 		for (int i = 0; i < per; i++)
 			cr_assert_eq(rd_kafka_producev(
@@ -363,6 +367,17 @@ static sl_query *mock_relay(sl_session *s, const char *name)
 			       * revoked partitions on to the new member
 			       * (the real broker test runs cooperative) */
 			      "kafka.partition.assignment.strategy", "range",
+			      /* The mock's group coordinator (librdkafka
+			       * 2.0.2) stays in its Joining state for a whole
+			       * session timeout after every membership change,
+			       * even once every member has rejoined: with the
+			       * default 45 s, the split and the takeover took
+			       * 45-90 s each, and on a loaded machine a wait
+			       * ran out. 10 s keeps each rebalance short and
+			       * heartbeats (every 1 s, librdkafka's thread)
+			       * well inside it. */
+			      "kafka.session.timeout.ms", "10000",
+			      "kafka.heartbeat.interval.ms", "1000",
 			      NULL };
 	const char *sink[] = { "queryName", name, "trigger",
 			       "continuous 100 ms", NULL };
@@ -403,7 +418,7 @@ static void mock_wait(sl_session *s, sl_query *qa, sl_query *qb, int from,
 		      int upto, unsigned *in_a, unsigned *in_b)
 {
 	static uint8_t sa[NPART][1024], sb[NPART][1024];
-	int64_t dl = now_ms() + 120000;
+	int64_t dl = sl_test_now_ms() + 120000;
 	for (;;) {
 		memset(sa, 0, sizeof(sa));
 		memset(sb, 0, sizeof(sb));
@@ -426,7 +441,7 @@ static void mock_wait(sl_session *s, sl_query *qa, sl_query *qb, int from,
 		if (qb)
 			cr_assert_null(sl_query_exception(qb), "qb: %s",
 				       sl_query_exception(qb));
-		if (now_ms() > dl) {
+		if (sl_test_now_ms() > dl) {
 			for (int p = 0; p < NPART; p++)
 				for (int o = 0; o < upto; o++)
 					if (!sa[p][o] && !sb[p][o])
@@ -439,13 +454,13 @@ static void mock_wait(sl_session *s, sl_query *qa, sl_query *qb, int from,
 							upto, p, o, *in_a,
 							*in_b);
 		}
-		sleep_ms(50);
+		sl_test_sleep_ms(50);
 	}
 }
 
 Test(scale_out_mock, two_queries_share_then_one_takes_over)
 {
-	take_turns("/tmp/sluice-scale-out.lock"); /* see above */
+	sl_test_kafka_take_turns("/tmp/sluice-scale-out.lock"); /* see above */
 	sl_session *s = sl_session_new();
 	unsigned a, b;
 
@@ -460,19 +475,19 @@ Test(scale_out_mock, two_queries_share_then_one_takes_over)
 	 * both. */
 	int per = 100; /* records in each partition */
 	sl_query *qb = mock_relay(s, "qb");
-	int64_t dl = now_ms() + 60000;
+	int64_t dl = sl_test_now_ms() + 60000;
 	for (;;) {
 		mock_produce(10);
 		per += 10;
 		mock_wait(s, qa, qb, per - 10, per, &a, &b);
 		if (a && b && !(a & b) && (a | b) == 0xf)
 			break;
-		cr_assert_lt(now_ms(), dl,
+		cr_assert_lt(sl_test_now_ms(), dl,
 			     "the partitions were never split (qa %#x, qb "
 			     "%#x)",
 			     a, b);
 		cr_assert_lt(per, 900);
-		sleep_ms(200);
+		sl_test_sleep_ms(200);
 	}
 	fprintf(stderr, "scale_out_mock: split after %d records a partition: "
 			"qa %#x, qb %#x\n",

@@ -33,7 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/kafka/kafka_test_util.h"
+#include "tests/support/clock.h"
+#include "tests/support/kafka.h"
+#include "tests/support/kafka_seq.h"
+#include "tests/support/tmpdir.h"
 
 #define NPART 2
 #define NWORDS 97
@@ -42,9 +45,7 @@
 #define RATE 8000 /* lines a second after the prefill */
 #define KILLS 5
 
-
-TestSuite(stateful_kill, .init = broker_setup, .timeout = 120);
-
+TestSuite(stateful_kill, .init = sl_test_kafka_broker_setup, .timeout = 120);
 
 /* ---- the input, the expected counts, the output ------------------------- */
 
@@ -70,7 +71,7 @@ typedef struct wc {
 	pthread_mutex_t lock;
 	int64_t last[NWORDS], max[NWORDS];
 	uint64_t records, bad;
-	child ch;	/* `sluice run file` */
+	sl_test_child ch; /* `sluice run file` */
 	char log[128];	/* its output */
 } wc;
 
@@ -86,11 +87,11 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 static void *producer_main(void *arg)
 {
 	wc *w = arg;
-	rd_kafka_t *rk = producer_new(w, dr_cb);
+	rd_kafka_t *rk = sl_test_seq_producer_new(w, dr_cb);
 	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, w->in, NULL);
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_test_now_ms();
 	for (uint32_t i = 0; i < NLINES; i++) {
-		pace_wait(rk, t0, i, PREFILL, RATE);
+		sl_test_seq_pace_wait(rk, t0, i, PREFILL, RATE);
 		uint32_t a, b;
 		char val[32];
 		line_words(i, &a, &b);
@@ -102,9 +103,9 @@ static void *producer_main(void *arg)
 		if (i % 1000 == 0)
 			rd_kafka_poll(rk, 0);
 		if (i + 1 == PREFILL)
-			t0 = now_ms();
+			t0 = sl_test_now_ms();
 	}
-	producer_done(rk, t);
+	sl_test_seq_producer_done(rk, t);
 	return NULL;
 }
 
@@ -112,7 +113,7 @@ static void *producer_main(void *arg)
 static void *reader_main(void *arg)
 {
 	wc *w = arg;
-	rd_kafka_t *rk = reader_new(w->out, NPART);
+	rd_kafka_t *rk = sl_test_seq_reader_new(w->out, NPART);
 	while (!atomic_load(&w->read_stop)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 50);
 		if (!m)
@@ -160,12 +161,13 @@ static void wc_init(wc *w)
 	snprintf(w->ckpt, sizeof(w->ckpt), "%s/ckpt", w->dir);
 	snprintf(w->file, sizeof(w->file), "%s/wc.sql", w->dir);
 	snprintf(w->log, sizeof(w->log), "%s/log", w->dir);
-	make_topic(w->in, sizeof(w->in), "stkill", NPART);
-	make_topic(w->out, sizeof(w->out), "stkill-out", NPART);
+	sl_test_kafka_make_topic(w->in, sizeof(w->in), "stkill", NPART);
+	sl_test_kafka_make_topic(w->out, sizeof(w->out), "stkill-out", NPART);
 	FILE *f = fopen(w->file, "w");
 	cr_assert_not_null(f);
 	fprintf(f,
-		"CREATE SOURCE input WITH (format = 'kafka', subscribe = '%s',\n"
+		"CREATE SOURCE input WITH (format = 'kafka', subscribe = "
+		"'%s',\n"
 		"  startingOffsets = 'earliest',\n"
 		"  kafka.bootstrap.servers = '%s');\n"
 		"CREATE VIEW words AS\n"
@@ -177,7 +179,8 @@ static void wc_init(wc *w)
 		"INSERT INTO output\n"
 		"  SELECT word AS key, CAST(count(*) AS STRING) AS value\n"
 		"  FROM words GROUP BY word;\n",
-		w->in, broker, w->out, broker, w->ckpt);
+		w->in, sl_test_kafka_broker, w->out, sl_test_kafka_broker,
+		w->ckpt);
 	fclose(f);
 	pthread_create(&w->read_th, NULL, reader_main, w);
 	pthread_create(&w->prod_th, NULL, producer_main, w);
@@ -200,12 +203,12 @@ Test(stateful_kill, word_count_survives_kill_9)
 	wc_init(&w);
 	srand((unsigned)getpid());
 	for (int k = 0; k < KILLS; k++) {
-		child_start(&w.ch, w.file, w.log);
+		sl_test_child_start(&w.ch, w.file, w.log);
 		/* 0.4-1.2 s: past the start, inside batches that commit */
-		sleep_ms(400 + rand() % 800);
-		child_check_alive(&w.ch);
+		sl_test_sleep_ms(400 + rand() % 800);
+		sl_test_child_check_alive(&w.ch);
 		kill(w.ch.pid, SIGKILL);
-		child_wait(&w.ch, 10000);
+		sl_test_child_wait(&w.ch, 10000);
 		if (k == KILLS / 2)
 			cr_assert(atomic_load(&w.produced) < NLINES,
 				  "the kills happen while input still flows "
@@ -217,15 +220,15 @@ Test(stateful_kill, word_count_survives_kill_9)
 	cr_assert_eq(atomic_load(&w.produced), NLINES);
 
 	/* the last run, until the output has caught up */
-	child_start(&w.ch, w.file, w.log);
-	int64_t dl = now_ms() + 40000;
-	while (behind(&w) && now_ms() < dl) {
-		child_check_alive(&w.ch);
-		sleep_ms(50);
+	sl_test_child_start(&w.ch, w.file, w.log);
+	int64_t dl = sl_test_now_ms() + 40000;
+	while (behind(&w) && sl_test_now_ms() < dl) {
+		sl_test_child_check_alive(&w.ch);
+		sl_test_sleep_ms(50);
 	}
 	kill(w.ch.pid, SIGTERM);
-	child_wait(&w.ch, 30000);
-	sleep_ms(300); /* anything the stop flushed */
+	sl_test_child_wait(&w.ch, 30000);
+	sl_test_sleep_ms(300); /* anything the stop flushed */
 	atomic_store(&w.read_stop, true);
 	pthread_join(w.read_th, NULL);
 
@@ -233,7 +236,7 @@ Test(stateful_kill, word_count_survives_kill_9)
 	cr_assert_eq(w.bad, 0, "malformed output records");
 	for (int i = 0; i < NWORDS; i++) {
 		if (w.last[i] != w.expect[i] || w.max[i] != w.expect[i])
-			child_print_log(&w.ch);
+			sl_test_child_print_log(&w.ch);
 		cr_assert_eq(w.last[i], w.expect[i],
 			     "w%d: final count %lld, uninterrupted %lld", i,
 			     (long long)w.last[i], (long long)w.expect[i]);
@@ -247,7 +250,5 @@ Test(stateful_kill, word_count_survives_kill_9)
 		"for %d words\n",
 		w.ch.runs, KILLS, (unsigned long long)w.records, NWORDS);
 	pthread_mutex_unlock(&w.lock);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w.dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(sl_test_rmtree(w.dir), 0, "cannot remove %s", w.dir);
 }

@@ -31,9 +31,13 @@ within() {
 	return 1
 }
 # json_check EXPR: stdout is one JSON object d and the Python expression
-# EXPR holds for it.
+# EXPR holds for it. Without python3 the check fails, saying so.
 json_check() {
 	local msg
+	if ! command -v python3 >/dev/null; then
+		why="python3 is required (json_check)"
+		return 1
+	fi
 	if msg=$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -1,4 +1,4 @@
--- The seed's counts by DEST_COUNTRY_NAME over the flight data, one file a
+-- Counts by DEST_COUNTRY_NAME over the flight data, one file a
 -- micro-batch (maxFilesPerTrigger 1), complete mode: each batch prints the
 -- whole result table. HAVING keeps the busiest destinations.
 CREATE SOURCE flights WITH (

@@ -57,6 +57,13 @@ err_has() {
 	why="stderr lacks: $1"
 	return 1
 }
+# out_lacks TEXT [WHY]: stdout does not hold TEXT; WHY says what it would
+# mean if it did.
+out_lacks() {
+	grep -qF -- "$1" "$tmp/out" || return 0
+	why=${2:-"stdout has: $1"}
+	return 1
+}
 
 # show_output: what a failed test shows of the last run's output; a script
 # whose output matters at its end redefines it.

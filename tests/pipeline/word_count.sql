@@ -1,4 +1,4 @@
--- The seed's running word count: lines from a socket, split into words,
+-- A running word count: lines from a socket, split into words,
 -- counted in complete mode. tests/pipeline/run.sh serves the lines on a
 -- free port and replaces 9999 by it.
 CREATE SOURCE lines WITH (format = 'socket', host = '127.0.0.1', port = 9999);

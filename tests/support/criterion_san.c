@@ -3,16 +3,14 @@
  * sanitizer this file defines nothing. */
 #include <stddef.h>
 
-#if defined(__SANITIZE_THREAD__)
-#define SL_TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SL_TEST_TSAN 1
-#endif
-#endif
+#include "tests/support/sanitizer.h"
 
-#ifdef SL_TEST_TSAN
-/* Criterion 2.4 cannot start under TSan (Criterion issue #274): BoxFort
+/* The sanitizer runtimes and BoxFort find these by name at run time, so
+ * they must stay visible although the build hides symbols by default. */
+#define SL_TEST_VISIBLE __attribute__((visibility("default")))
+
+#if SL_TEST_TSAN
+/* Criterion 2.4 cannot start under TSan (a known Criterion limitation): BoxFort
  * places its shared arena at a random 16 MiB slot in [0x2000_0000_0000,
  * 0x7f00_0000_0000) drawn with rand_r, tries a few slots, and nearly all of
  * that range is TSan's shadow or its reserved gaps, so the runner aborts
@@ -20,8 +18,8 @@
  * BoxFort in this binary, draws slots from [0x5500_0000_0000,
  * 0x5680_0000_0000) instead, the one application range TSan leaves free
  * there; BoxFort still skips any slot already mapped. */
-int rand_r(unsigned int *seed);
-int rand_r(unsigned int *seed)
+SL_TEST_VISIBLE int rand_r(unsigned int *seed);
+SL_TEST_VISIBLE int rand_r(unsigned int *seed)
 {
 	*seed = *seed * 1103515245u + 12345u;
 	return 0x350000 + (int)((*seed >> 8) % 0x18000);
@@ -30,8 +28,8 @@ int rand_r(unsigned int *seed)
 /* Criterion ignores a test process's exit status, so a TSan report would
  * otherwise be printed and the test still counted as passing: stop at the
  * first report instead, which fails the test. */
-const char *__tsan_default_options(void);
-const char *__tsan_default_options(void)
+SL_TEST_VISIBLE const char *__tsan_default_options(void);
+SL_TEST_VISIBLE const char *__tsan_default_options(void)
 {
 	return "halt_on_error=1";
 }
@@ -40,8 +38,8 @@ const char *__tsan_default_options(void)
 #if defined(__SANITIZE_ADDRESS__)
 /* The Criterion runner itself leaks a 48-byte block at exit; only that is
  * suppressed, leaks in the tests and in sluice are still reported. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
+SL_TEST_VISIBLE const char *__lsan_default_suppressions(void);
+SL_TEST_VISIBLE const char *__lsan_default_suppressions(void)
 {
 	return "leak:libcriterion.so\n";
 }

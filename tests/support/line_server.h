@@ -1,58 +1,22 @@
 /* tests/support/line_server.h - a line-oriented TCP server on 127.0.0.1 and
- * a free port, for tests of the socket source (what `nc -lk 9999` is in the
- * seed's examples). One connection at a time; the test drives it. */
+ * a free port, for tests of the socket source (what `nc -lk 9999` is for
+ * Spark's socket examples). One connection at a time; the test drives it.
+ * Compiled once into build/libsltest.a (tests/support/line_server.c). */
 #ifndef SL_TEST_LINE_SERVER_H
 #define SL_TEST_LINE_SERVER_H
 
-#include <arpa/inet.h>
-#include <criterion/criterion.h>
-#include <netinet/in.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 struct server {
-	int ls, conn;
-	char port[16];
+	int ls, conn;  /* the listening socket; the accepted one, or -1 */
+	char port[16]; /* the port the kernel chose, as text */
 };
 
 /* Listens on 127.0.0.1, port chosen by the kernel (in s->port). */
-static inline void server_listen(struct server *s)
-{
-	struct sockaddr_in a = { 0 };
-	socklen_t len = sizeof(a);
-	s->ls = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert_geq(s->ls, 0);
-	int one = 1;
-	setsockopt(s->ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(s->ls, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(listen(s->ls, 4), 0);
-	cr_assert_eq(getsockname(s->ls, (struct sockaddr *)&a, &len), 0);
-	snprintf(s->port, sizeof(s->port), "%u", ntohs(a.sin_port));
-	s->conn = -1;
-}
-
+void server_listen(struct server *s);
 /* After the query started (its source connected). */
-static inline void server_accept(struct server *s)
-{
-	s->conn = accept(s->ls, NULL, NULL);
-	cr_assert_geq(s->conn, 0);
-}
-
-static inline void server_send(struct server *s, const char *text)
-{
-	size_t n = strlen(text);
-	cr_assert_eq(write(s->conn, text, n), (ssize_t)n);
-}
-
-static inline void server_close(struct server *s)
-{
-	if (s->conn >= 0)
-		close(s->conn);
-	close(s->ls);
-}
+void server_accept(struct server *s);
+/* Sends text on the accepted connection. */
+void server_send(struct server *s, const char *text);
+/* Closes the connection, if any, and the listening socket. */
+void server_close(struct server *s);
 
 #endif

@@ -16,16 +16,11 @@
 #include <stdlib.h>
 #include <time.h>
 
-#if defined(__SANITIZE_THREAD__)
-#define SL_TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SL_TEST_TSAN 1
-#endif
-#endif
+#include "tests/support/sanitizer.h"
+
 /* TSan makes every atomic several times slower; halve the runs, which still
  * move millions of entries across full and empty rings. */
-#ifdef SL_TEST_TSAN
+#if SL_TEST_TSAN
 #define SL_TEST_SCALE 2
 #else
 #define SL_TEST_SCALE 1

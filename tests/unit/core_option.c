@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/plugin.h"
+#include "engine/trigger.h"
 
 extern const sl_source_ops sl_source_rate;
 
@@ -24,6 +24,7 @@ struct tconf {
 
 static const char *const colors[] = {"red", "green", "blue", NULL};
 
+/* The test component's finalize step: a rule across two options. */
 static const char *ratio_not_half(const void *conf)
 {
 	const struct tconf *c = conf;
@@ -43,7 +44,7 @@ static const sl_opt_def table[] = {
 	  .def = "10", .desc = "How many." },
 	{ .name = "ratio", .type = SL_OPT_DOUBLE,
 	  .offset = offsetof(struct tconf, ratio), .min = 0, .max = 1,
-	  .def = "0.5", .desc = "A fraction.", .validate = ratio_not_half },
+	  .def = "0.5", .desc = "A fraction." },
 	{ .name = "verbose", .type = SL_OPT_BOOL,
 	  .offset = offsetof(struct tconf, verbose), .def = "false",
 	  .desc = "Talk more." },
@@ -100,6 +101,14 @@ static int apply(const sl_opt_def *t, sl_kvs *given)
 {
 	return sl_options_apply(t, &conf, given, NULL, "source 'test'", &arena,
 				&err);
+}
+
+/* given applied to the rate source's own table, into a conf of its own. */
+static int apply_rate(sl_kvs *given)
+{
+	return sl_options_apply(sl_source_rate.options,
+				sl_arena_calloc(&arena, 256), given, NULL,
+				"source 'rate'", &arena, &err);
 }
 
 TestSuite(options, .init = setup, .fini = teardown);
@@ -161,12 +170,7 @@ Test(options, strings_are_copied)
 
 Test(options, unknown_key_suggests)
 {
-	const sl_opt_def *rate = sl_source_rate.options;
-
-	cr_assert_eq(sl_options_apply(rate, sl_arena_calloc(&arena, 256),
-				      KV("rowsPerSecnd", "5"), NULL,
-				      "source 'rate'", &arena, &err),
-		     SL_EOPTION);
+	cr_assert_eq(apply_rate(KV("rowsPerSecnd", "5")), SL_EOPTION);
 	cr_assert_str_eq(err.msg,
 			 "source 'rate': unknown option 'rowsPerSecnd'; did "
 			 "you mean 'rowsPerSecond'? (known: rowsPerSecond, "
@@ -218,17 +222,9 @@ Test(options, ranges)
 
 Test(options, min_only_range)
 {
-	const sl_opt_def *rate = sl_source_rate.options;
-
-	cr_assert_eq(sl_options_apply(rate, sl_arena_calloc(&arena, 256),
-				      KV("rampUpTime", "-1"), NULL,
-				      "source 'rate'", &arena, &err),
-		     SL_EOPTION);
+	cr_assert_eq(apply_rate(KV("rampUpTime", "-1")), SL_EOPTION);
 	cr_assert(strstr(err.msg, "negative"), "%s", err.msg);
-	cr_assert_eq(sl_options_apply(rate, sl_arena_calloc(&arena, 256),
-				      KV("rowsPerSecond", "0"), NULL,
-				      "source 'rate'", &arena, &err),
-		     SL_EOPTION);
+	cr_assert_eq(apply_rate(KV("rowsPerSecond", "0")), SL_EOPTION);
 	cr_assert(strstr(err.msg, "'rowsPerSecond' = '0' is out of range"),
 		  "%s", err.msg);
 }
@@ -305,12 +301,29 @@ Test(options, ignore_list)
 	cr_assert_eq(apply(table, KV("outputMode", "append")), SL_EOPTION);
 }
 
-Test(options, validate_hook)
+Test(options, finalize_checks_across_options)
 {
-	cr_assert_eq(apply(table, KV("count", "13")), SL_EOPTION);
+	/* Parsing takes each option alone; the cross-option rule is the
+	 * component's finalize step, run on the parsed conf. */
+	cr_assert_eq(apply(table, KV("count", "13")), 0, "%s", err.msg);
+	cr_assert_eq(sl_options_finalize(ratio_not_half, &conf, "source 'test'",
+					 &err),
+		     SL_EOPTION);
 	cr_assert_str_eq(err.msg, "source 'test': ratio 0.5 clashes with "
 				  "count 13");
+	cr_assert_eq(sl_options_finalize(ratio_not_half, &conf, NULL, &err),
+		     SL_EOPTION);
+	cr_assert_str_eq(err.msg, "options: ratio 0.5 clashes with count 13");
+
+	memset(&err, 0, sizeof(err));
 	cr_assert_eq(apply(table, KV("count", "13", "ratio", "0.4")), 0);
+	cr_assert_eq(sl_options_finalize(ratio_not_half, &conf, "source 'test'",
+					 &err),
+		     0);
+	cr_assert_eq(err.code, 0);
+	/* A component without rules has no finalize step. */
+	cr_assert_eq(sl_options_finalize(NULL, &conf, "source 'test'", &err),
+		     0);
 }
 
 Test(options, kvs_get)

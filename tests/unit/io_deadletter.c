@@ -19,34 +19,32 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/plugin.h"
+#include "io/plugin.h"
 #include "io/deadletter.h"
 #include "io/source_file.h"
+#include "tests/support/file_source.h"
+#include "tests/support/tmpdir.h"
 
-extern const sl_source_ops sl_source_csv, sl_source_json, sl_source_socket;
+extern const sl_source_ops sl_source_socket;
 
 static sl_arena arena;
 static sl_err err;
-static char dir[64], base[64], dl[128];
+static char *dir, *base, dl[128];
 
 static void setup(void)
 {
 	sl_arena_init(&arena);
 	memset(&err, 0, sizeof(err));
-	strcpy(dir, "/tmp/sl_dlsrc_XXXXXX");
-	strcpy(base, "/tmp/sl_dlout_XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	cr_assert_not_null(mkdtemp(base));
+	dir = sl_test_tmpdir("sl_dlsrc");
+	base = sl_test_tmpdir("sl_dlout");
 	/* Two levels that do not exist yet: the source makes them. */
 	snprintf(dl, sizeof(dl), "%s/dead/letters", base);
 }
 
 static void teardown(void)
 {
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", dir, base);
-	cr_assert_eq(system(cmd), 0);
+	sl_test_tmpdir_free(dir);
+	sl_test_tmpdir_free(base);
 	sl_arena_free(&arena);
 }
 
@@ -54,91 +52,14 @@ TestSuite(dl, .init = setup, .fini = teardown);
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static void put(const char *name, const char *text, int64_t age_s)
-{
-	char path[256];
-	FILE *f;
-	struct timespec ts[2];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-	ts[0].tv_sec = ts[1].tv_sec = 1700000000 - age_s;
-	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
-}
-
 static int make_source(const sl_source_ops *ops, const char *const *kv,
 		       sl_source *src)
 {
-	sl_kvs *given = sl_arena_calloc(&arena, sizeof(*given));
-	char comp[64];
-	int rc;
-
-	memset(src, 0, sizeof(*src));
-	for (int i = 0; kv[i]; i += 2)
-		sl_kvs_add(given, &arena, kv[i], kv[i + 1]);
-	src->ops = ops;
-	src->arena = &arena;
-	src->given = given;
-	src->conf = sl_arena_calloc(&arena, ops->conf_size);
-	snprintf(comp, sizeof(comp), "source '%s'", ops->name);
-	rc = sl_options_apply(ops->options, src->conf, given, NULL, comp,
-			      &arena, &err);
-	return rc ? rc : ops->init(src, &err);
+	return sl_test_source_make(ops, kv, src, &arena, &err);
 }
 
-#define SRC(ops, src, ...)                                                     \
-	cr_assert_eq(make_source(ops,                                          \
-				 (const char *const[]){ __VA_ARGS__, NULL },   \
-				 src),                                         \
-		     0, "%s", err.msg)
-
-static void open_part(sl_source *src, sl_source_part *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->src = src;
-	cr_assert_eq(src->ops->open(p), 0, "%s", p->err.msg);
-}
-
-/* One micro-batch of a file source, as the engine runs it; *rc gets the
- * first poll error. */
-static sl_batch *batch(sl_source *src, sl_source_part *p, int *rc)
-{
-	int64_t end = src->ops->latest(p, 0);
-	sl_batch *all = sl_batch_new(src->schema, 16);
-
-	*rc = 0;
-	while (p->offset < end) {
-		sl_batch *b = NULL;
-		int n = src->ops->poll(p, end, 1000000, &b);
-
-		if (n < 0) {
-			*rc = n;
-			break;
-		}
-		if (b) {
-			sl_batch_append_copy(all, b);
-			sl_batch_free(b);
-		}
-	}
-	return all;
-}
-
-static const char *cell(const sl_batch *b, uint32_t r, uint32_t c)
-{
-	static char buf[8][256];
-	static int k;
-	char *o = buf[k++ % 8];
-
-	cr_assert_lt(r, b->nrows);
-	sl_value_render(&sl_batch_row(b, r)[c], o, 256);
-	return o;
-}
-
-#define CELL(b, r, c, s) cr_assert_str_eq(cell(b, r, c), s)
+#define SRC(ops, src, ...) SL_TEST_SRC(&arena, &err, ops, src, __VA_ARGS__)
+#define CELL(b, r, c, s) cr_assert_str_eq(sl_test_cell(b, r, c), s)
 
 /* Every record of every dead-letter file, in file-name order; checks the
  * names are rejected-<pid>-<partition>-<ms>.jsonl and each line is one
@@ -228,8 +149,41 @@ static const char b_csv[] = "id,name,n\n"
 			    "6,f,60\n"
 			    "7,\"say \"\"hi\"\"\",\tx\n";
 
-static void check_csv_rejects(json_t *a)
+/* The dead-letter files hold one record, as check describes it. */
+static void check_only(const char *source, const char *name, int line,
+		       const char *reason, const char *record)
 {
+	int nf;
+	json_t *a = read_dl(&nf);
+
+	cr_assert_eq(json_array_size(a), 1);
+	check(a, 0, source, name, line, reason, record);
+	json_decref(a);
+}
+
+/* a.csv and b.csv through a new csv source with options kv: the first
+ * micro-batch, which must not fail. */
+static sl_batch *read_ab(sl_source *src, sl_source_part *p,
+			 const char *const *kv)
+{
+	sl_test_put_file(dir, "a.csv", a_csv, 10);
+	sl_test_put_file(dir, "b.csv", b_csv, 0);
+	cr_assert_eq(make_source(sl_source_lookup("csv"), kv, src), 0, "%s",
+		     err.msg);
+	sl_test_open_part(src, p);
+	return sl_test_source_batch_ok(src, p, 0);
+}
+
+#define READ_AB(src, p, ...)                                                   \
+	read_ab(src, p, (const char *const[]){ __VA_ARGS__, NULL })
+
+/* The dead-letter files hold the four rejects of a.csv and b.csv; how
+ * many files there are. */
+static int check_csv_rejects(void)
+{
+	int nf;
+	json_t *a = read_dl(&nf);
+
 	cr_assert_eq(json_array_size(a), 4);
 	check(a, 0, "csv", "a.csv", 3, "expected 3 fields, found 2", "2,b");
 	check(a, 1, "csv", "a.csv", 4, "unterminated quoted field", "3,\"c,7");
@@ -237,6 +191,8 @@ static void check_csv_rejects(json_t *a)
 	      "4,d,x");
 	check(a, 3, "csv", "b.csv", 3, "cannot parse",
 	      "7,\"say \"\"hi\"\"\",\tx");
+	json_decref(a);
+	return nf;
 }
 
 /* ---- CSV -------------------------------------------------------------- */
@@ -247,17 +203,10 @@ Test(dl, csv_dropmalformed)
 	sl_source_part p;
 	sl_file_stats st;
 	sl_batch *b;
-	json_t *a;
-	int rc, nf;
 
-	put("a.csv", a_csv, 10);
-	put("b.csv", b_csv, 0);
-	SRC(&sl_source_csv, &src, "path", dir, "header", "true", "mode",
-	    "DROPMALFORMED", "schema", "id INT, name STRING, n INT",
-	    "deadLetterPath", dl);
-	open_part(&src, &p);
-	b = batch(&src, &p, &rc);
-	cr_assert_eq(rc, 0, "%s", p.err.msg);
+	b = READ_AB(&src, &p, "path", dir, "header", "true", "mode",
+		    "DROPMALFORMED", "schema", "id INT, name STRING, n INT",
+		    "deadLetterPath", dl);
 	/* The good rows arrive. */
 	cr_assert_eq(b->nrows, 3);
 	CELL(b, 0, 0, "1");
@@ -267,13 +216,9 @@ Test(dl, csv_dropmalformed)
 	cr_assert_eq(st.dropped, 4);
 	cr_assert_eq(sl_file_source_dead_lettered(&src), 4);
 	/* On disk before the poll returned, not only at close. */
-	a = read_dl(&nf);
-	cr_assert_eq(nf, 1);
-	check_csv_rejects(a);
-	json_decref(a);
+	cr_assert_eq(check_csv_rejects(), 1);
 	sl_batch_free(b);
-	src.ops->close(&p);
-	src.ops->destroy(&src);
+	sl_test_source_done(&src, &p);
 }
 
 Test(dl, csv_permissive_keeps_rows_and_dead_letters_them)
@@ -282,56 +227,34 @@ Test(dl, csv_permissive_keeps_rows_and_dead_letters_them)
 	sl_source_part p;
 	sl_file_stats st;
 	sl_batch *b;
-	json_t *a;
-	int rc, nf;
 
-	put("a.csv", a_csv, 10);
-	put("b.csv", b_csv, 0);
-	SRC(&sl_source_csv, &src, "path", dir, "header", "true", "schema",
-	    "id INT, name STRING, n INT, _corrupt_record STRING",
-	    "deadLetterPath", dl);
-	open_part(&src, &p);
-	b = batch(&src, &p, &rc);
-	cr_assert_eq(rc, 0, "%s", p.err.msg);
+	b = READ_AB(&src, &p, "path", dir, "header", "true", "schema",
+		    "id INT, name STRING, n INT, _corrupt_record STRING",
+		    "deadLetterPath", dl);
 	cr_assert_eq(b->nrows, 7);
 	CELL(b, 1, 3, "2,b");
 	CELL(b, 4, 3, "null");
 	sl_file_source_stats(&src, &st);
 	cr_assert_eq(st.corrupt, 4);
 	cr_assert_eq(sl_file_source_dead_lettered(&src), 4);
-	a = read_dl(&nf);
-	check_csv_rejects(a);
-	json_decref(a);
+	check_csv_rejects();
 	sl_batch_free(b);
-	src.ops->close(&p);
-	src.ops->destroy(&src);
+	sl_test_source_done(&src, &p);
 }
 
 Test(dl, csv_failfast_writes_the_record_first)
 {
 	sl_source src;
 	sl_source_part p;
-	sl_batch *b;
-	json_t *a;
-	int rc, nf;
 
-	put("a.csv", a_csv, 0);
-	SRC(&sl_source_csv, &src, "path", dir, "header", "true", "mode",
-	    "FAILFAST", "schema", "id INT, name STRING, n INT",
+	sl_test_put_file(dir, "a.csv", a_csv, 0);
+	SRC(sl_source_lookup("csv"), &src, "path", dir, "header", "true",
+	    "mode", "FAILFAST", "schema", "id INT, name STRING, n INT",
 	    "deadLetterPath", dl);
-	open_part(&src, &p);
-	b = batch(&src, &p, &rc);
-	cr_assert_lt(rc, 0);
-	cr_assert_not_null(strstr(p.err.msg, "a.csv line 3: expected 3"), "%s",
-			   p.err.msg);
+	sl_test_source_batch_fails(&src, &p, "a.csv line 3: expected 3");
 	/* Written when the poll failed, before any close. */
-	a = read_dl(&nf);
-	cr_assert_eq(json_array_size(a), 1);
-	check(a, 0, "csv", "a.csv", 3, "expected 3 fields, found 2", "2,b");
-	json_decref(a);
-	sl_batch_free(b);
-	src.ops->close(&p);
-	src.ops->destroy(&src);
+	check_only("csv", "a.csv", 3, "expected 3 fields, found 2", "2,b");
+	sl_test_source_done(&src, &p);
 }
 
 Test(dl, nothing_rejected_makes_no_file)
@@ -342,15 +265,14 @@ Test(dl, nothing_rejected_makes_no_file)
 	json_t *a;
 	int rc, nf;
 
-	put("ok.csv", "1,a,10\n2,b,20\n", 0);
-	SRC(&sl_source_csv, &src, "path", dir, "mode", "DROPMALFORMED",
+	sl_test_put_file(dir, "ok.csv", "1,a,10\n2,b,20\n", 0);
+	SRC(sl_source_lookup("csv"), &src, "path", dir, "mode", "DROPMALFORMED",
 	    "schema", "id INT, name STRING, n INT", "deadLetterPath", dl);
-	open_part(&src, &p);
-	b = batch(&src, &p, &rc);
+	sl_test_open_part(&src, &p);
+	b = sl_test_source_batch(&src, &p, 0, &rc);
 	cr_assert_eq(rc, 0, "%s", p.err.msg);
 	cr_assert_eq(b->nrows, 2);
-	src.ops->close(&p);
-	src.ops->destroy(&src);
+	sl_test_source_done(&src, &p);
 	/* The directory is made at init; a file only for a rejected
 	 * record. */
 	a = read_dl(&nf);
@@ -376,11 +298,11 @@ static void json_mode(const char *mode, uint32_t rows)
 	json_t *a;
 	int rc, nf;
 
-	put("c.json", c_json, 0);
-	SRC(&sl_source_json, &src, "path", dir, "mode", mode, "schema",
+	sl_test_put_file(dir, "c.json", c_json, 0);
+	SRC(sl_source_lookup("json"), &src, "path", dir, "mode", mode, "schema",
 	    "id INT, name STRING", "deadLetterPath", dl);
-	open_part(&src, &p);
-	b = batch(&src, &p, &rc);
+	sl_test_open_part(&src, &p);
+	b = sl_test_source_batch(&src, &p, 0, &rc);
 	cr_assert_eq(rc, 0, "%s", p.err.msg);
 	cr_assert_eq(b->nrows, rows);
 	CELL(b, 0, 0, "1");
@@ -394,8 +316,7 @@ static void json_mode(const char *mode, uint32_t rows)
 	      "{\"id\":\"x\",\"name\":\"c\"}");
 	json_decref(a);
 	sl_batch_free(b);
-	src.ops->close(&p);
-	src.ops->destroy(&src);
+	sl_test_source_done(&src, &p);
 }
 
 Test(dl, json_dropmalformed)
@@ -412,23 +333,13 @@ Test(dl, json_failfast)
 {
 	sl_source src;
 	sl_source_part p;
-	sl_batch *b;
-	json_t *a;
-	int rc, nf;
 
-	put("c.json", c_json, 0);
-	SRC(&sl_source_json, &src, "path", dir, "mode", "FAILFAST", "schema",
-	    "id INT, name STRING", "deadLetterPath", dl);
-	open_part(&src, &p);
-	b = batch(&src, &p, &rc);
-	cr_assert_lt(rc, 0);
-	a = read_dl(&nf);
-	cr_assert_eq(json_array_size(a), 1);
-	check(a, 0, "json", "c.json", 2, "", "{\"id\":2,");
-	json_decref(a);
-	sl_batch_free(b);
-	src.ops->close(&p);
-	src.ops->destroy(&src);
+	sl_test_put_file(dir, "c.json", c_json, 0);
+	SRC(sl_source_lookup("json"), &src, "path", dir, "mode", "FAILFAST",
+	    "schema", "id INT, name STRING", "deadLetterPath", dl);
+	sl_test_source_batch_fails(&src, &p, NULL);
+	check_only("json", "c.json", 2, "", "{\"id\":2,");
+	sl_test_source_done(&src, &p);
 }
 
 /* ---- option errors ---------------------------------------------------- */
@@ -440,7 +351,7 @@ Test(dl, bad_paths_are_option_errors)
 	FILE *f;
 
 	/* The watched directory itself: its files would be read back. */
-	cr_assert_eq(make_source(&sl_source_csv,
+	cr_assert_eq(make_source(sl_source_lookup("csv"),
 				 (const char *const[]){
 					 "path", dir, "schema", "a INT",
 					 "deadLetterPath", dir, NULL },
@@ -454,7 +365,7 @@ Test(dl, bad_paths_are_option_errors)
 	cr_assert_not_null(f);
 	fclose(f);
 	strcat(file, "/sub");
-	cr_assert_eq(make_source(&sl_source_json,
+	cr_assert_eq(make_source(sl_source_lookup("json"),
 				 (const char *const[]){
 					 "path", dir, "schema", "a INT",
 					 "deadLetterPath", file, NULL },
@@ -522,7 +433,7 @@ Test(dl, socket_dropmalformed_invalid_utf8)
 	snprintf(port, sizeof(port), "%d", s.port);
 	SRC(&sl_source_socket, &src, "host", "127.0.0.1", "port", port, "mode",
 	    "DROPMALFORMED", "deadLetterPath", dl);
-	open_part(&src, &p);
+	sl_test_open_part(&src, &p);
 	all = sl_batch_new(src.schema, 16);
 	for (int64_t id = 0; !eos && sl_now_ns() - t0 < 5000000000LL; id++) {
 		int64_t end = src.ops->latest(&p, id);
@@ -531,7 +442,7 @@ Test(dl, socket_dropmalformed_invalid_utf8)
 			sl_batch *b = NULL;
 			int n = src.ops->poll(&p, end, 1000000, &b);
 
-			if (n == SL_EOS_RC) {
+			if (n == SL_SOURCE_END) {
 				eos = true;
 				break;
 			}

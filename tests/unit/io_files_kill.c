@@ -1,5 +1,5 @@
 /* tests/unit/io_files_kill.c - the file source and the file sink across
- * kill -9 (issue 7): files dropped while the query runs, each processed
+ * kill -9: files dropped while the query runs, each processed
  * exactly once, each record in the output exactly once.
  *
  * `sluice run FILE` reads a csv directory (maxFilesPerTrigger = 5) into
@@ -46,6 +46,7 @@
 
 #include "io/sink_file.h"
 #include "sluice.h"
+#include "tests/support/tmpdir.h"
 
 #define NFILES 100
 #define NREC 50
@@ -159,11 +160,12 @@ static void *writer_main(void *arg)
 
 static void run_init(struct run *r)
 {
+	char *tmp = sl_test_tmpdir("sl_fkill");
 	FILE *f;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(r->dir, sizeof(r->dir), "/tmp/sl_fkill.XXXXXX");
-	cr_assert_not_null(mkdtemp(r->dir));
+	snprintf(r->dir, sizeof(r->dir), "%s", tmp);
+	free(tmp);
 	snprintf(r->in, sizeof(r->in), "%s/in", r->dir);
 	snprintf(r->stage, sizeof(r->stage), "%s/stage", r->dir);
 	snprintf(r->out, sizeof(r->out), "%s/out", r->dir);
@@ -188,10 +190,7 @@ static void run_init(struct run *r)
 
 static void run_free(struct run *r)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(sl_test_rmtree(r->dir), 0, "%s", r->dir);
 }
 
 /* Starts `sluice run FILE --timeout 90` (the timeout only bounds an
@@ -443,26 +442,6 @@ static void check_ckpt_files(struct run *r)
 
 /* ---- where a kill landed -------------------------------------------- */
 
-/* The largest N among the names of DIR that are decimal numbers, or -1. */
-static int64_t newest_number(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int64_t best = -1;
-
-	while (d && (e = readdir(d))) {
-		char *end;
-		long long v = strtoll(e->d_name, &end, 10);
-
-		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && !*end &&
-		    v > best)
-			best = v;
-	}
-	if (d)
-		closedir(d);
-	return best;
-}
-
 enum landed { L_IDLE, L_INFLIGHT, L_UNCOMMITTED, L_NKINDS };
 
 static const char *const landed_name[L_NKINDS] = {
@@ -479,11 +458,11 @@ static enum landed classify(struct run *r, int64_t *o, int64_t *c, int64_t *m)
 	char p[160];
 
 	snprintf(p, sizeof(p), "%s/offsets", r->ckpt);
-	*o = newest_number(p);
+	*o = sl_test_newest_number(p);
 	snprintf(p, sizeof(p), "%s/commits", r->ckpt);
-	*c = newest_number(p);
+	*c = sl_test_newest_number(p);
 	snprintf(p, sizeof(p), "%s/_spark_metadata", r->out);
-	*m = newest_number(p);
+	*m = sl_test_newest_number(p);
 	if (*m > *c)
 		return L_UNCOMMITTED;
 	return *o > *c ? L_INFLIGHT : L_IDLE;
@@ -501,8 +480,8 @@ static int kill_in_batch(struct run *r)
 	int64_t o;
 
 	snprintf(p, sizeof(p), "%s/offsets", r->ckpt);
-	o = newest_number(p);
-	while (newest_number(p) == o && now_ms() < dl) {
+	o = sl_test_newest_number(p);
+	while (sl_test_newest_number(p) == o && now_ms() < dl) {
 		check_alive(r);
 		sleep_ms(1);
 	}

@@ -10,54 +10,24 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/plugin.h"
+#include "io/plugin.h"
+#include "tests/support/source_harness.h"
 
 extern const sl_source_ops sl_source_rate, sl_source_rate_micro_batch;
 
-static sl_arena arena;
-static sl_err err;
+SL_TEST_SOURCE_FIXTURE
 
-static void setup(void)
-{
-	sl_arena_init(&arena);
-	memset(&err, 0, sizeof(err));
-}
-
-static void teardown(void)
-{
-	sl_arena_free(&arena);
-}
-
-TestSuite(rate, .init = setup, .fini = teardown);
-TestSuite(rmb, .init = setup, .fini = teardown);
+TestSuite(rate, .init = source_setup, .fini = source_teardown);
+TestSuite(rmb, .init = source_setup, .fini = source_teardown);
 
 /* Builds a source the way a session does: apply the table, then init. */
 static int make_source(const sl_source_ops *ops, const char *const *kv,
 		       sl_source *src)
 {
-	sl_kvs *given = sl_arena_calloc(&arena, sizeof(*given));
-	char comp[64];
-	int rc;
-
-	memset(src, 0, sizeof(*src));
-	for (int i = 0; kv && kv[i]; i += 2)
-		sl_kvs_add(given, &arena, kv[i], kv[i + 1]);
-	src->ops = ops;
-	src->arena = &arena;
-	src->given = given;
-	src->conf = sl_arena_calloc(&arena, ops->conf_size);
-	snprintf(comp, sizeof(comp), "source '%s'", ops->name);
-	rc = sl_options_apply(ops->options, src->conf, given, NULL, comp,
-			      &arena, &err);
-	if (rc)
-		return rc;
-	return ops->init(src, &err);
+	return sl_test_source_make(ops, kv, src, &arena, &err);
 }
 
-#define SRC(ops, src, ...)                                                     \
-	cr_assert_eq(                                                          \
-	    make_source(ops, (const char *const[]){__VA_ARGS__, NULL}, src),   \
-	    0, "%s", err.msg)
+#define SRC(ops, src, ...) SL_TEST_SRC(&arena, &err, ops, src, __VA_ARGS__)
 
 static void open_part(sl_source *src, sl_source_part *p, uint32_t i)
 {
@@ -206,19 +176,26 @@ Test(rate, timestamps_with_odd_rate)
 	SRC(&sl_source_rate, &src, "rowsPerSecond", "3");
 	open_part(&src, &p, 0);
 	/* Value 0 is due at once; value 1 after 333333 us. */
-	n = src.ops->poll(&p, INT64_MAX, 0, &b);
-	cr_assert_eq(n, 1);
-	cr_assert_eq(val(b, 0, 1), 0);
-	sl_batch_free(b);
-	n = src.ops->poll(&p, INT64_MAX, 2000000000, &b);
-	cr_assert_eq(n, 1);
-	cr_assert_eq(val(b, 0, 1), 1);
-	sl_batch_free(b);
-	n = src.ops->poll(&p, INT64_MAX, 2000000000, &b);
-	cr_assert_eq(n, 1);
-	cr_assert_eq(val(b, 0, 1), 2);
-	sl_batch_free(b);
+	for (int64_t v = 0; v < 3; v++) {
+		n = src.ops->poll(&p, INT64_MAX, v ? 2000000000 : 0, &b);
+		cr_assert_eq(n, 1, "poll for value %lld", (long long)v);
+		cr_assert_eq(val(b, 0, 1), v);
+		sl_batch_free(b);
+	}
 	close_source(&src, &p, 1);
+}
+
+/* Polls p for rows below end, waiting up to wait_ns, and gets none; how
+ * long that poll took. */
+static int64_t poll_nothing(sl_source *src, sl_source_part *p, int64_t end,
+			    int64_t wait_ns)
+{
+	sl_batch *b = NULL;
+	int64_t t0 = sl_now_ns();
+
+	cr_assert_eq(src->ops->poll(p, end, wait_ns, &b), 0);
+	cr_assert_null(b);
+	return sl_now_ns() - t0;
 }
 
 /* 1000 rows/s for ~300 ms is ~300 rows: the count is checked, loosely. */
@@ -253,17 +230,14 @@ Test(rate, waits_when_nothing_due)
 	sl_source src;
 	sl_source_part p;
 	sl_batch *b = NULL;
-	int64_t t0;
 
 	SRC(&sl_source_rate, &src, "rowsPerSecond", "1");
 	open_part(&src, &p, 0);
 	cr_assert_eq(src.ops->poll(&p, INT64_MAX, 0, &b), 1);
 	sl_batch_free(b);
 	b = NULL;
-	t0 = sl_now_ns();
-	cr_assert_eq(src.ops->poll(&p, INT64_MAX, 30000000, &b), 0);
-	cr_assert_null(b);
-	cr_assert_geq(sl_now_ns() - t0, 25000000, "poll did not wait");
+	cr_assert_geq(poll_nothing(&src, &p, INT64_MAX, 30000000), 25000000,
+		      "poll did not wait");
 	cr_assert_eq(src.ops->poll(&p, INT64_MAX, 0, &b), 0);
 	cr_assert_eq(p.offset, 1);
 	close_source(&src, &p, 1);
@@ -274,7 +248,6 @@ Test(rate, end_cap)
 	sl_source src;
 	sl_source_part p;
 	sl_batch *b = NULL;
-	int64_t t0;
 
 	SRC(&sl_source_rate, &src, "rowsPerSecond", "100000");
 	open_part(&src, &p, 0);
@@ -285,10 +258,7 @@ Test(rate, end_cap)
 	sl_batch_free(b);
 	b = NULL;
 	/* At the end already: no rows, and no waiting either. */
-	t0 = sl_now_ns();
-	cr_assert_eq(src.ops->poll(&p, 5, 1000000000, &b), 0);
-	cr_assert_null(b);
-	cr_assert_lt(sl_now_ns() - t0, 500000000);
+	cr_assert_lt(poll_nothing(&src, &p, 5, 1000000000), 500000000);
 	cr_assert_eq(src.ops->poll(&p, 8, 0, &b), 3);
 	cr_assert_eq(val(b, 0, 1), 5);
 	cr_assert_eq(p.offset, 8);

@@ -14,30 +14,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/plugin.h"
+#include "io/plugin.h"
+#include "tests/support/line_server.h"
+#include "tests/support/source_harness.h"
 
 extern const sl_source_ops sl_source_socket;
 
-static sl_arena arena;
-static sl_err err;
+SL_TEST_SOURCE_FIXTURE
 
-static void setup(void)
-{
-	sl_arena_init(&arena);
-	memset(&err, 0, sizeof(err));
-}
-
-static void teardown(void)
-{
-	sl_arena_free(&arena);
-}
-
-TestSuite(sock, .init = setup, .fini = teardown);
+TestSuite(sock, .init = source_setup, .fini = source_teardown);
 
 /* ---- a line server ---------------------------------------------------- */
 
-struct server {
-	int ls, port;
+/* A line server (tests/support/line_server.h) that serves pieces to its
+ * first client from a thread of its own, then hangs up by itself. */
+struct piece_server {
+	struct server line;
 	const char *const *pieces; /* sent one by one, NULL-terminated */
 	int gap_ms;		   /* pause between pieces */
 	int hold_ms;		   /* wait before closing */
@@ -53,8 +45,8 @@ static void sleep_ms(int ms)
 
 static void *serve(void *arg)
 {
-	struct server *s = arg;
-	int c = accept(s->ls, NULL, NULL);
+	struct piece_server *s = arg;
+	int c = accept(s->line.ls, NULL, NULL);
 
 	if (c < 0)
 		return NULL;
@@ -71,57 +63,34 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-/* Listens on a free port and serves pieces to the first client, then
- * hangs up by itself. */
-static void server_start(struct server *s, const char *const *pieces,
+static void server_start(struct piece_server *s, const char *const *pieces,
 			 int gap_ms, int hold_ms)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->ls = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert_eq(bind(s->ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(s->ls, 1), 0);
-	cr_assert_eq(getsockname(s->ls, (struct sockaddr *)&sa, &len), 0);
-	s->port = ntohs(sa.sin_port);
+	server_listen(&s->line);
 	s->pieces = pieces;
 	s->gap_ms = gap_ms;
 	s->hold_ms = hold_ms;
 	pthread_create(&s->th, NULL, serve, s);
 }
 
-static void server_stop(struct server *s)
+static void server_stop(struct piece_server *s)
 {
 	pthread_join(s->th, NULL);
-	close(s->ls);
+	server_close(&s->line);
 }
 
 /* ---- the source ------------------------------------------------------- */
 
 static int make_source(const char *const *kv, sl_source *src)
 {
-	sl_kvs *given = sl_arena_calloc(&arena, sizeof(*given));
-	int rc;
-
-	memset(src, 0, sizeof(*src));
-	for (int i = 0; kv && kv[i]; i += 2)
-		sl_kvs_add(given, &arena, kv[i], kv[i + 1]);
-	src->ops = &sl_source_socket;
-	src->arena = &arena;
-	src->given = given;
-	src->conf = sl_arena_calloc(&arena, sl_source_socket.conf_size);
-	rc = sl_options_apply(sl_source_socket.options, src->conf, given, NULL,
-			      "source 'socket'", &arena, &err);
-	return rc ? rc : sl_source_socket.init(src, &err);
+	return sl_test_source_make(&sl_source_socket, kv, src, &arena, &err);
 }
 
-static void open_src(struct server *s, sl_source *src, sl_source_part *p,
-		     const char *mode, const char *ts)
+static void open_src(struct piece_server *s, sl_source *src,
+		     sl_source_part *p, const char *mode, const char *ts)
 {
-	char port[16];
+	const char *port = s->line.port;
 
-	snprintf(port, sizeof(port), "%d", s->port);
 	cr_assert_eq(make_source(
 			     (const char *const[]){
 				     "host", "127.0.0.1", "port", port, "mode",
@@ -153,7 +122,7 @@ static sl_batch *run_microbatch(sl_source *src, sl_source_part *p, int *rc)
 			sl_batch *b = NULL;
 			int n = src->ops->poll(p, end, 1000000, &b);
 
-			if (n == SL_EOS_RC) {
+			if (n == SL_SOURCE_END) {
 				eos = true;
 				break;
 			}
@@ -197,7 +166,7 @@ static const char *const mixed[] = {
 
 Test(sock, microbatch_permissive_replaces_bad_utf8)
 {
-	struct server s;
+	struct piece_server s;
 	sl_source src;
 	sl_source_part p;
 	sl_batch *b;
@@ -219,7 +188,7 @@ Test(sock, microbatch_permissive_replaces_bad_utf8)
 	cr_assert_str_eq(cell(b, 5), "last without newline");
 	/* After the end, polls keep saying so. */
 	cr_assert_eq(src.ops->poll(&p, INT64_MAX, 0, &(sl_batch *){ 0 }),
-		     SL_EOS_RC);
+		     SL_SOURCE_END);
 	sl_batch_free(b);
 	src.ops->close(&p);
 	server_stop(&s);
@@ -227,7 +196,7 @@ Test(sock, microbatch_permissive_replaces_bad_utf8)
 
 Test(sock, dropmalformed_drops_lines)
 {
-	struct server s;
+	struct piece_server s;
 	sl_source src;
 	sl_source_part p;
 	sl_batch *b;
@@ -248,7 +217,7 @@ Test(sock, dropmalformed_drops_lines)
 
 Test(sock, failfast_names_line)
 {
-	struct server s;
+	struct piece_server s;
 	sl_source src;
 	sl_source_part p;
 	sl_batch *b;
@@ -260,9 +229,9 @@ Test(sock, failfast_names_line)
 	b = run_microbatch(&src, &p, &rc);
 	cr_assert_lt(rc, 0);
 	snprintf(want, sizeof(want),
-		 "FAILFAST: invalid UTF-8 in line 3 from 127.0.0.1:%d at "
+		 "FAILFAST: invalid UTF-8 in line 3 from 127.0.0.1:%s at "
 		 "byte 5",
-		 s.port);
+		 s.line.port);
 	cr_assert_str_eq(p.err.msg, want);
 	cr_assert_eq(b->nrows, 0); /* the vector with the bad line failed */
 	sl_batch_free(b);
@@ -273,7 +242,7 @@ Test(sock, failfast_names_line)
 Test(sock, include_timestamp)
 {
 	static const char *const lines[] = { "a\nb\n", NULL };
-	struct server s;
+	struct piece_server s;
 	sl_source src;
 	sl_source_part p;
 	sl_batch *b;
@@ -303,7 +272,7 @@ Test(sock, include_timestamp)
 Test(sock, latest_counts_lines_received)
 {
 	static const char *const lines[] = { "1\n2\n3\npartial", NULL };
-	struct server s;
+	struct piece_server s;
 	sl_source src;
 	sl_source_part p;
 	int64_t end = 0, t0 = sl_now_ns();
@@ -332,7 +301,7 @@ Test(sock, latest_counts_lines_received)
 	cr_assert_eq(src.ops->poll(&p, end, 0, &b), 1);
 	cr_assert_str_eq(cell(b, 0), "partial");
 	sl_batch_free(b);
-	cr_assert_eq(src.ops->poll(&p, end, 0, &b), SL_EOS_RC);
+	cr_assert_eq(src.ops->poll(&p, end, 0, &b), SL_SOURCE_END);
 	cr_assert_eq(p.offset, 5);
 	src.ops->close(&p);
 	server_stop(&s);
@@ -343,7 +312,7 @@ Test(sock, continuous_polls_until_server_closes)
 	static const char *const pieces[] = {
 		"alpha\nbe", "ta\ngam", "ma\n", "delta\n", NULL,
 	};
-	struct server s;
+	struct piece_server s;
 	sl_source src;
 	sl_source_part p;
 	sl_batch *all;
@@ -362,9 +331,9 @@ Test(sock, continuous_polls_until_server_closes)
 			sl_batch_append_copy(all, b);
 			sl_batch_free(b);
 		}
-		cr_assert(n >= 0 || n == SL_EOS_RC, "%s", p.err.msg);
-	} while (n != SL_EOS_RC && sl_now_ns() - t0 < 5000000000LL);
-	cr_assert_eq(n, SL_EOS_RC);
+		cr_assert(n >= 0 || n == SL_SOURCE_END, "%s", p.err.msg);
+	} while (n != SL_SOURCE_END && sl_now_ns() - t0 < 5000000000LL);
+	cr_assert_eq(n, SL_SOURCE_END);
 	cr_assert_eq(all->nrows, 4);
 	cr_assert_str_eq(cell(all, 0), "alpha");
 	cr_assert_str_eq(cell(all, 1), "beta");
@@ -380,7 +349,7 @@ Test(sock, many_lines_in_vectors)
 	/* 5000 lines of one send each would be slow; a few big pieces. */
 	static char big[5000 * 8 + 1];
 	static const char *pieces[2] = { big, NULL };
-	struct server s;
+	struct piece_server s;
 	sl_source src;
 	sl_source_part p;
 	sl_batch *b;

@@ -20,22 +20,20 @@
 #include <unistd.h>
 
 #include "core/value.h"
+#include "core/log.h"
 #include "io/uring.h"
+#include "tests/support/tmpdir.h"
 
-static char dir[64];
+static char *dir;
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/sl_uring_XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	dir = sl_test_tmpdir("sl_uring");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	sl_test_tmpdir_free(dir);
 }
 
 TestSuite(uring, .init = setup, .fini = teardown);
@@ -385,10 +383,15 @@ Test(uring_warn, fallback_warns_once, .init = redirect, .fini = teardown)
 	FILE *f;
 	size_t n;
 
+	/* the warning goes to the thread's logger (core/log.h): here the
+	 * one the `sluice` command installs, which prints to stderr */
+	static const sl_logger to_stderr = { sl_log_stderr, NULL };
+	const sl_logger *prev = sl_log_bind(&to_stderr);
 	setenv("SLUICE_NO_URING", "1", 1);
 	sl_uring_init(&a, 8);
 	sl_uring_init(&b, 8);
 	unsetenv("SLUICE_NO_URING");
+	sl_log_bind(prev);
 	cr_assert(!sl_uring_active(&a));
 	cr_assert(!sl_uring_active(&b));
 	fflush(stderr);
@@ -429,4 +432,28 @@ Test(uring, forked_child_gets_its_own_ring)
 	cr_assert_eq(memcmp(buf, "parent", 6), 0);
 	close(fd);
 	unlink(path);
+}
+
+/* A ring that fails under its thread (here its fd is closed, so
+ * io_uring_enter says EBADF) fails the operation with an error instead of
+ * ending the process, and the thread goes on with plain system calls. */
+Test(uring_warn, a_failed_ring_is_an_error_then_system_calls,
+     .init = redirect, .fini = teardown)
+{
+	sl_uring r;
+	char path[128], back[4] = { 0 };
+
+	ring_init(&r, false);
+	snprintf(path, sizeof(path), "%s/dead.bin", dir);
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	close(r.ring.ring_fd);
+	cr_assert_eq(sl_uring_write(&r, fd, "abc", 3, 0), -EBADF);
+	cr_assert(!sl_uring_active(&r));
+	cr_assert_eq(sl_uring_write(&r, fd, "xyz", 3, 0), 3);
+	cr_assert_eq(sl_uring_pread(&r, fd, back, 3, 0), 3);
+	cr_assert_str_eq(back, "xyz");
+	cr_assert_gt(r.nsys, 0);
+	close(fd);
+	sl_uring_exit(&r);
 }

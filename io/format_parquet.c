@@ -1,0 +1,100 @@
+/* io/format_parquet.c - the Parquet format: its options and ops. Files
+ * are written by io/format_parquet_write.c and read by
+ * io/format_parquet_read.c; io/parquet.h says what the format's files
+ * share. */
+#include <stddef.h>
+
+#include "io/parquet.h"
+
+/* The compression option's values; none and uncompressed are one. */
+const char *const pq_codec_names[] = { "snappy", "none", "uncompressed",
+				       "gzip",   "zstd", NULL };
+
+int pq_conf_codec(int index)
+{
+	static const int codecs[] = { PQ_CODEC_SNAPPY, PQ_CODEC_NONE,
+				      PQ_CODEC_NONE, PQ_CODEC_GZIP,
+				      PQ_CODEC_ZSTD };
+
+	return index >= 0 && index < 5 ? codecs[index] : PQ_CODEC_NONE;
+}
+
+static const sl_opt_def pq_read_options[] = {
+	{ .name = "schema",
+	  .type = SL_OPT_STRING,
+	  .offset = offsetof(struct pq_conf, schema),
+	  .desc = "The columns to read in Spark DDL ('a STRING, b INT'), "
+		  "matched by name; unset: the schema of the directory's "
+		  "first Parquet file." },
+	{ .name = NULL },
+};
+
+static const sl_opt_def pq_write_options[] = {
+	{ .name = "compression",
+	  .type = SL_OPT_ENUM,
+	  .offset = offsetof(struct pq_conf, compression),
+	  .def = "snappy",
+	  .allowed = pq_codec_names,
+	  .desc = "Page compression: snappy (Spark's default), gzip, zstd, "
+		  "or none/uncompressed." },
+	{ .name = "parquet.block.size",
+	  .type = SL_OPT_INT,
+	  .offset = offsetof(struct pq_conf, block_size),
+	  .min = 1024,
+	  .max = 2147483647.0,
+	  .def = "134217728",
+	  .desc = "Row group size in bytes (before compression): a file's "
+		  "rows go into row groups of about this size." },
+	{ .name = "parquet.page.size",
+	  .type = SL_OPT_INT,
+	  .offset = offsetof(struct pq_conf, page_size),
+	  .min = 64,
+	  .max = 2147483647.0,
+	  .def = "1048576",
+	  .desc = "Data page size in bytes (before compression); a page "
+		  "also ends at 20000 values." },
+	{ .name = "parquet.enable.dictionary",
+	  .type = SL_OPT_BOOL,
+	  .offset = offsetof(struct pq_conf, dictionary),
+	  .def = "true",
+	  .desc = "Dictionary-encode the columns other than booleans (a "
+		  "dictionary page per column chunk)." },
+	{ .name = "parquet.dictionary.page.size",
+	  .type = SL_OPT_INT,
+	  .offset = offsetof(struct pq_conf, dict_page_size),
+	  .min = 64,
+	  .max = 2147483647.0,
+	  .def = "1048576",
+	  .desc = "A column chunk's dictionary past this many bytes: the "
+		  "rest of the chunk is PLAIN." },
+	{ .name = NULL },
+};
+
+const sl_format_ops sl_format_parquet = {
+	.name = "parquet",
+	.description = "Apache Parquet columnar files, Spark's Parquet "
+		       "options.",
+	.label = "Parquet",
+	.extension = ".parquet",
+	.flags = SL_FORMAT_READ | SL_FORMAT_WRITE | SL_FORMAT_STATIC,
+	.source_description =
+		"Parquet files of new files in a directory, the schema given "
+		"or taken from the first file's footer. Micro-batch triggers "
+		"only.",
+	.sink_description =
+		"Writes Parquet files into a directory, each micro-batch made "
+		"visible exactly once by the _spark_metadata log, as "
+		"Spark's file sink.",
+	.read_options = pq_read_options,
+	.write_options = pq_write_options,
+	.conf_size = sizeof(struct pq_conf),
+	.scan_init = pq_scan_init,
+	.reader_open = pq_reader_open,
+	.next_batch = pq_next_batch,
+	.reader_close = pq_reader_close,
+	.writer_init = pq_writer_init,
+	.file_open = pq_file_open,
+	.write_batch = pq_write_batch,
+	.file_close = pq_file_close,
+	.writer_free = pq_writer_free,
+};

@@ -1,0 +1,197 @@
+/* tests/unit/io_parquet.c - the byte codings under the Parquet format
+ * (io/parquet.h): the Thrift compact protocol written and read back, field
+ * deltas and long ids, lists, skipping unknown fields, and a damaged input
+ * stopping the decoder without reading past its end; the RLE/bit-packed
+ * hybrid at every bit width, runs and literals mixed; each compression
+ * round trip, and a corrupt compressed page refused. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/parquet.h"
+
+/* ---- the Thrift compact protocol -------------------------------------- */
+
+static void encode_sample(sl_buf *b)
+{
+	pq_enc e;
+
+	pq_enc_init(&e, b);
+	pq_w_struct(&e, 0);
+	pq_w_i32(&e, 1, -5);
+	pq_w_i64(&e, 3, 1234567890123LL);
+	pq_w_str(&e, 4, "name");
+	pq_w_bool(&e, 5, true);
+	pq_w_struct(&e, 7);
+	pq_w_i32(&e, 1, 42);
+	pq_w_end(&e);
+	pq_w_list(&e, 8, PQ_T_I32, 20);
+	for (int i = 0; i < 20; i++)
+		pq_w_elem_i32(&e, i * 1000 - 7);
+	pq_w_i32(&e, 300, 9); /* a delta past 15: the long form */
+	pq_w_bool(&e, 301, false);
+	pq_w_end(&e);
+}
+
+Test(parquet, thrift_round_trip)
+{
+	sl_buf b = { 0 };
+	int16_t last = 0, id;
+	int t, n = 0;
+	pq_dec d;
+
+	encode_sample(&b);
+	d = (pq_dec){ .p = (const uint8_t *)b.s,
+		      .end = (const uint8_t *)b.s + b.len };
+	cr_assert(pq_r_enter(&d));
+	while (pq_r_field(&d, &last, &id, &t)) {
+		n++;
+		switch (id) {
+		case 1: cr_assert_eq(pq_r_int(&d), -5); break;
+		case 3: cr_assert_eq(pq_r_int(&d), 1234567890123LL); break;
+		case 4: {
+			uint32_t len;
+			const uint8_t *s = pq_r_bin(&d, &len);
+
+			cr_assert_eq(len, 4);
+			cr_assert(!memcmp(s, "name", 4));
+			break;
+		}
+		case 5: cr_assert_eq(t, PQ_T_TRUE); break;
+		case 7: pq_r_skip(&d, t); break;
+		case 8: {
+			int et;
+			uint32_t k = pq_r_list(&d, &et);
+
+			cr_assert_eq(k, 20);
+			cr_assert_eq(et, PQ_T_I32);
+			for (uint32_t i = 0; i < k; i++)
+				cr_assert_eq(pq_r_int(&d), (int)i * 1000 - 7);
+			break;
+		}
+		case 300: cr_assert_eq(pq_r_int(&d), 9); break;
+		case 301: cr_assert_eq(t, PQ_T_FALSE); break;
+		default: cr_assert_fail("field %d", id);
+		}
+	}
+	cr_assert(!d.bad);
+	cr_assert_eq(n, 8);
+	cr_assert_eq(d.p, d.end);
+	sl_buf_free(&b);
+}
+
+Test(parquet, thrift_truncated_input_is_bad_never_past_the_end)
+{
+	sl_buf b = { 0 };
+
+	encode_sample(&b);
+	for (size_t cut = 0; cut < b.len; cut++) {
+		/* A copy of exactly cut bytes: ASan sees a read past it. */
+		uint8_t *p = malloc(cut ? cut : 1);
+		pq_dec d;
+
+		memcpy(p, b.s, cut);
+		d = (pq_dec){ .p = p, .end = p + cut };
+		pq_r_skip(&d, PQ_T_STRUCT);
+		cr_assert(d.bad, "cut at %zu", cut);
+		free(p);
+	}
+	sl_buf_free(&b);
+}
+
+Test(parquet, thrift_nesting_is_bounded)
+{
+	uint8_t deep[200];
+	pq_dec d = { .p = deep, .end = deep + sizeof(deep) };
+
+	/* Field 1, a struct, inside itself, 200 times. */
+	memset(deep, 0x1c, sizeof(deep));
+	pq_r_skip(&d, PQ_T_STRUCT);
+	cr_assert(d.bad);
+}
+
+/* ---- the RLE/bit-packed hybrid ---------------------------------------- */
+
+Test(parquet, rle_round_trip_every_width)
+{
+	enum { N = 1003 };
+	uint32_t v[N], got[N];
+
+	srand(7);
+	for (int bw = 1; bw <= 32; bw++) {
+		uint64_t lim = bw == 32 ? 0xffffffffu : (1u << bw) - 1;
+		sl_buf b = { 0 };
+
+		for (int i = 0; i < N; i++) {
+			/* Runs, then literals, then runs again. */
+			if (i < 100 || (i > 600 && i < 900))
+				v[i] = (uint32_t)((i / 37) % (lim + 1));
+			else
+				v[i] = (uint32_t)((uint64_t)rand() % (lim + 1));
+		}
+		pq_rle_encode(&b, v, N, bw);
+		memset(got, 0xee, sizeof(got));
+		cr_assert(pq_rle_decode((const uint8_t *)b.s, b.len, bw, got,
+					N),
+			  "width %d", bw);
+		cr_assert(!memcmp(v, got, sizeof(v)), "width %d", bw);
+		/* Half the bytes: refused, not read past. */
+		cr_assert(!pq_rle_decode((const uint8_t *)b.s, b.len / 2, bw,
+					 got, N),
+			  "width %d", bw);
+		sl_buf_free(&b);
+	}
+}
+
+Test(parquet, rle_runs_are_short)
+{
+	uint32_t v[1000];
+	sl_buf b = { 0 };
+
+	for (int i = 0; i < 1000; i++)
+		v[i] = i < 500;
+	pq_rle_encode(&b, v, 1000, 1);
+	/* Two runs: a two-byte header and a value byte each. */
+	cr_assert_leq(b.len, 6);
+	sl_buf_free(&b);
+}
+
+/* ---- compression ------------------------------------------------------ */
+
+Test(parquet, codecs_round_trip)
+{
+	static const int codecs[] = { PQ_CODEC_NONE, PQ_CODEC_SNAPPY,
+				      PQ_CODEC_GZIP, PQ_CODEC_ZSTD };
+	char text[5000];
+	uint8_t back[5000];
+
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = (char)("parquet pages "[i % 14] + (i % 97 == 0));
+	for (int k = 0; k < 4; k++) {
+		sl_buf z = { 0 };
+		sl_err err = { 0 };
+
+		cr_assert_eq(pq_compress(codecs[k], (const uint8_t *)text,
+					 sizeof(text), &z, &err),
+			     0, "%s", err.msg);
+		if (codecs[k] != PQ_CODEC_NONE)
+			cr_assert_lt(z.len, sizeof(text) / 4);
+		cr_assert_eq(pq_decompress(codecs[k], (const uint8_t *)z.s,
+					   z.len, back, sizeof(back), &err),
+			     0, "%s: %s", pq_codec_name(codecs[k]), err.msg);
+		cr_assert(!memcmp(text, back, sizeof(text)));
+		/* Wrong size or damaged bytes: an error, no crash. */
+		cr_assert_lt(pq_decompress(codecs[k], (const uint8_t *)z.s,
+					   z.len, back, sizeof(back) - 1, &err),
+			     0);
+		if (codecs[k] != PQ_CODEC_NONE) {
+			memset(z.s + z.len / 2, 0x5a, z.len / 2);
+			cr_assert_lt(pq_decompress(codecs[k],
+						   (const uint8_t *)z.s, z.len,
+						   back, sizeof(back), &err),
+				     0, "%s", pq_codec_name(codecs[k]));
+		}
+		sl_buf_free(&z);
+	}
+	cr_assert_null(pq_codec_name(3)); /* LZO */
+}

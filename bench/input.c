@@ -104,7 +104,7 @@ static sl_input *start_query(sl_session **s, struct lat *l, sl_query **q)
 	f = sl_frame_where(f, "v >= 0");
 	f = sl_frame_select(f, OPTS("t", "v + 1 AS w"));
 	static sl_sink_callbacks cb;
-	cb = (sl_sink_callbacks){ .ud = l, .process = on_row };
+	cb = (sl_sink_callbacks){ .size = sizeof(cb), .ud = l, .process = on_row };
 	*q = sl_frame_start(f, "foreach",
 			    OPTS("trigger", "continuous 1 second"), &cb);
 	if (!in || !*q) {

@@ -42,6 +42,7 @@ struct sl_session {
 	struct sl_query **queries;
 	uint32_t nqueries, capqueries;
 	sl_table *tables;
+	struct sl_input *inputs; /* sl_session_input's, freed by cleanups */
 	struct sl_metrics *metrics; /* the HTTP endpoint (engine/metrics.c), or
 	                               NULL; started and stopped by the
 	                               session's owner thread */

@@ -22,7 +22,7 @@ sl_input *sl_session_input(sl_session *s, const char *name,
 	in = sl_input_new(s, name, schema_ddl, partitions, opts, &err);
 	if (!in)
 		return sl_fail(s, &err);
-	if (sl_input_register(in, &err) < 0) {
+	if (sl_input_register(in, &s->inputs, &err) < 0) {
 		sl_input_free(in);
 		return sl_fail(s, &err);
 	}

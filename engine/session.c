@@ -266,6 +266,7 @@ static sl_frame *read_stream(sl_session *s, const char *format,
 	struct sl_source *src = sl_arena_calloc(&s->arena, sizeof(*src));
 	src->ops = ops;
 	src->session = s;
+	src->inputs = s->inputs;
 	src->arena = &s->arena;
 	src->given = given;
 	src->conf = sl_arena_calloc(&s->arena, ops->conf_size ? ops->conf_size

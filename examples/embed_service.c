@@ -147,7 +147,7 @@ int main(void)
 					      "window.start AS start", "route",
 					      "requests", "avg_ms", NULL})
 			    : NULL;
-	sl_sink_callbacks cb = {.ud = &f, .batch = on_batch};
+	sl_sink_callbacks cb = {.size = sizeof(cb), .ud = &f, .batch = on_batch};
 	sl_query *q = out ? sl_frame_start(out, "foreachBatch",
 					   (const char *[]){"outputMode",
 							    "update", NULL},

@@ -15,11 +15,6 @@
 #define INPUT_DEFAULT_CAPACITY 65536u
 #define INPUT_MAX_CAPACITY (1u << 24)
 
-/* Every input of every session: found by (session, name) when a source
- * "input" is made. Only declaring, finding and freeing take the lock. */
-static pthread_mutex_t inputs_lock = PTHREAD_MUTEX_INITIALIZER;
-static sl_input *inputs;
-
 static bool input_type_ok(const sl_dtype *t)
 {
 	switch ((int)t->id) {
@@ -134,31 +129,23 @@ fail:
 	return NULL;
 }
 
-int sl_input_register(sl_input *in, sl_err *err)
+int sl_input_register(sl_input *in, sl_input **list, sl_err *err)
 {
-	pthread_mutex_lock(&inputs_lock);
-	for (sl_input *x = inputs; x; x = x->next)
-		if (x->session == in->session && !strcmp(x->name, in->name)) {
-			pthread_mutex_unlock(&inputs_lock);
-			return sl_err_set(err, SL_EINVAL, "input '%s' is "
-					  "already declared in this session",
-					  in->name);
-		}
-	in->next = inputs;
-	inputs = in;
-	pthread_mutex_unlock(&inputs_lock);
+	if (sl_input_find(*list, in->name))
+		return sl_err_set(err, SL_EINVAL, "input '%s' is already "
+				  "declared in this session", in->name);
+	in->next = *list;
+	*list = in;
 	return 0;
 }
 
-sl_input *sl_input_find(const void *session, const char *name)
+sl_input *sl_input_find(sl_input *list, const char *name)
 {
 	sl_input *x;
 
-	pthread_mutex_lock(&inputs_lock);
-	for (x = inputs; x; x = x->next)
-		if (x->session == session && !strcmp(x->name, name))
+	for (x = list; x; x = x->next)
+		if (!strcmp(x->name, name))
 			break;
-	pthread_mutex_unlock(&inputs_lock);
 	return x;
 }
 
@@ -168,13 +155,6 @@ void sl_input_free(void *arg)
 
 	if (!in)
 		return;
-	pthread_mutex_lock(&inputs_lock);
-	for (sl_input **pp = &inputs; *pp; pp = &(*pp)->next)
-		if (*pp == in) {
-			*pp = in->next;
-			break;
-		}
-	pthread_mutex_unlock(&inputs_lock);
 	for (uint32_t p = 0; in->parts && p < in->nparts; p++) {
 		sl_inq *q = &in->parts[p];
 		for (uint32_t i = 0; q->slots && i < in->capacity; i++)

@@ -59,7 +59,7 @@ struct sl_input {
 	_Atomic bool reading; /* a query has the input open */
 	sl_inq *parts;
 	sl_arena arena; /* the schema */
-	struct sl_input *next; /* the list of inputs (io/input.c) */
+	struct sl_input *next; /* the session's list of inputs */
 };
 
 struct sl_input_row {
@@ -71,13 +71,15 @@ struct sl_input_row {
 sl_input *sl_input_new(const void *session, const char *name,
 		       const char *ddl, int nparts, const sl_input_opts *o,
 		       sl_err *err);
-/* Makes in findable by its session and name: SL_EINVAL if the name is
- * taken in that session. */
-int sl_input_register(sl_input *in, sl_err *err);
-/* Unregisters and frees (the session is destroyed: no query runs). */
+/* Adds in to list, the session's inputs (so that a source "input" finds
+ * it by name): SL_EINVAL if the name is taken there. The list belongs to
+ * the session and is built on the thread that builds it. */
+int sl_input_register(sl_input *in, sl_input **list, sl_err *err);
+/* Frees in (the session is destroyed: no query runs; the list goes with
+ * the session). */
 void sl_input_free(void *in);
-/* The input of session named name, or NULL. */
-sl_input *sl_input_find(const void *session, const char *name);
+/* The input named name in list, or NULL. */
+sl_input *sl_input_find(sl_input *list, const char *name);
 
 /* 0 if r is a row and col one of its columns, else SL_EINVAL. */
 int sl_input_row_check(const sl_input_row *r, uint32_t col, sl_err *err);

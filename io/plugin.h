@@ -25,6 +25,7 @@ struct sl_source {
 	sl_session *session;
 	sl_arena *arena;         /* session arena: plan lifetime */
 	const sl_kvs *given;     /* the options as given */
+	struct sl_input *inputs; /* the session's in-process inputs (io/input.h) */
 	/* Set by init: which of the nparts partitions ("slots") this
 	 * source reads is decided from outside while a query runs (a
 	 * Kafka consumer group's rebalances), through ops->rebalance.

@@ -22,7 +22,7 @@ struct input_conf {
 static int input_init(sl_source *src, sl_err *err)
 {
 	const struct input_conf *c = src->conf;
-	sl_input *in = sl_input_find(src->session, c->name);
+	sl_input *in = sl_input_find(src->inputs, c->name);
 
 	if (!in)
 		return sl_err_set(err, SL_ENOTFOUND, "source 'input': no "

@@ -151,7 +151,7 @@ Test(io_input, four_threads_exactly_once_in_order)
 						 NULL});
 	cr_assert(f, "%s", sl_session_errmsg(s));
 	seen sn = {0};
-	sl_sink_callbacks cb = {.ud = &sn, .process = cb_process};
+	sl_sink_callbacks cb = {.size = sizeof(cb), .ud = &sn, .process = cb_process};
 	sl_query *q = start_foreach(s, f, &cb, NULL);
 	cr_assert(q, "%s", sl_session_errmsg(s));
 
@@ -239,7 +239,7 @@ Test(io_input, block_waits_for_room)
 	sl_input_row *r;
 	sl_input *in = full_input(s, SL_INPUT_BLOCK, 0, &r);
 	int n = 0;
-	sl_sink_callbacks cb = {.ud = &n, .process = cb_count};
+	sl_sink_callbacks cb = {.size = sizeof(cb), .ud = &n, .process = cb_count};
 	sl_frame *f = read_input(s, "q");
 	sl_query *q = start_foreach(s, f, &cb, NULL);
 	cr_assert(q, "%s", sl_session_errmsg(s));
@@ -314,7 +314,7 @@ Test(io_input, close_ends_the_query)
 	sl_session *s = sl_session_new();
 	sl_input *in = sl_session_input(s, "c", "v BIGINT", 2, NULL);
 	int n = 0;
-	sl_sink_callbacks cb = {.ud = &n, .process = cb_count};
+	sl_sink_callbacks cb = {.size = sizeof(cb), .ud = &n, .process = cb_count};
 	sl_frame *f = read_input(s, "c");
 	sl_query *q = start_foreach(s, f, &cb, NULL);
 	sl_input_row *r = sl_input_row_new(in);
@@ -343,7 +343,7 @@ static void run_once(const char *ckpt, int64_t from, int64_t to,
 	sl_session *s = sl_session_new();
 	sl_input *in = sl_session_input(s, "orders", "p INT, seq BIGINT", 2,
 					NULL);
-	sl_sink_callbacks cb = {.ud = sn, .process = cb_process};
+	sl_sink_callbacks cb = {.size = sizeof(cb), .ud = sn, .process = cb_process};
 	sl_frame *f = read_input(s, "orders");
 	sl_query *q = start_foreach(s, f, &cb, ckpt);
 	sl_input_row *r = sl_input_row_new(in);
@@ -404,7 +404,7 @@ Test(io_input, json_rows_and_errors)
 		s, "j", "p INT, seq BIGINT, tag STRING, at TIMESTAMP", 1, NULL);
 	cr_assert(in, "%s", sl_session_errmsg(s));
 	seen sn = {0};
-	sl_sink_callbacks cb = {.ud = &sn, .process = cb_process};
+	sl_sink_callbacks cb = {.size = sizeof(cb), .ud = &sn, .process = cb_process};
 	sl_frame *f = read_input(s, "j");
 	f = sl_frame_select(f, (const char *[]){"p", "seq", "tag", NULL});
 	sl_query *q = start_foreach(s, f, &cb, NULL);
@@ -468,6 +468,31 @@ Test(io_input, declaring_errors)
 	sl_session_destroy(s);
 }
 
+/* Inputs belong to their session: another session may declare the same
+ * name, cannot read the first one's, and a push failure is recorded on
+ * the input's own session. */
+Test(io_input, inputs_are_per_session)
+{
+	sl_session *a = sl_session_new(), *b = sl_session_new();
+
+	sl_input *ia = sl_session_input(a, "orders", "n BIGINT", 1, NULL);
+	cr_assert(ia, "%s", sl_session_errmsg(a));
+	cr_assert_null(sl_read_stream(b, "input",
+				      (const char *[]){"name", "orders", NULL}));
+	cr_assert(strstr(sl_session_errmsg(b), "no input named 'orders'"),
+		  "%s", sl_session_errmsg(b));
+	sl_input *ib = sl_session_input(b, "orders", "n BIGINT", 1, NULL);
+	cr_assert(ib, "%s", sl_session_errmsg(b));
+	cr_assert(ib != ia);
+	sl_session_clear_error(b);
+	cr_assert_eq(sl_input_committed(ia, 7), SL_EINVAL);
+	cr_assert(strstr(sl_session_errmsg(a), "no partition 7"), "%s",
+		  sl_session_errmsg(a));
+	cr_assert_str_eq(sl_session_errmsg(b), "");
+	sl_session_destroy(a);
+	sl_session_destroy(b);
+}
+
 /* A micro-batch query plans what is queued (the source's latest) and
  * reads it; empty strings come through as empty. */
 static int cb_empty_tags(void *ud, const sl_rows *rows, uint32_t i)
@@ -487,7 +512,7 @@ Test(io_input, micro_batch_reads_what_is_queued)
 					NULL);
 	sl_input_row *r = sl_input_row_new(in);
 	_Atomic int n = 0;
-	sl_sink_callbacks cb = {.ud = &n, .process = cb_empty_tags};
+	sl_sink_callbacks cb = {.size = sizeof(cb), .ud = &n, .process = cb_empty_tags};
 
 	for (int i = 0; i < 50; i++) {
 		sl_input_row_long(r, 0, i);

@@ -48,7 +48,7 @@
 static sl_frame *eng_frame(sl_session *s, const char *format,
 			   const char *const *opts)
 {
-	sl_frame *f = sl_read_stream(s, format, opts);
+	sl_frame *f = sl_session_read_stream(s, format, opts);
 
 	if (f)
 		f = sl_frame_where(f, "value % 2 = 0");

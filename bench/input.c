@@ -100,7 +100,7 @@ static sl_input *start_query(sl_session **s, struct lat *l, sl_query **q)
 
 	*s = sl_session_new();
 	in = sl_session_input(*s, "bench", "t BIGINT, v BIGINT", 1, &o);
-	f = sl_read_stream(*s, "input", OPTS("name", "bench"));
+	f = sl_session_read_stream(*s, "input", OPTS("name", "bench"));
 	f = sl_frame_where(f, "v >= 0");
 	f = sl_frame_select(f, OPTS("t", "v + 1 AS w"));
 	static sl_sink_callbacks cb;

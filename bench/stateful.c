@@ -175,7 +175,7 @@ static int run_once(struct run *r, double seconds, double warmup)
 
 	snprintf(rate, sizeof(rate), "%lld", (long long)r->rate);
 	r->prev_maxv = -1;
-	f = sl_read_stream(s, "rate",
+	f = sl_session_read_stream(s, "rate",
 			   OPTS("rowsPerSecond", rate, "numPartitions", "1"));
 	if (f && r->stateful)
 		f = sl_frame_aggregate(f, OPTS("value % 10"),

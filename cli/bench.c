@@ -17,7 +17,7 @@
  *   exactly the records of this run. It keeps one histogram per second and
  *   one for the run, and a bitmap of sequence numbers (loss, duplicates).
  * - The relay is a query built with the public API, as a user would:
- *   sl_read_stream("kafka", subscribe from) -> select(key, value) ->
+ *   sl_session_read_stream("kafka", subscribe from) -> select(key, value) ->
  *   start("kafka", topic to, trigger continuous 1 second).
  * - Without --bootstrap-servers (or with "embedded") everything runs
  *   against librdkafka's mock cluster inside this process. The mock
@@ -132,7 +132,7 @@ static int relay_start(struct bench *b)
 		sl_bench_err("out of memory");
 		return -1;
 	}
-	in = sl_read_stream(b->session, "kafka", src_opts);
+	in = sl_session_read_stream(b->session, "kafka", src_opts);
 	sel = in ? sl_frame_select(in, (const char *[]){ "key", "value", NULL })
 		 : NULL;
 	b->q = sel ? sl_frame_start(sel, "kafka", sink_opts, NULL) : NULL;

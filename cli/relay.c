@@ -3,7 +3,7 @@
  *
  * The relay is the query a user would write with the public API:
  *
- *   sl_read_stream("kafka", subscribe FROM, includeHeaders true)
+ *   sl_session_read_stream("kafka", subscribe FROM, includeHeaders true)
  *     -> select(key, value, headers [, partition])
  *     -> sl_frame_start("kafka", topic TO, trigger continuous 1 second)
  *
@@ -274,7 +274,7 @@ static int relay_parse(int argc, char **argv, relay_opts *o, bool *help)
 
 /* ---- the options of the source and the sink ------------------------------ */
 
-/* key, value pairs for sl_read_stream / sl_frame_start, each with the
+/* key, value pairs for sl_session_read_stream / sl_frame_start, each with the
  * flag that set it (NULL: an --option). */
 typedef struct relay_kvs {
 	const char *kv[2 * (RELAY_OWN + RELAY_MAX_OPTIONS) + 1];
@@ -443,7 +443,7 @@ static int relay_run(const relay_opts *o)
 	static const char *const cols[] = { "key", "value", "headers", NULL };
 	static const char *const cols_part[] = { "key", "value", "headers",
 						 "partition", NULL };
-	sl_frame *in = sl_read_stream(s, "kafka", src.kv);
+	sl_frame *in = sl_session_read_stream(s, "kafka", src.kv);
 	sl_frame *sel =
 		in ? sl_frame_select(in, o->keep_partition ? cols_part : cols)
 		   : NULL;

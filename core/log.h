@@ -8,7 +8,7 @@
  * io/ or ops/ that has none logs to the calling thread's logger, which
  * the engine binds on every thread it runs (partition, sink,
  * coordinator, stateful workers) and, for the length of a call, on the
- * caller's thread (sl_read_stream, sl_frame_start, sl_query_stop, ...). */
+ * caller's thread (sl_session_read_stream, sl_frame_start, sl_query_stop, ...). */
 #ifndef SL_CORE_LOG_H
 #define SL_CORE_LOG_H
 

@@ -109,7 +109,7 @@ typedef enum sl_frame_kind {
 	SL_FR_SELECT,
 	SL_FR_AGGREGATE, /* engine/stateful.h: GROUP BY with aggregates */
 	SL_FR_WATERMARK, /* engine/stateful.h: withWatermark */
-	SL_FR_STATIC,    /* sl_read_static: a table read once, no source */
+	SL_FR_STATIC,    /* sl_session_read_static: a table read once, no source */
 	SL_FR_JOIN,      /* ops/join.h: stream-static equi-join */
 	SL_FR_UNION,     /* engine/union.c: two streams as one; a root, like
 	                    a source: its src reads both sides */

@@ -163,7 +163,7 @@ sl_frame *sl_frame_group_state(sl_frame *f, const char *const *keys,
 		return NULL;
 	if (f->kind == SL_FR_STATIC) {
 		sl_err_set(&err, SL_EANALYSIS,
-			   "group state: a static table (sl_read_static) is "
+			   "group state: a static table (sl_session_read_static) is "
 			   "not a stream");
 		return sl_fail(f->session, &err);
 	}

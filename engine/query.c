@@ -64,7 +64,7 @@ static int check_modes(sl_query *q, const sl_sink_ops *ops, sl_err *err)
 	bool join = false;
 	if (q->frame->kind == SL_FR_STATIC)
 		return sl_err_set(err, SL_EANALYSIS,
-				  "a static table (sl_read_static) is not a "
+				  "a static table (sl_session_read_static) is not a "
 				  "stream: start a query on a stream joined "
 				  "with it");
 	for (const sl_frame *f = q->frame; f; f = f->parent)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/rows.h"
 #include "engine/engine.h"
 #include "engine/stateful.h"
 
@@ -286,7 +287,7 @@ static sl_frame *read_stream(sl_session *s, const char *format,
 	return sl_frame_root(s, SL_FR_SOURCE, src);
 }
 
-sl_frame *sl_read_stream(sl_session *s, const char *format,
+sl_frame *sl_session_read_stream(sl_session *s, const char *format,
 			 const char *const *options)
 {
 	const sl_logger *prev = sl_log_bind(&s->log);
@@ -314,7 +315,7 @@ static bool static_refused(const sl_frame *f, const char *what)
 	if (f->kind != SL_FR_STATIC)
 		return false;
 	sl_fail_code(f->session, SL_EANALYSIS,
-		     "%s: this frame is a static table (sl_read_static); it "
+		     "%s: this frame is a static table (sl_session_read_static); it "
 		     "can only be the right side of sl_frame_join",
 		     what);
 	return true;
@@ -536,7 +537,7 @@ void sl_session_table_publish(void *session, const char *name, sl_batch *rows,
 
 sl_rows *sl_session_table(sl_session *s, const char *name)
 {
-	sl_rows *copy = NULL;
+	sl_batch *copy = NULL;
 	pthread_mutex_lock(&s->lock);
 	for (sl_table *t = s->tables; t; t = t->next) {
 		if (strcmp(t->name, name))
@@ -552,5 +553,5 @@ sl_rows *sl_session_table(sl_session *s, const char *name)
 			   name);
 		sl_fail(s, &err);
 	}
-	return copy;
+	return sl_rows_of(copy);
 }

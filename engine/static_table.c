@@ -1,7 +1,7 @@
 /* engine/static_table.c - static tables and the frames of stream-static
  * joins (docs/STATEFUL.md, "Stream-static join").
  *
- * A static table is read once, when sl_read_static is called, through the
+ * A static table is read once, when sl_session_read_static is called, through the
  * file source of its format (io/format.h, io/source_file.c), so its
  * options, schema and parse modes are exactly a stream's: every file there
  * now, each partition drained to its end, into one batch the session
@@ -111,7 +111,7 @@ static sl_frame *static_read(sl_session *s, const char *format,
 		if (opts[i + 1] && !strcasecmp(opts[i], "path"))
 			opts[i + 1] = one_file_path(&s->arena, opts[i + 1]);
 	}
-	sl_frame *src_f = sl_read_stream(s, format, opts);
+	sl_frame *src_f = sl_session_read_stream(s, format, opts);
 	if (!src_f) {
 		sl_err_set(err, sl_session_errcode(s), "%s",
 			   sl_session_errmsg(s));
@@ -184,7 +184,7 @@ static sl_frame *join_frame(sl_frame *stream, sl_frame *stat,
 	if (!stat || stat->kind != SL_FR_STATIC) {
 		sl_err_set(err, SL_EANALYSIS,
 			   "join: the right side must be a static table "
-			   "(sl_read_static); stream-stream joins are not "
+			   "(sl_session_read_static); stream-stream joins are not "
 			   "supported");
 		return NULL;
 	}
@@ -227,7 +227,7 @@ static sl_frame *join_frame(sl_frame *stream, sl_frame *stat,
 /* ---- the API ---------------------------------------------------------------- */
 
 
-sl_frame *sl_read_static(sl_session *s, const char *format,
+sl_frame *sl_session_read_static(sl_session *s, const char *format,
 			 const char *const *options)
 {
 	sl_err err = {0};

@@ -299,7 +299,7 @@ static int check_side(const sl_frame *f, const char *which, sl_err *err)
 			       "union instead";
 			break;
 		case SL_FR_STATIC:
-			what = "a static table (sl_read_static), not a stream";
+			what = "a static table (sl_session_read_static), not a stream";
 			break;
 		case SL_FR_JOIN:
 			what = "a stream-static join; join over the union "
@@ -428,7 +428,7 @@ static sl_frame *union_build(sl_frame *a, sl_frame *b, sl_err *err)
 				sl_err_set(err, SL_EANALYSIS,
 					   "union: both sides read the same "
 					   "'%s' source; read the stream "
-					   "twice (a second sl_read_stream) "
+					   "twice (a second sl_session_read_stream) "
 					   "for the other side",
 					   la[i]->ops->name);
 				return NULL;

@@ -31,7 +31,7 @@ int main(void)
 {
 	sl_session *s = sl_session_new();
 	struct totals t = {0};
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "rate", (const char *[]){"rowsPerSecond", "1000", NULL});
 	sl_frame *even = in ? sl_frame_where(in, "value % 2 = 0") : NULL;
 	sl_frame *out = even ? sl_frame_select(even, (const char *[]){

@@ -130,7 +130,7 @@ int main(void)
 	sl_input *in = sl_session_input(
 		s, "requests", "at TIMESTAMP, route STRING, ms DOUBLE",
 		WORKERS, NULL);
-	sl_frame *src = in ? sl_read_stream(s, "input",
+	sl_frame *src = in ? sl_session_read_stream(s, "input",
 					    (const char *[]){"name",
 							     "requests", NULL})
 			   : NULL;

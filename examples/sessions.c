@@ -86,7 +86,7 @@ int main(void)
 {
 	sl_session *s = sl_session_new();
 	struct seen seen = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	sl_frame *f = sl_read_stream(
+	sl_frame *f = sl_session_read_stream(
 		s, "rate-micro-batch",
 		(const char *[]){ "rowsPerBatch", "10", "startTimestamp",
 				  "1700000000000", "advanceMillisPerBatch",

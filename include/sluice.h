@@ -5,7 +5,7 @@
  * and a trigger. Example:
  *
  *   sl_session *s = sl_session_new();
- *   sl_frame *in = sl_read_stream(s, "rate",
+ *   sl_frame *in = sl_session_read_stream(s, "rate",
  *           (const char *[]){"rowsPerSecond", "100", NULL});
  *   sl_frame *ev = sl_frame_where(in, "value % 2 = 0");
  *   sl_frame *out = sl_frame_select(ev, (const char *[]){"value * 10 AS v", NULL});
@@ -116,7 +116,7 @@ typedef struct sl_session sl_session;
 typedef struct sl_frame sl_frame;
 typedef struct sl_query sl_query;
 /* A read-only set of rows: a memory table snapshot, a foreachBatch batch. */
-typedef struct sl_batch sl_rows;
+typedef struct sl_rows sl_rows;
 
 /* ---- sessions --------------------------------------------------------- */
 
@@ -202,12 +202,12 @@ SL_API const char *sl_session_conf_get(sl_session *s, const char *key);
  * "rate-micro-batch", "kafka", ... options: NULL-terminated array of
  * key, value, key, value, ..., NULL, with Spark's option names
  * (docs/OPTIONS.md). Unknown options and bad values are errors. */
-SL_API sl_frame *sl_read_stream(sl_session *s, const char *format,
+SL_API sl_frame *sl_session_read_stream(sl_session *s, const char *format,
 				const char *const *options);
 
 /* A frame may feed several queries only if its source can be read twice:
  * a Kafka or socket source has one consumer or connection, so start each
- * query on its own sl_read_stream. */
+ * query on its own sl_session_read_stream. */
 
 /* Rows of f for which the SQL condition is true ("signal > 10"). */
 SL_API sl_frame *sl_frame_where(sl_frame *f, const char *condition);
@@ -225,7 +225,7 @@ SL_API size_t sl_frame_schema(sl_frame *f, char *buf, size_t n);
  * file source's options (path: a directory, optionally with a file-name
  * pattern, or one file). The
  * frame is static: it can only be the right side of sl_frame_join. */
-SL_API sl_frame *sl_read_static(sl_session *s, const char *format,
+SL_API sl_frame *sl_session_read_static(sl_session *s, const char *format,
 				const char *const *options);
 /* Joins each row of stream with the rows of the static table stat whose
  * keys equal its keys (keys_left[i] of stream = keys_right[i] of stat;
@@ -463,7 +463,7 @@ typedef struct sl_sink_callbacks {
 
 /* Starts a streaming query writing f to a sink. format: "console", "memory",
  * "foreach", "foreachBatch", "noop", "kafka", ... options: as for
- * sl_read_stream, plus the writer options: outputMode (append | update |
+ * sl_session_read_stream, plus the writer options: outputMode (append | update |
  * complete), trigger ("continuous 1 second", "processingTime 10 seconds",
  * "once", "availableNow", or unset for the default micro-batch), queryName,
  * checkpointLocation. cb is required for foreach/foreachBatch, else NULL;
@@ -592,7 +592,7 @@ SL_API const char *sl_rows_string(const sl_rows *r, uint32_t row, uint32_t col,
 
 /* A stream the host feeds from its own threads, without the network: the
  * query reads it as the source format "input" with the option
- * name = the input's name (sl_read_stream(s, "input",
+ * name = the input's name (sl_session_read_stream(s, "input",
  * (const char *[]){"name", "orders", NULL}), or FORMAT 'input' in a
  * pipeline run in the same session). Each partition is a bounded queue of
  * rows read by that partition's thread of the query; its rows keep the

@@ -33,7 +33,7 @@
 enum {
 	SL_FORMAT_READ = 1u << 0,   /* a file source reads it */
 	SL_FORMAT_WRITE = 1u << 1,  /* a file sink writes it */
-	SL_FORMAT_STATIC = 1u << 2, /* a static table (sl_read_static) */
+	SL_FORMAT_STATIC = 1u << 2, /* a static table (sl_session_read_static) */
 	/* Its records can be malformed: its file source has the options
 	 * mode, columnNameOfCorruptRecord and deadLetterPath, and its
 	 * reader reports bad records through sl_format_reader.malformed. */

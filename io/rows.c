@@ -2,7 +2,7 @@
  * sluice.h): what an application reads from a memory table snapshot
  * (sl_session_table) or receives in its foreach/foreachBatch callbacks.
  *
- * sl_rows is an sl_batch; these accessors keep the batch's layout out of
+ * sl_rows is a view of an sl_batch (core/rows.h); these accessors keep the batch's layout out of
  * the public header. Every accessor tolerates a NULL set and out-of-range
  * indexes (returning null-like answers) so that a reader's off-by-one
  * cannot crash a running query's process. */
@@ -10,11 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/value.h"
-#include "sluice.h"
+#include "core/rows.h"
 
-static const sl_value *rows_cell(const sl_rows *r, uint32_t row, uint32_t col)
+static const sl_value *rows_cell(const sl_rows *rows, uint32_t row,
+				 uint32_t col)
 {
+	const sl_batch *r = sl_rows_batch(rows);
 	if (!r || row >= r->nrows || col >= r->ncols)
 		return NULL;
 	return sl_batch_row(r, row) + col;
@@ -22,37 +23,39 @@ static const sl_value *rows_cell(const sl_rows *r, uint32_t row, uint32_t col)
 
 void sl_rows_free(sl_rows *r)
 {
-	sl_batch_free(r);
+	sl_batch_free(r ? &r->b : NULL);
 }
 
 uint32_t sl_rows_count(const sl_rows *r)
 {
-	return r ? r->nrows : 0;
+	return r ? r->b.nrows : 0;
 }
 
 uint32_t sl_rows_ncols(const sl_rows *r)
 {
-	return r ? r->ncols : 0;
+	return r ? r->b.ncols : 0;
 }
 
-const char *sl_rows_colname(const sl_rows *r, uint32_t col)
+const char *sl_rows_colname(const sl_rows *rows, uint32_t col)
 {
+	const sl_batch *r = sl_rows_batch(rows);
 	if (!r || !r->schema || col >= r->schema->n)
 		return NULL;
 	return r->schema->fields[col].name;
 }
 
-int sl_rows_colindex(const sl_rows *r, const char *name)
+int sl_rows_colindex(const sl_rows *rows, const char *name)
 {
+	const sl_batch *r = sl_rows_batch(rows);
 	if (!r || !r->schema || !name)
 		return -1;
 	/* Case-insensitive, as Spark resolves column names. */
 	return sl_schema_find(r->schema, name, strlen(name));
 }
 
-bool sl_rows_is_null(const sl_rows *r, uint32_t row, uint32_t col)
+bool sl_rows_is_null(const sl_rows *rows, uint32_t row, uint32_t col)
 {
-	const sl_value *v = rows_cell(r, row, col);
+	const sl_value *v = rows_cell(rows, row, col);
 
 	return !v || sl_v_is_null(v);
 }
@@ -76,19 +79,19 @@ int64_t sl_rows_long(const sl_rows *r, uint32_t row, uint32_t col)
 
 /* Every type but DOUBLE is integral: its long converts exactly as the
  * value itself would. */
-double sl_rows_double(const sl_rows *r, uint32_t row, uint32_t col)
+double sl_rows_double(const sl_rows *rows, uint32_t row, uint32_t col)
 {
-	const sl_value *v = rows_cell(r, row, col);
+	const sl_value *v = rows_cell(rows, row, col);
 
 	if (v && v->type == SL_DOUBLE)
 		return v->v.f64;
-	return (double)sl_rows_long(r, row, col);
+	return (double)sl_rows_long(rows, row, col);
 }
 
-const char *sl_rows_string(const sl_rows *r, uint32_t row, uint32_t col,
+const char *sl_rows_string(const sl_rows *rows, uint32_t row, uint32_t col,
 			   char *buf, size_t n)
 {
-	const sl_value *v = rows_cell(r, row, col);
+	const sl_value *v = rows_cell(rows, row, col);
 
 	if (!buf || !n)
 		return buf;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "io/plugin.h"
+#include "core/rows.h"
 
 /* Neither sink has options of its own: they are configured by code. */
 static const sl_opt_def foreach_options[] = {
@@ -115,7 +116,7 @@ static int foreach_write(sl_sink *sk, sl_batch *b)
 	if (!st->open && (rc = foreach_open(sk, st, b->partition)))
 		return rc;
 	for (uint32_t i = 0; i < b->nrows; i++) {
-		rc = cb->process(cb->ud, b, i);
+		rc = cb->process(cb->ud, sl_rows_of_const(b), i);
 		if (rc) {
 			sl_err_set(&sk->err, SL_EIO,
 				   "foreach sink: process callback returned "
@@ -224,7 +225,7 @@ static int foreach_batch_commit(sl_sink *sk, int64_t epoch)
 
 	st->rows = NULL;
 	st->epoch = epoch;
-	rc = cb->batch(cb->ud, rows, epoch);
+	rc = cb->batch(cb->ud, sl_rows_of_const(rows), epoch);
 	sl_batch_free(rows);
 	st->epoch = epoch + 1;
 	if (rc)

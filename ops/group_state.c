@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rows.h"
 #include "ops/group_state.h"
 
 static const sl_stateful_op_ops gstate_stateful_ops;
@@ -317,7 +318,8 @@ static int call_one(sl_group_state_op *g, uint32_t slot, bool timed_out,
 	bool old_exists = gs->exists;
 	int64_t old_timeout = gs->timeout;
 	uint32_t rows_before = out->nrows;
-	int rc = sp->fn(sp->ud, g->keyrow, g->rows, &st);
+	int rc = sp->fn(sp->ud, sl_rows_of_const(g->keyrow),
+			 sl_rows_of_const(g->rows), &st);
 	char kt[160];
 	if (st.err.code || rc || (!sp->flat && st.emitted != 1))
 		key_text(g, slot, kt, sizeof(kt));

@@ -1,5 +1,5 @@
 /* sql/builder.c - a parsed pipeline file (sql/parser.c) into the calls a C
- * program would make: sl_read_stream (or sl_read_static) per CREATE SOURCE
+ * program would make: sl_session_read_stream (or sl_session_read_static) per CREATE SOURCE
  * (or TABLE); sl_frame_join, sl_frame_with_watermark, sl_frame_where,
  * sl_frame_select or sl_frame_aggregate, sl_frame_drop_duplicates and
  * sl_frame_union per view or INSERT; sl_frame_start per INSERT. Names are
@@ -118,8 +118,8 @@ static int build_source(sl_pipeline *p, struct sl_pipeline_rel *r, sl_err *err)
 	if (rc)
 		return rc;
 	r->frame = r->st->table
-			   ? sl_read_static(p->s, r->format->value.s, r->opts)
-			   : sl_read_stream(p->s, r->format->value.s, r->opts);
+			   ? sl_session_read_static(p->s, r->format->value.s, r->opts)
+			   : sl_session_read_stream(p->s, r->format->value.s, r->opts);
 	if (!r->frame) {
 		const char *msg = sl_session_errmsg(p->s);
 		bool fmt = !sl_source_lookup(r->format->value.s);
@@ -492,7 +492,7 @@ static int build_select(sl_pipeline *p, uint32_t idx, sl_err *err)
 static sl_frame *rebuild(sl_pipeline *p, const struct sl_pipeline_rel *r)
 {
 	if (r->st->kind == SL_PIPELINE_SOURCE)
-		return sl_read_stream(p->s, r->format->value.s, r->opts);
+		return sl_session_read_stream(p->s, r->format->value.s, r->opts);
 	sl_frame *f = NULL;
 	for (const struct sl_pipeline_rel *a = r; a; a = a->arm) {
 		sl_frame *g = rebuild(p, a->from);

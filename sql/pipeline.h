@@ -10,7 +10,7 @@
  *   sql/parser.c   tokens -> statements (sl_pipeline_file); no engine
  *                  involved, so the syntax can be tested on its own;
  *   sql/builder.c  statements -> frames, through the public API
- *                  (sl_read_stream, sl_frame_with_watermark, sl_frame_where,
+ *                  (sl_session_read_stream, sl_frame_with_watermark, sl_frame_where,
  *                  sl_frame_select, sl_frame_aggregate for GROUP BY and
  *                  aggregates, sl_frame_join, sl_frame_union), with every
  *                  expression analysed; one sl_frame_start() per INSERT

@@ -114,7 +114,7 @@ int relay_start(struct relay *r)
 	if (strcmp(r->impl, "baseline") == 0)
 		return pthread_create(&r->th, NULL, base_main, r);
 	r->s = sl_session_new();
-	f = sl_read_stream(r->s, "kafka",
+	f = sl_session_read_stream(r->s, "kafka",
 			   (const char *[]){ "subscribe", r->in,
 					     "startingOffsets", "earliest",
 					     "kafka.bootstrap.servers", bs,

@@ -70,7 +70,7 @@ TestSuite(durable, .init = cluster_up, .fini = cluster_down, .timeout = 120);
 
 static sl_query *relay(sl_session *s)
 {
-	sl_frame *f = sl_read_stream(s, "rate",
+	sl_frame *f = sl_session_read_stream(s, "rate",
 				     (const char *[]){ "rowsPerSecond", "400",
 						       "numPartitions", "1",
 						       NULL });

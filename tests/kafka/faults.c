@@ -215,9 +215,9 @@ static sl_query *relay(sl_session *s, const char *extra_key,
 		extra_key, extra_value,
 		NULL,
 	};
-	sl_frame *f = sl_read_stream(s, "kafka", src_opts);
+	sl_frame *f = sl_session_read_stream(s, "kafka", src_opts);
 
-	cr_assert_not_null(f, "sl_read_stream: %s", sl_session_errmsg(s));
+	cr_assert_not_null(f, "sl_session_read_stream: %s", sl_session_errmsg(s));
 	f = sl_frame_select(f, (const char *[]){ "key", "value", NULL });
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 	sl_query *q = sl_frame_start(f, "kafka", sink_opts, NULL);
@@ -424,7 +424,7 @@ Test(faults, wrong_address_source)
 {
 	sl_session *s = sl_session_new();
 	int64_t t0 = sl_test_now_ms();
-	sl_frame *f = sl_read_stream(
+	sl_frame *f = sl_session_read_stream(
 		s, "kafka",
 		(const char *[]){ "kafka.bootstrap.servers", "127.0.0.1:1",
 				  "subscribe", IN, NULL });
@@ -448,7 +448,7 @@ Test(faults, wrong_address_source)
 Test(faults, wrong_address_sink)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *f = sl_read_stream(
+	sl_frame *f = sl_session_read_stream(
 		s, "kafka",
 		(const char *[]){ "kafka.bootstrap.servers", bs, "subscribe",
 				  IN, "startingOffsets", "earliest",
@@ -476,7 +476,7 @@ Test(faults, wrong_address_sink)
 Test(faults, unknown_kafka_property)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *f = sl_read_stream(
+	sl_frame *f = sl_session_read_stream(
 		s, "kafka",
 		(const char *[]){ "kafka.bootstrap.servers", bs, "subscribe",
 				  IN, "kafka.fetch.wait.max.mss", "5", NULL });
@@ -487,7 +487,7 @@ Test(faults, unknown_kafka_property)
 	cr_assert(strstr(sl_session_errmsg(s), "kafka.fetch.wait.max.mss"),
 		  "%s", sl_session_errmsg(s));
 
-	f = sl_read_stream(s, "rate", (const char *[]){ NULL });
+	f = sl_session_read_stream(s, "rate", (const char *[]){ NULL });
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 	f = sl_frame_select(f, (const char *[]){ "CAST(value AS STRING) AS "
 						 "value",
@@ -517,7 +517,7 @@ Test(missing_topic, source)
 {
 	sl_session *s = sl_session_new();
 	int64_t t0 = sl_test_now_ms();
-	sl_frame *f = sl_read_stream(
+	sl_frame *f = sl_session_read_stream(
 		s, "kafka",
 		(const char *[]){ "kafka.bootstrap.servers",
 				  sl_test_kafka_broker, "subscribe",
@@ -541,7 +541,7 @@ Test(missing_topic, source)
 Test(missing_topic, sink)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *f = sl_read_stream(
+	sl_frame *f = sl_session_read_stream(
 		s, "rate", (const char *[]){ "rowsPerSecond", "10", NULL });
 
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));

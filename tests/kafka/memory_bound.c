@@ -144,7 +144,7 @@ Test(memory, slow_sink_keeps_bytes_in_flight_bounded)
 	produce_backlog(topic);
 
 	ss = sl_session_new();
-	f = sl_read_stream(ss, "kafka",
+	f = sl_session_read_stream(ss, "kafka",
 			   (const char *[]){ "subscribe", topic,
 					     "startingOffsets", "earliest",
 					     "kafka.bootstrap.servers",

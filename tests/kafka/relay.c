@@ -3,7 +3,7 @@
  * acceptance test): 1,000,000 records across 4 partitions, none lost, none
  * duplicated, each partition's order kept, checked record by record.
  *
- *   source   sl_read_stream("kafka", subscribe IN, startingOffsets earliest)
+ *   source   sl_session_read_stream("kafka", subscribe IN, startingOffsets earliest)
  *   select   key, value, partition   (the mirroring case: the sink's
  *            partition column keeps each record in its input partition)
  *   sink     sl_frame_start("kafka", topic OUT, trigger continuous 1 second)
@@ -175,7 +175,7 @@ static sl_frame *read_topic(sl_session *s, const char *in)
 		NULL,
 	};
 
-	return sl_read_stream(s, "kafka", src_opts);
+	return sl_session_read_stream(s, "kafka", src_opts);
 }
 
 /* f written to topic out by a continuous query, named query_name unless
@@ -206,7 +206,7 @@ static sl_query *start_relay(sl_session *s, const char *in, const char *out,
 	static const char *const sel_keyed[] = { "key", "value", NULL };
 	sl_frame *f = read_topic(s, in);
 
-	cr_assert_not_null(f, "sl_read_stream: %s", sl_session_errmsg(s));
+	cr_assert_not_null(f, "sl_session_read_stream: %s", sl_session_errmsg(s));
 	f = sl_frame_select(f, mirror ? sel_mirror : sel_keyed);
 	cr_assert_not_null(f, "sl_frame_select: %s", sl_session_errmsg(s));
 	sl_query *q = write_topic(f, out, "relay");

@@ -381,7 +381,7 @@ static sl_query *mock_relay(sl_session *s, const char *name)
 			      NULL };
 	const char *sink[] = { "queryName", name, "trigger",
 			       "continuous 100 ms", NULL };
-	sl_frame *in = sl_read_stream(s, "kafka", src);
+	sl_frame *in = sl_session_read_stream(s, "kafka", src);
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
 	const char *cols[] = { "partition", "offset", NULL };
 	sl_frame *f = sl_frame_select(in, cols);
@@ -502,7 +502,7 @@ Test(scale_out_mock, two_queries_share_then_one_takes_over)
 	sl_session_destroy(s);
 }
 
-/* sl_read_stream(kafka, the mock cluster, opts...) fails with a message
+/* sl_session_read_stream(kafka, the mock cluster, opts...) fails with a message
  * holding `what`. opts: up to 8 key, value pairs, NULL-terminated. */
 static void refused(sl_session *s, const char *what, const char *const *opts)
 {
@@ -510,7 +510,7 @@ static void refused(sl_session *s, const char *what, const char *const *opts)
 	int n = 2;
 	for (; opts[n - 2] && n < 18; n++)
 		o[n] = opts[n - 2];
-	cr_assert_null(sl_read_stream(s, "kafka", o), "made despite %s",
+	cr_assert_null(sl_session_read_stream(s, "kafka", o), "made despite %s",
 		       what);
 	cr_assert(strstr(sl_session_errmsg(s), what), "%s",
 		  sl_session_errmsg(s));
@@ -534,7 +534,7 @@ Test(scale_out_mock, group_option_errors)
 			     "subscribe", "in",
 			     "partitionAssignment", "group",
 			     "kafka.group.id", "g-errors", NULL };
-	sl_frame *in = sl_read_stream(s, "kafka", ok);
+	sl_frame *in = sl_session_read_stream(s, "kafka", ok);
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
 	const char *sink[] = { "queryName", "mb", "trigger",
 			       "processingTime 1 second", NULL };
@@ -546,7 +546,7 @@ Test(scale_out_mock, group_option_errors)
 
 	/* A union needs fixed partitions on both sides. */
 	const char *rate[] = { "rowsPerSecond", "10", NULL };
-	sl_frame *r = sl_read_stream(s, "rate", rate);
+	sl_frame *r = sl_session_read_stream(s, "rate", rate);
 	cr_assert_not_null(r, "%s", sl_session_errmsg(s));
 	sl_frame *v = sl_frame_select(r, (const char *[]){
 		"CAST(value AS BINARY) AS value", NULL });

@@ -199,7 +199,7 @@ Test(spark_examples, a_cast_key_value_continuous)
 	sl_test_kafka_make_ready_topic(in, sizeof(in), "entrada", 1);
 	sl_test_kafka_make_ready_topic(out, sizeof(out), "salida", 1);
 	sl_session *s = sl_session_new();
-	sl_frame *df = sl_read_stream(
+	sl_frame *df = sl_session_read_stream(
 		s, "kafka",
 		(const char *[]){ "kafka.bootstrap.servers",
 				  sl_test_kafka_broker, "subscribe", in,
@@ -279,7 +279,7 @@ static void words_via_api(const char *trigger)
 	sl_test_kafka_make_ready_topic(out, sizeof(out), "salida", 1);
 	produce(in, lines_in, NLINES);
 	sl_session *s = sl_session_new();
-	sl_frame *lines = sl_read_stream(
+	sl_frame *lines = sl_session_read_stream(
 		s, "kafka",
 		(const char *[]){ "kafka.bootstrap.servers",
 				  sl_test_kafka_broker, "subscribe", in,

@@ -77,7 +77,7 @@ static void await_batches(sl_query *q, sl_test_values *c, uint32_t n)
 static void run_mb(mb_run *r, sl_test_values *c)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "10",
 					   "numPartitions", "2"));
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
@@ -361,7 +361,7 @@ static void run_cont(const char *ckpt, int64_t run_ms, sl_test_values *c,
 		     char **progress)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate", OPTS("rowsPerSecond", "5000",
+	sl_frame *in = sl_session_read_stream(s, "rate", OPTS("rowsPerSecond", "5000",
 						      "numPartitions", "2"));
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
 	sl_frame *f = sl_frame_select(in, OPTS("value"));
@@ -441,7 +441,7 @@ static uint32_t run_text_once(const char *in_dir, const char *ckpt,
 			      sl_test_values *c)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "text", OPTS("path", in_dir));
+	sl_frame *in = sl_session_read_stream(s, "text", OPTS("path", in_dir));
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
 	sl_frame *f = sl_frame_select(in, OPTS("CAST(value AS BIGINT) AS v"));
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
@@ -506,7 +506,7 @@ Test(exec_ckpt, min_batches_to_retain_keeps_that_many)
 	sl_test_values c;
 	sl_test_values_init(&c);
 	sl_session *s = sl_session_new();
-	sl_frame *f = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *f = sl_session_read_stream(s, "rate-micro-batch",
 				     OPTS("rowsPerBatch", "10"));
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 	f = sl_frame_select(f, OPTS("value"));
@@ -530,7 +530,7 @@ Test(exec_ckpt, min_batches_to_retain_keeps_that_many)
 
 	/* below 1 is refused at start, naming the option */
 	s = sl_session_new();
-	f = sl_read_stream(s, "rate-micro-batch", OPTS("rowsPerBatch", "10"));
+	f = sl_session_read_stream(s, "rate-micro-batch", OPTS("rowsPerBatch", "10"));
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 	q = sl_frame_start(f, "foreachBatch",
 			   OPTS("checkpointLocation", dir,

@@ -142,7 +142,7 @@ static const sl_source_ops dyn_ops = {
 	.rebalance = dyn_rebalance,
 };
 
-/* A frame on a dyn source, as sl_read_stream makes one. */
+/* A frame on a dyn source, as sl_session_read_stream makes one. */
 static sl_frame *dyn_frame(sl_session *s)
 {
 	sl_err err = { 0 };

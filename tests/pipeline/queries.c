@@ -18,7 +18,7 @@
 Test(query, continuous_filter_project_delivers_only_matching_rows)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate", OPTS("rowsPerSecond", "2000",
+	sl_frame *in = sl_session_read_stream(s, "rate", OPTS("rowsPerSecond", "2000",
 						      "numPartitions", "2"));
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
 	sl_frame *w = sl_frame_where(in, "value % 2 = 0");
@@ -66,7 +66,7 @@ static void run_microbatch(const char *trigger, int64_t wait_ms,
 			   sl_test_values *c, int *await_rc)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "10",
 					   "numPartitions", "2"));
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
@@ -142,7 +142,7 @@ Test(query, processing_time_paces_batches)
 Test(query, continuous_refused_for_foreach_batch)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate", NULL);
+	sl_frame *in = sl_session_read_stream(s, "rate", NULL);
 	sl_sink_callbacks cb = { .size = sizeof(cb), .batch = sl_test_values_batch};
 	cr_assert_null(sl_frame_start(in, "foreachBatch",
 				      OPTS("trigger", "continuous 1 second"),
@@ -154,7 +154,7 @@ Test(query, continuous_refused_for_foreach_batch)
 Test(query, complete_mode_refused_without_aggregation)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate", OPTS("rowsPerSecond", "1"));
+	sl_frame *in = sl_session_read_stream(s, "rate", OPTS("rowsPerSecond", "1"));
 	cr_assert_not_null(in);
 	sl_query *q = sl_frame_start(in, "console",
 				     OPTS("outputMode", "complete"), NULL);
@@ -169,7 +169,7 @@ Test(query, complete_mode_refused_without_aggregation)
 Test(query, continuous_refused_for_micro_batch_source)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "5"));
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
 	sl_query *q = sl_frame_start(in, "noop",
@@ -185,11 +185,11 @@ Test(query, continuous_refused_for_micro_batch_source)
 Test(query, unknown_formats_and_options_are_named)
 {
 	sl_session *s = sl_session_new();
-	cr_assert_null(sl_read_stream(s, "ratez", NULL));
+	cr_assert_null(sl_session_read_stream(s, "ratez", NULL));
 	cr_assert(strstr(sl_session_errmsg(s), "ratez"));
-	cr_assert_null(sl_read_stream(s, "rate", OPTS("rowsPerSecnd", "5")));
+	cr_assert_null(sl_session_read_stream(s, "rate", OPTS("rowsPerSecnd", "5")));
 	cr_assert(strstr(sl_session_errmsg(s), "rowsPerSecnd"));
-	sl_frame *in = sl_read_stream(s, "rate", NULL);
+	sl_frame *in = sl_session_read_stream(s, "rate", NULL);
 	cr_assert_not_null(in);
 	cr_assert_null(sl_frame_start(in, "consolez", NULL, NULL));
 	cr_assert(strstr(sl_session_errmsg(s), "consolez"));
@@ -207,7 +207,7 @@ Test(query, unknown_formats_and_options_are_named)
 Test(query, backpressure_bounds_rows_in_flight)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate",
+	sl_frame *in = sl_session_read_stream(s, "rate",
 				      OPTS("rowsPerSecond", "2000000"));
 	cr_assert_not_null(in);
 	sl_test_values c;
@@ -248,7 +248,7 @@ Test(query, backpressure_bounds_rows_in_flight)
 Test(query, failing_sink_callback_stops_query_with_exception)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "3"));
 	cr_assert_not_null(in);
 	sl_test_values c;
@@ -270,7 +270,7 @@ Test(query, failing_sink_callback_stops_query_with_exception)
 Test(query, several_queries_and_a_memory_table)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate", OPTS("rowsPerSecond", "500"));
+	sl_frame *in = sl_session_read_stream(s, "rate", OPTS("rowsPerSecond", "500"));
 	cr_assert_not_null(in);
 	sl_frame *sel = sl_frame_select(in, OPTS("value", "value * 2 AS d"));
 	cr_assert_not_null(sel, "%s", sl_session_errmsg(s));
@@ -313,7 +313,7 @@ Test(query, several_queries_and_a_memory_table)
 Test(query, stop_is_idempotent_and_await_after_stop_returns)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate", OPTS("rowsPerSecond", "10"));
+	sl_frame *in = sl_session_read_stream(s, "rate", OPTS("rowsPerSecond", "10"));
 	sl_query *q = sl_frame_start(in, "noop", NULL, NULL);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
 	cr_assert_eq(sl_query_stop(q), 0);

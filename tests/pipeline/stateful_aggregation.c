@@ -82,7 +82,7 @@ static bool table_wait(sl_session *s, const char *table, const char *key,
 
 static sl_frame *socket_words(sl_session *s, struct server *srv)
 {
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "socket", OPTS("host", "127.0.0.1", "port", srv->port));
 	cr_assert(in, "%s", sl_session_errmsg(s));
 	sl_frame *w = sl_frame_select(
@@ -134,7 +134,7 @@ Test(stateful, word_count_from_rate_micro_batch)
 	/* 30 rows a batch, value % 3 as the word: counts grow by 10 per
 	 * word and batch. */
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "30"));
 	sl_frame *w = sl_frame_select(
 		in, OPTS("CAST(value % 3 AS STRING) AS word"));
@@ -341,7 +341,7 @@ Test(stateful, aggregate_items_and_having)
 Test(stateful, global_aggregation)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "100"));
 	sl_frame *g = sl_frame_group_by(in, NULL,
 					OPTS("count(*) AS n", "sum(value) AS s",
@@ -374,7 +374,7 @@ static int check(sl_frame *f, const char *sink, const char *mode)
 Test(stateful, compatibility_table)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate", NULL);
+	sl_frame *in = sl_session_read_stream(s, "rate", NULL);
 	sl_frame *wm = sl_frame_with_watermark(in, "timestamp", "10 seconds");
 	/* aggregation with an event-time watermark: append, update,
 	 * complete */
@@ -430,7 +430,7 @@ Test(stateful, compatibility_table)
 	/* Allowed combinations really run. */
 	const char *modes[] = { "append", "update", "complete" };
 	for (int m = 0; m < 3; m++) {
-		sl_frame *i2 = sl_read_stream(s, "rate-micro-batch",
+		sl_frame *i2 = sl_session_read_stream(s, "rate-micro-batch",
 					      OPTS("rowsPerBatch", "10"));
 		sl_frame *w2 = sl_frame_with_watermark(i2, "timestamp",
 						       "0 seconds");
@@ -444,7 +444,7 @@ Test(stateful, compatibility_table)
 		cr_assert(q, "%s: %s", modes[m], sl_session_errmsg(s));
 		cr_assert_eq(sl_query_await(q, 10000), 1);
 	}
-	sl_frame *i3 = sl_read_stream(s, "rate", NULL);
+	sl_frame *i3 = sl_session_read_stream(s, "rate", NULL);
 	sl_frame *g3 = sl_frame_group_by(i3, OPTS("value % 2"),
 					 OPTS("count(*)"));
 	cr_assert_null(sl_frame_start(g3, "noop",
@@ -456,7 +456,7 @@ Test(stateful, compatibility_table)
 Test(stateful, continuous_trigger_falls_back_to_micro_batches)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "5"));
 	sl_frame *g = sl_frame_group_by(in, OPTS("value % 2 AS k"),
 					OPTS("count(*) AS n"));
@@ -557,7 +557,7 @@ Test(stateful, flight_data_counts_by_destination)
 	sl_session *s = sl_session_new();
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/flight-data/csv", data_dir());
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "csv",
 		OPTS("path", dir, "header", "true", "maxFilesPerTrigger", "1",
 		     "schema",
@@ -612,7 +612,7 @@ Test(stateful, state_memory_flat_with_watermark, .timeout = 120)
 	 * later; 500 keys in 1-minute windows behind a 2-minute watermark:
 	 * about 500 x 3 open windows at any time. */
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "30000",
 					   "advanceMillisPerBatch", "10000"));
 	sl_frame *wm = sl_frame_with_watermark(in, "timestamp", "2 minutes");

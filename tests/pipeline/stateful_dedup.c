@@ -30,7 +30,7 @@
 
 static sl_frame *rate(sl_session *s, const char *rows)
 {
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "rate-micro-batch",
 		OPTS("rowsPerBatch", rows, "numPartitions", "2",
 		     "startTimestamp", "1700000000000",
@@ -119,7 +119,7 @@ Test(dedup, watermark_drops_late_rows_and_evicts_keys)
 	struct server srv;
 	server_listen(&srv);
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "socket", OPTS("host", "127.0.0.1", "port", srv.port));
 	cr_assert_not_null(in);
 	sl_frame *e = sl_frame_select(

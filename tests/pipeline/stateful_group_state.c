@@ -377,7 +377,7 @@ static int string_sessions(void *ud, const sl_rows *key, const sl_rows *rows,
 static sl_frame *socket_in(sl_session *s, struct server *srv)
 {
 	server_listen(srv);
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "socket", OPTS("host", "127.0.0.1", "port", srv->port));
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
 	return in;

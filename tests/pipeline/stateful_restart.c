@@ -55,7 +55,7 @@ static void run_query(run *r, sl_test_collect *c)
 	sl_session *s = sl_session_new();
 	char rows[16];
 	snprintf(rows, sizeof(rows), "%d", R);
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "rate-micro-batch",
 		OPTS("rowsPerBatch", rows, "numPartitions", "2",
 		     "startTimestamp", "0", "advanceMillisPerBatch", "1000"));

@@ -316,7 +316,7 @@ static sl_frame *kinds(sl_session *s)
 	cr_assert(f);
 	fputs("dog,pet\ncat,pet\nowl,bird\n", f);
 	fclose(f);
-	sl_frame *t = sl_read_static(
+	sl_frame *t = sl_session_read_static(
 		s, "csv", OPTS("path", path, "schema", "word STRING, kind STRING"));
 	cr_assert(t, "%s", sl_session_errmsg(s));
 	return t;

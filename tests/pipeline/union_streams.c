@@ -35,7 +35,7 @@ static sl_frame *must(sl_session *s, sl_frame *f)
 static sl_frame *rmb_side(sl_session *s, const char *rows, const char *parts,
 			  const char *side)
 {
-	sl_frame *f = must(s, sl_read_stream(s, "rate-micro-batch",
+	sl_frame *f = must(s, sl_session_read_stream(s, "rate-micro-batch",
 					     OPTS("rowsPerBatch", rows,
 						  "numPartitions", parts)));
 	char item[32];
@@ -113,11 +113,11 @@ Test(frame_union, once_has_every_row_of_both_sides_once)
 Test(frame_union, types_widen_and_take_the_left_names)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *a = must(s, sl_read_stream(s, "rate-micro-batch",
+	sl_frame *a = must(s, sl_session_read_stream(s, "rate-micro-batch",
 					     OPTS("rowsPerBatch", "4")));
 	a = must(s, sl_frame_select(a, OPTS("CAST(value AS INT) AS n",
 					    "NULL AS label", "value AS k")));
-	sl_frame *b = must(s, sl_read_stream(s, "rate-micro-batch",
+	sl_frame *b = must(s, sl_session_read_stream(s, "rate-micro-batch",
 					     OPTS("rowsPerBatch", "3")));
 	b = must(s, sl_frame_select(
 			    b, OPTS("value + 0.5 AS x",
@@ -161,8 +161,8 @@ Test(frame_union, types_widen_and_take_the_left_names)
 Test(frame_union, mismatches_are_refused_naming_what)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *a = must(s, sl_read_stream(s, "rate", NULL));
-	sl_frame *b = must(s, sl_read_stream(s, "rate", NULL));
+	sl_frame *a = must(s, sl_session_read_stream(s, "rate", NULL));
+	sl_frame *b = must(s, sl_session_read_stream(s, "rate", NULL));
 	sl_frame *b1 = must(s, sl_frame_select(b, OPTS("value")));
 	cr_assert_null(sl_frame_union(a, b1));
 	const char *m = sl_session_errmsg(s);
@@ -206,7 +206,7 @@ Test(frame_union, mismatches_are_refused_naming_what)
 
 	/* frames of another session */
 	sl_session *s2 = sl_session_new();
-	sl_frame *o = must(s2, sl_read_stream(s2, "rate", NULL));
+	sl_frame *o = must(s2, sl_session_read_stream(s2, "rate", NULL));
 	cr_assert_null(sl_frame_union(a, o));
 	cr_assert_not_null(strstr(sl_session_errmsg(s), "different sessions"),
 			   "%s", sl_session_errmsg(s));
@@ -218,8 +218,8 @@ Test(frame_union, mismatches_are_refused_naming_what)
 Test(frame_union, continuous_needs_both_sides_continuous)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *a = must(s, sl_read_stream(s, "rate", NULL));
-	sl_frame *b = must(s, sl_read_stream(s, "rate-micro-batch",
+	sl_frame *a = must(s, sl_session_read_stream(s, "rate", NULL));
+	sl_frame *b = must(s, sl_session_read_stream(s, "rate-micro-batch",
 					     OPTS("rowsPerBatch", "5")));
 	sl_frame *u = must(s, sl_frame_union(a, b));
 	int rc = sl_frame_check_start(
@@ -262,7 +262,7 @@ Test(frame_union, nested_union_of_three_streams)
 	sl_session *s = sl_session_new();
 	sl_frame *a = rmb_side(s, "5", "2", "0");
 	sl_frame *b = rmb_side(s, "4", "1", "1");
-	sl_frame *c = must(s, sl_read_stream(s, "rate-micro-batch",
+	sl_frame *c = must(s, sl_session_read_stream(s, "rate-micro-batch",
 					     OPTS("rowsPerBatch", "3",
 						  "numPartitions", "2")));
 	c = must(s, sl_frame_select(c, OPTS("2 AS side", "value + 100")));
@@ -416,9 +416,9 @@ static int total_batch(void *ud, const sl_rows *rows, int64_t id)
 static void run_files(const char *l, const char *r, const char *ckpt, total *t)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *a = must(s, sl_read_stream(s, "text", OPTS("path", l)));
+	sl_frame *a = must(s, sl_session_read_stream(s, "text", OPTS("path", l)));
 	a = must(s, sl_frame_select(a, OPTS("CAST(value AS BIGINT) AS v")));
-	sl_frame *b = must(s, sl_read_stream(s, "text", OPTS("path", r)));
+	sl_frame *b = must(s, sl_session_read_stream(s, "text", OPTS("path", r)));
 	b = must(s, sl_frame_select(b, OPTS("CAST(value AS INT) * 10")));
 	sl_frame *u = must(s, sl_frame_union(a, b));
 	sl_sink_callbacks cb = { .size = sizeof(cb), .ud = t, .batch = total_batch };
@@ -617,11 +617,11 @@ static sl_query *start_protocol(sl_session *s, proto *t, const char *rate_a,
 	snprintf(na, sizeof(na), "%u", t->pa);
 	snprintf(nb, sizeof(nb), "%u", t->pb);
 	snprintf(trig, sizeof(trig), "continuous %s", interval);
-	sl_frame *a = must(s, sl_read_stream(s, "rate",
+	sl_frame *a = must(s, sl_session_read_stream(s, "rate",
 					     OPTS("rowsPerSecond", rate_a,
 						  "numPartitions", na)));
 	a = must(s, sl_frame_select(a, OPTS("0 AS side", "value")));
-	sl_frame *b = must(s, sl_read_stream(s, "rate",
+	sl_frame *b = must(s, sl_session_read_stream(s, "rate",
 					     OPTS("rowsPerSecond", rate_b,
 						  "numPartitions", nb)));
 	b = must(s, sl_frame_select(b, OPTS("1 AS side", "value")));

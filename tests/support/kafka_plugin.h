@@ -53,7 +53,7 @@ typedef struct sl_kplugin_source {
 } sl_kplugin_source;
 
 /* Makes a Kafka source from NULL-terminated key, value pairs, as
- * sl_read_stream does: options applied and finalized, then init. */
+ * sl_session_read_stream does: options applied and finalized, then init. */
 sl_kplugin_source *sl_kplugin_source_new(const char *first, ...);
 /* Opens every partition of a source that was made (the test fails if it
  * was not, or if a partition does not open). */

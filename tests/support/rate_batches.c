@@ -10,7 +10,7 @@ sl_frame *sl_test_rate_batches(sl_session *s, int rows)
 	char n[16], start[24];
 	snprintf(n, sizeof(n), "%d", rows);
 	snprintf(start, sizeof(start), "%lld", RATE_T0_MS);
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "rate-micro-batch",
 		(const char *[]){ "rowsPerBatch", n, "numPartitions", "2",
 				  "startTimestamp", start,

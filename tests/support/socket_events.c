@@ -8,7 +8,7 @@
 
 sl_frame *sl_test_socket_events(sl_session *s, const struct server *srv)
 {
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "socket", OPTS("host", "127.0.0.1", "port", srv->port));
 	cr_assert(in, "%s", sl_session_errmsg(s));
 	sl_frame *e = sl_frame_select(

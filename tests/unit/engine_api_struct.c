@@ -29,7 +29,7 @@ static bool untouched_after(const unsigned char *buf, size_t from, size_t n)
 Test(api_struct, an_old_short_status_is_filled_only_as_far_as_it_goes)
 {
 	sl_session *s = sl_session_new();
-	sl_query *q = sl_frame_start(sl_read_stream(s, "rate", NULL), "noop",
+	sl_query *q = sl_frame_start(sl_session_read_stream(s, "rate", NULL), "noop",
 				     NULL, NULL);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
 
@@ -65,7 +65,7 @@ Test(api_struct, an_old_short_status_is_filled_only_as_far_as_it_goes)
 Test(api_struct, state_stats_old_size_and_size_zero)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *g = sl_frame_group_by(sl_read_stream(s, "rate", NULL),
+	sl_frame *g = sl_frame_group_by(sl_session_read_stream(s, "rate", NULL),
 					(const char *[]){ "value % 2 AS k",
 							  NULL },
 					(const char *[]){ "count(*) AS n",
@@ -99,7 +99,7 @@ Test(api_struct, state_stats_old_size_and_size_zero)
 Test(api_struct, callbacks_beyond_the_callers_size_are_not_read)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate", NULL);
+	sl_frame *in = sl_session_read_stream(s, "rate", NULL);
 	sl_sink_callbacks cb = { .size = 0, .batch = on_batch };
 	cr_assert_null(sl_frame_start(in, "foreachBatch", NULL, &cb));
 	cr_assert_eq(sl_session_errcode(s), SL_EINVAL);
@@ -135,7 +135,7 @@ static int count_fn(void *ud, const sl_rows *key, const sl_rows *rows,
 Test(api_struct, group_state_spec_old_size_leaves_later_members_zero)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate", NULL);
+	sl_frame *in = sl_session_read_stream(s, "rate", NULL);
 	sl_group_state_spec spec = {
 		.size = 0,
 		.fn = count_fn,

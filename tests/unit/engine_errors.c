@@ -10,12 +10,12 @@
 Test(errors, two_sessions_on_one_thread_keep_their_own)
 {
 	sl_session *a = sl_session_new(), *b = sl_session_new();
-	cr_assert_null(sl_read_stream(a, "no-such-format", NULL));
+	cr_assert_null(sl_session_read_stream(a, "no-such-format", NULL));
 	cr_assert_eq(sl_session_errcode(a), SL_EFORMAT);
 	cr_assert_eq(sl_session_errcode(b), 0);
 	cr_assert_str_eq(sl_session_errmsg(b), "");
 
-	sl_frame *in = sl_read_stream(b, "rate", NULL);
+	sl_frame *in = sl_session_read_stream(b, "rate", NULL);
 	cr_assert_not_null(in);
 	cr_assert_null(sl_frame_where(in, "no_such_column > 1"));
 	cr_assert_eq(sl_session_errcode(b), SL_EANALYSIS);
@@ -43,7 +43,7 @@ Test(errors, two_sessions_on_one_thread_keep_their_own)
 Test(errors, a_query_function_reports_into_its_session)
 {
 	sl_session *a = sl_session_new(), *b = sl_session_new();
-	sl_frame *in = sl_read_stream(a, "rate", NULL);
+	sl_frame *in = sl_session_read_stream(a, "rate", NULL);
 	sl_query *q = sl_frame_start(in, "noop", NULL, NULL);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(a));
 	sl_state_stats st = { .size = sizeof(st) };

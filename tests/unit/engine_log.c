@@ -39,7 +39,7 @@ static void run_checkpointed(const char *dir, sl_log_cb cb, void *opaque)
 	sl_session *s = sl_session_new();
 	if (cb)
 		sl_session_set_log_cb(s, cb, opaque);
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      (const char *[]){ "rowsPerBatch", "10",
 							NULL });
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));

@@ -194,7 +194,7 @@ static void listener(int port, char addr[16])
 Test(metrics, endpoint_serves_prometheus_text, .timeout = 60)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "rate", OPTS("rowsPerSecond", "2000", "numPartitions", "2"));
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
 	sl_query *q = sl_frame_start(
@@ -324,7 +324,7 @@ static int fail_batch(void *ud, const sl_rows *rows, int64_t id)
 Test(metrics, failed_query_and_escaped_labels, .timeout = 30)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate", OPTS("rowsPerSecond", "100"));
+	sl_frame *in = sl_session_read_stream(s, "rate", OPTS("rowsPerSecond", "100"));
 	sl_sink_callbacks cb = { .size = sizeof(cb), .batch = fail_batch };
 	sl_query *q = sl_frame_start(in, "foreachBatch",
 				     OPTS("queryName", "we\"ird\\name\nx",
@@ -332,7 +332,7 @@ Test(metrics, failed_query_and_escaped_labels, .timeout = 30)
 				     &cb);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
 	/* A query without a name goes by its id. */
-	sl_frame *in2 = sl_read_stream(s, "rate", OPTS("rowsPerSecond", "10"));
+	sl_frame *in2 = sl_session_read_stream(s, "rate", OPTS("rowsPerSecond", "10"));
 	sl_query *q2 = sl_frame_start(in2, "noop", NULL, NULL);
 	cr_assert_not_null(q2, "%s", sl_session_errmsg(s));
 
@@ -362,11 +362,11 @@ Test(metrics, failed_query_and_escaped_labels, .timeout = 30)
 Test(metrics, reused_name_is_one_series, .timeout = 30)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *a = sl_read_stream(s, "rate", OPTS("rowsPerSecond", "10"));
+	sl_frame *a = sl_session_read_stream(s, "rate", OPTS("rowsPerSecond", "10"));
 	sl_query *q1 = sl_frame_start(a, "noop", OPTS("queryName", "n"), NULL);
 	cr_assert_not_null(q1, "%s", sl_session_errmsg(s));
 	sl_query_stop(q1);
-	sl_frame *b = sl_read_stream(s, "rate", OPTS("rowsPerSecond", "10"));
+	sl_frame *b = sl_session_read_stream(s, "rate", OPTS("rowsPerSecond", "10"));
 	sl_query *q2 = sl_frame_start(b, "noop", OPTS("queryName", "n"), NULL);
 	cr_assert_not_null(q2, "%s", sl_session_errmsg(s));
 
@@ -432,7 +432,7 @@ static void *scraper(void *arg)
 Test(metrics, scrapes_while_queries_run, .timeout = 60)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "rate",
 		OPTS("rowsPerSecond", "200000", "numPartitions", "4"));
 	sl_query *q = sl_frame_start(
@@ -440,7 +440,7 @@ Test(metrics, scrapes_while_queries_run, .timeout = 60)
 		OPTS("queryName", "busy", "trigger", "continuous 20 ms"), NULL);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
 	sl_frame *in2 =
-		sl_read_stream(s, "rate", OPTS("rowsPerSecond", "1000"));
+		sl_session_read_stream(s, "rate", OPTS("rowsPerSecond", "1000"));
 	sl_query *q2 = sl_frame_start(
 		in2, "noop",
 		OPTS("queryName", "mb", "trigger", "processingTime 10 ms"),
@@ -490,7 +490,7 @@ Test(metrics, kafka_consumer_lag, .timeout = 60, .fini = cluster_down,
 	produce("mlag", 100);
 
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "kafka",
+	sl_frame *in = sl_session_read_stream(s, "kafka",
 				      OPTS("kafka.bootstrap.servers",
 					   "embedded", "subscribe", "mlag",
 					   "startingOffsets", "earliest"));

@@ -29,7 +29,7 @@ Test(stateful_plan, analysis_errors)
 {
 	sl_session *s = sl_session_new();
 	plan_session = s;
-	sl_frame *in = sl_read_stream(s, "rate", NULL);
+	sl_frame *in = sl_session_read_stream(s, "rate", NULL);
 	refused(sl_frame_aggregate(in, OPTS("value % 2"),
 				   OPTS("timestamp", "count(*)"), NULL),
 		SL_EANALYSIS,
@@ -82,7 +82,7 @@ Test(stateful_plan, analysis_errors)
 Test(stateful_plan, one_partition_operators_refuse_more)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "10"));
 	sl_frame *d = sl_frame_drop_duplicates(in, OPTS("value"));
 	cr_assert_not_null(d, "%s", sl_session_errmsg(s));

@@ -252,7 +252,7 @@ Test(file_sink, query_rate_to_json_once)
 
 	cr_assert_not_null(sl_sink_lookup("json"),
 			   "sink 'json' is not registered in io/registry.c");
-	sl_frame *in = sl_read_stream(
+	sl_frame *in = sl_session_read_stream(
 		s, "rate-micro-batch",
 		OPTS("rowsPerBatch", "500", "numPartitions", "3"));
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
@@ -276,7 +276,7 @@ Test(file_sink, query_refuses_continuous_and_complete)
 
 	cr_assert_not_null(sl_sink_lookup("csv"),
 			   "sink 'csv' is not registered in io/registry.c");
-	sl_frame *in = sl_read_stream(s, "rate", NULL);
+	sl_frame *in = sl_session_read_stream(s, "rate", NULL);
 	cr_assert_not_null(in, "%s", sl_session_errmsg(s));
 	cr_expect_null(sl_frame_start(in, "csv",
 				      OPTS("path", sl_test_out_path("c"),

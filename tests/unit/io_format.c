@@ -49,13 +49,13 @@ Test(format, unknown_format)
 	/* A source or sink that is not a format is no format. */
 	cr_assert_null(sl_format_lookup("rate"));
 	cr_assert_null(sl_format_lookup("console"));
-	cr_assert_null(sl_read_static(s, "orc",
+	cr_assert_null(sl_session_read_static(s, "orc",
 				      (const char *[]){ "path", dir, NULL }));
 	cr_assert_eq(sl_session_errcode(s), SL_EFORMAT);
 	cr_assert_str_eq(sl_session_errmsg(s),
 			 "read_static: format 'orc' cannot be read as a "
 			 "static table (use csv, json, parquet or text)");
-	cr_assert_null(sl_read_static(s, "rate",
+	cr_assert_null(sl_session_read_static(s, "rate",
 				      (const char *[]){ "path", dir, NULL }));
 	cr_assert_eq(sl_session_errcode(s), SL_EFORMAT);
 	sl_session_destroy(s);
@@ -108,7 +108,7 @@ Test(format, finalize_checks_format_options)
 	sl_session *s = sl_session_new();
 
 	cr_assert_null(
-		sl_read_stream(s, "csv",
+		sl_session_read_stream(s, "csv",
 			       (const char *[]){ "path", dir, "schema", "a INT",
 						 "sep", ";;", NULL }));
 	cr_assert_eq(sl_session_errcode(s), SL_EOPTION);
@@ -336,7 +336,7 @@ Test(format, parquet_rows_in_rows_out)
 	out = read_file(f, NULL, "a.parquet");
 	expect_same_rows(in, out);
 	snprintf(path, sizeof(path), "%s/a.parquet", dir);
-	t = sl_read_static(s, "parquet", (const char *[]){ "path", path, NULL });
+	t = sl_session_read_static(s, "parquet", (const char *[]){ "path", path, NULL });
 	cr_assert_not_null(t, "%s", sl_session_errmsg(s));
 	sl_frame_schema(t, schema, sizeof(schema));
 	cr_assert_str_eq(schema, "id: bigint, name: string");

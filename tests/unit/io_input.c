@@ -81,7 +81,7 @@ static sl_query *start_foreach(sl_session *s, sl_frame *f,
 
 static sl_frame *read_input(sl_session *s, const char *name)
 {
-	sl_frame *f = sl_read_stream(s, "input",
+	sl_frame *f = sl_session_read_stream(s, "input",
 				     (const char *[]){"name", name, NULL});
 	cr_assert(f, "%s", sl_session_errmsg(s));
 	return f;
@@ -453,7 +453,7 @@ Test(io_input, declaring_errors)
 	cr_assert(sl_session_input(s, "x", "a INT", 1, NULL));
 	cr_assert_null(sl_session_input(s, "x", "a INT", 1, NULL));
 	cr_assert(strstr(sl_session_errmsg(s), "already declared"));
-	cr_assert_null(sl_read_stream(s, "input",
+	cr_assert_null(sl_session_read_stream(s, "input",
 				      (const char *[]){"name", "nope", NULL}));
 	cr_assert(strstr(sl_session_errmsg(s), "no input named 'nope'"),
 		  "%s", sl_session_errmsg(s));
@@ -477,7 +477,7 @@ Test(io_input, inputs_are_per_session)
 
 	sl_input *ia = sl_session_input(a, "orders", "n BIGINT", 1, NULL);
 	cr_assert(ia, "%s", sl_session_errmsg(a));
-	cr_assert_null(sl_read_stream(b, "input",
+	cr_assert_null(sl_session_read_stream(b, "input",
 				      (const char *[]){"name", "orders", NULL}));
 	cr_assert(strstr(sl_session_errmsg(b), "no input named 'orders'"),
 		  "%s", sl_session_errmsg(b));

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 
+#include "core/rows.h"
 #include "tests/support/sink_harness.h"
 
 /* ---- noop --------------------------------------------------------------- */
@@ -112,34 +113,34 @@ Test(rows, accessors)
 	r[3] = sl_test_arena_str(b, "x");
 	sl_batch_add_row(b); /* all nulls */
 
-	cr_expect_eq(sl_rows_count(b), 2);
-	cr_expect_eq(sl_rows_ncols(b), 4);
-	cr_expect_str_eq(sl_rows_colname(b, 1), "score");
-	cr_expect_null(sl_rows_colname(b, 4));
-	cr_expect_eq(sl_rows_colindex(b, "id"), 0);
-	cr_expect_eq(sl_rows_colindex(b, "NAME"), 3);
-	cr_expect_eq(sl_rows_colindex(b, "nope"), -1);
+	cr_expect_eq(sl_rows_count(sl_rows_of(b)), 2);
+	cr_expect_eq(sl_rows_ncols(sl_rows_of(b)), 4);
+	cr_expect_str_eq(sl_rows_colname(sl_rows_of(b), 1), "score");
+	cr_expect_null(sl_rows_colname(sl_rows_of(b), 4));
+	cr_expect_eq(sl_rows_colindex(sl_rows_of(b), "id"), 0);
+	cr_expect_eq(sl_rows_colindex(sl_rows_of(b), "NAME"), 3);
+	cr_expect_eq(sl_rows_colindex(sl_rows_of(b), "nope"), -1);
 
-	cr_expect_eq(sl_rows_long(b, 0, 0), -7);
-	cr_expect_eq(sl_rows_long(b, 0, 1), 2); /* truncated */
-	cr_expect_eq(sl_rows_long(b, 0, 2), 1);
-	cr_expect_eq(sl_rows_long(b, 0, 3), 0); /* not numeric */
-	cr_expect_float_eq(sl_rows_double(b, 0, 1), 2.9, 1e-12);
-	cr_expect_float_eq(sl_rows_double(b, 0, 0), -7.0, 1e-12);
-	cr_expect_str_eq(sl_rows_string(b, 0, 3, buf, sizeof(buf)), "x");
-	cr_expect_str_eq(sl_rows_string(b, 0, 0, buf, sizeof(buf)), "-7");
+	cr_expect_eq(sl_rows_long(sl_rows_of(b), 0, 0), -7);
+	cr_expect_eq(sl_rows_long(sl_rows_of(b), 0, 1), 2); /* truncated */
+	cr_expect_eq(sl_rows_long(sl_rows_of(b), 0, 2), 1);
+	cr_expect_eq(sl_rows_long(sl_rows_of(b), 0, 3), 0); /* not numeric */
+	cr_expect_float_eq(sl_rows_double(sl_rows_of(b), 0, 1), 2.9, 1e-12);
+	cr_expect_float_eq(sl_rows_double(sl_rows_of(b), 0, 0), -7.0, 1e-12);
+	cr_expect_str_eq(sl_rows_string(sl_rows_of(b), 0, 3, buf, sizeof(buf)), "x");
+	cr_expect_str_eq(sl_rows_string(sl_rows_of(b), 0, 0, buf, sizeof(buf)), "-7");
 
-	cr_expect(!sl_rows_is_null(b, 0, 0));
-	cr_expect(sl_rows_is_null(b, 1, 0));
-	cr_expect_eq(sl_rows_long(b, 1, 0), 0);
-	cr_expect_str_eq(sl_rows_string(b, 1, 3, buf, sizeof(buf)), "null");
+	cr_expect(!sl_rows_is_null(sl_rows_of(b), 0, 0));
+	cr_expect(sl_rows_is_null(sl_rows_of(b), 1, 0));
+	cr_expect_eq(sl_rows_long(sl_rows_of(b), 1, 0), 0);
+	cr_expect_str_eq(sl_rows_string(sl_rows_of(b), 1, 3, buf, sizeof(buf)), "null");
 
 	/* Out of range reads as null rather than crashing. */
-	cr_expect(sl_rows_is_null(b, 2, 0));
-	cr_expect(sl_rows_is_null(b, 0, 9));
-	cr_expect_eq(sl_rows_long(b, 5, 0), 0);
-	cr_expect_str_eq(sl_rows_string(b, 5, 0, buf, sizeof(buf)), "null");
-	sl_rows_free(b);
+	cr_expect(sl_rows_is_null(sl_rows_of(b), 2, 0));
+	cr_expect(sl_rows_is_null(sl_rows_of(b), 0, 9));
+	cr_expect_eq(sl_rows_long(sl_rows_of(b), 5, 0), 0);
+	cr_expect_str_eq(sl_rows_string(sl_rows_of(b), 5, 0, buf, sizeof(buf)), "null");
+	sl_rows_free(sl_rows_of(b));
 
 	cr_expect_eq(sl_rows_count(NULL), 0);
 	cr_expect_eq(sl_rows_ncols(NULL), 0);
@@ -156,8 +157,8 @@ Test(rows, long_from_double_saturates)
 	sl_batch_add_row(b)[0] = sl_v_double(1e300);
 	sl_batch_add_row(b)[0] = sl_v_double(-1e300);
 	sl_batch_add_row(b)[0] = sl_v_double(0.0 / 0.0);
-	cr_expect_eq(sl_rows_long(b, 0, 0), INT64_MAX);
-	cr_expect_eq(sl_rows_long(b, 1, 0), INT64_MIN);
-	cr_expect_eq(sl_rows_long(b, 2, 0), 0);
-	sl_rows_free(b);
+	cr_expect_eq(sl_rows_long(sl_rows_of(b), 0, 0), INT64_MAX);
+	cr_expect_eq(sl_rows_long(sl_rows_of(b), 1, 0), INT64_MIN);
+	cr_expect_eq(sl_rows_long(sl_rows_of(b), 2, 0), 0);
+	sl_rows_free(sl_rows_of(b));
 }

@@ -41,7 +41,7 @@ TestSuite(join, .init = write_table, .fini = remove_table);
 
 static sl_frame *stream_keys(sl_session *s)
 {
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "20"));
 	cr_assert(in, "%s", sl_session_errmsg(s));
 	sl_frame *k = sl_frame_select(in, OPTS("value", "value % 5 AS k"));
@@ -51,7 +51,7 @@ static sl_frame *stream_keys(sl_session *s)
 
 static sl_frame *table(sl_session *s, const char *path)
 {
-	sl_frame *t = sl_read_static(s, "csv",
+	sl_frame *t = sl_session_read_static(s, "csv",
 				     OPTS("path", path, "header", "true",
 					  "schema", "k INT, name STRING"));
 	cr_assert(t, "%s", sl_session_errmsg(s));

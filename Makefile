@@ -109,7 +109,7 @@ $(B)/libsluice.so: $(B)/libsluice.so.$(VERSION)
 install: all
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	  $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
-	install -m 644 include/sluice.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/sluice.h include/sluice_plugin.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(B)/libsluice.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(B)/libsluice.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libsluice.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -121,7 +121,8 @@ install: all
 	install -m 644 README.md CONTRIBUTING.md docs/*.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/sluice.h $(DESTDIR)$(LIBDIR)/libsluice.a \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/sluice.h $(DESTDIR)$(INCLUDEDIR)/sluice_plugin.h \
+	  $(DESTDIR)$(LIBDIR)/libsluice.a \
 	  $(DESTDIR)$(LIBDIR)/libsluice.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/libsluice.so.$(VERSION) \
 	  $(DESTDIR)$(LIBDIR)/pkgconfig/sluice.pc $(DESTDIR)$(BINDIR)/sluice
@@ -129,7 +130,7 @@ uninstall:
 
 # libsluice.so exports the header's functions and nothing else.
 abi-check: $(B)/libsluice.so
-	@tests/abi.sh $(B)/libsluice.so include/sluice.h
+	@tests/abi.sh $(B)/libsluice.so include/sluice.h include/sluice_plugin.h
 
 # make install into a temporary prefix, then examples/embed.c built with
 # only `pkg-config --cflags --libs sluice` and run; make uninstall.
@@ -206,10 +207,12 @@ kafka-test: all $(KAFKA_BIN)
 # (tools/gen_api_doc.py, which also fails on an uncommented public
 # function), then the notes in docs/api/.
 API_DOC = python3 tools/gen_api_doc.py include/sluice.h $(sort $(wildcard docs/api/*.md))
+PLUGIN_DOC = python3 tools/gen_api_doc.py include/sluice_plugin.h
 
 docs: all
 	$(B)/sluice options > docs/OPTIONS.md
 	$(API_DOC) > docs/API.md
+	$(PLUGIN_DOC) > docs/PLUGIN_API.md
 
 docs-check: all
 	@$(B)/sluice options | diff -u docs/OPTIONS.md - > /dev/null || { \
@@ -218,6 +221,9 @@ docs-check: all
 	@$(API_DOC) > $(B)/API.md || exit 1; diff -u docs/API.md $(B)/API.md > /dev/null || { \
 	  echo "docs/API.md is out of date: run 'make docs'" >&2; \
 	  diff -u docs/API.md $(B)/API.md | head -20 >&2; exit 1; }
+	@$(PLUGIN_DOC) > $(B)/PLUGIN_API.md || exit 1; diff -u docs/PLUGIN_API.md $(B)/PLUGIN_API.md > /dev/null || { \
+	  echo "docs/PLUGIN_API.md is out of date: run 'make docs'" >&2; \
+	  diff -u docs/PLUGIN_API.md $(B)/PLUGIN_API.md | head -20 >&2; exit 1; }
 
 # The Spark differential test (tests/spark/README.md): the cases of
 # tests/spark/cases/basic.txt run in PySpark and in sluice, rows, names and

@@ -43,6 +43,9 @@ struct sl_session {
 	uint32_t nqueries, capqueries;
 	sl_table *tables;
 	struct sl_input *inputs; /* sl_session_input's, freed by cleanups */
+	/* The host's sources and sinks (engine/plugin.c), in the arena. */
+	struct sl_plugin_src *plugin_sources;
+	struct sl_plugin_sink *plugin_sinks;
 	struct sl_metrics *metrics; /* the HTTP endpoint (engine/metrics.c), or
 	                               NULL; started and stopped by the
 	                               session's owner thread */
@@ -83,6 +86,14 @@ void sl_session_on_destroy(sl_session *s, void (*fn)(void *), void *p);
  * callback (io/plugin.h), with the session as publish_arg. */
 void sl_session_table_publish(void *session, const char *name, sl_batch *rows,
 			      bool replace);
+/* The ops of the source or sink format `name` in session s: a plugin the
+ * host registered there (include/sluice_plugin.h), else the built-in
+ * one, else NULL. */
+const struct sl_source_ops *sl_session_source_ops(const sl_session *s,
+						  const char *name);
+const struct sl_sink_ops *sl_session_sink_ops(const sl_session *s,
+					      const char *name);
+
 /* Records a failure as session s's last error, for sl_session_errmsg()
  * and sl_session_errcode() (s NULL: recorded nowhere). sl_fail returns
  * NULL so that builders can `return sl_fail(s, ...)`; sl_fail_code

@@ -169,7 +169,7 @@ static sl_query *query_prepare(sl_frame *f, const char *format,
 			       const char *const *options, sl_err *err)
 {
 	sl_session *s = f->session;
-	const sl_sink_ops *ops = format ? sl_sink_lookup(format) : NULL;
+	const sl_sink_ops *ops = format ? sl_session_sink_ops(s, format) : NULL;
 	if (!ops) {
 		char names[256];
 		size_t len = 0;

@@ -252,7 +252,7 @@ static sl_frame *read_stream(sl_session *s, const char *format,
 		sl_err_set(&err, SL_EINVAL, "read_stream: no format given");
 		return sl_fail(s, &err);
 	}
-	const sl_source_ops *ops = sl_source_lookup(format);
+	const sl_source_ops *ops = sl_session_source_ops(s, format);
 	if (!ops) {
 		char names[256];
 		list_names_src(names, sizeof(names));

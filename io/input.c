@@ -4,26 +4,18 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "io/format.h"
+#include "core/rows.h"
 #include "io/input.h"
 
 #define INPUT_MAX_PARTS 1024
 #define INPUT_DEFAULT_CAPACITY 65536u
 #define INPUT_MAX_CAPACITY (1u << 24)
-
-static bool input_type_ok(const sl_dtype *t)
-{
-	switch ((int)t->id) {
-	case SL_BOOL: case SL_INT: case SL_LONG: case SL_DOUBLE:
-	case SL_STRING: case SL_BINARY: case SL_TIMESTAMP: case SL_DATE:
-		return true;
-	default: return false;
-	}
-}
 
 sl_input *sl_input_new(const void *session, const char *name,
 		       const char *ddl, int nparts, const sl_input_opts *o,
@@ -85,7 +77,7 @@ sl_input *sl_input_new(const void *session, const char *name,
 	}
 	for (uint32_t i = 0; i < in->schema->n; i++) {
 		const sl_field *f = &in->schema->fields[i];
-		if (!input_type_ok(f->type)) {
+		if (!sl_row_settable(f->type)) {
 			char tn[64];
 			sl_dtype_name(f->type, tn, sizeof(tn));
 			sl_err_set(err, SL_EINVAL, "input '%s': column '%s' "
@@ -172,85 +164,54 @@ void sl_input_free(void *arg)
 
 /* ---- the row builder -------------------------------------------------- */
 
-static const char *col_name(const sl_input *in, uint32_t col)
+/* "input 'NAME'", for the setters' messages. */
+static const char *who(const sl_input *in, char *buf, size_t n)
 {
-	return in->schema->fields[col].name;
+	snprintf(buf, n, "input '%s'", in->name);
+	return buf;
 }
 
 int sl_input_row_check(const sl_input_row *r, uint32_t col, sl_err *err)
 {
+	char w[160];
+
 	if (!r)
 		return sl_err_set(err, SL_EINVAL, "input row: NULL");
-	if (col >= r->in->ncols)
-		return sl_err_set(err, SL_EINVAL, "input '%s': no column %u "
-				  "(the schema has %u)", r->in->name, col,
-				  r->in->ncols);
-	return 0;
-}
-
-static int wrong_type(const sl_input_row *r, uint32_t col, const char *what,
-		      sl_err *err)
-{
-	char tn[64];
-
-	sl_dtype_name(r->in->schema->fields[col].type, tn, sizeof(tn));
-	return sl_err_set(err, SL_EINVAL, "input '%s': column '%s' is %s, "
-			  "not set by %s", r->in->name, col_name(r->in, col),
-			  tn, what);
+	return sl_row_check_col(r->in->schema, col, who(r->in, w, sizeof(w)),
+				err);
 }
 
 int sl_input_row_set_long(sl_input_row *r, uint32_t col, int64_t v,
 			  sl_err *err)
 {
-	if (sl_input_row_check(r, col, err) < 0)
-		return err->code;
-	switch ((int)r->in->schema->fields[col].type->id) {
-	case SL_INT:
-	case SL_DATE:
-		if (v < INT32_MIN || v > INT32_MAX)
-			return sl_err_set(err, SL_EINVAL, "input '%s': column "
-					  "'%s': %lld is out of range",
-					  r->in->name, col_name(r->in, col),
-					  (long long)v);
-		r->vals[col] = r->in->schema->fields[col].type->id == SL_INT
-				       ? sl_v_int((int32_t)v)
-				       : sl_v_date((int32_t)v);
-		return 0;
-	case SL_LONG: r->vals[col] = sl_v_long(v); return 0;
-	case SL_TIMESTAMP: r->vals[col] = sl_v_ts(v); return 0;
-	case SL_BOOL: r->vals[col] = sl_v_bool(v != 0); return 0;
-	case SL_DOUBLE: r->vals[col] = sl_v_double((double)v); return 0;
-	default: return wrong_type(r, col, "a long", err);
-	}
+	char w[160];
+
+	if (!r)
+		return sl_err_set(err, SL_EINVAL, "input row: NULL");
+	return sl_row_set_long(r->in->schema, r->vals, col, v,
+			       who(r->in, w, sizeof(w)), err);
 }
 
 int sl_input_row_set_double(sl_input_row *r, uint32_t col, double v,
 			    sl_err *err)
 {
-	if (sl_input_row_check(r, col, err) < 0)
-		return err->code;
-	if (r->in->schema->fields[col].type->id != SL_DOUBLE)
-		return wrong_type(r, col, "a double", err);
-	r->vals[col] = sl_v_double(v);
-	return 0;
+	char w[160];
+
+	if (!r)
+		return sl_err_set(err, SL_EINVAL, "input row: NULL");
+	return sl_row_set_double(r->in->schema, r->vals, col, v,
+				 who(r->in, w, sizeof(w)), err);
 }
 
 int sl_input_row_set_string(sl_input_row *r, uint32_t col, const char *s,
 			    size_t len, sl_err *err)
 {
-	if (sl_input_row_check(r, col, err) < 0)
-		return err->code;
-	if (len > UINT32_MAX)
-		return sl_err_set(err, SL_EINVAL, "input '%s': column '%s': "
-				  "%zu bytes is too long", r->in->name,
-				  col_name(r->in, col), len);
-	switch ((int)r->in->schema->fields[col].type->id) {
-	case SL_STRING: r->vals[col] = sl_v_str(s, (uint32_t)len); return 0;
-	case SL_BINARY:
-		r->vals[col] = sl_v_bin((const uint8_t *)s, (uint32_t)len);
-		return 0;
-	default: return wrong_type(r, col, "a string", err);
-	}
+	char w[160];
+
+	if (!r)
+		return sl_err_set(err, SL_EINVAL, "input row: NULL");
+	return sl_row_set_string(r->in->schema, r->vals, col, s, len,
+				 who(r->in, w, sizeof(w)), err);
 }
 
 /* ---- the producer ----------------------------------------------------- */
@@ -433,7 +394,7 @@ int sl_inq_push_json(sl_input *in, uint32_t part, const char *json,
 		json_decref(j);
 		return sl_err_set(err, SL_EINVAL, "input '%s': field '%s' is "
 				  "not of type %s", in->name,
-				  col_name(in, (uint32_t)c), tn);
+				  in->schema->fields[c].name, tn);
 	}
 	const sl_value *row = q->scratch_row;
 	rc = sl_inq_push(in, part, &row, 1, err);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/engine.h"
 #include "expr/expr.h"
 #include "sql/internal.h"
 
@@ -122,13 +123,13 @@ static int build_source(sl_pipeline *p, struct sl_pipeline_rel *r, sl_err *err)
 			   : sl_session_read_stream(p->s, r->format->value.s, r->opts);
 	if (!r->frame) {
 		const char *msg = sl_session_errmsg(p->s);
-		bool fmt = !sl_source_lookup(r->format->value.s);
+		bool fmt = !sl_session_source_ops(p->s, r->format->value.s);
 		return engine_err(p, fmt ? SL_EFORMAT : SL_EOPTION,
 				  fmt ? r->format->value.off
 				      : sl_pipeline_blame_opt(r->st, msg),
 				  err);
 	}
-	r->fmt_name = sl_source_lookup(r->format->value.s)->name;
+	r->fmt_name = sl_session_source_ops(p->s, r->format->value.s)->name;
 	return 0;
 }
 

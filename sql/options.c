@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/engine.h"
 #include "sql/internal.h"
 
 /* Where msg holds 'word' (quotes included, case-insensitive), or NULL. */
@@ -98,7 +99,7 @@ int sl_pipeline_check_sink(sl_pipeline *p, struct sl_pipeline_rel *r,
 	int rc = sl_pipeline_split_format(p, r, err);
 	if (rc)
 		return rc;
-	const sl_sink_ops *ops = sl_sink_lookup(r->format->value.s);
+	const sl_sink_ops *ops = sl_session_sink_ops(p->s, r->format->value.s);
 	if (!ops) {
 		char known[256] = "";
 		size_t len = 0;

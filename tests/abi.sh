@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# tests/abi.sh LIB HEADER - the shared library exports exactly the
-# functions its public header declares (SL_API), no internal symbol and
+# tests/abi.sh LIB HEADER... - the shared library exports exactly the
+# functions its public headers declare (SL_API), no internal symbol and
 # no declared function missing. Prints the differences and exits 1 on any.
 set -u
-lib=$1 header=$2
+lib=$1
+shift
+headers=("$@")
+header="${headers[*]}"
 command -v nm > /dev/null || { echo "abi: nm (binutils) is required" >&2; exit 1; }
 [ -e "$lib" ] || { echo "abi: no $lib" >&2; exit 1; }
 
-declared=$(grep -oE '^SL_API [^(]*\bsl_[a-z_0-9]+\(' "$header" |
+declared=$(cat "${headers[@]}" | grep -oE '^SL_API [^(]*\bsl_[a-z_0-9]+\(' |
 	grep -oE 'sl_[a-z_0-9]+\($' | tr -d '(' | sort -u)
 # every defined dynamic symbol, whatever its kind (functions, data)
 exported=$(nm -D --defined-only "$lib" | awk '{print $3}' |

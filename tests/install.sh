@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/install.sh - make install into a temporary prefix (with DESTDIR),
-# build examples/embed.c against it with only `pkg-config --cflags --libs
+# build examples/embed.c and examples/plugin.c against it with only `pkg-config --cflags --libs
 # sluice`, run it on the installed libsluice.so.0, then make uninstall and
 # check that nothing is left. Run by `make install-test` (make test).
 set -u
@@ -19,7 +19,7 @@ make --no-print-directory -s install B="$B" DESTDIR="$root" \
 	PREFIX="$prefix" > "$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log" >&2; fail "make install"; }
 lib=$root$prefix/lib
-for f in include/sluice.h lib/libsluice.a lib/libsluice.so.0 lib/libsluice.so \
+for f in include/sluice.h include/sluice_plugin.h lib/libsluice.a lib/libsluice.so.0 lib/libsluice.so \
 	lib/pkgconfig/sluice.pc bin/sluice share/doc/sluice/ARCHITECTURE.md; do
 	[ -e "$root$prefix/$f" ] || fail "$f was not installed"
 done
@@ -41,9 +41,15 @@ LD_LIBRARY_PATH=$lib "$tmp/embed" > "$tmp/embed.out" 2>&1 ||
 	{ cat "$tmp/embed.out" >&2; fail "the installed embed example failed"; }
 LD_LIBRARY_PATH=$lib ldd "$tmp/embed" | grep -q "libsluice.so.0 => $lib/libsluice.so.0" ||
 	fail "embed did not run on the installed libsluice.so.0"
+# The plugin header is installed beside it: examples/plugin.c builds too.
+# shellcheck disable=SC2086
+cc -std=c11 -Wall -Werror -o "$tmp/plugin" examples/plugin.c $flags ||
+	fail "examples/plugin.c does not build with: $flags"
+LD_LIBRARY_PATH=$lib "$tmp/plugin" > "$tmp/plugin.out" 2>&1 ||
+	{ cat "$tmp/plugin.out" >&2; fail "the installed plugin example failed"; }
 
 make --no-print-directory -s uninstall B="$B" DESTDIR="$root" \
 	PREFIX="$prefix" > "$tmp/uninstall.log" 2>&1 || fail "make uninstall"
 left=$(find "$root" -type f -o -type l)
 [ -z "$left" ] || fail "make uninstall left: $left"
-echo "install-test: installed, built examples/embed.c with '$flags', ran it, uninstalled"
+echo "install-test: installed, built examples/embed.c and plugin.c with '$flags', ran it, uninstalled"

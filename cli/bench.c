@@ -5,8 +5,10 @@
  *   producer thread --from--> [sluice query: key, value, continuous] --to-->
  *   checker (main thread)                       (mode relay, the default)
  *   producer thread --from--> checker            (mode topic)
+ *   producer threads --from--> [a relay bench does not run] --to-->
+ *   checker                                      (mode external)
  *
- * - The producer sends record i at its scheduled time t0 + i / rate and
+ * - The producers send record i at its scheduled time t0 + i / rate and
  *   writes that time (CLOCK_MONOTONIC ns) into the payload. Latency is
  *   measured from the scheduled time, not from when the send happened, so
  *   a producer or cluster that falls behind shows as latency instead of
@@ -55,17 +57,6 @@
 #include "io/kafka_common.h"
 #include "io/kafka_embedded.h"
 #include "sluice.h"
-
-static double ns_to_ms(int64_t ns)
-{
-	return (double)ns / 1e6;
-}
-
-/* The p-th percentile of h, in ms. */
-static double percentile_ms(const sl_histogram *h, double p)
-{
-	return ns_to_ms(sl_histogram_percentile(h, p));
-}
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -146,65 +137,6 @@ static int relay_start(struct bench *b)
 
 /* ---- the run ------------------------------------------------------------- */
 
-struct second {
-	double t;   /* end of the second, since t0 */
-	uint64_t n; /* records received in it */
-	int64_t p50, p99, p999, max;
-};
-
-struct tally {
-	sl_histogram sec;  /* this second's records */
-	sl_histogram all;  /* every measured (post-warmup) record */
-	uint8_t *seen;	   /* bitmap of sequence numbers */
-	uint64_t received; /* distinct records of this run */
-	uint64_t dups;
-	uint64_t foreign;  /* not this run's, or malformed */
-	int64_t first_ns;  /* first measured record received */
-	int64_t last_ns;   /* last measured record received */
-	uint64_t measured; /* measured records received */
-	struct second *secs;
-	uint32_t nsecs, capsecs;
-	char cons_err[256]; /* last consumer error */
-};
-
-static void print_header(struct bench *b)
-{
-	fprintf(b->out, "%7s %9s %9s %9s %9s %9s\n", "time s", "recv/s",
-		"p50 ms", "p99 ms", "p99.9 ms", "max ms");
-}
-
-static void end_second(struct bench *b, struct tally *t, double at, double len)
-{
-	struct second s = { .t = at, .n = t->sec.count };
-
-	if (t->sec.count) {
-		s.p50 = sl_histogram_percentile(&t->sec, 50);
-		s.p99 = sl_histogram_percentile(&t->sec, 99);
-		s.p999 = sl_histogram_percentile(&t->sec, 99.9);
-		s.max = t->sec.max;
-		fprintf(b->out, "%7.1f %9.0f %9.3f %9.3f %9.3f %9.3f%s\n", at,
-			(double)s.n / len, ns_to_ms(s.p50), ns_to_ms(s.p99),
-			ns_to_ms(s.p999), ns_to_ms(s.max),
-			at <= b->opts->warmup_s + 1e-9 ? "  (warmup)" : "");
-	} else {
-		fprintf(b->out, "%7.1f %9d %9s %9s %9s %9s%s\n", at, 0, "-",
-			"-", "-", "-",
-			at <= b->opts->warmup_s + 1e-9 ? "  (warmup)" : "");
-	}
-	fflush(b->out);
-	if (t->nsecs == t->capsecs) {
-		uint32_t cap = t->capsecs ? t->capsecs * 2 : 64;
-		struct second *n = realloc(t->secs, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		t->secs = n;
-		t->capsecs = cap;
-	}
-	t->secs[t->nsecs++] = s;
-	sl_histogram_reset(&t->sec);
-}
-
 static void account(struct bench *b, struct tally *t,
 		    const rd_kafka_message_t *m, int64_t now)
 {
@@ -223,6 +155,15 @@ static void account(struct bench *b, struct tally *t,
 	}
 	t->seen[seq >> 3] |= (uint8_t)(1u << (seq & 7));
 	t->received++;
+	/* Order within the record's class: its key (the number in "k<n>"),
+	 * or without keys the partition it was sent to. */
+	uint32_t cls = sl_bench_class(b, seq);
+	if (cls < b->nclasses) {
+		if (seq + 1 < t->last[cls])
+			t->reordered++;
+		else
+			t->last[cls] = seq + 1;
+	}
 	sched = (int64_t)get64(p);
 	sl_histogram_add(&t->sec, now - sched, 1);
 	if (seq >= b->warm_n) {
@@ -243,7 +184,7 @@ static int check_loop(struct bench *b, struct tally *t)
 	uint64_t sec_no = 1;
 	int rc = 0;
 
-	print_header(b);
+	sl_bench_print_header(b);
 	for (;;) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(b->checker, 50);
 		int64_t now = sl_now_ns();
@@ -262,7 +203,7 @@ static int check_loop(struct bench *b, struct tally *t)
 		if (t->received != before)
 			last_new = now;
 		while (now >= next) {
-			end_second(b, t, (double)sec_no, 1.0);
+			sl_bench_end_second(b, t, (double)sec_no, 1.0);
 			sec_no++;
 			next += NS_PER_S;
 		}
@@ -295,141 +236,17 @@ static int check_loop(struct bench *b, struct tally *t)
 		double len = (double)(now - (next - NS_PER_S)) / 1e9;
 
 		if (t->sec.count && len > 0)
-			end_second(b, t, (double)(now - b->t0) / 1e9, len);
+			sl_bench_end_second(b, t, (double)(now - b->t0) / 1e9, len);
 	}
 	return rc;
 }
 
-static void print_summary(struct bench *b, struct tally *t, bool failed)
-{
-	const sl_bench_opts *o = b->opts;
-	uint64_t sent = atomic_load(&b->sent), acked = atomic_load(&b->acked);
-	uint64_t dr_failed = atomic_load(&b->delivery_failed);
-	uint64_t lost = sent > t->received ? sent - t->received : 0;
-	double span = t->measured > 1 && t->last_ns > b->t0
-			      ? (double)(t->last_ns -
-					 (b->t0 + (int64_t)((double)b->warm_n *
-							    b->interval_ns))) /
-					1e9
-			      : 0;
-	double tput = span > 0 ? (double)t->measured / span : 0;
-	double send_span = (double)(atomic_load(&b->send_end_ns) - b->t0) / 1e9;
-	double send_rate = send_span > 0 ? (double)sent / send_span : 0;
-	const sl_histogram *h = &t->all;
-	bool ok = !failed && !lost && !dr_failed && !b->producer_error[0] &&
-		  !b->behind;
-
-	if (o->json) {
-		json_t *lat = json_pack(
-			"{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
-			"count", (json_int_t)h->count, "min",
-			ns_to_ms(h->count ? h->min : 0), "mean",
-			h->count ? (double)h->sum_ns / (double)h->count / 1e6
-				 : 0.0,
-			"p50", percentile_ms(h, 50), "p90",
-			percentile_ms(h, 90), "p99", percentile_ms(h, 99),
-			"p99.9", percentile_ms(h, 99.9), "p99.99",
-			percentile_ms(h, 99.99), "max", ns_to_ms(h->max));
-		json_t *secs = json_array();
-
-		for (uint32_t i = 0; i < t->nsecs; i++)
-			json_array_append_new(
-				secs,
-				json_pack("{s:f, s:I, s:f, s:f, s:f, s:f}", "t",
-					  t->secs[i].t, "received",
-					  (json_int_t)t->secs[i].n, "p50_ms",
-					  ns_to_ms(t->secs[i].p50), "p99_ms",
-					  ns_to_ms(t->secs[i].p99), "p99.9_ms",
-					  ns_to_ms(t->secs[i].p999), "max_ms",
-					  ns_to_ms(t->secs[i].max)));
-		json_t *j = json_pack(
-			"{s:s, s:s, s:b, s:s, s:s?, s:i, s:f, s:I, s:f, s:f, "
-			"s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, "
-			"s:f, s:o, s:b, s:s?, s:o}",
-			"mode", o->mode == SL_BENCH_RELAY ? "relay" : "topic",
-			"bootstrap", b->bootstrap, "embedded", b->embedded,
-			"from", o->from, "to",
-			o->mode == SL_BENCH_RELAY ? o->to : NULL, "partitions",
-			b->from_parts, "rate", o->rate, "size",
-			(json_int_t)o->size, "duration_s", o->duration_s,
-			"warmup_s", o->warmup_s, "scheduled",
-			(json_int_t)b->scheduled, "sent", (json_int_t)sent,
-			"acked", (json_int_t)acked, "delivery_failed",
-			(json_int_t)dr_failed, "received",
-			(json_int_t)t->received, "lost", (json_int_t)lost,
-			"duplicates", (json_int_t)t->dups, "foreign",
-			(json_int_t)t->foreign, "send_rate", send_rate,
-			"throughput", tput, "throughput_mb_s",
-			tput * o->size / 1e6, "latency_ms", lat, "ok", ok,
-			"error",
-			b->producer_error[0] ? b->producer_error
-					     : (b->behind ? "the producer fell "
-							    "behind the rate"
-							  : NULL),
-			"seconds", secs);
-		char *s =
-			j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-						  JSON_REAL_PRECISION(6))
-			  : NULL;
-
-		if (s)
-			printf("%s\n", s);
-		free(s);
-		json_decref(j);
-	}
-	FILE *f = b->out;
-
-	fprintf(f,
-		"\nsummary: %s, %.0f records/s offered, %u-byte records, "
-		"%.1f s measured after %.1f s warmup\n",
-		o->mode == SL_BENCH_RELAY ? "relay" : "topic", o->rate, o->size,
-		o->duration_s, o->warmup_s);
-	fprintf(f,
-		"  records:    sent %" PRIu64 ", acknowledged %" PRIu64
-		", received %" PRIu64 ", lost %" PRIu64 ", duplicates %" PRIu64
-		"\n",
-		sent, acked, t->received, lost, t->dups);
-	if (dr_failed)
-		fprintf(f, "  failed deliveries: %" PRIu64 "\n", dr_failed);
-	if (t->foreign)
-		fprintf(f,
-			"  other records on the topic (ignored): %" PRIu64 "\n",
-			t->foreign);
-	fprintf(f,
-		"  throughput: %.0f records/s received (%.2f MB/s of "
-		"payload), %.0f records/s sent\n",
-		tput, tput * o->size / 1e6, send_rate);
-	if (h->count)
-		fprintf(f,
-			"  latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 "
-			"%.3f  p99.99 %.3f  max %.3f  (%" PRIu64 " records)\n",
-			percentile_ms(h, 50), percentile_ms(h, 90),
-			percentile_ms(h, 99), percentile_ms(h, 99.9),
-			percentile_ms(h, 99.99), ns_to_ms(h->max), h->count);
-	fprintf(f, "              from each record's scheduled send time "
-		   "to when the checker read it\n");
-	if (b->behind)
-		fprintf(f,
-			"  the producer fell more than %lld s behind its "
-			"schedule and stopped: the cluster does not take "
-			"%.0f records/s\n",
-			BEHIND_MAX_NS / NS_PER_S, o->rate);
-	if (b->producer_error[0])
-		fprintf(f, "  producer: %s\n", b->producer_error);
-	if (t->cons_err[0])
-		fprintf(f, "  checker: last consumer error: %s\n", t->cons_err);
-	fprintf(f, "result: %s\n",
-		ok ? "OK, every record sent was received exactly once"
-		   : "FAILED");
-	fflush(f);
-}
-
 static void bench_cleanup(struct bench *b)
 {
-	if (b->producer_started) {
-		atomic_store(&b->producer_stop, true);
-		pthread_join(b->producer_thread, NULL);
-	}
+	atomic_store(&b->producer_stop, true);
+	for (int i = 0; i < b->producers_started; i++)
+		pthread_join(b->producer_thread[i], NULL);
+	b->producers_started = 0;
 	if (b->session)
 		sl_session_destroy(b->session); /* stops the relay */
 	if (b->checker) {
@@ -445,7 +262,9 @@ static void bench_cleanup(struct bench *b)
 	}
 	if (b->embedded)
 		sl_kafka_embedded_shutdown();
+	free(b->zipf_cdf);
 	pthread_mutex_destroy(&b->lock);
+	pthread_mutex_destroy(&b->hlock);
 }
 
 void sl_bench_defaults(sl_bench_opts *o)
@@ -460,9 +279,13 @@ void sl_bench_defaults(sl_bench_opts *o)
 	o->from = "sluice-bench-in";
 	o->to = "sluice-bench-out";
 	o->create = true;
+	o->keys = SL_BENCH_KEYS_NONE;
+	o->zipf_s = 1.0;
+	o->producers = 1;
+	o->p_pct = 99;
 }
 
-int sl_bench_run(const sl_bench_opts *o)
+int sl_bench_run(const sl_bench_opts *o, sl_bench_result *res)
 {
 	struct bench *b = calloc(1, sizeof(*b));
 	struct tally t = { 0 };
@@ -472,6 +295,8 @@ int sl_bench_run(const sl_bench_opts *o)
 	int rc = SL_EXIT_FAIL, lrc;
 	bool failed = false;
 
+	if (res)
+		memset(res, 0, sizeof(*res));
 	if (!b) {
 		sl_bench_err("out of memory");
 		return SL_EXIT_FAIL;
@@ -479,6 +304,7 @@ int sl_bench_run(const sl_bench_opts *o)
 	b->opts = o;
 	b->out = o->json ? stderr : stdout;
 	pthread_mutex_init(&b->lock, NULL);
+	pthread_mutex_init(&b->hlock, NULL);
 	sl_kafka_events_init(&b->producer_events);
 	b->embedded = !o->bootstrap || !*o->bootstrap ||
 		      !strcasecmp(o->bootstrap, "embedded");
@@ -528,15 +354,18 @@ int sl_bench_run(const sl_bench_opts *o)
 			     rd_kafka_err2str(rd_kafka_last_error()));
 		goto out;
 	}
-	b->check_topic = o->mode == SL_BENCH_RELAY ? o->to : o->from;
+	b->check_topic = o->mode == SL_BENCH_TOPIC ? o->from : o->to;
 	b->check_parts =
-		o->mode == SL_BENCH_RELAY ? b->to_parts : b->from_parts;
+		o->mode == SL_BENCH_TOPIC ? b->from_parts : b->to_parts;
+	if (sl_bench_keys_setup(b))
+		goto out;
 	if (sl_bench_checker_setup(b))
 		goto out;
 	if (o->mode == SL_BENCH_RELAY && relay_start(b))
 		goto out;
 	t.seen = calloc(b->scheduled / 8 + 1, 1);
-	if (!t.seen) {
+	t.last = calloc(b->nclasses ? b->nclasses : 1, sizeof(*t.last));
+	if (!t.seen || !t.last) {
 		sl_bench_err("out of memory for %" PRIu64 " records",
 			     b->scheduled);
 		goto out;
@@ -546,6 +375,13 @@ int sl_bench_run(const sl_bench_opts *o)
 		fprintf(b->out,
 			"relay %s -> %s (sluice query, continuous trigger) "
 			"at %s%s, %d -> %d partition%s\n",
+			o->from, o->to, b->bootstrap,
+			b->embedded ? " (embedded cluster)" : "", b->from_parts,
+			b->to_parts, b->to_parts > 1 ? "s" : "");
+	else if (o->mode == SL_BENCH_EXTERNAL)
+		fprintf(b->out,
+			"external relay %s -> %s (not run by bench) at %s%s, "
+			"%d -> %d partition%s\n",
 			o->from, o->to, b->bootstrap,
 			b->embedded ? " (embedded cluster)" : "", b->from_parts,
 			b->to_parts, b->to_parts > 1 ? "s" : "");
@@ -567,221 +403,151 @@ int sl_bench_run(const sl_bench_opts *o)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	b->t0 = sl_now_ns() + START_DELAY_NS;
-	if (pthread_create(&b->producer_thread, NULL, sl_bench_producer_main,
-			   b)) {
-		sl_bench_err("cannot start the producer thread");
+	if (sl_bench_report_open(b, &t))
 		goto out_signals;
+	b->t0 = sl_now_ns() + START_DELAY_NS;
+	atomic_store(&b->producers_running, o->producers);
+	for (int i = 0; i < o->producers; i++) {
+		b->pargs[i] = (struct bench_producer){ .b = b, .index = i };
+		if (pthread_create(&b->producer_thread[i], NULL,
+				   sl_bench_producer_main, &b->pargs[i])) {
+			sl_bench_err("cannot start producer thread %d", i);
+			atomic_store(&b->producer_stop, true);
+			/* the threads not started will not flush */
+			atomic_fetch_sub(&b->producers_running,
+					 o->producers - i);
+			if (!i)
+				atomic_store(&b->producer_done, true);
+			failed = true;
+			break;
+		}
+		b->producers_started = i + 1;
 	}
-	b->producer_started = true;
 	lrc = check_loop(b, &t);
 	atomic_store(&b->producer_stop, true);
-	pthread_join(b->producer_thread, NULL);
-	b->producer_started = false;
-	failed = lrc != 0;
+	for (int i = 0; i < b->producers_started; i++)
+		pthread_join(b->producer_thread[i], NULL);
+	b->producers_started = 0;
+	failed = failed || lrc != 0;
 	if (sl_cli_stop_signal())
 		fprintf(b->out, "\ninterrupted: sending stopped early\n");
-	print_summary(b, &t, failed);
 	{
-		uint64_t sent = atomic_load(&b->sent);
+		sl_bench_result r;
 
-		rc = !failed && t.received == sent && !b->producer_error[0] &&
-				     !b->behind &&
-				     !atomic_load(&b->delivery_failed)
-			     ? SL_EXIT_OK
-			     : SL_EXIT_FAIL;
+		sl_bench_print_summary(b, &t, failed, &r);
+		rc = r.ok && t.received == r.sent ? SL_EXIT_OK : SL_EXIT_FAIL;
+		if (res)
+			*res = r;
 	}
 out_signals:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 out:
 	bench_cleanup(b);
+	sl_bench_report_close(&t);
 	free(t.seen);
+	free(t.last);
 	free(t.secs);
 	free(b);
 	return rc;
 }
 
-/* ---- the command line ---------------------------------------------------- */
 
-void sl_bench_usage(FILE *to)
+/* ---- rate steps and the rate finder --------------------------------------- */
+
+struct step {
+	double rate;
+	sl_bench_result r;
+	bool pass; /* ok, and the percentile under the bound (if any) */
+};
+
+static bool step_run(const sl_bench_opts *o, double rate, struct step *s,
+		     FILE *out)
 {
-	fputs("usage: sluice bench [options]\n"
-	      "\n"
-	      "Sends timestamped records at a fixed rate into a Kafka topic "
-	      "and reads them\n"
-	      "back, printing end-to-end latency (p50, p99, p99.9, max) every "
-	      "second and a\n"
-	      "summary. Latency is measured from each record's scheduled send "
-	      "time.\n"
-	      "\n"
-	      "  --bootstrap-servers LIST|embedded  the cluster (default: "
-	      "embedded, a mock\n"
-	      "                        cluster inside this process; for demos, "
-	      "not figures)\n"
-	      "  --mode relay|topic    relay (default): a sluice query copies "
-	      "--from to --to\n"
-	      "                        and the checker reads --to; topic: the "
-	      "checker reads\n"
-	      "                        --from (the cluster alone)\n"
-	      "  --rate N              records per second (default 1000)\n"
-	      "  --size BYTES          payload size, >= 24 (default 100)\n"
-	      "  --duration SECONDS    measured time (default 10)\n"
-	      "  --warmup SECONDS      sent first, not in the figures "
-	      "(default 1)\n"
-	      "  --partitions N        partitions of the topics bench creates "
-	      "(default 1)\n"
-	      "  --from TOPIC          (default sluice-bench-in; --topic is "
-	      "the same)\n"
-	      "  --to TOPIC            (default sluice-bench-out)\n"
-	      "  --no-create           fail on a missing topic instead of "
-	      "creating it\n"
-	      "  --kafka KEY=VALUE     a librdkafka property for every client "
-	      "(repeatable)\n"
-	      "  --json                the summary as one JSON object on "
-	      "stdout (the\n"
-	      "                        per-second lines go to stderr)\n"
-	      "\n"
-	      "Exit status: 0 every record sent was received exactly once, 1 "
-	      "loss or a\n"
-	      "failure, 2 usage error. docs/BENCH-TOOL.md has the details.\n",
-	      to);
+	sl_bench_opts one = *o;
+
+	one.rate = rate;
+	one.nsteps = 0;
+	one.find_max = false;
+	fprintf(out, "\n=== step: %.0f records/s\n", rate);
+	fflush(out);
+	s->rate = rate;
+	sl_bench_run(&one, &s->r);
+	s->pass = s->r.ok && (!o->p_bound_ms || s->r.pct_ms <= o->p_bound_ms);
+	return s->pass;
 }
 
-static int parse_num(const char *opt, const char *text, double lo, double hi,
-		     double *out)
+int sl_bench_steps(const sl_bench_opts *o)
 {
-	char *end;
-	double v;
+	struct step st[SL_BENCH_MAX_STEPS];
+	uint32_t n = 0;
+	FILE *out = o->json ? stderr : stdout;
+	double pct = o->p_pct > 0 ? o->p_pct : 99;
+	double best = 0;
+	bool all_ok = true;
 
-	errno = 0;
-	v = strtod(text, &end);
-	if (!*text || *end || errno || !isfinite(v) || v < lo || v > hi)
-		return sl_cli_command_usage_error(
-			BENCH,
-			"%s '%s': expected a number from %g "
-			"to %g",
-			opt, text, lo, hi);
-	*out = v;
-	return 0;
-}
-
-int sl_cli_bench(int argc, char **argv)
-{
-	sl_bench_opts o;
-	bool to_given = false;
-	double v;
-
-	sl_bench_defaults(&o);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		char *eq = NULL;
-		char name[64];
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			sl_bench_usage(stdout);
-			return SL_EXIT_OK;
-		}
-		if (!strcmp(a, "--json")) {
-			o.json = true;
-			continue;
-		}
-		if (!strcmp(a, "--no-create")) {
-			o.create = false;
-			continue;
-		}
-		if (strncmp(a, "--", 2))
-			return sl_cli_command_usage_error(
-				BENCH, "unexpected argument '%s'", a);
-		/* --name=value or --name value */
-		snprintf(name, sizeof(name), "%s", a);
-		if ((eq = strchr(name, '='))) {
-			*eq = 0;
-			val = a + (eq - name) + 1;
-		} else if (i + 1 < argc) {
-			val = argv[++i];
-		} else {
-			return sl_cli_command_usage_error(
-				BENCH, "option %s needs a value", a);
-		}
-		if (!strcmp(name, "--bootstrap-servers")) {
-			o.bootstrap = val;
-		} else if (!strcmp(name, "--mode")) {
-			if (!strcmp(val, "relay"))
-				o.mode = SL_BENCH_RELAY;
-			else if (!strcmp(val, "topic"))
-				o.mode = SL_BENCH_TOPIC;
+	if (!o->find_max) {
+		for (uint32_t i = 0; i < o->nsteps; i++, n++)
+			if (step_run(o, o->steps[i], &st[n], out))
+				best = st[n].rate > best ? st[n].rate : best;
 			else
-				return sl_cli_command_usage_error(
-					BENCH,
-					"--mode '%s': expected relay or topic",
-					val);
-		} else if (!strcmp(name, "--rate")) {
-			if (parse_num(name, val, 0.001, 1e7, &o.rate))
-				return SL_EXIT_USAGE;
-		} else if (!strcmp(name, "--size")) {
-			if (parse_num(name, val, SL_BENCH_HEADER, 16 << 20, &v))
-				return SL_EXIT_USAGE;
-			o.size = (uint32_t)v;
-		} else if (!strcmp(name, "--duration")) {
-			if (parse_num(name, val, 0.001, 86400, &o.duration_s))
-				return SL_EXIT_USAGE;
-		} else if (!strcmp(name, "--warmup")) {
-			if (parse_num(name, val, 0, 3600, &o.warmup_s))
-				return SL_EXIT_USAGE;
-		} else if (!strcmp(name, "--partitions")) {
-			if (parse_num(name, val, 1, 10000, &v))
-				return SL_EXIT_USAGE;
-			o.partitions = (int)v;
-		} else if (!strcmp(name, "--from") ||
-			   !strcmp(name, "--topic")) {
-			if (!*val)
-				return sl_cli_command_usage_error(
-					BENCH, "%s needs a topic", name);
-			o.from = val;
-		} else if (!strcmp(name, "--to")) {
-			if (!*val)
-				return sl_cli_command_usage_error(
-					BENCH, "--to needs a topic");
-			o.to = val;
-			to_given = true;
-		} else if (!strcmp(name, "--kafka") || !strcmp(name, "-X")) {
-			const char *e = strchr(val, '=');
+				all_ok = false;
+	} else {
+		/* Doubling from --rate until a step fails (or --rate-max
+		 * passes), then bisecting between the best pass and the
+		 * lowest failure until they are within 10% (halving while
+		 * nothing passed, down to an eighth of --rate). */
+		double max = o->rate_max > 0 ? o->rate_max : 1e6;
+		double rate = o->rate < max ? o->rate : max, fail = 0;
 
-			if (!e || e == val)
-				return sl_cli_command_usage_error(
-					BENCH,
-					"--kafka '%s': expected KEY=VALUE",
-					val);
-			if (o.nprops == SL_BENCH_MAX_PROPS)
-				return sl_cli_command_usage_error(
-					BENCH,
-					"more than %d --kafka properties",
-					SL_BENCH_MAX_PROPS);
-			o.prop_key[o.nprops] = strndup(val, (size_t)(e - val));
-			o.prop_value[o.nprops++] = e + 1;
-		} else {
-			return sl_cli_command_usage_error(
-				BENCH, "unknown option '%s'", name);
+		while (n < SL_BENCH_MAX_STEPS && rate >= 1) {
+			bool pass = step_run(o, rate, &st[n++], out);
+			if (pass)
+				best = rate;
+			else
+				fail = rate;
+			if (!fail) {
+				if (rate >= max)
+					break;
+				rate = rate * 2 < max ? rate * 2 : max;
+			} else {
+				if (fail - best <= 0.1 * fail)
+					break;
+				rate = best > 0 ? (best + fail) / 2 : fail / 2;
+				/* nothing passes: down to an eighth of
+				 * --rate, then give up */
+				if (!best && rate < o->rate / 8)
+					break;
+			}
+			if (sl_cli_stop_signal())
+				break;
 		}
 	}
-	if (o.mode == SL_BENCH_TOPIC && to_given)
-		return sl_cli_command_usage_error(
-			BENCH, "--to is for --mode relay; topic mode "
-			       "reads --from back");
-	if (o.mode == SL_BENCH_RELAY && !strcmp(o.from, o.to))
-		return sl_cli_command_usage_error(
-			BENCH,
-			"--from and --to are both '%s': a "
-			"relay into its own input would loop",
-			o.from);
-	if ((o.warmup_s + o.duration_s) * o.rate > 4e9)
-		return sl_cli_command_usage_error(
-			BENCH, "rate x (warmup + duration) is over "
-			       "4 billion records");
-	int rc = sl_bench_run(&o);
-
-	for (uint32_t i = 0; i < o.nprops; i++)
-		free((char *)o.prop_key[i]);
-	return rc;
+	fprintf(out, "\nrate steps");
+	if (o->p_bound_ms)
+		fprintf(out, " (bound: p%g <= %.3f ms, nothing lost)", pct,
+			o->p_bound_ms);
+	fprintf(out, ":\n%12s %12s %10s %8s %9s %10s %10s  %s\n", "offered/s",
+		"received/s", "lost", "dups", "reordered", "p99 ms", "max ms",
+		"result");
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(out,
+			"%12.0f %12.0f %10" PRIu64 " %8" PRIu64 " %9" PRIu64
+			" %10.3f %10.3f  %s\n",
+			st[i].rate, st[i].r.throughput, st[i].r.lost,
+			st[i].r.duplicates, st[i].r.reordered, st[i].r.p99_ms,
+			st[i].r.max_ms, st[i].pass ? "pass" : "FAIL");
+	if (o->find_max) {
+		if (best > 0)
+			fprintf(out, "highest rate within the bound: %.0f "
+				     "records/s\n", best);
+		else
+			fprintf(out, "no rate tried stayed within the bound "
+				     "(lowest tried: %.0f records/s)\n",
+				st[n ? n - 1 : 0].rate);
+		fflush(out);
+		return best > 0 ? SL_EXIT_OK : SL_EXIT_FAIL;
+	}
+	fflush(out);
+	return all_ok ? SL_EXIT_OK : SL_EXIT_FAIL;
 }

@@ -7,6 +7,7 @@
  * first send. The checker's loop and the figures are in cli/bench.c. */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -105,7 +106,7 @@ int sl_bench_topics_setup(struct bench *b)
 {
 	const sl_bench_opts *o = b->opts;
 	const char *names[2] = { o->from, o->to };
-	int n = o->mode == SL_BENCH_RELAY ? 2 : 1;
+	int n = o->mode != SL_BENCH_TOPIC ? 2 : 1;
 	int64_t deadline = sl_now_ns() + SETUP_TIMEOUT_MS * NS_PER_MS;
 	bool created = false;
 	sl_err err = { 0 };
@@ -207,7 +208,78 @@ static void producer_fail(struct bench *b, const char *fmt, ...)
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* Delivery reports, served by rd_kafka_poll on the producer thread. */
+/* ---- keys ---------------------------------------------------------------- */
+
+/* splitmix64: a well-mixed 64-bit hash of i, the same on every run with
+ * the same run id. */
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+int sl_bench_keys_setup(struct bench *b)
+{
+	const sl_bench_opts *o = b->opts;
+
+	b->nclasses = o->keys == SL_BENCH_KEYS_NONE ? (uint32_t)b->from_parts
+						    : o->nkeys;
+	if (o->keys != SL_BENCH_KEYS_ZIPF)
+		return 0;
+	b->zipf_cdf = malloc(o->nkeys * sizeof(double));
+	if (!b->zipf_cdf) {
+		sl_bench_err("out of memory for %u zipf keys", o->nkeys);
+		return -1;
+	}
+	double sum = 0;
+	for (uint32_t k = 0; k < o->nkeys; k++)
+		sum += 1.0 / pow((double)(k + 1), o->zipf_s);
+	double acc = 0;
+	for (uint32_t k = 0; k < o->nkeys; k++) {
+		acc += 1.0 / pow((double)(k + 1), o->zipf_s) / sum;
+		b->zipf_cdf[k] = acc;
+	}
+	b->zipf_cdf[o->nkeys - 1] = 1.0;
+	return 0;
+}
+
+uint32_t sl_bench_key(const struct bench *b, uint64_t i)
+{
+	const sl_bench_opts *o = b->opts;
+	uint64_t h;
+
+	switch (o->keys) {
+	case SL_BENCH_KEYS_ROUND_ROBIN: return (uint32_t)(i % o->nkeys);
+	case SL_BENCH_KEYS_UNIFORM:
+		return (uint32_t)(mix(i ^ b->run_id) % o->nkeys);
+	case SL_BENCH_KEYS_ZIPF: {
+		h = mix(i ^ b->run_id);
+		double u = (double)(h >> 11) / 9007199254740992.0; /* [0,1) */
+		uint32_t lo = 0, hi = o->nkeys - 1;
+		while (lo < hi) { /* the first key whose cdf exceeds u */
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (b->zipf_cdf[mid] > u)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		return lo;
+	}
+	default: return UINT32_MAX;
+	}
+}
+
+uint32_t sl_bench_class(const struct bench *b, uint64_t i)
+{
+	uint32_t k = sl_bench_key(b, i);
+
+	return k == UINT32_MAX ? (uint32_t)(i % (uint64_t)b->from_parts) : k;
+}
+
+/* Delivery reports, served by rd_kafka_poll on the producer threads. The
+ * message's opaque is its send time: the acknowledgement latency. */
 void sl_bench_producer_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 				   void *opaque)
 {
@@ -216,7 +288,18 @@ void sl_bench_producer_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 				 offsetof(struct bench, producer_events));
 
 	if (!m->err) {
+		int64_t sent_ns = (int64_t)(intptr_t)m->_private;
+		int64_t lat = sl_now_ns() - sent_ns;
+		uint64_t seq = m->len >= SL_BENCH_HEADER
+				       ? get64((const uint8_t *)m->payload + 16)
+				       : 0;
+
 		atomic_fetch_add_explicit(&b->acked, 1, memory_order_relaxed);
+		pthread_mutex_lock(&b->hlock);
+		sl_histogram_add(&b->pub_sec, lat, 1);
+		if (seq >= b->warm_n)
+			sl_histogram_add(&b->pub_all, lat, 1);
+		pthread_mutex_unlock(&b->hlock);
 		return;
 	}
 	atomic_fetch_add_explicit(&b->delivery_failed, 1, memory_order_relaxed);
@@ -225,13 +308,54 @@ void sl_bench_producer_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		      rd_kafka_err2str(m->err));
 }
 
+/* Sends record i (scheduled at sched) from buf; 0 or the error. */
+static rd_kafka_resp_err_t send_one(struct bench *b, uint8_t *buf,
+				    uint32_t size, uint64_t i, int64_t sched)
+{
+	uint32_t key = sl_bench_key(b, i);
+	char kbuf[16];
+	int klen = 0;
+	int32_t part = RD_KAFKA_PARTITION_UA;
+	rd_kafka_resp_err_t e;
+
+	if (key == UINT32_MAX)
+		part = (int32_t)(i % (uint64_t)b->from_parts);
+	else
+		klen = snprintf(kbuf, sizeof(kbuf), "k%u", key);
+	put64(buf, (uint64_t)sched);
+	put64(buf + 16, i);
+	for (;;) {
+		int64_t now = sl_now_ns();
+
+		e = rd_kafka_produce(b->producer_topic, part,
+				     RD_KAFKA_MSG_F_COPY, buf, size,
+				     klen ? kbuf : NULL, (size_t)klen,
+				     (void *)(intptr_t)now)
+			    ? rd_kafka_last_error()
+			    : RD_KAFKA_RESP_ERR_NO_ERROR;
+		if (!e) {
+			pthread_mutex_lock(&b->hlock);
+			sl_histogram_add(&b->delay_sec, now - sched, 1);
+			if (i >= b->warm_n)
+				sl_histogram_add(&b->delay_all, now - sched, 1);
+			pthread_mutex_unlock(&b->hlock);
+		}
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+		    atomic_load(&b->producer_stop))
+			return e;
+		rd_kafka_poll(b->producer, 1);
+	}
+}
+
 void *sl_bench_producer_main(void *arg)
 {
-	struct bench *b = arg;
+	struct bench_producer *pa = arg;
+	struct bench *b = pa->b;
 	uint32_t size = b->opts->size;
+	uint32_t np = (uint32_t)b->opts->producers;
 	int64_t end = b->t0 + (int64_t)((double)b->scheduled * b->interval_ns);
 	uint8_t *buf = malloc(size);
-	uint64_t i;
+	uint64_t mine = 0;
 
 	if (!buf) {
 		producer_fail(b, "out of memory");
@@ -241,7 +365,9 @@ void *sl_bench_producer_main(void *arg)
 	for (uint32_t k = SL_BENCH_HEADER; k < size; k++)
 		buf[k] = (uint8_t)('a' + (k * 7) % 26);
 	put64(buf + 8, b->run_id);
-	for (i = 0; i < b->scheduled; i++) {
+	for (uint64_t i = 0; i < b->scheduled; i++) {
+		if (np > 1 && sl_bench_class(b, i) % np != (uint32_t)pa->index)
+			continue;
 		int64_t sched = b->t0 + (int64_t)((double)i * b->interval_ns);
 		int64_t now = sl_now_ns();
 		rd_kafka_resp_err_t e;
@@ -253,52 +379,44 @@ void *sl_bench_producer_main(void *arg)
 			rd_kafka_poll(b->producer, 0);
 			sl_bench_sleep_until(sched);
 		} else if (now - end > BEHIND_MAX_NS) {
-			b->behind = true;
+			atomic_store(&b->behind, true);
 			break;
 		}
-		put64(buf, (uint64_t)sched);
-		put64(buf + 16, i);
-		for (;;) {
-			e = rd_kafka_produce(
-				    b->producer_topic,
-				    (int32_t)(i % (uint64_t)b->from_parts),
-				    RD_KAFKA_MSG_F_COPY, buf, size, NULL, 0,
-				    NULL)
-				    ? rd_kafka_last_error()
-				    : RD_KAFKA_RESP_ERR_NO_ERROR;
-			if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-			    atomic_load(&b->producer_stop))
-				break;
-			rd_kafka_poll(b->producer, 1);
-		}
+		e = send_one(b, buf, size, i, sched);
 		if (e) {
 			producer_fail(b, "cannot send to %s: %s", b->opts->from,
 				      rd_kafka_err2str(e));
 			break;
 		}
-		atomic_store_explicit(&b->sent, i + 1, memory_order_release);
-		if ((i & 63) == 0)
+		atomic_fetch_add_explicit(&b->sent, 1, memory_order_release);
+		if ((++mine & 63) == 0)
 			rd_kafka_poll(b->producer, 0);
-	}
-	atomic_store(&b->send_end_ns, sl_now_ns());
-	/* Every record acknowledged, or give up and drop the rest. */
-	if (rd_kafka_flush(b->producer, SETUP_TIMEOUT_MS) !=
-	    RD_KAFKA_RESP_ERR_NO_ERROR) {
-		char why[256];
-
-		sl_kafka_events_last(&b->producer_events, why, sizeof(why));
-		producer_fail(b,
-			      "%" PRIu64 " records not acknowledged within "
-			      "%d s%s%s",
-			      (uint64_t)rd_kafka_outq_len(b->producer),
-			      SETUP_TIMEOUT_MS / 1000, *why ? ": " : "", why);
-		rd_kafka_purge(b->producer, RD_KAFKA_PURGE_F_QUEUE |
-						    RD_KAFKA_PURGE_F_INFLIGHT);
-		rd_kafka_poll(b->producer, 0);
 	}
 	free(buf);
 done:
-	atomic_store(&b->producer_done, true);
+	/* The last thread out flushes: every record acknowledged, or give
+	 * up and drop the rest. */
+	if (atomic_fetch_sub(&b->producers_running, 1) == 1) {
+		atomic_store(&b->send_end_ns, sl_now_ns());
+		if (rd_kafka_flush(b->producer, SETUP_TIMEOUT_MS) !=
+		    RD_KAFKA_RESP_ERR_NO_ERROR) {
+			char why[256];
+
+			sl_kafka_events_last(&b->producer_events, why,
+					     sizeof(why));
+			producer_fail(b,
+				      "%" PRIu64 " records not acknowledged "
+				      "within %d s%s%s",
+				      (uint64_t)rd_kafka_outq_len(b->producer),
+				      SETUP_TIMEOUT_MS / 1000, *why ? ": " : "",
+				      why);
+			rd_kafka_purge(b->producer,
+				       RD_KAFKA_PURGE_F_QUEUE |
+					       RD_KAFKA_PURGE_F_INFLIGHT);
+			rd_kafka_poll(b->producer, 0);
+		}
+		atomic_store(&b->producer_done, true);
+	}
 	return NULL;
 }
 

@@ -74,5 +74,5 @@ int sl_cli_demo(int argc, char **argv)
 	o.from = "entrada";
 	o.to = "salida";
 	o.title = demo_title;
-	return sl_bench_run(&o);
+	return sl_bench_run(&o, NULL);
 }

@@ -187,3 +187,21 @@ char *sl_buf_take(sl_buf *b)
 	b->len = b->cap = 0;
 	return s;
 }
+
+void sl_buf_put_base64(sl_buf *b, const uint8_t *p, size_t n)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char q[4] = { abc[v >> 18], abc[v >> 12 & 63],
+			      i + 1 < n ? abc[v >> 6 & 63] : '=',
+			      i + 2 < n ? abc[v & 63] : '=' };
+		sl_buf_put(b, q, 4);
+	}
+}

@@ -60,6 +60,8 @@ void sl_buf_put_u8(sl_buf *b, uint8_t x);
 void sl_buf_put_u32(sl_buf *b, uint32_t x);    /* little-endian */
 void sl_buf_put_u64(sl_buf *b, uint64_t x);    /* little-endian */
 void sl_buf_put_varint(sl_buf *b, uint64_t x); /* LEB128 */
+/* n bytes as base64 (RFC 4648's alphabet, '=' padding, no line breaks). */
+void sl_buf_put_base64(sl_buf *b, const uint8_t *p, size_t n);
 
 /* The text so far, NUL-terminated (in fixed mode: truncated to fit). */
 const char *sl_buf_cstr(sl_buf *b);

@@ -104,12 +104,76 @@ usage_errors() {
 	rc_is 0 && out_has "usage: sluice bench" && out_has "--bootstrap-servers"
 }
 
+# A workload file: zipf keys over 3 partitions, two producer threads, the
+# per-second CSV and the HdrHistogram log, which HdrHistogram's own reader
+# (tests/pipeline/bench_hdr.py, the hdrhistogram package) must read as the
+# summary says.
+workload_files() {
+	local msg rows
+	cat > "$tmp/w.json" <<EOW
+{"mode": "topic", "rate": 1500, "duration": 2, "warmup": 0,
+ "partitions": 3, "keys": "zipf:50:1.2", "producers": 2,
+ "from": "bwork", "hdr-log": "$tmp/w.hlog", "csv": "$tmp/w.csv",
+ "kafka": {"acks": "all"}}
+EOW
+	run_limit 40 bench --workload "$tmp/w.json" --json
+	rc_is 0 &&
+		json_check 'd["ok"] and d["keys"] == "zipf" and d["nkeys"] == 50 and d["producers"] == 2 and d["partitions"] == 3 and d["reordered"] == 0 and d["lost"] == 0 and d["publish_latency_ms"]["count"] == d["sent"] and d["publish_delay_ms"]["count"] == d["sent"] and d["latency_ms"]["p75"] <= d["latency_ms"]["p99.99"] <= d["latency_ms"]["max"]' ||
+		return 1
+	rows=$(grep -cE '^[0-9.]+(,[0-9.]+){8},[01]$' "$tmp/w.csv")
+	[ "$rows" -ge 2 ] || { why="$rows CSV rows in $tmp/w.csv"; return 1; }
+	"$root/tests/spark/setup.sh" > /dev/null 2>&1 ||
+		{ why="tests/spark/setup.sh failed (the hdrhistogram reader)"; return 1; }
+	if ! msg=$("${SPARK_VENV:-$root/build/spark-venv}/bin/python" \
+		"$here/bench_hdr.py" "$tmp/w.hlog" "$tmp/out" 2>&1); then
+		why="$(echo "$msg" | tail -n 1)"
+		return 1
+	fi
+	echo "     $msg"
+}
+# The rate finder: a bound every rate meets stops at --rate-max; one no
+# rate can meet gives up after a few steps down, with status 1.
+find_max_rate() {
+	run_limit 60 bench --mode topic --find-max-rate --p99-bound 5000 \
+		--rate 500 --rate-max 2000 --duration 0.5 --warmup 0 --from bfind
+	rc_is 0 && out_has "highest rate within the bound: 2000 records/s" ||
+		return 1
+	[ "$(grep -c '^=== step' "$tmp/out")" = 3 ] ||
+		{ why="expected 3 steps (500, 1000, 2000)"; return 1; }
+	run_limit 60 bench --mode topic --find-max-rate --p99-bound 0.001 \
+		--rate 400 --duration 0.5 --warmup 0 --from bfind2
+	rc_is 1 && out_has "no rate tried stayed within the bound" || return 1
+	local steps
+	steps=$(grep -c '^=== step' "$tmp/out")
+	[ "$steps" -ge 2 ] && [ "$steps" -le 5 ] ||
+		{ why="$steps steps for an impossible bound"; return 1; }
+}
+bench_option_errors() {
+	run_limit 5 bench --keys zipf
+	rc_is 2 && err_has "--keys 'zipf'" || return 1
+	run_limit 5 bench --keys uniform:0
+	rc_is 2 && err_has "--keys '0'" || return 1
+	run_limit 5 bench --find-max-rate
+	rc_is 2 && err_has "needs --p99-bound" || return 1
+	echo '{"rate": "fast"}' > "$tmp/bad.json"
+	run_limit 5 bench --workload "$tmp/bad.json"
+	rc_is 2 && err_has "--rate 'fast'" && err_has "in the workload file" || return 1
+	echo '{"rate": ' > "$tmp/bad2.json"
+	run_limit 5 bench --workload "$tmp/bad2.json"
+	rc_is 2 && err_has "bad2.json': line" || return 1
+	run_limit 5 bench --mode external --from x --to x
+	rc_is 2 && err_has "would loop"
+}
+
 t "sluice demo: relay entrada -> salida, per-second latency, summary, 0 lost" demo_runs
 t "bench --mode topic --json: valid JSON, sent == received" topic_json
 t "bench relay on 3 partitions (embedded): nothing lost" relay_embedded_partitions
 t "bench against 127.0.0.1:1 fails clearly, exit 1, no hang" wrong_address
 t "bench with an unknown kafka property fails naming it" unknown_property
 t "bench command-line errors exit 2; --help" usage_errors
+t "bench --workload: zipf keys, 2 producers, CSV, an HdrHistogram log read by hdrhistogram" workload_files
+t "bench --find-max-rate stops at --rate-max, and gives up on an impossible bound" find_max_rate
+t "bench --keys, --find-max-rate and --workload errors exit 2" bench_option_errors
 
 # ---- a real broker ------------------------------------------------------------
 

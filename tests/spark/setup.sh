@@ -2,7 +2,9 @@
 # tests/spark/setup.sh - makes the Python venv the Spark differential tests
 # run in (build/spark-venv, with pyspark from PyPI), once: when the venv is
 # there and imports the right pyspark, it does nothing. pyarrow (pinned
-# too) is the Parquet tests' independent reader (tests/pipeline/parquet.py).
+# too) is the Parquet tests' independent reader (tests/pipeline/parquet.py),
+# hdrhistogram the reader of `sluice bench --hdr-log` files
+# (tests/pipeline/bench_hdr.py).
 #   tests/spark/setup.sh
 # The venv is build/spark-venv whatever B is, so the sanitizer builds
 # (B=build-asan) share it; SPARK_VENV=DIR puts it elsewhere.
@@ -12,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PYSPARK_VERSION=${PYSPARK_VERSION:-4.3.0}
 PYARROW_VERSION=${PYARROW_VERSION:-26.0.1}
+HDRH_VERSION=${HDRH_VERSION:-0.10.8}
 V=${SPARK_VENV:-build/spark-venv}
 
 check() {
@@ -30,8 +33,19 @@ sys.exit(0 if pyarrow.__version__ == sys.argv[1] else 1)' \
 			"pyarrow==$PYARROW_VERSION"
 }
 
+# hdrhistogram (the module hdrh) at its pinned version, likewise.
+hdrh() {
+	"$V/bin/python" -c 'import sys
+from importlib.metadata import version
+sys.exit(0 if version("hdrhistogram") == sys.argv[1] else 1)' \
+		"$HDRH_VERSION" 2>/dev/null ||
+		"$V/bin/pip" install -q --disable-pip-version-check \
+			"hdrhistogram==$HDRH_VERSION"
+}
+
 if check; then
 	pyarrow
+	hdrh
 	exit 0
 fi
 
@@ -53,3 +67,4 @@ mkdir -p "$(dirname "$V")"
 "$V/bin/pip" install -q --disable-pip-version-check "pyspark==$PYSPARK_VERSION"
 check || { echo "setup.sh: $V does not import pyspark $PYSPARK_VERSION" >&2; exit 1; }
 pyarrow
+hdrh

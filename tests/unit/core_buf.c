@@ -72,3 +72,24 @@ Test(buf, binary_puts_are_little_endian_and_leb128)
 	cr_assert_eq(memcmp(b.p, want, sizeof(want)), 0);
 	sl_buf_free(&b);
 }
+
+/* RFC 4648's test vectors. */
+Test(buf, base64)
+{
+	static const char *const in[] = { "", "f", "fo", "foo", "foob",
+					  "fooba", "foobar" };
+	static const char *const out[] = { "", "Zg==", "Zm8=", "Zm9v",
+					   "Zm9vYg==", "Zm9vYmE=",
+					   "Zm9vYmFy" };
+	for (int i = 0; i < 7; i++) {
+		sl_buf b = { 0 };
+		sl_buf_put_base64(&b, (const uint8_t *)in[i], strlen(in[i]));
+		cr_assert_str_eq(sl_buf_cstr(&b), out[i]);
+		sl_buf_free(&b);
+	}
+	sl_buf b = { 0 };
+	const uint8_t bin[] = { 0xff, 0x00, 0xfe };
+	sl_buf_put_base64(&b, bin, 3);
+	cr_assert_str_eq(sl_buf_cstr(&b), "/wD+");
+	sl_buf_free(&b);
+}

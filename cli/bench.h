@@ -59,6 +59,7 @@ typedef struct sl_bench_opts {
 	const char *json_file; /* the summary JSON also written here */
 	const char *csv_file;  /* the per-second figures as CSV */
 	const char *hdr_log;   /* end-to-end latency as an HdrHistogram log */
+	const char *plot;      /* a PNG of the run */
 	/* --rate-steps / --find-max-rate: several runs at rising rates */
 	uint32_t nsteps;
 	double steps[SL_BENCH_MAX_STEPS];

@@ -69,6 +69,8 @@ void sl_bench_usage(FILE *to)
 	      "  --hdr-log FILE        the end-to-end latency of each second as "
 	      "an\n"
 	      "                        HdrHistogram interval log\n"
+	      "  --plot FILE.png       latency per second and by percentile, "
+	      "drawn\n"
 	      "  --rate-steps R1,R2,.. one run per rate, then a table\n"
 	      "  --find-max-rate       runs at rising rates (from --rate, "
 	      "doubling, then\n"
@@ -270,6 +272,8 @@ static int set_opt(sl_bench_opts *o, const char *name, const char *val,
 		o->csv_file = val;
 	} else if (!strcmp(name, "hdr-log")) {
 		o->hdr_log = val;
+	} else if (!strcmp(name, "plot")) {
+		o->plot = val;
 	} else if (!strcmp(name, "rate-steps")) {
 		return parse_steps(o, val);
 	} else if (!strcmp(name, "p99-bound")) {

@@ -172,6 +172,9 @@ void sl_bench_print_summary(struct bench *b, struct tally *t, bool failed,
  * in ms. 0 or -1. */
 int sl_bench_hdr_interval(FILE *f, const sl_histogram *h, double start_s,
 			  double len_s);
+/* Draws the run (latency per second, the percentile distributions) into
+ * the PNG file path (cli/bench_plot.c). 0 or -1. */
+int sl_bench_plot(struct bench *b, const struct tally *t, const char *path);
 /* The HdrHistogram log's header lines; start_wall_s: the run's start,
  * seconds since the epoch. */
 void sl_bench_hdr_header(FILE *f, double start_wall_s);

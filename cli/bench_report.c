@@ -338,6 +338,13 @@ void sl_bench_print_summary(struct bench *b, struct tally *t, bool failed,
 		fprintf(f, "  per-second figures: %s\n", o->csv_file);
 	if (o->hdr_log)
 		fprintf(f, "  end-to-end latency histograms: %s\n", o->hdr_log);
+	if (o->plot) {
+		if (sl_bench_plot(b, t, o->plot) == 0)
+			fprintf(f, "  plot: %s\n", o->plot);
+		else
+			sl_bench_err("--plot '%s': cannot write it: %s", o->plot,
+				     strerror(errno));
+	}
 	fprintf(f, "result: %s\n",
 		r.ok ? "OK, every record sent was received exactly once"
 		     : "FAILED");

@@ -105,15 +105,16 @@ usage_errors() {
 }
 
 # A workload file: zipf keys over 3 partitions, two producer threads, the
-# per-second CSV and the HdrHistogram log, which HdrHistogram's own reader
+# per-second CSV, the HdrHistogram log, which HdrHistogram's own reader
 # (tests/pipeline/bench_hdr.py, the hdrhistogram package) must read as the
-# summary says.
+# summary says, and the plot (tests/pipeline/bench_png.py reads the PNG).
 workload_files() {
 	local msg rows
 	cat > "$tmp/w.json" <<EOW
 {"mode": "topic", "rate": 1500, "duration": 2, "warmup": 0,
  "partitions": 3, "keys": "zipf:50:1.2", "producers": 2,
  "from": "bwork", "hdr-log": "$tmp/w.hlog", "csv": "$tmp/w.csv",
+ "plot": "$tmp/w.png",
  "kafka": {"acks": "all"}}
 EOW
 	run_limit 40 bench --workload "$tmp/w.json" --json
@@ -129,6 +130,11 @@ EOW
 		why="$(echo "$msg" | tail -n 1)"
 		return 1
 	fi
+	echo "     $msg"
+	out_has "plot: $tmp/w.png" || err_has "plot: $tmp/w.png" ||
+		{ why="the summary does not name the plot"; return 1; }
+	msg=$(python3 "$here/bench_png.py" "$tmp/w.png" 2>&1) ||
+		{ why="$(echo "$msg" | tail -n 1)"; return 1; }
 	echo "     $msg"
 }
 # The rate finder: a bound every rate meets stops at --rate-max; one no

@@ -155,6 +155,7 @@ static void account(struct bench *b, struct tally *t,
 	}
 	t->seen[seq >> 3] |= (uint8_t)(1u << (seq & 7));
 	t->received++;
+	t->bytes += m->len;
 	/* Order within the record's class: its key (the number in "k<n>"),
 	 * or without keys the partition it was sent to. */
 	uint32_t cls = sl_bench_class(b, seq);
@@ -263,6 +264,7 @@ static void bench_cleanup(struct bench *b)
 	if (b->embedded)
 		sl_kafka_embedded_shutdown();
 	free(b->zipf_cdf);
+	free(b->payload);
 	pthread_mutex_destroy(&b->lock);
 	pthread_mutex_destroy(&b->hlock);
 }

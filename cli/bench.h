@@ -44,7 +44,10 @@ typedef struct sl_bench_opts {
 	const char *bootstrap; /* NULL or "embedded": the embedded cluster */
 	sl_bench_mode mode;
 	double rate;	       /* records per second, > 0 */
-	uint32_t size;	       /* payload bytes, >= SL_BENCH_HEADER */
+	uint32_t size;	       /* payload bytes, >= SL_BENCH_HEADER; with
+	                          size_min: the largest */
+	uint32_t size_min;     /* 0, or sizes uniform in [size_min, size] */
+	const char *payload_file; /* the bytes after the header, or NULL */
 	double duration_s;     /* measured seconds, after the warmup */
 	double warmup_s;       /* seconds sent first, left out of the figures */
 	int partitions;	       /* partitions of topics bench creates */

@@ -43,7 +43,10 @@ void sl_bench_usage(FILE *to)
 	      "relay bench\n"
 	      "                        does not run copies --from to --to\n"
 	      "  --rate N              records per second (default 1000)\n"
-	      "  --size BYTES          payload size, >= 24 (default 100)\n"
+	      "  --size BYTES|MIN-MAX  payload size, >= 24 (default 100); a "
+	      "range: uniform\n"
+	      "  --payload-file FILE   the payload's bytes after its 24-byte "
+	      "header, from FILE\n"
 	      "  --duration SECONDS    measured time (default 10)\n"
 	      "  --warmup SECONDS      sent first, not in the figures "
 	      "(default 1)\n"
@@ -236,9 +239,25 @@ static int set_opt(sl_bench_opts *o, const char *name, const char *val,
 	} else if (!strcmp(name, "rate")) {
 		return parse_num("--rate", val, 0.001, 1e7, &o->rate);
 	} else if (!strcmp(name, "size")) {
-		if (parse_num("--size", val, SL_BENCH_HEADER, 16 << 20, &v))
+		/* N, or MIN-MAX: sizes uniform over the range */
+		const char *dash = strchr(val, '-');
+		double lo = 0;
+		char first[32];
+		if (dash && (size_t)(dash - val) < sizeof(first)) {
+			memcpy(first, val, (size_t)(dash - val));
+			first[dash - val] = 0;
+			if (parse_num("--size", first, SL_BENCH_HEADER,
+				      16 << 20, &lo))
+				return SL_EXIT_USAGE;
+			val = dash + 1;
+		}
+		if (parse_num("--size", val, lo > 0 ? lo : SL_BENCH_HEADER,
+			      16 << 20, &v))
 			return SL_EXIT_USAGE;
 		o->size = (uint32_t)v;
+		o->size_min = (uint32_t)lo;
+	} else if (!strcmp(name, "payload-file")) {
+		o->payload_file = val;
 	} else if (!strcmp(name, "duration")) {
 		return parse_num("--duration", val, 0.001, 86400,
 				 &o->duration_s);

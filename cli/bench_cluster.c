@@ -220,10 +220,54 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/* Reads --payload-file (at most 16 MiB). */
+static int payload_load(struct bench *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 16u << 20, n;
+
+	if (!f) {
+		sl_bench_err("--payload-file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	b->payload = malloc(cap);
+	n = b->payload ? fread(b->payload, 1, cap, f) : 0;
+	int bad = ferror(f);
+	fclose(f);
+	if (!b->payload || bad || !n) {
+		sl_bench_err("--payload-file '%s': %s", path,
+			     !b->payload ? "out of memory"
+			     : bad	 ? "cannot read it"
+					 : "the file is empty");
+		return -1;
+	}
+	b->payload_len = n;
+	return 0;
+}
+
+uint32_t sl_bench_size(const struct bench *b, uint64_t i)
+{
+	const sl_bench_opts *o = b->opts;
+
+	if (!o->size_min || o->size_min >= o->size)
+		return o->size;
+	return o->size_min + (uint32_t)(mix(i ^ ~b->run_id) %
+					(o->size - o->size_min + 1));
+}
+
+double sl_bench_mean_size(const sl_bench_opts *o)
+{
+	return o->size_min && o->size_min < o->size
+		       ? (o->size_min + o->size) / 2.0
+		       : (double)o->size;
+}
+
 int sl_bench_keys_setup(struct bench *b)
 {
 	const sl_bench_opts *o = b->opts;
 
+	if (o->payload_file && payload_load(b, o->payload_file))
+		return -1;
 	b->nclasses = o->keys == SL_BENCH_KEYS_NONE ? (uint32_t)b->from_parts
 						    : o->nkeys;
 	if (o->keys != SL_BENCH_KEYS_ZIPF)
@@ -312,6 +356,16 @@ void sl_bench_producer_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 static rd_kafka_resp_err_t send_one(struct bench *b, uint8_t *buf,
 				    uint32_t size, uint64_t i, int64_t sched)
 {
+	/* --payload-file: its bytes after the header, from a place of the
+	 * file that moves with i */
+	if (b->payload_len && size > SL_BENCH_HEADER) {
+		size_t at = (size_t)((i * 7919) % b->payload_len);
+		for (uint32_t k = SL_BENCH_HEADER; k < size; k++) {
+			buf[k] = b->payload[at];
+			if (++at == b->payload_len)
+				at = 0;
+		}
+	}
 	uint32_t key = sl_bench_key(b, i);
 	char kbuf[16];
 	int klen = 0;
@@ -382,7 +436,7 @@ void *sl_bench_producer_main(void *arg)
 			atomic_store(&b->behind, true);
 			break;
 		}
-		e = send_one(b, buf, size, i, sched);
+		e = send_one(b, buf, sl_bench_size(b, i), i, sched);
 		if (e) {
 			producer_fail(b, "cannot send to %s: %s", b->opts->from,
 				      rd_kafka_err2str(e));

@@ -74,6 +74,8 @@ struct bench {
 	int producers_started;
 	_Atomic int producers_running;
 	double *zipf_cdf; /* ZIPF: P(key <= n), nkeys entries */
+	uint8_t *payload; /* --payload-file's bytes, payload_len of them */
+	size_t payload_len;
 	uint32_t nclasses; /* order classes: keys, or from_parts */
 	int64_t t0;		    /* scheduled time of record 0 */
 	double interval_ns;	    /* between scheduled sends */
@@ -135,6 +137,7 @@ struct tally {
 	uint8_t *seen;	   /* bitmap of sequence numbers */
 	uint64_t *last;    /* per order class: the last sequence seen + 1 */
 	uint64_t received; /* distinct records of this run */
+	uint64_t bytes;    /* their payload bytes */
 	uint64_t dups;
 	uint64_t reordered; /* behind an earlier-sent one of its class */
 	uint64_t foreign;  /* not this run's, or malformed */
@@ -147,6 +150,11 @@ struct tally {
 	FILE *hdr;          /* --hdr-log, or NULL */
 	FILE *csv;          /* --csv, or NULL */
 };
+
+/* The payload size of record i (--size MIN-MAX: uniform, a hash of i). */
+uint32_t sl_bench_size(const struct bench *b, uint64_t i);
+/* The mean payload size, for MB/s. */
+double sl_bench_mean_size(const sl_bench_opts *o);
 
 /* The key number of record i (SL_BENCH_KEYS_NONE: none, UINT32_MAX). */
 uint32_t sl_bench_key(const struct bench *b, uint64_t i);
@@ -198,7 +206,8 @@ int sl_bench_topics_setup(struct bench *b);
 void sl_bench_producer_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 				   void *opaque);
 void *sl_bench_producer_main(void *arg);
-/* Prepares the key distribution (ZIPF's table). -1 after printing why. */
+/* Prepares the key distribution (ZIPF's table) and reads --payload-file.
+ * -1 after printing why. */
 int sl_bench_keys_setup(struct bench *b);
 
 /* Assigns every partition of the checked topic at its high watermark.

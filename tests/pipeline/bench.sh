@@ -154,6 +154,15 @@ find_max_rate() {
 	[ "$steps" -ge 2 ] && [ "$steps" -le 5 ] ||
 		{ why="$steps steps for an impossible bound"; return 1; }
 }
+# Sizes uniform over 50..500 bytes, the payload from a file: the bytes
+# read back average the range's middle.
+sizes_and_payload() {
+	head -c 5000 "$root/README.md" > "$tmp/payload"
+	run_limit 30 bench --mode topic --duration 1.5 --warmup 0 --rate 2000 \
+		--size 50-500 --payload-file "$tmp/payload" --from bsize --json
+	rc_is 0 &&
+		json_check 'd["ok"] and d["size_min"] == 50 and d["size"] == 500 and 230 <= d["received_bytes"] / d["received"] <= 320'
+}
 bench_option_errors() {
 	run_limit 5 bench --keys zipf
 	rc_is 2 && err_has "--keys 'zipf'" || return 1
@@ -168,7 +177,11 @@ bench_option_errors() {
 	run_limit 5 bench --workload "$tmp/bad2.json"
 	rc_is 2 && err_has "bad2.json': line" || return 1
 	run_limit 5 bench --mode external --from x --to x
-	rc_is 2 && err_has "would loop"
+	rc_is 2 && err_has "would loop" || return 1
+	run_limit 5 bench --size 500-50
+	rc_is 2 && err_has "--size '50'" || return 1
+	run_limit 10 bench --mode topic --duration 0.5 --payload-file "$tmp/none"
+	rc_is 1 && err_has "--payload-file '$tmp/none'"
 }
 
 t "sluice demo: relay entrada -> salida, per-second latency, summary, 0 lost" demo_runs
@@ -179,7 +192,8 @@ t "bench with an unknown kafka property fails naming it" unknown_property
 t "bench command-line errors exit 2; --help" usage_errors
 t "bench --workload: zipf keys, 2 producers, CSV, an HdrHistogram log read by hdrhistogram" workload_files
 t "bench --find-max-rate stops at --rate-max, and gives up on an impossible bound" find_max_rate
-t "bench --keys, --find-max-rate and --workload errors exit 2" bench_option_errors
+t "bench --size MIN-MAX and --payload-file: the sizes read back average the range" sizes_and_payload
+t "bench --keys, --size, --payload-file, --find-max-rate and --workload errors" bench_option_errors
 
 # ---- a real broker ------------------------------------------------------------
 

@@ -38,6 +38,7 @@ typedef enum sl_bench_keys {
 #define SL_BENCH_MAX_PROPS 64
 #define SL_BENCH_MAX_KEYS 1000000
 #define SL_BENCH_MAX_PRODUCERS 64
+#define SL_BENCH_MAX_CONSUMERS 64
 #define SL_BENCH_MAX_STEPS 32
 
 typedef struct sl_bench_opts {
@@ -59,6 +60,8 @@ typedef struct sl_bench_opts {
 	uint32_t nkeys;        /* keys of ROUND_ROBIN/UNIFORM/ZIPF */
 	double zipf_s;         /* ZIPF's exponent (default 1) */
 	int producers;         /* producer threads (default 1) */
+	int consumers;         /* checker consumers, each its own thread
+	                          (default 1) */
 	const char *json_file; /* the summary JSON also written here */
 	const char *csv_file;  /* the per-second figures as CSV */
 	const char *hdr_log;   /* end-to-end latency as an HdrHistogram log */

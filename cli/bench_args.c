@@ -60,6 +60,9 @@ void sl_bench_usage(FILE *to)
 	      "round robin\n"
 	      "                        over the partitions, without a key)\n"
 	      "  --producers N         producer threads (default 1)\n"
+	      "  --consumers N         checker consumers, each its own thread "
+	      "(default 1;\n"
+	      "                        at most one a partition)\n"
 	      "  --no-create           fail on a missing topic instead of "
 	      "creating it\n"
 	      "  --kafka KEY=VALUE     a librdkafka property for every client "
@@ -272,6 +275,11 @@ static int set_opt(sl_bench_opts *o, const char *name, const char *val,
 			      &v))
 			return SL_EXIT_USAGE;
 		o->producers = (int)v;
+	} else if (!strcmp(name, "consumers")) {
+		if (parse_num("--consumers", val, 1, SL_BENCH_MAX_CONSUMERS,
+			      &v))
+			return SL_EXIT_USAGE;
+		o->consumers = (int)v;
 	} else if (!strcmp(name, "from") || !strcmp(name, "topic")) {
 		if (!*val)
 			return sl_cli_command_usage_error(

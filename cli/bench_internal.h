@@ -96,9 +96,15 @@ struct bench {
 	char producer_error[512];    /* first send or delivery failure */
 	_Atomic bool behind;	     /* stopped: could not keep the rate */
 
-	/* checker */
-	sl_kafka_events checker_events;
-	rd_kafka_t *checker;
+	/* checkers: nconsumers consumers, consumer k assigned the
+	 * partitions p with p % nconsumers == k; the first is polled on the
+	 * main thread, the others on threads of their own */
+	int nconsumers;
+	sl_kafka_events checker_events[SL_BENCH_MAX_CONSUMERS];
+	rd_kafka_t *checker[SL_BENCH_MAX_CONSUMERS];
+	pthread_t checker_thread[SL_BENCH_MAX_CONSUMERS];
+	int checkers_started; /* threads, for consumers 1.. */
+	_Atomic bool checkers_stop;
 
 	/* relay */
 	sl_session *session;
@@ -132,6 +138,7 @@ struct second {
 };
 
 struct tally {
+	pthread_mutex_t lock; /* everything below: the checkers update it */
 	sl_histogram sec;  /* this second's records */
 	sl_histogram all;  /* every measured (post-warmup) record */
 	uint8_t *seen;	   /* bitmap of sequence numbers */

@@ -234,6 +234,7 @@ static json_t *summary_json(struct bench *b, struct tally *t,
 		"send_rate", send_rate, "throughput", r->throughput,
 		"throughput_mb_s", r->throughput * sl_bench_mean_size(o) / 1e6);
 	json_object_update(j, counts);
+	json_object_set_new(j, "consumers", json_integer(b->nconsumers));
 	json_decref(counts);
 	json_object_set_new(j, "latency_ms", latency_json(&t->all));
 	pthread_mutex_lock(&b->hlock);

@@ -112,14 +112,14 @@ workload_files() {
 	local msg rows
 	cat > "$tmp/w.json" <<EOW
 {"mode": "topic", "rate": 1500, "duration": 2, "warmup": 0,
- "partitions": 3, "keys": "zipf:50:1.2", "producers": 2,
+ "partitions": 3, "keys": "zipf:50:1.2", "producers": 2, "consumers": 2,
  "from": "bwork", "hdr-log": "$tmp/w.hlog", "csv": "$tmp/w.csv",
  "plot": "$tmp/w.png",
  "kafka": {"acks": "all"}}
 EOW
 	run_limit 40 bench --workload "$tmp/w.json" --json
 	rc_is 0 &&
-		json_check 'd["ok"] and d["keys"] == "zipf" and d["nkeys"] == 50 and d["producers"] == 2 and d["partitions"] == 3 and d["reordered"] == 0 and d["lost"] == 0 and d["publish_latency_ms"]["count"] == d["sent"] and d["publish_delay_ms"]["count"] == d["sent"] and d["latency_ms"]["p75"] <= d["latency_ms"]["p99.99"] <= d["latency_ms"]["max"]' ||
+		json_check 'd["ok"] and d["keys"] == "zipf" and d["nkeys"] == 50 and d["producers"] == 2 and d["consumers"] == 2 and d["partitions"] == 3 and d["reordered"] == 0 and d["lost"] == 0 and d["publish_latency_ms"]["count"] == d["sent"] and d["publish_delay_ms"]["count"] == d["sent"] and d["latency_ms"]["p75"] <= d["latency_ms"]["p99.99"] <= d["latency_ms"]["max"]' ||
 		return 1
 	rows=$(grep -cE '^[0-9.]+(,[0-9.]+){8},[01]$' "$tmp/w.csv")
 	[ "$rows" -ge 2 ] || { why="$rows CSV rows in $tmp/w.csv"; return 1; }
@@ -190,7 +190,7 @@ t "bench relay on 3 partitions (embedded): nothing lost" relay_embedded_partitio
 t "bench against 127.0.0.1:1 fails clearly, exit 1, no hang" wrong_address
 t "bench with an unknown kafka property fails naming it" unknown_property
 t "bench command-line errors exit 2; --help" usage_errors
-t "bench --workload: zipf keys, 2 producers, CSV, an HdrHistogram log read by hdrhistogram" workload_files
+t "bench --workload: zipf keys, 2 producers, 2 consumers, CSV, an HdrHistogram log read by hdrhistogram, a plot" workload_files
 t "bench --find-max-rate stops at --rate-max, and gives up on an impossible bound" find_max_rate
 t "bench --size MIN-MAX and --payload-file: the sizes read back average the range" sizes_and_payload
 t "bench --keys, --size, --payload-file, --find-max-rate and --workload errors" bench_option_errors

@@ -27,6 +27,12 @@
 #   stateful   micro-batch latency, default trigger: rate 1,000 rows/s ->
 #              GROUP BY value % 10 -> foreachBatch, from each row's
 #              timestamp to the update, vs the same without the GROUP BY
+#   spark      (bench/spark/run.sh, on the broker) the same Kafka relay in
+#              Spark Structured Streaming (micro-batch and continuous
+#              triggers, real-time where Spark has it) beside `sluice
+#              relay`, measured by `sluice bench --mode external`: latency
+#              at 1k and 10k records/s, max rate, latency under CPU load,
+#              CPU per record, peak RSS
 #
 # BENCH_QUICK=1: shorter runs and fewer cases (under a minute), for a
 # smoke test; the figures are rougher. The tools it needs (valgrind,
@@ -176,6 +182,14 @@ if [ -x "$B/bench/relay" ]; then
 			--sizes 100,1024 --seconds 4 --reps 3 \
 			--tput-records 300000 --rss --rss-seconds 8 $IPR \
 			--ckpt-rate 10000 --json "$OUT/relay_broker.json"
+	fi
+	if [ -n "$BS" ]; then
+		echo "== spark beside sluice (bench/spark/run.sh)"
+		B=$B SLUICE=$B/sluice BENCH_QUICK=$QUICK \
+			"$HERE/spark/run.sh" "$BS" "$OUT" || {
+			log "bench/spark/run.sh failed (the reason is above)"
+			status=1
+		}
 	fi
 	stop_broker
 

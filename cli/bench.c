@@ -155,6 +155,7 @@ static void account(struct bench *b, struct tally *t,
 	}
 	t->seen[seq >> 3] |= (uint8_t)(1u << (seq & 7));
 	t->received++;
+	t->bytes += m->len;
 	/* Order within the record's class: its key (the number in "k<n>"),
 	 * or without keys the partition it was sent to. */
 	uint32_t cls = sl_bench_class(b, seq);
@@ -175,38 +176,86 @@ static void account(struct bench *b, struct tally *t,
 	}
 }
 
+/* Polls rk once, waiting up to wait_ms for the first message, takes what
+ * else is queued (up to a batch), and accounts it under the tally's lock. */
+#define DRAIN_BATCH 256
+static void drain(struct bench *b, struct tally *t, rd_kafka_t *rk,
+		  int wait_ms)
+{
+	rd_kafka_message_t *ms[DRAIN_BATCH];
+	int n = 0;
+
+	for (rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, wait_ms); m;
+	     m = n < DRAIN_BATCH ? rd_kafka_consumer_poll(rk, 0) : NULL)
+		ms[n++] = m;
+	if (!n)
+		return;
+	int64_t now = sl_now_ns();
+	pthread_mutex_lock(&t->lock);
+	for (int i = 0; i < n; i++) {
+		if (!ms[i]->err)
+			account(b, t, ms[i], now);
+		else if (ms[i]->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			snprintf(t->cons_err, sizeof(t->cons_err), "%s",
+				 rd_kafka_message_errstr(ms[i]));
+	}
+	pthread_mutex_unlock(&t->lock);
+	for (int i = 0; i < n; i++)
+		rd_kafka_message_destroy(ms[i]);
+}
+
+struct checker_arg {
+	struct bench *b;
+	struct tally *t;
+	int k;
+};
+
+/* The thread of checker consumer k >= 1. */
+static void *checker_main(void *arg)
+{
+	struct checker_arg *c = arg;
+
+	while (!atomic_load(&c->b->checkers_stop))
+		drain(c->b, c->t, c->b->checker[c->k], 50);
+	return NULL;
+}
+
 /* Reads the checked topic until every record sent has arrived (or the
  * drain gives up), printing a line per second. Returns 0, or -1 if the
  * relay failed. */
 static int check_loop(struct bench *b, struct tally *t)
 {
 	int64_t next = b->t0 + NS_PER_S, done_at = 0, last_new = 0;
-	uint64_t sec_no = 1;
+	uint64_t sec_no = 1, seen = 0;
+	struct checker_arg args[SL_BENCH_MAX_CONSUMERS];
 	int rc = 0;
 
 	sl_bench_print_header(b);
-	for (;;) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(b->checker, 50);
-		int64_t now = sl_now_ns();
-		uint64_t before = t->received;
-
-		while (m) {
-			if (!m->err)
-				account(b, t, m, now);
-			else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-				snprintf(t->cons_err, sizeof(t->cons_err), "%s",
-					 rd_kafka_message_errstr(m));
-			rd_kafka_message_destroy(m);
-			m = rd_kafka_consumer_poll(b->checker, 0);
-			now = sl_now_ns();
+	for (int k = 1; k < b->nconsumers; k++) {
+		args[k] = (struct checker_arg){ .b = b, .t = t, .k = k };
+		if (pthread_create(&b->checker_thread[k], NULL, checker_main,
+				   &args[k])) {
+			sl_bench_err("cannot start checker thread %d", k);
+			rc = -1;
+			goto out;
 		}
-		if (t->received != before)
-			last_new = now;
+		b->checkers_started = k;
+	}
+	for (;;) {
+		drain(b, t, b->checker[0], 50);
+		int64_t now = sl_now_ns();
+
+		pthread_mutex_lock(&t->lock);
+		uint64_t received = t->received;
 		while (now >= next) {
 			sl_bench_end_second(b, t, (double)sec_no, 1.0);
 			sec_no++;
 			next += NS_PER_S;
 		}
+		pthread_mutex_unlock(&t->lock);
+		if (received != seen)
+			last_new = now;
+		seen = received;
 		if (sl_cli_stop_signal())
 			atomic_store(&b->producer_stop, true);
 		if (b->q && !sl_query_is_active(b->q)) {
@@ -224,12 +273,17 @@ static int check_loop(struct bench *b, struct tally *t)
 			done_at = now;
 		if (!last_new)
 			last_new = now;
-		if (t->received >= atomic_load(&b->sent))
+		if (received >= atomic_load(&b->sent))
 			break;
 		if (now - last_new > DRAIN_IDLE_NS ||
 		    now - done_at > DRAIN_MAX_NS)
 			break;
 	}
+out:
+	atomic_store(&b->checkers_stop, true);
+	for (int k = 1; k <= b->checkers_started; k++)
+		pthread_join(b->checker_thread[k], NULL);
+	b->checkers_started = 0;
 	/* The last, partial second. */
 	{
 		int64_t now = sl_now_ns();
@@ -249,11 +303,12 @@ static void bench_cleanup(struct bench *b)
 	b->producers_started = 0;
 	if (b->session)
 		sl_session_destroy(b->session); /* stops the relay */
-	if (b->checker) {
-		rd_kafka_consumer_close(b->checker);
-		rd_kafka_destroy(b->checker);
-		sl_kafka_events_destroy(&b->checker_events);
-	}
+	for (int k = 0; k < SL_BENCH_MAX_CONSUMERS; k++)
+		if (b->checker[k]) {
+			rd_kafka_consumer_close(b->checker[k]);
+			rd_kafka_destroy(b->checker[k]);
+			sl_kafka_events_destroy(&b->checker_events[k]);
+		}
 	if (b->producer_topic)
 		rd_kafka_topic_destroy(b->producer_topic);
 	if (b->producer) {
@@ -263,6 +318,7 @@ static void bench_cleanup(struct bench *b)
 	if (b->embedded)
 		sl_kafka_embedded_shutdown();
 	free(b->zipf_cdf);
+	free(b->payload);
 	pthread_mutex_destroy(&b->lock);
 	pthread_mutex_destroy(&b->hlock);
 }
@@ -282,6 +338,7 @@ void sl_bench_defaults(sl_bench_opts *o)
 	o->keys = SL_BENCH_KEYS_NONE;
 	o->zipf_s = 1.0;
 	o->producers = 1;
+	o->consumers = 1;
 	o->p_pct = 99;
 }
 
@@ -293,7 +350,7 @@ int sl_bench_run(const sl_bench_opts *o, sl_bench_result *res)
 	struct sigaction sa, old_int, old_term;
 	sl_err err = { 0 };
 	int rc = SL_EXIT_FAIL, lrc;
-	bool failed = false;
+	bool failed = false, tally_lock = false;
 
 	if (res)
 		memset(res, 0, sizeof(*res));
@@ -363,6 +420,8 @@ int sl_bench_run(const sl_bench_opts *o, sl_bench_result *res)
 		goto out;
 	if (o->mode == SL_BENCH_RELAY && relay_start(b))
 		goto out;
+	pthread_mutex_init(&t.lock, NULL);
+	tally_lock = true;
 	t.seen = calloc(b->scheduled / 8 + 1, 1);
 	t.last = calloc(b->nclasses ? b->nclasses : 1, sizeof(*t.last));
 	if (!t.seen || !t.last) {
@@ -445,6 +504,8 @@ out_signals:
 out:
 	bench_cleanup(b);
 	sl_bench_report_close(&t);
+	if (tally_lock)
+		pthread_mutex_destroy(&t.lock);
 	free(t.seen);
 	free(t.last);
 	free(t.secs);

@@ -38,13 +38,17 @@ typedef enum sl_bench_keys {
 #define SL_BENCH_MAX_PROPS 64
 #define SL_BENCH_MAX_KEYS 1000000
 #define SL_BENCH_MAX_PRODUCERS 64
+#define SL_BENCH_MAX_CONSUMERS 64
 #define SL_BENCH_MAX_STEPS 32
 
 typedef struct sl_bench_opts {
 	const char *bootstrap; /* NULL or "embedded": the embedded cluster */
 	sl_bench_mode mode;
 	double rate;	       /* records per second, > 0 */
-	uint32_t size;	       /* payload bytes, >= SL_BENCH_HEADER */
+	uint32_t size;	       /* payload bytes, >= SL_BENCH_HEADER; with
+	                          size_min: the largest */
+	uint32_t size_min;     /* 0, or sizes uniform in [size_min, size] */
+	const char *payload_file; /* the bytes after the header, or NULL */
 	double duration_s;     /* measured seconds, after the warmup */
 	double warmup_s;       /* seconds sent first, left out of the figures */
 	int partitions;	       /* partitions of topics bench creates */
@@ -56,9 +60,12 @@ typedef struct sl_bench_opts {
 	uint32_t nkeys;        /* keys of ROUND_ROBIN/UNIFORM/ZIPF */
 	double zipf_s;         /* ZIPF's exponent (default 1) */
 	int producers;         /* producer threads (default 1) */
+	int consumers;         /* checker consumers, each its own thread
+	                          (default 1) */
 	const char *json_file; /* the summary JSON also written here */
 	const char *csv_file;  /* the per-second figures as CSV */
 	const char *hdr_log;   /* end-to-end latency as an HdrHistogram log */
+	const char *plot;      /* a PNG of the run */
 	/* --rate-steps / --find-max-rate: several runs at rising rates */
 	uint32_t nsteps;
 	double steps[SL_BENCH_MAX_STEPS];

@@ -43,7 +43,10 @@ void sl_bench_usage(FILE *to)
 	      "relay bench\n"
 	      "                        does not run copies --from to --to\n"
 	      "  --rate N              records per second (default 1000)\n"
-	      "  --size BYTES          payload size, >= 24 (default 100)\n"
+	      "  --size BYTES|MIN-MAX  payload size, >= 24 (default 100); a "
+	      "range: uniform\n"
+	      "  --payload-file FILE   the payload's bytes after its 24-byte "
+	      "header, from FILE\n"
 	      "  --duration SECONDS    measured time (default 10)\n"
 	      "  --warmup SECONDS      sent first, not in the figures "
 	      "(default 1)\n"
@@ -57,6 +60,9 @@ void sl_bench_usage(FILE *to)
 	      "round robin\n"
 	      "                        over the partitions, without a key)\n"
 	      "  --producers N         producer threads (default 1)\n"
+	      "  --consumers N         checker consumers, each its own thread "
+	      "(default 1;\n"
+	      "                        at most one a partition)\n"
 	      "  --no-create           fail on a missing topic instead of "
 	      "creating it\n"
 	      "  --kafka KEY=VALUE     a librdkafka property for every client "
@@ -69,6 +75,8 @@ void sl_bench_usage(FILE *to)
 	      "  --hdr-log FILE        the end-to-end latency of each second as "
 	      "an\n"
 	      "                        HdrHistogram interval log\n"
+	      "  --plot FILE.png       latency per second and by percentile, "
+	      "drawn\n"
 	      "  --rate-steps R1,R2,.. one run per rate, then a table\n"
 	      "  --find-max-rate       runs at rising rates (from --rate, "
 	      "doubling, then\n"
@@ -234,9 +242,25 @@ static int set_opt(sl_bench_opts *o, const char *name, const char *val,
 	} else if (!strcmp(name, "rate")) {
 		return parse_num("--rate", val, 0.001, 1e7, &o->rate);
 	} else if (!strcmp(name, "size")) {
-		if (parse_num("--size", val, SL_BENCH_HEADER, 16 << 20, &v))
+		/* N, or MIN-MAX: sizes uniform over the range */
+		const char *dash = strchr(val, '-');
+		double lo = 0;
+		char first[32];
+		if (dash && (size_t)(dash - val) < sizeof(first)) {
+			memcpy(first, val, (size_t)(dash - val));
+			first[dash - val] = 0;
+			if (parse_num("--size", first, SL_BENCH_HEADER,
+				      16 << 20, &lo))
+				return SL_EXIT_USAGE;
+			val = dash + 1;
+		}
+		if (parse_num("--size", val, lo > 0 ? lo : SL_BENCH_HEADER,
+			      16 << 20, &v))
 			return SL_EXIT_USAGE;
 		o->size = (uint32_t)v;
+		o->size_min = (uint32_t)lo;
+	} else if (!strcmp(name, "payload-file")) {
+		o->payload_file = val;
 	} else if (!strcmp(name, "duration")) {
 		return parse_num("--duration", val, 0.001, 86400,
 				 &o->duration_s);
@@ -251,6 +275,11 @@ static int set_opt(sl_bench_opts *o, const char *name, const char *val,
 			      &v))
 			return SL_EXIT_USAGE;
 		o->producers = (int)v;
+	} else if (!strcmp(name, "consumers")) {
+		if (parse_num("--consumers", val, 1, SL_BENCH_MAX_CONSUMERS,
+			      &v))
+			return SL_EXIT_USAGE;
+		o->consumers = (int)v;
 	} else if (!strcmp(name, "from") || !strcmp(name, "topic")) {
 		if (!*val)
 			return sl_cli_command_usage_error(
@@ -270,6 +299,8 @@ static int set_opt(sl_bench_opts *o, const char *name, const char *val,
 		o->csv_file = val;
 	} else if (!strcmp(name, "hdr-log")) {
 		o->hdr_log = val;
+	} else if (!strcmp(name, "plot")) {
+		o->plot = val;
 	} else if (!strcmp(name, "rate-steps")) {
 		return parse_steps(o, val);
 	} else if (!strcmp(name, "p99-bound")) {

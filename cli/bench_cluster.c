@@ -220,10 +220,54 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/* Reads --payload-file (at most 16 MiB). */
+static int payload_load(struct bench *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 16u << 20, n;
+
+	if (!f) {
+		sl_bench_err("--payload-file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	b->payload = malloc(cap);
+	n = b->payload ? fread(b->payload, 1, cap, f) : 0;
+	int bad = ferror(f);
+	fclose(f);
+	if (!b->payload || bad || !n) {
+		sl_bench_err("--payload-file '%s': %s", path,
+			     !b->payload ? "out of memory"
+			     : bad	 ? "cannot read it"
+					 : "the file is empty");
+		return -1;
+	}
+	b->payload_len = n;
+	return 0;
+}
+
+uint32_t sl_bench_size(const struct bench *b, uint64_t i)
+{
+	const sl_bench_opts *o = b->opts;
+
+	if (!o->size_min || o->size_min >= o->size)
+		return o->size;
+	return o->size_min + (uint32_t)(mix(i ^ ~b->run_id) %
+					(o->size - o->size_min + 1));
+}
+
+double sl_bench_mean_size(const sl_bench_opts *o)
+{
+	return o->size_min && o->size_min < o->size
+		       ? (o->size_min + o->size) / 2.0
+		       : (double)o->size;
+}
+
 int sl_bench_keys_setup(struct bench *b)
 {
 	const sl_bench_opts *o = b->opts;
 
+	if (o->payload_file && payload_load(b, o->payload_file))
+		return -1;
 	b->nclasses = o->keys == SL_BENCH_KEYS_NONE ? (uint32_t)b->from_parts
 						    : o->nkeys;
 	if (o->keys != SL_BENCH_KEYS_ZIPF)
@@ -312,6 +356,16 @@ void sl_bench_producer_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 static rd_kafka_resp_err_t send_one(struct bench *b, uint8_t *buf,
 				    uint32_t size, uint64_t i, int64_t sched)
 {
+	/* --payload-file: its bytes after the header, from a place of the
+	 * file that moves with i */
+	if (b->payload_len && size > SL_BENCH_HEADER) {
+		size_t at = (size_t)((i * 7919) % b->payload_len);
+		for (uint32_t k = SL_BENCH_HEADER; k < size; k++) {
+			buf[k] = b->payload[at];
+			if (++at == b->payload_len)
+				at = 0;
+		}
+	}
 	uint32_t key = sl_bench_key(b, i);
 	char kbuf[16];
 	int klen = 0;
@@ -382,7 +436,7 @@ void *sl_bench_producer_main(void *arg)
 			atomic_store(&b->behind, true);
 			break;
 		}
-		e = send_one(b, buf, size, i, sched);
+		e = send_one(b, buf, sl_bench_size(b, i), i, sched);
 		if (e) {
 			producer_fail(b, "cannot send to %s: %s", b->opts->from,
 				      rd_kafka_err2str(e));
@@ -422,25 +476,27 @@ done:
 
 /* ---- checker ------------------------------------------------------------- */
 
-/* Assigns every partition of the checked topic at its high watermark, so
- * the checker reads what this run sends and nothing before. */
-int sl_bench_checker_setup(struct bench *b)
+/* Makes checker consumer k, assigned the checked topic's partitions p
+ * with p % nconsumers == k at their high watermarks, so the checkers read
+ * what this run sends and nothing before. */
+static int checker_make(struct bench *b, int k)
 {
 	rd_kafka_topic_partition_list_t *l;
 	rd_kafka_conf_t *conf;
 	rd_kafka_resp_err_t e;
-	char errstr[512], gid[64];
+	char errstr[512], gid[64], name[64];
 	sl_err err = { 0 };
 
-	sl_kafka_events_init(&b->checker_events);
+	snprintf(name, sizeof(name), BENCH " (checker %d)", k);
+	sl_kafka_events_init(&b->checker_events[k]);
 	conf = sl_kafka_conf_new(SL_KAFKA_CONSUMER, &b->props, b->bootstrap,
-				 b->embedded, &b->checker_events,
-				 BENCH " (checker)", &err);
+				 b->embedded, &b->checker_events[k], name, &err);
 	if (!conf) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
-	snprintf(gid, sizeof(gid), "sluice-bench-%016" PRIx64, b->run_id);
+	snprintf(gid, sizeof(gid), "sluice-bench-%016" PRIx64 "-%d", b->run_id,
+		 k);
 	if (rd_kafka_conf_set(conf, "group.id", gid, errstr, sizeof(errstr)) ||
 	    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr,
 			      sizeof(errstr))) {
@@ -448,15 +504,14 @@ int sl_bench_checker_setup(struct bench *b)
 		sl_bench_err("checker: %s", errstr);
 		return -1;
 	}
-	b->checker = sl_kafka_client_new(SL_KAFKA_CONSUMER, conf,
-					 BENCH " (checker)", &err);
-	if (!b->checker) {
+	b->checker[k] = sl_kafka_client_new(SL_KAFKA_CONSUMER, conf, name, &err);
+	if (!b->checker[k]) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
-	rd_kafka_poll_set_consumer(b->checker);
+	rd_kafka_poll_set_consumer(b->checker[k]);
 	l = rd_kafka_topic_partition_list_new(b->check_parts);
-	for (int p = 0; p < b->check_parts; p++) {
+	for (int p = k; p < b->check_parts; p += b->nconsumers) {
 		int64_t lo, hi;
 		int64_t deadline = sl_now_ns() + SETUP_TIMEOUT_MS * NS_PER_MS;
 
@@ -465,7 +520,7 @@ int sl_bench_checker_setup(struct bench *b)
 		 * ask again until the setup time is up. */
 		for (;;) {
 			e = rd_kafka_query_watermark_offsets(
-				b->checker, b->check_topic, p, &lo, &hi,
+				b->checker[k], b->check_topic, p, &lo, &hi,
 				SETUP_TIMEOUT_MS);
 			if ((e != RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION &&
 			     e != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) ||
@@ -484,7 +539,7 @@ int sl_bench_checker_setup(struct bench *b)
 		rd_kafka_topic_partition_list_add(l, b->check_topic, p)
 			->offset = hi;
 	}
-	e = rd_kafka_assign(b->checker, l);
+	e = rd_kafka_assign(b->checker[k], l);
 	rd_kafka_topic_partition_list_destroy(l);
 	if (e) {
 		sl_bench_err("cannot assign %s: %s", b->check_topic,
@@ -494,3 +549,16 @@ int sl_bench_checker_setup(struct bench *b)
 	return 0;
 }
 
+int sl_bench_checker_setup(struct bench *b)
+{
+	/* no more consumers than partitions: one would have nothing */
+	b->nconsumers = b->opts->consumers < b->check_parts
+				? b->opts->consumers
+				: b->check_parts;
+	if (b->nconsumers < 1)
+		b->nconsumers = 1;
+	for (int k = 0; k < b->nconsumers; k++)
+		if (checker_make(b, k))
+			return -1;
+	return 0;
+}

@@ -74,6 +74,8 @@ struct bench {
 	int producers_started;
 	_Atomic int producers_running;
 	double *zipf_cdf; /* ZIPF: P(key <= n), nkeys entries */
+	uint8_t *payload; /* --payload-file's bytes, payload_len of them */
+	size_t payload_len;
 	uint32_t nclasses; /* order classes: keys, or from_parts */
 	int64_t t0;		    /* scheduled time of record 0 */
 	double interval_ns;	    /* between scheduled sends */
@@ -94,9 +96,15 @@ struct bench {
 	char producer_error[512];    /* first send or delivery failure */
 	_Atomic bool behind;	     /* stopped: could not keep the rate */
 
-	/* checker */
-	sl_kafka_events checker_events;
-	rd_kafka_t *checker;
+	/* checkers: nconsumers consumers, consumer k assigned the
+	 * partitions p with p % nconsumers == k; the first is polled on the
+	 * main thread, the others on threads of their own */
+	int nconsumers;
+	sl_kafka_events checker_events[SL_BENCH_MAX_CONSUMERS];
+	rd_kafka_t *checker[SL_BENCH_MAX_CONSUMERS];
+	pthread_t checker_thread[SL_BENCH_MAX_CONSUMERS];
+	int checkers_started; /* threads, for consumers 1.. */
+	_Atomic bool checkers_stop;
 
 	/* relay */
 	sl_session *session;
@@ -130,11 +138,13 @@ struct second {
 };
 
 struct tally {
+	pthread_mutex_t lock; /* everything below: the checkers update it */
 	sl_histogram sec;  /* this second's records */
 	sl_histogram all;  /* every measured (post-warmup) record */
 	uint8_t *seen;	   /* bitmap of sequence numbers */
 	uint64_t *last;    /* per order class: the last sequence seen + 1 */
 	uint64_t received; /* distinct records of this run */
+	uint64_t bytes;    /* their payload bytes */
 	uint64_t dups;
 	uint64_t reordered; /* behind an earlier-sent one of its class */
 	uint64_t foreign;  /* not this run's, or malformed */
@@ -147,6 +157,11 @@ struct tally {
 	FILE *hdr;          /* --hdr-log, or NULL */
 	FILE *csv;          /* --csv, or NULL */
 };
+
+/* The payload size of record i (--size MIN-MAX: uniform, a hash of i). */
+uint32_t sl_bench_size(const struct bench *b, uint64_t i);
+/* The mean payload size, for MB/s. */
+double sl_bench_mean_size(const sl_bench_opts *o);
 
 /* The key number of record i (SL_BENCH_KEYS_NONE: none, UINT32_MAX). */
 uint32_t sl_bench_key(const struct bench *b, uint64_t i);
@@ -172,6 +187,9 @@ void sl_bench_print_summary(struct bench *b, struct tally *t, bool failed,
  * in ms. 0 or -1. */
 int sl_bench_hdr_interval(FILE *f, const sl_histogram *h, double start_s,
 			  double len_s);
+/* Draws the run (latency per second, the percentile distributions) into
+ * the PNG file path (cli/bench_plot.c). 0 or -1. */
+int sl_bench_plot(struct bench *b, const struct tally *t, const char *path);
 /* The HdrHistogram log's header lines; start_wall_s: the run's start,
  * seconds since the epoch. */
 void sl_bench_hdr_header(FILE *f, double start_wall_s);
@@ -195,7 +213,8 @@ int sl_bench_topics_setup(struct bench *b);
 void sl_bench_producer_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 				   void *opaque);
 void *sl_bench_producer_main(void *arg);
-/* Prepares the key distribution (ZIPF's table). -1 after printing why. */
+/* Prepares the key distribution (ZIPF's table) and reads --payload-file.
+ * -1 after printing why. */
 int sl_bench_keys_setup(struct bench *b);
 
 /* Assigns every partition of the checked topic at its high watermark.

@@ -210,27 +210,31 @@ static json_t *summary_json(struct bench *b, struct tally *t,
 				  : NULL;
 	const char *keys[] = { "none", "round-robin", "uniform", "zipf" };
 	json_t *j = json_pack(
-		"{s:s, s:s, s:b, s:s, s:s?, s:i, s:f, s:I, s:f, s:f, s:s, s:I, "
-		"s:i}",
+		"{s:s, s:s, s:b, s:s, s:s?, s:i, s:f, s:I, s:I, s:f, s:f, s:s, "
+		"s:I, s:i}",
 		"mode", mode_name(o->mode), "bootstrap", b->bootstrap,
 		"embedded", b->embedded, "from", o->from, "to",
 		o->mode == SL_BENCH_TOPIC ? NULL : o->to, "partitions",
 		b->from_parts, "rate", o->rate, "size", (json_int_t)o->size,
+		"size_min", (json_int_t)(o->size_min ? o->size_min : o->size),
 		"duration_s", o->duration_s, "warmup_s", o->warmup_s, "keys",
 		keys[o->keys], "nkeys", (json_int_t)o->nkeys, "producers",
 		o->producers);
 	json_t *counts = json_pack(
-		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f}",
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, "
+		"s:f}",
 		"scheduled", (json_int_t)b->scheduled, "sent",
 		(json_int_t)r->sent, "acked",
 		(json_int_t)atomic_load(&b->acked), "delivery_failed",
 		(json_int_t)atomic_load(&b->delivery_failed), "received",
-		(json_int_t)r->received, "lost", (json_int_t)r->lost,
+		(json_int_t)r->received, "received_bytes", (json_int_t)t->bytes,
+		"lost", (json_int_t)r->lost,
 		"duplicates", (json_int_t)r->duplicates, "reordered",
 		(json_int_t)r->reordered, "foreign", (json_int_t)t->foreign,
 		"send_rate", send_rate, "throughput", r->throughput,
-		"throughput_mb_s", r->throughput * o->size / 1e6);
+		"throughput_mb_s", r->throughput * sl_bench_mean_size(o) / 1e6);
 	json_object_update(j, counts);
+	json_object_set_new(j, "consumers", json_integer(b->nconsumers));
 	json_decref(counts);
 	json_object_set_new(j, "latency_ms", latency_json(&t->all));
 	pthread_mutex_lock(&b->hlock);
@@ -314,7 +318,7 @@ void sl_bench_print_summary(struct bench *b, struct tally *t, bool failed,
 	fprintf(f,
 		"  throughput: %.0f records/s received (%.2f MB/s of "
 		"payload), %.0f records/s sent\n",
-		r.throughput, r.throughput * o->size / 1e6, send_rate);
+		r.throughput, r.throughput * sl_bench_mean_size(o) / 1e6, send_rate);
 	fprintf(f, "  latency in ms:\n");
 	latency_line(f, "end to end", h);
 	pthread_mutex_lock(&b->hlock);
@@ -338,6 +342,13 @@ void sl_bench_print_summary(struct bench *b, struct tally *t, bool failed,
 		fprintf(f, "  per-second figures: %s\n", o->csv_file);
 	if (o->hdr_log)
 		fprintf(f, "  end-to-end latency histograms: %s\n", o->hdr_log);
+	if (o->plot) {
+		if (sl_bench_plot(b, t, o->plot) == 0)
+			fprintf(f, "  plot: %s\n", o->plot);
+		else
+			sl_bench_err("--plot '%s': cannot write it: %s", o->plot,
+				     strerror(errno));
+	}
 	fprintf(f, "result: %s\n",
 		r.ok ? "OK, every record sent was received exactly once"
 		     : "FAILED");

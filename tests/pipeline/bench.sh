@@ -105,20 +105,21 @@ usage_errors() {
 }
 
 # A workload file: zipf keys over 3 partitions, two producer threads, the
-# per-second CSV and the HdrHistogram log, which HdrHistogram's own reader
+# per-second CSV, the HdrHistogram log, which HdrHistogram's own reader
 # (tests/pipeline/bench_hdr.py, the hdrhistogram package) must read as the
-# summary says.
+# summary says, and the plot (tests/pipeline/bench_png.py reads the PNG).
 workload_files() {
 	local msg rows
 	cat > "$tmp/w.json" <<EOW
 {"mode": "topic", "rate": 1500, "duration": 2, "warmup": 0,
- "partitions": 3, "keys": "zipf:50:1.2", "producers": 2,
+ "partitions": 3, "keys": "zipf:50:1.2", "producers": 2, "consumers": 2,
  "from": "bwork", "hdr-log": "$tmp/w.hlog", "csv": "$tmp/w.csv",
+ "plot": "$tmp/w.png",
  "kafka": {"acks": "all"}}
 EOW
 	run_limit 40 bench --workload "$tmp/w.json" --json
 	rc_is 0 &&
-		json_check 'd["ok"] and d["keys"] == "zipf" and d["nkeys"] == 50 and d["producers"] == 2 and d["partitions"] == 3 and d["reordered"] == 0 and d["lost"] == 0 and d["publish_latency_ms"]["count"] == d["sent"] and d["publish_delay_ms"]["count"] == d["sent"] and d["latency_ms"]["p75"] <= d["latency_ms"]["p99.99"] <= d["latency_ms"]["max"]' ||
+		json_check 'd["ok"] and d["keys"] == "zipf" and d["nkeys"] == 50 and d["producers"] == 2 and d["consumers"] == 2 and d["partitions"] == 3 and d["reordered"] == 0 and d["lost"] == 0 and d["publish_latency_ms"]["count"] == d["sent"] and d["publish_delay_ms"]["count"] == d["sent"] and d["latency_ms"]["p75"] <= d["latency_ms"]["p99.99"] <= d["latency_ms"]["max"]' ||
 		return 1
 	rows=$(grep -cE '^[0-9.]+(,[0-9.]+){8},[01]$' "$tmp/w.csv")
 	[ "$rows" -ge 2 ] || { why="$rows CSV rows in $tmp/w.csv"; return 1; }
@@ -129,6 +130,11 @@ EOW
 		why="$(echo "$msg" | tail -n 1)"
 		return 1
 	fi
+	echo "     $msg"
+	out_has "plot: $tmp/w.png" || err_has "plot: $tmp/w.png" ||
+		{ why="the summary does not name the plot"; return 1; }
+	msg=$(python3 "$here/bench_png.py" "$tmp/w.png" 2>&1) ||
+		{ why="$(echo "$msg" | tail -n 1)"; return 1; }
 	echo "     $msg"
 }
 # The rate finder: a bound every rate meets stops at --rate-max; one no
@@ -148,6 +154,15 @@ find_max_rate() {
 	[ "$steps" -ge 2 ] && [ "$steps" -le 5 ] ||
 		{ why="$steps steps for an impossible bound"; return 1; }
 }
+# Sizes uniform over 50..500 bytes, the payload from a file: the bytes
+# read back average the range's middle.
+sizes_and_payload() {
+	head -c 5000 "$root/README.md" > "$tmp/payload"
+	run_limit 30 bench --mode topic --duration 1.5 --warmup 0 --rate 2000 \
+		--size 50-500 --payload-file "$tmp/payload" --from bsize --json
+	rc_is 0 &&
+		json_check 'd["ok"] and d["size_min"] == 50 and d["size"] == 500 and 230 <= d["received_bytes"] / d["received"] <= 320'
+}
 bench_option_errors() {
 	run_limit 5 bench --keys zipf
 	rc_is 2 && err_has "--keys 'zipf'" || return 1
@@ -162,7 +177,11 @@ bench_option_errors() {
 	run_limit 5 bench --workload "$tmp/bad2.json"
 	rc_is 2 && err_has "bad2.json': line" || return 1
 	run_limit 5 bench --mode external --from x --to x
-	rc_is 2 && err_has "would loop"
+	rc_is 2 && err_has "would loop" || return 1
+	run_limit 5 bench --size 500-50
+	rc_is 2 && err_has "--size '50'" || return 1
+	run_limit 10 bench --mode topic --duration 0.5 --payload-file "$tmp/none"
+	rc_is 1 && err_has "--payload-file '$tmp/none'"
 }
 
 t "sluice demo: relay entrada -> salida, per-second latency, summary, 0 lost" demo_runs
@@ -171,9 +190,10 @@ t "bench relay on 3 partitions (embedded): nothing lost" relay_embedded_partitio
 t "bench against 127.0.0.1:1 fails clearly, exit 1, no hang" wrong_address
 t "bench with an unknown kafka property fails naming it" unknown_property
 t "bench command-line errors exit 2; --help" usage_errors
-t "bench --workload: zipf keys, 2 producers, CSV, an HdrHistogram log read by hdrhistogram" workload_files
+t "bench --workload: zipf keys, 2 producers, 2 consumers, CSV, an HdrHistogram log read by hdrhistogram, a plot" workload_files
 t "bench --find-max-rate stops at --rate-max, and gives up on an impossible bound" find_max_rate
-t "bench --keys, --find-max-rate and --workload errors exit 2" bench_option_errors
+t "bench --size MIN-MAX and --payload-file: the sizes read back average the range" sizes_and_payload
+t "bench --keys, --size, --payload-file, --find-max-rate and --workload errors" bench_option_errors
 
 # ---- a real broker ------------------------------------------------------------
 

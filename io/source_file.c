@@ -82,6 +82,36 @@ static int split_path(sl_source *src, struct file_src *fs, sl_err *err)
 }
 
 /* The schema and what the format makes of it (io/format.h). */
+/* What Spark refuses of a file source's schema: a column name twice
+ * (compared without case, as Spark's default spark.sql.caseSensitive),
+ * and a schema whose only columns are the corrupt-record column, which
+ * would read no field of the records. */
+static int file_check_schema(const sl_source *src, const sl_format_scan *sc,
+			     sl_err *err)
+{
+	const sl_schema *s = sc->schema;
+
+	for (uint32_t i = 0; s && i < s->n; i++)
+		for (uint32_t k = i + 1; k < s->n; k++)
+			if (!strcasecmp(s->fields[i].name, s->fields[k].name))
+				return sl_err_set(
+					err, SL_EOPTION,
+					"source '%s': option 'schema': column "
+					"'%s' is there twice (columns %u and "
+					"%u; names are compared without case)",
+					src->ops->name, s->fields[k].name,
+					i + 1, k + 1);
+	if (sc->corrupt >= 0 && sc->ndata == 0)
+		return sl_err_set(err, SL_EOPTION,
+				  "source '%s': option "
+				  "'columnNameOfCorruptRecord' = '%s' names "
+				  "every column of the schema: the records' "
+				  "fields would all be dropped (Spark refuses "
+				  "queries of only the corrupt record column)",
+				  src->ops->name, sc->corrupt_col);
+	return 0;
+}
+
 static int file_init_scan(sl_source *src, struct file_src *fs, sl_err *err)
 {
 	const struct file_conf *c = conf_of(src);
@@ -101,7 +131,7 @@ static int file_init_scan(sl_source *src, struct file_src *fs, sl_err *err)
 	if ((rc = fs->format->scan_init(&fs->scan, err)))
 		return rc;
 	src->schema = fs->scan.schema;
-	return 0;
+	return file_check_schema(src, &fs->scan, err);
 }
 
 static void file_destroy(sl_source *src)

@@ -127,6 +127,7 @@ static int file_init_scan(sl_source *src, struct file_src *fs, sl_err *err)
 		.arena = src->arena,
 		.dir = fs->dir,
 		.glob = fs->glob,
+		.max_line = c->max_line,
 	};
 	if ((rc = fs->format->scan_init(&fs->scan, err)))
 		return rc;
@@ -271,9 +272,25 @@ static const char *const parse_modes[] = { "PERMISSIVE", "DROPMALFORMED",
 		  "record is appended as a JSON line with its file, line "\
 		  "and reason, in every mode; see docs/FILES.md." }
 
+/* The line formats' (text, csv, json). */
+#define FILE_OPT_LINES							\
+	{ .name = "maxLineLength", .type = SL_OPT_INT,			\
+	  .offset = offsetof(struct file_conf, max_line),		\
+	  .min = 1, .max = INFINITY, .def = "16777216",		\
+	  .desc = "Longest line (record), in bytes: a longer one fails "\
+		  "the query naming its file and line, instead of being "\
+		  "read into memory whole (sluice; Spark has no limit)." }
+
 static const sl_opt_def file_options[] = {
 	FILE_OPT_PATH,
 	FILE_OPT_COMMON,
+	{ .name = NULL },
+};
+
+static const sl_opt_def file_line_options[] = {
+	FILE_OPT_PATH,
+	FILE_OPT_COMMON,
+	FILE_OPT_LINES,
 	{ .name = NULL },
 };
 
@@ -281,6 +298,7 @@ static const sl_opt_def file_mode_options[] = {
 	FILE_OPT_PATH,
 	FILE_OPT_COMMON,
 	FILE_OPT_MODE,
+	FILE_OPT_LINES,
 	{ .name = NULL },
 };
 /* clang-format on */
@@ -299,8 +317,11 @@ void sl_file_source_ops_init(sl_file_source_ops *o,
 			     const sl_format_ops *format,
 			     const char *(*finalize)(const void *conf))
 {
+	/* The formats with malformed records are all line formats. */
 	const sl_opt_def *own = format->flags & SL_FORMAT_MALFORMED
 					? file_mode_options
+				: format->flags & SL_FORMAT_LINES
+					? file_line_options
 					: file_options;
 
 	o->format = format;

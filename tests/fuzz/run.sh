@@ -6,6 +6,8 @@
 # crashed. A crash leaves its input in $FZ/artifacts/ and fails the run.
 #
 # Usage: tests/fuzz/run.sh FZ SECONDS TARGET... (make fuzz FUZZ_S=N).
+# FUZZ_SEED=N fixes libFuzzer's seed (CI: the same inputs every run, so a
+# failure there is a regression, not a new find); unset, each run differs.
 # Each target runs in its own scratch working directory, so the relative
 # paths a pipeline file names stay out of the tree.
 set -u
@@ -26,6 +28,7 @@ for bin in "$@"; do
 	[ -f "$root/tests/fuzz/$t.dict" ] && dict=(-dict="$root/tests/fuzz/$t.dict")
 	(cd "$cwd" && "$fz/$t" -max_total_time="$secs" -timeout=10 \
 		-rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+		-seed="${FUZZ_SEED:-0}" \
 		-artifact_prefix="$fz/artifacts/$t-" "${dict[@]}" \
 		"$work" "$seeds") > "$log" 2>&1
 	rc=$?

@@ -211,9 +211,13 @@ static void recovery_warn(sl_ckpt_recovery *r, const char *fmt, ...)
 }
 
 /* Fills o from an offsets file's JSON, strings in arena a. Returns false if
- * the JSON does not have the shape write_offsets gives it. */
+ * the JSON does not have the shape write_offsets gives it. A partition's
+ * range that no source can have written (end before start, or end at
+ * INT64_MAX, which no source reaches and which would leave the query
+ * waiting for it) is reported in why (a hard error: the checksum held,
+ * so this is no torn write a restart may skip). */
 static bool offsets_parse(const json_t *j, int64_t epoch, sl_ckpt_offsets *o,
-			  sl_arena *a)
+			  sl_arena *a, char *why, size_t nwhy)
 {
 	const json_t *srcs = json_object_get(j, "sources");
 	int64_t e, ver;
@@ -250,6 +254,19 @@ static bool offsets_parse(const json_t *j, int64_t epoch, sl_ckpt_offsets *o,
 			    pn < 0 || pn > INT32_MAX)
 				return false;
 			s->parts[k].partition = (int32_t)pn;
+			if (s->parts[k].end < s->parts[k].start ||
+			    s->parts[k].end == INT64_MAX) {
+				snprintf(why, nwhy,
+					 "source '%s' partition %" PRId64
+					 " has start %" PRId64 " and end %" PRId64
+					 " (%s)",
+					 s->name, pn, s->parts[k].start,
+					 s->parts[k].end,
+					 s->parts[k].end == INT64_MAX
+						 ? "an end no source reaches"
+						 : "end before start");
+				return false;
+			}
 		}
 		if (blob) {
 			char *t = json_dumps(blob,
@@ -301,8 +318,19 @@ static int read_epoch_file(sl_ckpt *c, bool commit, int64_t epoch,
 				  "; this sluice reads version %d",
 				  c->path, dir, name, ver, SL_CKPT_VERSION);
 	}
+	char why[256] = "";
 	if (commit ? !sl_ckpt_json_i64(j, "epoch", &je) || je != epoch
-		   : !offsets_parse(j, epoch, o, &r->arena)) {
+		   : !offsets_parse(j, epoch, o, &r->arena, why,
+				    sizeof(why))) {
+		if (why[0]) {
+			json_decref(j);
+			return sl_err_set(err, SL_EINVAL,
+					  "%s/%s/%s: %s; the file's checksum "
+					  "is valid, so sluice did not write "
+					  "it: restore it or start with a new "
+					  "checkpointLocation",
+					  c->path, dir, name, why);
+		}
 		recovery_warn(
 			r,
 			"skipped %s/%s/%s (not a valid %s file for epoch %s)",

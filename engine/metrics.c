@@ -12,7 +12,8 @@
  * once per commit, and the source's lag callback (Kafka: the cached high
  * watermark). The server's one thread serves requests one at a time: a
  * scrape costs a few microseconds per partition, and a metrics endpoint
- * has one or two clients.
+ * has one or two clients; clients that hold connections open without
+ * finishing a request lose them to newcomers (conn_accept).
  *
  * Lifetime: queries are freed only by sl_session_destroy(), which stops
  * the server first, so the query pointers copied under the session's lock
@@ -21,17 +22,36 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "engine/metrics.h"
+
+/* MHD's own limit: room for newcomers while the connections they
+ * replace are being closed. */
+#define MHD_LIMIT (2 * SL_METRICS_MAX_CONNS)
+
+/* A connection the server holds: its socket and when it was accepted. */
+struct metrics_conn {
+	struct MHD_Connection *c;
+	int fd;
+	int64_t since_ns;
+	bool cut; /* shut down by us, not yet closed by MHD */
+};
 
 struct sl_metrics {
 	struct MHD_Daemon *d;
 	sl_session *s;
 	int port;
+	/* Touched by MHD's callbacks only, all on its one thread; the lock
+	 * is for the case MHD ever calls them from another. */
+	pthread_mutex_t lock;
+	struct metrics_conn conns[MHD_LIMIT];
+	uint32_t nconns;
 };
 
 const int64_t sl_metrics_le_ns[SL_METRICS_NLE] = {
@@ -388,6 +408,89 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	return respond(c, MHD_HTTP_OK, body, true);
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* MHD tells of each connection it starts and closes: the table of what
+ * is open, with the time each was accepted. */
+static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			enum MHD_ConnectionNotificationCode code)
+{
+	struct sl_metrics *m = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	pthread_mutex_lock(&m->lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED && m->nconns < MHD_LIMIT) {
+		ci = MHD_get_connection_info(c,
+					     MHD_CONNECTION_INFO_CONNECTION_FD);
+		m->conns[m->nconns++] = (struct metrics_conn){
+			.c = c,
+			.fd = ci ? ci->connect_fd : -1,
+			.since_ns = mono_ns(),
+		};
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		for (uint32_t i = 0; i < m->nconns; i++)
+			if (m->conns[i].c == c) {
+				m->conns[i] = m->conns[--m->nconns];
+				break;
+			}
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Ends a connection: MHD sees its socket shut and closes it. */
+static void conn_cut(struct metrics_conn *mc)
+{
+	if (mc->fd >= 0 && !mc->cut)
+		shutdown(mc->fd, SHUT_RDWR);
+	mc->cut = true;
+}
+
+/* Asked by MHD before it takes each new connection. A connection that
+ * has held its place for longer than a request may take (a client
+ * trickling its request a byte at a time, or an idle keep-alive) is cut;
+ * at the limit, a newcomer takes the place of the oldest one that is more
+ * than a second old, so clients that hold connections open cannot keep a
+ * scrape from being answered. */
+static enum MHD_Result conn_accept(void *cls, const struct sockaddr *addr,
+				   socklen_t addrlen)
+{
+	struct sl_metrics *m = cls;
+	int64_t now = mono_ns();
+	struct metrics_conn *oldest = NULL;
+	uint32_t live = 0;
+	enum MHD_Result ok = MHD_YES;
+
+	pthread_mutex_lock(&m->lock);
+	for (uint32_t i = 0; i < m->nconns; i++) {
+		struct metrics_conn *mc = &m->conns[i];
+
+		if (!mc->cut &&
+		    now - mc->since_ns > SL_METRICS_REQUEST_S * 1000000000LL)
+			conn_cut(mc);
+		if (mc->cut)
+			continue;
+		live++;
+		if (!oldest || mc->since_ns < oldest->since_ns)
+			oldest = mc;
+	}
+	if (live >= SL_METRICS_MAX_CONNS) {
+		if (oldest && now - oldest->since_ns > 1000000000LL)
+			conn_cut(oldest);
+		else
+			ok = MHD_NO;
+	}
+	if (m->nconns >= MHD_LIMIT)
+		ok = MHD_NO;
+	pthread_mutex_unlock(&m->lock);
+	return ok;
+}
+
 int sl_session_metrics_start(sl_session *s, int port)
 {
 	struct sockaddr_in sa;
@@ -413,6 +516,7 @@ int sl_session_metrics_start(sl_session *s, int port)
 		return -ENOMEM;
 	}
 	m->s = s;
+	pthread_mutex_init(&m->lock, NULL);
 	/* Loopback only: the endpoint has no authentication, and what it
 	 * shows (query names, exceptions) is for the host's operators. */
 	memset(&sa, 0, sizeof(sa));
@@ -420,18 +524,22 @@ int sl_session_metrics_start(sl_session *s, int port)
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	errno = 0;
-	/* One internal thread polls and answers; a few connections at most,
-	 * and a client that stalls is dropped after 10 s. MHD prints
-	 * nothing (no MHD_USE_ERROR_LOG): the library never prints. */
-	m->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)port,
-				NULL, NULL, handle, m, MHD_OPTION_SOCK_ADDR,
-				(struct sockaddr *)&sa,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-				MHD_OPTION_END);
+	/* One internal thread polls and answers; SL_METRICS_MAX_CONNS
+	 * connections (conn_accept), each with SL_METRICS_REQUEST_S seconds
+	 * for its request once another client needs its place, and dropped
+	 * by MHD after that long without a byte. MHD prints nothing (no
+	 * MHD_USE_ERROR_LOG): the library never prints. */
+	m->d = MHD_start_daemon(
+		MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)port, conn_accept, m,
+		handle, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MHD_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)SL_METRICS_REQUEST_S, MHD_OPTION_NOTIFY_CONNECTION,
+		conn_notify, m, MHD_OPTION_END);
 	if (!m->d) {
 		int e = errno;
 
+		pthread_mutex_destroy(&m->lock);
 		free(m);
 		sl_fail_code(s, SL_EIO,
 			     "metrics: cannot serve on 127.0.0.1:%d: %s", port,
@@ -442,6 +550,7 @@ int sl_session_metrics_start(sl_session *s, int port)
 	m->port = info && info->port ? info->port : port;
 	if (!m->port) {
 		MHD_stop_daemon(m->d);
+		pthread_mutex_destroy(&m->lock);
 		free(m);
 		sl_fail_code(s, SL_EIO, "metrics: the port bound is unknown");
 		return SL_EIO;
@@ -457,6 +566,7 @@ void sl_session_metrics_stop(sl_session *s)
 	/* Joins the server's thread and closes its sockets: no scrape runs
 	 * once this returns, so the queries may be freed. */
 	MHD_stop_daemon(s->metrics->d);
+	pthread_mutex_destroy(&s->metrics->lock);
 	free(s->metrics);
 	s->metrics = NULL;
 }

@@ -8,6 +8,12 @@
 
 /* The latency histogram's bucket bounds (Prometheus's `le`), in
  * nanoseconds and as the label text, ascending; +Inf is not among them. */
+/* The HTTP server's bounds: connections served at once, and the seconds a
+ * connection has to send its request (a newcomer at the limit takes the
+ * place of one past it). */
+#define SL_METRICS_MAX_CONNS 16
+#define SL_METRICS_REQUEST_S 5
+
 #define SL_METRICS_NLE 20
 extern const int64_t sl_metrics_le_ns[SL_METRICS_NLE];
 extern const char *const sl_metrics_le_text[SL_METRICS_NLE];

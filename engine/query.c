@@ -229,6 +229,9 @@ static sl_query *query_prepare(sl_frame *f, const char *format,
 	    sl_options_finalize(ops->finalize, sk->conf, comp, err))
 		goto fail;
 	sk->ops = ops;
+	sk->schema = f->schema;
+	if (ops->check && ops->check(sk, err) < 0)
+		goto fail;
 	return q;
 fail:
 	free(q->name);

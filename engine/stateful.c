@@ -275,6 +275,41 @@ static void publish_stats(sl_stateful *sh, uint32_t k, sl_state_stats *st)
 	pthread_mutex_unlock(&sh->lock);
 }
 
+/* The state's bounds (maxStateRows, maxStateBytes), checked at the end
+ * of each batch: past one, the query fails naming it, rather than the
+ * state growing until the host runs out of memory. */
+static int state_bounds(sl_sink *sk, const sl_stateful_op *op, int64_t epoch,
+			const sl_state_stats *st)
+{
+	const sl_writer_conf *w = sk->query ? &sk->query->wconf : NULL;
+
+	if (w && w->max_state_rows > 0 &&
+	    st->num_rows_total > (uint64_t)w->max_state_rows)
+		return sl_err_set(&sk->err, SL_ESTATE,
+				  "stateful operator '%s' holds %llu rows of "
+				  "state after batch %lld, more than "
+				  "maxStateRows (%lld): raise the option, or "
+				  "bound the state (a watermark on an "
+				  "event-time key or window)",
+				  op->ops->name,
+				  (unsigned long long)st->num_rows_total,
+				  (long long)epoch,
+				  (long long)w->max_state_rows);
+	if (w && w->max_state_bytes > 0 &&
+	    st->memory_used_bytes > (uint64_t)w->max_state_bytes)
+		return sl_err_set(&sk->err, SL_ESTATE,
+				  "stateful operator '%s' holds %llu bytes of "
+				  "state after batch %lld, more than "
+				  "maxStateBytes (%lld): raise the option, or "
+				  "bound the state (a watermark on an "
+				  "event-time key or window)",
+				  op->ops->name,
+				  (unsigned long long)st->memory_used_bytes,
+				  (long long)epoch,
+				  (long long)w->max_state_bytes);
+	return 0;
+}
+
 /* Batch `epoch` of stage k: emit, then (the watermark moved, and the
  * operator asks for it) Spark's batch without data folded into this one,
  * so that what the new watermark closes or times out comes out now rather
@@ -307,6 +342,8 @@ static int stage_run(sl_sink *sk, struct st_stage *s, int64_t epoch,
 	}
 	sl_buf_free(&one);
 	if (rc < 0)
+		return rc;
+	if ((rc = state_bounds(sk, op, epoch, st)) < 0)
 		return rc;
 	st->watermark_us = op->ops->watermark(op);
 	st->batch_id = epoch;

@@ -217,11 +217,38 @@ const sl_opt_def sl_writer_options[] = {
 			"spark.sql.shuffle.partitions). Fixed for a "
 			"checkpointLocation once it has state.",
 	},
+	{
+		.name = "maxStateRows",
+		.type = SL_OPT_INT,
+		.offset = offsetof(sl_writer_conf, max_state_rows),
+		.min = 0,
+		.max = INFINITY,
+		.def = "0",
+		.desc = "Stateful queries: the most rows (groups, keys) a "
+			"stateful operator may hold at the end of a batch; "
+			"more fails the query naming the operator (0: no "
+			"limit; sluice, not Spark).",
+	},
+	{
+		.name = "maxStateBytes",
+		.type = SL_OPT_INT,
+		.offset = offsetof(sl_writer_conf, max_state_bytes),
+		.min = 0,
+		.max = INFINITY,
+		.def = "4294967296",
+		.desc = "Stateful queries: the most memory, in bytes, a "
+			"stateful operator's state may take at the end of a "
+			"batch (its memoryUsedBytes); more fails the query "
+			"naming the operator, instead of growing until the "
+			"host runs out of memory (0: no limit; sluice, not "
+			"Spark).",
+	},
 	{ .name = NULL },
 };
 /* clang-format on */
 
 const char *const sl_writer_option_names[] = {
     "outputMode", "trigger", "queryName", "checkpointLocation",
-    "minBatchesToRetain", "statefulPartitions", NULL,
+    "minBatchesToRetain", "statefulPartitions", "maxStateRows",
+    "maxStateBytes", NULL,
 };

@@ -37,6 +37,8 @@ typedef struct sl_writer_conf {
 	const char *checkpoint;     /* checkpointLocation */
 	int64_t min_batches_to_retain; /* minBatchesToRetain, >= 1 */
 	int64_t stateful_partitions;   /* statefulPartitions, 1..64 */
+	int64_t max_state_rows;        /* maxStateRows, 0: no limit */
+	int64_t max_state_bytes;       /* maxStateBytes, 0: no limit */
 } sl_writer_conf;
 extern const sl_opt_def sl_writer_options[];
 /* The writer options' names, NULL-terminated: the `ignore` list for the

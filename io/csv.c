@@ -316,7 +316,10 @@ bool sl_text_to_date(const char *s, size_t n, int32_t *days)
 			value = 0;
 			ndigits = 0;
 		} else if (s[j] >= '0' && s[j] <= '9') {
-			value = value * 10 + (s[j] - '0');
+			/* Past 7 digits the count check refuses it: stop
+			 * before the value could overflow. */
+			if (ndigits < 8)
+				value = value * 10 + (s[j] - '0');
 			ndigits++;
 		} else {
 			return false;
@@ -421,7 +424,10 @@ bool sl_text_to_ts(const char *s, size_t n, int64_t *us)
 		if (c >= '0' && c <= '9') {
 			if (i == 6)
 				frac_digits++;
-			if (i != 6 || ndigits < 6)
+			/* A fraction is cut to microseconds; any other
+			 * segment of more than 6 digits is refused below, so
+			 * its value never needs (or overflows) more. */
+			if (ndigits < (i == 6 ? 6 : 8))
 				value = value * 10 + (c - '0');
 			ndigits++;
 			continue;
@@ -459,9 +465,13 @@ bool sl_text_to_ts(const char *s, size_t n, int64_t *us)
 		return false;
 	if (zone && !parse_zone(zone, zone_len, &zone_s))
 		return false;
-	*us = ((days * 86400 + seg[3] * 3600 + seg[4] * 60 + seg[5]) -
-	       zone_s) * 1000000 +
-	      seg[6];
+	/* A 6-digit year is past the microseconds an int64 holds (years
+	 * beyond +-294247): no timestamp, as Spark's overflow gives none. */
+	int64_t secs = days * 86400 + seg[3] * 3600 + seg[4] * 60 + seg[5] -
+		       zone_s;
+	if (__builtin_mul_overflow(secs, (int64_t)1000000, us) ||
+	    __builtin_add_overflow(*us, seg[6], us))
+		return false;
 	return true;
 }
 

@@ -38,7 +38,14 @@ enum {
 	 * mode, columnNameOfCorruptRecord and deadLetterPath, and its
 	 * reader reports bad records through sl_format_reader.malformed. */
 	SL_FORMAT_MALFORMED = 1u << 3,
+	/* Its files are lines of text, read through the line service below
+	 * (the file source's maxLineLength applies). */
+	SL_FORMAT_LINES = 1u << 4,
 };
+
+/* The longest line the line service reads when the source sets no
+ * limit (sl_format_scan.max_line 0): 16 MiB. */
+#define SL_LINES_MAX_DEFAULT (16 * 1024 * 1024)
 
 /* What one file source reads, the same for each of its files. The source
  * sets ops, conf, component, corrupt_col, arena, dir and glob; the
@@ -53,6 +60,9 @@ typedef struct sl_format_scan {
 	 * every file), for a format that takes its schema from a file. */
 	const char *dir, *glob;
 	const sl_schema *schema; /* the rows' schema */
+	/* Longest line a line format reads, in bytes (the file source's
+	 * maxLineLength); 0: SL_LINES_MAX_DEFAULT. */
+	int64_t max_line;
 	int corrupt;             /* schema column of the corrupt record, -1 */
 	uint32_t ndata;          /* columns that come from the record */
 	uint32_t *data;          /* their schema columns, in record order */
@@ -199,12 +209,15 @@ typedef struct sl_lines {
 	sl_buf carry;
 	bool carry_used;
 	int64_t line_no; /* of the line last returned, from 1 */
+	size_t max_line; /* a longer line fails: -EMSGSIZE */
 } sl_lines;
 
 /* Opens r->path for r->size bytes. 0 or < 0 with r->err set. */
 int sl_lines_open(sl_lines *l, sl_format_reader *r);
 /* The next line (without its \n or \r\n): 1 and the line, 0 at the end
- * of the file, < 0 (-errno) on a read error. Valid until the next call. */
+ * of the file, < 0 (-errno) on a read error, -EMSGSIZE for a line longer
+ * than l->max_line (found before more than that is held). Valid until the
+ * next call. */
 int sl_lines_next(sl_lines *l, const char **line, size_t *len);
 void sl_lines_close(sl_lines *l);
 
@@ -225,7 +238,9 @@ int sl_lines_record(sl_format_reader *r, sl_batch *b, const char *s,
 
 /* A line format's next_batch: every line of the file through line(),
  * which adds a row to b (or skips the line) and returns 0, or < 0 with
- * r->err set. Read errors are "source 'NAME': reading PATH: why". */
+ * r->err set. Read errors are "source 'NAME': reading PATH: why"; a line
+ * too long is "source 'NAME': line N of PATH is longer than
+ * maxLineLength (M bytes)". */
 int sl_lines_next_batch(sl_format_reader *r, sl_lines *l, sl_batch *b,
 			uint32_t max,
 			int (*line)(sl_format_reader *r, sl_batch *b,

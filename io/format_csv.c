@@ -379,7 +379,7 @@ const sl_format_ops sl_format_csv = {
 	.label = "CSV",
 	.extension = ".csv",
 	.flags = SL_FORMAT_READ | SL_FORMAT_WRITE | SL_FORMAT_STATIC |
-		 SL_FORMAT_MALFORMED,
+		 SL_FORMAT_MALFORMED | SL_FORMAT_LINES,
 	.source_description =
 		"CSV records of new files in a directory, parsed with a given "
 		"schema. Micro-batch triggers only.",

@@ -481,7 +481,7 @@ const sl_format_ops sl_format_json = {
 	.label = "JSON",
 	.extension = ".json",
 	.flags = SL_FORMAT_READ | SL_FORMAT_WRITE | SL_FORMAT_STATIC |
-		 SL_FORMAT_MALFORMED,
+		 SL_FORMAT_MALFORMED | SL_FORMAT_LINES,
 	.source_description =
 		"JSON-lines records of new files in a directory, parsed with a "
 		"given schema. Micro-batch triggers only.",

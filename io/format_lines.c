@@ -49,6 +49,8 @@ int sl_lines_open(sl_lines *l, sl_format_reader *r)
 	sl_buf_reset(&l->carry);
 	l->carry_used = false;
 	l->line_no = 0;
+	l->max_line = r->scan->max_line > 0 ? (size_t)r->scan->max_line
+					    : SL_LINES_MAX_DEFAULT;
 	return 0;
 }
 
@@ -67,6 +69,9 @@ int sl_lines_next(sl_lines *l, const char **line, size_t *len)
 			if (nl) {
 				size_t n = (size_t)(nl - s);
 
+				if (l->carry.len + n > l->max_line + 1)
+					return -EMSGSIZE;
+
 				l->cpos += n + 1;
 				if (l->carry.len) {
 					sl_buf_put(&l->carry, s, n);
@@ -80,7 +85,10 @@ int sl_lines_next(sl_lines *l, const char **line, size_t *len)
 				goto got;
 			}
 			/* The line goes on in the next chunk, whose buffer
-			 * will replace this one: keep its start. */
+			 * will replace this one: keep its start (unless it is
+			 * past the limit already: then it is never held). */
+			if (l->carry.len + left > l->max_line + 1)
+				return -EMSGSIZE;
 			sl_buf_put(&l->carry, s, left);
 			l->cpos = l->clen;
 		}
@@ -110,6 +118,9 @@ int sl_lines_next(sl_lines *l, const char **line, size_t *len)
 got:
 	if (*len && (*line)[*len - 1] == '\r')
 		(*len)--;
+	/* The checks above allow for a '\r' the line may end with. */
+	if (*len > l->max_line)
+		return -EMSGSIZE;
 	l->line_no++;
 	return 1;
 }
@@ -124,6 +135,14 @@ int sl_lines_next_batch(sl_format_reader *r, sl_lines *l, sl_batch *b,
 		size_t n = 0;
 		int rc = sl_lines_next(l, &s, &n);
 
+		if (rc == -EMSGSIZE)
+			return sl_err_set(&r->err, SL_EIO,
+					  "source '%s': line %lld of %s is "
+					  "longer than maxLineLength (%zu "
+					  "bytes)",
+					  r->scan->component,
+					  (long long)l->line_no + 1, r->path,
+					  l->max_line);
 		if (rc < 0)
 			return sl_err_set(&r->err, SL_EIO,
 					  "source '%s': reading %s: %s",

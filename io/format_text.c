@@ -110,7 +110,8 @@ const sl_format_ops sl_format_text = {
 	.description = "Lines of text, one STRING column.",
 	.label = "text",
 	.extension = ".txt",
-	.flags = SL_FORMAT_READ | SL_FORMAT_WRITE | SL_FORMAT_STATIC,
+	.flags = SL_FORMAT_READ | SL_FORMAT_WRITE | SL_FORMAT_STATIC |
+		 SL_FORMAT_LINES,
 	.source_description =
 		"Lines of new files in a directory, one row per line in "
 		"column value. Micro-batch triggers only.",

@@ -229,6 +229,12 @@ typedef struct sl_sink_ops {
 	 * thread only. Returns 0 or < 0 with sk->err set (a delivery
 	 * failure). */
 	int (*durable)(sl_sink *sk, int64_t *epoch);
+	/* Optional: options applied, schema known (sk->conf, sk->schema):
+	 * what init would refuse of them, checked without touching
+	 * anything outside (no directory made, no connection), so that
+	 * `sluice validate` and sl_frame_check_start refuse what start
+	 * would. 0 or < 0 with err set. */
+	int (*check)(const sl_sink *sk, sl_err *err);
 } sl_sink_ops;
 
 /* ---- the registry (io/registry.c) ------------------------------------- */

@@ -667,6 +667,41 @@ static void fsink_free(sl_file_sink *st)
 	free(st);
 }
 
+/* What fsink_init refuses of the options and the schema (a path, the
+ * partitionBy columns, the columns the format can write), without making
+ * the directories. */
+static int fsink_check(const sl_sink *sk, sl_err *err)
+{
+	const sl_file_sink_conf *cf = sk->conf;
+	const sl_format_ops *format =
+		((const sl_file_sink_ops *)sk->ops)->format;
+	sl_file_sink st = { 0 };
+	int rc;
+
+	if (!cf || !cf->path || !*cf->path)
+		return sl_err_set(err, SL_EOPTION,
+				  "sink '%s': option 'path' is required (the "
+				  "output directory)",
+				  sk->ops->name);
+	rc = columns_init((sl_sink *)sk, &st, err);
+	if (rc >= 0 && format->writer_init) {
+		st.writer = (sl_format_writer){
+			.ops = format,
+			.conf = sl_format_conf(cf, FSINK_FORMAT_CONF),
+			.component = sk->ops->name,
+			.schema = sk->schema,
+			.cols = st.data_cols,
+			.ncols = st.ndata,
+		};
+		rc = format->writer_init(&st.writer, err);
+		if (format->writer_free)
+			format->writer_free(&st.writer);
+	}
+	free(st.part_cols);
+	free(st.data_cols);
+	return rc < 0 ? rc : 0;
+}
+
 static int fsink_init(sl_sink *sk, sl_err *err)
 {
 	const sl_file_sink_conf *cf = sk->conf;
@@ -828,6 +863,7 @@ void sl_file_sink_ops_init(sl_file_sink_ops *o, const sl_format_ops *format,
 		.finalize = finalize,
 		.continuous = false,
 		.init = fsink_init,
+		.check = fsink_check,
 		.write = fsink_write,
 		.commit = fsink_commit,
 		.destroy = fsink_destroy,

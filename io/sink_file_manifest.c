@@ -382,7 +382,10 @@ int sl_file_sink_list(const char *path, char ***files, size_t *n, sl_err *err)
 		nm++;
 	}
 	closedir(dp);
-	qsort(m, nm, sizeof(*m), mentry_cmp);
+	/* An empty directory leaves m NULL, which qsort must not be given
+	 * even with no elements. */
+	if (nm > 1)
+		qsort(m, nm, sizeof(*m), mentry_cmp);
 	/* A compact file holds everything up to its batch: start there. */
 	for (size_t i = 0; i < nm; i++)
 		if (m[i].compact)

@@ -82,6 +82,36 @@ static int split_path(sl_source *src, struct file_src *fs, sl_err *err)
 }
 
 /* The schema and what the format makes of it (io/format.h). */
+/* What Spark refuses of a file source's schema: a column name twice
+ * (compared without case, as Spark's default spark.sql.caseSensitive),
+ * and a schema whose only columns are the corrupt-record column, which
+ * would read no field of the records. */
+static int file_check_schema(const sl_source *src, const sl_format_scan *sc,
+			     sl_err *err)
+{
+	const sl_schema *s = sc->schema;
+
+	for (uint32_t i = 0; s && i < s->n; i++)
+		for (uint32_t k = i + 1; k < s->n; k++)
+			if (!strcasecmp(s->fields[i].name, s->fields[k].name))
+				return sl_err_set(
+					err, SL_EOPTION,
+					"source '%s': option 'schema': column "
+					"'%s' is there twice (columns %u and "
+					"%u; names are compared without case)",
+					src->ops->name, s->fields[k].name,
+					i + 1, k + 1);
+	if (sc->corrupt >= 0 && sc->ndata == 0)
+		return sl_err_set(err, SL_EOPTION,
+				  "source '%s': option "
+				  "'columnNameOfCorruptRecord' = '%s' names "
+				  "every column of the schema: the records' "
+				  "fields would all be dropped (Spark refuses "
+				  "queries of only the corrupt record column)",
+				  src->ops->name, sc->corrupt_col);
+	return 0;
+}
+
 static int file_init_scan(sl_source *src, struct file_src *fs, sl_err *err)
 {
 	const struct file_conf *c = conf_of(src);
@@ -97,11 +127,12 @@ static int file_init_scan(sl_source *src, struct file_src *fs, sl_err *err)
 		.arena = src->arena,
 		.dir = fs->dir,
 		.glob = fs->glob,
+		.max_line = c->max_line,
 	};
 	if ((rc = fs->format->scan_init(&fs->scan, err)))
 		return rc;
 	src->schema = fs->scan.schema;
-	return 0;
+	return file_check_schema(src, &fs->scan, err);
 }
 
 static void file_destroy(sl_source *src)
@@ -241,9 +272,25 @@ static const char *const parse_modes[] = { "PERMISSIVE", "DROPMALFORMED",
 		  "record is appended as a JSON line with its file, line "\
 		  "and reason, in every mode; see docs/FILES.md." }
 
+/* The line formats' (text, csv, json). */
+#define FILE_OPT_LINES							\
+	{ .name = "maxLineLength", .type = SL_OPT_INT,			\
+	  .offset = offsetof(struct file_conf, max_line),		\
+	  .min = 1, .max = INFINITY, .def = "16777216",		\
+	  .desc = "Longest line (record), in bytes: a longer one fails "\
+		  "the query naming its file and line, instead of being "\
+		  "read into memory whole (sluice; Spark has no limit)." }
+
 static const sl_opt_def file_options[] = {
 	FILE_OPT_PATH,
 	FILE_OPT_COMMON,
+	{ .name = NULL },
+};
+
+static const sl_opt_def file_line_options[] = {
+	FILE_OPT_PATH,
+	FILE_OPT_COMMON,
+	FILE_OPT_LINES,
 	{ .name = NULL },
 };
 
@@ -251,6 +298,7 @@ static const sl_opt_def file_mode_options[] = {
 	FILE_OPT_PATH,
 	FILE_OPT_COMMON,
 	FILE_OPT_MODE,
+	FILE_OPT_LINES,
 	{ .name = NULL },
 };
 /* clang-format on */
@@ -269,8 +317,11 @@ void sl_file_source_ops_init(sl_file_source_ops *o,
 			     const sl_format_ops *format,
 			     const char *(*finalize)(const void *conf))
 {
+	/* The formats with malformed records are all line formats. */
 	const sl_opt_def *own = format->flags & SL_FORMAT_MALFORMED
 					? file_mode_options
+				: format->flags & SL_FORMAT_LINES
+					? file_line_options
 					: file_options;
 
 	o->format = format;

@@ -39,6 +39,7 @@ struct file_conf {
 	int mode;
 	const char *corrupt_col;
 	const char *dead_letter;
+	int64_t max_line;
 	max_align_t format_conf[];
 };
 

@@ -14,6 +14,7 @@
  * stream ends: the last lines are delivered, then poll returns SL_SOURCE_END.
  * No reconnection: a test server that goes away ends the query. */
 #include <errno.h>
+#include <math.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -43,6 +44,7 @@ struct sock_conf {
 	bool include_ts;
 	int mode;
 	const char *dead_letter;
+	int64_t max_line;
 };
 
 /* The source's own state: in the session arena, as it needs no
@@ -68,6 +70,7 @@ struct sock_part {
 	bool eof; /* the server closed the connection */
 	bool eos_sent;
 	int err; /* a receive error seen by latest() */
+	size_t max_line; /* maxLineLength: a longer line fails (-EMSGSIZE) */
 	uint64_t dropped;
 	sl_deadletter *dl; /* NULL without deadLetterPath */
 };
@@ -156,11 +159,17 @@ static ssize_t receive(struct sock_part *sp, int64_t timeout_ns)
 
 		if (!nl)
 			break;
+		if ((size_t)(nl - sp->in.s) - sp->lstart > sp->max_line)
+			return -EMSGSIZE;
 		push_line(sp, sp->lstart, (size_t)(nl - sp->in.s) - sp->lstart,
 			  ts);
 		sp->lstart = sp->scan = (size_t)(nl - sp->in.s) + 1;
 	}
 	sp->scan = sp->in.len;
+	/* A line still arriving is held whole: past the limit it fails
+	 * now, before the buffer grows with it. */
+	if (sp->in.len - sp->lstart > sp->max_line)
+		return -EMSGSIZE;
 	return k;
 }
 
@@ -306,6 +315,7 @@ static int sock_open(sl_source_part *p)
 	}
 	if (ss->dl_dir)
 		sp->dl = sl_dl_open(ss->dl_dir, "socket", p->index);
+	sp->max_line = (size_t)conf_of(p->src)->max_line;
 	p->state = sp;
 	p->offset = 0;
 	return 0;
@@ -405,6 +415,12 @@ static int sock_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 			sp->err = (int)k;
 	}
 	if (!sp->nq) {
+		if (sp->err == -EMSGSIZE)
+			return sl_err_set(&p->err, SL_EIO,
+					  "line %lld from %s:%lld is longer "
+					  "than maxLineLength (%zu bytes)",
+					  (long long)p->offset + 1, c->host,
+					  (long long)c->port, sp->max_line);
 		if (sp->err) {
 			rc = sl_err_set(&p->err, SL_EIO,
 					"receiving from %s:%lld: %s", c->host,
@@ -510,6 +526,17 @@ static const sl_opt_def sock_options[] = {
 			"is not valid UTF-8 is appended as a JSON line with "
 			"its line number and reason, in every mode; see "
 			"docs/FILES.md.",
+	},
+	{
+		.name = "maxLineLength",
+		.type = SL_OPT_INT,
+		.offset = offsetof(struct sock_conf, max_line),
+		.min = 1,
+		.max = INFINITY,
+		.def = "16777216",
+		.desc = "Longest line, in bytes: a longer one fails the query "
+			"naming its line number, instead of being held in "
+			"memory whole (sluice; Spark has no limit).",
 	},
 	{ .name = NULL },
 };

@@ -212,8 +212,21 @@ static int ring_result(sl_uring *r, sl_uring_op *op)
 	return op->res;
 }
 
+static void reader_drain(sl_uring_reader *rd);
+static void reader_unlink(sl_uring_reader *rd);
+
 void sl_uring_exit(sl_uring *r)
 {
+	/* A reader still open on the ring (a file the partition thread was
+	 * reading when it ended, closed later by the coordinator) is
+	 * finished here, while the ring exists; its stop then only frees
+	 * the buffers. */
+	while (r->readers) {
+		sl_uring_reader *rd = r->readers;
+
+		reader_drain(rd);
+		reader_unlink(rd);
+	}
 	if (r->fallback)
 		return;
 	while (r->inflight) {
@@ -666,6 +679,10 @@ int sl_uring_reader_start(sl_uring_reader *rd, sl_uring *r, int fd,
 {
 	memset(rd, 0, sizeof(*rd));
 	rd->r = r;
+	rd->next = r->readers;
+	if (r->readers)
+		r->readers->prev = rd;
+	r->readers = rd;
 	rd->fd = fd;
 	rd->end = end;
 	rd->chunk = chunk ? chunk : 128 * 1024;
@@ -694,6 +711,19 @@ static void reader_release(sl_uring_reader *rd)
 		return;
 	rd->head = (rd->head + 1) % rd->depth;
 	rd->nq--;
+}
+
+/* Takes rd off its ring's list; rd->r is NULL after. */
+static void reader_unlink(sl_uring_reader *rd)
+{
+	if (rd->prev)
+		rd->prev->next = rd->next;
+	else
+		rd->r->readers = rd->next;
+	if (rd->next)
+		rd->next->prev = rd->prev;
+	rd->prev = rd->next = NULL;
+	rd->r = NULL;
 }
 
 static void reader_drain(sl_uring_reader *rd)
@@ -736,8 +766,10 @@ ssize_t sl_uring_reader_next(sl_uring_reader *rd, const char **data)
 
 void sl_uring_reader_stop(sl_uring_reader *rd)
 {
-	if (rd->r)
+	if (rd->r) {
 		reader_drain(rd);
+		reader_unlink(rd);
+	}
 	for (unsigned i = 0; i < SL_READER_MAX_DEPTH; i++) {
 		free(rd->slot[i].buf);
 		rd->slot[i].buf = NULL;

@@ -46,6 +46,10 @@ typedef struct sl_uring {
 	unsigned inflight;  /* submitted, CQE not yet reaped */
 	uint64_t nops;	    /* operations done through the ring */
 	uint64_t nsys;	    /* operations done as plain system calls */
+	/* The readers started on this ring and not yet stopped: when the
+	 * ring goes (its thread exits) it drains and detaches them, so a
+	 * reader another thread stops later touches no freed ring. */
+	struct sl_uring_reader *readers;
 } sl_uring;
 
 /* Sets up r with room for `entries` SQEs. Never fails: if io_uring is
@@ -122,7 +126,8 @@ void sl_uring_statx_many(sl_uring *r, int dfd, const char *const *names,
 #define SL_READER_MAX_DEPTH 4
 
 typedef struct sl_uring_reader {
-	sl_uring *r;
+	sl_uring *r; /* NULL once the ring is gone (detached) */
+	struct sl_uring_reader *prev, *next; /* on r->readers */
 	int fd;
 	uint64_t end;	   /* read up to here (the size the file had) */
 	uint64_t next_off; /* offset of the next read to submit */

@@ -51,7 +51,7 @@ TestSuite(fault, .init = setup, .fini = teardown, .timeout = 90);
 
 static sl_query *start(sl_session *s)
 {
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "20"));
 	cr_assert(in, "%s", sl_session_errmsg(s));
 	sl_query *q = sl_frame_start(in, "json",

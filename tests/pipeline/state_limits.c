@@ -16,7 +16,7 @@
 static sl_query *distinct_values(sl_session *s, bool dedup,
 				 const char *const *opts)
 {
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "100"));
 	sl_frame *f = dedup ? sl_frame_drop_duplicates(in, OPTS("value"))
 			    : sl_frame_group_by(in, OPTS("value"),
@@ -82,7 +82,7 @@ Test(state_limits, under_the_limits_the_query_runs, .timeout = 60)
 Test(state_limits, bad_values_are_refused)
 {
 	sl_session *s = sl_session_new();
-	sl_frame *in = sl_read_stream(s, "rate-micro-batch",
+	sl_frame *in = sl_session_read_stream(s, "rate-micro-batch",
 				      OPTS("rowsPerBatch", "1"));
 	sl_frame *g = sl_frame_group_by(in, OPTS("value"),
 					OPTS("count(*) AS n"));

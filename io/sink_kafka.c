@@ -21,7 +21,14 @@
  *     durable() serves the delivery reports that have arrived and says
  *     which closed epoch has none of its messages in flight, so an epoch
  *     boundary never stops the record path. librdkafka wakes the parked
- *     sink thread when reports arrive (ksink_queue_cb). */
+ *     sink thread when reports arrive (ksink_queue_cb).
+ *
+ * deliveryGuarantee 'exactly-once' (io/sink_kafka_txn.c): every epoch or
+ * batch is one Kafka transaction, begun before its first record; its
+ * commit, in both modes, waits for every delivery, adds the source's
+ * offsets of the epoch (sl_sink.epoch_end) to the transaction and commits
+ * it, so read_committed consumers see each epoch's output whole or not at
+ * all, and the consumer group's offsets move with it. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,11 +39,19 @@
 
 #include "io/kafka_common.h"
 #include "io/kafka_embedded.h"
+#include "io/sink_kafka_txn.h"
 
 #define KSINK "sink 'kafka'"
 
+enum { KSINK_AT_LEAST_ONCE, KSINK_EXACTLY_ONCE };
+
+/* The longest one transactional call (init, offsets, commit) may take,
+ * retries included. */
+#define KSINK_TXN_OP_MS 30000
+
 struct ksink_conf {
 	const char *topic;
+	int guarantee; /* KSINK_* */
 	int64_t metadata_timeout_ms;
 	sl_kvs kafka; /* kafka.* with the prefix removed */
 };
@@ -79,7 +94,12 @@ struct ksink {
 				    queue; wakes the sink thread */
 	bool failed;
 	sl_err fail; /* why, once failed */
+	bool eos;    /* deliveryGuarantee 'exactly-once' */
+	sl_ktxn txn;
 };
+
+static const char *const ksink_guarantees[] = { "at-least-once",
+						"exactly-once", NULL };
 
 static const sl_opt_def ksink_options[] = {
 	{
@@ -88,6 +108,22 @@ static const sl_opt_def ksink_options[] = {
 		.offset = offsetof(struct ksink_conf, topic),
 		.desc = "Topic every row is written to; without it, each row's "
 			"topic column says.",
+	},
+	{
+		.name = "deliveryGuarantee",
+		.type = SL_OPT_ENUM,
+		.offset = offsetof(struct ksink_conf, guarantee),
+		.def = "at-least-once",
+		.allowed = ksink_guarantees,
+		.desc = "at-least-once: after a crash the records of the "
+			"epochs not yet checkpointed are written again. "
+			"exactly-once (sluice; not in Spark): a query that "
+			"reads Kafka (manual partitionAssignment, "
+			"kafka.group.id) writes each epoch or batch in one "
+			"Kafka transaction with the source's offsets, so a "
+			"read_committed consumer sees every record once "
+			"across crashes and restarts; output is visible "
+			"when its epoch commits (docs/KAFKA.md).",
 	},
 	{
 		.name = "metadataTimeout",
@@ -406,11 +442,23 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 	}
 	ks->max_wait_ms = conf_msg_timeout(conf) + 30000;
 	rd_kafka_conf_set_dr_msg_cb(conf, ksink_dr_cb);
+	ks->eos = c->guarantee == KSINK_EXACTLY_ONCE;
+	if (ks->eos && (rc = sl_ktxn_conf(&ks->txn, sk, &c->kafka, c->topic,
+					  conf, KSINK_TXN_OP_MS, err))) {
+		rd_kafka_conf_destroy(conf);
+		goto fail;
+	}
 	ks->rk = sl_kafka_client_new(SL_KAFKA_PRODUCER, conf, KSINK, err);
 	if (!ks->rk) {
 		rc = SL_EKAFKA;
 		goto fail;
 	}
+	/* Before any partition opens (engine/query.c inits the sink first):
+	 * what a crashed run left open is aborted, so the group's offsets
+	 * the partitions start at are stable. */
+	if (ks->eos &&
+	    (rc = sl_ktxn_start(&ks->txn, ks->rk, ks->bootstrap, err)))
+		goto fail;
 	/* Continuous: the sink thread parks between records, and a
 	 * delivery report must bring it back to move durable() on.
 	 * Micro-batch commits wait in rd_kafka_flush and need no wake. */
@@ -645,6 +693,10 @@ static int ksink_write(sl_sink *sk, sl_batch *b)
 		return 0;
 	if ((rc = ksink_check_rows(sk, ks, b)))
 		return rc;
+	if (ks->eos && (rc = sl_ktxn_begin(&ks->txn, b->epoch, &ks->fail))) {
+		ks->failed = true;
+		return ksink_error(sk);
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return sl_err_set(&sk->err, -ENOMEM, KSINK ": out of memory");
@@ -679,10 +731,14 @@ static int ksink_write(sl_sink *sk, sl_batch *b)
 /* Micro-batch: every message written so far is delivered (or failed).
  * Continuous: the epoch is closed; durable() tells when it is
  * delivered. */
+static int ksink_commit_txn(sl_sink *sk, struct ksink *ks, int64_t epoch);
+
 static int ksink_commit(sl_sink *sk, int64_t epoch)
 {
 	struct ksink *ks = sk->state;
 
+	if (ks->eos)
+		return ksink_commit_txn(sk, ks, epoch);
 	if (sk->continuous) {
 		if (ks->failed || ksink_check_fatal(ks))
 			return ksink_error(sk);
@@ -707,6 +763,47 @@ static int ksink_commit(sl_sink *sk, int64_t epoch)
 	}
 	if (ks->failed)
 		return ksink_error(sk);
+	return 0;
+}
+
+/* exactly-once, both modes: every message of the epoch delivered (a
+ * failed one fails the epoch and aborts its transaction), then its
+ * offsets and the commit. Continuous: the epoch is durable once this
+ * returns, which durable() then reports. */
+static int ksink_commit_txn(sl_sink *sk, struct ksink *ks, int64_t epoch)
+{
+	int64_t deadline = sl_now_ns() + ks->max_wait_ms * 1000000;
+
+	if (!sk->epoch_end) {
+		ksink_failf(ks, SL_EINVAL,
+			    KSINK ": deliveryGuarantee 'exactly-once' is not "
+				  "supported for a stateful query yet: its "
+				  "sink does not learn the batch's source "
+				  "offsets");
+		sl_ktxn_abort(&ks->txn);
+		return ksink_error(sk);
+	}
+	while (ks->outstanding && !ks->failed) {
+		if (sl_now_ns() > deadline) {
+			ksink_failf(ks, SL_ETIMEOUT,
+				    KSINK ": epoch %lld: %llu messages not "
+					  "delivered after %lld ms",
+				    (long long)epoch,
+				    (unsigned long long)ks->outstanding,
+				    (long long)ks->max_wait_ms);
+			break;
+		}
+		rd_kafka_flush(ks->rk, 100);
+		ksink_check_fatal(ks);
+	}
+	if (!ks->failed &&
+	    sl_ktxn_commit(&ks->txn, epoch, sk->epoch_end, &ks->fail))
+		ks->failed = true;
+	if (ks->failed) {
+		sl_ktxn_abort(&ks->txn);
+		return ksink_error(sk);
+	}
+	ks->closed = epoch;
 	return 0;
 }
 
@@ -754,6 +851,11 @@ static void ksink_destroy(sl_sink *sk)
 		rd_kafka_queue_cb_event_enable(ks->mainq, NULL, NULL);
 		rd_kafka_queue_destroy(ks->mainq);
 	}
+	if (ks->rk && ks->eos) {
+		/* A stop without a last commit: what the open transaction
+		 * holds is dropped (a restart writes it again). */
+		sl_ktxn_abort(&ks->txn);
+	}
 	if (ks->rk) {
 		/* Normally commit has drained everything. After a failure,
 		 * or a stop without a last commit, give what is in flight a
@@ -784,6 +886,7 @@ static void ksink_destroy(sl_sink *sk)
 		free(t);
 	}
 	free(ks->topics);
+	sl_ktxn_destroy(&ks->txn);
 	sl_kafka_events_destroy(&ks->ev);
 	free(ks);
 	sk->state = NULL;

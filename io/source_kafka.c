@@ -427,7 +427,8 @@ static int ksrc_init(sl_source *src, sl_err *err)
 		goto fail;
 	if ((rc = apply_starting(src, err)))
 		goto fail;
-	ks->user_group = sl_kvs_get(&c->kafka, "group.id") != NULL;
+	ks->group_id = sl_kvs_get(&c->kafka, "group.id");
+	ks->user_group = ks->group_id != NULL;
 	/* A named group and no startingOffsets: go on where the group's
 	 * committed offsets say (a checkpoint, when there is one, still
 	 * wins: open sees p->has_resume). */

@@ -4,6 +4,8 @@
  * of what the engine checkpointed to the consumer group, and the lag the
  * metrics report. */
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "io/source_kafka_internal.h"
@@ -136,7 +138,10 @@ void sl_ksrc_commit(sl_source *src, const int64_t *ends, uint32_t n, bool last)
 	struct ksrc *ks = src->state;
 	rd_kafka_topic_partition_list_t *l;
 
-	if (!ks || !ks->rk || !ks->user_group || ks->closed)
+	/* exactly-once: the sink's transactions commit the offsets; an
+	 * asynchronous commit here could land after a newer transaction's
+	 * and move the group's offset back. */
+	if (!ks || !ks->rk || !ks->user_group || ks->closed || ks->eos)
 		return;
 	l = rd_kafka_topic_partition_list_new((int)n);
 	for (uint32_t i = 0; i < n && i < ks->ntp; i++) {
@@ -175,4 +180,63 @@ int64_t sl_ksrc_lag(sl_source *src, uint32_t part, int64_t position)
 	    hi < 0)
 		return -1;
 	return hi > position ? hi - position : 0;
+}
+
+/* ---- exactly-once ------------------------------------------------------ */
+
+int sl_kafka_source_exactly_once(sl_source *src, const char **group,
+				 const char *comp, sl_err *err)
+{
+	const struct ksrc_conf *c;
+	struct ksrc *ks;
+	const char *iso;
+
+	if (!src || src->ops != &sl_source_kafka)
+		return sl_err_set(err, SL_EOPTION,
+				  "%s: deliveryGuarantee 'exactly-once' needs "
+				  "a query that reads Kafka (format 'kafka'); "
+				  "this one reads '%s'",
+				  comp, src ? src->ops->name : "nothing");
+	ks = src->state;
+	c = src->conf;
+	if (ks->group)
+		return sl_err_set(err, SL_EOPTION,
+				  "%s: deliveryGuarantee 'exactly-once' needs "
+				  "the source's partitionAssignment 'manual' "
+				  "(the default): a group rebalance could move "
+				  "a partition in the middle of a transaction",
+				  comp);
+	if (!ks->user_group)
+		return sl_err_set(err, SL_EOPTION,
+				  "%s: deliveryGuarantee 'exactly-once' needs "
+				  "the source's kafka.group.id: the consumer "
+				  "group whose offsets each transaction "
+				  "commits, and where a restart resumes",
+				  comp);
+	iso = sl_kvs_get(&c->kafka, "isolation.level");
+	if (iso && strcasecmp(iso, "read_committed"))
+		return sl_err_set(err, SL_EOPTION,
+				  "%s: deliveryGuarantee 'exactly-once' reads "
+				  "committed records only: the source's "
+				  "kafka.isolation.level is '%s'; leave it out "
+				  "or set 'read_committed'",
+				  comp, iso);
+	ks->eos = true;
+	*group = ks->group_id;
+	return 0;
+}
+
+rd_kafka_topic_partition_list_t *
+sl_kafka_source_offsets(const sl_source *src, const int64_t *ends, uint32_t n)
+{
+	const struct ksrc *ks = src->state;
+	rd_kafka_topic_partition_list_t *l;
+
+	l = rd_kafka_topic_partition_list_new((int)(n ? n : 1));
+	for (uint32_t i = 0; l && i < n && i < ks->ntp; i++)
+		if (ends[i] >= 0)
+			rd_kafka_topic_partition_list_add(l, ks->tp[i].topic,
+							  ks->tp[i].partition)
+				->offset = ends[i];
+	return l;
 }

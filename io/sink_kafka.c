@@ -175,6 +175,10 @@ static int ksink_error(sl_sink *sk)
 {
 	struct ksink *ks = sk->state;
 
+	/* Whatever call met it first (a delivery, a commit), a fenced
+	 * producer is what the user must hear of. */
+	if (ks->eos && ks->rk)
+		sl_ktxn_fenced(&ks->txn, &ks->fail);
 	sk->err = ks->fail;
 	return ks->fail.code;
 }

@@ -68,6 +68,31 @@ static bool is_fenced(rd_kafka_t *rk, const rd_kafka_error_t *e)
 	       c == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
 }
 
+static void fenced_msg(const sl_ktxn *t, const char *why, sl_err *err)
+{
+	sl_err_set(err, SL_EKAFKA,
+		   KTXN ": another instance with transactional.id '%s' took "
+			"over (this producer is fenced: %s); this query stops",
+		   t->id, why);
+}
+
+bool sl_ktxn_fenced(sl_ktxn *t, sl_err *err)
+{
+	char why[400];
+	rd_kafka_resp_err_t c;
+
+	if (!t->rk)
+		return false;
+	c = rd_kafka_fatal_error(t->rk, why, sizeof(why));
+	if (c != RD_KAFKA_RESP_ERR__FENCED &&
+	    c != RD_KAFKA_RESP_ERR_PRODUCER_FENCED &&
+	    c != RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
+		return false;
+	t->open = false;
+	fenced_msg(t, why, err);
+	return true;
+}
+
 /* A transactional call failed for good: say why, abort what can be
  * aborted, and return the code. Takes e. */
 static int ktxn_fail(sl_ktxn *t, rd_kafka_error_t *e, const char *what,
@@ -78,11 +103,7 @@ static int ktxn_fail(sl_ktxn *t, rd_kafka_error_t *e, const char *what,
 	int code = SL_EKAFKA;
 
 	if (is_fenced(t->rk, e)) {
-		sl_err_set(err, SL_EKAFKA,
-			   KTXN ": another instance with transactional.id "
-				"'%s' took over (this producer is fenced: %s); "
-				"this query stops",
-			   t->id, rd_kafka_error_string(e));
+		fenced_msg(t, rd_kafka_error_string(e), err);
 		rd_kafka_error_destroy(e);
 		t->open = false;
 		return code;

@@ -56,6 +56,9 @@ int sl_ktxn_begin(sl_ktxn *t, int64_t epoch, sl_err *err);
  * transactional.id. Returns 0 or < 0 with err set. */
 int sl_ktxn_commit(sl_ktxn *t, int64_t epoch, const int64_t *ends,
 		   sl_err *err);
+/* If the producer is fenced (a fatal error: another instance with the
+ * same transactional.id took over), puts that in err and returns true. */
+bool sl_ktxn_fenced(sl_ktxn *t, sl_err *err);
 /* Aborts the open transaction, if any (a failed or stopped sink). */
 void sl_ktxn_abort(sl_ktxn *t);
 /* Frees what t holds (not the producer). */

@@ -96,6 +96,15 @@ struct ksink {
 	sl_err fail; /* why, once failed */
 	bool eos;    /* deliveryGuarantee 'exactly-once' */
 	sl_ktxn txn;
+	/* exactly-once, continuous: the newest epoch commit() closed whose
+	 * transaction is not committed yet (-1: none), its source ends, and
+	 * whether rows of a later epoch have joined the transaction since
+	 * (then only the next commit() may commit it). */
+	int64_t pend_epoch;
+	int64_t *pend_end;
+	bool wrote_since;
+	int64_t txn_end_ns;  /* when the last transaction commit ended */
+	int64_t txn_cost_ns; /* how long it took, deliveries included */
 };
 
 static const char *const ksink_guarantees[] = { "at-least-once",
@@ -423,6 +432,7 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 	sl_kafka_events_init(&ks->ev);
 	ks->live.prev = ks->live.next = &ks->live;
 	ks->closed = -1;
+	ks->pend_epoch = -1;
 	sk->state = ks;
 	if ((rc = ksink_columns(sk, ks, err)))
 		goto fail;
@@ -704,6 +714,7 @@ static int ksink_write(sl_sink *sk, sl_batch *b)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return sl_err_set(&sk->err, -ENOMEM, KSINK ": out of memory");
+	ks->wrote_since = ks->pend_epoch >= 0;
 	t->b = b;
 	t->epoch = b->epoch;
 	t->since_ns = sl_now_ns();
@@ -770,23 +781,16 @@ static int ksink_commit(sl_sink *sk, int64_t epoch)
 	return 0;
 }
 
-/* exactly-once, both modes: every message of the epoch delivered (a
- * failed one fails the epoch and aborts its transaction), then its
- * offsets and the commit. Continuous: the epoch is durable once this
- * returns, which durable() then reports. */
-static int ksink_commit_txn(sl_sink *sk, struct ksink *ks, int64_t epoch)
+/* exactly-once: every message written so far delivered (a failed one
+ * fails the epoch and aborts its transaction), then the offsets ends and
+ * the commit: epoch and every epoch before it are visible to read_committed
+ * consumers once this returns. */
+static int ksink_txn_commit(sl_sink *sk, struct ksink *ks, int64_t epoch,
+			    const int64_t *ends)
 {
-	int64_t deadline = sl_now_ns() + ks->max_wait_ms * 1000000;
+	int64_t t0 = sl_now_ns();
+	int64_t deadline = t0 + ks->max_wait_ms * 1000000;
 
-	if (!sk->epoch_end) {
-		ksink_failf(ks, SL_EINVAL,
-			    KSINK ": deliveryGuarantee 'exactly-once' is not "
-				  "supported for a stateful query yet: its "
-				  "sink does not learn the batch's source "
-				  "offsets");
-		sl_ktxn_abort(&ks->txn);
-		return ksink_error(sk);
-	}
 	while (ks->outstanding && !ks->failed) {
 		if (sl_now_ns() > deadline) {
 			ksink_failf(ks, SL_ETIMEOUT,
@@ -800,15 +804,67 @@ static int ksink_commit_txn(sl_sink *sk, struct ksink *ks, int64_t epoch)
 		rd_kafka_flush(ks->rk, 100);
 		ksink_check_fatal(ks);
 	}
-	if (!ks->failed &&
-	    sl_ktxn_commit(&ks->txn, epoch, sk->epoch_end, &ks->fail))
+	if (!ks->failed && sl_ktxn_commit(&ks->txn, epoch, ends, &ks->fail))
 		ks->failed = true;
 	if (ks->failed) {
 		sl_ktxn_abort(&ks->txn);
 		return ksink_error(sk);
 	}
 	ks->closed = epoch;
+	ks->pend_epoch = -1;
+	ks->txn_end_ns = sl_now_ns();
+	ks->txn_cost_ns = ks->txn_end_ns - t0;
 	return 0;
+}
+
+/* Continuous: whether the pending epoch's transaction may commit now.
+ * Each commit costs a few milliseconds (deliveries, then two requests to
+ * the coordinators), and with epochs as short as that, committing each
+ * one would make the sink thread the bottleneck: the rings fill with
+ * markers and records wait behind them. So a transaction commits only
+ * once the time since the last commit is at least what the last one took
+ * (the sink spends at most about half its time committing); until then
+ * the closed epochs stay in the open transaction and the next commit
+ * covers them all. With cheap commits every epoch gets its own. */
+static bool ksink_txn_due(const struct ksink *ks)
+{
+	return sl_now_ns() - ks->txn_end_ns >= ks->txn_cost_ns;
+}
+
+/* exactly-once, both modes. Micro-batch: the batch is one transaction,
+ * committed here. Continuous: the epoch is closed and its ends kept; its
+ * transaction commits here when due (ksink_txn_due), else at a later
+ * commit() or, when no row has come since, in durable(). */
+static int ksink_commit_txn(sl_sink *sk, struct ksink *ks, int64_t epoch)
+{
+	uint32_t n = ks->txn.n;
+
+	if (!sk->epoch_end) {
+		ksink_failf(ks, SL_EINVAL,
+			    KSINK ": deliveryGuarantee 'exactly-once' is not "
+				  "supported for a stateful query yet: its "
+				  "sink does not learn the batch's source "
+				  "offsets");
+		sl_ktxn_abort(&ks->txn);
+		return ksink_error(sk);
+	}
+	if (ks->failed || ksink_check_fatal(ks)) {
+		sl_ktxn_abort(&ks->txn);
+		return ksink_error(sk);
+	}
+	if (!sk->continuous)
+		return ksink_txn_commit(sk, ks, epoch, sk->epoch_end);
+	if (!ks->pend_end &&
+	    !(ks->pend_end = malloc((n ? n : 1) * sizeof(int64_t)))) {
+		ksink_failf(ks, -ENOMEM, KSINK ": out of memory");
+		return ksink_error(sk);
+	}
+	memcpy(ks->pend_end, sk->epoch_end, n * sizeof(int64_t));
+	ks->pend_epoch = epoch;
+	ks->wrote_since = false;
+	if (!ksink_txn_due(ks))
+		return 0;
+	return ksink_txn_commit(sk, ks, epoch, ks->pend_end);
 }
 
 /* Continuous: serves the delivery reports that have arrived (which frees
@@ -825,6 +881,12 @@ static int ksink_durable(sl_sink *sk, int64_t *epoch)
 
 	rd_kafka_poll(ks->rk, 0);
 	if (ks->failed || ksink_check_fatal(ks))
+		return ksink_error(sk);
+	/* exactly-once: a pending epoch with nothing after it in its
+	 * transaction (the stream paused, or ended) commits when due. */
+	if (ks->eos && ks->pend_epoch >= 0 && !ks->wrote_since &&
+	    ksink_txn_due(ks) &&
+	    ksink_txn_commit(sk, ks, ks->pend_epoch, ks->pend_end) < 0)
 		return ksink_error(sk);
 	t = ks->live.next;
 	if (t == &ks->live) {
@@ -891,6 +953,7 @@ static void ksink_destroy(sl_sink *sk)
 	}
 	free(ks->topics);
 	sl_ktxn_destroy(&ks->txn);
+	free(ks->pend_end);
 	sl_kafka_events_destroy(&ks->ev);
 	free(ks);
 	sk->state = NULL;

@@ -33,11 +33,13 @@ int sl_ktxn_conf(sl_ktxn *t, sl_sink *sk, const sl_kvs *kafka,
 
 	memset(t, 0, sizeof(*t));
 	t->op_ms = op_ms;
-	rc = sl_kafka_source_exactly_once(sk->source, &t->group, KTXN, err);
+	rc = sl_kafka_source_exactly_once(sk->source, !sk->continuous,
+					  &t->group, KTXN, err);
 	if (rc)
 		return rc;
 	t->src = sk->source;
 	t->n = sk->source->nparts;
+	t->check_replay = !sk->continuous;
 	if (given)
 		snprintf(t->id, sizeof(t->id), "%s", given);
 	else
@@ -213,6 +215,32 @@ static int ktxn_call(sl_ktxn *t, enum ktxn_op op,
 			 epoch, err);
 }
 
+/* Whether the group's offsets are exactly ends already (where at least
+ * one partition read something): the previous run committed this batch's
+ * transaction and died before the checkpoint's commit, and the engine
+ * re-runs the batch. */
+static int ktxn_replayed(sl_ktxn *t, const int64_t *ends, bool *done,
+			 sl_err *err)
+{
+	int64_t *g = malloc((t->n ? t->n : 1) * sizeof(int64_t));
+	bool any = false, same = true;
+	int rc;
+
+	*done = false;
+	if (!g)
+		return sl_err_set(err, -ENOMEM, KTXN ": out of memory");
+	rc = sl_kafka_source_group_offsets(t->src, g, t->n, t->op_ms, err);
+	for (uint32_t i = 0; !rc && i < t->n; i++) {
+		if (ends[i] < 0)
+			continue;
+		any = true;
+		same &= g[i] == ends[i];
+	}
+	free(g);
+	*done = !rc && any && same;
+	return rc;
+}
+
 int sl_ktxn_commit(sl_ktxn *t, int64_t epoch, const int64_t *ends,
 		   sl_err *err)
 {
@@ -227,6 +255,19 @@ int sl_ktxn_commit(sl_ktxn *t, int64_t epoch, const int64_t *ends,
 		if (!t->last)
 			return sl_err_set(err, -ENOMEM,
 					  KTXN ": out of memory");
+	}
+	if (t->check_replay) {
+		bool done;
+
+		t->check_replay = false;
+		if ((rc = ktxn_replayed(t, ends, &done, err)))
+			return rc;
+		if (done) {
+			sl_ktxn_abort(t);
+			t->replays_dropped++;
+			memcpy(t->last, ends, t->n * sizeof(int64_t));
+			return 0;
+		}
 	}
 	if ((rc = sl_ktxn_begin(t, epoch, err)))
 		return rc;

@@ -29,6 +29,11 @@ typedef struct sl_ktxn {
 	int64_t *last;	    /* their ends in the last committed
 			       transaction; NULL before the first */
 	uint64_t ncommits;
+	/* micro-batch: the first batch of a run may be one the previous run
+	 * committed to Kafka but not to the checkpoint; checked at its
+	 * commit against the group's offsets */
+	bool check_replay;
+	uint64_t replays_dropped;
 } sl_ktxn;
 
 /* Sink init, before the producer exists: checks the query reads Kafka
@@ -36,6 +41,9 @@ typedef struct sl_ktxn {
  * unless the user gave kafka.transactional.id: sluice-<group>-<topic>,
  * stable across restarts of the query, so that a restarted or second
  * instance fences the first. topic: the sink's option topic, or NULL.
+ * Micro-batch (!sk->continuous): the checkpoint says where partitions
+ * resume, and the first batch's commit drops the batch if the group's
+ * offsets show the previous run committed it already.
  * Returns 0 or < 0 with err set. */
 int sl_ktxn_conf(sl_ktxn *t, sl_sink *sk, const sl_kvs *kafka,
 		 const char *topic, rd_kafka_conf_t *conf, int op_ms,
@@ -50,7 +58,9 @@ int sl_ktxn_start(sl_ktxn *t, rd_kafka_t *rk, const char *bootstrap,
 int sl_ktxn_begin(sl_ktxn *t, int64_t epoch, sl_err *err);
 /* The epoch's every record is delivered (the caller flushed): adds the
  * offsets ends[0..t->n) and commits. An epoch with no record and no
- * offset moved commits nothing. Retriable errors are retried within
+ * offset moved commits nothing; nor does a re-run batch the group's
+ * offsets show committed (check_replay): its transaction is aborted, as
+ * its records are in Kafka already. Retriable errors are retried within
  * op_ms; an abortable one aborts the transaction (nothing of the epoch
  * becomes visible) and fails; a fenced producer fails naming the
  * transactional.id. Returns 0 or < 0 with err set. */

@@ -60,6 +60,11 @@ struct ksrc {
 	 * committed in the sink's transactions, and a partition starts
 	 * where they say, whatever the checkpoint says. */
 	bool eos;
+	/* ... and a partition with a checkpoint offset starts there all the
+	 * same (micro-batch: the engine re-runs the batch the checkpoint
+	 * planned, and the sink drops its output if the previous run had
+	 * committed it) */
+	bool eos_keep_resume;
 	const char *group_id; /* kafka.group.id, when given */
 	uint32_t ntp;
 	struct ksrc_tp *tp; /* source partition i reads tp[i] */

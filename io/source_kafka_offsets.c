@@ -184,8 +184,9 @@ int64_t sl_ksrc_lag(sl_source *src, uint32_t part, int64_t position)
 
 /* ---- exactly-once ------------------------------------------------------ */
 
-int sl_kafka_source_exactly_once(sl_source *src, const char **group,
-				 const char *comp, sl_err *err)
+int sl_kafka_source_exactly_once(sl_source *src, bool keep_resume,
+				 const char **group, const char *comp,
+				 sl_err *err)
 {
 	const struct ksrc_conf *c;
 	struct ksrc *ks;
@@ -222,7 +223,42 @@ int sl_kafka_source_exactly_once(sl_source *src, const char **group,
 				  "or set 'read_committed'",
 				  comp, iso);
 	ks->eos = true;
+	ks->eos_keep_resume = keep_resume;
 	*group = ks->group_id;
+	return 0;
+}
+
+int sl_kafka_source_group_offsets(const sl_source *src, int64_t *out,
+				  uint32_t n, int timeout_ms, sl_err *err)
+{
+	const struct ksrc *ks = src->state;
+	int64_t deadline = sl_now_ns() + (int64_t)timeout_ms * 1000000;
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_resp_err_t e;
+	int backoff = 20;
+
+	l = rd_kafka_topic_partition_list_new((int)(n ? n : 1));
+	for (uint32_t i = 0; i < n && i < ks->ntp; i++)
+		rd_kafka_topic_partition_list_add(l, ks->tp[i].topic,
+						  ks->tp[i].partition);
+	for (;;) {
+		e = rd_kafka_committed(ks->rk, l, sl_ksrc_left_ms(deadline));
+		for (int i = 0; !e && i < l->cnt; i++)
+			e = l->elems[i].err;
+		if (!e || !sl_ksrc_retriable(e) ||
+		    !sl_ksrc_backoff(&backoff, deadline))
+			break;
+	}
+	for (uint32_t i = 0; !e && i < n; i++)
+		out[i] = i < (uint32_t)l->cnt && l->elems[i].offset >= 0
+				 ? l->elems[i].offset
+				 : -1;
+	rd_kafka_topic_partition_list_destroy(l);
+	if (e)
+		return sl_err_set(err, SL_EKAFKA,
+				  KSRC ": cannot read the committed offsets "
+				       "of group '%s': %s",
+				  ks->group_id, rd_kafka_err2str(e));
 	return 0;
 }
 

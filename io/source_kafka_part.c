@@ -69,7 +69,7 @@ int sl_ksrc_open(sl_source_part *p)
 	 * it by the epoch that was committing when the query died. Read
 	 * after the sink's init aborted what an earlier run left open, so
 	 * it is stable. */
-	if (ks->eos) {
+	if (ks->eos && !(ks->eos_keep_resume && p->has_resume)) {
 		int64_t g;
 
 		if ((rc = sl_ksrc_committed(p, tp, &g)))

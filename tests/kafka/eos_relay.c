@@ -23,6 +23,11 @@
  * - kill_exactly_once_micro_batch: the same with processingTime 100 ms.
  * - stateful_kill_exactly_once: a count by key (update mode) killed five
  *   times: each key's counts only grow, and end right.
+ * - replayed_batch_dropped: the same count stopped, its last commits/N
+ *   removed (a death between the transaction's commit and the
+ *   checkpoint's, made certain): the re-run batch's output is dropped;
+ *   at-least-once (replayed_batch_repeated_at_least_once) writes it
+ *   again.
  * - zombie_fenced: a second relay with the same consumer group (so the
  *   same transactional.id) starts while the first runs: the first stops
  *   with the fencing error, the second relays the rest, nothing repeats.
@@ -610,4 +615,85 @@ static void stateful_kill(int kills, const char *tag)
 Test(eos_relay, stateful_kill_exactly_once)
 {
 	stateful_kill(5, "eos-count");
+}
+
+/* The process dies after the last batch's transaction committed and
+ * before the checkpoint's commits/N: made certain by a planned stop, then
+ * removing commits/N. The restart re-runs batch N on the state of N - 1.
+ * Exactly-once drops the re-run's output (the group's offsets show N
+ * committed); at-least-once writes N's updates again. */
+static void replayed_batch(bool eos, const char *tag)
+{
+	sl_test_seq_io in;
+	char out[96], group[160], commits[160], path[200];
+	relay r;
+	count_reader cr;
+	const uint32_t n = 20000; /* 20 a key */
+
+	sl_test_kafka_take_turns("/tmp/sluice-ckpt-relay.lock");
+	input_start(&in, tag, n, n / 2, 20000);
+	sl_test_kafka_make_topic(out, sizeof(out), tag, NPART);
+	snprintf(group, sizeof(group), "%s-count", in.in);
+	relay_file_with(&r, in.in, out, group, eos, "count",
+			"processingTime 200 ms",
+			"SELECT CAST(key AS STRING) AS key, CAST(count(*) AS "
+			"STRING) AS value FROM input GROUP BY key",
+			"\n  outputMode = 'update',");
+	memset(&cr, 0, sizeof(cr));
+	snprintf(cr.topic, sizeof(cr.topic), "%s", out);
+	pthread_create(&cr.th, NULL, count_reader_main, &cr);
+	sl_test_child_start(&r.ch, r.file, r.log);
+	input_done(&in);
+	int64_t dl = sl_test_now_ms() + 60000;
+	while (!counts_final(&cr, n / NKEYS)) {
+		sl_test_child_check_alive(&r.ch);
+		cr_assert_lt(sl_test_now_ms(), dl, "the counts never ended");
+		sl_test_sleep_ms(50);
+	}
+	sl_test_child_stop(&r.ch, 30000);
+	uint64_t before = atomic_load(&cr.total);
+	snprintf(commits, sizeof(commits), "%s/ckpt/commits", r.dir);
+	int64_t last = sl_test_newest_number(commits);
+	cr_assert_geq(last, 0, "no batch committed");
+	snprintf(path, sizeof(path), "%s/%lld", commits, (long long)last);
+	cr_assert_eq(unlink(path), 0, "%s", path);
+
+	sl_test_child_start(&r.ch, r.file, r.log);
+	/* until the re-run batch is committed again */
+	dl = sl_test_now_ms() + 60000;
+	while (sl_test_newest_number(commits) < last) {
+		sl_test_child_check_alive(&r.ch);
+		cr_assert_lt(sl_test_now_ms(), dl, "batch %lld never re-ran",
+			     (long long)last);
+		sl_test_sleep_ms(50);
+	}
+	sl_test_sleep_ms(1500);
+	sl_test_child_stop(&r.ch, 30000);
+	atomic_store(&cr.stop, true);
+	pthread_join(cr.th, NULL);
+	fprintf(stderr,
+		"eos_relay %s: batch %lld re-run: %llu updates before, %llu "
+		"after; %llu repeated\n",
+		tag, (long long)last, (unsigned long long)before,
+		(unsigned long long)atomic_load(&cr.total),
+		(unsigned long long)atomic_load(&cr.repeated));
+	cr_assert(counts_final(&cr, n / NKEYS), "the counts end right");
+	if (eos)
+		cr_assert_eq(atomic_load(&cr.repeated), 0,
+			     "exactly-once: the re-run batch's output was "
+			     "written again");
+	else
+		cr_assert_gt(atomic_load(&cr.repeated), 0,
+			     "at-least-once writes the re-run batch again");
+	relay_free(&r);
+}
+
+Test(eos_relay, replayed_batch_dropped)
+{
+	replayed_batch(true, "eos-replay");
+}
+
+Test(eos_relay, replayed_batch_repeated_at_least_once)
+{
+	replayed_batch(false, "alo-replay");
 }

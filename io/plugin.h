@@ -197,8 +197,8 @@ struct sl_sink {
 	sl_source *source;
 	/* Set by the engine before each commit(epoch): source partition i
 	 * has read everything below epoch_end[i] when the epoch/batch ends
-	 * (source->nparts entries, -1: not read yet). NULL where the engine
-	 * does not know them (the sink of a stateful query). */
+	 * (source->nparts entries, -1: not read yet); a stateful query's
+	 * operators pass them on to the real sink. NULL where not known. */
 	const int64_t *epoch_end;
 };
 

@@ -23,12 +23,13 @@
  *     boundary never stops the record path. librdkafka wakes the parked
  *     sink thread when reports arrive (ksink_queue_cb).
  *
- * deliveryGuarantee 'exactly-once' (io/sink_kafka_txn.c): every epoch or
- * batch is one Kafka transaction, begun before its first record; its
- * commit, in both modes, waits for every delivery, adds the source's
- * offsets of the epoch (sl_sink.epoch_end) to the transaction and commits
- * it, so read_committed consumers see each epoch's output whole or not at
- * all, and the consumer group's offsets move with it. */
+ * deliveryGuarantee 'exactly-once' (io/sink_kafka_txn.c): every batch,
+ * and every epoch or run of epochs, is one Kafka transaction, begun before
+ * its first record; its commit waits for every delivery, adds the
+ * source's offsets of the epoch (sl_sink.epoch_end) to the transaction and
+ * commits it, so read_committed consumers see each epoch's output whole
+ * or not at all, and the consumer group's offsets move with it. Epochs
+ * shorter than a commit share a transaction (ksink_txn_due). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -748,18 +749,11 @@ static int ksink_write(sl_sink *sk, sl_batch *b)
  * delivered. */
 static int ksink_commit_txn(sl_sink *sk, struct ksink *ks, int64_t epoch);
 
-static int ksink_commit(sl_sink *sk, int64_t epoch)
+/* Waits until every message written so far is delivered or failed,
+ * serving delivery reports, at most max_wait_ms; a wait that runs out
+ * fails the sink. */
+static void ksink_drain(struct ksink *ks, int64_t epoch)
 {
-	struct ksink *ks = sk->state;
-
-	if (ks->eos)
-		return ksink_commit_txn(sk, ks, epoch);
-	if (sk->continuous) {
-		if (ks->failed || ksink_check_fatal(ks))
-			return ksink_error(sk);
-		ks->closed = epoch;
-		return 0;
-	}
 	int64_t deadline = sl_now_ns() + ks->max_wait_ms * 1000000;
 
 	while (ks->outstanding && !ks->failed) {
@@ -772,10 +766,24 @@ static int ksink_commit(sl_sink *sk, int64_t epoch)
 				    (long long)ks->max_wait_ms);
 			break;
 		}
-		/* Serves delivery reports while it waits. */
 		rd_kafka_flush(ks->rk, 100);
 		ksink_check_fatal(ks);
 	}
+}
+
+static int ksink_commit(sl_sink *sk, int64_t epoch)
+{
+	struct ksink *ks = sk->state;
+
+	if (ks->eos)
+		return ksink_commit_txn(sk, ks, epoch);
+	if (sk->continuous) {
+		if (ks->failed || ksink_check_fatal(ks))
+			return ksink_error(sk);
+		ks->closed = epoch;
+		return 0;
+	}
+	ksink_drain(ks, epoch);
 	if (ks->failed)
 		return ksink_error(sk);
 	return 0;
@@ -789,21 +797,8 @@ static int ksink_txn_commit(sl_sink *sk, struct ksink *ks, int64_t epoch,
 			    const int64_t *ends)
 {
 	int64_t t0 = sl_now_ns();
-	int64_t deadline = t0 + ks->max_wait_ms * 1000000;
 
-	while (ks->outstanding && !ks->failed) {
-		if (sl_now_ns() > deadline) {
-			ksink_failf(ks, SL_ETIMEOUT,
-				    KSINK ": epoch %lld: %llu messages not "
-					  "delivered after %lld ms",
-				    (long long)epoch,
-				    (unsigned long long)ks->outstanding,
-				    (long long)ks->max_wait_ms);
-			break;
-		}
-		rd_kafka_flush(ks->rk, 100);
-		ksink_check_fatal(ks);
-	}
+	ksink_drain(ks, epoch);
 	if (!ks->failed && sl_ktxn_commit(&ks->txn, epoch, ends, &ks->fail))
 		ks->failed = true;
 	if (ks->failed) {
@@ -841,10 +836,10 @@ static int ksink_commit_txn(sl_sink *sk, struct ksink *ks, int64_t epoch)
 
 	if (!sk->epoch_end) {
 		ksink_failf(ks, SL_EINVAL,
-			    KSINK ": deliveryGuarantee 'exactly-once' is not "
-				  "supported for a stateful query yet: its "
-				  "sink does not learn the batch's source "
-				  "offsets");
+			    KSINK ": deliveryGuarantee 'exactly-once': the "
+				  "engine gave no source offsets for epoch "
+				  "%lld",
+			    (long long)epoch);
 		sl_ktxn_abort(&ks->txn);
 		return ksink_error(sk);
 	}

@@ -12,6 +12,8 @@
 #include "io/sink_kafka_txn.h"
 
 #define KTXN "sink 'kafka'"
+/* retry.backoff.ms unless the user sets it (sl_ktxn_conf) */
+#define KTXN_RETRY_BACKOFF "5"
 
 static int64_t conf_int(rd_kafka_conf_t *conf, const char *name, int64_t def)
 {
@@ -50,6 +52,16 @@ int sl_ktxn_conf(sl_ktxn *t, sl_sink *sk, const sl_kvs *kafka,
 		return sl_err_set(err, SL_EOPTION,
 				  KTXN ": transactional.id '%s': %s", t->id,
 				  errstr);
+	/* After a commit the coordinator is still writing the markers of
+	 * the transaction, and the next one's AddPartitionsToTxn is
+	 * answered CONCURRENT_TRANSACTIONS; librdkafka asks again after
+	 * retry.backoff.ms, 100 ms by default, which with epochs of 10 ms
+	 * is what most records would wait for. */
+	if (!sl_kvs_get(kafka, "retry.backoff.ms") &&
+	    rd_kafka_conf_set(conf, "retry.backoff.ms", KTXN_RETRY_BACKOFF,
+			      errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
+		return sl_err_set(err, SL_EOPTION,
+				  KTXN ": retry.backoff.ms: %s", errstr);
 	t->timeout_ms = conf_int(conf, "transaction.timeout.ms", 60000);
 	t->cgmd = rd_kafka_consumer_group_metadata_new(t->group);
 	if (!t->cgmd)

@@ -1,8 +1,10 @@
 /* io/source_kafka_offsets.c - the Kafka source's offsets on the cluster
  * (io/source_kafka.c): the retry rules of offset queries, the group's
  * committed offset and a partition's watermarks (read at open), the commit
- * of what the engine checkpointed to the consumer group, and the lag the
- * metrics report. */
+ * of what the engine checkpointed to the consumer group, the lag the
+ * metrics report, and what a sink writing exactly once asks of the source
+ * (io/kafka_common.h: the group, the offsets as Kafka's topic-partitions,
+ * the group's committed offsets). */
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>

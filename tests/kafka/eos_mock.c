@@ -184,36 +184,14 @@ static sl_query *relay(sl_session *s)
 	return sl_frame_start(sel, "kafka", snk, NULL);
 }
 
-Test(eos_mock, relays_each_record_once)
+/* No fault: nothing to inject. */
+static void no_fault(void)
 {
-	sl_session *s = sl_session_new();
-	struct checker c;
-
-	produce(0, NREC / 2);
-	checker_start(&c);
-	sl_query *q = relay(s);
-	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
-	produce(NREC / 2, NREC / 2);
-	cr_assert(checker_wait(&c, NREC, 20000, q), "%s",
-		  sl_query_exception(q) ? sl_query_exception(q) : "timed out");
-	checker_read_for(&c, 500); /* a repeat would come within it */
-	cr_assert_eq(sl_query_stop(q), 0, "%s", sl_query_exception(q));
-	cr_assert_eq(c.dups, 0, "%d records written twice", c.dups);
-	checker_stop(&c);
-	sl_session_destroy(s);
 }
 
-Test(eos_mock, retriable_transaction_errors_are_retried)
+/* The coordinators moving or loading while epochs commit. */
+static void retriable_faults(void)
 {
-	sl_session *s = sl_session_new();
-	struct checker c;
-
-	produce(0, NREC / 2);
-	checker_start(&c);
-	sl_query *q = relay(s);
-	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
-	cr_assert(checker_wait(&c, NREC / 2, 20000, q));
-	/* The coordinators moving or loading while epochs commit. */
 	rd_kafka_mock_push_request_errors(
 		mc, API_END_TXN, 3, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
 		RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
@@ -226,6 +204,28 @@ Test(eos_mock, retriable_transaction_errors_are_retried)
 		mc, API_TXN_OFFSET_COMMIT, 2,
 		RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS,
 		RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+}
+
+/* The coordinator answers an EndTxn 1.5 s late. */
+static void slow_commit(void)
+{
+	rd_kafka_mock_broker_push_request_error_rtts(
+		mc, 1, API_END_TXN, 1, RD_KAFKA_RESP_ERR_NO_ERROR, 1500);
+}
+
+/* Half the records relayed, inject(), the other half: the query keeps
+ * running, and every record comes out once. */
+static void relay_through(void (*inject)(void))
+{
+	sl_session *s = sl_session_new();
+	struct checker c;
+
+	produce(0, NREC / 2);
+	checker_start(&c);
+	sl_query *q = relay(s);
+	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
+	cr_assert(checker_wait(&c, NREC / 2, 20000, q));
+	inject();
 	produce(NREC / 2, NREC / 2);
 	cr_assert(checker_wait(&c, NREC, 30000, q), "%s",
 		  sl_query_exception(q) ? sl_query_exception(q) : "timed out");
@@ -237,26 +237,20 @@ Test(eos_mock, retriable_transaction_errors_are_retried)
 	sl_session_destroy(s);
 }
 
-/* A slow commit (the coordinator answers EndTxn after 1.5 s) is waited
- * for: the epoch commits late, nothing fails. */
+Test(eos_mock, relays_each_record_once)
+{
+	relay_through(no_fault);
+}
+
+Test(eos_mock, retriable_transaction_errors_are_retried)
+{
+	relay_through(retriable_faults);
+}
+
+/* A slow commit is waited for: the epoch commits late, nothing fails. */
 Test(eos_mock, slow_commit_is_waited_for)
 {
-	sl_session *s = sl_session_new();
-	struct checker c;
-
-	produce(0, NREC / 2);
-	checker_start(&c);
-	sl_query *q = relay(s);
-	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
-	cr_assert(checker_wait(&c, NREC / 2, 20000, q));
-	rd_kafka_mock_broker_push_request_error_rtts(
-		mc, 1, API_END_TXN, 1, RD_KAFKA_RESP_ERR_NO_ERROR, 1500);
-	produce(NREC / 2, NREC / 2);
-	cr_assert(checker_wait(&c, NREC, 30000, q), "%s",
-		  sl_query_exception(q) ? sl_query_exception(q) : "timed out");
-	cr_assert_eq(sl_query_stop(q), 0, "%s", sl_query_exception(q));
-	checker_stop(&c);
-	sl_session_destroy(s);
+	relay_through(slow_commit);
 }
 
 /* The coordinator says another producer took the transactional.id over

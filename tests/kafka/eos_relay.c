@@ -70,13 +70,14 @@ typedef struct eos_reader {
 	pthread_t th;
 } eos_reader;
 
-static void *eos_reader_main(void *arg)
+/* A plain consumer of topic's partitions from the beginning that sees
+ * only committed records, as a user of the output would set it up. */
+static rd_kafka_t *committed_reader(const char *topic)
 {
-	eos_reader *r = arg;
 	rd_kafka_conf_t *c = sl_test_kafka_conf_new();
 	char gid[160];
 
-	snprintf(gid, sizeof(gid), "%s-eos-reader", r->topic);
+	snprintf(gid, sizeof(gid), "%s-eos-reader", topic);
 	sl_test_kafka_set(c, "group.id", gid);
 	sl_test_kafka_set(c, "enable.auto.commit", "false");
 	sl_test_kafka_set(c, "isolation.level", "read_committed");
@@ -85,10 +86,17 @@ static void *eos_reader_main(void *arg)
 	rd_kafka_topic_partition_list_t *l =
 		rd_kafka_topic_partition_list_new(NPART);
 	for (int p = 0; p < NPART; p++)
-		rd_kafka_topic_partition_list_add(l, r->topic, p)->offset =
+		rd_kafka_topic_partition_list_add(l, topic, p)->offset =
 			RD_KAFKA_OFFSET_BEGINNING;
 	cr_assert_eq(rd_kafka_assign(rk, l), 0);
 	rd_kafka_topic_partition_list_destroy(l);
+	return rk;
+}
+
+static void *eos_reader_main(void *arg)
+{
+	eos_reader *r = arg;
+	rd_kafka_t *rk = committed_reader(r->topic);
 	while (!atomic_load(&r->stop)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 50);
 		if (!m)
@@ -504,21 +512,7 @@ typedef struct count_reader {
 static void *count_reader_main(void *arg)
 {
 	count_reader *r = arg;
-	rd_kafka_conf_t *c = sl_test_kafka_conf_new();
-	char gid[160];
-
-	snprintf(gid, sizeof(gid), "%s-eos-counts", r->topic);
-	sl_test_kafka_set(c, "group.id", gid);
-	sl_test_kafka_set(c, "enable.auto.commit", "false");
-	sl_test_kafka_set(c, "isolation.level", "read_committed");
-	rd_kafka_t *rk = sl_test_kafka_client_new(RD_KAFKA_CONSUMER, c);
-	rd_kafka_topic_partition_list_t *l =
-		rd_kafka_topic_partition_list_new(NPART);
-	for (int p = 0; p < NPART; p++)
-		rd_kafka_topic_partition_list_add(l, r->topic, p)->offset =
-			RD_KAFKA_OFFSET_BEGINNING;
-	cr_assert_eq(rd_kafka_assign(rk, l), 0);
-	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_t *rk = committed_reader(r->topic);
 	while (!atomic_load(&r->stop)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 50);
 		if (!m)
@@ -557,10 +551,28 @@ static bool counts_final(count_reader *r, int64_t want)
 	return true;
 }
 
+/* The count by key of in (micro-batches of 200 ms, update mode) into a
+ * topic of its own, and its reader started. */
+static void count_start(relay *r, count_reader *cr, const sl_test_seq_io *in,
+			bool eos, const char *tag)
+{
+	char out[96], group[160];
+
+	sl_test_kafka_make_topic(out, sizeof(out), tag, NPART);
+	snprintf(group, sizeof(group), "%s-count", in->in);
+	relay_file_with(r, in->in, out, group, eos, "count",
+			"processingTime 200 ms",
+			"SELECT CAST(key AS STRING) AS key, CAST(count(*) AS "
+			"STRING) AS value FROM input GROUP BY key",
+			"\n  outputMode = 'update',");
+	memset(cr, 0, sizeof(*cr));
+	snprintf(cr->topic, sizeof(cr->topic), "%s", out);
+	pthread_create(&cr->th, NULL, count_reader_main, cr);
+}
+
 static void stateful_kill(int kills, const char *tag)
 {
 	sl_test_seq_io in;
-	char out[96], group[160];
 	relay r;
 	count_reader cr;
 	const uint32_t n = 100000; /* 100 records a key */
@@ -568,16 +580,7 @@ static void stateful_kill(int kills, const char *tag)
 	sl_test_kafka_take_turns("/tmp/sluice-ckpt-relay.lock");
 	seed_random(tag);
 	input_start(&in, tag, n, n / 10, 20000);
-	sl_test_kafka_make_topic(out, sizeof(out), tag, NPART);
-	snprintf(group, sizeof(group), "%s-count", in.in);
-	relay_file_with(&r, in.in, out, group, true, "count",
-			"processingTime 200 ms",
-			"SELECT CAST(key AS STRING) AS key, CAST(count(*) AS "
-			"STRING) AS value FROM input GROUP BY key",
-			"\n  outputMode = 'update',");
-	memset(&cr, 0, sizeof(cr));
-	snprintf(cr.topic, sizeof(cr.topic), "%s", out);
-	pthread_create(&cr.th, NULL, count_reader_main, &cr);
+	count_start(&r, &cr, &in, true, tag);
 	relay_kill_runs(&r, kills, tag, &(eos_reader){ .n = 0 });
 	sl_test_child_start(&r.ch, r.file, r.log);
 	input_done(&in);
@@ -625,23 +628,14 @@ Test(eos_relay, stateful_kill_exactly_once)
 static void replayed_batch(bool eos, const char *tag)
 {
 	sl_test_seq_io in;
-	char out[96], group[160], commits[160], path[200];
+	char commits[160], path[200];
 	relay r;
 	count_reader cr;
 	const uint32_t n = 20000; /* 20 a key */
 
 	sl_test_kafka_take_turns("/tmp/sluice-ckpt-relay.lock");
 	input_start(&in, tag, n, n / 2, 20000);
-	sl_test_kafka_make_topic(out, sizeof(out), tag, NPART);
-	snprintf(group, sizeof(group), "%s-count", in.in);
-	relay_file_with(&r, in.in, out, group, eos, "count",
-			"processingTime 200 ms",
-			"SELECT CAST(key AS STRING) AS key, CAST(count(*) AS "
-			"STRING) AS value FROM input GROUP BY key",
-			"\n  outputMode = 'update',");
-	memset(&cr, 0, sizeof(cr));
-	snprintf(cr.topic, sizeof(cr.topic), "%s", out);
-	pthread_create(&cr.th, NULL, count_reader_main, &cr);
+	count_start(&r, &cr, &in, eos, tag);
 	sl_test_child_start(&r.ch, r.file, r.log);
 	input_done(&in);
 	int64_t dl = sl_test_now_ms() + 60000;

@@ -254,8 +254,9 @@ Test(eos_mock, slow_commit_is_waited_for)
 }
 
 /* The coordinator says another producer took the transactional.id over
- * (a newer epoch): the query stops with the fencing error. */
-Test(eos_mock, fenced_producer_stops_the_query)
+ * (a newer epoch; err: PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH from
+ * older brokers): the query stops with the fencing error. */
+static void fenced(rd_kafka_resp_err_t err)
 {
 	sl_session *s = sl_session_new();
 	struct checker c;
@@ -265,8 +266,7 @@ Test(eos_mock, fenced_producer_stops_the_query)
 	sl_query *q = relay(s);
 	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
 	cr_assert(checker_wait(&c, NREC / 2, 20000, q));
-	rd_kafka_mock_push_request_errors(
-		mc, API_END_TXN, 1, RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+	rd_kafka_mock_push_request_errors(mc, API_END_TXN, 1, err);
 	produce(NREC / 2, NREC / 2);
 	int64_t dl = sl_test_now_ms() + 20000;
 	while (sl_query_is_active(q) && sl_test_now_ms() < dl)
@@ -280,6 +280,16 @@ Test(eos_mock, fenced_producer_stops_the_query)
 	sl_query_stop(q);
 	checker_stop(&c);
 	sl_session_destroy(s);
+}
+
+Test(eos_mock, fenced_producer_stops_the_query)
+{
+	fenced(RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+}
+
+Test(eos_mock, invalid_producer_epoch_stops_the_query)
+{
+	fenced(RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH);
 }
 
 Test(eos_mock, cluster_refusing_transactions_fails_the_start)

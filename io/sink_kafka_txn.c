@@ -63,6 +63,10 @@ int sl_ktxn_conf(sl_ktxn *t, sl_sink *sk, const sl_kvs *kafka,
 		return sl_err_set(err, SL_EOPTION,
 				  KTXN ": retry.backoff.ms: %s", errstr);
 	t->timeout_ms = conf_int(conf, "transaction.timeout.ms", 60000);
+	/* A call that waits longer than the transaction may stay open
+	 * waits for nothing: the broker aborts it by then. */
+	if (t->timeout_ms > 0 && t->timeout_ms < t->op_ms)
+		t->op_ms = (int)t->timeout_ms;
 	t->cgmd = rd_kafka_consumer_group_metadata_new(t->group);
 	if (!t->cgmd)
 		return sl_err_set(err, -ENOMEM, KTXN ": out of memory");

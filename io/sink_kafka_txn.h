@@ -22,7 +22,9 @@ typedef struct sl_ktxn {
 	rd_kafka_consumer_group_metadata_t *cgmd;
 	char id[256];	    /* transactional.id */
 	int64_t timeout_ms; /* transaction.timeout.ms */
-	int op_ms;	    /* the longest one transactional call may take */
+	int op_ms;	    /* the longest one transactional call may take:
+			       the caller's, or transaction.timeout.ms if
+			       shorter */
 	bool open;	    /* begun, not committed or aborted */
 	int64_t since_ns;   /* when it was begun */
 	uint32_t n;	    /* source partitions */

@@ -168,20 +168,30 @@ static void checker_stop(struct checker *c)
 	rd_kafka_destroy(c->rk);
 }
 
-static sl_query *relay(sl_session *s)
+/* The relay; extra: two more sink options (key, value), or NULL. */
+static sl_query *relay_with(sl_session *s, const char *const *extra)
 {
 	const char *src[] = { "subscribe", IN, "kafka.bootstrap.servers", bs,
 			      "kafka.group.id", GROUP, "startingOffsets",
 			      "earliest", NULL };
 	const char *snk[] = { "topic", OUT, "kafka.bootstrap.servers", bs,
 			      "deliveryGuarantee", "exactly-once", "trigger",
-			      "continuous 50 ms", NULL };
+			      "continuous 50 ms", NULL, NULL, NULL };
+	if (extra) {
+		snk[8] = extra[0];
+		snk[9] = extra[1];
+	}
 	static const char *const cols[] = { "key", "value", NULL };
 	sl_frame *f = sl_read_stream(s, "kafka", src);
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 	sl_frame *sel = sl_frame_select(f, cols);
 	cr_assert_not_null(sel, "%s", sl_session_errmsg(s));
 	return sl_frame_start(sel, "kafka", snk, NULL);
+}
+
+static sl_query *relay(sl_session *s)
+{
+	return relay_with(s, NULL);
 }
 
 /* No fault: nothing to inject. */
@@ -290,6 +300,44 @@ Test(eos_mock, fenced_producer_stops_the_query)
 Test(eos_mock, invalid_producer_epoch_stops_the_query)
 {
 	fenced(RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH);
+}
+
+/* A commit the coordinator keeps refusing (every EndTxn answered
+ * COORDINATOR_NOT_AVAILABLE, retriable; kafka.transaction.timeout.ms
+ * 2 s): the query stops with an error naming the commit, within the
+ * transaction timeout and a little, rather than retry for ever. */
+Test(eos_mock, commit_timeout_stops_the_query)
+{
+	static const char *const tmo[] = { "kafka.transaction.timeout.ms",
+					   "2000" };
+	sl_session *s = sl_session_new();
+	struct checker c;
+
+	produce(0, NREC / 2);
+	checker_start(&c);
+	sl_query *q = relay_with(s, tmo);
+	cr_assert_not_null(q, "%s", sl_session_errmsg(s));
+	cr_assert(checker_wait(&c, NREC / 2, 20000, q));
+	rd_kafka_resp_err_t busy[4000];
+	for (size_t i = 0; i < sizeof(busy) / sizeof(busy[0]); i++)
+		busy[i] = RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
+	rd_kafka_mock_push_request_errors_array(
+		mc, API_END_TXN, sizeof(busy) / sizeof(busy[0]), busy);
+	int64_t t0 = sl_test_now_ms();
+	produce(NREC / 2, NREC / 2);
+	while (sl_query_is_active(q) && sl_test_now_ms() < t0 + 20000)
+		sl_test_sleep_ms(20);
+	cr_assert_not(sl_query_is_active(q), "the query stops");
+	int64_t took = sl_test_now_ms() - t0;
+	const char *ex = sl_query_exception(q);
+	cr_assert(ex && strstr(ex, "commit_transaction failed"),
+		  "the error names the commit: %s", ex ? ex : "(none)");
+	fprintf(stderr, "eos_mock: stopped %lld ms after the fault: %s\n",
+		(long long)took, ex);
+	cr_assert_lt(took, 8000, "stopped after %lld ms", (long long)took);
+	sl_query_stop(q);
+	checker_stop(&c);
+	sl_session_destroy(s);
 }
 
 Test(eos_mock, cluster_refusing_transactions_fails_the_start)

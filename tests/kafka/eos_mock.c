@@ -216,13 +216,6 @@ static void retriable_faults(void)
 		RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
 }
 
-/* The coordinator answers an EndTxn 1.5 s late. */
-static void slow_commit(void)
-{
-	rd_kafka_mock_broker_push_request_error_rtts(
-		mc, 1, API_END_TXN, 1, RD_KAFKA_RESP_ERR_NO_ERROR, 1500);
-}
-
 /* Half the records relayed, inject(), the other half: the query keeps
  * running, and every record comes out once. */
 static void relay_through(void (*inject)(void))
@@ -255,12 +248,6 @@ Test(eos_mock, relays_each_record_once)
 Test(eos_mock, retriable_transaction_errors_are_retried)
 {
 	relay_through(retriable_faults);
-}
-
-/* A slow commit is waited for: the epoch commits late, nothing fails. */
-Test(eos_mock, slow_commit_is_waited_for)
-{
-	relay_through(slow_commit);
 }
 
 /* The coordinator says another producer took the transactional.id over

@@ -19,7 +19,8 @@
  *   three times: duplicates appear, so the first test tells the modes
  *   apart.
  * - chain_exactly_once: relays A -> B -> C, both exactly once, B killed
- *   five times: C's output has every record once, in order.
+ *   five times, each time within a second of its output growing: C's
+ *   output has every record once, in order.
  * - kill_exactly_once_micro_batch: the same with processingTime 100 ms.
  * - stateful_kill_exactly_once: a count by key (update mode) killed five
  *   times: each key's counts only grow, and end right.
@@ -224,13 +225,26 @@ static void relay_free(relay *r)
 	cr_assert_eq(sl_test_rmtree(r->dir), 0, "cannot remove %s", r->dir);
 }
 
-/* Runs r kills times, each killed with SIGKILL 0.4 to 2.5 s into it. */
+/* Runs r kills times, each killed with SIGKILL 0.4 to 2.5 s into it; or,
+ * with after_output, 0 to 1 s after its output first grows (so that each
+ * run has committed something and is killed while records flow). */
 static void relay_kill_runs(relay *r, int kills, const char *tag,
-			    const eos_reader *rd)
+			    const eos_reader *rd, bool after_output)
 {
 	for (int i = 0; i < kills; i++) {
+		uint32_t before = atomic_load(&rd->unique);
+		int64_t t0 = sl_test_now_ms();
 		sl_test_child_start(&r->ch, r->file, r->log);
-		int64_t life = 400 + rand() % 2100;
+		if (after_output)
+			while (atomic_load(&rd->unique) == before &&
+			       before < rd->n) {
+				sl_test_child_check_alive(&r->ch);
+				cr_assert_lt(sl_test_now_ms(), t0 + 30000,
+					     "run %d writes nothing", i + 1);
+				sl_test_sleep_ms(5);
+			}
+		int64_t life = after_output ? rand() % 1000
+					    : 400 + rand() % 2100;
 		int64_t t_end = sl_test_now_ms() + life;
 		while (sl_test_now_ms() < t_end) {
 			sl_test_child_check_alive(&r->ch);
@@ -242,7 +256,8 @@ static void relay_kill_runs(relay *r, int kills, const char *tag,
 		fprintf(stderr,
 			"eos_relay %s: kill %d after %lld ms: output %u "
 			"unique, %llu total\n",
-			tag, i + 1, (long long)life, atomic_load(&rd->unique),
+			tag, i + 1, (long long)(sl_test_now_ms() - t0),
+			atomic_load(&rd->unique),
 			(unsigned long long)atomic_load(&rd->total));
 	}
 }
@@ -291,7 +306,7 @@ static void kill_test(bool eos, uint32_t n, int kills, const char *tag,
 			"SELECT key, value, partition FROM input", "");
 	eos_reader_start(&rd, out, n);
 
-	relay_kill_runs(&r, kills, tag, &rd);
+	relay_kill_runs(&r, kills, tag, &rd, false);
 	sl_test_child_start(&r.ch, r.file, r.log);
 	input_done(&in);
 	sl_test_child *kid = &r.ch;
@@ -350,7 +365,7 @@ Test(eos_relay, chain_exactly_once)
 
 	sl_test_kafka_take_turns("/tmp/sluice-ckpt-relay.lock");
 	seed_random("chain");
-	input_start(&in, "chain", n, n / 10, 40000);
+	input_start(&in, "chain", n, n / 10, 12000);
 	sl_test_kafka_make_topic(mid, sizeof(mid), "chain-mid", NPART);
 	sl_test_kafka_make_topic(out, sizeof(out), "chain-out", NPART);
 	snprintf(ga, sizeof(ga), "%s-a", in.in);
@@ -361,7 +376,7 @@ Test(eos_relay, chain_exactly_once)
 	sl_test_child_start(&a.ch, a.file, a.log);
 	/* A runs throughout; B, reading A's committed output only, is
 	 * killed. */
-	relay_kill_runs(&b, 5, "chain", &rd);
+	relay_kill_runs(&b, 5, "chain", &rd, true);
 	sl_test_child_start(&b.ch, b.file, b.log);
 	input_done(&in);
 	sl_test_child *kids[] = { &a.ch, &b.ch };
@@ -581,7 +596,7 @@ static void stateful_kill(int kills, const char *tag)
 	seed_random(tag);
 	input_start(&in, tag, n, n / 10, 20000);
 	count_start(&r, &cr, &in, true, tag);
-	relay_kill_runs(&r, kills, tag, &(eos_reader){ .n = 0 });
+	relay_kill_runs(&r, kills, tag, &(eos_reader){ .n = 0 }, false);
 	sl_test_child_start(&r.ch, r.file, r.log);
 	input_done(&in);
 	int64_t dl = sl_test_now_ms() + 120000;

@@ -44,7 +44,7 @@
 typedef struct relay_opts {
 	const char *from, *to, *bootstrap, *trigger, *checkpoint, *group_id,
 		*starting, *name;
-	bool keep_partition;
+	bool keep_partition, exactly_once;
 	const char *option[RELAY_MAX_OPTIONS]; /* --option, as given */
 	uint32_t noptions;
 	sl_cli_run_opts run;
@@ -79,6 +79,12 @@ static const relay_flag relay_flags[] = {
 	  "--group-id if given, else latest); a checkpoint overrides it" },
 	{ "--group-id", "ID", FLAG_STRING, offsetof(relay_opts, group_id),
 	  "consumer group: offsets are committed to it after each epoch" },
+	{ "--exactly-once", NULL, FLAG_SWITCH,
+	  offsetof(relay_opts, exactly_once),
+	  "each epoch is one Kafka transaction with the --group-id offsets\n"
+	  "(needs --group-id): a read_committed consumer of --to sees every\n"
+	  "record once, across crashes; output shows when its epoch "
+	  "commits" },
 	{ "--checkpoint", "DIR", FLAG_STRING, offsetof(relay_opts, checkpoint),
 	  "checkpointLocation: a restart resumes where the last epoch "
 	  "ended" },
@@ -269,6 +275,12 @@ static int relay_parse(int argc, char **argv, relay_opts *o, bool *help)
 				o->to);
 		t += n + (t[n] == ',');
 	}
+	if (o->exactly_once && !o->group_id)
+		return sl_cli_command_usage_error(
+			RELAY, "--exactly-once needs --group-id ID: the "
+			       "consumer group whose offsets each "
+			       "transaction commits, where a restart "
+			       "resumes");
 	return 0;
 }
 
@@ -386,10 +398,12 @@ static void relay_announce(const relay_opts *o, bool embedded)
 		embedded ? "the embedded cluster (in this process only)"
 			 : o->bootstrap,
 		o->trigger ? o->trigger : RELAY_TRIGGER, start,
-		o->checkpoint ? ", checkpointed" : "",
+		o->exactly_once	 ? ", exactly once"
+		: o->checkpoint ? ", checkpointed"
+				: "",
 		o->keep_partition ? "partitions kept" : "partitions by key");
 	if (o->starting && !strcasecmp(o->starting, "earliest") &&
-	    !o->checkpoint)
+	    !o->checkpoint && !o->exactly_once)
 		fputs(RELAY
 		      ": note: without --checkpoint every start copies "
 		      "the --from topics from their earliest offset again\n",
@@ -425,6 +439,9 @@ static int relay_run(const relay_opts *o)
 	if (o->checkpoint)
 		kvs_add(&sink, "checkpointLocation", o->checkpoint,
 			"--checkpoint");
+	if (o->exactly_once)
+		kvs_add(&sink, "deliveryGuarantee", "exactly-once",
+			"--exactly-once");
 	rc = relay_add_options(o, &src, &sink, keys);
 	if (rc)
 		goto out;

@@ -378,6 +378,7 @@ void *sl_exec_sink_main(void *arg)
 			if (!all || !any)
 				break;
 			atomic_store(&q->status, SL_QS_PROCESSING);
+			sk->epoch_end = st.end_off;
 			int rc = sk->ops->commit(sk, next);
 			if (rc < 0) {
 				sink_fail(q, rc, "commit");

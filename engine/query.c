@@ -290,6 +290,7 @@ static sl_query *frame_start(sl_frame *f, const char *format,
 	sk->publish = sl_session_table_publish;
 	sk->publish_arg = s;
 	sk->query = q;
+	sk->source = q->src;
 	if (cb && !sl_sized_in(&q->cb, sizeof(q->cb), cb)) {
 		sl_err_set(&err, SL_EINVAL,
 			   "start: sl_sink_callbacks.size is 0 (set it to "

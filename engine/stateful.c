@@ -405,6 +405,9 @@ static int write_out(sl_sink *sk, sl_stateful *sh, sl_batch *out,
 	} else {
 		sl_batch_free(out);
 	}
+	/* the batch's source offsets, for a sink that commits them with
+	 * its output (io/plugin.h) */
+	real->epoch_end = sk->epoch_end;
 	if (rc >= 0)
 		rc = real->ops->commit(real, epoch);
 	if (rc < 0) {

@@ -106,4 +106,37 @@ const rd_kafka_metadata_topic_t *sl_kafka_md_find(const rd_kafka_metadata_t *md,
  * then fails. */
 bool sl_kafka_md_ready(const rd_kafka_metadata_topic_t *t);
 
+/* ---- exactly-once (io/source_kafka_offsets.c) ----------------------------
+ *
+ * A Kafka sink with deliveryGuarantee 'exactly-once' commits each epoch's
+ * output and the source's offsets in one Kafka transaction, so the
+ * consumer group's committed offsets are where the last committed
+ * transaction ended (docs/KAFKA.md, "Exactly once"). */
+
+/* The sink's init, before any partition opens: src must be the Kafka
+ * source (manual assignment, kafka.group.id given, read_committed). From
+ * now on a partition opens at the group's committed offset (the
+ * checkpoint's, or startingOffsets, only where the group has none), and
+ * the source commits nothing to the group itself. keep_resume
+ * (micro-batch): a partition the checkpoint resumes starts at the
+ * checkpoint's offset instead, since the engine re-runs the batch it
+ * planned. Returns 0 and the group id in *group (lives as long as src),
+ * or SL_EOPTION with err set naming what is missing. comp names the
+ * caller in messages. */
+int sl_kafka_source_exactly_once(sl_source *src, bool keep_resume,
+				 const char **group, const char *comp,
+				 sl_err *err);
+
+/* The group's committed offsets of the source's partitions 0..n-1 in
+ * out (-1 where it has none), waiting at most timeout_ms. Returns 0 or
+ * SL_EKAFKA with err set. */
+int sl_kafka_source_group_offsets(const sl_source *src, int64_t *out,
+				  uint32_t n, int timeout_ms, sl_err *err);
+
+/* The offsets to commit for an epoch whose source partitions end at
+ * ends[0..n) (-1: not read, left out), as Kafka's topic-partitions. NULL
+ * when out of memory. Free with rd_kafka_topic_partition_list_destroy. */
+rd_kafka_topic_partition_list_t *
+sl_kafka_source_offsets(const sl_source *src, const int64_t *ends, uint32_t n);
+
 #endif

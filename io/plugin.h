@@ -192,6 +192,15 @@ struct sl_sink {
 	 * parked sink thread calls durable() soon. */
 	void (*wake)(void *wake_arg);
 	void *wake_arg;
+	/* Set by the engine before init: the query's source, for a sink
+	 * that commits what the source read together with its output (the
+	 * Kafka sink's transactions). */
+	sl_source *source;
+	/* Set by the engine before each commit(epoch): source partition i
+	 * has read everything below epoch_end[i] when the epoch/batch ends
+	 * (source->nparts entries, -1: not read yet); a stateful query's
+	 * operators pass them on to the real sink. NULL where not known. */
+	const int64_t *epoch_end;
 };
 
 typedef struct sl_sink_ops {

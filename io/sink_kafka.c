@@ -21,7 +21,15 @@
  *     durable() serves the delivery reports that have arrived and says
  *     which closed epoch has none of its messages in flight, so an epoch
  *     boundary never stops the record path. librdkafka wakes the parked
- *     sink thread when reports arrive (ksink_queue_cb). */
+ *     sink thread when reports arrive (ksink_queue_cb).
+ *
+ * deliveryGuarantee 'exactly-once' (io/sink_kafka_txn.c): every batch,
+ * and every epoch or run of epochs, is one Kafka transaction, begun before
+ * its first record; its commit waits for every delivery, adds the
+ * source's offsets of the epoch (sl_sink.epoch_end) to the transaction and
+ * commits it, so read_committed consumers see each epoch's output whole
+ * or not at all, and the consumer group's offsets move with it. Epochs
+ * shorter than a commit share a transaction (ksink_txn_due). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,11 +40,19 @@
 
 #include "io/kafka_common.h"
 #include "io/kafka_embedded.h"
+#include "io/sink_kafka_txn.h"
 
 #define KSINK "sink 'kafka'"
 
+enum { KSINK_AT_LEAST_ONCE, KSINK_EXACTLY_ONCE };
+
+/* The longest one transactional call (init, offsets, commit) may take,
+ * retries included. */
+#define KSINK_TXN_OP_MS 30000
+
 struct ksink_conf {
 	const char *topic;
+	int guarantee; /* KSINK_* */
 	int64_t metadata_timeout_ms;
 	sl_kvs kafka; /* kafka.* with the prefix removed */
 };
@@ -79,7 +95,21 @@ struct ksink {
 				    queue; wakes the sink thread */
 	bool failed;
 	sl_err fail; /* why, once failed */
+	bool eos;    /* deliveryGuarantee 'exactly-once' */
+	sl_ktxn txn;
+	/* exactly-once, continuous: the newest epoch commit() closed whose
+	 * transaction is not committed yet (-1: none), its source ends, and
+	 * whether rows of a later epoch have joined the transaction since
+	 * (then only the next commit() may commit it). */
+	int64_t pend_epoch;
+	int64_t *pend_end;
+	bool wrote_since;
+	int64_t txn_end_ns;  /* when the last transaction commit ended */
+	int64_t txn_cost_ns; /* how long it took, deliveries included */
 };
+
+static const char *const ksink_guarantees[] = { "at-least-once",
+						"exactly-once", NULL };
 
 static const sl_opt_def ksink_options[] = {
 	{
@@ -88,6 +118,22 @@ static const sl_opt_def ksink_options[] = {
 		.offset = offsetof(struct ksink_conf, topic),
 		.desc = "Topic every row is written to; without it, each row's "
 			"topic column says.",
+	},
+	{
+		.name = "deliveryGuarantee",
+		.type = SL_OPT_ENUM,
+		.offset = offsetof(struct ksink_conf, guarantee),
+		.def = "at-least-once",
+		.allowed = ksink_guarantees,
+		.desc = "at-least-once: after a crash the records of the "
+			"epochs not yet checkpointed are written again. "
+			"exactly-once (sluice; not in Spark): a query that "
+			"reads Kafka (manual partitionAssignment, "
+			"kafka.group.id) writes each epoch or batch in one "
+			"Kafka transaction with the source's offsets, so a "
+			"read_committed consumer sees every record once "
+			"across crashes and restarts; output is visible "
+			"when its epoch commits (docs/KAFKA.md).",
 	},
 	{
 		.name = "metadataTimeout",
@@ -139,6 +185,10 @@ static int ksink_error(sl_sink *sk)
 {
 	struct ksink *ks = sk->state;
 
+	/* Whatever call met it first (a delivery, a commit), a fenced
+	 * producer is what the user must hear of. */
+	if (ks->eos && ks->rk)
+		sl_ktxn_fenced(&ks->txn, &ks->fail);
 	sk->err = ks->fail;
 	return ks->fail.code;
 }
@@ -383,6 +433,7 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 	sl_kafka_events_init(&ks->ev);
 	ks->live.prev = ks->live.next = &ks->live;
 	ks->closed = -1;
+	ks->pend_epoch = -1;
 	sk->state = ks;
 	if ((rc = ksink_columns(sk, ks, err)))
 		goto fail;
@@ -406,11 +457,23 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 	}
 	ks->max_wait_ms = conf_msg_timeout(conf) + 30000;
 	rd_kafka_conf_set_dr_msg_cb(conf, ksink_dr_cb);
+	ks->eos = c->guarantee == KSINK_EXACTLY_ONCE;
+	if (ks->eos && (rc = sl_ktxn_conf(&ks->txn, sk, &c->kafka, c->topic,
+					  conf, KSINK_TXN_OP_MS, err))) {
+		rd_kafka_conf_destroy(conf);
+		goto fail;
+	}
 	ks->rk = sl_kafka_client_new(SL_KAFKA_PRODUCER, conf, KSINK, err);
 	if (!ks->rk) {
 		rc = SL_EKAFKA;
 		goto fail;
 	}
+	/* Before any partition opens (engine/query.c inits the sink first):
+	 * what a crashed run left open is aborted, so the group's offsets
+	 * the partitions start at are stable. */
+	if (ks->eos &&
+	    (rc = sl_ktxn_start(&ks->txn, ks->rk, ks->bootstrap, err)))
+		goto fail;
 	/* Continuous: the sink thread parks between records, and a
 	 * delivery report must bring it back to move durable() on.
 	 * Micro-batch commits wait in rd_kafka_flush and need no wake. */
@@ -645,9 +708,14 @@ static int ksink_write(sl_sink *sk, sl_batch *b)
 		return 0;
 	if ((rc = ksink_check_rows(sk, ks, b)))
 		return rc;
+	if (ks->eos && (rc = sl_ktxn_begin(&ks->txn, b->epoch, &ks->fail))) {
+		ks->failed = true;
+		return ksink_error(sk);
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return sl_err_set(&sk->err, -ENOMEM, KSINK ": out of memory");
+	ks->wrote_since = ks->pend_epoch >= 0;
 	t->b = b;
 	t->epoch = b->epoch;
 	t->since_ns = sl_now_ns();
@@ -679,16 +747,13 @@ static int ksink_write(sl_sink *sk, sl_batch *b)
 /* Micro-batch: every message written so far is delivered (or failed).
  * Continuous: the epoch is closed; durable() tells when it is
  * delivered. */
-static int ksink_commit(sl_sink *sk, int64_t epoch)
-{
-	struct ksink *ks = sk->state;
+static int ksink_commit_txn(sl_sink *sk, struct ksink *ks, int64_t epoch);
 
-	if (sk->continuous) {
-		if (ks->failed || ksink_check_fatal(ks))
-			return ksink_error(sk);
-		ks->closed = epoch;
-		return 0;
-	}
+/* Waits until every message written so far is delivered or failed,
+ * serving delivery reports, at most max_wait_ms; a wait that runs out
+ * fails the sink. */
+static void ksink_drain(struct ksink *ks, int64_t epoch)
+{
 	int64_t deadline = sl_now_ns() + ks->max_wait_ms * 1000000;
 
 	while (ks->outstanding && !ks->failed) {
@@ -701,13 +766,105 @@ static int ksink_commit(sl_sink *sk, int64_t epoch)
 				    (long long)ks->max_wait_ms);
 			break;
 		}
-		/* Serves delivery reports while it waits. */
 		rd_kafka_flush(ks->rk, 100);
 		ksink_check_fatal(ks);
 	}
+}
+
+static int ksink_commit(sl_sink *sk, int64_t epoch)
+{
+	struct ksink *ks = sk->state;
+
+	if (ks->eos)
+		return ksink_commit_txn(sk, ks, epoch);
+	if (sk->continuous) {
+		if (ks->failed || ksink_check_fatal(ks))
+			return ksink_error(sk);
+		ks->closed = epoch;
+		return 0;
+	}
+	ksink_drain(ks, epoch);
 	if (ks->failed)
 		return ksink_error(sk);
 	return 0;
+}
+
+/* exactly-once: every message written so far delivered (a failed one
+ * fails the epoch and aborts its transaction), then the offsets ends and
+ * the commit: epoch and every epoch before it are visible to read_committed
+ * consumers once this returns. */
+static int ksink_txn_commit(sl_sink *sk, struct ksink *ks, int64_t epoch,
+			    const int64_t *ends)
+{
+	int64_t t0 = sl_now_ns();
+
+	ksink_drain(ks, epoch);
+	if (!ks->failed && sl_ktxn_commit(&ks->txn, epoch, ends, &ks->fail))
+		ks->failed = true;
+	if (ks->failed) {
+		sl_ktxn_abort(&ks->txn);
+		return ksink_error(sk);
+	}
+	ks->closed = epoch;
+	ks->pend_epoch = -1;
+	ks->txn_end_ns = sl_now_ns();
+	ks->txn_cost_ns = ks->txn_end_ns - t0;
+	return 0;
+}
+
+/* Continuous: whether the pending epoch's transaction may commit now.
+ * Each commit costs a few milliseconds (deliveries, then two requests to
+ * the coordinators), and with epochs as short as that, committing each
+ * one would make the sink thread the bottleneck: the rings fill with
+ * markers and records wait behind them. So a transaction commits only
+ * once the time since the last commit is at least what the last one took
+ * (the sink spends at most about half its time committing); until then
+ * the closed epochs stay in the open transaction and the next commit
+ * covers them all. With cheap commits every epoch gets its own. */
+static bool ksink_txn_due(const struct ksink *ks)
+{
+	/* One slow commit (a coordinator moving) does not hold the output
+	 * back that long again: at most a second. */
+	int64_t pace = ks->txn_cost_ns < 1000000000 ? ks->txn_cost_ns
+						    : 1000000000;
+
+	return sl_now_ns() - ks->txn_end_ns >= pace;
+}
+
+/* exactly-once, both modes. Micro-batch: the batch is one transaction,
+ * committed here. Continuous: the epoch is closed and its ends kept; its
+ * transaction commits here when due (ksink_txn_due), else at a later
+ * commit() or, when no row has come since, in durable(). */
+static int ksink_commit_txn(sl_sink *sk, struct ksink *ks, int64_t epoch)
+{
+	uint32_t n = ks->txn.n;
+
+	if (!sk->epoch_end) {
+		ksink_failf(ks, SL_EINVAL,
+			    KSINK ": deliveryGuarantee 'exactly-once': the "
+				  "engine gave no source offsets for epoch "
+				  "%lld",
+			    (long long)epoch);
+		sl_ktxn_abort(&ks->txn);
+		return ksink_error(sk);
+	}
+	if (ks->failed || ksink_check_fatal(ks)) {
+		sl_ktxn_abort(&ks->txn);
+		return ksink_error(sk);
+	}
+	if (!sk->continuous)
+		return ksink_txn_commit(sk, ks, epoch, sk->epoch_end);
+	if (!ks->pend_end &&
+	    !(ks->pend_end = malloc((n ? n : 1) * sizeof(int64_t)))) {
+		ksink_failf(ks, -ENOMEM, KSINK ": out of memory");
+		return ksink_error(sk);
+	}
+	memcpy(ks->pend_end, sk->epoch_end, n * sizeof(int64_t));
+	ks->pend_epoch = epoch;
+	ks->wrote_since = false;
+	if (!ksink_txn_due(ks))
+		return 0;
+	return ksink_txn_commit(sk, ks, epoch, ks->pend_end);
 }
 
 /* Continuous: serves the delivery reports that have arrived (which frees
@@ -724,6 +881,12 @@ static int ksink_durable(sl_sink *sk, int64_t *epoch)
 
 	rd_kafka_poll(ks->rk, 0);
 	if (ks->failed || ksink_check_fatal(ks))
+		return ksink_error(sk);
+	/* exactly-once: a pending epoch with nothing after it in its
+	 * transaction (the stream paused, or ended) commits when due. */
+	if (ks->eos && ks->pend_epoch >= 0 && !ks->wrote_since &&
+	    ksink_txn_due(ks) &&
+	    ksink_txn_commit(sk, ks, ks->pend_epoch, ks->pend_end) < 0)
 		return ksink_error(sk);
 	t = ks->live.next;
 	if (t == &ks->live) {
@@ -753,6 +916,11 @@ static void ksink_destroy(sl_sink *sk)
 		/* No more wakes: the query that owns the waker ends. */
 		rd_kafka_queue_cb_event_enable(ks->mainq, NULL, NULL);
 		rd_kafka_queue_destroy(ks->mainq);
+	}
+	if (ks->rk && ks->eos) {
+		/* A stop without a last commit: what the open transaction
+		 * holds is dropped (a restart writes it again). */
+		sl_ktxn_abort(&ks->txn);
 	}
 	if (ks->rk) {
 		/* Normally commit has drained everything. After a failure,
@@ -784,6 +952,8 @@ static void ksink_destroy(sl_sink *sk)
 		free(t);
 	}
 	free(ks->topics);
+	sl_ktxn_destroy(&ks->txn);
+	free(ks->pend_end);
 	sl_kafka_events_destroy(&ks->ev);
 	free(ks);
 	sk->state = NULL;

@@ -41,6 +41,10 @@
  * else startingOffsets. After each epoch/batch commit the engine calls
  * commit(): the ends are committed to the consumer group (when the user
  * named it with kafka.group.id), so lag tools see the query's progress.
+ * With a Kafka sink writing exactly once (io/sink_kafka_txn.c) the sink's
+ * transactions commit those offsets instead, and a partition starts at
+ * the group's committed offset (io/source_kafka_offsets.c,
+ * sl_kafka_source_exactly_once).
  *
  * This file holds the options, the schema and init/destroy; the rest is
  * io/source_kafka_meta.c (the partitions from the cluster's metadata),
@@ -427,7 +431,8 @@ static int ksrc_init(sl_source *src, sl_err *err)
 		goto fail;
 	if ((rc = apply_starting(src, err)))
 		goto fail;
-	ks->user_group = sl_kvs_get(&c->kafka, "group.id") != NULL;
+	ks->group_id = sl_kvs_get(&c->kafka, "group.id");
+	ks->user_group = ks->group_id != NULL;
 	/* A named group and no startingOffsets: go on where the group's
 	 * committed offsets say (a checkpoint, when there is one, still
 	 * wins: open sees p->has_resume). */

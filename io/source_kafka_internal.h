@@ -55,6 +55,17 @@ struct ksrc {
 	bool embedded;
 	int timeout_ms;
 	bool user_group; /* kafka.group.id given: commit offsets to it */
+	/* A Kafka sink writes this query's output exactly once
+	 * (sl_kafka_source_exactly_once): the group's offsets are
+	 * committed in the sink's transactions, and a partition starts
+	 * where they say, whatever the checkpoint says. */
+	bool eos;
+	/* ... and a partition with a checkpoint offset starts there all the
+	 * same (micro-batch: the engine re-runs the batch the checkpoint
+	 * planned, and the sink drops its output if the previous run had
+	 * committed it) */
+	bool eos_keep_resume;
+	const char *group_id; /* kafka.group.id, when given */
 	uint32_t ntp;
 	struct ksrc_tp *tp; /* source partition i reads tp[i] */
 	/* partitionAssignment 'group'. The fields below are the
@@ -76,6 +87,9 @@ struct ksrc {
 	pthread_mutex_t wake_lock;
 	sl_source *wake_src; /* NULL: off */
 };
+
+/* The source's ops (io/source_kafka.c). */
+extern const sl_source_ops sl_source_kafka;
 
 /* ---- source_kafka_meta.c ---------------------------------------------- */
 

@@ -1,9 +1,13 @@
 /* io/source_kafka_offsets.c - the Kafka source's offsets on the cluster
  * (io/source_kafka.c): the retry rules of offset queries, the group's
  * committed offset and a partition's watermarks (read at open), the commit
- * of what the engine checkpointed to the consumer group, and the lag the
- * metrics report. */
+ * of what the engine checkpointed to the consumer group, the lag the
+ * metrics report, and what a sink writing exactly once asks of the source
+ * (io/kafka_common.h: the group, the offsets as Kafka's topic-partitions,
+ * the group's committed offsets). */
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "io/source_kafka_internal.h"
@@ -136,7 +140,10 @@ void sl_ksrc_commit(sl_source *src, const int64_t *ends, uint32_t n, bool last)
 	struct ksrc *ks = src->state;
 	rd_kafka_topic_partition_list_t *l;
 
-	if (!ks || !ks->rk || !ks->user_group || ks->closed)
+	/* exactly-once: the sink's transactions commit the offsets; an
+	 * asynchronous commit here could land after a newer transaction's
+	 * and move the group's offset back. */
+	if (!ks || !ks->rk || !ks->user_group || ks->closed || ks->eos)
 		return;
 	l = rd_kafka_topic_partition_list_new((int)n);
 	for (uint32_t i = 0; i < n && i < ks->ntp; i++) {
@@ -175,4 +182,99 @@ int64_t sl_ksrc_lag(sl_source *src, uint32_t part, int64_t position)
 	    hi < 0)
 		return -1;
 	return hi > position ? hi - position : 0;
+}
+
+/* ---- exactly-once ------------------------------------------------------ */
+
+int sl_kafka_source_exactly_once(sl_source *src, bool keep_resume,
+				 const char **group, const char *comp,
+				 sl_err *err)
+{
+	const struct ksrc_conf *c;
+	struct ksrc *ks;
+	const char *iso;
+
+	if (!src || src->ops != &sl_source_kafka)
+		return sl_err_set(err, SL_EOPTION,
+				  "%s: deliveryGuarantee 'exactly-once' needs "
+				  "a query that reads Kafka (format 'kafka'); "
+				  "this one reads '%s'",
+				  comp, src ? src->ops->name : "nothing");
+	ks = src->state;
+	c = src->conf;
+	if (ks->group)
+		return sl_err_set(err, SL_EOPTION,
+				  "%s: deliveryGuarantee 'exactly-once' needs "
+				  "the source's partitionAssignment 'manual' "
+				  "(the default): a group rebalance could move "
+				  "a partition in the middle of a transaction",
+				  comp);
+	if (!ks->user_group)
+		return sl_err_set(err, SL_EOPTION,
+				  "%s: deliveryGuarantee 'exactly-once' needs "
+				  "the source's kafka.group.id: the consumer "
+				  "group whose offsets each transaction "
+				  "commits, and where a restart resumes",
+				  comp);
+	iso = sl_kvs_get(&c->kafka, "isolation.level");
+	if (iso && strcasecmp(iso, "read_committed"))
+		return sl_err_set(err, SL_EOPTION,
+				  "%s: deliveryGuarantee 'exactly-once' reads "
+				  "committed records only: the source's "
+				  "kafka.isolation.level is '%s'; leave it out "
+				  "or set 'read_committed'",
+				  comp, iso);
+	ks->eos = true;
+	ks->eos_keep_resume = keep_resume;
+	*group = ks->group_id;
+	return 0;
+}
+
+int sl_kafka_source_group_offsets(const sl_source *src, int64_t *out,
+				  uint32_t n, int timeout_ms, sl_err *err)
+{
+	const struct ksrc *ks = src->state;
+	int64_t deadline = sl_now_ns() + (int64_t)timeout_ms * 1000000;
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_resp_err_t e;
+	int backoff = 20;
+
+	l = rd_kafka_topic_partition_list_new((int)(n ? n : 1));
+	for (uint32_t i = 0; i < n && i < ks->ntp; i++)
+		rd_kafka_topic_partition_list_add(l, ks->tp[i].topic,
+						  ks->tp[i].partition);
+	for (;;) {
+		e = rd_kafka_committed(ks->rk, l, sl_ksrc_left_ms(deadline));
+		for (int i = 0; !e && i < l->cnt; i++)
+			e = l->elems[i].err;
+		if (!e || !sl_ksrc_retriable(e) ||
+		    !sl_ksrc_backoff(&backoff, deadline))
+			break;
+	}
+	for (uint32_t i = 0; !e && i < n; i++)
+		out[i] = i < (uint32_t)l->cnt && l->elems[i].offset >= 0
+				 ? l->elems[i].offset
+				 : -1;
+	rd_kafka_topic_partition_list_destroy(l);
+	if (e)
+		return sl_err_set(err, SL_EKAFKA,
+				  KSRC ": cannot read the committed offsets "
+				       "of group '%s': %s",
+				  ks->group_id, rd_kafka_err2str(e));
+	return 0;
+}
+
+rd_kafka_topic_partition_list_t *
+sl_kafka_source_offsets(const sl_source *src, const int64_t *ends, uint32_t n)
+{
+	const struct ksrc *ks = src->state;
+	rd_kafka_topic_partition_list_t *l;
+
+	l = rd_kafka_topic_partition_list_new((int)(n ? n : 1));
+	for (uint32_t i = 0; l && i < n && i < ks->ntp; i++)
+		if (ends[i] >= 0)
+			rd_kafka_topic_partition_list_add(l, ks->tp[i].topic,
+							  ks->tp[i].partition)
+				->offset = ends[i];
+	return l;
 }

@@ -64,6 +64,19 @@ int sl_ksrc_open(sl_source_part *p)
 		start = ks->next_start[p->index];
 	else
 		start = p->has_resume ? p->resume : tp->start;
+	/* exactly-once: the group's offset was committed with the output
+	 * of the last committed transaction, and the checkpoint may trail
+	 * it by the epoch that was committing when the query died. Read
+	 * after the sink's init aborted what an earlier run left open, so
+	 * it is stable. */
+	if (ks->eos && !(ks->eos_keep_resume && p->has_resume)) {
+		int64_t g;
+
+		if ((rc = sl_ksrc_committed(p, tp, &g)))
+			return rc;
+		if (g >= 0)
+			start = g;
+	}
 	if (start == KSRC_STORED && (rc = sl_ksrc_committed(p, tp, &start)))
 		return rc;
 	if (start < 0) {

@@ -268,7 +268,7 @@ static void relay_start(struct relay *r, const char *in, const char *out,
 	const char *src[] = { "subscribe", in, "kafka.bootstrap.servers", g_bs,
 			      "kafka.group.id", group, "startingOffsets",
 			      "earliest", NULL };
-	sl_frame *f = sl_read_stream(r->s, "kafka", src);
+	sl_frame *f = sl_session_read_stream(r->s, "kafka", src);
 	static const char *const cols[] = { "key", "value", NULL };
 	sl_frame *sel = f ? sl_frame_select(f, cols) : NULL;
 	const char *snk[10 + 2 * MAXL + 1] = {

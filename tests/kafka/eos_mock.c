@@ -182,7 +182,7 @@ static sl_query *relay_with(sl_session *s, const char *const *extra)
 		snk[9] = extra[1];
 	}
 	static const char *const cols[] = { "key", "value", NULL };
-	sl_frame *f = sl_read_stream(s, "kafka", src);
+	sl_frame *f = sl_session_read_stream(s, "kafka", src);
 	cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 	sl_frame *sel = sl_frame_select(f, cols);
 	cr_assert_not_null(sel, "%s", sl_session_errmsg(s));
@@ -373,7 +373,7 @@ Test(eos_mock, option_errors)
 		{ nogroup, bad, "exactly-once" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		sl_frame *f = sl_read_stream(s, "kafka", cases[i].src);
+		sl_frame *f = sl_session_read_stream(s, "kafka", cases[i].src);
 		cr_assert_not_null(f, "%s", sl_session_errmsg(s));
 		sl_frame *sel = sl_frame_select(f, cols);
 		sl_query *q = sl_frame_start(sel, "kafka", cases[i].snk, NULL);
@@ -385,7 +385,7 @@ Test(eos_mock, option_errors)
 	const char *rate[] = { "rowsPerSecond", "10", NULL };
 	static const char *const vcols[] = { "CAST(value AS STRING) AS value",
 					     NULL };
-	sl_frame *f = sl_read_stream(s, "rate", rate);
+	sl_frame *f = sl_session_read_stream(s, "rate", rate);
 	cr_assert_not_null(f);
 	sl_frame *sel = sl_frame_select(f, vcols);
 	cr_assert_not_null(sel, "%s", sl_session_errmsg(s));

@@ -144,6 +144,7 @@ start_relay() {
 		;;
 	esac
 	pids+=("$RPID")
+	disown "$RPID" 2>/dev/null # no "Killed" line when it is stopped
 	sleep 2
 	kill -0 "$RPID" 2>/dev/null || {
 		log "$name did not start: $(grep -v '^\s*at ' "$RUN/$name.log" | tail -n 4 | tr '\n' ' ')"

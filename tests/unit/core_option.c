@@ -572,7 +572,7 @@ Test(writer, names_match_table)
 		cr_assert_str_eq(sl_writer_option_names[n],
 				 sl_writer_options[n].name);
 	cr_assert_null(sl_writer_options[n].name);
-	cr_assert_eq(n, 6);
+	cr_assert_eq(n, 8);
 }
 
 /* ---- Markdown --------------------------------------------------------- */

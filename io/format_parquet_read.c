@@ -2,19 +2,22 @@
  * static tables. A file is read footer first: the magic at both ends, the
  * FileMetaData (io/parquet_meta.c), then each row group's column chunks
  * of the schema's columns (only those: a schema that names fewer columns
- * than the file has reads fewer bytes), one pread each. A chunk's pages
- * are decoded one at a time: dictionary pages, data pages v1 and v2,
- * definition levels in the RLE/bit-packed hybrid, PLAIN and dictionary
- * (PLAIN_DICTIONARY, RLE_DICTIONARY) values, uncompressed, snappy, gzip or
- * zstd. Columns are matched by name, case-insensitively, as Spark does;
+ * than the file has reads fewer bytes), one io_uring read each
+ * (io/uring.h). A chunk's pages are decoded one at a time: dictionary
+ * pages, data pages v1 and v2, definition levels in the RLE/bit-packed
+ * hybrid, PLAIN, dictionary (PLAIN_DICTIONARY, RLE_DICTIONARY),
+ * DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and
+ * BYTE_STREAM_SPLIT values (the last four made PLAIN first), uncompressed,
+ * snappy, gzip or zstd. Columns are matched by name, case-insensitively, as Spark does;
  * a column the file lacks reads as nulls.
  *
  * Without a schema option the schema is the footer's, as Spark infers it:
  * the first Parquet file of the directory by name, every column nullable.
  * Every fault in a file (bad magic, a truncated or damaged footer or page,
- * an encoding or type sluice does not read) is an error naming the file
- * and the problem. */
+ * an encoding or type sluice does not read) is an error naming the file,
+ * the byte offset of the footer, column chunk or page, and the problem. */
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -74,6 +77,14 @@ struct pq_rcol {
 	size_t caplv;
 	sl_value *tmp;
 	size_t captmp;
+	/* A DELTA_* or BYTE_STREAM_SPLIT page's values as PLAIN bytes, and
+	 * the integers of its delta streams. */
+	uint8_t *dec;
+	size_t capdec;
+	uint64_t *u64;
+	size_t capu64;
+	int64_t chunk_at; /* the open chunk's file offset */
+	int64_t page_at;  /* the open page header's file offset */
 };
 
 struct pq_rd {
@@ -100,6 +111,27 @@ static int fail(sl_format_reader *r, const char *fmt, ...)
 	va_end(ap);
 	return sl_err_set(&r->err, SL_EIO, "source '%s': %s: %s",
 			  r->scan->component, r->path, msg);
+}
+
+/* A fault of column c's open chunk or page: "column 'C' (page at byte
+ * N): why", the page's offset in the file when a page is open. */
+static int failc(sl_format_reader *r, const struct pq_rcol *c,
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int failc(sl_format_reader *r, const struct pq_rcol *c,
+		 const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->page_at > 0)
+		return fail(r, "column '%s' (page at byte %lld): %s", c->name,
+			    (long long)c->page_at, msg);
+	return fail(r, "column '%s' (column chunk at byte %lld): %s",
+		    c->name, (long long)c->chunk_at, msg);
 }
 
 static const char *encoding_name(int e)
@@ -343,10 +375,12 @@ static void rd_free(struct pq_rd *rd)
 		free(c->vals);
 		free(c->lv);
 		free(c->tmp);
+		free(c->dec);
+		free(c->u64);
 	}
 	free(rd->cols);
 	if (rd->fd >= 0)
-		close(rd->fd);
+		sl_uring_close(sl_uring_get(), rd->fd);
 	sl_arena_free(&rd->a);
 	free(rd);
 }
@@ -403,9 +437,10 @@ int pq_reader_open(sl_format_reader *r)
 
 	sl_arena_init(&rd->a);
 	rd->size = r->size;
-	rd->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	rd->fd = sl_uring_openat(sl_uring_get(), AT_FDCWD, r->path,
+				 O_RDONLY | O_CLOEXEC, 0);
 	if (rd->fd < 0) {
-		rc = fail(r, "%s", strerror(errno));
+		rc = fail(r, "cannot open: %s", strerror(-rd->fd));
 		goto bad;
 	}
 	if (pq_footer_read(rd->fd, rd->size, &rd->m, &rd->a, &e) < 0) {
@@ -518,31 +553,200 @@ static void *grow(void *p, size_t *cap, size_t want, size_t size)
 	return sl_xrealloc(p, *cap * size);
 }
 
+/* A page's values past this many bytes once decoded are damage (a
+ * DELTA_BYTE_ARRAY page's prefixes can multiply its size). */
+#define PQ_MAX_DECODED ((size_t)1 << 28)
+
+/* The bytes of one PLAIN value, 0 for byte arrays and booleans. */
+static size_t plain_width(const struct pq_rcol *c)
+{
+	switch (c->el->type) {
+	case PQ_INT32:
+	case PQ_FLOAT: return 4;
+	case PQ_INT64:
+	case PQ_DOUBLE: return 8;
+	case PQ_INT96: return 12;
+	case PQ_FIXED:
+		return c->el->type_length > 0 ? (size_t)c->el->type_length : 0;
+	default: return 0;
+	}
+}
+
+/* n integers of a DELTA_BINARY_PACKED stream at *p into c->u64 from
+ * index at; *p moves past the stream. */
+static int delta_ints(sl_format_reader *r, struct pq_rcol *c,
+		      const uint8_t **p, const uint8_t *end, uint32_t n,
+		      size_t at, const char *what)
+{
+	static const char *const why[] = {
+		"end before the page's values",
+		"have a header or a bit width out of range",
+		"hold another number of values than the page",
+	};
+	size_t used;
+	int rc;
+
+	c->u64 = grow(c->u64, &c->capu64, at + n + 1, sizeof(*c->u64));
+	rc = pq_delta_decode(*p, (size_t)(end - *p), c->u64 + at, n, &used);
+	if (rc < 0)
+		return failc(r, c, "the page's DELTA_BINARY_PACKED %s %s",
+			     what, why[-rc - 1]);
+	*p += used;
+	return 0;
+}
+
+/* The n values of a page in a DELTA_* encoding or BYTE_STREAM_SPLIT at
+ * [p, p + len), made PLAIN in c->dec and read by plain() into c->tmp.
+ * 1 if the encoding is not one of them. */
+static int decoded_values(sl_format_reader *r, struct pq_rcol *c, int enc,
+			  const uint8_t *p, size_t len, uint32_t n)
+{
+	const uint8_t *end = p + len;
+	int type = c->el->type;
+	size_t w = plain_width(c), total = 0;
+	uint8_t *o;
+
+	switch (enc) {
+	case PQ_ENC_DELTA_BINARY_PACKED:
+		if (type != PQ_INT32 && type != PQ_INT64)
+			break;
+		if (delta_ints(r, c, &p, end, n, 0, "values") < 0)
+			return r->err.code;
+		c->dec = grow(c->dec, &c->capdec, (size_t)n * w + 1, 1);
+		for (uint32_t i = 0; i < n; i++)
+			for (size_t k = 0; k < w; k++)
+				c->dec[i * w + k] =
+					(uint8_t)(c->u64[i] >> (8 * k));
+		total = (size_t)n * w;
+		goto plain;
+	case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
+		if (type != PQ_BYTE_ARRAY)
+			break;
+		if (delta_ints(r, c, &p, end, n, 0, "lengths") < 0)
+			return r->err.code;
+		for (uint32_t i = 0; i < n; i++) {
+			if (c->u64[i] > (uint64_t)(end - p) - total)
+				return failc(r, c, "the page's DELTA_LENGTH_"
+					     "BYTE_ARRAY values run past it");
+			total += (size_t)c->u64[i];
+		}
+		c->dec = grow(c->dec, &c->capdec, 4 * (size_t)n + total + 1, 1);
+		o = c->dec;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t l = (uint32_t)c->u64[i];
+
+			memcpy(o, &(uint32_t){ htole32(l) }, 4);
+			memcpy(o + 4, p, l);
+			o += 4 + l;
+			p += l;
+		}
+		total = (size_t)(o - c->dec);
+		goto plain;
+	case PQ_ENC_DELTA_BYTE_ARRAY: {
+		/* Prefix lengths, then suffixes (DELTA_LENGTH_BYTE_ARRAY):
+		 * each value is the previous one's first bytes and its own. */
+		size_t prev = 0, sufs = 0;
+		const uint8_t *last = NULL;
+
+		if (type != PQ_BYTE_ARRAY && !(type == PQ_FIXED && w))
+			break;
+		if (delta_ints(r, c, &p, end, n, 0, "prefix lengths") < 0 ||
+		    delta_ints(r, c, &p, end, n, n, "suffix lengths") < 0)
+			return r->err.code;
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t pre = c->u64[i], suf = c->u64[n + i];
+
+			if (pre > prev)
+				return failc(r, c, "value %u's DELTA_BYTE_ARRAY "
+					     "prefix (%llu bytes) is longer "
+					     "than the value before it",
+					     i, (unsigned long long)pre);
+			if (suf > (uint64_t)(end - p) - sufs)
+				return failc(r, c, "the page's DELTA_BYTE_"
+					     "ARRAY suffixes run past it");
+			sufs += (size_t)suf;
+			prev = (size_t)(pre + suf);
+			if (w && prev != w)
+				return failc(r, c, "a DELTA_BYTE_ARRAY value of "
+					     "%zu bytes in a column of "
+					     "%zu-byte values",
+					     prev, w);
+			total += (w ? 0 : 4) + prev;
+			if (total > PQ_MAX_DECODED)
+				return failc(r, c, "the page's values pass "
+					     "%zu bytes once decoded",
+					     PQ_MAX_DECODED);
+		}
+		c->dec = grow(c->dec, &c->capdec, total + 1, 1);
+		o = c->dec;
+		for (uint32_t i = 0; i < n; i++) {
+			size_t pre = (size_t)c->u64[i];
+			size_t suf = (size_t)c->u64[n + i];
+
+			if (!w) {
+				uint32_t l = (uint32_t)(pre + suf);
+
+				memcpy(o, &(uint32_t){ htole32(l) }, 4);
+				o += 4;
+			}
+			if (pre)
+				memcpy(o, last, pre);
+			memcpy(o + pre, p, suf);
+			last = o;
+			o += pre + suf;
+			p += suf;
+		}
+		goto plain;
+	}
+	case PQ_ENC_BYTE_STREAM_SPLIT:
+		if (!w || type == PQ_INT96)
+			break;
+		if (len / w < n)
+			return failc(r, c, "the page's BYTE_STREAM_SPLIT values "
+				     "end before its %u values",
+				     n);
+		total = (size_t)n * w;
+		c->dec = grow(c->dec, &c->capdec, total + 1, 1);
+		for (size_t k = 0; k < w; k++)
+			for (uint32_t i = 0; i < n; i++)
+				c->dec[i * w + k] = p[k * n + i];
+		goto plain;
+	default: return 1;
+	}
+	return failc(r, c, "page encoding %s is not valid for the column's "
+		     "physical type %d",
+		     encoding_name(enc), type);
+plain:
+	if (plain(c, c->dec, total, n, c->tmp) < 0)
+		return failc(r, c, "the page's %s values end before its %u "
+			     "values",
+			     encoding_name(enc), n);
+	return 0;
+}
+
 static int dictionary_page(sl_format_reader *r, struct pq_rcol *c,
 			   const pq_page *pg, const uint8_t *body)
 {
 	sl_err e = { 0 };
 
 	if (c->dict)
-		return fail(r, "column '%s': a second dictionary page in one "
-			       "column chunk",
-			    c->name);
+		return failc(r, c, "a second dictionary page in one "
+			       "column chunk");
 	if (pg->encoding != PQ_ENC_PLAIN &&
 	    pg->encoding != PQ_ENC_PLAIN_DICTIONARY)
-		return fail(r, "column '%s': dictionary page encoding %s is "
+		return failc(r, c, "dictionary page encoding %s is "
 			       "not supported",
-			    c->name, encoding_name(pg->encoding));
+			    encoding_name(pg->encoding));
 	c->dict_mem = sl_xrealloc(NULL, (size_t)pg->usize + 1);
 	if (pq_decompress(c->codec, body, (size_t)pg->csize, c->dict_mem,
 			  (size_t)pg->usize, &e) < 0)
-		return fail(r, "column '%s': dictionary page: %s", c->name,
-			    e.msg);
+		return failc(r, c, "dictionary page: %s", e.msg);
 	c->ndict = (uint32_t)pg->nvalues;
 	c->dict = sl_xcalloc((size_t)c->ndict + 1, sizeof(*c->dict));
 	if (plain(c, c->dict_mem, (size_t)pg->usize, c->ndict, c->dict) < 0)
-		return fail(r, "column '%s': the dictionary page's values end "
+		return failc(r, c, "the dictionary page's values end "
 			       "before its %u values",
-			    c->name, c->ndict);
+			    c->ndict);
 	return 0;
 }
 
@@ -553,15 +757,16 @@ static int page_values(sl_format_reader *r, struct pq_rcol *c,
 		       const uint8_t *p, size_t len)
 {
 	uint32_t n = (uint32_t)pg->nvalues, nn = 0;
+	int rc;
 
 	c->lv = grow(c->lv, &c->caplv, (size_t)n + 1, sizeof(*c->lv));
 	c->vals = grow(c->vals, &c->capvals, (size_t)n + 1, sizeof(*c->vals));
 	c->tmp = grow(c->tmp, &c->captmp, (size_t)n + 1, sizeof(*c->tmp));
 	if (c->max_def) {
 		if (!pq_rle_decode(lvp, lvlen, 1, c->lv, n))
-			return fail(r, "column '%s': the definition levels end "
+			return failc(r, c, "the definition levels end "
 				       "before the page's %u values",
-				    c->name, n);
+				    n);
 		for (uint32_t i = 0; i < n; i++)
 			nn += c->lv[i] != 0;
 	} else {
@@ -569,9 +774,9 @@ static int page_values(sl_format_reader *r, struct pq_rcol *c,
 	}
 	if (pg->encoding == PQ_ENC_PLAIN) {
 		if (plain(c, p, len, nn, c->tmp) < 0)
-			return fail(r, "column '%s': a page's values end "
+			return failc(r, c, "a page's values end "
 				       "before its %u values",
-				    c->name, nn);
+				    nn);
 	} else if (pg->encoding == PQ_ENC_RLE && c->el->type == PQ_BOOLEAN) {
 		/* Booleans in the hybrid at width 1, after a 4-byte length. */
 		uint32_t *bits = sl_xcalloc((size_t)nn + 1, sizeof(*bits));
@@ -582,43 +787,45 @@ static int page_values(sl_format_reader *r, struct pq_rcol *c,
 			c->tmp[i] = sl_v_bool(bits[i] != 0);
 		free(bits);
 		if (!ok)
-			return fail(r, "column '%s': a page's RLE booleans end "
+			return failc(r, c, "a page's RLE booleans end "
 				       "before its %u values",
-				    c->name, nn);
+				    nn);
 	} else if (pg->encoding == PQ_ENC_PLAIN_DICTIONARY ||
 		   pg->encoding == PQ_ENC_RLE_DICTIONARY) {
 		uint32_t *ix;
 
 		if (!c->dict)
-			return fail(r, "column '%s': a dictionary-encoded "
-				       "page without a dictionary page",
-				    c->name);
+			return failc(r, c, "a dictionary-encoded "
+				       "page without a dictionary page");
 		ix = sl_xcalloc((size_t)nn + 1, sizeof(*ix));
 		if (nn && (len < 1 || !pq_rle_decode(p + 1, len - 1, p[0], ix,
 						     nn))) {
 			free(ix);
-			return fail(r, "column '%s': a page's dictionary "
-				       "indices are damaged",
-				    c->name);
+			return failc(r, c, "a page's dictionary "
+				       "indices are damaged");
 		}
 		for (uint32_t i = 0; i < nn; i++) {
 			if (ix[i] >= c->ndict) {
 				uint32_t bad = ix[i];
 
 				free(ix);
-				return fail(r, "column '%s': dictionary index "
+				return failc(r, c, "dictionary index "
 					       "%u past the dictionary's %u "
 					       "values",
-					    c->name, bad, c->ndict);
+					    bad, c->ndict);
 			}
 			c->tmp[i] = c->dict[ix[i]];
 		}
 		free(ix);
-	} else {
-		return fail(r, "column '%s': page encoding %s (%d) is not "
-			       "supported (sluice reads PLAIN, dictionary "
-			       "and RLE boolean pages)",
-			    c->name, encoding_name(pg->encoding), pg->encoding);
+	} else if ((rc = decoded_values(r, c, pg->encoding, p, len, nn)) <
+		   0) {
+		return rc;
+	} else if (rc) {
+		return failc(r, c, "page encoding %s (%d) is not "
+			       "supported (sluice reads PLAIN, dictionary, "
+			       "RLE boolean, DELTA_* and BYTE_STREAM_SPLIT "
+			       "pages)",
+			    encoding_name(pg->encoding), pg->encoding);
 	}
 	for (uint32_t i = 0, k = 0; i < n; i++)
 		c->vals[i] = !c->max_def || c->lv[i] ? c->tmp[k++] : sl_v_null();
@@ -637,28 +844,28 @@ static int next_page(sl_format_reader *r, struct pq_rcol *c)
 		pq_page pg;
 
 		if (c->cpos >= c->clen)
-			return fail(r, "column '%s': the column chunk ends "
+			return failc(r, c, "the column chunk (%zu bytes) ends "
 				       "before the row group's rows",
-				    c->name);
+				     c->clen);
+		c->page_at = c->chunk_at + (int64_t)c->cpos;
 		if (pq_page_parse(c->chunk + c->cpos, c->clen - c->cpos, &pg,
 				  &used) < 0)
-			return fail(r, "column '%s': a damaged page header at "
-				       "byte %zu of its column chunk",
-				    c->name, c->cpos);
+			return failc(r, c, "a damaged page header (its Thrift "
+				       "bytes end or break)");
 		c->cpos += used;
 		if ((size_t)pg.csize > c->clen - c->cpos)
-			return fail(r, "column '%s': a page of %d bytes runs "
+			return failc(r, c, "a page of %d bytes runs "
 				       "past its column chunk (truncated?)",
-				    c->name, pg.csize);
+				    pg.csize);
 		body = c->chunk + c->cpos;
 		c->cpos += (size_t)pg.csize;
 		/* A flat column's page has at most a row group's values;
 		 * a damaged count must not size the buffers. */
 		if (pg.nvalues > PQ_MAX_PAGE_VALUES ||
 		    (pg.type != PQ_PAGE_DICTIONARY && pg.nvalues > c->rg_rows))
-			return fail(r, "column '%s': a page says it has %d "
+			return failc(r, c, "a page says it has %d "
 				       "values, more than %s",
-				    c->name, pg.nvalues,
+				    pg.nvalues,
 				    pg.nvalues > PQ_MAX_PAGE_VALUES
 					    ? "sluice reads in one page"
 					    : "its row group's rows");
@@ -673,23 +880,20 @@ static int next_page(sl_format_reader *r, struct pq_rcol *c)
 			size_t lvlen = 0, off = 0;
 
 			if (c->max_def && pg.def_encoding != PQ_ENC_RLE)
-				return fail(r, "column '%s': definition level "
+				return failc(r, c, "definition level "
 					       "encoding %s is not supported",
-					    c->name,
 					    encoding_name(pg.def_encoding));
 			c->page = grow(c->page, &c->pagecap,
 				       (size_t)pg.usize + 1, 1);
 			if (pq_decompress(c->codec, body, (size_t)pg.csize,
 					  c->page, (size_t)pg.usize, &e) < 0)
-				return fail(r, "column '%s': %s", c->name,
-					    e.msg);
+				return failc(r, c, "%s", e.msg);
 			if (c->max_def) {
 				if (pg.usize < 4 ||
 				    pq_le32(c->page) > (uint32_t)pg.usize - 4)
-					return fail(r, "column '%s': a page's "
+					return failc(r, c, "a page's "
 						       "definition levels run "
-						       "past it",
-						    c->name);
+						       "past it");
 				lvlen = pq_le32(c->page);
 				off = 4 + lvlen;
 			}
@@ -703,9 +907,8 @@ static int next_page(sl_format_reader *r, struct pq_rcol *c)
 			size_t vlen;
 
 			if (lv > (size_t)pg.csize || lv > (size_t)pg.usize)
-				return fail(r, "column '%s': a v2 page's levels "
-					       "run past it",
-					    c->name);
+				return failc(r, c, "a v2 page's levels "
+					       "run past it");
 			vlen = (size_t)pg.usize - lv;
 			if (pg.v2_compressed && c->codec != PQ_CODEC_NONE) {
 				c->page = grow(c->page, &c->pagecap, vlen + 1,
@@ -713,13 +916,12 @@ static int next_page(sl_format_reader *r, struct pq_rcol *c)
 				if (pq_decompress(c->codec, vals,
 						  (size_t)pg.csize - lv,
 						  c->page, vlen, &e) < 0)
-					return fail(r, "column '%s': %s",
-						    c->name, e.msg);
+					return failc(r, c, "%s",
+						    e.msg);
 				vals = c->page;
 			} else if ((size_t)pg.csize - lv < vlen) {
-				return fail(r, "column '%s': a v2 page is "
-					       "shorter than it says",
-					    c->name);
+				return failc(r, c, "a v2 page is "
+					       "shorter than it says");
 			}
 			if (page_values(r, c, &pg, body + pg.rep_len,
 					(size_t)pg.def_len, vals, vlen) < 0)
@@ -763,36 +965,40 @@ static int open_row_group(sl_format_reader *r, struct pq_rd *rd)
 		c->nvals = c->at = 0;
 		c->clen = c->cpos = 0;
 		c->rg_rows = g->num_rows;
+		c->page_at = 0;
 		if (c->leaf < 0)
 			continue;
 		cm = &g->cols[c->leaf];
 		start = cm->data_page_offset;
 		if (cm->dict_page_offset > 0 && cm->dict_page_offset < start)
 			start = cm->dict_page_offset;
+		c->chunk_at = start;
 		len = cm->total_compressed;
 		if (!cm->has_meta || start < 4 || len < 0 ||
 		    start + len > rd->size - 8)
-			return fail(r, "column '%s': row group %u's column "
+			return failc(r, c, "row group %u's column "
 				       "chunk (%lld bytes at %lld) is outside "
 				       "the file",
-				    c->name, rd->rg, (long long)len,
+				    rd->rg, (long long)len,
 				    (long long)start);
 		if (cm->type != c->el->type)
-			return fail(r, "column '%s': the column chunk's type "
-				       "differs from the schema's",
-				    c->name);
+			return failc(r, c, "the column chunk's type "
+				       "differs from the schema's");
 		if (!pq_codec_name(cm->codec))
-			return fail(r, "column '%s': compression codec %d is "
+			return failc(r, c, "compression codec %d is "
 				       "not supported (sluice reads "
 				       "uncompressed, snappy, gzip and zstd)",
-				    c->name, cm->codec);
+				    cm->codec);
 		c->codec = cm->codec;
 		free(c->chunk);
 		c->chunk = sl_xrealloc(NULL, (size_t)len + 1);
-		got = pread(rd->fd, c->chunk, (size_t)len, (off_t)start);
+		got = sl_uring_pread(sl_uring_get(), rd->fd, c->chunk,
+				     (size_t)len, (uint64_t)start);
 		if (got != (ssize_t)len)
-			return fail(r, "reading a column chunk: %s",
-				    got < 0 ? strerror(errno) : "short read");
+			return failc(r, c, "reading %lld bytes: %s",
+				     (long long)len,
+				     got < 0 ? strerror((int)-got)
+					     : "short read (truncated?)");
 		c->clen = (size_t)len;
 	}
 	rd->rg_left = g->num_rows;

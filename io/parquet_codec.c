@@ -291,3 +291,96 @@ int pq_decompress(int codec, const uint8_t *p, size_t n, uint8_t *out,
 				  codec);
 	}
 }
+
+/* ---- DELTA_BINARY_PACKED (Encodings.md) ------------------------------- */
+
+/* An unsigned LEB128 varint at *p, at most 10 bytes; false past end. */
+static bool get_uvarint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (int shift = 0; shift < 70; shift += 7) {
+		if (*p >= end)
+			return false;
+		x |= (uint64_t)(**p & 0x7f) << shift;
+		if (!(*(*p)++ & 0x80)) {
+			*v = x;
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint64_t unzigzag(uint64_t u)
+{
+	return (u >> 1) ^ (0 - (u & 1));
+}
+
+/* Value k of width bw (1..64) of the little-endian bit stream at p. */
+static uint64_t unpack_at(const uint8_t *p, size_t k, int bw)
+{
+	size_t bit = k * (size_t)bw;
+	uint64_t x = 0;
+	int got = 0;
+
+	while (got < bw) {
+		int off = (int)(bit % 8), take = 8 - off;
+
+		if (take > bw - got)
+			take = bw - got;
+		x |= (uint64_t)(p[bit / 8] >> off & ((1u << take) - 1)) << got;
+		got += take;
+		bit += (size_t)take;
+	}
+	return x;
+}
+
+/* A block size past this is damage: writers use 128 or 256. */
+#define PQ_DELTA_MAX_BLOCK (1u << 16)
+
+int pq_delta_decode(const uint8_t *p, size_t len, uint64_t *out, size_t n,
+		    size_t *used)
+{
+	const uint8_t *start = p, *end = p + len;
+	uint64_t block, nmini, total, first, vpm, got = 0;
+
+	if (!get_uvarint(&p, end, &block) || !get_uvarint(&p, end, &nmini) ||
+	    !get_uvarint(&p, end, &total) || !get_uvarint(&p, end, &first))
+		return -1;
+	if (block == 0 || block % 128 || block > PQ_DELTA_MAX_BLOCK ||
+	    nmini == 0 || block % nmini || (block / nmini) % 32)
+		return -2;
+	if (total != n)
+		return -3;
+	vpm = block / nmini;
+	if (n)
+		out[got++] = unzigzag(first);
+	while (got < n) {
+		uint64_t md;
+		const uint8_t *widths;
+
+		if (!get_uvarint(&p, end, &md) || (uint64_t)(end - p) < nmini)
+			return -1;
+		md = unzigzag(md);
+		widths = p;
+		p += nmini;
+		for (uint64_t m = 0; m < nmini && got < n; m++) {
+			int bw = widths[m];
+			size_t bytes = (size_t)(vpm * (uint64_t)bw / 8);
+
+			if (bw > 64)
+				return -2;
+			if ((size_t)(end - p) < bytes)
+				return -1;
+			for (uint64_t k = 0; k < vpm && got < n; k++) {
+				uint64_t d = bw ? unpack_at(p, k, bw) : 0;
+
+				out[got] = out[got - 1] + md + d;
+				got++;
+			}
+			p += bytes;
+		}
+	}
+	*used = (size_t)(p - start);
+	return 0;
+}

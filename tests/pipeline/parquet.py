@@ -390,6 +390,47 @@ def reader_arrow_file(codec, dictionary, page_version):
     check_table(read_back(out), rows, out)
 
 
+# The encodings pyarrow writes besides PLAIN and dictionary, by column.
+ENCODINGS = {
+    "DELTA_BINARY_PACKED": ["i", "l", "t8", "s16", "dt", "ts"],
+    "DELTA_LENGTH_BYTE_ARRAY": ["s", "bin"],
+    "DELTA_BYTE_ARRAY": ["s", "bin"],
+    "BYTE_STREAM_SPLIT": ["d", "i", "l"],
+}
+
+
+def reader_arrow_encodings(encoding, page_version):
+    """pyarrow's DELTA_* and BYTE_STREAM_SPLIT pages (its footer says
+    so), in several pages and row groups, read as pyarrow wrote them."""
+    name = "enc-%s-%s" % (encoding, page_version)
+    src = os.path.join(TMP, name + "-in")
+    os.makedirs(src)
+    t, rows = arrow_table(5000)
+    # Long shared prefixes for DELTA_BYTE_ARRAY, and values past one
+    # miniblock's range for the deltas.
+    t = t.set_column(6, "s", pa.array(
+        [None if r.get("s") is None else "prefix-%d-%s" % (k // 3, r["s"])
+         for k, r in enumerate(rows)], pa.string()))
+    t = t.set_column(2, "l", pa.array(
+        [None if r.get("l") is None else r["l"] // 4 * (k % 5 - 2) + k * k
+         for k, r in enumerate(rows)], pa.int64()))
+    rows = t.to_pylist()
+    cols = ENCODINGS[encoding]
+    pq.write_table(t, os.path.join(src, "a.parquet"), compression="zstd",
+                   use_dictionary=False, data_page_size=4096,
+                   row_group_size=2000, data_page_version=page_version,
+                   column_encoding={c: encoding for c in cols})
+    md = pq.ParquetFile(os.path.join(src, "a.parquet")).metadata
+    names = [c for c, _, _ in COLUMNS]
+    for c in cols:
+        encs = md.row_group(0).column(names.index(c)).encodings
+        if encoding not in encs:
+            fail("pyarrow wrote %s as %r" % (c, encs))
+    out, sql = copy_sql(name, src)
+    run_sluice(sql, name)
+    check_table(read_back(out), rows, out)
+
+
 def reader_schema_projection():
     """A schema that names some columns in another order, one the file
     lacks (nulls) and an int read as bigint."""
@@ -491,31 +532,57 @@ def reader_bad_files():
     t, _ = arrow_table(200)
     pq.write_table(t, buf, compression="snappy")
     good = buf.getvalue().to_pybytes()
-    bad_file("badmagic", b"PAR0" + good[4:], "no PAR1 magic at its start")
+    bad_file("badmagic", b"PAR0" + good[4:],
+             "no PAR1 magic at its start (byte 0)")
     bad_file("short", b"PAR1", "too short")
-    bad_file("cut", good[:len(good) // 2], "no PAR1 magic at its end")
+    bad_file("cut", good[:len(good) // 2],
+             "no PAR1 magic at its end (byte %d)" % (len(good) // 2 - 4))
     flen = int.from_bytes(good[-8:-4], "little")
     bad_file("footer", good[:-8] + (flen + 100000).to_bytes(4, "little") +
-             b"PAR1", "the footer says it is")
+             b"PAR1", "the footer length at byte %d says %d bytes" %
+             (len(good) - 8, flen + 100000))
     # The footer's bytes damaged: its Thrift breaks.
     dam = bytearray(good)
     start = len(good) - 8 - flen
     dam[start:start + 40] = b"\xff" * 40
-    bad_file("thrift", bytes(dam), "the footer (FileMetaData) is damaged")
+    bad_file("thrift", bytes(dam), "the footer at byte %d (%d bytes): the "
+             "footer (FileMetaData) is damaged" % (start, flen))
     # A page's bytes damaged: snappy does not uncompress.
     dam = bytearray(good)
     first = pq.ParquetFile(pa.BufferReader(good)).metadata.row_group(0)
     off = first.column(1).data_page_offset
     dam[off + 30:off + 60] = b"\x00" * 30
-    bad_file("page", bytes(dam), "column 'i'")
-    # An encoding sluice does not read.
+    bad_file("page", bytes(dam), "column 'i' (page at byte %d)" % off)
+    # An encoding sluice does not read: the first data page header's
+    # encoding (DataPageHeader field 2, after num_values) made
+    # GROUP_VAR_INT; the error names the page's offset.
     buf = pa.BufferOutputStream()
-    pq.write_table(pa.table({"i": pa.array([1, 2, 3], pa.int32()),
-                             "s": ["a", "b", "c"]}), buf,
-                   use_dictionary=False,
+    sch = pa.schema([pa.field("i", pa.int32(), nullable=False),
+                     pa.field("s", pa.string())])
+    pq.write_table(pa.table({"i": [1, 2, 3], "s": ["a", "b", "c"]},
+                            schema=sch), buf, compression="none",
+                   use_dictionary=False, write_page_index=False,
                    column_encoding={"i": "DELTA_BINARY_PACKED"})
-    bad_file("delta", buf.getvalue().to_pybytes(),
-             "page encoding DELTA_BINARY_PACKED (5) is not supported")
+    good = buf.getvalue().to_pybytes()
+    off = pq.ParquetFile(pa.BufferReader(good)).metadata.row_group(0) \
+        .column(0).data_page_offset
+    at = good.index(b"\x2c\x15", off) + 2
+    while good[at] & 0x80:
+        at += 1
+    if good[at + 1:at + 3] != b"\x15\x0a":
+        fail("no DELTA_BINARY_PACKED encoding in the page header")
+    dam = bytearray(good)
+    dam[at + 2] = 2
+    bad_file("encoding", bytes(dam),
+             "column 'i' (page at byte %d): page encoding GROUP_VAR_INT "
+             "(1) is not supported" % off)
+    # A damaged DELTA_BINARY_PACKED header: a block size of 129 values.
+    at = good.index(b"\x80\x01\x04\x03\x02", off)
+    dam = bytearray(good)
+    dam[at] = 0x81
+    bad_file("delta", bytes(dam),
+             "column 'i' (page at byte %d): the page's DELTA_BINARY_PACKED "
+             "values have a header or a bit width out of range" % off)
     # A dictionary index past the dictionary.
     buf = pa.BufferOutputStream()
     pq.write_table(pa.table({"i": pa.array([7] * 100, pa.int32()),
@@ -539,10 +606,17 @@ def reader_damaged_bytes():
     import random
     rnd = random.Random(20261207)
     t, _ = arrow_table(300)
-    for k in range(40):
+    for k in range(60):
         buf = pa.BufferOutputStream()
+        dictionary = rnd.random() < 0.5
+        # Half the files without a dictionary in the DELTA_* and
+        # BYTE_STREAM_SPLIT encodings.
+        encs = {"i": "DELTA_BINARY_PACKED", "l": "DELTA_BINARY_PACKED",
+                "s": "DELTA_BYTE_ARRAY", "bin": "DELTA_LENGTH_BYTE_ARRAY",
+                "d": "BYTE_STREAM_SPLIT"} \
+            if not dictionary and rnd.random() < 0.5 else None
         pq.write_table(t, buf, compression=rnd.choice(CODECS),
-                       use_dictionary=rnd.random() < 0.5,
+                       use_dictionary=dictionary, column_encoding=encs,
                        data_page_version=rnd.choice(["1.0", "2.0"]),
                        data_page_size=512)
         d = bytearray(buf.getvalue().to_pybytes())
@@ -705,6 +779,11 @@ def main():
                   (codec, "dictionary" if dictionary else "plain",
                    version[0]), reader_arrow_file, codec, dictionary,
                   version)
+    for encoding in ENCODINGS:
+        for version in ("1.0", "2.0"):
+            t("reader: pyarrow's %s pages, data page v%s" %
+              (encoding, version[0]), reader_arrow_encodings, encoding,
+              version)
     t("reader: a schema picks, reorders, widens and adds columns",
       reader_schema_projection)
     t("reader: float as double, every file read", reader_float_and_many_files)

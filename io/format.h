@@ -76,7 +76,8 @@ typedef struct sl_format_reader {
 } sl_format_reader;
 
 /* One sink's writing, the same for each of its files. The sink sets ops,
- * conf, component, schema and cols; writer_init sets state. */
+ * conf, component, schema and cols; writer_init sets state (and may set
+ * extension). */
 typedef struct sl_format_writer {
 	const struct sl_format_ops *ops;
 	const void *conf;        /* the format's options */
@@ -86,6 +87,9 @@ typedef struct sl_format_writer {
 	                            partitionBy columns are left out) */
 	uint32_t ncols;
 	void *state; /* the format's own */
+	/* writer_init may set it: the part files' extension when it
+	 * depends on the options (".snappy.parquet"), else ops->extension. */
+	const char *extension;
 } sl_format_writer;
 
 typedef struct sl_format_ops {

@@ -31,6 +31,9 @@
 /* Spark's writer (parquet-mr) caps a page at 20,000 values too. */
 #define PQ_PAGE_ROWS 20000
 
+/* The Spark version whose file semantics sluice's files follow. */
+#define PQ_SPARK_VERSION "4.0.0"
+
 /* What a column of the sink's rows is in the file. */
 struct pq_wcol {
 	const char *name;
@@ -46,6 +49,7 @@ struct pq_writer {
 	int64_t block_size, page_size;
 	bool dict;
 	int64_t dict_limit;
+	sl_buf row_meta; /* Spark's schema JSON for the footer */
 };
 
 /* One column of the file being written: its open page and the pages of
@@ -104,6 +108,50 @@ static int phys_of(int id)
 	}
 }
 
+/* The part files' extension as Spark names them by codec. */
+static const char *codec_extension(int codec)
+{
+	switch (codec) {
+	case PQ_CODEC_SNAPPY: return ".snappy.parquet";
+	case PQ_CODEC_GZIP: return ".gz.parquet";
+	case PQ_CODEC_ZSTD: return ".zstd.parquet";
+	default: return ".parquet";
+	}
+}
+
+/* The sink's columns as Spark's StructType JSON, which Spark's writer
+ * keeps in the footer (org.apache.spark.sql.parquet.row.metadata) and its
+ * reader takes the schema from: every column nullable, as Spark's file
+ * sink writes them. */
+static void spark_schema_json(sl_buf *b, const sl_format_writer *w)
+{
+	sl_buf_puts(b, "{\"type\":\"struct\",\"fields\":[");
+	for (uint32_t i = 0; i < w->ncols; i++) {
+		const sl_field *f = &w->schema->fields[w->cols[i]];
+		const char *t;
+
+		switch ((int)f->type->id) {
+		case SL_BOOL: t = "boolean"; break;
+		case (int)SL_BYTE: t = "byte"; break;
+		case (int)SL_SHORT: t = "short"; break;
+		case SL_INT: t = "integer"; break;
+		case SL_LONG: t = "long"; break;
+		case SL_DOUBLE: t = "double"; break;
+		case SL_STRING: t = "string"; break;
+		case SL_BINARY: t = "binary"; break;
+		case SL_DATE: t = "date"; break;
+		default: t = "timestamp"; break;
+		}
+		sl_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+		sl_format_json_str(b, f->name, strlen(f->name));
+		sl_buf_printf(b,
+			      ",\"type\":\"%s\",\"nullable\":true,"
+			      "\"metadata\":{}}",
+			      t);
+	}
+	sl_buf_puts(b, "]}");
+}
+
 int pq_writer_init(sl_format_writer *w, sl_err *err)
 {
 	const struct pq_conf *c = w->conf;
@@ -136,6 +184,8 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 					  "not supported yet");
 		}
 	}
+	spark_schema_json(&pw->row_meta, w);
+	w->extension = codec_extension(pw->codec);
 	w->state = pw;
 	return 0;
 }
@@ -147,6 +197,7 @@ void pq_writer_free(sl_format_writer *w)
 	if (!pw)
 		return;
 	free(pw->cols);
+	sl_buf_free(&pw->row_meta);
 	free(pw);
 	w->state = NULL;
 }
@@ -739,6 +790,21 @@ int pq_file_close(const sl_format_writer *w, void *file, sl_buf *out,
 	pq_w_i64(&e, 3, f->total);
 	pq_w_list(&e, 4, PQ_T_STRUCT, f->nrgs);
 	sl_buf_put(out, f->rgs.s, f->rgs.len);
+	/* key_value_metadata: the schema for Spark's reader, and the Spark
+	 * version whose calendar the dates and timestamps are in (Spark
+	 * rebases the values of files of versions before 3.0, or of files
+	 * without a version when spark.sql.parquet.datetimeRebaseModeInRead
+	 * says so; sluice's are proleptic Gregorian, as Spark 3 and later
+	 * write them). */
+	pq_w_list(&e, 5, PQ_T_STRUCT, 2);
+	pq_w_struct(&e, 0);
+	pq_w_str(&e, 1, "org.apache.spark.version");
+	pq_w_str(&e, 2, PQ_SPARK_VERSION);
+	pq_w_end(&e);
+	pq_w_struct(&e, 0);
+	pq_w_str(&e, 1, "org.apache.spark.sql.parquet.row.metadata");
+	pq_w_bin(&e, 2, pw->row_meta.s, pw->row_meta.len);
+	pq_w_end(&e);
 	pq_w_str(&e, 6, "sluice version " SLUICE_VERSION " (build none)");
 	pq_w_list(&e, 7, PQ_T_STRUCT, pw->ncols);
 	for (uint32_t i = 0; i < pw->ncols; i++) {

@@ -6,13 +6,14 @@ writes, nulls included, for each compression; pyarrow reads every file and
 its values, types, nulls and footer statistics are compared with the
 input; Spark reads the output directory through its _spark_metadata log.
 Run by tests/pipeline/parquet.sh (which makes the venv):
-    SLUICE=build/sluice python tests/pipeline/parquet.py [-k NAME]
-The last line is `N passed, M failed`."""
+    SLUICE=build/sluice python tests/pipeline/parquet.py [-k NAME[|NAME]]
+(-k runs the tests whose names contain one of the NAMEs.) The last line is `N passed, M failed`."""
 import datetime as dt
 import glob
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -171,7 +172,32 @@ def writer_types_nulls(codec):
     files = parquet_files(out)
     if len(files) != 1:
         fail("%d files, expected 1" % len(files))
+    # Spark's name: part-00000-<uuid>.c000<codec extension>.parquet.
+    ext = {"none": "", "uncompressed": "", "snappy": ".snappy",
+           "gzip": ".gz", "zstd": ".zstd"}[codec]
+    base = os.path.basename(files[0])
+    if not re.fullmatch(r"part-00000-[0-9a-f-]{36}\.c000%s\.parquet" %
+                        re.escape(ext), base):
+        fail("file name %s, expected part-00000-UUID.c000%s.parquet" %
+             (base, ext))
     f = pq.ParquetFile(files[0])
+    # Spark's footer metadata: its schema JSON, which Spark's reader
+    # takes the types from, and the version (no calendar rebase).
+    kv = f.metadata.metadata or {}
+    spark_types = {"BOOLEAN": "boolean", "INT": "integer", "BIGINT": "long",
+                   "TINYINT": "byte", "SMALLINT": "short",
+                   "DOUBLE": "double", "STRING": "string",
+                   "BINARY": "binary", "DATE": "date",
+                   "TIMESTAMP": "timestamp"}
+    want_json = {"type": "struct", "fields": [
+        {"name": c, "type": spark_types[t], "nullable": True,
+         "metadata": {}} for c, t, _ in COLUMNS]}
+    got_json = kv.get(b"org.apache.spark.sql.parquet.row.metadata")
+    if got_json is None or json.loads(got_json) != want_json:
+        fail("row metadata %r, expected %r" % (got_json, want_json))
+    if kv.get(b"org.apache.spark.version") != b"4.0.0":
+        fail("org.apache.spark.version is %r" %
+             kv.get(b"org.apache.spark.version"))
     want_codec = {"none": "UNCOMPRESSED", "uncompressed": "UNCOMPRESSED",
                   "snappy": "SNAPPY", "gzip": "GZIP", "zstd": "ZSTD"}[codec]
     md = f.metadata
@@ -725,14 +751,45 @@ def spark_reads(outs):
         rows = [w for _, w in ROWS] * 40
         data = [tuple(bytearray(r[c]) if c == "bin" and r.get(c) is not None
                       else r.get(c) for c, _, _ in COLUMNS) for r in rows]
-        src = os.path.join(TMP, "spark-written")
-        s.createDataFrame(data, sch).coalesce(1).write.parquet(src)
-        md = pq.ParquetFile(parquet_files(src)[0]).metadata
-        if md.schema.column(9).physical_type != "INT96":
-            fail("Spark wrote ts as %s" % md.schema.column(9).physical_type)
-        out, sql = copy_sql("from-spark", src)
-        run_sluice(sql, "from-spark")
-        check_table(read_back(out), rows, out)
+        df = s.createDataFrame(data, sch).coalesce(1)
+        # Every codec with parquet-mr's v1 writer (PLAIN and dictionary
+        # pages v1) and v2 writer (data pages v2, RLE_DICTIONARY, RLE
+        # booleans; without dictionaries DELTA_BINARY_PACKED integers and
+        # DELTA_BYTE_ARRAY strings), each timestamp type Spark writes.
+        cases = [(codec, ver, "INT96", "true") for codec in CODECS
+                 for ver in ("v1", "v2")]
+        cases += [("snappy", "v2", "TIMESTAMP_MICROS", "false"),
+                  ("gzip", "v2", "INT96", "false"),
+                  ("zstd", "v1", "TIMESTAMP_MILLIS", "true")]
+        names = [c for c, _, _ in COLUMNS]
+        for codec, ver, tstype, dictionary in cases:
+            s.conf.set("spark.sql.parquet.outputTimestampType", tstype)
+            src = os.path.join(TMP, "spark-%s-%s-%s-%s" %
+                               (codec, ver, tstype, dictionary))
+            (df.write.option("compression", codec)
+             .option("parquet.writer.version", ver)
+             .option("parquet.enable.dictionary", dictionary)
+             .parquet(src))
+            md = pq.ParquetFile(parquet_files(src)[0]).metadata
+            phys = md.schema.column(9).physical_type
+            if phys != ("INT96" if tstype == "INT96" else "INT64"):
+                fail("Spark wrote ts (%s) as %s" % (tstype, phys))
+            encs = md.row_group(0).column(names.index("i")).encodings
+            sencs = md.row_group(0).column(names.index("s")).encodings
+            if (ver, dictionary) == ("v2", "false") and \
+                    ("DELTA_BINARY_PACKED" not in encs or
+                     "DELTA_BYTE_ARRAY" not in sencs):
+                fail("Spark's v2 writer wrote i as %r, s as %r" %
+                     (encs, sencs))
+            want = rows
+            if tstype == "TIMESTAMP_MILLIS":
+                want = [dict(r, ts=r["ts"].replace(
+                    microsecond=r["ts"].microsecond // 1000 * 1000))
+                    if r.get("ts") else r for r in rows]
+            name = "from-" + os.path.basename(src)
+            out, sql = copy_sql(name, src)
+            run_sluice(sql, name)
+            check_table(read_back(out), want, out)
     finally:
         s.stop()
 
@@ -745,7 +802,7 @@ def main():
 
     def t(name, fn, *args):
         global passed, failed
-        if only and only not in name:
+        if only and not any(k in name for k in only.split("|")):
             return None
         try:
             r = fn(*args)

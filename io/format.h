@@ -38,6 +38,10 @@ enum {
 	 * mode, columnNameOfCorruptRecord and deadLetterPath, and its
 	 * reader reports bad records through sl_format_reader.malformed. */
 	SL_FORMAT_MALFORMED = 1u << 3,
+	/* Its file source also reads the files of partition directories
+	 * (`col=value/`, Spark's layout), and the format fills the
+	 * partition columns from r->path (relative to scan->dir). */
+	SL_FORMAT_PARTITIONS = 1u << 4,
 };
 
 /* What one file source reads, the same for each of its files. The source

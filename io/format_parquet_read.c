@@ -8,7 +8,10 @@
  * file lacks reads as nulls.
  *
  * Without a schema option the schema is the footer's, as Spark infers it:
- * the first Parquet file of the directory by name, every column nullable.
+ * the first Parquet file of the directory (partition directories
+ * included) by relative path, every column nullable, then the partition
+ * columns the files lack (io/format_parquet_parts.c); a partition
+ * column's value comes from the file's path.
  * Every fault in a file (bad magic, a truncated or damaged footer or page,
  * an encoding or type sluice does not read) is an error naming the file,
  * the byte offset of the footer, column chunk or page, and the problem. */
@@ -91,39 +94,22 @@ static int file_column_type(const struct pq_top *t, const sl_dtype **out,
 
 /* ---- the schema ------------------------------------------------------- */
 
-static bool hidden(const char *name)
-{
-	return name[0] == '.' || name[0] == '_';
-}
-
 /* The schema of the directory's first Parquet file by name. */
 static int infer_schema(sl_format_scan *scan, sl_err *err)
 {
-	DIR *dir = scan->dir ? opendir(scan->dir) : NULL;
-	struct dirent *de;
-	char *best = NULL, path[4096], why[160];
+	struct pq_parts parts;
+	char path[4096], why[160];
 	struct pq_top *top;
 	sl_arena a;
 	pq_meta m;
 	struct stat st;
 	sl_schema *s;
+	uint32_t nparts = 0;
 	int fd, n, rc;
 
-	while (dir && (de = readdir(dir))) {
-		if (hidden(de->d_name) ||
-		    (scan->glob && fnmatch(scan->glob, de->d_name, FNM_PERIOD)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", scan->dir, de->d_name);
-		if (stat(path, &st) || !S_ISREG(st.st_mode))
-			continue;
-		if (!best || strcmp(de->d_name, best) < 0) {
-			free(best);
-			best = sl_xstrdup(de->d_name);
-		}
-	}
-	if (dir)
-		closedir(dir);
-	if (!best)
+	pq_parts_find(&parts, scan->dir, scan->glob);
+	if (!parts.first) {
+		pq_parts_free(&parts);
 		return sl_err_set(err, SL_EOPTION,
 				  "source '%s': no option 'schema' and no "
 				  "Parquet file in %s to take the schema from "
@@ -131,8 +117,8 @@ static int infer_schema(sl_format_scan *scan, sl_err *err)
 				  "the schema in DDL",
 				  scan->component,
 				  scan->dir ? scan->dir : "the directory");
-	snprintf(path, sizeof(path), "%s/%s", scan->dir, best);
-	free(best);
+	}
+	snprintf(path, sizeof(path), "%s/%s", scan->dir, parts.first);
 	sl_arena_init(&a);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -157,7 +143,27 @@ static int infer_schema(sl_format_scan *scan, sl_err *err)
 				scan->component, path);
 		goto out;
 	}
-	s = sl_schema_new(scan->arena, (uint32_t)n);
+	/* The partition columns the files lack follow theirs, as Spark
+	 * puts them. */
+	for (uint32_t i = 0; i < parts.ncols; i++) {
+		int k;
+
+		for (k = 0; k < n; k++)
+			if (!strcasecmp(top[k].el->name, parts.cols[i].name))
+				break;
+		if (k == n)
+			parts.cols[nparts++] = parts.cols[i];
+		else
+			free(parts.cols[i].name);
+	}
+	parts.ncols = nparts;
+	s = sl_schema_new(scan->arena, (uint32_t)n + nparts);
+	for (uint32_t i = 0; i < nparts; i++) {
+		s->fields[n + i].name =
+			sl_arena_strdup(scan->arena, parts.cols[i].name);
+		s->fields[n + i].type = pq_parts_type(&parts, i);
+		s->fields[n + i].nullable = true;
+	}
 	for (int k = 0; k < n; k++) {
 		const sl_dtype *t;
 
@@ -181,6 +187,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	sl_arena_free(&a);
+	pq_parts_free(&parts);
 	return rc;
 }
 
@@ -289,8 +296,13 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 		for (j = 0; j < n; j++)
 			if (!strcasecmp(top[j].el->name, f->name))
 				break;
-		if (j == n)
-			continue; /* not in this file: nulls */
+		if (j == n) {
+			/* Not in this file: a partition directory's value,
+			 * or nulls. */
+			c->part = pq_part_value(r->path, scan->dir, f->name,
+						f->type, &rd->a, &c->pval);
+			continue;
+		}
 		if (file_column_type(&top[j], &t, why, sizeof(why)) < 0)
 			return pq_fail(r, "column '%s' is %s, which sluice does "
 				       "not read yet",
@@ -436,13 +448,18 @@ int pq_next_batch(sl_format_reader *r, sl_batch *b, uint32_t max)
 			struct pq_rcol *c = &rd->cols[k];
 			sl_value v;
 
-			if (c->leaf < 0)
-				continue;
-			if (c->at == c->nvals && (rc = pq_next_page(r, c)) < 0) {
-				b->nrows--;
-				return rc;
+			if (c->leaf < 0) {
+				if (!c->part)
+					continue;
+				v = c->pval;
+			} else {
+				if (c->at == c->nvals &&
+				    (rc = pq_next_page(r, c)) < 0) {
+					b->nrows--;
+					return rc;
+				}
+				v = c->vals[c->at++];
 			}
-			v = c->vals[c->at++];
 			if (v.type == SL_STRING || v.type == SL_BINARY) {
 				char *s = sl_arena_alloc(&b->arena,
 							 v.len ? v.len : 1);

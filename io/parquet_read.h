@@ -61,6 +61,9 @@ struct pq_rcol {
 	size_t capu64;
 	int64_t chunk_at; /* the open chunk's file offset */
 	int64_t page_at;  /* the open page header's file offset */
+	/* Not in the file but a partition directory of its path: pval. */
+	bool part;
+	sl_value pval;
 };
 
 struct pq_rd {
@@ -87,5 +90,33 @@ const char *pq_encoding_name(int e);
 /* Column c's next data page with values into c->vals (its dictionary
  * page read on the way): 0, or < 0 with r->err set. */
 int pq_next_page(sl_format_reader *r, struct pq_rcol *c);
+
+/* ---- partition directories (io/format_parquet_parts.c) --------------- */
+
+#define PQ_MAX_PARTS 64
+
+/* What the walk of a source's directory found: its first file by
+ * relative path (malloc'd, NULL if none) and the partition columns in
+ * the order their directories nest. */
+struct pq_parts {
+	char *first;
+	struct pq_pcol {
+		char *name;
+		int kind;
+	} cols[PQ_MAX_PARTS];
+	uint32_t ncols;
+};
+
+/* Walks dir (files matching glob, NULL for every file) into p. */
+void pq_parts_find(struct pq_parts *p, const char *dir, const char *glob);
+void pq_parts_free(struct pq_parts *p);
+/* The inferred type of p's partition column i. */
+const sl_dtype *pq_parts_type(const struct pq_parts *p, uint32_t i);
+/* The value of partition column col (of type t) in the path of a file
+ * under dir: true and *out (null for __HIVE_DEFAULT_PARTITION__, or for
+ * a value that is not of type t), false if the path has no col=
+ * directory. Strings are in a. */
+bool pq_part_value(const char *path, const char *dir, const char *col,
+		   const sl_dtype *t, sl_arena *a, sl_value *out);
 
 #endif

@@ -457,6 +457,76 @@ def reader_arrow_encodings(encoding, page_version):
     check_table(read_back(out), rows, out)
 
 
+# Partition directories as Spark lays them out: (a, b, c) values, the
+# values sluice must give (Spark's inference: a BIGINT, b STRING with its
+# %XX escapes undone, c DATE; the null directory).
+PARTS = [("1", "p0", "2024-01-01", 1, "p0", dt.date(2024, 1, 1)),
+         ("2", "a%2Fb", "2024-01-02", 2, "a/b", dt.date(2024, 1, 2)),
+         ("__HIVE_DEFAULT_PARTITION__", "p 1", "2024-01-03", None, "p 1",
+          dt.date(2024, 1, 3)),
+         ("3000000000", "x", "2024-01-04", 3000000000, "x",
+          dt.date(2024, 1, 4))]
+
+
+def reader_partitions():
+    """col=value/ directories: their files are read, the partition
+    columns follow the files' in the schema with Spark's types, each
+    row gets its directory's values."""
+    src = os.path.join(TMP, "parts-in")
+    want = []
+    for k, (a, b, c, av, bv, cv) in enumerate(PARTS):
+        d = os.path.join(src, "a=" + a, "b=" + b, "c=" + c)
+        os.makedirs(d)
+        pq.write_table(pa.table({"v": pa.array([k, k + 10], pa.int32())}),
+                       os.path.join(d, "f.parquet"))
+        want += [{"v": k, "a": av, "b": bv, "c": cv},
+                 {"v": k + 10, "a": av, "b": bv, "c": cv}]
+    # A directory that is no partition's, and hidden ones: not read.
+    for k, d in enumerate(("other", "_tmp", ".x=1")):
+        os.makedirs(os.path.join(src, d))
+        pq.write_table(pa.table({"v": [97 + k]}),
+                       os.path.join(src, d, "f.parquet"))
+    out, sql = copy_sql("parts", src)
+    run_sluice(sql, "parts")
+    got = read_back(out)
+    types = [(f.name, str(f.type)) for f in got.schema]
+    if types != [("v", "int32"), ("a", "int64"), ("b", "string"),
+                 ("c", "date32[day]")]:
+        fail("schema %r" % types)
+    rows = sorted(got.to_pylist(), key=lambda r: r["v"])
+    if rows != sorted(want, key=lambda r: r["v"]):
+        fail("rows %r, expected %r" % (rows, want))
+    # A schema that names a partition column reads it from the path too.
+    out, sql = copy_sql("parts-schema", src, schema="b STRING, v BIGINT")
+    run_sluice(sql, "parts-schema")
+    rows = sorted(read_back(out).to_pylist(), key=lambda r: r["v"])
+    if rows != sorted(({"b": r["b"], "v": r["v"]} for r in want),
+                      key=lambda r: r["v"]):
+        fail("with a schema: rows %r" % rows)
+    return src, want
+
+
+def reader_partitions_round_trip():
+    """sluice's own partitionBy output read back: the same rows."""
+    src = os.path.join(TMP, "in-part-rt")
+    write_json(src, [{"i": k, "s": "p%d" % (k % 3), "n": k % 2}
+                     for k in range(30)])
+    mid = os.path.join(TMP, "part-rt")
+    run_sluice("""
+CREATE SOURCE src WITH (format = 'json', path = '%s',
+  schema = 'i INT, s STRING, n INT');
+CREATE SINK out WITH (format = 'parquet', path = '%s', partitionBy = 's,n',
+  checkpointLocation = '%s', trigger = 'availableNow');
+INSERT INTO out SELECT i, s, n FROM src;
+""" % (src, mid, mid + ".ckpt"), "part-rt")
+    out, sql = copy_sql("part-rt-back", mid)
+    run_sluice(sql, "part-rt-back")
+    got = sorted(read_back(out).to_pylist(), key=lambda r: r["i"])
+    if got != [{"i": k, "s": "p%d" % (k % 3), "n": k % 2}
+               for k in range(30)]:
+        fail("rows %r" % got[:4])
+
+
 def reader_schema_projection():
     """A schema that names some columns in another order, one the file
     lacks (nulls) and an int read as bigint."""
@@ -706,7 +776,7 @@ def reader_unsupported_columns():
         fail("stderr %r" % p.stderr)
 
 
-def spark_reads(outs):
+def spark_reads(outs, parts):
     """Spark reads sluice's directories (through _spark_metadata) and
     gets the rows and types pyarrow got."""
     from pyspark.sql import SparkSession
@@ -790,6 +860,35 @@ def spark_reads(outs):
             out, sql = copy_sql(name, src)
             run_sluice(sql, name)
             check_table(read_back(out), want, out)
+        # Partition directories: Spark's schema and rows are sluice's.
+        if parts:
+            src, want = parts
+            # Spark refuses a directory beside the partitions' (sluice
+            # leaves it out).
+            shutil.rmtree(os.path.join(src, "other"))
+            df = s.read.parquet(src)
+            types = [(f.name, f.dataType.simpleString())
+                     for f in df.schema.fields]
+            if types != [("v", "int"), ("a", "bigint"), ("b", "string"),
+                         ("c", "date")]:
+                fail("Spark's partition schema %r" % types)
+            got = sorted((r.asDict() for r in df.collect()),
+                         key=lambda r: r["v"])
+            if got != sorted(want, key=lambda r: r["v"]):
+                fail("Spark's partition rows %r" % got)
+            # Spark's partitionBy output, read by sluice.
+            src = os.path.join(TMP, "spark-partitioned")
+            df.coalesce(1).write.partitionBy("a", "b", "c").parquet(src)
+            out, sql = copy_sql("from-spark-partitioned", src)
+            run_sluice(sql, "from-spark-partitioned")
+            got = read_back(out)
+            if got.column_names != ["v", "a", "b", "c"]:
+                fail("sluice's columns of Spark's partitionBy: %r" %
+                     got.column_names)
+            if sorted(got.to_pylist(), key=lambda r: r["v"]) != \
+                    sorted(want, key=lambda r: r["v"]):
+                fail("sluice's rows of Spark's partitionBy: %r" %
+                     got.to_pylist())
     finally:
         s.stop()
 
@@ -841,6 +940,10 @@ def main():
             t("reader: pyarrow's %s pages, data page v%s" %
               (encoding, version[0]), reader_arrow_encodings, encoding,
               version)
+    parts = t("reader: partition directories col=value/",
+              reader_partitions)
+    t("reader: sluice's partitionBy output read back",
+      reader_partitions_round_trip)
     t("reader: a schema picks, reorders, widens and adds columns",
       reader_schema_projection)
     t("reader: float as double, every file read", reader_float_and_many_files)
@@ -854,7 +957,7 @@ def main():
       reader_damaged_bytes)
     if os.environ.get("PARQUET_SPARK", "1") != "0" and outs:
         t("Spark reads sluice's files; sluice reads Spark's", spark_reads,
-          outs)
+          outs, parts)
     shutil.rmtree(TMP, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)

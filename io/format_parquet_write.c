@@ -302,11 +302,7 @@ static void put_plain(sl_buf *b, int phys, const sl_value *v)
 /* The bit width of indices below n (at least 1). */
 static int index_width(uint32_t n)
 {
-	int bw = 1;
-
-	while (bw < 32 && n - 1 >= 1u << bw)
-		bw++;
-	return bw;
+	return n <= 2 ? 1 : 32 - __builtin_clz(n - 1);
 }
 
 /* The bytes a value is keyed by: a byte array's own, a number's PLAIN. */
@@ -365,7 +361,13 @@ static int64_t dict_index(const struct pq_writer *pw, struct pq_chunk *k,
 	for (; k->slots[h]; h = (h + 1) & (k->nslots - 1)) {
 		uint32_t e = k->slots[h] - 1;
 
-		if (k->dlen[e] == n && !memcmp(k->dvals.s + k->doff[e], key, n))
+		const char *at = k->dvals.s + k->doff[e];
+
+		/* Constant sizes for numbers: memcmp inlined. */
+		if (k->dlen[e] == n &&
+		    (n == 8   ? !memcmp(at, key, 8)
+		     : n == 4 ? !memcmp(at, key, 4)
+			      : !memcmp(at, key, n)))
 			return e;
 	}
 	if ((int64_t)(k->dvals.len + n + 4) > pw->dict_limit)
@@ -604,12 +606,15 @@ int pq_file_open(const sl_format_writer *w, void **file, sl_buf *out,
 }
 
 /* A non-null value other than a boolean into the open page: its
- * dictionary index, or PLAIN. */
+ * dictionary index, or PLAIN. 1 when the statistics must see it (PLAIN,
+ * or new to the dictionary: the chunk's statistics are its
+ * dictionary's), 0, or < 0 with err set. */
 static int put_value(const struct pq_writer *pw, struct pq_file *f,
 		     struct pq_chunk *k, const struct pq_wcol *c,
 		     const sl_value *v, sl_err *err)
 {
 	if (pw->dict && !k->fallback) {
+		uint32_t before = k->ndict;
 		int64_t i = dict_index(pw, k, c, v);
 
 		if (i >= 0) {
@@ -620,7 +625,7 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 			}
 			k->idx[k->nidx++] = (uint32_t)i;
 			k->page_dict = true;
-			return 0;
+			return k->ndict != before;
 		}
 		/* The dictionary is full: this page ends (its levels so
 		 * far, less this value's), the rest of the chunk is PLAIN. */
@@ -636,7 +641,7 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 		}
 	}
 	put_plain(&k->vals, c->phys, v);
-	return 0;
+	return 1;
 }
 
 int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
@@ -677,7 +682,8 @@ int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 			} else {
 				if ((rc = put_value(pw, f, k, c, v, err)) < 0)
 					return rc;
-				stats_add(k, c, v);
+				if (rc)
+					stats_add(k, c, v);
 			}
 			if ((k->ndefs >= PQ_PAGE_ROWS ||
 			     page_bytes(k) >= pw->page_size) &&

@@ -61,20 +61,44 @@ void pq_rle_encode(sl_buf *b, const uint32_t *v, size_t n, int bw)
 		{
 			size_t nbits = groups * 8 * (size_t)bw;
 			uint8_t *out = sl_buf_reserve(b, (nbits + 7) / 8);
+			uint64_t acc = 0;
+			int have = 0;
 
-			memset(out, 0, (nbits + 7) / 8);
+			/* LSB first: whole bytes leave the accumulator as
+			 * they fill (8 values of bw bits are bw bytes). */
 			for (size_t k = 0; k < groups * 8; k++) {
 				uint64_t x = start + k < n ? v[start + k] : 0;
-				size_t bit = k * (size_t)bw;
 
-				for (int j = 0; j < bw; j++, bit++)
-					if (x >> j & 1)
-						out[bit / 8] |=
-							(uint8_t)(1u << (bit % 8));
+				acc |= x << have;
+				have += bw;
+				while (have >= 8) {
+					*out++ = (uint8_t)acc;
+					acc >>= 8;
+					have -= 8;
+				}
 			}
 			b->len += (nbits + 7) / 8;
 		}
 	}
+}
+
+/* Value k of width bw (1..64) of the little-endian bit stream at p. */
+static uint64_t unpack_at(const uint8_t *p, size_t k, int bw)
+{
+	size_t bit = k * (size_t)bw;
+	uint64_t x = 0;
+	int got = 0;
+
+	while (got < bw) {
+		int off = (int)(bit % 8), take = 8 - off;
+
+		if (take > bw - got)
+			take = bw - got;
+		x |= (uint64_t)(p[bit / 8] >> off & ((1u << take) - 1)) << got;
+		got += take;
+		bit += (size_t)take;
+	}
+	return x;
 }
 
 bool pq_rle_decode(const uint8_t *p, size_t len, int bw, uint32_t *out,
@@ -104,7 +128,7 @@ bool pq_rle_decode(const uint8_t *p, size_t len, int bw, uint32_t *out,
 		}
 		if (h & 1) {
 			uint64_t count = (h >> 1) * 8, use = n - got;
-			size_t bytes, bit = 0;
+			size_t bytes;
 
 			if (count < use)
 				use = count;
@@ -113,15 +137,8 @@ bool pq_rle_decode(const uint8_t *p, size_t len, int bw, uint32_t *out,
 			bytes = count * (uint64_t)bw / 8 < (uint64_t)(end - p)
 					? (size_t)(count * (uint64_t)bw / 8)
 					: (size_t)(end - p);
-			for (uint64_t k = 0; k < use; k++) {
-				uint64_t x = 0;
-
-				for (int j = 0; j < bw; j++, bit++)
-					x |= (uint64_t)(p[bit / 8] >> (bit % 8) &
-							1)
-					     << j;
-				out[got++] = (uint32_t)x & mask;
-			}
+			for (uint64_t k = 0; k < use; k++)
+				out[got++] = (uint32_t)unpack_at(p, k, bw) & mask;
 			p += bytes;
 		} else {
 			uint64_t count = h >> 1;
@@ -314,25 +331,6 @@ static bool get_uvarint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 static uint64_t unzigzag(uint64_t u)
 {
 	return (u >> 1) ^ (0 - (u & 1));
-}
-
-/* Value k of width bw (1..64) of the little-endian bit stream at p. */
-static uint64_t unpack_at(const uint8_t *p, size_t k, int bw)
-{
-	size_t bit = k * (size_t)bw;
-	uint64_t x = 0;
-	int got = 0;
-
-	while (got < bw) {
-		int off = (int)(bit % 8), take = 8 - off;
-
-		if (take > bw - got)
-			take = bw - got;
-		x |= (uint64_t)(p[bit / 8] >> off & ((1u << take) - 1)) << got;
-		got += take;
-		bit += (size_t)take;
-	}
-	return x;
 }
 
 /* A block size past this is damage: writers use 128 or 256. */

@@ -40,8 +40,8 @@ int pq_failc(sl_format_reader *r, const struct pq_rcol *c,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (c->page_at > 0)
-		return pq_fail(r, "column '%s' (page at byte %lld): %s", c->name,
-			    (long long)c->page_at, msg);
+		return pq_fail(r, "column '%s' (page at byte %lld): %s",
+			       c->name, (long long)c->page_at, msg);
 	return pq_fail(r, "column '%s' (column chunk at byte %lld): %s",
 		    c->name, (long long)c->chunk_at, msg);
 }
@@ -252,7 +252,8 @@ static int decoded_values(sl_format_reader *r, struct pq_rcol *c, int enc,
 			uint64_t pre = c->u64[i], suf = c->u64[n + i];
 
 			if (pre > prev)
-				return pq_failc(r, c, "value %u's DELTA_BYTE_ARRAY "
+				return pq_failc(r, c, "value %u's DELTA_BYTE_"
+					"ARRAY "
 					     "prefix (%llu bytes) is longer "
 					     "than the value before it",
 					     i, (unsigned long long)pre);
@@ -262,7 +263,8 @@ static int decoded_values(sl_format_reader *r, struct pq_rcol *c, int enc,
 			sufs += (size_t)suf;
 			prev = (size_t)(pre + suf);
 			if (w && prev != w)
-				return pq_failc(r, c, "a DELTA_BYTE_ARRAY value of "
+				return pq_failc(r, c, "a DELTA_BYTE_ARRAY "
+					"value of "
 					     "%zu bytes in a column of "
 					     "%zu-byte values",
 					     prev, w);
@@ -297,7 +299,8 @@ static int decoded_values(sl_format_reader *r, struct pq_rcol *c, int enc,
 		if (!w || type == PQ_INT96)
 			break;
 		if (len / w < n)
-			return pq_failc(r, c, "the page's BYTE_STREAM_SPLIT values "
+			return pq_failc(r, c, "the page's BYTE_STREAM_"
+					"SPLIT values "
 				     "end before its %u values",
 				     n);
 		total = (size_t)n * w;
@@ -423,7 +426,8 @@ static int page_values(sl_format_reader *r, struct pq_rcol *c,
 			    pq_encoding_name(pg->encoding), pg->encoding);
 	}
 	for (uint32_t i = 0, k = 0; i < n; i++)
-		c->vals[i] = !c->max_def || c->lv[i] ? c->tmp[k++] : sl_v_null();
+		c->vals[i] = !c->max_def || c->lv[i] ? c->tmp[k++]
+						     : sl_v_null();
 	c->nvals = n;
 	c->at = 0;
 	return 0;
@@ -438,13 +442,15 @@ int pq_next_page(sl_format_reader *r, struct pq_rcol *c)
 		pq_page pg;
 
 		if (c->cpos >= c->clen)
-			return pq_failc(r, c, "the column chunk (%zu bytes) ends "
+			return pq_failc(r, c, "the column chunk (%zu bytes) "
+					"ends "
 				       "before the row group's rows",
 				     c->clen);
 		c->page_at = c->chunk_at + (int64_t)c->cpos;
 		if (pq_page_parse(c->chunk + c->cpos, c->clen - c->cpos, &pg,
 				  &used) < 0)
-			return pq_failc(r, c, "a damaged page header (its Thrift "
+			return pq_failc(r, c, "a damaged page header (its "
+					"Thrift "
 				       "bytes end or break)");
 		c->cpos += used;
 		if ((size_t)pg.csize > c->clen - c->cpos)

@@ -155,7 +155,8 @@ static void walk(struct pq_parts *p, const char *dir, const char *rel,
 		if (stat(path, &st))
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			if (depth < PQ_PART_DEPTH && strchr(de->d_name + 1, '=')) {
+			if (depth < PQ_PART_DEPTH &&
+			    strchr(de->d_name + 1, '=')) {
 				add_column(p, de->d_name);
 				walk(p, dir, sub, glob, depth + 1);
 			}

@@ -138,7 +138,8 @@ bool pq_rle_decode(const uint8_t *p, size_t len, int bw, uint32_t *out,
 					? (size_t)(count * (uint64_t)bw / 8)
 					: (size_t)(end - p);
 			for (uint64_t k = 0; k < use; k++)
-				out[got++] = (uint32_t)unpack_at(p, k, bw) & mask;
+				out[got++] =
+					(uint32_t)unpack_at(p, k, bw) & mask;
 			p += bytes;
 		} else {
 			uint64_t count = h >> 1;

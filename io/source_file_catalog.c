@@ -305,7 +305,8 @@ static void list_names(sl_source *src, DIR *d, const char *prefix, int depth,
 			if (!parts || depth >= PARTITION_DEPTH ||
 			    !strchr(de->d_name + 1, '=') ||
 			    (fd = openat(dirfd(d), de->d_name,
-					 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+					 O_RDONLY | O_DIRECTORY |
+						 O_CLOEXEC)) < 0)
 				continue;
 			if (!(sub = fdopendir(fd))) {
 				close(fd);

@@ -7,7 +7,8 @@ its values, types, nulls and footer statistics are compared with the
 input; Spark reads the output directory through its _spark_metadata log.
 Run by tests/pipeline/parquet.sh (which makes the venv):
     SLUICE=build/sluice python tests/pipeline/parquet.py [-k NAME[|NAME]]
-(-k runs the tests whose names contain one of the NAMEs.) The last line is `N passed, M failed`."""
+(-k runs the tests whose names contain one of the NAMEs.)
+The last line is `N passed, M failed`."""
 import datetime as dt
 import glob
 import json

@@ -253,7 +253,8 @@ static void delta_encode(sl_buf *b, const int64_t *v, size_t n)
 			for (int i = 0; i < 32; i++)
 				for (int j = 0; j < widths[m]; j++, bit++)
 					if (d[m * 32 + i] >> j & 1)
-						o[bit / 8] |= (uint8_t)(1u << bit % 8);
+						o[bit / 8] |=
+							(uint8_t)(1u << bit % 8);
 			b->len += bytes;
 		}
 	}
@@ -269,7 +270,8 @@ Test(parquet, delta_binary_packed_round_trip)
 	srand(11);
 	for (int i = 0; i < N; i++)
 		v[i] = i % 200 < 100 ? (int64_t)i * 7 - 300
-		       : i % 3	     ? (int64_t)rand() << 33 ^ rand()
+		       : i % 3 ? (int64_t)((uint64_t)rand() << 33 ^
+					   (uint64_t)rand())
 				     : (i % 2 ? INT64_MIN : INT64_MAX);
 	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
 		size_t n = counts[c], used = 0;

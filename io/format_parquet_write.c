@@ -67,7 +67,9 @@ struct pq_chunk {
 	sl_buf minb, maxb; /* byte arrays */
 	/* The chunk's dictionary: its PLAIN values, where each entry's
 	 * bytes are in them, an open-addressing table of entries + 1. */
-	bool fallback; /* past dict_limit: PLAIN for the rest */
+	bool fallback; /* PLAIN for the rest of the chunk */
+	bool paged;    /* the chunk has a data page */
+	int64_t plain_len; /* the open page's values' PLAIN bytes */
 	sl_buf dvals;
 	uint32_t ndict, capdict;
 	uint32_t *doff, *dlen;
@@ -434,8 +436,31 @@ static int put_page(const struct pq_writer *pw, struct pq_file *f,
 	return (int)(f->hdr.len + f->zip.len);
 }
 
+/* Gives up the chunk's dictionary: the open page's values PLAIN into
+ * out (from the dictionary's entries), the rest of the chunk PLAIN, no
+ * dictionary page. The statistics stay: they are the entries'. */
+static void dict_to_plain(struct pq_chunk *k, const struct pq_wcol *c,
+			  sl_buf *out)
+{
+	size_t pre = c->phys == PQ_BYTE_ARRAY ? 4 : 0;
+
+	for (size_t i = 0; i < k->nidx; i++) {
+		uint32_t e = k->idx[i];
+
+		sl_buf_put(out, k->dvals.s + k->doff[e] - pre,
+			   k->dlen[e] + pre);
+	}
+	k->page_dict = false;
+	k->fallback = true;
+	k->ndict = 0;
+	k->dvals.len = 0;
+	if (k->slots)
+		memset(k->slots, 0, k->nslots * sizeof(*k->slots));
+}
+
 static int page_flush(const struct pq_writer *pw, struct pq_file *f,
-		      struct pq_chunk *k, sl_err *err)
+		      struct pq_chunk *k, const struct pq_wcol *c,
+		      sl_err *err)
 {
 	size_t at;
 	int rc;
@@ -450,9 +475,19 @@ static int page_flush(const struct pq_writer *pw, struct pq_file *f,
 		f->page.s[i] = (char)(at >> (8 * i));
 	if (k->page_dict) {
 		int bw = index_width(k->ndict);
+		size_t at0 = f->page.len;
 
 		sl_buf_put_u8(&f->page, (uint8_t)bw);
 		pq_rle_encode(&f->page, k->idx, k->nidx, bw);
+		/* At the chunk's first page, as Spark's writer: a
+		 * dictionary that does not make the values smaller than
+		 * PLAIN (indices and dictionary against PLAIN bytes) is
+		 * given up, this page written PLAIN too. */
+		if (!k->paged && (int64_t)(f->page.len - at0 + k->dvals.len) >=
+					 k->plain_len) {
+			f->page.len = at0;
+			dict_to_plain(k, c, &f->page);
+		}
 	} else {
 		sl_buf_put(&f->page, k->vals.s, k->vals.len);
 	}
@@ -467,6 +502,8 @@ static int page_flush(const struct pq_writer *pw, struct pq_file *f,
 	k->nbools = 0;
 	k->nidx = 0;
 	k->page_dict = false;
+	k->paged = true;
+	k->plain_len = 0;
 	return 0;
 }
 
@@ -524,7 +561,7 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 	int rc;
 
 	for (uint32_t i = 0; i < pw->ncols; i++)
-		if ((rc = page_flush(pw, f, &f->c[i], err)) < 0)
+		if ((rc = page_flush(pw, f, &f->c[i], &pw->cols[i], err)) < 0)
 			return rc;
 	pq_enc_init(&e, &f->rgs);
 	pq_w_struct(&e, 0);
@@ -573,6 +610,7 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 		k->has_minmax = false;
 		k->minb.len = k->maxb.len = 0;
 		k->fallback = false;
+		k->paged = false;
 		k->ndict = 0;
 		k->dvals.len = 0;
 		if (k->slots)
@@ -625,6 +663,9 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 			}
 			k->idx[k->nidx++] = (uint32_t)i;
 			k->page_dict = true;
+			k->plain_len += c->phys == PQ_BYTE_ARRAY ? 4 + (int64_t)v->len
+				      : c->phys == PQ_INT32	 ? 4
+								 : 8;
 			return k->ndict != before;
 		}
 		/* The dictionary is full: this page ends (its levels so
@@ -634,7 +675,7 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 			int rc;
 
 			k->ndefs--;
-			rc = page_flush(pw, f, k, err);
+			rc = page_flush(pw, f, k, c, err);
 			if (rc < 0)
 				return rc;
 			k->defs[k->ndefs++] = 1;
@@ -687,7 +728,7 @@ int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 			}
 			if ((k->ndefs >= PQ_PAGE_ROWS ||
 			     page_bytes(k) >= pw->page_size) &&
-			    (rc = page_flush(pw, f, k, err)) < 0)
+			    (rc = page_flush(pw, f, k, c, err)) < 0)
 				return rc;
 			size += (int64_t)(k->pages.len + k->dvals.len) +
 				page_bytes(k);

@@ -166,12 +166,17 @@ def parquet_files(out):
 
 # ---- the writer ------------------------------------------------------------
 
-def writer_types_nulls(codec):
-    src = os.path.join(TMP, "in-" + codec)
-    write_json(src, [r for r, _ in ROWS])
-    out, sql = sink_sql("types-" + codec, src,
-                        {"compression": "'%s'" % codec})
-    run_sluice(sql, "types-" + codec)
+def writer_types_nulls(codec, reps=1):
+    """The ROWS (reps times over) with every type, in one file: values,
+    types, nulls and statistics as pyarrow reads them; dictionary pages
+    where they make a column smaller, as Spark's writer decides at a
+    chunk's first page: none for the ROWS once (each column's values are
+    distinct), every column but the booleans for the ROWS 20 times."""
+    name = "types-%s-%d" % (codec, reps)
+    src = os.path.join(TMP, "in-" + name)
+    write_json(src, [r for r, _ in ROWS] * reps)
+    out, sql = sink_sql(name, src, {"compression": "'%s'" % codec})
+    run_sluice(sql, name)
     files = parquet_files(out)
     if len(files) != 1:
         fail("%d files, expected 1" % len(files))
@@ -208,15 +213,16 @@ def writer_types_nulls(codec):
         if md.row_group(0).column(j).compression != want_codec:
             fail("column %d is %s, expected %s" %
                  (j, md.row_group(0).column(j).compression, want_codec))
-        # Dictionary pages by default, except for booleans.
-        if md.row_group(0).column(j).has_dictionary_page != (j != 0):
+        if md.row_group(0).column(j).has_dictionary_page != \
+                (j != 0 and reps > 1):
             fail("column %d: dictionary page %r" %
                  (j, md.row_group(0).column(j).has_dictionary_page))
-    check_table(f.read(), [w for _, w in ROWS], files[0])
+    check_table(f.read(), [w for _, w in ROWS] * reps, files[0])
     # Each column's statistics.
     for j, (c, _, _) in enumerate(COLUMNS):
         st = md.row_group(0).column(j).statistics
         nulls, lo, hi = STATS[c]
+        nulls *= reps
         if st is None or st.null_count != nulls:
             fail("column %s: null count %r, expected %d" %
                  (c, st and st.null_count, nulls))
@@ -250,7 +256,7 @@ def writer_row_groups():
     column chunk end at parquet.page.size bytes."""
     src = os.path.join(TMP, "in-many")
     n = 30000
-    rows = [{"i": k, "l": k * 3, "s": "row %d" % k if k % 7 else None,
+    rows = [{"i": k, "l": k * 3, "s": "row %d" % (k // 5) if k % 7 else None,
              "b": k % 3 == 0, "d": k / 4} for k in range(n)]
     write_json(src, rows)
     out, sql = sink_sql("many", src, {"'parquet.block.size'": 65536,
@@ -280,9 +286,17 @@ def writer_row_groups():
            for k in range(f.metadata.num_row_groups)) != n:
         fail("row groups do not add up to %d rows" % n)
     # The strings' dictionary filled up (2048 bytes): a dictionary page,
-    # then PLAIN pages; sluice reads its own files back too.
-    if not rg.column(2).has_dictionary_page:
-        fail("column s has no dictionary page")
+    # then PLAIN pages. The unique i: its dictionary does not pay at the
+    # first page, so none (Spark's writer gives up the same way). sluice
+    # reads its own files back too.
+    names = [c for c, _, _ in COLUMNS]
+    cs, ci = rg.column(names.index("s")), rg.column(names.index("i"))
+    if not cs.has_dictionary_page or \
+            set(cs.encodings) != {"PLAIN_DICTIONARY", "PLAIN", "RLE"}:
+        fail("column s: dictionary page %r, encodings %r" %
+             (cs.has_dictionary_page, cs.encodings))
+    if ci.has_dictionary_page or "PLAIN_DICTIONARY" in ci.encodings:
+        fail("the unique column i has a dictionary: %r" % (ci.encodings,))
     out2, sql = copy_sql("many-back", out)
     run_sluice(sql, "many-back")
     if not read_back(out2).equals(t):
@@ -819,6 +833,8 @@ def main():
               writer_types_nulls, codec)
         if o:
             outs.append(o)
+    t("writer: every type and nulls, dictionaries, compression snappy",
+      writer_types_nulls, "snappy", 20)
     t("writer: row groups by parquet.block.size, pages by "
       "parquet.page.size", writer_row_groups)
     t("writer: parquet.enable.dictionary false: PLAIN only",

@@ -316,19 +316,24 @@ def writer_no_dictionary():
     check_table(f.read(), [w for _, w in ROWS], out)
 
 
+def partitioned_sql(src, out, schema, by):
+    """JSON files of src (schema) into Parquet under out, partitionBy
+    by."""
+    return """
+CREATE SOURCE src WITH (format = 'json', path = '%s', schema = '%s');
+CREATE SINK out WITH (format = 'parquet', path = '%s', partitionBy = '%s',
+  checkpointLocation = '%s', trigger = 'availableNow');
+INSERT INTO out SELECT * FROM src;
+""" % (src, schema, out, by, out + ".ckpt")
+
+
 def writer_partitioned():
     """partitionBy: one file per directory, the partition column left
     out of the files."""
     src = os.path.join(TMP, "in-part")
     write_json(src, [{"i": k, "s": "p%d" % (k % 2)} for k in range(10)])
     out = os.path.join(TMP, "part")
-    run_sluice("""
-CREATE SOURCE src WITH (format = 'json', path = '%s',
-  schema = 'i INT, s STRING');
-CREATE SINK out WITH (format = 'parquet', path = '%s', partitionBy = 's',
-  checkpointLocation = '%s', trigger = 'availableNow');
-INSERT INTO out SELECT i, s FROM src;
-""" % (src, out, out + ".ckpt"), "part")
+    run_sluice(partitioned_sql(src, out, "i INT, s STRING", "s"), "part")
     for p in ("p0", "p1"):
         files = glob.glob(os.path.join(out, "s=" + p, "*.parquet"))
         if len(files) != 1:
@@ -529,13 +534,8 @@ def reader_partitions_round_trip():
     write_json(src, [{"i": k, "s": "p%d" % (k % 3), "n": k % 2}
                      for k in range(30)])
     mid = os.path.join(TMP, "part-rt")
-    run_sluice("""
-CREATE SOURCE src WITH (format = 'json', path = '%s',
-  schema = 'i INT, s STRING, n INT');
-CREATE SINK out WITH (format = 'parquet', path = '%s', partitionBy = 's,n',
-  checkpointLocation = '%s', trigger = 'availableNow');
-INSERT INTO out SELECT i, s, n FROM src;
-""" % (src, mid, mid + ".ckpt"), "part-rt")
+    run_sluice(partitioned_sql(src, mid, "i INT, s STRING, n INT", "s,n"),
+               "part-rt")
     out, sql = copy_sql("part-rt-back", mid)
     run_sluice(sql, "part-rt-back")
     got = sorted(read_back(out).to_pylist(), key=lambda r: r["i"])

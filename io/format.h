@@ -41,6 +41,10 @@ enum {
 	/* Its files are lines of text, read through the line service below
 	 * (the file source's maxLineLength applies). */
 	SL_FORMAT_LINES = 1u << 4,
+	/* Its file source also reads the files of partition directories
+	 * (`col=value/`, Spark's layout), and the format fills the
+	 * partition columns from r->path (relative to scan->dir). */
+	SL_FORMAT_PARTITIONS = 1u << 5,
 };
 
 /* The longest line the line service reads when the source sets no
@@ -86,7 +90,8 @@ typedef struct sl_format_reader {
 } sl_format_reader;
 
 /* One sink's writing, the same for each of its files. The sink sets ops,
- * conf, component, schema and cols; writer_init sets state. */
+ * conf, component, schema and cols; writer_init sets state (and may set
+ * extension). */
 typedef struct sl_format_writer {
 	const struct sl_format_ops *ops;
 	const void *conf;        /* the format's options */
@@ -96,6 +101,9 @@ typedef struct sl_format_writer {
 	                            partitionBy columns are left out) */
 	uint32_t ncols;
 	void *state; /* the format's own */
+	/* writer_init may set it: the part files' extension when it
+	 * depends on the options (".snappy.parquet"), else ops->extension. */
+	const char *extension;
 } sl_format_writer;
 
 typedef struct sl_format_ops {

@@ -76,7 +76,8 @@ const sl_format_ops sl_format_parquet = {
 		       "options.",
 	.label = "Parquet",
 	.extension = ".parquet",
-	.flags = SL_FORMAT_READ | SL_FORMAT_WRITE | SL_FORMAT_STATIC,
+	.flags = SL_FORMAT_READ | SL_FORMAT_WRITE | SL_FORMAT_STATIC |
+		 SL_FORMAT_PARTITIONS,
 	.source_description =
 		"Parquet files of new files in a directory, the schema given "
 		"or taken from the first file's footer. Micro-batch triggers "

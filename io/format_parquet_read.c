@@ -2,19 +2,21 @@
  * static tables. A file is read footer first: the magic at both ends, the
  * FileMetaData (io/parquet_meta.c), then each row group's column chunks
  * of the schema's columns (only those: a schema that names fewer columns
- * than the file has reads fewer bytes), one pread each. A chunk's pages
- * are decoded one at a time: dictionary pages, data pages v1 and v2,
- * definition levels in the RLE/bit-packed hybrid, PLAIN and dictionary
- * (PLAIN_DICTIONARY, RLE_DICTIONARY) values, uncompressed, snappy, gzip or
- * zstd. Columns are matched by name, case-insensitively, as Spark does;
- * a column the file lacks reads as nulls.
+ * than the file has reads fewer bytes), one io_uring read each
+ * (io/uring.h), whose pages io/format_parquet_pages.c decodes. Columns
+ * are matched by name, case-insensitively, as Spark does; a column the
+ * file lacks reads as nulls.
  *
  * Without a schema option the schema is the footer's, as Spark infers it:
- * the first Parquet file of the directory by name, every column nullable.
+ * the first Parquet file of the directory (partition directories
+ * included) by relative path, every column nullable, then the partition
+ * columns the files lack (io/format_parquet_parts.c); a partition
+ * column's value comes from the file's path.
  * Every fault in a file (bad magic, a truncated or damaged footer or page,
- * an encoding or type sluice does not read) is an error naming the file
- * and the problem. */
+ * an encoding or type sluice does not read) is an error naming the file,
+ * the byte offset of the footer, column chunk or page, and the problem. */
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -26,93 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/parquet.h"
-
-/* How a column's stored values become sluice's values. */
-enum {
-	CV_BOOL,
-	CV_INT,    /* INT32 as INT (or widened to SMALLINT/INT) */
-	CV_I8,     /* INT32 as TINYINT */
-	CV_I16,    /* INT32 as SMALLINT */
-	CV_I32_LONG,
-	CV_I32_DOUBLE,
-	CV_DATE,
-	CV_LONG,
-	CV_I64_DOUBLE,
-	CV_TS_US,
-	CV_TS_MS,
-	CV_INT96,
-	CV_FLOAT,
-	CV_DOUBLE,
-	CV_STR,
-	CV_BIN,
-};
-
-/* Values of one page at most (a row group may have more in its pages). */
-#define PQ_MAX_PAGE_VALUES (1 << 26)
-
-struct pq_rcol {
-	const char *name;
-	int leaf; /* the file's leaf column, -1: not in the file (nulls) */
-	const pq_selem *el;
-	int conv, max_def;
-	int64_t rg_rows; /* rows of the open row group */
-	/* The open row group's chunk. */
-	uint8_t *chunk;
-	size_t clen, cpos;
-	int codec;
-	sl_value *dict;
-	uint32_t ndict;
-	uint8_t *dict_mem;
-	/* The open page's values. */
-	uint8_t *page;
-	size_t pagecap;
-	sl_value *vals;
-	uint32_t nvals, at;
-	size_t capvals;
-	uint32_t *lv;
-	size_t caplv;
-	sl_value *tmp;
-	size_t captmp;
-};
-
-struct pq_rd {
-	int fd;
-	int64_t size;
-	sl_arena a;
-	pq_meta m;
-	struct pq_rcol *cols;
-	uint32_t ncols;
-	uint32_t rg;     /* the next row group */
-	int64_t rg_left; /* rows left in the open one */
-};
-
-static int fail(sl_format_reader *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(sl_format_reader *r, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return sl_err_set(&r->err, SL_EIO, "source '%s': %s: %s",
-			  r->scan->component, r->path, msg);
-}
-
-static const char *encoding_name(int e)
-{
-	static const char *const names[] = {
-		"PLAIN",	       "GROUP_VAR_INT",	  "PLAIN_DICTIONARY",
-		"RLE",		       "BIT_PACKED",	  "DELTA_BINARY_PACKED",
-		"DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY", "RLE_DICTIONARY",
-		"BYTE_STREAM_SPLIT",
-	};
-
-	return e >= 0 && e < 10 ? names[e] : "unknown";
-}
+#include "io/parquet_read.h"
 
 /* ---- the file's columns ----------------------------------------------- */
 
@@ -178,39 +94,22 @@ static int file_column_type(const struct pq_top *t, const sl_dtype **out,
 
 /* ---- the schema ------------------------------------------------------- */
 
-static bool hidden(const char *name)
-{
-	return name[0] == '.' || name[0] == '_';
-}
-
 /* The schema of the directory's first Parquet file by name. */
 static int infer_schema(sl_format_scan *scan, sl_err *err)
 {
-	DIR *dir = scan->dir ? opendir(scan->dir) : NULL;
-	struct dirent *de;
-	char *best = NULL, path[4096], why[160];
+	struct pq_parts parts;
+	char path[4096], why[160];
 	struct pq_top *top;
 	sl_arena a;
 	pq_meta m;
 	struct stat st;
 	sl_schema *s;
+	uint32_t nparts = 0;
 	int fd, n, rc;
 
-	while (dir && (de = readdir(dir))) {
-		if (hidden(de->d_name) ||
-		    (scan->glob && fnmatch(scan->glob, de->d_name, FNM_PERIOD)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", scan->dir, de->d_name);
-		if (stat(path, &st) || !S_ISREG(st.st_mode))
-			continue;
-		if (!best || strcmp(de->d_name, best) < 0) {
-			free(best);
-			best = sl_xstrdup(de->d_name);
-		}
-	}
-	if (dir)
-		closedir(dir);
-	if (!best)
+	pq_parts_find(&parts, scan->dir, scan->glob);
+	if (!parts.first) {
+		pq_parts_free(&parts);
 		return sl_err_set(err, SL_EOPTION,
 				  "source '%s': no option 'schema' and no "
 				  "Parquet file in %s to take the schema from "
@@ -218,8 +117,8 @@ static int infer_schema(sl_format_scan *scan, sl_err *err)
 				  "the schema in DDL",
 				  scan->component,
 				  scan->dir ? scan->dir : "the directory");
-	snprintf(path, sizeof(path), "%s/%s", scan->dir, best);
-	free(best);
+	}
+	snprintf(path, sizeof(path), "%s/%s", scan->dir, parts.first);
 	sl_arena_init(&a);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -244,7 +143,27 @@ static int infer_schema(sl_format_scan *scan, sl_err *err)
 				scan->component, path);
 		goto out;
 	}
-	s = sl_schema_new(scan->arena, (uint32_t)n);
+	/* The partition columns the files lack follow theirs, as Spark
+	 * puts them. */
+	for (uint32_t i = 0; i < parts.ncols; i++) {
+		int k;
+
+		for (k = 0; k < n; k++)
+			if (!strcasecmp(top[k].el->name, parts.cols[i].name))
+				break;
+		if (k == n)
+			parts.cols[nparts++] = parts.cols[i];
+		else
+			free(parts.cols[i].name);
+	}
+	parts.ncols = nparts;
+	s = sl_schema_new(scan->arena, (uint32_t)n + nparts);
+	for (uint32_t i = 0; i < nparts; i++) {
+		s->fields[n + i].name =
+			sl_arena_strdup(scan->arena, parts.cols[i].name);
+		s->fields[n + i].type = pq_parts_type(&parts, i);
+		s->fields[n + i].nullable = true;
+	}
 	for (int k = 0; k < n; k++) {
 		const sl_dtype *t;
 
@@ -268,6 +187,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	sl_arena_free(&a);
+	pq_parts_free(&parts);
 	return rc;
 }
 
@@ -343,10 +263,12 @@ static void rd_free(struct pq_rd *rd)
 		free(c->vals);
 		free(c->lv);
 		free(c->tmp);
+		free(c->dec);
+		free(c->u64);
 	}
 	free(rd->cols);
 	if (rd->fd >= 0)
-		close(rd->fd);
+		sl_uring_close(sl_uring_get(), rd->fd);
 	sl_arena_free(&rd->a);
 	free(rd);
 }
@@ -359,7 +281,7 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 	char why[160], tn[64], fn[64];
 
 	if (n < 0)
-		return fail(r, "the footer's schema does not match its column "
+		return pq_fail(r, "the footer's schema does not match its column "
 			       "chunks");
 	rd->ncols = scan->ndata;
 	rd->cols = sl_xcalloc(rd->ncols + 1, sizeof(*rd->cols));
@@ -374,17 +296,22 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 		for (j = 0; j < n; j++)
 			if (!strcasecmp(top[j].el->name, f->name))
 				break;
-		if (j == n)
-			continue; /* not in this file: nulls */
+		if (j == n) {
+			/* Not in this file: a partition directory's value,
+			 * or nulls. */
+			c->part = pq_part_value(r->path, scan->dir, f->name,
+						f->type, &rd->a, &c->pval);
+			continue;
+		}
 		if (file_column_type(&top[j], &t, why, sizeof(why)) < 0)
-			return fail(r, "column '%s' is %s, which sluice does "
+			return pq_fail(r, "column '%s' is %s, which sluice does "
 				       "not read yet",
 				    f->name, why);
 		c->conv = conversion(top[j].el, t, f->type);
 		if (c->conv < 0) {
 			sl_dtype_name(t, fn, sizeof(fn));
 			sl_dtype_name(f->type, tn, sizeof(tn));
-			return fail(r, "column '%s' is %s in the file, and the "
+			return pq_fail(r, "column '%s' is %s in the file, and the "
 				       "schema says %s",
 				    f->name, fn, tn);
 		}
@@ -403,13 +330,14 @@ int pq_reader_open(sl_format_reader *r)
 
 	sl_arena_init(&rd->a);
 	rd->size = r->size;
-	rd->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	rd->fd = sl_uring_openat(sl_uring_get(), AT_FDCWD, r->path,
+				 O_RDONLY | O_CLOEXEC, 0);
 	if (rd->fd < 0) {
-		rc = fail(r, "%s", strerror(errno));
+		rc = pq_fail(r, "cannot open: %s", strerror(-rd->fd));
 		goto bad;
 	}
 	if (pq_footer_read(rd->fd, rd->size, &rd->m, &rd->a, &e) < 0) {
-		rc = fail(r, "%s", e.msg);
+		rc = pq_fail(r, "%s", e.msg);
 		goto bad;
 	}
 	if ((rc = map_columns(r, rd)) < 0)
@@ -428,310 +356,6 @@ void pq_reader_close(sl_format_reader *r)
 	r->state = NULL;
 }
 
-/* ---- pages ------------------------------------------------------------ */
-
-static sl_value convert(const struct pq_rcol *c, const uint8_t *p,
-			uint32_t len)
-{
-	switch (c->conv) {
-	case CV_INT: return sl_v_int((int32_t)pq_le32(p));
-	case CV_I8: return sl_v_int((int8_t)pq_le32(p));
-	case CV_I16: return sl_v_int((int16_t)pq_le32(p));
-	case CV_I32_LONG: return sl_v_long((int32_t)pq_le32(p));
-	case CV_I32_DOUBLE: return sl_v_double((int32_t)pq_le32(p));
-	case CV_DATE: return sl_v_date((int32_t)pq_le32(p));
-	case CV_LONG: return sl_v_long((int64_t)pq_le64(p));
-	case CV_I64_DOUBLE: return sl_v_double((double)(int64_t)pq_le64(p));
-	case CV_TS_US: return sl_v_ts((int64_t)pq_le64(p));
-	case CV_TS_MS:
-		return sl_v_ts((int64_t)((uint64_t)pq_le64(p) * 1000));
-	case CV_INT96: {
-		/* Nanoseconds of the day, then the Julian day. */
-		int64_t ns = (int64_t)pq_le64(p);
-		int64_t day = (int32_t)pq_le32(p + 8) - 2440588;
-
-		return sl_v_ts((int64_t)((uint64_t)day * 86400000000ull +
-					 (uint64_t)(ns / 1000)));
-	}
-	case CV_FLOAT: {
-		uint32_t u = pq_le32(p);
-		float f;
-
-		memcpy(&f, &u, sizeof(f));
-		return sl_v_double(f);
-	}
-	case CV_DOUBLE: {
-		uint64_t u = pq_le64(p);
-		double x;
-
-		memcpy(&x, &u, sizeof(x));
-		return sl_v_double(x);
-	}
-	case CV_STR: return sl_v_str((const char *)p, len);
-	default: return sl_v_bin(p, len);
-	}
-}
-
-/* PLAIN values: n of them from [p, p + len) into out; -1 if the bytes
- * end first. */
-static int plain(const struct pq_rcol *c, const uint8_t *p, size_t len,
-		 uint32_t n, sl_value *out)
-{
-	size_t w;
-
-	switch (c->el->type) {
-	case PQ_BOOLEAN:
-		if (len < ((size_t)n + 7) / 8)
-			return -1;
-		for (uint32_t i = 0; i < n; i++)
-			out[i] = sl_v_bool(p[i / 8] >> (i % 8) & 1);
-		return 0;
-	case PQ_BYTE_ARRAY:
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t l;
-
-			if (len < 4 || (l = pq_le32(p)) > len - 4)
-				return -1;
-			out[i] = convert(c, p + 4, l);
-			p += 4 + l;
-			len -= 4 + l;
-		}
-		return 0;
-	case PQ_INT32:
-	case PQ_FLOAT: w = 4; break;
-	case PQ_INT96: w = 12; break;
-	case PQ_FIXED: w = (size_t)c->el->type_length; break;
-	default: w = 8; break;
-	}
-	if (w && len / w < n)
-		return -1;
-	for (uint32_t i = 0; i < n; i++)
-		out[i] = convert(c, p + i * w, (uint32_t)w);
-	return 0;
-}
-
-static void *grow(void *p, size_t *cap, size_t want, size_t size)
-{
-	if (want <= *cap)
-		return p;
-	*cap = want + want / 2 + 16;
-	return sl_xrealloc(p, *cap * size);
-}
-
-static int dictionary_page(sl_format_reader *r, struct pq_rcol *c,
-			   const pq_page *pg, const uint8_t *body)
-{
-	sl_err e = { 0 };
-
-	if (c->dict)
-		return fail(r, "column '%s': a second dictionary page in one "
-			       "column chunk",
-			    c->name);
-	if (pg->encoding != PQ_ENC_PLAIN &&
-	    pg->encoding != PQ_ENC_PLAIN_DICTIONARY)
-		return fail(r, "column '%s': dictionary page encoding %s is "
-			       "not supported",
-			    c->name, encoding_name(pg->encoding));
-	c->dict_mem = sl_xrealloc(NULL, (size_t)pg->usize + 1);
-	if (pq_decompress(c->codec, body, (size_t)pg->csize, c->dict_mem,
-			  (size_t)pg->usize, &e) < 0)
-		return fail(r, "column '%s': dictionary page: %s", c->name,
-			    e.msg);
-	c->ndict = (uint32_t)pg->nvalues;
-	c->dict = sl_xcalloc((size_t)c->ndict + 1, sizeof(*c->dict));
-	if (plain(c, c->dict_mem, (size_t)pg->usize, c->ndict, c->dict) < 0)
-		return fail(r, "column '%s': the dictionary page's values end "
-			       "before its %u values",
-			    c->name, c->ndict);
-	return 0;
-}
-
-/* Values of a data page: levels at [lv, lv + lvlen) (none when the column
- * is REQUIRED), then values at [p, p + len). */
-static int page_values(sl_format_reader *r, struct pq_rcol *c,
-		       const pq_page *pg, const uint8_t *lvp, size_t lvlen,
-		       const uint8_t *p, size_t len)
-{
-	uint32_t n = (uint32_t)pg->nvalues, nn = 0;
-
-	c->lv = grow(c->lv, &c->caplv, (size_t)n + 1, sizeof(*c->lv));
-	c->vals = grow(c->vals, &c->capvals, (size_t)n + 1, sizeof(*c->vals));
-	c->tmp = grow(c->tmp, &c->captmp, (size_t)n + 1, sizeof(*c->tmp));
-	if (c->max_def) {
-		if (!pq_rle_decode(lvp, lvlen, 1, c->lv, n))
-			return fail(r, "column '%s': the definition levels end "
-				       "before the page's %u values",
-				    c->name, n);
-		for (uint32_t i = 0; i < n; i++)
-			nn += c->lv[i] != 0;
-	} else {
-		nn = n;
-	}
-	if (pg->encoding == PQ_ENC_PLAIN) {
-		if (plain(c, p, len, nn, c->tmp) < 0)
-			return fail(r, "column '%s': a page's values end "
-				       "before its %u values",
-				    c->name, nn);
-	} else if (pg->encoding == PQ_ENC_RLE && c->el->type == PQ_BOOLEAN) {
-		/* Booleans in the hybrid at width 1, after a 4-byte length. */
-		uint32_t *bits = sl_xcalloc((size_t)nn + 1, sizeof(*bits));
-		bool ok = len >= 4 && pq_le32(p) <= len - 4 &&
-			  pq_rle_decode(p + 4, pq_le32(p), 1, bits, nn);
-
-		for (uint32_t i = 0; ok && i < nn; i++)
-			c->tmp[i] = sl_v_bool(bits[i] != 0);
-		free(bits);
-		if (!ok)
-			return fail(r, "column '%s': a page's RLE booleans end "
-				       "before its %u values",
-				    c->name, nn);
-	} else if (pg->encoding == PQ_ENC_PLAIN_DICTIONARY ||
-		   pg->encoding == PQ_ENC_RLE_DICTIONARY) {
-		uint32_t *ix;
-
-		if (!c->dict)
-			return fail(r, "column '%s': a dictionary-encoded "
-				       "page without a dictionary page",
-				    c->name);
-		ix = sl_xcalloc((size_t)nn + 1, sizeof(*ix));
-		if (nn && (len < 1 || !pq_rle_decode(p + 1, len - 1, p[0], ix,
-						     nn))) {
-			free(ix);
-			return fail(r, "column '%s': a page's dictionary "
-				       "indices are damaged",
-				    c->name);
-		}
-		for (uint32_t i = 0; i < nn; i++) {
-			if (ix[i] >= c->ndict) {
-				uint32_t bad = ix[i];
-
-				free(ix);
-				return fail(r, "column '%s': dictionary index "
-					       "%u past the dictionary's %u "
-					       "values",
-					    c->name, bad, c->ndict);
-			}
-			c->tmp[i] = c->dict[ix[i]];
-		}
-		free(ix);
-	} else {
-		return fail(r, "column '%s': page encoding %s (%d) is not "
-			       "supported (sluice reads PLAIN, dictionary "
-			       "and RLE boolean pages)",
-			    c->name, encoding_name(pg->encoding), pg->encoding);
-	}
-	for (uint32_t i = 0, k = 0; i < n; i++)
-		c->vals[i] = !c->max_def || c->lv[i] ? c->tmp[k++] : sl_v_null();
-	c->nvals = n;
-	c->at = 0;
-	return 0;
-}
-
-/* The column's next data page with values. */
-static int next_page(sl_format_reader *r, struct pq_rcol *c)
-{
-	for (;;) {
-		const uint8_t *body;
-		sl_err e = { 0 };
-		size_t used;
-		pq_page pg;
-
-		if (c->cpos >= c->clen)
-			return fail(r, "column '%s': the column chunk ends "
-				       "before the row group's rows",
-				    c->name);
-		if (pq_page_parse(c->chunk + c->cpos, c->clen - c->cpos, &pg,
-				  &used) < 0)
-			return fail(r, "column '%s': a damaged page header at "
-				       "byte %zu of its column chunk",
-				    c->name, c->cpos);
-		c->cpos += used;
-		if ((size_t)pg.csize > c->clen - c->cpos)
-			return fail(r, "column '%s': a page of %d bytes runs "
-				       "past its column chunk (truncated?)",
-				    c->name, pg.csize);
-		body = c->chunk + c->cpos;
-		c->cpos += (size_t)pg.csize;
-		/* A flat column's page has at most a row group's values;
-		 * a damaged count must not size the buffers. */
-		if (pg.nvalues > PQ_MAX_PAGE_VALUES ||
-		    (pg.type != PQ_PAGE_DICTIONARY && pg.nvalues > c->rg_rows))
-			return fail(r, "column '%s': a page says it has %d "
-				       "values, more than %s",
-				    c->name, pg.nvalues,
-				    pg.nvalues > PQ_MAX_PAGE_VALUES
-					    ? "sluice reads in one page"
-					    : "its row group's rows");
-		if (pg.type == PQ_PAGE_DICTIONARY) {
-			int rc = dictionary_page(r, c, &pg, body);
-
-			if (rc < 0)
-				return rc;
-			continue;
-		}
-		if (pg.type == PQ_PAGE_DATA) {
-			size_t lvlen = 0, off = 0;
-
-			if (c->max_def && pg.def_encoding != PQ_ENC_RLE)
-				return fail(r, "column '%s': definition level "
-					       "encoding %s is not supported",
-					    c->name,
-					    encoding_name(pg.def_encoding));
-			c->page = grow(c->page, &c->pagecap,
-				       (size_t)pg.usize + 1, 1);
-			if (pq_decompress(c->codec, body, (size_t)pg.csize,
-					  c->page, (size_t)pg.usize, &e) < 0)
-				return fail(r, "column '%s': %s", c->name,
-					    e.msg);
-			if (c->max_def) {
-				if (pg.usize < 4 ||
-				    pq_le32(c->page) > (uint32_t)pg.usize - 4)
-					return fail(r, "column '%s': a page's "
-						       "definition levels run "
-						       "past it",
-						    c->name);
-				lvlen = pq_le32(c->page);
-				off = 4 + lvlen;
-			}
-			if (page_values(r, c, &pg, c->page + 4, lvlen,
-					c->page + off,
-					(size_t)pg.usize - off) < 0)
-				return r->err.code;
-		} else if (pg.type == PQ_PAGE_DATA_V2) {
-			size_t lv = (size_t)pg.def_len + (size_t)pg.rep_len;
-			const uint8_t *vals = body + lv;
-			size_t vlen;
-
-			if (lv > (size_t)pg.csize || lv > (size_t)pg.usize)
-				return fail(r, "column '%s': a v2 page's levels "
-					       "run past it",
-					    c->name);
-			vlen = (size_t)pg.usize - lv;
-			if (pg.v2_compressed && c->codec != PQ_CODEC_NONE) {
-				c->page = grow(c->page, &c->pagecap, vlen + 1,
-					       1);
-				if (pq_decompress(c->codec, vals,
-						  (size_t)pg.csize - lv,
-						  c->page, vlen, &e) < 0)
-					return fail(r, "column '%s': %s",
-						    c->name, e.msg);
-				vals = c->page;
-			} else if ((size_t)pg.csize - lv < vlen) {
-				return fail(r, "column '%s': a v2 page is "
-					       "shorter than it says",
-					    c->name);
-			}
-			if (page_values(r, c, &pg, body + pg.rep_len,
-					(size_t)pg.def_len, vals, vlen) < 0)
-				return r->err.code;
-		} else {
-			continue; /* an index page */
-		}
-		if (c->nvals)
-			return 0;
-	}
-}
-
 /* ---- row groups and rows ---------------------------------------------- */
 
 static int open_row_group(sl_format_reader *r, struct pq_rd *rd)
@@ -745,7 +369,7 @@ static int open_row_group(sl_format_reader *r, struct pq_rd *rd)
 		if (g->cols[i].num_values > most)
 			most = g->cols[i].num_values;
 	if (g->num_rows < 0 || (g->ncols && g->num_rows > most))
-		return fail(r, "row group %u says it has %lld rows but its "
+		return pq_fail(r, "row group %u says it has %lld rows but its "
 			       "column chunks hold %lld values",
 			    rd->rg, (long long)g->num_rows, (long long)most);
 
@@ -763,36 +387,40 @@ static int open_row_group(sl_format_reader *r, struct pq_rd *rd)
 		c->nvals = c->at = 0;
 		c->clen = c->cpos = 0;
 		c->rg_rows = g->num_rows;
+		c->page_at = 0;
 		if (c->leaf < 0)
 			continue;
 		cm = &g->cols[c->leaf];
 		start = cm->data_page_offset;
 		if (cm->dict_page_offset > 0 && cm->dict_page_offset < start)
 			start = cm->dict_page_offset;
+		c->chunk_at = start;
 		len = cm->total_compressed;
 		if (!cm->has_meta || start < 4 || len < 0 ||
 		    start + len > rd->size - 8)
-			return fail(r, "column '%s': row group %u's column "
+			return pq_failc(r, c, "row group %u's column "
 				       "chunk (%lld bytes at %lld) is outside "
 				       "the file",
-				    c->name, rd->rg, (long long)len,
+				    rd->rg, (long long)len,
 				    (long long)start);
 		if (cm->type != c->el->type)
-			return fail(r, "column '%s': the column chunk's type "
-				       "differs from the schema's",
-				    c->name);
+			return pq_failc(r, c, "the column chunk's type "
+				       "differs from the schema's");
 		if (!pq_codec_name(cm->codec))
-			return fail(r, "column '%s': compression codec %d is "
+			return pq_failc(r, c, "compression codec %d is "
 				       "not supported (sluice reads "
 				       "uncompressed, snappy, gzip and zstd)",
-				    c->name, cm->codec);
+				    cm->codec);
 		c->codec = cm->codec;
 		free(c->chunk);
 		c->chunk = sl_xrealloc(NULL, (size_t)len + 1);
-		got = pread(rd->fd, c->chunk, (size_t)len, (off_t)start);
+		got = sl_uring_pread(sl_uring_get(), rd->fd, c->chunk,
+				     (size_t)len, (uint64_t)start);
 		if (got != (ssize_t)len)
-			return fail(r, "reading a column chunk: %s",
-				    got < 0 ? strerror(errno) : "short read");
+			return pq_failc(r, c, "reading %lld bytes: %s",
+				     (long long)len,
+				     got < 0 ? strerror((int)-got)
+					     : "short read (truncated?)");
 		c->clen = (size_t)len;
 	}
 	rd->rg_left = g->num_rows;
@@ -820,13 +448,18 @@ int pq_next_batch(sl_format_reader *r, sl_batch *b, uint32_t max)
 			struct pq_rcol *c = &rd->cols[k];
 			sl_value v;
 
-			if (c->leaf < 0)
-				continue;
-			if (c->at == c->nvals && (rc = next_page(r, c)) < 0) {
-				b->nrows--;
-				return rc;
+			if (c->leaf < 0) {
+				if (!c->part)
+					continue;
+				v = c->pval;
+			} else {
+				if (c->at == c->nvals &&
+				    (rc = pq_next_page(r, c)) < 0) {
+					b->nrows--;
+					return rc;
+				}
+				v = c->vals[c->at++];
 			}
-			v = c->vals[c->at++];
 			if (v.type == SL_STRING || v.type == SL_BINARY) {
 				char *s = sl_arena_alloc(&b->arena,
 							 v.len ? v.len : 1);

@@ -31,6 +31,9 @@
 /* Spark's writer (parquet-mr) caps a page at 20,000 values too. */
 #define PQ_PAGE_ROWS 20000
 
+/* The Spark version whose file semantics sluice's files follow. */
+#define PQ_SPARK_VERSION "4.0.0"
+
 /* What a column of the sink's rows is in the file. */
 struct pq_wcol {
 	const char *name;
@@ -46,6 +49,7 @@ struct pq_writer {
 	int64_t block_size, page_size;
 	bool dict;
 	int64_t dict_limit;
+	sl_buf row_meta; /* Spark's schema JSON for the footer */
 };
 
 /* One column of the file being written: its open page and the pages of
@@ -63,7 +67,9 @@ struct pq_chunk {
 	sl_buf minb, maxb; /* byte arrays */
 	/* The chunk's dictionary: its PLAIN values, where each entry's
 	 * bytes are in them, an open-addressing table of entries + 1. */
-	bool fallback; /* past dict_limit: PLAIN for the rest */
+	bool fallback; /* PLAIN for the rest of the chunk */
+	bool paged;    /* the chunk has a data page */
+	int64_t plain_len; /* the open page's values' PLAIN bytes */
 	sl_buf dvals;
 	uint32_t ndict, capdict;
 	uint32_t *doff, *dlen;
@@ -104,6 +110,50 @@ static int phys_of(int id)
 	}
 }
 
+/* The part files' extension as Spark names them by codec. */
+static const char *codec_extension(int codec)
+{
+	switch (codec) {
+	case PQ_CODEC_SNAPPY: return ".snappy.parquet";
+	case PQ_CODEC_GZIP: return ".gz.parquet";
+	case PQ_CODEC_ZSTD: return ".zstd.parquet";
+	default: return ".parquet";
+	}
+}
+
+/* The sink's columns as Spark's StructType JSON, which Spark's writer
+ * keeps in the footer (org.apache.spark.sql.parquet.row.metadata) and its
+ * reader takes the schema from: every column nullable, as Spark's file
+ * sink writes them. */
+static void spark_schema_json(sl_buf *b, const sl_format_writer *w)
+{
+	sl_buf_puts(b, "{\"type\":\"struct\",\"fields\":[");
+	for (uint32_t i = 0; i < w->ncols; i++) {
+		const sl_field *f = &w->schema->fields[w->cols[i]];
+		const char *t;
+
+		switch ((int)f->type->id) {
+		case SL_BOOL: t = "boolean"; break;
+		case (int)SL_BYTE: t = "byte"; break;
+		case (int)SL_SHORT: t = "short"; break;
+		case SL_INT: t = "integer"; break;
+		case SL_LONG: t = "long"; break;
+		case SL_DOUBLE: t = "double"; break;
+		case SL_STRING: t = "string"; break;
+		case SL_BINARY: t = "binary"; break;
+		case SL_DATE: t = "date"; break;
+		default: t = "timestamp"; break;
+		}
+		sl_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+		sl_format_json_str(b, f->name, strlen(f->name));
+		sl_buf_printf(b,
+			      ",\"type\":\"%s\",\"nullable\":true,"
+			      "\"metadata\":{}}",
+			      t);
+	}
+	sl_buf_puts(b, "]}");
+}
+
 int pq_writer_init(sl_format_writer *w, sl_err *err)
 {
 	const struct pq_conf *c = w->conf;
@@ -136,6 +186,8 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 					  "not supported yet");
 		}
 	}
+	spark_schema_json(&pw->row_meta, w);
+	w->extension = codec_extension(pw->codec);
 	w->state = pw;
 	return 0;
 }
@@ -147,6 +199,7 @@ void pq_writer_free(sl_format_writer *w)
 	if (!pw)
 		return;
 	free(pw->cols);
+	sl_buf_free(&pw->row_meta);
 	free(pw);
 	w->state = NULL;
 }
@@ -251,11 +304,7 @@ static void put_plain(sl_buf *b, int phys, const sl_value *v)
 /* The bit width of indices below n (at least 1). */
 static int index_width(uint32_t n)
 {
-	int bw = 1;
-
-	while (bw < 32 && n - 1 >= 1u << bw)
-		bw++;
-	return bw;
+	return n <= 2 ? 1 : 32 - __builtin_clz(n - 1);
 }
 
 /* The bytes a value is keyed by: a byte array's own, a number's PLAIN. */
@@ -314,7 +363,13 @@ static int64_t dict_index(const struct pq_writer *pw, struct pq_chunk *k,
 	for (; k->slots[h]; h = (h + 1) & (k->nslots - 1)) {
 		uint32_t e = k->slots[h] - 1;
 
-		if (k->dlen[e] == n && !memcmp(k->dvals.s + k->doff[e], key, n))
+		const char *at = k->dvals.s + k->doff[e];
+
+		/* Constant sizes for numbers: memcmp inlined. */
+		if (k->dlen[e] == n &&
+		    (n == 8   ? !memcmp(at, key, 8)
+		     : n == 4 ? !memcmp(at, key, 4)
+			      : !memcmp(at, key, n)))
 			return e;
 	}
 	if ((int64_t)(k->dvals.len + n + 4) > pw->dict_limit)
@@ -381,8 +436,31 @@ static int put_page(const struct pq_writer *pw, struct pq_file *f,
 	return (int)(f->hdr.len + f->zip.len);
 }
 
+/* Gives up the chunk's dictionary: the open page's values PLAIN into
+ * out (from the dictionary's entries), the rest of the chunk PLAIN, no
+ * dictionary page. The statistics stay: they are the entries'. */
+static void dict_to_plain(struct pq_chunk *k, const struct pq_wcol *c,
+			  sl_buf *out)
+{
+	size_t pre = c->phys == PQ_BYTE_ARRAY ? 4 : 0;
+
+	for (size_t i = 0; i < k->nidx; i++) {
+		uint32_t e = k->idx[i];
+
+		sl_buf_put(out, k->dvals.s + k->doff[e] - pre,
+			   k->dlen[e] + pre);
+	}
+	k->page_dict = false;
+	k->fallback = true;
+	k->ndict = 0;
+	k->dvals.len = 0;
+	if (k->slots)
+		memset(k->slots, 0, k->nslots * sizeof(*k->slots));
+}
+
 static int page_flush(const struct pq_writer *pw, struct pq_file *f,
-		      struct pq_chunk *k, sl_err *err)
+		      struct pq_chunk *k, const struct pq_wcol *c,
+		      sl_err *err)
 {
 	size_t at;
 	int rc;
@@ -397,9 +475,19 @@ static int page_flush(const struct pq_writer *pw, struct pq_file *f,
 		f->page.s[i] = (char)(at >> (8 * i));
 	if (k->page_dict) {
 		int bw = index_width(k->ndict);
+		size_t at0 = f->page.len;
 
 		sl_buf_put_u8(&f->page, (uint8_t)bw);
 		pq_rle_encode(&f->page, k->idx, k->nidx, bw);
+		/* At the chunk's first page, as Spark's writer: a
+		 * dictionary that does not make the values smaller than
+		 * PLAIN (indices and dictionary against PLAIN bytes) is
+		 * given up, this page written PLAIN too. */
+		if (!k->paged && (int64_t)(f->page.len - at0 + k->dvals.len) >=
+					 k->plain_len) {
+			f->page.len = at0;
+			dict_to_plain(k, c, &f->page);
+		}
 	} else {
 		sl_buf_put(&f->page, k->vals.s, k->vals.len);
 	}
@@ -414,6 +502,8 @@ static int page_flush(const struct pq_writer *pw, struct pq_file *f,
 	k->nbools = 0;
 	k->nidx = 0;
 	k->page_dict = false;
+	k->paged = true;
+	k->plain_len = 0;
 	return 0;
 }
 
@@ -471,7 +561,7 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 	int rc;
 
 	for (uint32_t i = 0; i < pw->ncols; i++)
-		if ((rc = page_flush(pw, f, &f->c[i], err)) < 0)
+		if ((rc = page_flush(pw, f, &f->c[i], &pw->cols[i], err)) < 0)
 			return rc;
 	pq_enc_init(&e, &f->rgs);
 	pq_w_struct(&e, 0);
@@ -520,6 +610,7 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 		k->has_minmax = false;
 		k->minb.len = k->maxb.len = 0;
 		k->fallback = false;
+		k->paged = false;
 		k->ndict = 0;
 		k->dvals.len = 0;
 		if (k->slots)
@@ -553,12 +644,15 @@ int pq_file_open(const sl_format_writer *w, void **file, sl_buf *out,
 }
 
 /* A non-null value other than a boolean into the open page: its
- * dictionary index, or PLAIN. */
+ * dictionary index, or PLAIN. 1 when the statistics must see it (PLAIN,
+ * or new to the dictionary: the chunk's statistics are its
+ * dictionary's), 0, or < 0 with err set. */
 static int put_value(const struct pq_writer *pw, struct pq_file *f,
 		     struct pq_chunk *k, const struct pq_wcol *c,
 		     const sl_value *v, sl_err *err)
 {
 	if (pw->dict && !k->fallback) {
+		uint32_t before = k->ndict;
 		int64_t i = dict_index(pw, k, c, v);
 
 		if (i >= 0) {
@@ -569,7 +663,10 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 			}
 			k->idx[k->nidx++] = (uint32_t)i;
 			k->page_dict = true;
-			return 0;
+			k->plain_len += c->phys == PQ_BYTE_ARRAY ? 4 + (int64_t)v->len
+				      : c->phys == PQ_INT32	 ? 4
+								 : 8;
+			return k->ndict != before;
 		}
 		/* The dictionary is full: this page ends (its levels so
 		 * far, less this value's), the rest of the chunk is PLAIN. */
@@ -578,14 +675,14 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 			int rc;
 
 			k->ndefs--;
-			rc = page_flush(pw, f, k, err);
+			rc = page_flush(pw, f, k, c, err);
 			if (rc < 0)
 				return rc;
 			k->defs[k->ndefs++] = 1;
 		}
 	}
 	put_plain(&k->vals, c->phys, v);
-	return 0;
+	return 1;
 }
 
 int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
@@ -626,11 +723,12 @@ int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 			} else {
 				if ((rc = put_value(pw, f, k, c, v, err)) < 0)
 					return rc;
-				stats_add(k, c, v);
+				if (rc)
+					stats_add(k, c, v);
 			}
 			if ((k->ndefs >= PQ_PAGE_ROWS ||
 			     page_bytes(k) >= pw->page_size) &&
-			    (rc = page_flush(pw, f, k, err)) < 0)
+			    (rc = page_flush(pw, f, k, c, err)) < 0)
 				return rc;
 			size += (int64_t)(k->pages.len + k->dvals.len) +
 				page_bytes(k);
@@ -739,6 +837,21 @@ int pq_file_close(const sl_format_writer *w, void *file, sl_buf *out,
 	pq_w_i64(&e, 3, f->total);
 	pq_w_list(&e, 4, PQ_T_STRUCT, f->nrgs);
 	sl_buf_put(out, f->rgs.s, f->rgs.len);
+	/* key_value_metadata: the schema for Spark's reader, and the Spark
+	 * version whose calendar the dates and timestamps are in (Spark
+	 * rebases the values of files of versions before 3.0, or of files
+	 * without a version when spark.sql.parquet.datetimeRebaseModeInRead
+	 * says so; sluice's are proleptic Gregorian, as Spark 3 and later
+	 * write them). */
+	pq_w_list(&e, 5, PQ_T_STRUCT, 2);
+	pq_w_struct(&e, 0);
+	pq_w_str(&e, 1, "org.apache.spark.version");
+	pq_w_str(&e, 2, PQ_SPARK_VERSION);
+	pq_w_end(&e);
+	pq_w_struct(&e, 0);
+	pq_w_str(&e, 1, "org.apache.spark.sql.parquet.row.metadata");
+	pq_w_bin(&e, 2, pw->row_meta.s, pw->row_meta.len);
+	pq_w_end(&e);
 	pq_w_str(&e, 6, "sluice version " SLUICE_VERSION " (build none)");
 	pq_w_list(&e, 7, PQ_T_STRUCT, pw->ncols);
 	for (uint32_t i = 0; i < pw->ncols; i++) {

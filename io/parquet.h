@@ -79,7 +79,11 @@ enum {
 	PQ_ENC_PLAIN_DICTIONARY = 2,
 	PQ_ENC_RLE = 3,
 	PQ_ENC_BIT_PACKED = 4,
+	PQ_ENC_DELTA_BINARY_PACKED = 5,
+	PQ_ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
+	PQ_ENC_DELTA_BYTE_ARRAY = 7,
 	PQ_ENC_RLE_DICTIONARY = 8,
+	PQ_ENC_BYTE_STREAM_SPLIT = 9,
 };
 /* CompressionCodec */
 enum {
@@ -180,6 +184,13 @@ void pq_rle_encode(sl_buf *b, const uint32_t *v, size_t n, int bw);
  * the bytes end first or bw is out of range. */
 bool pq_rle_decode(const uint8_t *p, size_t len, int bw, uint32_t *out,
 		   size_t n);
+
+/* DELTA_BINARY_PACKED: the n values of the stream at [p, p + len) into
+ * out (as unsigned: the caller truncates INT32s), *used its bytes. 0, -1
+ * if the bytes end first, -2 for a header or bit width out of range, -3
+ * if the stream holds other than n values. */
+int pq_delta_decode(const uint8_t *p, size_t len, uint64_t *out, size_t n,
+		    size_t *used);
 
 /* Compresses [p, p + n) with codec into out (appended). 0, or < 0 with
  * err set. */

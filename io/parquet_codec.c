@@ -61,20 +61,44 @@ void pq_rle_encode(sl_buf *b, const uint32_t *v, size_t n, int bw)
 		{
 			size_t nbits = groups * 8 * (size_t)bw;
 			uint8_t *out = sl_buf_reserve(b, (nbits + 7) / 8);
+			uint64_t acc = 0;
+			int have = 0;
 
-			memset(out, 0, (nbits + 7) / 8);
+			/* LSB first: whole bytes leave the accumulator as
+			 * they fill (8 values of bw bits are bw bytes). */
 			for (size_t k = 0; k < groups * 8; k++) {
 				uint64_t x = start + k < n ? v[start + k] : 0;
-				size_t bit = k * (size_t)bw;
 
-				for (int j = 0; j < bw; j++, bit++)
-					if (x >> j & 1)
-						out[bit / 8] |=
-							(uint8_t)(1u << (bit % 8));
+				acc |= x << have;
+				have += bw;
+				while (have >= 8) {
+					*out++ = (uint8_t)acc;
+					acc >>= 8;
+					have -= 8;
+				}
 			}
 			b->len += (nbits + 7) / 8;
 		}
 	}
+}
+
+/* Value k of width bw (1..64) of the little-endian bit stream at p. */
+static uint64_t unpack_at(const uint8_t *p, size_t k, int bw)
+{
+	size_t bit = k * (size_t)bw;
+	uint64_t x = 0;
+	int got = 0;
+
+	while (got < bw) {
+		int off = (int)(bit % 8), take = 8 - off;
+
+		if (take > bw - got)
+			take = bw - got;
+		x |= (uint64_t)(p[bit / 8] >> off & ((1u << take) - 1)) << got;
+		got += take;
+		bit += (size_t)take;
+	}
+	return x;
 }
 
 bool pq_rle_decode(const uint8_t *p, size_t len, int bw, uint32_t *out,
@@ -104,7 +128,7 @@ bool pq_rle_decode(const uint8_t *p, size_t len, int bw, uint32_t *out,
 		}
 		if (h & 1) {
 			uint64_t count = (h >> 1) * 8, use = n - got;
-			size_t bytes, bit = 0;
+			size_t bytes;
 
 			if (count < use)
 				use = count;
@@ -113,15 +137,9 @@ bool pq_rle_decode(const uint8_t *p, size_t len, int bw, uint32_t *out,
 			bytes = count * (uint64_t)bw / 8 < (uint64_t)(end - p)
 					? (size_t)(count * (uint64_t)bw / 8)
 					: (size_t)(end - p);
-			for (uint64_t k = 0; k < use; k++) {
-				uint64_t x = 0;
-
-				for (int j = 0; j < bw; j++, bit++)
-					x |= (uint64_t)(p[bit / 8] >> (bit % 8) &
-							1)
-					     << j;
-				out[got++] = (uint32_t)x & mask;
-			}
+			for (uint64_t k = 0; k < use; k++)
+				out[got++] =
+					(uint32_t)unpack_at(p, k, bw) & mask;
 			p += bytes;
 		} else {
 			uint64_t count = h >> 1;
@@ -290,4 +308,78 @@ int pq_decompress(int codec, const uint8_t *p, size_t n, uint8_t *out,
 				  "and zstd)",
 				  codec);
 	}
+}
+
+/* ---- DELTA_BINARY_PACKED (Encodings.md) ------------------------------- */
+
+/* An unsigned LEB128 varint at *p, at most 10 bytes; false past end. */
+static bool get_uvarint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (int shift = 0; shift < 70; shift += 7) {
+		if (*p >= end)
+			return false;
+		x |= (uint64_t)(**p & 0x7f) << shift;
+		if (!(*(*p)++ & 0x80)) {
+			*v = x;
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint64_t unzigzag(uint64_t u)
+{
+	return (u >> 1) ^ (0 - (u & 1));
+}
+
+/* A block size past this is damage: writers use 128 or 256. */
+#define PQ_DELTA_MAX_BLOCK (1u << 16)
+
+int pq_delta_decode(const uint8_t *p, size_t len, uint64_t *out, size_t n,
+		    size_t *used)
+{
+	const uint8_t *start = p, *end = p + len;
+	uint64_t block, nmini, total, first, vpm, got = 0;
+
+	if (!get_uvarint(&p, end, &block) || !get_uvarint(&p, end, &nmini) ||
+	    !get_uvarint(&p, end, &total) || !get_uvarint(&p, end, &first))
+		return -1;
+	if (block == 0 || block % 128 || block > PQ_DELTA_MAX_BLOCK ||
+	    nmini == 0 || block % nmini || (block / nmini) % 32)
+		return -2;
+	if (total != n)
+		return -3;
+	vpm = block / nmini;
+	if (n)
+		out[got++] = unzigzag(first);
+	while (got < n) {
+		uint64_t md;
+		const uint8_t *widths;
+
+		if (!get_uvarint(&p, end, &md) || (uint64_t)(end - p) < nmini)
+			return -1;
+		md = unzigzag(md);
+		widths = p;
+		p += nmini;
+		for (uint64_t m = 0; m < nmini && got < n; m++) {
+			int bw = widths[m];
+			size_t bytes = (size_t)(vpm * (uint64_t)bw / 8);
+
+			if (bw > 64)
+				return -2;
+			if ((size_t)(end - p) < bytes)
+				return -1;
+			for (uint64_t k = 0; k < vpm && got < n; k++) {
+				uint64_t d = bw ? unpack_at(p, k, bw) : 0;
+
+				out[got] = out[got - 1] + md + d;
+				got++;
+			}
+			p += bytes;
+		}
+	}
+	*used = (size_t)(p - start);
+	return 0;
 }

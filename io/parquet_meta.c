@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "io/parquet.h"
+#include "io/uring.h"
 
 /* The fields of a struct: `while (FIELDS(d, id, t))` */
 #define FIELDS(d, last, id, t) pq_r_field(d, &last, &id, &t)
@@ -219,45 +220,74 @@ int pq_meta_parse(const uint8_t *p, size_t n, pq_meta *m, sl_arena *a,
 
 /* ---- the footer of a file --------------------------------------------- */
 
+/* The bytes read with the footer's tail: most footers fit, so a file's
+ * footer costs one read. */
+#define PQ_TAIL_READ 65536
+
 int pq_footer_read(int fd, int64_t size, pq_meta *m, sl_arena *a,
 		   sl_err *err)
 {
-	uint8_t tail[8], head[4];
+	sl_uring *r = sl_uring_get();
+	uint8_t head[4], *tail, *buf;
+	size_t ntail;
+	int64_t at;
 	uint32_t len;
-	uint8_t *buf;
 	ssize_t got;
+	int rc;
 
 	if (size < 12)
 		return sl_err_set(err, SL_EIO,
 				  "not a Parquet file: %lld bytes is too short "
 				  "(a Parquet file starts and ends with PAR1)",
 				  (long long)size);
-	if (pread(fd, head, 4, 0) != 4 ||
-	    pread(fd, tail, 8, (off_t)(size - 8)) != 8)
+	ntail = size - 4 < PQ_TAIL_READ ? (size_t)(size - 4) : PQ_TAIL_READ;
+	tail = sl_arena_alloc(a, ntail);
+	if ((got = sl_uring_pread(r, fd, head, 4, 0)) != 4 ||
+	    (got = sl_uring_pread(r, fd, tail, ntail,
+				  (uint64_t)size - ntail)) != (ssize_t)ntail)
 		return sl_err_set(err, SL_EIO, "read failed: %s",
-				  strerror(errno ? errno : EIO));
-	if (memcmp(head, "PAR1", 4) || memcmp(tail + 4, "PAR1", 4)) {
-		if (!memcmp(tail + 4, "PARE", 4))
+				  got < 0 ? strerror((int)-got)
+					  : "short read (the file shrank?)");
+	if (memcmp(head, "PAR1", 4) || memcmp(tail + ntail - 4, "PAR1", 4)) {
+		if (!memcmp(tail + ntail - 4, "PARE", 4))
 			return sl_err_set(err, SL_EIO,
 					  "the file is encrypted (magic PARE), "
 					  "which sluice does not read");
 		return sl_err_set(err, SL_EIO,
 				  "not a Parquet file: no PAR1 magic at its "
-				  "%s",
-				  memcmp(head, "PAR1", 4) ? "start" : "end");
+				  "%s (byte %lld)",
+				  memcmp(head, "PAR1", 4) ? "start" : "end",
+				  memcmp(head, "PAR1", 4)
+					  ? 0LL
+					  : (long long)(size - 4));
 	}
-	len = pq_le32(tail);
+	len = pq_le32(tail + ntail - 8);
 	if ((int64_t)len > size - 12)
 		return sl_err_set(err, SL_EIO,
-				  "the footer says it is %u bytes but the file "
-				  "has %lld (truncated?)",
-				  len, (long long)size);
-	buf = sl_arena_alloc(a, len ? len : 1);
-	got = pread(fd, buf, len, (off_t)(size - 8 - len));
-	if (got != (ssize_t)len)
-		return sl_err_set(err, SL_EIO, "reading the footer failed: %s",
-				  got < 0 ? strerror(errno) : "short read");
-	return pq_meta_parse(buf, len, m, a, err);
+				  "the footer length at byte %lld says %u "
+				  "bytes but the file has %lld (truncated?)",
+				  (long long)(size - 8), len, (long long)size);
+	at = size - 8 - (int64_t)len;
+	if ((size_t)len + 8 <= ntail) {
+		buf = tail + ntail - 8 - len;
+	} else {
+		buf = sl_arena_alloc(a, len);
+		got = sl_uring_pread(r, fd, buf, len, (uint64_t)at);
+		if (got != (ssize_t)len)
+			return sl_err_set(err, SL_EIO,
+					  "reading the footer failed: %s",
+					  got < 0 ? strerror((int)-got)
+						  : "short read");
+	}
+	if ((rc = pq_meta_parse(buf, len, m, a, err)) < 0) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return sl_err_set(err, SL_EIO,
+				  "the footer at byte %lld (%u bytes): %s",
+				  (long long)at, len, msg);
+	}
+	return 0;
 }
 
 /* ---- page headers ----------------------------------------------------- */

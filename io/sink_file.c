@@ -734,6 +734,8 @@ static int fsink_init(sl_sink *sk, sl_err *err)
 	     (rc = format->writer_init(&st->writer, err)) < 0) ||
 	    (rc = dirs_init(sk, st, err)) < 0)
 		goto fail;
+	if (st->writer.extension)
+		st->ext = st->writer.extension;
 	sk->state = st;
 	return 0;
 fail:

@@ -9,6 +9,7 @@
  * call expect it held. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <jansson.h>
 #include <limits.h>
@@ -268,7 +269,7 @@ static bool name_seen(sl_source *src, const char *name)
 	bool r;
 
 	if (conf_of(src)->file_name_only)
-		return seen(src, name);
+		return seen(src, base_name(name));
 	if (asprintf(&path, "%s/%s", fs->dir, name) < 0)
 		abort();
 	r = seen(src, path);
@@ -276,12 +277,74 @@ static bool name_seen(sl_source *src, const char *name)
 	return r;
 }
 
+/* A format that reads partition directories (SL_FORMAT_PARTITIONS) gets
+ * the files of `col=value/` directories this deep too. */
+#define PARTITION_DEPTH 16
+
+/* The new names of directory d (a subdirectory prefix/ of the source's)
+ * into names[], relative to the source's directory; `col=value`
+ * subdirectories listed in turn when the format reads them. */
+static void list_names(sl_source *src, DIR *d, const char *prefix, int depth,
+		       char ***names, size_t *n, size_t *cap)
+{
+	struct file_src *fs = src->state;
+	bool parts = fs->format->flags & SL_FORMAT_PARTITIONS;
+	struct dirent *de;
+	char *rel;
+
+	while ((de = readdir(d))) {
+		/* Spark hides _x but not _x=y directories. */
+		if (hidden(de->d_name) &&
+		    !(de->d_type == DT_DIR && de->d_name[0] == '_' &&
+		      strchr(de->d_name, '=')))
+			continue;
+		if (de->d_type == DT_DIR) {
+			int fd;
+			DIR *sub;
+
+			if (!parts || depth >= PARTITION_DEPTH ||
+			    !strchr(de->d_name + 1, '=') ||
+			    (fd = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY |
+						 O_CLOEXEC)) < 0)
+				continue;
+			if (!(sub = fdopendir(fd))) {
+				close(fd);
+				continue;
+			}
+			if (asprintf(&rel, "%s%s/", prefix, de->d_name) < 0)
+				abort();
+			list_names(src, sub, rel, depth + 1, names, n, cap);
+			free(rel);
+			closedir(sub);
+			continue;
+		}
+		if (de->d_type != DT_REG && de->d_type != DT_LNK &&
+		    de->d_type != DT_UNKNOWN)
+			continue;
+		if (fs->glob && fnmatch(fs->glob, de->d_name, FNM_PERIOD))
+			continue;
+		if (asprintf(&rel, "%s%s", prefix, de->d_name) < 0)
+			abort();
+		/* Known files need no statx: a big directory costs one
+		 * statx per new file, not per file, each batch. */
+		if (name_seen(src, rel)) {
+			free(rel);
+			continue;
+		}
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*names = sl_xrealloc(*names, *cap * sizeof(**names));
+		}
+		(*names)[(*n)++] = rel;
+	}
+}
+
 /* Lists new candidate files, oldest first. Caller holds the lock. */
 static size_t scan(sl_source *src, struct cand **out)
 {
 	struct file_src *fs = src->state;
 	DIR *d = opendir(fs->dir);
-	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0, k = 0;
 	struct statx *stx;
@@ -294,23 +357,7 @@ static size_t scan(sl_source *src, struct cand **out)
 		return 0;
 	/* getdents64 has no io_uring opcode: the listing is readdir, the
 	 * metadata of what it finds is one batch of statx on the ring. */
-	while ((de = readdir(d))) {
-		if (hidden(de->d_name) ||
-		    (de->d_type != DT_REG && de->d_type != DT_LNK &&
-		     de->d_type != DT_UNKNOWN))
-			continue;
-		if (fs->glob && fnmatch(fs->glob, de->d_name, FNM_PERIOD))
-			continue;
-		/* Known files need no statx: a big directory costs one
-		 * statx per new file, not per file, each batch. */
-		if (name_seen(src, de->d_name))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = sl_xrealloc(names, cap * sizeof(*names));
-		}
-		names[n++] = strdup(de->d_name);
-	}
+	list_names(src, d, "", 0, &names, &n, &cap);
 	if (!n) {
 		closedir(d);
 		free(names);

@@ -1,0 +1,122 @@
+/* io/parquet_read.h - what the Parquet reader's files share
+ * (io/format_parquet_read.c: the schema, opening a file, row groups and
+ * rows, partition directories; io/format_parquet_pages.c: a column
+ * chunk's pages decoded into values). */
+#ifndef SL_IO_PARQUET_READ_H
+#define SL_IO_PARQUET_READ_H
+
+#include "io/parquet.h"
+
+/* How a column's stored values become sluice's values. */
+enum {
+	CV_BOOL,
+	CV_INT,    /* INT32 as INT (or widened to SMALLINT/INT) */
+	CV_I8,     /* INT32 as TINYINT */
+	CV_I16,    /* INT32 as SMALLINT */
+	CV_I32_LONG,
+	CV_I32_DOUBLE,
+	CV_DATE,
+	CV_LONG,
+	CV_I64_DOUBLE,
+	CV_TS_US,
+	CV_TS_MS,
+	CV_INT96,
+	CV_FLOAT,
+	CV_DOUBLE,
+	CV_STR,
+	CV_BIN,
+};
+
+/* Values of one page at most (a row group may have more in its pages). */
+#define PQ_MAX_PAGE_VALUES (1 << 26)
+
+struct pq_rcol {
+	const char *name;
+	int leaf; /* the file's leaf column, -1: not in the file (nulls) */
+	const pq_selem *el;
+	int conv, max_def;
+	int64_t rg_rows; /* rows of the open row group */
+	/* The open row group's chunk. */
+	uint8_t *chunk;
+	size_t clen, cpos;
+	int codec;
+	sl_value *dict;
+	uint32_t ndict;
+	uint8_t *dict_mem;
+	/* The open page's values. */
+	uint8_t *page;
+	size_t pagecap;
+	sl_value *vals;
+	uint32_t nvals, at;
+	size_t capvals;
+	uint32_t *lv;
+	size_t caplv;
+	sl_value *tmp;
+	size_t captmp;
+	/* A DELTA_* or BYTE_STREAM_SPLIT page's values as PLAIN bytes, and
+	 * the integers of its delta streams. */
+	uint8_t *dec;
+	size_t capdec;
+	uint64_t *u64;
+	size_t capu64;
+	int64_t chunk_at; /* the open chunk's file offset */
+	int64_t page_at;  /* the open page header's file offset */
+	/* Not in the file but a partition directory of its path: pval. */
+	bool part;
+	sl_value pval;
+};
+
+struct pq_rd {
+	int fd;
+	int64_t size;
+	sl_arena a;
+	pq_meta m;
+	struct pq_rcol *cols;
+	uint32_t ncols;
+	uint32_t rg;     /* the next row group */
+	int64_t rg_left; /* rows left in the open one */
+};
+
+/* "source 'NAME': PATH: why" (SL_EIO) in r->err; returns its code. */
+int pq_fail(sl_format_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A fault of column c's open chunk or page: "column 'C' (page at byte
+ * N): why", the page's offset in the file when a page is open, else the
+ * chunk's. */
+int pq_failc(sl_format_reader *r, const struct pq_rcol *c, const char *fmt,
+	     ...) __attribute__((format(printf, 3, 4)));
+/* "PLAIN", "DELTA_BINARY_PACKED", ...; "unknown" past the list. */
+const char *pq_encoding_name(int e);
+/* Column c's next data page with values into c->vals (its dictionary
+ * page read on the way): 0, or < 0 with r->err set. */
+int pq_next_page(sl_format_reader *r, struct pq_rcol *c);
+
+/* ---- partition directories (io/format_parquet_parts.c) --------------- */
+
+#define PQ_MAX_PARTS 64
+
+/* What the walk of a source's directory found: its first file by
+ * relative path (malloc'd, NULL if none) and the partition columns in
+ * the order their directories nest. */
+struct pq_parts {
+	char *first;
+	struct pq_pcol {
+		char *name;
+		int kind;
+	} cols[PQ_MAX_PARTS];
+	uint32_t ncols;
+};
+
+/* Walks dir (files matching glob, NULL for every file) into p. */
+void pq_parts_find(struct pq_parts *p, const char *dir, const char *glob);
+void pq_parts_free(struct pq_parts *p);
+/* The inferred type of p's partition column i. */
+const sl_dtype *pq_parts_type(const struct pq_parts *p, uint32_t i);
+/* The value of partition column col (of type t) in the path of a file
+ * under dir: true and *out (null for __HIVE_DEFAULT_PARTITION__, or for
+ * a value that is not of type t), false if the path has no col=
+ * directory. Strings are in a. */
+bool pq_part_value(const char *path, const char *dir, const char *col,
+		   const sl_dtype *t, sl_arena *a, sl_value *out);
+
+#endif

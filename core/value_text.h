@@ -29,6 +29,8 @@ void sl_fmt_date(sl_buf *b, int32_t days);
 size_t sl_fmt_long(int64_t v, char *buf);
 /* Java's Double.toString(d) into buf (>= 32 bytes); returns the length. */
 size_t sl_fmt_double(double d, char *buf);
+/* Java's Float.toString(f) into buf (>= 32 bytes); returns the length. */
+size_t sl_fmt_float(float f, char *buf);
 /* The shortest decimal digits that read back as |d| (finite, non-zero):
  * d = 0.DIGITS * 10^(*exp10). Returns the number of digits (<= 17). */
 int sl_double_digits(double d, char *digits, int *exp10);

@@ -687,6 +687,8 @@ int sl_pick_eval(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		e->eval = cx->ansi ? ev_neg_ansi : ev_neg;
 		if (e->type->id == SL_BYTE || e->type->id == SL_SHORT)
 			e->eval = ev_neg_narrow;
+		if (sl_dec_neg_fn(e->type))
+			e->eval = sl_dec_neg_fn(e->type);
 		break;
 	case EX_NOT: e->eval = ev_not; break;
 	case EX_AND: e->eval = ev_and; break;
@@ -695,6 +697,8 @@ int sl_pick_eval(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	case EX_ARITH:
 		if (e->type->id == SL_DATE)
 			e->eval = ev_date_add;
+		else if (sl_dec_arith_fn(e->type))
+			e->eval = sl_dec_arith_fn(e->type);
 		else if ((e->type->id == SL_BYTE || e->type->id == SL_SHORT) &&
 			 e->op != '/')
 			e->eval = ev_arith_narrow;

@@ -159,6 +159,7 @@ typedef struct sl_tok {
 	 * does not fit 64 bits) or a double d; suffix is the upper-cased
 	 * type letter (L, S, Y, D, F, B for BD) or 0. */
 	bool is_int, overflow;
+	bool expo; /* written with an exponent (1.5E0) */
 	char suffix;
 	uint64_t u;
 	double d;
@@ -323,6 +324,34 @@ bool sl_str_to_bool(const char *s, size_t n, bool *out);
 /* Spark's CAST(string AS TIMESTAMP/DATE) (UTC session time zone). */
 bool sl_str_to_ts(const char *s, size_t n, int64_t *us);
 bool sl_str_to_date(const char *s, size_t n, int32_t *days);
+
+/* ---- decimals and floats (expr/decimal.c) ------------------------------ */
+
+/* The DECIMAL type an integer type (or a decimal) is seen as beside a
+ * decimal: TINYINT DECIMAL(3,0) ... BIGINT DECIMAL(20,0); NULL for other
+ * types. */
+const sl_dtype *sl_dec_type_of(const sl_dtype *t);
+/* Binds an arithmetic node with a decimal operand and no floating one:
+ * coerces both sides to decimals, sets Spark's result type and the
+ * evaluator. */
+int sl_bind_dec_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+/* The evaluators of + - * % and of unary minus for FLOAT operands (and
+ * decimal ones); NULL for other types. */
+sl_eval_fn sl_dec_arith_fn(const sl_dtype *t);
+sl_eval_fn sl_dec_neg_fn(const sl_dtype *t);
+/* A cast to a decimal or from one (the other side any type Spark casts
+ * with decimals): 0, or an SL_DECIMAL_E* code with *out null (for an
+ * integer target, on overflow, *out is Spark's non-ANSI wrapped value). */
+int sl_cast_dec(const sl_value *in, const sl_dtype *to, sl_arena *a,
+		sl_value *out);
+/* The same with ANSI's errors: NUMERIC_VALUE_OUT_OF_RANGE,
+ * CAST_OVERFLOW, CAST_INVALID_INPUT, NUMERIC_OUT_OF_SUPPORTED_RANGE. */
+int sl_cast_dec_ansi(const sl_value *in, const sl_dtype *from,
+		     const sl_dtype *to, sl_arena *a, sl_value *out,
+		     sl_err *err);
+/* CAST(x AS FLOAT) of a non-null number, boolean, timestamp or string
+ * (null when the string is no number). */
+void sl_cast_float(const sl_value *in, sl_value *out);
 
 /* ---- regular expressions (expr/regex.c) ------------------------------- */
 

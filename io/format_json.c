@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/decimal.h"
+#include "core/value_text.h"
 #include "io/csv.h"
 #include "io/format.h"
 
@@ -190,6 +192,38 @@ bool sl_format_json_value(json_t *j, const sl_dtype *t, sl_arena *a,
 		}
 		return json_is_string(j) && non_numeric(json_string_value(j),
 							 out);
+	case SL_FLOAT:
+		if (json_is_number(j)) {
+			*out = sl_v_float((float)json_number_value(j));
+			return true;
+		}
+		if (json_is_string(j) && non_numeric(json_string_value(j), out)) {
+			if (out->type == SL_DOUBLE)
+				*out = sl_v_float((float)out->v.f64);
+			return true;
+		}
+		return false;
+	case SL_DECIMAL: {
+		/* A top-level field reads its exact text (json_record); here
+		 * a nested one: an integer exactly, a real through its
+		 * shortest decimal text. */
+		char num[40];
+		sl_decimal u;
+		sl_decimal_type dt =
+			sl_decimal_type_make(t->precision, t->scale);
+
+		if (json_is_integer(j))
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)json_integer_value(j));
+		else if (json_is_real(j))
+			sl_fmt_double(json_real_value(j), num);
+		else
+			return false;
+		if (sl_decimal_parse(num, strlen(num), dt, &u))
+			return false;
+		*out = sl_v_dec(u, dt.precision, dt.scale, a);
+		return true;
+	}
 	case SL_BOOL:
 		if (!json_is_boolean(j))
 			return false;
@@ -283,6 +317,24 @@ static int json_record(sl_format_reader *r, sl_batch *b, sl_value *row,
 		    json_raw_field(line, len, sf->name, &raw, &nraw)) {
 			sl_text_to_value(raw, nraw, sf->type, &b->arena,
 					 &row[col]);
+			continue;
+		}
+		/* a decimal reads the number's exact text (10.25 is not
+		 * the double nearest it) */
+		if (v && sf->type->id == SL_DECIMAL && json_is_number(v) &&
+		    json_raw_field(line, len, sf->name, &raw, &nraw)) {
+			if (!sl_text_to_value(raw, nraw, sf->type, &b->arena,
+					      &row[col]))
+				continue;
+			v = NULL;
+			row[col] = sl_v_null();
+			if (!why) {
+				snprintf(whybuf, sizeof(whybuf),
+					 "field %s does not fit its decimal "
+					 "type",
+					 sf->name);
+				why = whybuf;
+			}
 			continue;
 		}
 		if (!v || sl_format_json_value(v, sf->type, &b->arena, &row[col]))
@@ -402,6 +454,26 @@ static void json_put_value(sl_buf *b, const sl_value *v, const sl_dtype *t)
 			sl_format_put_render(b, v);
 		}
 		break;
+	case SL_FLOAT:
+		if (!isfinite(v->v.f32)) {
+			sl_buf_putc(b, '"');
+			sl_format_put_render(b, v);
+			sl_buf_putc(b, '"');
+		} else {
+			sl_format_put_render(b, v);
+		}
+		break;
+	case SL_DECIMAL: {
+		/* Jackson writes a BigDecimal with its toString */
+		char num[SL_DECIMAL_TEXT_MAX];
+
+		sl_buf_put(b, num,
+			   sl_decimal_format_java(
+				   sl_v_dec_get(v),
+				   sl_decimal_type_make(v->pad[0], v->pad[1]),
+				   num, sizeof(num)));
+		break;
+	}
 	case SL_STRING: sl_format_json_str(b, v->v.str, v->len); break;
 	case SL_BINARY: json_base64(b, v->v.bin, v->len); break;
 	case SL_TIMESTAMP:

@@ -722,6 +722,56 @@ size_t sl_fmt_float(float f, char *buf)
 	return fmt_java(f, true, buf);
 }
 
+/* Java 17's Float.toString (the Java Spark runs on) prints an integral
+ * float of 2^24 to 2^63 as its exact integer, not as the shortest digits
+ * (123456789 as a float, 123456792, is 1.23456792E8, not 1.2345679E8),
+ * dropping only the low digits its FloatingDecimal counts as
+ * insignificant, rounded half up. The digits and exponent as
+ * shortest_digits gives them, or 0 when that does not apply. */
+static int java_float_int_digits(double d, char *dig, int *exp10)
+{
+	static const int insignificant[] = {
+		0,  0,	0,  0,	1,  1,	1,  2,	2,  2,	3,  3,	3,  3,	4,  4,
+		4,  5,	5,  5,	6,  6,	6,  6,	7,  7,	7,  8,	8,  8,	9,  9,
+		9,  9,	10, 10, 10, 11, 11, 11, 12, 12, 12, 12, 13, 13, 13, 14,
+		14, 14, 15, 15, 15, 15, 16, 16, 16, 17, 17, 17, 18, 18, 18, 19,
+	};
+	double a = fabs(d);
+	if (a < 16777216.0 || a >= 9223372036854775808.0 || a != floor(a))
+		return 0;
+	uint64_t v = (uint64_t)a;
+	/* FloatingDecimal counts a float's 24 significant bits, zeros
+	 * included */
+	int bin_exp = 63 - __builtin_clzll(v);
+	int p2 = bin_exp - 24 - 1, drop = 0;
+	if (p2 > 1 && p2 < (int)(sizeof(insignificant) / sizeof(int)))
+		drop = insignificant[p2];
+	int e = 0;
+	if (drop) {
+		uint64_t pow10 = 1;
+		for (int i = 0; i < drop; i++)
+			pow10 *= 10;
+		uint64_t residue = v % pow10;
+		v /= pow10;
+		e = drop;
+		if (residue >= pow10 / 2)
+			v++;
+	}
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	*exp10 = n + e;
+	for (int i = 0; i < n; i++)
+		dig[i] = tmp[n - 1 - i];
+	while (n > 1 && dig[n - 1] == '0')
+		n--;
+	dig[n] = 0;
+	return n;
+}
+
 /* Java's Double.toString, or Float.toString of a float (single). */
 static size_t fmt_java(double d, bool single, char *buf)
 {
@@ -737,7 +787,9 @@ static size_t fmt_java(double d, bool single, char *buf)
 		return (size_t)(o - buf) + 3;
 	}
 	char dig[24];
-	int e, n = shortest_digits(d, single, dig, &e);
+	int e, n = single ? java_float_int_digits(d, dig, &e) : 0;
+	if (!n)
+		n = shortest_digits(d, single, dig, &e);
 	double ad = fabs(d);
 	if (ad >= 1e-3 && ad < 1e7) {
 		if (e <= 0) {

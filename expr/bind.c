@@ -110,6 +110,12 @@ const sl_dtype *sl_common_type(const sl_bind_ctx *cx, const sl_dtype *a,
 	const sl_dtype *o = a->id == SL_STRING	 ? b
 			    : b->id == SL_STRING ? a
 						 : NULL;
+	if (cx->ansi && (a->id == SL_FLOAT || b->id == SL_FLOAT)) {
+		const sl_dtype *w = sl_wider_type(a, b, false);
+		if (w && w->id == SL_FLOAT && !sl_dtype_equal(a, b) &&
+		    a->id != SL_NULL && b->id != SL_NULL)
+			return &sl_dtype_double;
+	}
 	if (cx->ansi && o) {
 		if (o->id == SL_DOUBLE || o->id == SL_FLOAT ||
 		    o->id == SL_DECIMAL)
@@ -548,7 +554,9 @@ static int bind_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	/* Spark casts strings in arithmetic to double, with ANSI on to
 	 * bigint unless the other side is a double */
 	const sl_dtype *st =
-		cx->ansi && l->id != SL_DOUBLE && r->id != SL_DOUBLE
+		cx->ansi && l->id != SL_DOUBLE && r->id != SL_DOUBLE &&
+				l->id != SL_DECIMAL && r->id != SL_DECIMAL &&
+				l->id != SL_FLOAT && r->id != SL_FLOAT
 			? &sl_dtype_long
 			: &sl_dtype_double;
 	if (l->id == SL_STRING)
@@ -568,6 +576,9 @@ static int bind_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		return rc ? rc : sl_pick_eval(cx, e, err);
 	}
 	const sl_dtype *t = sl_wider_type(l, r, false);
+	/* Spark 4 with ANSI on: a FLOAT meets an integer as a DOUBLE */
+	if (cx->ansi && t->id == SL_FLOAT && (l->id != SL_FLOAT || r->id != SL_FLOAT))
+		t = &sl_dtype_double;
 	if (t->id == SL_NULL)
 		t = e->op == '/' ? &sl_dtype_double : &sl_dtype_int;
 	if (e->op == '/')

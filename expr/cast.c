@@ -397,6 +397,17 @@ static void to_string(const sl_value *in, sl_arena *a, sl_value *out)
 		*out = sl_v_str(in->v.str, in->len);
 		return;
 	}
+	if (in->type == SL_DECIMAL) {
+		/* outside ANSI mode Spark gives Java's BigDecimal text
+		 * (1.0E-7); sl_cast_value_ansi the plain one */
+		char *p = sl_arena_alloc(a, SL_DECIMAL_TEXT_MAX);
+		size_t n = sl_decimal_format_java(
+			sl_v_dec_get(in),
+			sl_decimal_type_make(in->pad[0], in->pad[1]), p,
+			SL_DECIMAL_TEXT_MAX);
+		*out = sl_v_str(p, (uint32_t)n);
+		return;
+	}
 	sl_buf w;
 	sl_buf_init(&w, a, 32);
 	sl_value_render_buf(&w, in);
@@ -674,6 +685,13 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 		       const sl_dtype *to, sl_arena *a, sl_value *out,
 		       sl_err *err)
 {
+	if (in->type == SL_DECIMAL && to->id == SL_STRING) {
+		sl_buf w;
+		sl_buf_init(&w, a, SL_DECIMAL_TEXT_MAX);
+		sl_value_render_buf(&w, in);
+		*out = sl_v_str(w.s, (uint32_t)w.len);
+		return 0;
+	}
 	if (to->id == SL_DECIMAL ||
 	    (in->type == SL_DECIMAL && to->id != SL_STRING &&
 	     to->id != SL_ARRAY && to->id != SL_STRUCT &&

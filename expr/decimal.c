@@ -384,3 +384,70 @@ int sl_cast_dec_ansi(const sl_value *in, const sl_dtype *from,
 		"22018",
 		sl_buf_cstr(&w), ft, tt);
 }
+
+/* ---- round ------------------------------------------------------------- */
+
+static int ev_dec_round(EV_ARGS)
+{
+	sl_value x;
+	int rc = sl_eval_child(e->args[0], row, a, &x, err);
+	if (rc || x.type == SL_NULL) {
+		*out = sl_v_null();
+		return rc;
+	}
+	int scale = (int)(intptr_t)e->aux;
+	sl_decimal_type tr = dtype_dec(e->type);
+	sl_decimal u;
+	if (sl_decimal_round(sl_v_dec_get(&x), value_dec(&x), scale,
+			     SL_DECIMAL_HALF_UP, tr, &u))
+		return out_of_range(err, "The rounded value", tr);
+	*out = sl_v_dec(u, tr.precision, tr.scale, a);
+	return 0;
+}
+
+/* Spark rounds a float through its decimal text, as a double does */
+static int ev_float_round(EV_ARGS)
+{
+	sl_value x;
+	int rc = sl_eval_child(e->args[0], row, a, &x, err);
+	if (rc || x.type == SL_NULL) {
+		*out = sl_v_null();
+		return rc;
+	}
+	if (!isfinite(x.v.f32)) {
+		*out = x;
+		return 0;
+	}
+	char txt[40];
+	size_t n = sl_fmt_float(x.v.f32, txt);
+	sl_decimal_type big = sl_decimal_type_make(38, 18);
+	sl_decimal u, r;
+	int scale = (int)(intptr_t)e->aux;
+	if (scale > 18 || sl_decimal_parse(txt, n, big, &u)) {
+		*out = x;
+		return 0;
+	}
+	sl_decimal_type tr = sl_decimal_type_round(big, scale);
+	if (sl_decimal_round(u, big, scale, SL_DECIMAL_HALF_UP, tr, &r)) {
+		*out = x;
+		return 0;
+	}
+	*out = sl_v_float((float)sl_decimal_to_double(r, tr));
+	return 0;
+}
+
+int sl_dec_bind_round(sl_bind_ctx *cx, sl_expr *e, int scale)
+{
+	if (scale < -38)
+		scale = -38;
+	if (scale > 38)
+		scale = 38;
+	e->aux = (const void *)(intptr_t)scale;
+	if (e->type->id == SL_FLOAT) {
+		e->eval = ev_float_round;
+		return 0;
+	}
+	e->type = dec_dtype(sl_decimal_type_round(dtype_dec(e->type), scale));
+	e->eval = ev_dec_round;
+	return 0;
+}

@@ -352,6 +352,9 @@ int sl_cast_dec_ansi(const sl_value *in, const sl_dtype *from,
 /* CAST(x AS FLOAT) of a non-null number, boolean, timestamp or string
  * (null when the string is no number). */
 void sl_cast_float(const sl_value *in, sl_value *out);
+/* round(x, scale) of a decimal (Spark's result type, HALF_UP) or of a
+ * float; e's argument is bound and e->type is its type. */
+int sl_dec_bind_round(sl_bind_ctx *cx, sl_expr *e, int scale);
 
 /* ---- regular expressions (expr/regex.c) ------------------------------- */
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/decimal.h"
 #include "expr/internal.h"
 
 #define EV_ARGS                                                                \
@@ -110,6 +111,25 @@ static void put_json(sl_buf *w, const sl_value *v, const sl_dtype *t)
 			sl_buf_putc(w, '"');
 		}
 		break;
+	case SL_FLOAT:
+		if (isfinite(v->v.f32)) {
+			sl_buf_put(w, tmp, sl_fmt_float(v->v.f32, tmp));
+		} else {
+			sl_buf_putc(w, '"');
+			sl_buf_put(w, tmp, sl_fmt_float(v->v.f32, tmp));
+			sl_buf_putc(w, '"');
+		}
+		break;
+	case SL_DECIMAL: {
+		/* Jackson writes a BigDecimal with its toString */
+		char num[SL_DECIMAL_TEXT_MAX];
+		sl_buf_put(w, num,
+			   sl_decimal_format_java(
+				   sl_v_dec_get(v),
+				   sl_decimal_type_make(v->pad[0], v->pad[1]),
+				   num, sizeof(num)));
+		break;
+	}
 	case SL_STRING: put_json_str(w, v->v.str, v->len); break;
 	case SL_BINARY:
 		sl_buf_putc(w, '"');
@@ -294,6 +314,26 @@ static void from_jansson(const json_t *j, const sl_dtype *t, sl_arena *a,
 				*out = sl_v_double(-INFINITY);
 		}
 		break;
+	case SL_FLOAT:
+		if (json_is_number(j))
+			*out = sl_v_float((float)json_number_value(j));
+		break;
+	case SL_DECIMAL: {
+		char num[40];
+		sl_decimal u;
+		sl_decimal_type dt =
+			sl_decimal_type_make(t->precision, t->scale);
+		if (json_is_integer(j))
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)json_integer_value(j));
+		else if (json_is_real(j))
+			sl_fmt_double(json_real_value(j), num);
+		else
+			break;
+		if (!sl_decimal_parse(num, strlen(num), dt, &u))
+			*out = sl_v_dec(u, dt.precision, dt.scale, a);
+		break;
+	}
 	case SL_BOOL:
 		if (json_is_boolean(j))
 			*out = sl_v_bool(json_is_true(j));

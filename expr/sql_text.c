@@ -6,6 +6,7 @@
  * schema, the node also gets the spelled text Spark names it by. */
 #include <stdio.h>
 
+#include "core/decimal.h"
 #include "expr/internal.h"
 
 void sl_type_sql(const sl_dtype *t, char *buf, size_t n)
@@ -55,6 +56,15 @@ const char *sl_lit_sql(sl_bind_ctx *cx, const sl_value *v, const sl_dtype *t)
 		sl_buf_puts(&w, t->id == SL_DATE ? "DATE '" : "TIMESTAMP '");
 		sl_value_render_buf(&w, v);
 		sl_buf_putc(&w, '\'');
+	} else if (v->type == SL_DECIMAL) {
+		/* a decimal literal is named by Java's BigDecimal text: 1.50,
+		 * 1E-7 */
+		char num[SL_DECIMAL_TEXT_MAX];
+		sl_buf_put(&w, num,
+			   sl_decimal_format_java(
+				   sl_v_dec_get(v),
+				   sl_decimal_type_make(v->pad[0], v->pad[1]),
+				   num, sizeof(num)));
 	} else {
 		/* Spark's pretty form: strings and numbers bare */
 		sl_value_render_buf(&w, v);

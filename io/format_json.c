@@ -294,6 +294,17 @@ static int json_record(sl_format_reader *r, sl_batch *b, sl_value *row,
 	int rc;
 
 	j = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+	/* jansson refuses integers beyond 64 bits, which a DECIMAL(38,0)
+	 * field holds: read the record again with numbers as reals, and
+	 * take integral and decimal fields from their text */
+	bool as_real = false;
+	if (!j && strstr(je.text, "too big")) {
+		j = json_loadb(line, len,
+			       JSON_DECODE_ANY | JSON_ALLOW_NUL |
+				       JSON_DECODE_INT_AS_REAL,
+			       &je);
+		as_real = true;
+	}
 	if (!j) {
 		snprintf(whybuf, sizeof(whybuf), "%s (column %d)", je.text,
 			 je.column);
@@ -321,7 +332,13 @@ static int json_record(sl_format_reader *r, sl_batch *b, sl_value *row,
 		}
 		/* a decimal reads the number's exact text (10.25 is not
 		 * the double nearest it) */
-		if (v && sf->type->id == SL_DECIMAL && json_is_number(v) &&
+		if (v &&
+		    (sf->type->id == SL_DECIMAL ||
+		     (as_real && (sf->type->id == SL_INT ||
+				  sf->type->id == SL_LONG ||
+				  (int)sf->type->id == SL_SHORT ||
+				  (int)sf->type->id == SL_BYTE))) &&
+		    json_is_number(v) &&
 		    json_raw_field(line, len, sf->name, &raw, &nraw)) {
 			if (!sl_text_to_value(raw, nraw, sf->type, &b->arena,
 					      &row[col]))
@@ -330,8 +347,7 @@ static int json_record(sl_format_reader *r, sl_batch *b, sl_value *row,
 			row[col] = sl_v_null();
 			if (!why) {
 				snprintf(whybuf, sizeof(whybuf),
-					 "field %s does not fit its decimal "
-					 "type",
+					 "field %s does not fit its type",
 					 sf->name);
 				why = whybuf;
 			}

@@ -166,11 +166,15 @@ typedef struct sum_state {
 static void dec_accumulate(sl_decimal *sum, bool *over, const sl_value *v,
 			   int sign, uint8_t p, uint8_t s)
 {
-	sl_decimal u = sl_v_dec_get(v);
-	*sum += sign > 0 ? u : -u;
-	if (!sl_decimal_fits(*sum, sl_decimal_type_sum(
-					   sl_decimal_type_make(p, s))))
+	sl_decimal u = sl_v_dec_get(v), r;
+	/* past the type the sum stays null, as Spark's does */
+	if (*over)
+		return;
+	if (__builtin_add_overflow(*sum, sign > 0 ? u : -u, &r) ||
+	    !sl_decimal_fits(r, sl_decimal_type_sum(sl_decimal_type_make(p, s))))
 		*over = true;
+	else
+		*sum = r;
 }
 
 static void dec_encode(sl_buf *b, uint8_t p, uint8_t s, bool over,
@@ -261,11 +265,13 @@ static void sum_merge(void *st, const void *o)
 		s->p = t->p;
 		s->s = t->s;
 		s->over |= t->over;
-		s->dsum += t->dsum;
-		if (!sl_decimal_fits(s->dsum,
-				     sl_decimal_type_sum(
-					     sl_decimal_type_make(s->p, s->s))))
+		sl_decimal r;
+		if (__builtin_add_overflow(s->dsum, t->dsum, &r) ||
+		    !sl_decimal_fits(r, sl_decimal_type_sum(sl_decimal_type_make(
+						s->p, s->s))))
 			s->over = true;
+		else
+			s->dsum = r;
 	}
 }
 
@@ -396,7 +402,13 @@ static void avg_merge(void *st, const void *o)
 		s->p = t->p;
 		s->s = t->s;
 		s->over |= t->over;
-		s->dsum += t->dsum;
+		sl_decimal r;
+		if (__builtin_add_overflow(s->dsum, t->dsum, &r) ||
+		    !sl_decimal_fits(r, sl_decimal_type_sum(sl_decimal_type_make(
+						s->p, s->s))))
+			s->over = true;
+		else
+			s->dsum = r;
 	}
 }
 

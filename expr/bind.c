@@ -169,6 +169,7 @@ static sl_expr *fold(sl_bind_ctx *cx, sl_expr *e)
 	if (e->eval(e, NULL, cx->a, &v, &err) < 0)
 		return e;
 	sl_expr *l = new_node(cx, EX_LIT, e->pos);
+	l->op = 1; /* folded: not a literal as written (expr/decimal.c) */
 	l->lit = sl_value_copy(&v, cx->a);
 	l->type = e->type;
 	l->sql = e->sql;

@@ -697,6 +697,9 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 	     to->id != SL_ARRAY && to->id != SL_STRUCT &&
 	     to->id != SL_BINARY && to->id != SL_DATE))
 		return sl_cast_dec_ansi(in, from, to, a, out, err);
+	/* a float converts as the double it widens to; messages show it
+	 * as the float it is */
+	const sl_value *shown = in;
 	sl_value wide;
 	if (in->type == SL_FLOAT && to->id != SL_STRING &&
 	    to->id != SL_FLOAT) {
@@ -707,7 +710,7 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 		return cast_error(err, "CAST_OVERFLOW", "due to an overflow",
 				  "Use `try_cast` to tolerate overflow and "
 				  "return NULL instead. SQLSTATE: 22003",
-				  in, from, to);
+				  shown, from, to);
 	sl_cast_value(in, from, to, a, out);
 	/* the legacy cast reads '1.5' as the int 1; ANSI wants an integer */
 	if (in->type == SL_STRING &&
@@ -723,7 +726,7 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 				  "change its target type. Use `try_cast` to "
 				  "tolerate malformed input and return NULL "
 				  "instead. SQLSTATE: 22018",
-				  in, from, to);
+				  shown, from, to);
 	return 0;
 }
 

@@ -52,9 +52,13 @@ const sl_dtype *sl_dec_type_of(const sl_dtype *t)
  * (DecimalType.fromLiteral), an integer column by its type. */
 static const sl_dtype *operand_dec(const sl_expr *c)
 {
-	if (c->kind == EX_LIT && c->lit.type == SL_INT && int_bits(c->type))
+	/* only a literal as written: a folded CAST(1 AS TINYINT) is typed
+	 * by its type, as Spark sees a Cast there */
+	if (c->kind != EX_LIT || c->op)
+		return sl_dec_type_of(c->type);
+	if (c->lit.type == SL_INT && int_bits(c->type))
 		return dec_dtype(sl_decimal_type_of_literal(c->lit.v.i32));
-	if (c->kind == EX_LIT && c->lit.type == SL_LONG)
+	if (c->lit.type == SL_LONG)
 		return dec_dtype(sl_decimal_type_of_literal(c->lit.v.i64));
 	return sl_dec_type_of(c->type);
 }

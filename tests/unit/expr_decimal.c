@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/decimal.h"
+#include "io/csv.h"
 #include "ops/agg.h"
 #include "ops/keyhash.h"
 #include "tests/support/expr_fixture.h"
@@ -272,5 +273,32 @@ Test(expr_decimal, group_keys)
 	cr_assert_not_null(blk);
 	cr_assert(sl_v_dec_get(&c) == wide);
 	free(blk);
+	sl_arena_free(&a);
+}
+
+/* the csv source's text (io/csv.c): Java's BigDecimal syntax rounded
+ * HALF_UP to the scale; too many digits or no number is no value */
+Test(expr_decimal, csv_text)
+{
+	sl_arena a;
+	sl_arena_init(&a);
+	const sl_dtype *t = sl_dtype_decimal(10, 2);
+	sl_value v;
+	char buf[64];
+	cr_assert_eq(sl_text_to_value("10.25", 5, t, &a, &v), 0);
+	sl_value_render(&v, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "10.25");
+	cr_assert_eq(sl_text_to_value("1e2", 3, t, &a, &v), 0);
+	sl_value_render(&v, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "100.00");
+	cr_assert_eq(sl_text_to_value("0.125", 5, t, &a, &v), 0);
+	sl_value_render(&v, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "0.13");
+	cr_assert_neq(sl_text_to_value("abc", 3, t, &a, &v), 0);
+	cr_assert_neq(sl_text_to_value("123456789012", 12, t, &a, &v), 0);
+	cr_assert_eq(sl_text_to_value("1.1", 3, &sl_dtype_float, &a, &v), 0);
+	sl_value_render(&v, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "1.1");
+	cr_assert_neq(sl_text_to_value("200", 3, &sl_dtype_byte, &a, &v), 0);
 	sl_arena_free(&a);
 }

@@ -117,9 +117,10 @@ const sl_dtype *sl_common_type(const sl_bind_ctx *cx, const sl_dtype *a,
 			return &sl_dtype_double;
 	}
 	if (cx->ansi && o) {
-		if (o->id == SL_DOUBLE || o->id == SL_FLOAT ||
-		    o->id == SL_DECIMAL)
+		if (o->id == SL_DOUBLE || o->id == SL_FLOAT)
 			return o;
+		if (o->id == SL_DECIMAL) /* a string meets it as a double */
+			return &sl_dtype_double;
 		if (o->id == SL_INT || o->id == SL_LONG || o->id == SL_BYTE ||
 		    o->id == SL_SHORT)
 			return &sl_dtype_long;
@@ -138,6 +139,9 @@ static const sl_dtype *cmp_type(const sl_dtype *a, const sl_dtype *b)
 	const sl_dtype *o = a->id == SL_STRING	 ? b
 			    : b->id == SL_STRING ? a
 						 : NULL;
+	/* Spark compares a string with a decimal as doubles */
+	if (o && o->id == SL_DECIMAL)
+		return &sl_dtype_double;
 	if (o && o->id != SL_ARRAY && o->id != SL_STRUCT)
 		return o;
 	return NULL;

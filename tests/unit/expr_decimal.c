@@ -80,6 +80,11 @@ Test(expr_decimal, comparisons_and_common_types)
 	EXPR_TYPE("coalesce(NULL, 1.5, 2)", "decimal(11,1)");
 	EXPR_EQ("CAST(1.5 AS DECIMAL(4,1)) = CAST(1.50 AS DECIMAL(5,2))",
 		"true");
+	/* a string meets a decimal as a double */
+	EXPR_EQ("'1.50' = 1.5", "true");
+	EXPR_TYPE("coalesce('1.5', 1.5)", "double");
+	sl_test_expr_opts.ansi = false;
+	EXPR_TYPE("coalesce('1.5', 1.5)", "string");
 }
 
 Test(expr_decimal, casts)

@@ -793,6 +793,25 @@ void sl_value_render_buf(sl_buf *w, const sl_value *v)
 	}
 }
 
+void sl_fmt_decimal_java(sl_buf *w, const sl_value *v)
+{
+	char dt[SL_DECIMAL_TEXT_MAX];
+	sl_buf_put(w, dt,
+		   sl_decimal_format_java(sl_v_dec_get(v), dec_type_of(v), dt,
+					  sizeof(dt)));
+}
+
+int sl_v_dec_parse(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
+		   sl_value *out)
+{
+	sl_decimal u;
+	int rc = sl_decimal_parse(
+		s, n, sl_decimal_type_make(t->precision, t->scale), &u);
+	if (!rc)
+		*out = sl_v_dec(u, t->precision, t->scale, a);
+	return rc;
+}
+
 size_t sl_value_render(const sl_value *v, char *buf, size_t n)
 {
 	sl_buf w;

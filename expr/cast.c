@@ -397,20 +397,14 @@ static void to_string(const sl_value *in, sl_arena *a, sl_value *out)
 		*out = sl_v_str(in->v.str, in->len);
 		return;
 	}
-	if (in->type == SL_DECIMAL) {
-		/* outside ANSI mode Spark gives Java's BigDecimal text
-		 * (1.0E-7); sl_cast_value_ansi the plain one */
-		char *p = sl_arena_alloc(a, SL_DECIMAL_TEXT_MAX);
-		size_t n = sl_decimal_format_java(
-			sl_v_dec_get(in),
-			sl_decimal_type_make(in->pad[0], in->pad[1]), p,
-			SL_DECIMAL_TEXT_MAX);
-		*out = sl_v_str(p, (uint32_t)n);
-		return;
-	}
 	sl_buf w;
 	sl_buf_init(&w, a, 32);
-	sl_value_render_buf(&w, in);
+	/* outside ANSI mode Spark gives a decimal's Java BigDecimal text
+	 * (1.0E-7); sl_cast_value_ansi the plain one */
+	if (in->type == SL_DECIMAL)
+		sl_fmt_decimal_java(&w, in);
+	else
+		sl_value_render_buf(&w, in);
 	*out = sl_v_str(w.s, (uint32_t)w.len);
 }
 

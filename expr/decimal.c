@@ -79,21 +79,8 @@ static int out_of_range(sl_err *err, const char *what, sl_decimal_type t)
 
 static int ev_dec_arith(EV_ARGS)
 {
-	sl_value t0, t1;
-	const sl_value *x, *y;
-	int rc = sl_eval_operand(e->args[0], row, a, &t0, &x, err);
-	if (rc)
-		return rc;
-	if (x->type == SL_NULL) {
-		*out = sl_v_null();
-		return 0;
-	}
-	if ((rc = sl_eval_operand(e->args[1], row, a, &t1, &y, err)))
-		return rc;
-	if (y->type == SL_NULL) {
-		*out = sl_v_null();
-		return 0;
-	}
+	SL_EVAL_OPERANDS();
+	int rc;
 	sl_decimal l = sl_v_dec_get(x), r = sl_v_dec_get(y), res = 0;
 	sl_decimal_type tl = value_dec(x), tr = value_dec(y);
 	sl_decimal_type to = dtype_dec(e->type);
@@ -181,21 +168,7 @@ static int ev_dec_neg(EV_ARGS)
 /* FLOAT: Java's float arithmetic (a / b is a double in Spark) */
 static int ev_float_arith(EV_ARGS)
 {
-	sl_value t0, t1;
-	const sl_value *x, *y;
-	int rc = sl_eval_operand(e->args[0], row, a, &t0, &x, err);
-	if (rc)
-		return rc;
-	if (x->type == SL_NULL) {
-		*out = sl_v_null();
-		return 0;
-	}
-	if ((rc = sl_eval_operand(e->args[1], row, a, &t1, &y, err)))
-		return rc;
-	if (y->type == SL_NULL) {
-		*out = sl_v_null();
-		return 0;
-	}
+	SL_EVAL_OPERANDS();
 	float l = x->v.f32, r = y->v.f32;
 	switch (e->op) {
 	case '+': *out = sl_v_float(l + r); break;

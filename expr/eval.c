@@ -16,24 +16,7 @@
 	const sl_expr *e, const sl_value *row, sl_arena *a, sl_value *out,     \
 		sl_err *err
 
-/* Evaluates both operands into x and y, returning null early. */
-#define OPERANDS()                                                             \
-	sl_value t0_, t1_;                                                     \
-	const sl_value *x, *y;                                                 \
-	int rc_ = sl_eval_operand(e->args[0], row, a, &t0_, &x, err);          \
-	if (sl_unlikely(rc_))                                                  \
-		return rc_;                                                    \
-	if (x->type == SL_NULL) {                                              \
-		*out = sl_v_null();                                            \
-		return 0;                                                      \
-	}                                                                      \
-	rc_ = sl_eval_operand(e->args[1], row, a, &t1_, &y, err);              \
-	if (sl_unlikely(rc_))                                                  \
-		return rc_;                                                    \
-	if (y->type == SL_NULL) {                                              \
-		*out = sl_v_null();                                            \
-		return 0;                                                      \
-	}
+#define OPERANDS() SL_EVAL_OPERANDS()
 
 static int ev_null(EV_ARGS)
 {

@@ -128,6 +128,26 @@ static inline int sl_eval_operand(const sl_expr *c, const sl_value *row,
 	return c->eval(c, row, a, tmp, err);
 }
 
+/* Inside an evaluator (its arguments named e, row, a, out, err):
+ * evaluates both operands into x and y, returning null early. */
+#define SL_EVAL_OPERANDS()                                                             \
+	sl_value t0_, t1_;                                                     \
+	const sl_value *x, *y;                                                 \
+	int rc_ = sl_eval_operand(e->args[0], row, a, &t0_, &x, err);          \
+	if (sl_unlikely(rc_))                                                  \
+		return rc_;                                                    \
+	if (x->type == SL_NULL) {                                              \
+		*out = sl_v_null();                                            \
+		return 0;                                                      \
+	}                                                                      \
+	rc_ = sl_eval_operand(e->args[1], row, a, &t1_, &y, err);              \
+	if (sl_unlikely(rc_))                                                  \
+		return rc_;                                                    \
+	if (y->type == SL_NULL) {                                              \
+		*out = sl_v_null();                                            \
+		return 0;                                                      \
+	}
+
 /* ---- lexing (expr/lex.c) --------------------------------------------- */
 
 typedef enum sl_tok_type {

@@ -102,34 +102,23 @@ static void put_json(sl_buf *w, const sl_value *v, const sl_dtype *t)
 	case SL_INT:
 	case SL_LONG: sl_value_render_buf(w, v); break;
 	case SL_DOUBLE:
+	case SL_FLOAT: {
 		/* Jackson quotes the non-numbers */
-		if (isfinite(v->v.f64)) {
-			sl_buf_put(w, tmp, sl_fmt_double(v->v.f64, tmp));
-		} else {
+		bool fin = v->type == SL_FLOAT ? isfinite(v->v.f32)
+					       : isfinite(v->v.f64);
+		size_t n = v->type == SL_FLOAT ? sl_fmt_float(v->v.f32, tmp)
+					       : sl_fmt_double(v->v.f64, tmp);
+		if (!fin)
 			sl_buf_putc(w, '"');
-			sl_buf_put(w, tmp, sl_fmt_double(v->v.f64, tmp));
+		sl_buf_put(w, tmp, n);
+		if (!fin)
 			sl_buf_putc(w, '"');
-		}
-		break;
-	case SL_FLOAT:
-		if (isfinite(v->v.f32)) {
-			sl_buf_put(w, tmp, sl_fmt_float(v->v.f32, tmp));
-		} else {
-			sl_buf_putc(w, '"');
-			sl_buf_put(w, tmp, sl_fmt_float(v->v.f32, tmp));
-			sl_buf_putc(w, '"');
-		}
-		break;
-	case SL_DECIMAL: {
-		/* Jackson writes a BigDecimal with its toString */
-		char num[SL_DECIMAL_TEXT_MAX];
-		sl_buf_put(w, num,
-			   sl_decimal_format_java(
-				   sl_v_dec_get(v),
-				   sl_decimal_type_make(v->pad[0], v->pad[1]),
-				   num, sizeof(num)));
 		break;
 	}
+	case SL_DECIMAL:
+		/* Jackson writes a BigDecimal with its toString */
+		sl_fmt_decimal_java(w, v);
+		break;
 	case SL_STRING: put_json_str(w, v->v.str, v->len); break;
 	case SL_BINARY:
 		sl_buf_putc(w, '"');
@@ -320,9 +309,6 @@ static void from_jansson(const json_t *j, const sl_dtype *t, sl_arena *a,
 		break;
 	case SL_DECIMAL: {
 		char num[40];
-		sl_decimal u;
-		sl_decimal_type dt =
-			sl_decimal_type_make(t->precision, t->scale);
 		if (json_is_integer(j))
 			snprintf(num, sizeof(num), "%lld",
 				 (long long)json_integer_value(j));
@@ -330,8 +316,7 @@ static void from_jansson(const json_t *j, const sl_dtype *t, sl_arena *a,
 			sl_fmt_double(json_real_value(j), num);
 		else
 			break;
-		if (!sl_decimal_parse(num, strlen(num), dt, &u))
-			*out = sl_v_dec(u, dt.precision, dt.scale, a);
+		sl_v_dec_parse(num, strlen(num), t, a, out);
 		break;
 	}
 	case SL_BOOL:

@@ -59,12 +59,7 @@ const char *sl_lit_sql(sl_bind_ctx *cx, const sl_value *v, const sl_dtype *t)
 	} else if (v->type == SL_DECIMAL) {
 		/* a decimal literal is named by Java's BigDecimal text: 1.50,
 		 * 1E-7 */
-		char num[SL_DECIMAL_TEXT_MAX];
-		sl_buf_put(&w, num,
-			   sl_decimal_format_java(
-				   sl_v_dec_get(v),
-				   sl_decimal_type_make(v->pad[0], v->pad[1]),
-				   num, sizeof(num)));
+		sl_fmt_decimal_java(&w, v);
 	} else {
 		/* Spark's pretty form: strings and numbers bare */
 		sl_value_render_buf(&w, v);

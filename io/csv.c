@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/decimal.h"
+#include "core/value_text.h"
 #include "io/csv.h"
 
 enum { SL_CSV_CLOSED, SL_CSV_OPEN, SL_CSV_RAW };
@@ -509,18 +509,10 @@ int sl_text_to_value(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
 			return -1;
 		*out = sl_v_float((float)d);
 		return 0;
-	case SL_DECIMAL: {
+	case SL_DECIMAL:
 		/* Java's BigDecimal text, rounded HALF_UP to the scale;
 		 * too many digits for the precision is no value */
-		sl_decimal u;
-		sl_decimal_type dt =
-			sl_decimal_type_make(t->precision, t->scale);
-
-		if (sl_decimal_parse(s, n, dt, &u))
-			return -1;
-		*out = sl_v_dec(u, dt.precision, dt.scale, a);
-		return 0;
-	}
+		return sl_v_dec_parse(s, n, t, a, out) ? -1 : 0;
 	case SL_BOOL:
 		if (n == 4 && !strncasecmp(s, "true", 4))
 			*out = sl_v_bool(true);

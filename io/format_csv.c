@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/decimal.h"
+#include "core/value_text.h"
 #include "io/csv.h"
 #include "io/format.h"
 
@@ -301,13 +301,7 @@ static int csv_write(const sl_format_writer *w, void *file, const sl_batch *b,
 			} else if (v->type == SL_DECIMAL) {
 				/* Spark writes Decimal.toString: Java's
 				 * BigDecimal text (1.0E-7) */
-				char *o = (char *)sl_buf_reserve(&cw->cell,
-							 SL_DECIMAL_TEXT_MAX);
-				cw->cell.len += sl_decimal_format_java(
-					sl_v_dec_get(v),
-					sl_decimal_type_make(v->pad[0],
-							     v->pad[1]),
-					o, SL_DECIMAL_TEXT_MAX);
+				sl_fmt_decimal_java(&cw->cell, v);
 			} else
 				sl_format_put_render(&cw->cell, v);
 			csv_field(st, cf, out, cw->cell.s, cw->cell.len);

@@ -208,9 +208,6 @@ bool sl_format_json_value(json_t *j, const sl_dtype *t, sl_arena *a,
 		 * a nested one: an integer exactly, a real through its
 		 * shortest decimal text. */
 		char num[40];
-		sl_decimal u;
-		sl_decimal_type dt =
-			sl_decimal_type_make(t->precision, t->scale);
 
 		if (json_is_integer(j))
 			snprintf(num, sizeof(num), "%lld",
@@ -219,10 +216,7 @@ bool sl_format_json_value(json_t *j, const sl_dtype *t, sl_arena *a,
 			sl_fmt_double(json_real_value(j), num);
 		else
 			return false;
-		if (sl_decimal_parse(num, strlen(num), dt, &u))
-			return false;
-		*out = sl_v_dec(u, dt.precision, dt.scale, a);
-		return true;
+		return !sl_v_dec_parse(num, strlen(num), t, a, out);
 	}
 	case SL_BOOL:
 		if (!json_is_boolean(j))
@@ -343,7 +337,6 @@ static int json_record(sl_format_reader *r, sl_batch *b, sl_value *row,
 			if (!sl_text_to_value(raw, nraw, sf->type, &b->arena,
 					      &row[col]))
 				continue;
-			v = NULL;
 			row[col] = sl_v_null();
 			if (!why) {
 				snprintf(whybuf, sizeof(whybuf),
@@ -460,9 +453,11 @@ static void json_put_value(sl_buf *b, const sl_value *v, const sl_dtype *t)
 	case SL_INT:
 	case SL_LONG: sl_format_put_render(b, v); break;
 	case SL_DOUBLE:
+	case SL_FLOAT:
 		/* NaN and the infinities are not JSON numbers: Jackson quotes
 		 * them. */
-		if (!isfinite(v->v.f64)) {
+		if (!(v->type == SL_FLOAT ? isfinite(v->v.f32)
+					  : isfinite(v->v.f64))) {
 			sl_buf_putc(b, '"');
 			sl_format_put_render(b, v);
 			sl_buf_putc(b, '"');
@@ -470,26 +465,10 @@ static void json_put_value(sl_buf *b, const sl_value *v, const sl_dtype *t)
 			sl_format_put_render(b, v);
 		}
 		break;
-	case SL_FLOAT:
-		if (!isfinite(v->v.f32)) {
-			sl_buf_putc(b, '"');
-			sl_format_put_render(b, v);
-			sl_buf_putc(b, '"');
-		} else {
-			sl_format_put_render(b, v);
-		}
-		break;
-	case SL_DECIMAL: {
+	case SL_DECIMAL:
 		/* Jackson writes a BigDecimal with its toString */
-		char num[SL_DECIMAL_TEXT_MAX];
-
-		sl_buf_put(b, num,
-			   sl_decimal_format_java(
-				   sl_v_dec_get(v),
-				   sl_decimal_type_make(v->pad[0], v->pad[1]),
-				   num, sizeof(num)));
+		sl_fmt_decimal_java(b, v);
 		break;
-	}
 	case SL_STRING: sl_format_json_str(b, v->v.str, v->len); break;
 	case SL_BINARY: json_base64(b, v->v.bin, v->len); break;
 	case SL_TIMESTAMP:

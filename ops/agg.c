@@ -177,6 +177,22 @@ static void dec_accumulate(sl_decimal *sum, bool *over, const sl_value *v,
 		*sum = r;
 }
 
+/* Folds another state's decimal sum (u, its overflow, its type) into
+ * *sum. */
+static void dec_merge(sl_decimal *sum, bool *over, uint8_t *p, uint8_t *s,
+		      sl_decimal u, bool uover, uint8_t up, uint8_t us)
+{
+	sl_decimal r;
+	*p = up;
+	*s = us;
+	if (*over || uover ||
+	    __builtin_add_overflow(*sum, u, &r) ||
+	    !sl_decimal_fits(r, sl_decimal_type_sum(sl_decimal_type_make(up, us))))
+		*over = true;
+	else
+		*sum = r;
+}
+
 static void dec_encode(sl_buf *b, uint8_t p, uint8_t s, bool over,
 		       sl_decimal u)
 {
@@ -260,19 +276,10 @@ static void sum_merge(void *st, const void *o)
 	s->d += t->d;
 	s->any |= t->any;
 	s->dbl |= t->dbl;
-	if (t->dec) {
-		s->dec = true;
-		s->p = t->p;
-		s->s = t->s;
-		s->over |= t->over;
-		sl_decimal r;
-		if (__builtin_add_overflow(s->dsum, t->dsum, &r) ||
-		    !sl_decimal_fits(r, sl_decimal_type_sum(sl_decimal_type_make(
-						s->p, s->s))))
-			s->over = true;
-		else
-			s->dsum = r;
-	}
+	if (t->dec)
+		dec_merge(&s->dsum, &s->over, &s->p, &s->s, t->dsum, t->over,
+			  t->p, t->s);
+	s->dec |= t->dec;
 }
 
 static sl_value sum_result(const void *st, sl_arena *out)
@@ -397,19 +404,10 @@ static void avg_merge(void *st, const void *o)
 	const avg_state *t = o;
 	s->sum += t->sum;
 	s->n += t->n;
-	if (t->dec) {
-		s->dec = true;
-		s->p = t->p;
-		s->s = t->s;
-		s->over |= t->over;
-		sl_decimal r;
-		if (__builtin_add_overflow(s->dsum, t->dsum, &r) ||
-		    !sl_decimal_fits(r, sl_decimal_type_sum(sl_decimal_type_make(
-						s->p, s->s))))
-			s->over = true;
-		else
-			s->dsum = r;
-	}
+	if (t->dec)
+		dec_merge(&s->dsum, &s->over, &s->p, &s->s, t->dsum, t->over,
+			  t->p, t->s);
+	s->dec |= t->dec;
 }
 
 static sl_value avg_result(const void *st, sl_arena *out)

@@ -15,14 +15,16 @@
 #include "ops/agg.h"
 #include "sluice.h"
 
+/* (int): TINYINT and SMALLINT are dtype ids whose values are ints */
 static bool is_integral(sl_type t)
 {
-	return t == SL_INT || t == SL_LONG;
+	return t == SL_INT || t == SL_LONG || (int)t == SL_BYTE ||
+	       (int)t == SL_SHORT;
 }
 
 static bool is_numeric(sl_type t)
 {
-	return is_integral(t) || t == SL_DOUBLE;
+	return is_integral(t) || t == SL_DOUBLE || t == SL_FLOAT;
 }
 
 /* Spark casts a string argument of sum/avg to double; an unparsable one
@@ -38,6 +40,9 @@ static bool to_double(const sl_value *v, double *d)
 		return true;
 	case SL_DOUBLE:
 		*d = v->v.f64;
+		return true;
+	case SL_FLOAT:
+		*d = v->v.f32;
 		return true;
 	case SL_STRING: {
 		char tmp[64], *end;
@@ -224,8 +229,8 @@ static const sl_dtype *sum_type(const sl_dtype *arg, sl_arena *a)
 			sl_decimal_type_make(arg->precision, arg->scale));
 		return sl_dtype_decimal(t.precision, t.scale);
 	}
-	if (arg->id == SL_DOUBLE || arg->id == SL_STRING ||
-	    arg->id == SL_NULL)
+	if (arg->id == SL_DOUBLE || arg->id == SL_FLOAT ||
+	    arg->id == SL_STRING || arg->id == SL_NULL)
 		return &sl_dtype_double;
 	return NULL;
 }

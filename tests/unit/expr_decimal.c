@@ -213,6 +213,13 @@ Test(expr_decimal, sum_and_avg)
 	cr_assert_str_eq(buf, "decimal(20,2)");
 	sl_dtype_name(sl_agg_avg.result_type(in, &a), buf, sizeof(buf));
 	cr_assert_str_eq(buf, "decimal(14,6)");
+	/* and the narrow types: TINYINT sums as BIGINT, FLOAT as DOUBLE */
+	cr_assert_eq(sl_agg_sum.result_type(&sl_dtype_byte, &a), &sl_dtype_long);
+	cr_assert_eq(sl_agg_sum.result_type(&sl_dtype_short, &a), &sl_dtype_long);
+	cr_assert_eq(sl_agg_sum.result_type(&sl_dtype_float, &a),
+		     &sl_dtype_double);
+	cr_assert_eq(sl_agg_avg.result_type(&sl_dtype_float, &a),
+		     &sl_dtype_double);
 	_Alignas(16) char sst[256], ast[256];
 	cr_assert_leq(sl_agg_sum.state_size, sizeof(sst));
 	cr_assert_leq(sl_agg_avg.state_size, sizeof(ast));

@@ -63,7 +63,8 @@ const sl_dtype *sl_dtype_prim(sl_type id);
 const sl_dtype *sl_dtype_decimal(int precision, int scale);
 
 /* Spark's SQL name of a type: "string", "bigint", "int", "double", "boolean",
- * "timestamp", "date", "binary", "array<string>", "struct<a:int,b:string>".
+ * "timestamp", "date", "binary", "tinyint", "smallint", "float",
+ * "decimal(10,2)", "array<string>", "struct<a:int,b:string>".
  * Writes at most n bytes (NUL-terminated), returns the full length. */
 size_t sl_dtype_name(const sl_dtype *t, char *buf, size_t n);
 

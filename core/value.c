@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "core/decimal.h"
 #include "core/value_text.h"
 #include "sluice.h"
 
@@ -29,6 +30,32 @@ const sl_dtype sl_dtype_timestamp = { .id = SL_TIMESTAMP };
 const sl_dtype sl_dtype_date = { .id = SL_DATE };
 const sl_dtype sl_dtype_byte = { .id = SL_BYTE };
 const sl_dtype sl_dtype_short = { .id = SL_SHORT };
+const sl_dtype sl_dtype_float = { .id = SL_FLOAT };
+
+/* Every DECIMAL(p,s), p 0..38 and s 0..39 (rows of 40 so the initialiser
+ * is regular; only 1 <= p <= 38, s <= p are handed out). */
+#define DEC1(p, s) { .id = SL_DECIMAL, .precision = (p), .scale = (s) }
+#define DEC10(p, s)                                                           \
+	DEC1(p, s + 0), DEC1(p, s + 1), DEC1(p, s + 2), DEC1(p, s + 3),       \
+		DEC1(p, s + 4), DEC1(p, s + 5), DEC1(p, s + 6),               \
+		DEC1(p, s + 7), DEC1(p, s + 8), DEC1(p, s + 9)
+#define DECROW(p) DEC10(p, 0), DEC10(p, 10), DEC10(p, 20), DEC10(p, 30)
+#define DECROW10(p)                                                           \
+	DECROW(p + 0), DECROW(p + 1), DECROW(p + 2), DECROW(p + 3),           \
+		DECROW(p + 4), DECROW(p + 5), DECROW(p + 6), DECROW(p + 7),   \
+		DECROW(p + 8), DECROW(p + 9)
+static const sl_dtype dec_types[39 * 40] = {
+	DECROW10(0), DECROW10(10), DECROW10(20), DECROW(30), DECROW(31),
+	DECROW(32),  DECROW(33),   DECROW(34),   DECROW(35), DECROW(36),
+	DECROW(37),  DECROW(38),
+};
+
+const sl_dtype *sl_dtype_decimal(int precision, int scale)
+{
+	if (precision < 1 || precision > 38 || scale < 0 || scale > precision)
+		return NULL;
+	return &dec_types[precision * 40 + scale];
+}
 
 const sl_dtype *sl_dtype_prim(sl_type id)
 {
@@ -44,6 +71,8 @@ const sl_dtype *sl_dtype_prim(sl_type id)
 	case SL_DATE: return &sl_dtype_date;
 	case SL_BYTE: return &sl_dtype_byte;
 	case SL_SHORT: return &sl_dtype_short;
+	case SL_FLOAT: return &sl_dtype_float;
+	case SL_DECIMAL: return sl_dtype_decimal(10, 0);
 	default: return NULL;
 	}
 }
@@ -62,6 +91,7 @@ static const char *prim_name(sl_type id)
 	case SL_DATE: return "date";
 	case SL_BYTE: return "tinyint";
 	case SL_SHORT: return "smallint";
+	case SL_FLOAT: return "float";
 	default: return "?";
 	}
 }
@@ -82,6 +112,8 @@ static void put_dtype_name(sl_buf *w, const sl_dtype *t)
 			put_dtype_name(w, t->fields->fields[i].type);
 		}
 		sl_buf_putc(w, '>');
+	} else if (t->id == SL_DECIMAL) {
+		sl_buf_printf(w, "decimal(%d,%d)", t->precision, t->scale);
 	} else {
 		sl_buf_puts(w, prim_name(t->id));
 	}
@@ -102,6 +134,8 @@ bool sl_dtype_equal(const sl_dtype *a, const sl_dtype *b)
 		return true;
 	if (!a || !b || a->id != b->id)
 		return false;
+	if (a->id == SL_DECIMAL)
+		return a->precision == b->precision && a->scale == b->scale;
 	if (a->id == SL_ARRAY)
 		return sl_dtype_equal(a->elem, b->elem);
 	if (a->id != SL_STRUCT)
@@ -127,7 +161,6 @@ typedef struct ddl {
 	sl_arena *a;
 	const char *why;
 	size_t errat;
-	bool narrow; /* a CAST's type: TINYINT and SMALLINT too */
 } ddl;
 
 static void ddl_ws(ddl *p)
@@ -307,19 +340,46 @@ static const struct {
 	{ "bigint", SL_LONG },
 	{ "long", SL_LONG },
 	{ "double", SL_DOUBLE },
-	{ "float", SL_DOUBLE },
-	{ "real", SL_DOUBLE },
+	{ "float", SL_FLOAT },
+	{ "real", SL_FLOAT },
 	{ "boolean", SL_BOOL },
 	{ "bool", SL_BOOL },
 	{ "timestamp", SL_TIMESTAMP },
 	{ "date", SL_DATE },
 	{ "binary", SL_BINARY },
-	/* CAST only (ddl.narrow): the sources do not read them yet */
 	{ "tinyint", SL_BYTE },
 	{ "byte", SL_BYTE },
 	{ "smallint", SL_SHORT },
 	{ "short", SL_SHORT },
 };
+
+/* DECIMAL [(p [, s])] after its word (w bytes at the cursor). */
+static const sl_dtype *ddl_decimal(ddl *p, size_t w)
+{
+	size_t start = p->i;
+	p->i += w;
+	size_t save = p->i;
+	ddl_ws(p);
+	if (p->i >= p->n || p->s[p->i] != '(') {
+		p->i = save;
+		return sl_dtype_decimal(10, 0);
+	}
+	size_t j = p->i + 1;
+	while (j < p->n && p->s[j] != ')')
+		j++;
+	if (j >= p->n)
+		return ddl_fail(p, "expected ')' after DECIMAL(p, s");
+	sl_decimal_type t;
+	int rc = sl_decimal_type_parse(p->s + start, j + 1 - start, &t);
+	if (rc == SL_EINVAL)
+		return ddl_fail(p, "[DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION] "
+				   "DECIMAL takes a precision of 1 to 38 and "
+				   "a scale of 0 to the precision");
+	if (rc)
+		return ddl_fail(p, "expected DECIMAL(precision, scale)");
+	p->i = j + 1;
+	return sl_dtype_decimal(t.precision, t.scale);
+}
 
 static const sl_dtype *ddl_type(ddl *p)
 {
@@ -329,15 +389,16 @@ static const sl_dtype *ddl_type(ddl *p)
 		return ddl_fail(p, "expected a type");
 	for (size_t k = 0; k < sizeof(prim_names) / sizeof(prim_names[0]);
 	     k++) {
-		bool narrow = prim_names[k].id == SL_BYTE ||
-			      prim_names[k].id == SL_SHORT;
 		if (strlen(prim_names[k].name) == w &&
-		    !strncasecmp(p->s + start, prim_names[k].name, w) &&
-		    (p->narrow || !narrow)) {
+		    !strncasecmp(p->s + start, prim_names[k].name, w)) {
 			p->i += w;
 			return sl_dtype_prim(prim_names[k].id);
 		}
 	}
+	if ((w == 7 && !strncasecmp(p->s + start, "decimal", 7)) ||
+	    (w == 7 && !strncasecmp(p->s + start, "numeric", 7)) ||
+	    (w == 3 && !strncasecmp(p->s + start, "dec", 3)))
+		return ddl_decimal(p, w);
 	bool arr = w == 5 && !strncasecmp(p->s + start, "array", 5);
 	bool st = w == 6 && !strncasecmp(p->s + start, "struct", 6);
 	if (!arr && !st)
@@ -370,7 +431,7 @@ const sl_dtype *sl_dtype_parse_prefix(const char *text, size_t len, sl_arena *a,
 				      size_t *used, const char **why,
 				      size_t *errat)
 {
-	ddl p = { .s = text, .n = len, .a = a, .narrow = true };
+	ddl p = { .s = text, .n = len, .a = a };
 	const sl_dtype *t = ddl_type(&p);
 	if (!t) {
 		*why = p.why;
@@ -480,6 +541,13 @@ sl_value sl_value_copy(const sl_value *v, sl_arena *a)
 		c.v.arr = e;
 		break;
 	}
+	case SL_DECIMAL:
+		if (v->pad[2] & SL_DEC_WIDE) {
+			sl_dec_u *w = sl_arena_alloc(a, sizeof(*w));
+			*w = *v->v.dec;
+			c.v.dec = w;
+		}
+		break;
 	default: break;
 	}
 	return c;
@@ -507,7 +575,26 @@ static int bytes_cmp(const void *x, uint32_t nx, const void *y, uint32_t ny)
 
 static bool is_num(uint8_t t)
 {
-	return t == SL_INT || t == SL_LONG || t == SL_DOUBLE;
+	return t == SL_INT || t == SL_LONG || t == SL_DOUBLE ||
+	       t == SL_FLOAT || t == SL_DECIMAL;
+}
+
+static sl_decimal_type dec_type_of(const sl_value *v)
+{
+	return sl_decimal_type_make(v->pad[0], v->pad[1]);
+}
+
+/* A number as a double, for comparisons across types. */
+static double num_double(const sl_value *v)
+{
+	switch (v->type) {
+	case SL_DOUBLE: return v->v.f64;
+	case SL_FLOAT: return v->v.f32;
+	case SL_LONG: return (double)v->v.i64;
+	case SL_DECIMAL:
+		return sl_decimal_to_double(sl_v_dec_get(v), dec_type_of(v));
+	default: return v->v.i32;
+	}
 }
 
 int sl_value_cmp(const sl_value *a, const sl_value *b)
@@ -517,14 +604,26 @@ int sl_value_cmp(const sl_value *a, const sl_value *b)
 	if (a->type == SL_NULL || b->type == SL_NULL)
 		return (a->type != SL_NULL) - (b->type != SL_NULL);
 	if (is_num(a->type) && is_num(b->type)) {
-		if (a->type == SL_DOUBLE || b->type == SL_DOUBLE) {
-			double x = a->type == SL_DOUBLE ? a->v.f64
-				   : a->type == SL_LONG ? (double)a->v.i64
-							: a->v.i32;
-			double y = b->type == SL_DOUBLE ? b->v.f64
-				   : b->type == SL_LONG ? (double)b->v.i64
-							: b->v.i32;
-			return dcmp(x, y);
+		if (a->type == SL_DOUBLE || b->type == SL_DOUBLE ||
+		    a->type == SL_FLOAT || b->type == SL_FLOAT)
+			return dcmp(num_double(a), num_double(b));
+		if (a->type == SL_DECIMAL || b->type == SL_DECIMAL) {
+			sl_decimal_type ta = sl_decimal_type_make(20, 0),
+					tb = ta;
+			sl_decimal x, y;
+			if (a->type == SL_DECIMAL) {
+				x = sl_v_dec_get(a);
+				ta = dec_type_of(a);
+			} else {
+				x = a->type == SL_LONG ? a->v.i64 : a->v.i32;
+			}
+			if (b->type == SL_DECIMAL) {
+				y = sl_v_dec_get(b);
+				tb = dec_type_of(b);
+			} else {
+				y = b->type == SL_LONG ? b->v.i64 : b->v.i32;
+			}
+			return sl_decimal_cmp(x, ta, y, tb);
 		}
 		int64_t x = a->type == SL_LONG ? a->v.i64 : a->v.i32;
 		int64_t y = b->type == SL_LONG ? b->v.i64 : b->v.i32;
@@ -548,111 +647,6 @@ int sl_value_cmp(const sl_value *a, const sl_value *b)
 	}
 	default: return 0;
 	}
-}
-
-/* ---- numbers ---------------------------------------------------------- */
-
-size_t sl_fmt_long(int64_t v, char *buf)
-{
-	/* Casting numbers to strings is per row on common paths (Kafka
-	 * values, CSV): digits by hand, not through printf. */
-	char tmp[24];
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	int n = 0;
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	size_t k = 0;
-	if (v < 0)
-		buf[k++] = '-';
-	while (n)
-		buf[k++] = tmp[--n];
-	buf[k] = 0;
-	return k;
-}
-
-int sl_double_digits(double d, char *digits, int *exp10)
-{
-	char buf[40];
-	d = fabs(d);
-	/* The first precision that reads back exactly is the shortest
-	 * representation, and %e rounds it to the nearest such decimal:
-	 * what Java (JDK 19+) prints. */
-	for (int p = 1; p <= 17; p++) {
-		snprintf(buf, sizeof(buf), "%.*e", p - 1, d);
-		if (p < 17 && strtod(buf, NULL) != d)
-			continue;
-		/* Java prints at least two digits (d.d), and when one digit
-		 * would do it takes the two-digit decimal closest to d:
-		 * Double.MIN_VALUE is 4.9E-324, not 5.0E-324. */
-		if (p == 1)
-			snprintf(buf, sizeof(buf), "%.1e", d);
-		int n = 0;
-		char *c = buf;
-		for (; *c && *c != 'e'; c++)
-			if (*c >= '0' && *c <= '9')
-				digits[n++] = *c;
-		while (n > 1 && digits[n - 1] == '0')
-			n--;
-		digits[n] = 0;
-		*exp10 = atoi(c + 1) + 1;
-		return n;
-	}
-	return 0;
-}
-
-size_t sl_fmt_double(double d, char *buf)
-{
-	if (isnan(d))
-		return (size_t)sprintf(buf, "NaN");
-	if (isinf(d))
-		return (size_t)sprintf(buf, d < 0 ? "-Infinity" : "Infinity");
-	char *o = buf;
-	if (signbit(d))
-		*o++ = '-';
-	if (d == 0) {
-		strcpy(o, "0.0");
-		return (size_t)(o - buf) + 3;
-	}
-	char dig[24];
-	int e, n = sl_double_digits(d, dig, &e);
-	double ad = fabs(d);
-	if (ad >= 1e-3 && ad < 1e7) {
-		if (e <= 0) {
-			*o++ = '0';
-			*o++ = '.';
-			for (int i = 0; i < -e; i++)
-				*o++ = '0';
-			memcpy(o, dig, (size_t)n);
-			o += n;
-		} else if (e >= n) {
-			memcpy(o, dig, (size_t)n);
-			o += n;
-			for (int i = n; i < e; i++)
-				*o++ = '0';
-			*o++ = '.';
-			*o++ = '0';
-		} else {
-			memcpy(o, dig, (size_t)e);
-			o += e;
-			*o++ = '.';
-			memcpy(o, dig + e, (size_t)(n - e));
-			o += n - e;
-		}
-	} else {
-		*o++ = dig[0];
-		*o++ = '.';
-		if (n > 1) {
-			memcpy(o, dig + 1, (size_t)(n - 1));
-			o += n - 1;
-		} else {
-			*o++ = '0';
-		}
-		o += sprintf(o, "E%d", e - 1);
-	}
-	*o = 0;
-	return (size_t)(o - buf);
 }
 
 /* ---- calendar: proleptic Gregorian, as Spark 3 ------------------------ */
@@ -764,6 +758,14 @@ void sl_value_render_buf(sl_buf *w, const sl_value *v)
 	case SL_INT: sl_buf_put(w, tmp, sl_fmt_long(v->v.i32, tmp)); break;
 	case SL_LONG: sl_buf_put(w, tmp, sl_fmt_long(v->v.i64, tmp)); break;
 	case SL_DOUBLE: sl_buf_put(w, tmp, sl_fmt_double(v->v.f64, tmp)); break;
+	case SL_FLOAT: sl_buf_put(w, tmp, sl_fmt_float(v->v.f32, tmp)); break;
+	case SL_DECIMAL: {
+		char dt[SL_DECIMAL_TEXT_MAX];
+		sl_buf_put(w, dt,
+			   sl_decimal_format(sl_v_dec_get(v), dec_type_of(v),
+					     dt, sizeof(dt)));
+		break;
+	}
 	case SL_STRING: sl_buf_put(w, v->v.str, v->len); break;
 	case SL_BINARY:
 		sl_buf_putc(w, '[');
@@ -789,6 +791,25 @@ void sl_value_render_buf(sl_buf *w, const sl_value *v)
 		break;
 	default: sl_buf_puts(w, "?");
 	}
+}
+
+void sl_fmt_decimal_java(sl_buf *w, const sl_value *v)
+{
+	char dt[SL_DECIMAL_TEXT_MAX];
+	sl_buf_put(w, dt,
+		   sl_decimal_format_java(sl_v_dec_get(v), dec_type_of(v), dt,
+					  sizeof(dt)));
+}
+
+int sl_v_dec_parse(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
+		   sl_value *out)
+{
+	sl_decimal u;
+	int rc = sl_decimal_parse(
+		s, n, sl_decimal_type_make(t->precision, t->scale), &u);
+	if (!rc)
+		*out = sl_v_dec(u, t->precision, t->scale, a);
+	return rc;
 }
 
 size_t sl_value_render(const sl_value *v, char *buf, size_t n)

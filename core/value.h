@@ -25,6 +25,8 @@ typedef enum sl_type {
 	SL_DATE,      /* int32 days since 1970-01-01 */
 	SL_ARRAY,     /* elements of one dtype */
 	SL_STRUCT,    /* named fields, a schema */
+	SL_DECIMAL,   /* DECIMAL(p,s): see "decimal values" below */
+	SL_FLOAT,     /* IEEE single (Spark's FLOAT/REAL), in v.f32 */
 } sl_type;
 
 /* TINYINT and SMALLINT: ids of data types (sl_dtype.id) but never value
@@ -33,8 +35,8 @@ typedef enum sl_type {
  * ints, which is what Spark does with them too. Outside sl_type so that
  * the switches over value tags need no case for them; a switch over a
  * dtype id that has them switches on (int). */
-#define SL_BYTE ((sl_type)(SL_STRUCT + 1))  /* TINYINT: -128..127 */
-#define SL_SHORT ((sl_type)(SL_STRUCT + 2)) /* SMALLINT: -32768..32767 */
+#define SL_BYTE ((sl_type)(SL_FLOAT + 1))  /* TINYINT: -128..127 */
+#define SL_SHORT ((sl_type)(SL_FLOAT + 2)) /* SMALLINT: -32768..32767 */
 
 struct sl_schema;
 
@@ -42,27 +44,36 @@ struct sl_schema;
  * struct types are allocated in the session arena and live as long as it. */
 typedef struct sl_dtype {
 	sl_type id;
+	uint8_t precision, scale;        /* SL_DECIMAL: 1..38, 0..precision */
 	const struct sl_dtype *elem;     /* SL_ARRAY: element type */
 	const struct sl_schema *fields;  /* SL_STRUCT: fields */
 } sl_dtype;
 
 extern const sl_dtype sl_dtype_null, sl_dtype_bool, sl_dtype_int, sl_dtype_long,
 	sl_dtype_double, sl_dtype_string, sl_dtype_binary, sl_dtype_timestamp,
-	sl_dtype_date, sl_dtype_byte, sl_dtype_short;
+	sl_dtype_date, sl_dtype_byte, sl_dtype_short, sl_dtype_float;
 
-/* The singleton for a primitive type id, NULL for SL_ARRAY/SL_STRUCT. */
+/* The singleton for a primitive type id, NULL for SL_ARRAY/SL_STRUCT.
+ * SL_DECIMAL gives DECIMAL(10,0), Spark's DECIMAL without arguments. */
 const sl_dtype *sl_dtype_prim(sl_type id);
 
+/* DECIMAL(p,s): a static singleton per (p,s), so decimal types compare by
+ * pointer like the primitives and need no arena. NULL unless
+ * 1 <= p <= 38 and 0 <= s <= p. */
+const sl_dtype *sl_dtype_decimal(int precision, int scale);
+
 /* Spark's SQL name of a type: "string", "bigint", "int", "double", "boolean",
- * "timestamp", "date", "binary", "array<string>", "struct<a:int,b:string>".
+ * "timestamp", "date", "binary", "tinyint", "smallint", "float",
+ * "decimal(10,2)", "array<string>", "struct<a:int,b:string>".
  * Writes at most n bytes (NUL-terminated), returns the full length. */
 size_t sl_dtype_name(const sl_dtype *t, char *buf, size_t n);
 
 /* Parses a type name as Spark writes it in DDL and CAST: STRING, INT/INTEGER,
- * BIGINT/LONG, DOUBLE/FLOAT, BOOLEAN, TIMESTAMP, DATE, BINARY, ARRAY<t>,
- * STRUCT<a: t, ...>; in CAST (sl_dtype_parse_prefix) also TINYINT/BYTE and
- * SMALLINT/SHORT, which the sources cannot read yet. Case-insensitive. Returns NULL if unknown; complex types
- * are allocated in arena a. */
+ * BIGINT/LONG, TINYINT/BYTE, SMALLINT/SHORT, DOUBLE, FLOAT/REAL, BOOLEAN,
+ * TIMESTAMP, DATE, BINARY, DECIMAL[(p[,s])] (also DEC and NUMERIC;
+ * DECIMAL alone is DECIMAL(10,0)), ARRAY<t>, STRUCT<a: t, ...>.
+ * Case-insensitive. Returns NULL if unknown; complex types are allocated
+ * in arena a. */
 struct sl_arena;
 const sl_dtype *sl_dtype_parse(const char *text, size_t len, struct sl_arena *a);
 
@@ -96,6 +107,9 @@ sl_schema *sl_schema_parse(const char *ddl, struct sl_arena *a, struct sl_err *e
 
 /* ---- values ----------------------------------------------------------- */
 
+/* A decimal's unscaled value (core/decimal.h's sl_decimal). */
+__extension__ typedef __int128 sl_dec_u;
+
 /* One value, 16 bytes. `type` is the value's type id, or SL_NULL when the value
  * is null (the column's declared type is in the schema). Pointers refer to
  * memory owned by the batch that holds the value (its arena or its holds). */
@@ -109,6 +123,8 @@ typedef struct sl_value {
 		int32_t i32;        /* SL_INT, SL_DATE */
 		int64_t i64;        /* SL_LONG, SL_TIMESTAMP */
 		double f64;         /* SL_DOUBLE */
+		float f32;          /* SL_FLOAT */
+		const sl_dec_u *dec; /* SL_DECIMAL with SL_DEC_WIDE */
 		const char *str;    /* SL_STRING */
 		const uint8_t *bin; /* SL_BINARY */
 		const struct sl_value *arr;    /* SL_ARRAY: len elements */
@@ -126,7 +142,45 @@ static inline sl_value sl_v_date(int32_t d) { sl_value x = {0}; x.type = SL_DATE
 /* Borrows s: the bytes must outlive the value (copy into an arena first). */
 static inline sl_value sl_v_str(const char *s, uint32_t len) { sl_value x = {0}; x.type = SL_STRING; x.len = len; x.v.str = s; return x; }
 static inline sl_value sl_v_bin(const uint8_t *b, uint32_t len) { sl_value x = {0}; x.type = SL_BINARY; x.len = len; x.v.bin = b; return x; }
+static inline sl_value sl_v_float(float f) { sl_value x = {0}; x.type = SL_FLOAT; x.v.f32 = f; return x; }
 static inline bool sl_v_is_null(const sl_value *x) { return x->type == SL_NULL; }
+
+/* ---- decimal values ---------------------------------------------------
+ *
+ * A DECIMAL(p,s) value is its unscaled integer u (the value is u * 10^-s,
+ * |u| < 10^p; core/decimal.h does the arithmetic), kept in the 16 bytes
+ * of every value: pad[0] is p, pad[1] is s (so rendering, comparing and
+ * hashing a value need no schema), and pad[2] says where u is. When u fits
+ * an int64, whatever p is, it is in v.i64 (no allocation: most values,
+ * including most sums into DECIMAL(38,s)); otherwise (SL_DEC_WIDE) v.dec
+ * points at the 16-byte integer in the arena of the value's batch, as a
+ * string's bytes do, and sl_value_copy copies it. Which of the two a value
+ * uses depends only on u, so equal values have equal representations. */
+#define SL_DEC_WIDE 1
+struct sl_arena;
+void *sl_arena_alloc(struct sl_arena *a, size_t n);
+static inline sl_dec_u sl_v_dec_get(const sl_value *x)
+{
+	return x->pad[2] & SL_DEC_WIDE ? *x->v.dec : (sl_dec_u)x->v.i64;
+}
+/* A decimal value of DECIMAL(p,s) with unscaled u (|u| < 10^p, which the
+ * caller checked); a u beyond int64 goes into arena a. */
+static inline sl_value sl_v_dec(sl_dec_u u, int p, int s, struct sl_arena *a)
+{
+	sl_value x = {0};
+	x.type = SL_DECIMAL;
+	x.pad[0] = (uint8_t)p;
+	x.pad[1] = (uint8_t)s;
+	if (u >= INT64_MIN && u <= INT64_MAX) {
+		x.v.i64 = (int64_t)u;
+	} else {
+		sl_dec_u *w = (sl_dec_u *)sl_arena_alloc(a, sizeof(*w));
+		*w = u;
+		x.pad[2] = SL_DEC_WIDE;
+		x.v.dec = w;
+	}
+	return x;
+}
 
 /* A double as Java's (long) cast gives it, as Spark's CAST does: NaN is 0
  * and out-of-range values saturate, where a plain C cast is undefined. */

@@ -18,6 +18,16 @@
  * same into a caller's fixed array. */
 void sl_value_render_buf(sl_buf *b, const sl_value *v);
 
+/* Appends a DECIMAL value's text as Java's BigDecimal.toString gives it
+ * (1.50, 1.0E-7, 0E-8): Spark's json and csv sinks, to_json, CAST AS
+ * STRING outside ANSI mode, literals' names. */
+void sl_fmt_decimal_java(sl_buf *b, const sl_value *v);
+/* The DECIMAL value of type t (SL_DECIMAL) that text reads as (Spark's
+ * Decimal.fromString, rounded HALF_UP to the scale; core/decimal.h's
+ * sl_decimal_parse): 0, or an SL_DECIMAL_E* code. */
+int sl_v_dec_parse(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
+		   sl_value *out);
+
 /* Spark's default timestamp and date text ("2024-01-02 03:04:05.1",
  * "2024-01-02"). */
 void sl_fmt_ts(sl_buf *b, int64_t us);
@@ -29,6 +39,8 @@ void sl_fmt_date(sl_buf *b, int32_t days);
 size_t sl_fmt_long(int64_t v, char *buf);
 /* Java's Double.toString(d) into buf (>= 32 bytes); returns the length. */
 size_t sl_fmt_double(double d, char *buf);
+/* Java's Float.toString(f) into buf (>= 32 bytes); returns the length. */
+size_t sl_fmt_float(float f, char *buf);
 /* The shortest decimal digits that read back as |d| (finite, non-zero):
  * d = 0.DIGITS * 10^(*exp10). Returns the number of digits (<= 17). */
 int sl_double_digits(double d, char *digits, int *exp10);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "core/decimal.h"
 #include "expr/internal.h"
 
 int sl_bind_fail(sl_err *err, const sl_expr *e, int code, const char *fmt, ...)
@@ -38,7 +39,8 @@ int sl_type_mismatch(sl_err *err, const sl_expr *e, const char *fmt, ...)
 bool sl_is_numeric(const sl_dtype *t)
 {
 	return t->id == SL_INT || t->id == SL_LONG || t->id == SL_DOUBLE ||
-	       t->id == SL_BYTE || t->id == SL_SHORT;
+	       t->id == SL_BYTE || t->id == SL_SHORT || t->id == SL_FLOAT ||
+	       t->id == SL_DECIMAL;
 }
 
 static const char *tname(const sl_dtype *t, char *buf, size_t n)
@@ -56,7 +58,8 @@ static int num_rank(sl_type id)
 	case SL_SHORT: return 2;
 	case SL_INT: return 3;
 	case SL_LONG: return 4;
-	case SL_DOUBLE: return 5;
+	case SL_FLOAT: return 5;
+	case SL_DOUBLE: return 6;
 	default: return 0;
 	}
 }
@@ -73,6 +76,18 @@ const sl_dtype *sl_wider_type(const sl_dtype *a, const sl_dtype *b,
 	int ra = num_rank(a->id), rb = num_rank(b->id);
 	if (ra && rb)
 		return ra > rb ? a : b;
+	/* decimals: with each other and with integers Spark's widening
+	 * (DECIMAL(10,0) for an int), with FLOAT or DOUBLE a DOUBLE */
+	if ((a->id == SL_DECIMAL && (rb || b->id == SL_DECIMAL)) ||
+	    (b->id == SL_DECIMAL && ra)) {
+		if (ra >= 5 || rb >= 5)
+			return &sl_dtype_double;
+		const sl_dtype *x = sl_dec_type_of(a), *y = sl_dec_type_of(b);
+		sl_decimal_type w = sl_decimal_type_wider(
+			sl_decimal_type_make(x->precision, x->scale),
+			sl_decimal_type_make(y->precision, y->scale));
+		return sl_dtype_decimal(w.precision, w.scale);
+	}
 	if ((a->id == SL_DATE && b->id == SL_TIMESTAMP) ||
 	    (a->id == SL_TIMESTAMP && b->id == SL_DATE))
 		return &sl_dtype_timestamp;
@@ -95,9 +110,17 @@ const sl_dtype *sl_common_type(const sl_bind_ctx *cx, const sl_dtype *a,
 	const sl_dtype *o = a->id == SL_STRING	 ? b
 			    : b->id == SL_STRING ? a
 						 : NULL;
+	if (cx->ansi && (a->id == SL_FLOAT || b->id == SL_FLOAT)) {
+		const sl_dtype *w = sl_wider_type(a, b, false);
+		if (w && w->id == SL_FLOAT && !sl_dtype_equal(a, b) &&
+		    a->id != SL_NULL && b->id != SL_NULL)
+			return &sl_dtype_double;
+	}
 	if (cx->ansi && o) {
-		if (o->id == SL_DOUBLE)
+		if (o->id == SL_DOUBLE || o->id == SL_FLOAT)
 			return o;
+		if (o->id == SL_DECIMAL) /* a string meets it as a double */
+			return &sl_dtype_double;
 		if (o->id == SL_INT || o->id == SL_LONG || o->id == SL_BYTE ||
 		    o->id == SL_SHORT)
 			return &sl_dtype_long;
@@ -116,6 +139,9 @@ static const sl_dtype *cmp_type(const sl_dtype *a, const sl_dtype *b)
 	const sl_dtype *o = a->id == SL_STRING	 ? b
 			    : b->id == SL_STRING ? a
 						 : NULL;
+	/* Spark compares a string with a decimal as doubles */
+	if (o && o->id == SL_DECIMAL)
+		return &sl_dtype_double;
 	if (o && o->id != SL_ARRAY && o->id != SL_STRUCT)
 		return o;
 	return NULL;
@@ -147,6 +173,7 @@ static sl_expr *fold(sl_bind_ctx *cx, sl_expr *e)
 	if (e->eval(e, NULL, cx->a, &v, &err) < 0)
 		return e;
 	sl_expr *l = new_node(cx, EX_LIT, e->pos);
+	l->op = 1; /* folded: not a literal as written (expr/decimal.c) */
 	l->lit = sl_value_copy(&v, cx->a);
 	l->type = e->type;
 	l->sql = e->sql;
@@ -532,7 +559,9 @@ static int bind_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	/* Spark casts strings in arithmetic to double, with ANSI on to
 	 * bigint unless the other side is a double */
 	const sl_dtype *st =
-		cx->ansi && l->id != SL_DOUBLE && r->id != SL_DOUBLE
+		cx->ansi && l->id != SL_DOUBLE && r->id != SL_DOUBLE &&
+				l->id != SL_DECIMAL && r->id != SL_DECIMAL &&
+				l->id != SL_FLOAT && r->id != SL_FLOAT
 			? &sl_dtype_long
 			: &sl_dtype_double;
 	if (l->id == SL_STRING)
@@ -545,7 +574,16 @@ static int bind_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 			err, e, "differing types in '%s' (%s and %s)",
 			sl_sql_of(cx, e), tname(e->args[0]->type, ta, 128),
 			tname(e->args[1]->type, tb, 128));
+	if ((l->id == SL_DECIMAL || r->id == SL_DECIMAL) &&
+	    l->id != SL_DOUBLE && r->id != SL_DOUBLE && l->id != SL_FLOAT &&
+	    r->id != SL_FLOAT) {
+		int rc = sl_bind_dec_arith(cx, e, err);
+		return rc ? rc : sl_pick_eval(cx, e, err);
+	}
 	const sl_dtype *t = sl_wider_type(l, r, false);
+	/* Spark 4 with ANSI on: a FLOAT meets an integer as a DOUBLE */
+	if (cx->ansi && t->id == SL_FLOAT && (l->id != SL_FLOAT || r->id != SL_FLOAT))
+		t = &sl_dtype_double;
 	if (t->id == SL_NULL)
 		t = e->op == '/' ? &sl_dtype_double : &sl_dtype_int;
 	if (e->op == '/')

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "core/decimal.h"
 #include "expr/internal.h"
 
 /* ---- which casts exist ------------------------------------------------ */
@@ -19,7 +20,7 @@
 static bool is_num(sl_type t)
 {
 	return t == SL_INT || t == SL_LONG || t == SL_DOUBLE || t == SL_BYTE ||
-	       t == SL_SHORT;
+	       t == SL_SHORT || t == SL_FLOAT || t == SL_DECIMAL;
 }
 
 bool sl_can_cast(const sl_dtype *from, const sl_dtype *to)
@@ -33,6 +34,8 @@ bool sl_can_cast(const sl_dtype *from, const sl_dtype *to)
 	case SL_INT:
 	case SL_LONG:
 	case SL_DOUBLE:
+	case SL_FLOAT:
+	case SL_DECIMAL:
 	case SL_BOOL:
 		return is_num(f) || f == SL_BOOL || f == SL_STRING ||
 		       f == SL_TIMESTAMP || f == SL_DATE;
@@ -396,7 +399,12 @@ static void to_string(const sl_value *in, sl_arena *a, sl_value *out)
 	}
 	sl_buf w;
 	sl_buf_init(&w, a, 32);
-	sl_value_render_buf(&w, in);
+	/* outside ANSI mode Spark gives a decimal's Java BigDecimal text
+	 * (1.0E-7); sl_cast_value_ansi the plain one */
+	if (in->type == SL_DECIMAL)
+		sl_fmt_decimal_java(&w, in);
+	else
+		sl_value_render_buf(&w, in);
 	*out = sl_v_str(w.s, (uint32_t)w.len);
 }
 
@@ -405,8 +413,30 @@ void sl_cast_value(const sl_value *in, const sl_dtype *from, const sl_dtype *to,
 {
 	int64_t l;
 	*out = sl_v_null();
+	if (to->id == SL_STRING) {
+		to_string(in, a, out);
+		return;
+	}
+	if (to->id == SL_DECIMAL ||
+	    (in->type == SL_DECIMAL && to->id != SL_ARRAY &&
+	     to->id != SL_STRUCT && to->id != SL_BINARY && to->id != SL_DATE)) {
+		int rc = sl_cast_dec(in, to, a, out);
+		if (rc && !(rc == SL_DECIMAL_EOVERFLOW && to->id != SL_DECIMAL &&
+			    out->type != SL_NULL))
+			*out = sl_v_null();
+		return;
+	}
+	if (to->id == SL_FLOAT) {
+		sl_cast_float(in, out);
+		return;
+	}
+	sl_value wide;
+	if (in->type == SL_FLOAT) {
+		/* a float converts as the double it widens to */
+		wide = sl_v_double(in->v.f32);
+		in = &wide;
+	}
 	switch ((int)to->id) {
-	case SL_STRING: to_string(in, a, out); return;
 	case SL_BYTE:
 	case SL_SHORT:
 		/* through int, then Java's (byte)/(short) wrap; a string
@@ -575,6 +605,8 @@ void sl_value_sql_literal(sl_buf *w, const sl_value *v)
 	sl_value_render_buf(w, v);
 	if (v->type == SL_LONG)
 		sl_buf_putc(w, 'L');
+	else if (v->type == SL_DECIMAL)
+		sl_buf_puts(w, "BD");
 	else if (v->type == SL_DOUBLE && isfinite(v->v.f64))
 		sl_buf_putc(w, 'D');
 	else if (v->type == SL_DATE || v->type == SL_TIMESTAMP)
@@ -647,11 +679,32 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 		       const sl_dtype *to, sl_arena *a, sl_value *out,
 		       sl_err *err)
 {
+	if (in->type == SL_DECIMAL && to->id == SL_STRING) {
+		sl_buf w;
+		sl_buf_init(&w, a, SL_DECIMAL_TEXT_MAX);
+		sl_value_render_buf(&w, in);
+		*out = sl_v_str(w.s, (uint32_t)w.len);
+		return 0;
+	}
+	if (to->id == SL_DECIMAL ||
+	    (in->type == SL_DECIMAL && to->id != SL_STRING &&
+	     to->id != SL_ARRAY && to->id != SL_STRUCT &&
+	     to->id != SL_BINARY && to->id != SL_DATE))
+		return sl_cast_dec_ansi(in, from, to, a, out, err);
+	/* a float converts as the double it widens to; messages show it
+	 * as the float it is */
+	const sl_value *shown = in;
+	sl_value wide;
+	if (in->type == SL_FLOAT && to->id != SL_STRING &&
+	    to->id != SL_FLOAT) {
+		wide = sl_v_double(in->v.f32);
+		in = &wide;
+	}
 	if (cast_overflows(in, to->id))
 		return cast_error(err, "CAST_OVERFLOW", "due to an overflow",
 				  "Use `try_cast` to tolerate overflow and "
 				  "return NULL instead. SQLSTATE: 22003",
-				  in, from, to);
+				  shown, from, to);
 	sl_cast_value(in, from, to, a, out);
 	/* the legacy cast reads '1.5' as the int 1; ANSI wants an integer */
 	if (in->type == SL_STRING &&
@@ -667,7 +720,7 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 				  "change its target type. Use `try_cast` to "
 				  "tolerate malformed input and return NULL "
 				  "instead. SQLSTATE: 22018",
-				  in, from, to);
+				  shown, from, to);
 	return 0;
 }
 

@@ -16,24 +16,7 @@
 	const sl_expr *e, const sl_value *row, sl_arena *a, sl_value *out,     \
 		sl_err *err
 
-/* Evaluates both operands into x and y, returning null early. */
-#define OPERANDS()                                                             \
-	sl_value t0_, t1_;                                                     \
-	const sl_value *x, *y;                                                 \
-	int rc_ = sl_eval_operand(e->args[0], row, a, &t0_, &x, err);          \
-	if (sl_unlikely(rc_))                                                  \
-		return rc_;                                                    \
-	if (x->type == SL_NULL) {                                              \
-		*out = sl_v_null();                                            \
-		return 0;                                                      \
-	}                                                                      \
-	rc_ = sl_eval_operand(e->args[1], row, a, &t1_, &y, err);              \
-	if (sl_unlikely(rc_))                                                  \
-		return rc_;                                                    \
-	if (y->type == SL_NULL) {                                              \
-		*out = sl_v_null();                                            \
-		return 0;                                                      \
-	}
+#define OPERANDS() SL_EVAL_OPERANDS()
 
 static int ev_null(EV_ARGS)
 {
@@ -687,6 +670,8 @@ int sl_pick_eval(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		e->eval = cx->ansi ? ev_neg_ansi : ev_neg;
 		if (e->type->id == SL_BYTE || e->type->id == SL_SHORT)
 			e->eval = ev_neg_narrow;
+		if (sl_dec_neg_fn(e->type))
+			e->eval = sl_dec_neg_fn(e->type);
 		break;
 	case EX_NOT: e->eval = ev_not; break;
 	case EX_AND: e->eval = ev_and; break;
@@ -695,6 +680,8 @@ int sl_pick_eval(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	case EX_ARITH:
 		if (e->type->id == SL_DATE)
 			e->eval = ev_date_add;
+		else if (sl_dec_arith_fn(e->type))
+			e->eval = sl_dec_arith_fn(e->type);
 		else if ((e->type->id == SL_BYTE || e->type->id == SL_SHORT) &&
 			 e->op != '/')
 			e->eval = ev_arith_narrow;

@@ -511,6 +511,10 @@ static int ev_abs(EV_ARGS)
 		out->v.i64 = (int64_t)(0ull - (uint64_t)x.v.i64);
 	else if (x.type == SL_DOUBLE)
 		out->v.f64 = fabs(x.v.f64);
+	else if (x.type == SL_FLOAT)
+		out->v.f32 = fabsf(x.v.f32);
+	else if (x.type == SL_DECIMAL && sl_v_dec_get(&x) < 0)
+		*out = sl_v_dec(-sl_v_dec_get(&x), x.pad[0], x.pad[1], a);
 	return 0;
 }
 
@@ -636,6 +640,8 @@ static int bind_round(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	}
 	e->aux = (const void *)(intptr_t)d;
 	e->eval = ev_round;
+	if (e->type->id == SL_DECIMAL || e->type->id == SL_FLOAT)
+		return sl_dec_bind_round(cx, e, (int)d);
 	return 0;
 }
 
@@ -716,6 +722,30 @@ static uint32_t hash_value(const sl_value *v, uint32_t seed)
 		else
 			memcpy(&bits, &d, 8);
 		return hash_long(bits, seed);
+	}
+	case SL_FLOAT: {
+		float f = v->v.f32 == 0 ? 0.0f : v->v.f32;
+		uint32_t bits;
+		if (isnan(f))
+			bits = 0x7fc00000u;
+		else
+			memcpy(&bits, &f, 4);
+		return hash_int(bits, seed);
+	}
+	case SL_DECIMAL: {
+		/* Spark: the unscaled long up to precision 18, else the
+		 * bytes of BigInteger.toByteArray (big-endian, minimal) */
+		sl_dec_u u = sl_v_dec_get(v);
+		if (v->pad[0] <= 18)
+			return hash_long((uint64_t)(int64_t)u, seed);
+		uint8_t b[16];
+		int n = 16;
+		for (int i = 15; i >= 0; i--, u >>= 8)
+			b[i] = (uint8_t)u;
+		while (n > 1 && ((b[16 - n] == 0 && !(b[17 - n] & 0x80)) ||
+				 (b[16 - n] == 0xff && (b[17 - n] & 0x80))))
+			n--;
+		return hash_bytes(b + 16 - n, (uint32_t)n, seed);
 	}
 	case SL_STRING:
 	case SL_BINARY: return hash_bytes(v->v.bin, v->len, seed);

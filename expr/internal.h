@@ -128,6 +128,26 @@ static inline int sl_eval_operand(const sl_expr *c, const sl_value *row,
 	return c->eval(c, row, a, tmp, err);
 }
 
+/* Inside an evaluator (its arguments named e, row, a, out, err):
+ * evaluates both operands into x and y, returning null early. */
+#define SL_EVAL_OPERANDS()                                                             \
+	sl_value t0_, t1_;                                                     \
+	const sl_value *x, *y;                                                 \
+	int rc_ = sl_eval_operand(e->args[0], row, a, &t0_, &x, err);          \
+	if (sl_unlikely(rc_))                                                  \
+		return rc_;                                                    \
+	if (x->type == SL_NULL) {                                              \
+		*out = sl_v_null();                                            \
+		return 0;                                                      \
+	}                                                                      \
+	rc_ = sl_eval_operand(e->args[1], row, a, &t1_, &y, err);              \
+	if (sl_unlikely(rc_))                                                  \
+		return rc_;                                                    \
+	if (y->type == SL_NULL) {                                              \
+		*out = sl_v_null();                                            \
+		return 0;                                                      \
+	}
+
 /* ---- lexing (expr/lex.c) --------------------------------------------- */
 
 typedef enum sl_tok_type {
@@ -159,6 +179,7 @@ typedef struct sl_tok {
 	 * does not fit 64 bits) or a double d; suffix is the upper-cased
 	 * type letter (L, S, Y, D, F, B for BD) or 0. */
 	bool is_int, overflow;
+	bool expo; /* written with an exponent (1.5E0) */
 	char suffix;
 	uint64_t u;
 	double d;
@@ -323,6 +344,37 @@ bool sl_str_to_bool(const char *s, size_t n, bool *out);
 /* Spark's CAST(string AS TIMESTAMP/DATE) (UTC session time zone). */
 bool sl_str_to_ts(const char *s, size_t n, int64_t *us);
 bool sl_str_to_date(const char *s, size_t n, int32_t *days);
+
+/* ---- decimals and floats (expr/decimal.c) ------------------------------ */
+
+/* The DECIMAL type an integer type (or a decimal) is seen as beside a
+ * decimal: TINYINT DECIMAL(3,0) ... BIGINT DECIMAL(20,0); NULL for other
+ * types. */
+const sl_dtype *sl_dec_type_of(const sl_dtype *t);
+/* Binds an arithmetic node with a decimal operand and no floating one:
+ * coerces both sides to decimals, sets Spark's result type and the
+ * evaluator. */
+int sl_bind_dec_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+/* The evaluators of + - * % and of unary minus for FLOAT operands (and
+ * decimal ones); NULL for other types. */
+sl_eval_fn sl_dec_arith_fn(const sl_dtype *t);
+sl_eval_fn sl_dec_neg_fn(const sl_dtype *t);
+/* A cast to a decimal or from one (the other side any type Spark casts
+ * with decimals): 0, or an SL_DECIMAL_E* code with *out null (for an
+ * integer target, on overflow, *out is Spark's non-ANSI wrapped value). */
+int sl_cast_dec(const sl_value *in, const sl_dtype *to, sl_arena *a,
+		sl_value *out);
+/* The same with ANSI's errors: NUMERIC_VALUE_OUT_OF_RANGE,
+ * CAST_OVERFLOW, CAST_INVALID_INPUT, NUMERIC_OUT_OF_SUPPORTED_RANGE. */
+int sl_cast_dec_ansi(const sl_value *in, const sl_dtype *from,
+		     const sl_dtype *to, sl_arena *a, sl_value *out,
+		     sl_err *err);
+/* CAST(x AS FLOAT) of a non-null number, boolean, timestamp or string
+ * (null when the string is no number). */
+void sl_cast_float(const sl_value *in, sl_value *out);
+/* round(x, scale) of a decimal (Spark's result type, HALF_UP) or of a
+ * float; e's argument is bound and e->type is its type. */
+int sl_dec_bind_round(sl_bind_ctx *cx, sl_expr *e, int scale);
 
 /* ---- regular expressions (expr/regex.c) ------------------------------- */
 

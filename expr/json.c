@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/decimal.h"
 #include "expr/internal.h"
 
 #define EV_ARGS                                                                \
@@ -101,14 +102,22 @@ static void put_json(sl_buf *w, const sl_value *v, const sl_dtype *t)
 	case SL_INT:
 	case SL_LONG: sl_value_render_buf(w, v); break;
 	case SL_DOUBLE:
+	case SL_FLOAT: {
 		/* Jackson quotes the non-numbers */
-		if (isfinite(v->v.f64)) {
-			sl_buf_put(w, tmp, sl_fmt_double(v->v.f64, tmp));
-		} else {
+		bool fin = v->type == SL_FLOAT ? isfinite(v->v.f32)
+					       : isfinite(v->v.f64);
+		size_t n = v->type == SL_FLOAT ? sl_fmt_float(v->v.f32, tmp)
+					       : sl_fmt_double(v->v.f64, tmp);
+		if (!fin)
 			sl_buf_putc(w, '"');
-			sl_buf_put(w, tmp, sl_fmt_double(v->v.f64, tmp));
+		sl_buf_put(w, tmp, n);
+		if (!fin)
 			sl_buf_putc(w, '"');
-		}
+		break;
+	}
+	case SL_DECIMAL:
+		/* Jackson writes a BigDecimal with its toString */
+		sl_fmt_decimal_java(w, v);
 		break;
 	case SL_STRING: put_json_str(w, v->v.str, v->len); break;
 	case SL_BINARY:
@@ -294,6 +303,22 @@ static void from_jansson(const json_t *j, const sl_dtype *t, sl_arena *a,
 				*out = sl_v_double(-INFINITY);
 		}
 		break;
+	case SL_FLOAT:
+		if (json_is_number(j))
+			*out = sl_v_float((float)json_number_value(j));
+		break;
+	case SL_DECIMAL: {
+		char num[40];
+		if (json_is_integer(j))
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)json_integer_value(j));
+		else if (json_is_real(j))
+			sl_fmt_double(json_real_value(j), num);
+		else
+			break;
+		sl_v_dec_parse(num, strlen(num), t, a, out);
+		break;
+	}
 	case SL_BOOL:
 		if (json_is_boolean(j))
 			*out = sl_v_bool(json_is_true(j));

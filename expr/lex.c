@@ -227,6 +227,7 @@ static void lex_number(sl_lexer *lx, sl_tok *t)
 	}
 	t->type = TK_NUM;
 	t->suffix = suf;
+	t->expo = expo;
 	if ((frac || expo) && (suf == 'L' || suf == 'S' || suf == 'Y'))
 		return lex_err(t, "malformed number");
 	if (frac || expo || suf == 'D' || suf == 'F' || suf == 'B') {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "core/decimal.h"
 #include "expr/internal.h"
 
 typedef struct parser {
@@ -235,23 +236,56 @@ static void *out_of_range(parser *p, bool neg, const char *type,
 	return fail(p, why);
 }
 
+/* The current number token as a DECIMAL literal (1.5, 1.5BD, an integer
+ * beyond BIGINT), as Spark types it: DECIMAL(2,1) for 1.5. */
+static sl_expr *dec_lit(parser *p, bool neg, size_t off)
+{
+	sl_tok *t = &p->t;
+	sl_decimal u;
+	sl_decimal_type dt;
+	int rc = sl_decimal_parse_literal(p->text + t->off, t->len, &u, &dt);
+	if (rc == SL_EINVAL)
+		return fail(p, "[DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION] "
+			       "the literal has more than 38 digits, the "
+			       "maximum precision of DECIMAL");
+	if (rc)
+		return fail(p, "malformed number");
+	sl_expr *e = lit(p, off,
+			 sl_v_dec(neg ? sl_decimal_neg(u) : u, dt.precision,
+				  dt.scale, p->a),
+			 sl_dtype_decimal(dt.precision, dt.scale));
+	next(p);
+	return e;
+}
+
 /* The current number token as a literal; neg when a minus preceded it
  * (Spark's grammar folds it into the literal, so -2147483648 is an int). */
 static sl_expr *num_lit(parser *p, bool neg, size_t off)
 {
 	sl_tok *t = &p->t;
 	sl_expr *e;
-	if (t->suffix == 'B' || t->overflow)
-		/* Spark's 1.5BD, and an integer beyond BIGINT, are DECIMALs */
-		return fail(p, "DECIMAL is not supported yet (a BD literal or "
-			       "an integer literal beyond BIGINT's range)");
+	/* Spark's 1.5BD, 1.5 (no exponent, no suffix), and an integer
+	 * beyond BIGINT are DECIMALs */
+	if (t->suffix == 'B' || t->overflow ||
+	    (!t->is_int && !t->expo && !t->suffix))
+		return dec_lit(p, neg, off);
 	if (!t->is_int) {
 		if (isinf(t->d))
 			return out_of_range(p, neg, "double",
 					    "-1.7976931348623157E+308",
 					    "1.7976931348623157E+308");
-		e = lit(p, off, sl_v_double(neg ? -t->d : t->d),
-			&sl_dtype_double);
+		if (t->suffix == 'F') {
+			float f = (float)t->d;
+			if (isinf(f))
+				return out_of_range(p, neg, "float",
+						    "-3.4028234663852886E+38",
+						    "3.4028234663852886E+38");
+			e = lit(p, off, sl_v_float(neg ? -f : f),
+				&sl_dtype_float);
+		} else {
+			e = lit(p, off, sl_v_double(neg ? -t->d : t->d),
+				&sl_dtype_double);
+		}
 		next(p);
 		return e;
 	}
@@ -284,9 +318,12 @@ static sl_expr *num_lit(parser *p, bool neg, size_t off)
 		break;
 	}
 	case 'D':
-	case 'F':
 		e = lit(p, off, sl_v_double(neg ? -(double)u : (double)u),
 			&sl_dtype_double);
+		break;
+	case 'F':
+		e = lit(p, off, sl_v_float(neg ? -(float)u : (float)u),
+			&sl_dtype_float);
 		break;
 	default:
 		if (u <= imax)
@@ -294,9 +331,7 @@ static sl_expr *num_lit(parser *p, bool neg, size_t off)
 		else if (u <= lmax)
 			e = lit(p, off, sl_v_long(v), &sl_dtype_long);
 		else
-			return fail(p, "DECIMAL is not supported yet (an "
-				       "integer literal beyond BIGINT's "
-				       "range)");
+			return dec_lit(p, neg, off);
 	}
 	next(p);
 	return e;

@@ -6,6 +6,7 @@
  * schema, the node also gets the spelled text Spark names it by. */
 #include <stdio.h>
 
+#include "core/decimal.h"
 #include "expr/internal.h"
 
 void sl_type_sql(const sl_dtype *t, char *buf, size_t n)
@@ -55,6 +56,10 @@ const char *sl_lit_sql(sl_bind_ctx *cx, const sl_value *v, const sl_dtype *t)
 		sl_buf_puts(&w, t->id == SL_DATE ? "DATE '" : "TIMESTAMP '");
 		sl_value_render_buf(&w, v);
 		sl_buf_putc(&w, '\'');
+	} else if (v->type == SL_DECIMAL) {
+		/* a decimal literal is named by Java's BigDecimal text: 1.50,
+		 * 1E-7 */
+		sl_fmt_decimal_java(&w, v);
 	} else {
 		/* Spark's pretty form: strings and numbers bare */
 		sl_value_render_buf(&w, v);

@@ -578,10 +578,11 @@ SL_API int sl_rows_colindex(const sl_rows *r, const char *name);
 /* Whether the cell is null (true outside the rows). */
 SL_API bool sl_rows_is_null(const sl_rows *r, uint32_t row, uint32_t col);
 /* The value as a long (int, long, timestamp micros, date days, bool 0/1;
- * doubles truncated). 0 if null or not numeric. */
+ * doubles, floats and decimals truncated). 0 if null or not numeric. */
 SL_API int64_t sl_rows_long(const sl_rows *r, uint32_t row, uint32_t col);
-/* The value as a double (a DOUBLE as is, the others as sl_rows_long
- * reads them). 0 if null or not numeric. */
+/* The value as a double (a DOUBLE or FLOAT as is, a DECIMAL the nearest
+ * double, the others as sl_rows_long reads them). 0 if null or not
+ * numeric. */
 SL_API double sl_rows_double(const sl_rows *r, uint32_t row, uint32_t col);
 /* The value rendered as Spark's CAST(x AS STRING) would ("null" for null),
  * into buf (at most n bytes, NUL-terminated). Returns buf. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/value_text.h"
 #include "io/csv.h"
 
 enum { SL_CSV_CLOSED, SL_CSV_OPEN, SL_CSV_RAW };
@@ -513,6 +514,15 @@ int sl_text_to_value(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
 			return -1;
 		*out = sl_v_double(d);
 		return 0;
+	case SL_FLOAT:
+		if (!parse_double(s, n, &d))
+			return -1;
+		*out = sl_v_float((float)d);
+		return 0;
+	case SL_DECIMAL:
+		/* Java's BigDecimal text, rounded HALF_UP to the scale;
+		 * too many digits for the precision is no value */
+		return sl_v_dec_parse(s, n, t, a, out) ? -1 : 0;
 	case SL_BOOL:
 		if (n == 4 && !strncasecmp(s, "true", 4))
 			*out = sl_v_bool(true);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/value_text.h"
 #include "io/csv.h"
 #include "io/format.h"
 
@@ -295,9 +296,13 @@ static int csv_write(const sl_format_writer *w, void *file, const sl_batch *b,
 				csv_field(st, cf, out, v->v.str, v->len);
 				continue;
 			}
-			if (v->type == SL_TIMESTAMP)
+			if (v->type == SL_TIMESTAMP) {
 				sl_format_put_iso_ts(&cw->cell, v->v.i64);
-			else
+			} else if (v->type == SL_DECIMAL) {
+				/* Spark writes Decimal.toString: Java's
+				 * BigDecimal text (1.0E-7) */
+				sl_fmt_decimal_java(&cw->cell, v);
+			} else
 				sl_format_put_render(&cw->cell, v);
 			csv_field(st, cf, out, cw->cell.s, cw->cell.len);
 		}

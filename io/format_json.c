@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/decimal.h"
+#include "core/value_text.h"
 #include "io/csv.h"
 #include "io/format.h"
 
@@ -190,6 +192,32 @@ bool sl_format_json_value(json_t *j, const sl_dtype *t, sl_arena *a,
 		}
 		return json_is_string(j) && non_numeric(json_string_value(j),
 							 out);
+	case SL_FLOAT:
+		if (json_is_number(j)) {
+			*out = sl_v_float((float)json_number_value(j));
+			return true;
+		}
+		if (json_is_string(j) && non_numeric(json_string_value(j), out)) {
+			if (out->type == SL_DOUBLE)
+				*out = sl_v_float((float)out->v.f64);
+			return true;
+		}
+		return false;
+	case SL_DECIMAL: {
+		/* A top-level field reads its exact text (json_record); here
+		 * a nested one: an integer exactly, a real through its
+		 * shortest decimal text. */
+		char num[40];
+
+		if (json_is_integer(j))
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)json_integer_value(j));
+		else if (json_is_real(j))
+			sl_fmt_double(json_real_value(j), num);
+		else
+			return false;
+		return !sl_v_dec_parse(num, strlen(num), t, a, out);
+	}
 	case SL_BOOL:
 		if (!json_is_boolean(j))
 			return false;
@@ -260,6 +288,17 @@ static int json_record(sl_format_reader *r, sl_batch *b, sl_value *row,
 	int rc;
 
 	j = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+	/* jansson refuses integers beyond 64 bits, which a DECIMAL(38,0)
+	 * field holds: read the record again with numbers as reals, and
+	 * take integral and decimal fields from their text */
+	bool as_real = false;
+	if (!j && strstr(je.text, "too big")) {
+		j = json_loadb(line, len,
+			       JSON_DECODE_ANY | JSON_ALLOW_NUL |
+				       JSON_DECODE_INT_AS_REAL,
+			       &je);
+		as_real = true;
+	}
 	if (!j) {
 		snprintf(whybuf, sizeof(whybuf), "%s (column %d)", je.text,
 			 je.column);
@@ -283,6 +322,28 @@ static int json_record(sl_format_reader *r, sl_batch *b, sl_value *row,
 		    json_raw_field(line, len, sf->name, &raw, &nraw)) {
 			sl_text_to_value(raw, nraw, sf->type, &b->arena,
 					 &row[col]);
+			continue;
+		}
+		/* a decimal reads the number's exact text (10.25 is not
+		 * the double nearest it) */
+		if (v &&
+		    (sf->type->id == SL_DECIMAL ||
+		     (as_real && (sf->type->id == SL_INT ||
+				  sf->type->id == SL_LONG ||
+				  (int)sf->type->id == SL_SHORT ||
+				  (int)sf->type->id == SL_BYTE))) &&
+		    json_is_number(v) &&
+		    json_raw_field(line, len, sf->name, &raw, &nraw)) {
+			if (!sl_text_to_value(raw, nraw, sf->type, &b->arena,
+					      &row[col]))
+				continue;
+			row[col] = sl_v_null();
+			if (!why) {
+				snprintf(whybuf, sizeof(whybuf),
+					 "field %s does not fit its type",
+					 sf->name);
+				why = whybuf;
+			}
 			continue;
 		}
 		if (!v || sl_format_json_value(v, sf->type, &b->arena, &row[col]))
@@ -392,15 +453,21 @@ static void json_put_value(sl_buf *b, const sl_value *v, const sl_dtype *t)
 	case SL_INT:
 	case SL_LONG: sl_format_put_render(b, v); break;
 	case SL_DOUBLE:
+	case SL_FLOAT:
 		/* NaN and the infinities are not JSON numbers: Jackson quotes
 		 * them. */
-		if (!isfinite(v->v.f64)) {
+		if (!(v->type == SL_FLOAT ? isfinite(v->v.f32)
+					  : isfinite(v->v.f64))) {
 			sl_buf_putc(b, '"');
 			sl_format_put_render(b, v);
 			sl_buf_putc(b, '"');
 		} else {
 			sl_format_put_render(b, v);
 		}
+		break;
+	case SL_DECIMAL:
+		/* Jackson writes a BigDecimal with its toString */
+		sl_fmt_decimal_java(b, v);
 		break;
 	case SL_STRING: sl_format_json_str(b, v->v.str, v->len); break;
 	case SL_BINARY: json_base64(b, v->v.bin, v->len); break;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/decimal.h"
 #include "core/rows.h"
 
 static const sl_value *rows_cell(const sl_rows *rows, uint32_t row,
@@ -73,18 +74,34 @@ int64_t sl_rows_long(const sl_rows *r, uint32_t row, uint32_t col)
 	case SL_LONG:
 	case SL_TIMESTAMP: return v->v.i64;
 	case SL_DOUBLE: return sl_double_to_long(v->v.f64);
+	case SL_FLOAT: return sl_double_to_long(v->v.f32);
+	case SL_DECIMAL: {
+		/* truncated toward zero, as CAST(x AS BIGINT) outside ANSI */
+		int64_t l;
+		sl_decimal_to_int(sl_v_dec_get(v),
+				  sl_decimal_type_make(v->pad[0], v->pad[1]), 64,
+				  &l);
+		return l;
+	}
 	}
 	return 0;
 }
 
-/* Every type but DOUBLE is integral: its long converts exactly as the
- * value itself would. */
+/* DOUBLE, FLOAT and DECIMAL convert as CAST(x AS DOUBLE); every other
+ * type is integral: its long converts exactly as the value itself
+ * would. */
 double sl_rows_double(const sl_rows *rows, uint32_t row, uint32_t col)
 {
 	const sl_value *v = rows_cell(rows, row, col);
 
 	if (v && v->type == SL_DOUBLE)
 		return v->v.f64;
+	if (v && v->type == SL_FLOAT)
+		return v->v.f32;
+	if (v && v->type == SL_DECIMAL)
+		return sl_decimal_to_double(
+			sl_v_dec_get(v),
+			sl_decimal_type_make(v->pad[0], v->pad[1]));
 	return (double)sl_rows_long(rows, row, col);
 }
 

@@ -11,17 +11,20 @@
 #include <strings.h>
 #include <xxhash.h>
 
+#include "core/decimal.h"
 #include "ops/agg.h"
 #include "sluice.h"
 
+/* (int): TINYINT and SMALLINT are dtype ids whose values are ints */
 static bool is_integral(sl_type t)
 {
-	return t == SL_INT || t == SL_LONG;
+	return t == SL_INT || t == SL_LONG || (int)t == SL_BYTE ||
+	       (int)t == SL_SHORT;
 }
 
 static bool is_numeric(sl_type t)
 {
-	return is_integral(t) || t == SL_DOUBLE;
+	return is_integral(t) || t == SL_DOUBLE || t == SL_FLOAT;
 }
 
 /* Spark casts a string argument of sum/avg to double; an unparsable one
@@ -37,6 +40,9 @@ static bool to_double(const sl_value *v, double *d)
 		return true;
 	case SL_DOUBLE:
 		*d = v->v.f64;
+		return true;
+	case SL_FLOAT:
+		*d = v->v.f32;
 		return true;
 	case SL_STRING: {
 		char tmp[64], *end;
@@ -152,14 +158,79 @@ typedef struct sum_state {
 	double d;    /* double (and string) inputs */
 	bool any;    /* a non-null input was seen */
 	bool dbl;    /* the result is a double */
+	/* DECIMAL(p,s) inputs: the exact sum of their unscaled values (all
+	 * of one scale), which Spark's result DECIMAL(p+10,s) must hold;
+	 * past it the sum is null (Spark's non-ANSI overflow) */
+	bool dec, over;
+	uint8_t p, s;
+	sl_decimal dsum;
 } sum_state;
+
+/* Adds sign * v (a decimal) into *sum of the sum type of DECIMAL(p,s);
+ * sets *over when the sum leaves that type. */
+static void dec_accumulate(sl_decimal *sum, bool *over, const sl_value *v,
+			   int sign, uint8_t p, uint8_t s)
+{
+	sl_decimal u = sl_v_dec_get(v), r;
+	/* past the type the sum stays null, as Spark's does */
+	if (*over)
+		return;
+	if (__builtin_add_overflow(*sum, sign > 0 ? u : -u, &r) ||
+	    !sl_decimal_fits(r, sl_decimal_type_sum(sl_decimal_type_make(p, s))))
+		*over = true;
+	else
+		*sum = r;
+}
+
+/* Folds another state's decimal sum (u, its overflow, its type) into
+ * *sum. */
+static void dec_merge(sl_decimal *sum, bool *over, uint8_t *p, uint8_t *s,
+		      sl_decimal u, bool uover, uint8_t up, uint8_t us)
+{
+	sl_decimal r;
+	*p = up;
+	*s = us;
+	if (*over || uover ||
+	    __builtin_add_overflow(*sum, u, &r) ||
+	    !sl_decimal_fits(r, sl_decimal_type_sum(sl_decimal_type_make(up, us))))
+		*over = true;
+	else
+		*sum = r;
+}
+
+static void dec_encode(sl_buf *b, uint8_t p, uint8_t s, bool over,
+		       sl_decimal u)
+{
+	sl_buf_put_u8(b, p);
+	sl_buf_put_u8(b, s);
+	sl_buf_put_u8(b, over);
+	sl_buf_put_u64(b, (uint64_t)u);
+	sl_buf_put_u64(b, (uint64_t)(u >> 64));
+}
+
+static void dec_decode(sl_rbuf *r, uint8_t *p, uint8_t *s, bool *over,
+		       sl_decimal *u)
+{
+	*p = sl_rbuf_u8(r);
+	*s = sl_rbuf_u8(r);
+	*over = sl_rbuf_u8(r) != 0;
+	uint64_t lo = sl_rbuf_u64(r), hi = sl_rbuf_u64(r);
+	*u = (sl_decimal)((__extension__(unsigned __int128)hi << 64) | lo);
+	if (!sl_dtype_decimal(*p, *s))
+		r->err = true;
+}
 
 static const sl_dtype *sum_type(const sl_dtype *arg, sl_arena *a)
 {
 	if (is_integral(arg->id))
 		return &sl_dtype_long;
-	if (arg->id == SL_DOUBLE || arg->id == SL_STRING ||
-	    arg->id == SL_NULL)
+	if (arg->id == SL_DECIMAL) {
+		sl_decimal_type t = sl_decimal_type_sum(
+			sl_decimal_type_make(arg->precision, arg->scale));
+		return sl_dtype_decimal(t.precision, t.scale);
+	}
+	if (arg->id == SL_DOUBLE || arg->id == SL_FLOAT ||
+	    arg->id == SL_STRING || arg->id == SL_NULL)
 		return &sl_dtype_double;
 	return NULL;
 }
@@ -177,6 +248,11 @@ static int sum_apply(sum_state *s, const sl_value *v, int sign)
 					       : (uint64_t)v->v.i64;
 		s->l = (int64_t)(sign > 0 ? (uint64_t)s->l + x
 					  : (uint64_t)s->l - x);
+	} else if (v->type == SL_DECIMAL) {
+		s->dec = true;
+		s->p = v->pad[0];
+		s->s = v->pad[1];
+		dec_accumulate(&s->dsum, &s->over, v, sign, s->p, s->s);
 	} else if (to_double(v, &d)) {
 		s->d += sign * d;
 		s->dbl = true;
@@ -205,6 +281,10 @@ static void sum_merge(void *st, const void *o)
 	s->d += t->d;
 	s->any |= t->any;
 	s->dbl |= t->dbl;
+	if (t->dec)
+		dec_merge(&s->dsum, &s->over, &s->p, &s->s, t->dsum, t->over,
+			  t->p, t->s);
+	s->dec |= t->dec;
 }
 
 static sl_value sum_result(const void *st, sl_arena *out)
@@ -212,6 +292,12 @@ static sl_value sum_result(const void *st, sl_arena *out)
 	const sum_state *s = st;
 	if (!s->any)
 		return sl_v_null();
+	if (s->dec) {
+		sl_decimal_type t =
+			sl_decimal_type_sum(sl_decimal_type_make(s->p, s->s));
+		return s->over ? sl_v_null()
+			       : sl_v_dec(s->dsum, t.precision, t.scale, out);
+	}
 	if (s->dbl)
 		return sl_v_double(s->d + (double)s->l);
 	return sl_v_long(s->l);
@@ -224,7 +310,9 @@ static void sum_encode(const void *st, sl_buf *b)
 	memcpy(&d, &s->d, 8);
 	sl_buf_put_u64(b, (uint64_t)s->l);
 	sl_buf_put_u64(b, d);
-	sl_buf_put_u8(b, (uint8_t)(s->any | s->dbl << 1));
+	sl_buf_put_u8(b, (uint8_t)(s->any | s->dbl << 1 | s->dec << 2));
+	if (s->dec)
+		dec_encode(b, s->p, s->s, s->over, s->dsum);
 }
 
 static int sum_decode(void *st, sl_rbuf *r)
@@ -236,6 +324,9 @@ static int sum_decode(void *st, sl_rbuf *r)
 	uint8_t f = sl_rbuf_u8(r);
 	s->any = f & 1;
 	s->dbl = (f >> 1) & 1;
+	s->dec = (f >> 2) & 1;
+	if (s->dec)
+		dec_decode(r, &s->p, &s->s, &s->over, &s->dsum);
 	return r->err ? SL_EINVAL : 0;
 }
 
@@ -258,10 +349,19 @@ const sl_agg_fn sl_agg_sum = {
 typedef struct avg_state {
 	double sum;
 	int64_t n;
+	/* DECIMAL(p,s) inputs, as sum's */
+	bool dec, over;
+	uint8_t p, s;
+	sl_decimal dsum;
 } avg_state;
 
 static const sl_dtype *avg_type(const sl_dtype *arg, sl_arena *a)
 {
+	if (arg->id == SL_DECIMAL) {
+		sl_decimal_type t = sl_decimal_type_avg(
+			sl_decimal_type_make(arg->precision, arg->scale));
+		return sl_dtype_decimal(t.precision, t.scale);
+	}
 	if (is_numeric(arg->id) || arg->id == SL_STRING || arg->id == SL_NULL)
 		return &sl_dtype_double;
 	return NULL;
@@ -276,7 +376,13 @@ static int avg_add(void *st, const sl_value *v)
 {
 	avg_state *s = st;
 	double d;
-	if (to_double(v, &d)) {
+	if (v->type == SL_DECIMAL) {
+		s->dec = true;
+		s->p = v->pad[0];
+		s->s = v->pad[1];
+		dec_accumulate(&s->dsum, &s->over, v, 1, s->p, s->s);
+		s->n++;
+	} else if (to_double(v, &d)) {
 		s->sum += d;
 		s->n++;
 	}
@@ -287,7 +393,10 @@ static int avg_remove(void *st, const sl_value *v)
 {
 	avg_state *s = st;
 	double d;
-	if (to_double(v, &d)) {
+	if (v->type == SL_DECIMAL) {
+		dec_accumulate(&s->dsum, &s->over, v, -1, s->p, s->s);
+		s->n--;
+	} else if (to_double(v, &d)) {
 		s->sum -= d;
 		s->n--;
 	}
@@ -300,11 +409,25 @@ static void avg_merge(void *st, const void *o)
 	const avg_state *t = o;
 	s->sum += t->sum;
 	s->n += t->n;
+	if (t->dec)
+		dec_merge(&s->dsum, &s->over, &s->p, &s->s, t->dsum, t->over,
+			  t->p, t->s);
+	s->dec |= t->dec;
 }
 
 static sl_value avg_result(const void *st, sl_arena *out)
 {
 	const avg_state *s = st;
+	if (s->dec && s->n) {
+		sl_decimal_type in = sl_decimal_type_make(s->p, s->s);
+		sl_decimal_type ts = sl_decimal_type_sum(in);
+		sl_decimal_type tr = sl_decimal_type_avg(in);
+		sl_decimal q;
+		if (s->over || !sl_decimal_fits(s->dsum, ts) ||
+		    sl_decimal_avg(s->dsum, ts, s->n, tr, &q))
+			return sl_v_null();
+		return sl_v_dec(q, tr.precision, tr.scale, out);
+	}
 	return s->n ? sl_v_double(s->sum / (double)s->n) : sl_v_null();
 }
 
@@ -314,7 +437,11 @@ static void avg_encode(const void *st, sl_buf *b)
 	uint64_t d;
 	memcpy(&d, &s->sum, 8);
 	sl_buf_put_u64(b, d);
-	sl_buf_put_u64(b, (uint64_t)s->n);
+	/* the count's top bit says a decimal state follows (counts stay
+	 * below 2^63) */
+	sl_buf_put_u64(b, (uint64_t)s->n | (uint64_t)s->dec << 63);
+	if (s->dec)
+		dec_encode(b, s->p, s->s, s->over, s->dsum);
 }
 
 static int avg_decode(void *st, sl_rbuf *r)
@@ -322,7 +449,11 @@ static int avg_decode(void *st, sl_rbuf *r)
 	avg_state *s = st;
 	uint64_t d = sl_rbuf_u64(r);
 	memcpy(&s->sum, &d, 8);
-	s->n = (int64_t)sl_rbuf_u64(r);
+	uint64_t n = sl_rbuf_u64(r);
+	s->n = (int64_t)(n & ~(1ull << 63));
+	s->dec = n >> 63;
+	if (s->dec)
+		dec_decode(r, &s->p, &s->s, &s->over, &s->dsum);
 	return r->err ? SL_EINVAL : 0;
 }
 

@@ -102,6 +102,18 @@ void sl_value_encode(sl_buf *b, const sl_value *v)
 	case SL_DOUBLE:
 		sl_buf_put_u64(b, norm_double_bits(v->v.f64));
 		break;
+	case SL_FLOAT:
+		sl_buf_put_u64(b, norm_double_bits(v->v.f32));
+		break;
+	case SL_DECIMAL: {
+		/* precision, scale, the 128-bit unscaled value */
+		sl_dec_u u = sl_v_dec_get(v);
+		sl_buf_put_u8(b, v->pad[0]);
+		sl_buf_put_u8(b, v->pad[1]);
+		sl_buf_put_u64(b, (uint64_t)u);
+		sl_buf_put_u64(b, (uint64_t)(u >> 64));
+		break;
+	}
 	case SL_STRING:
 	case SL_BINARY:
 		sl_buf_put_varint(b, v->len);
@@ -141,6 +153,25 @@ static int decode_depth(sl_rbuf *r, sl_arena *a, sl_value *out, int depth)
 	case SL_DOUBLE: {
 		uint64_t u = sl_rbuf_u64(r);
 		memcpy(&v.v.f64, &u, 8);
+		break;
+	}
+	case SL_FLOAT: {
+		uint64_t u = sl_rbuf_u64(r);
+		double d;
+		memcpy(&d, &u, 8);
+		v.v.f32 = (float)d;
+		break;
+	}
+	case SL_DECIMAL: {
+		int p = sl_rbuf_u8(r), sc = sl_rbuf_u8(r);
+		uint64_t lo = sl_rbuf_u64(r), hi = sl_rbuf_u64(r);
+		if (!sl_dtype_decimal(p, sc)) {
+			r->err = true;
+			break;
+		}
+		v = sl_v_dec((sl_dec_u)((__extension__(unsigned __int128)hi << 64) |
+					lo),
+			     p, sc, a);
 		break;
 	}
 	case SL_STRING:
@@ -206,6 +237,8 @@ size_t sl_value_deep_size(const sl_value *v)
 			n += sl_value_deep_size(&v->v.arr[i]);
 		return n;
 	}
+	case SL_DECIMAL:
+		return v->pad[2] & SL_DEC_WIDE ? round16(sizeof(sl_dec_u)) : 0;
 	default:
 		return 0;
 	}
@@ -235,6 +268,14 @@ static sl_value copy_into(const sl_value *v, char **cur)
 		c.v.arr = e;
 		break;
 	}
+	case SL_DECIMAL:
+		if (v->pad[2] & SL_DEC_WIDE) {
+			sl_dec_u *w = (sl_dec_u *)*cur;
+			*cur += round16(sizeof(*w));
+			*w = *v->v.dec;
+			c.v.dec = w;
+		}
+		break;
 	default:
 		break;
 	}
@@ -259,10 +300,24 @@ sl_value sl_value_dup_heap(const sl_value *v, void **blk)
  * per-row path). */
 static uint64_t hash_value(const sl_value *v, uint64_t h)
 {
-	uint8_t t[9];
+	uint8_t t[19];
 	size_t n = 1;
 	t[0] = v->type;
 	switch (v->type) {
+	case SL_FLOAT: {
+		uint64_t u = norm_double_bits(v->v.f32);
+		for (int i = 0; i < 8; i++)
+			t[n++] = (uint8_t)(u >> (8 * i));
+		break;
+	}
+	case SL_DECIMAL: {
+		sl_dec_u u = sl_v_dec_get(v);
+		t[n++] = v->pad[0];
+		t[n++] = v->pad[1];
+		for (int i = 0; i < 16; i++)
+			t[n++] = (uint8_t)(u >> (8 * i));
+		break;
+	}
 	case SL_BOOL:
 		t[n++] = v->v.b ? 1 : 0;
 		break;
@@ -324,6 +379,11 @@ static bool value_equal(const sl_value *a, const sl_value *b)
 		return a->v.i64 == b->v.i64;
 	case SL_DOUBLE:
 		return norm_double_bits(a->v.f64) == norm_double_bits(b->v.f64);
+	case SL_FLOAT:
+		return norm_double_bits(a->v.f32) == norm_double_bits(b->v.f32);
+	case SL_DECIMAL:
+		return a->pad[0] == b->pad[0] && a->pad[1] == b->pad[1] &&
+		       sl_v_dec_get(a) == sl_v_dec_get(b);
 	case SL_STRING:
 	case SL_BINARY:
 		return a->len == b->len &&

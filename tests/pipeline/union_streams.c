@@ -120,7 +120,7 @@ Test(frame_union, types_widen_and_take_the_left_names)
 	sl_frame *b = must(s, sl_session_read_stream(s, "rate-micro-batch",
 					     OPTS("rowsPerBatch", "3")));
 	b = must(s, sl_frame_select(
-			    b, OPTS("value + 0.5 AS x",
+			    b, OPTS("value + 0.5D AS x",
 				    "concat('b', CAST(value AS STRING)) AS y",
 				    "CAST(value AS INT) + 100 AS z")));
 	sl_frame *u = must(s, sl_frame_union(a, b));

@@ -72,7 +72,14 @@ Test(value, parse_primitive_synonyms_case_insensitive)
 	cr_assert_str_eq(parse_name("BIGINT"), "bigint");
 	cr_assert_str_eq(parse_name("long"), "bigint");
 	cr_assert_str_eq(parse_name("DOUBLE"), "double");
-	cr_assert_str_eq(parse_name("float"), "double");
+	cr_assert_str_eq(parse_name("float"), "float");
+	cr_assert_str_eq(parse_name("REAL"), "float");
+	cr_assert_str_eq(parse_name("tinyint"), "tinyint");
+	cr_assert_str_eq(parse_name("SMALLINT"), "smallint");
+	cr_assert_str_eq(parse_name("decimal"), "decimal(10,0)");
+	cr_assert_str_eq(parse_name("DECIMAL(10, 2)"), "decimal(10,2)");
+	cr_assert_str_eq(parse_name("numeric(5)"), "decimal(5,0)");
+	cr_assert_str_eq(parse_name("Dec(38,38)"), "decimal(38,38)");
 	cr_assert_str_eq(parse_name("BOOLEAN"), "boolean");
 	cr_assert_str_eq(parse_name("Timestamp"), "timestamp");
 	cr_assert_str_eq(parse_name("date"), "date");

@@ -318,7 +318,8 @@ Test(expr_eval, case_when)
 	/* a null condition is not true */
 	EXPR_EQ("CASE WHEN n > 1 THEN 'x' ELSE 'y' END", "y");
 	EXPR_EQ("CASE WHEN TRUE THEN 1 ELSE 2.5 END", "1.0");
-	EXPR_TYPE("CASE WHEN TRUE THEN 1 ELSE 2.5 END", "double");
+	EXPR_TYPE("CASE WHEN TRUE THEN 1 ELSE 2.5 END", "decimal(11,1)");
+	EXPR_TYPE("CASE WHEN TRUE THEN 1 ELSE 2.5D END", "double");
 	/* Spark 4 with ANSI on: a string meets an int as a bigint */
 	EXPR_TYPE("CASE WHEN TRUE THEN 1 ELSE 'x' END", "bigint");
 	EXPR_TYPE("CASE WHEN TRUE THEN NULL ELSE 1L END", "bigint");

@@ -83,8 +83,9 @@ Test(expr_func, coalesce)
 	EXPR_EQ("coalesce(n, value)", "42");
 	EXPR_EQ("coalesce(n, 5)", "5");
 	EXPR_NULL("coalesce(n, NULL)");
-	EXPR_TYPE("coalesce(i, 2.5)", "double");
+	EXPR_TYPE("coalesce(i, 2.5)", "decimal(11,1)");
 	EXPR_EQ("coalesce(i, 2.5)", "-3.0");
+	EXPR_TYPE("coalesce(i, 2.5D)", "double");
 	EXPR_EQ("coalesce(ns, 'dflt')", "dflt");
 	EXPR_TYPE("coalesce(n, value)", "bigint");
 }
@@ -160,16 +161,26 @@ Test(expr_func, abs)
 
 Test(expr_func, round_half_up)
 {
-	EXPR_EQ("round(2.5, 0)", "3.0");
-	EXPR_EQ("round(2.5)", "3.0");
-	EXPR_EQ("round(-2.5)", "-3.0");
-	EXPR_EQ("round(0.5)", "1.0");
-	EXPR_EQ("round(1.45, 1)", "1.5");
+	/* decimals: Spark's round type, HALF_UP */
+	EXPR_EQ("round(2.5)", "3");
+	EXPR_TYPE("round(2.5)", "decimal(2,0)");
+	EXPR_NAME("round(2.5)", "round(2.5, 0)");
+	EXPR_EQ("round(-2.5)", "-3");
+	EXPR_EQ("round(1.25, 1)", "1.3");
+	EXPR_TYPE("round(1.25, 1)", "decimal(3,1)");
+	EXPR_EQ("round(123.456, -1)", "120");
+	EXPR_TYPE("round(123.456, -1)", "decimal(4,0)");
+	/* doubles: on the shortest decimal text */
+	EXPR_EQ("round(2.5D, 0)", "3.0");
+	EXPR_EQ("round(2.5D)", "3.0");
+	EXPR_EQ("round(-2.5D)", "-3.0");
+	EXPR_EQ("round(0.5D)", "1.0");
+	EXPR_EQ("round(1.45D, 1)", "1.5");
 	/* on the decimal text, as Spark's BigDecimal: not 2.67 */
-	EXPR_EQ("round(2.675, 2)", "2.68");
-	EXPR_EQ("round(9.99, 1)", "10.0");
-	EXPR_EQ("round(123.456, -1)", "120.0");
-	EXPR_EQ("round(0.001, 1)", "0.0");
+	EXPR_EQ("round(2.675D, 2)", "2.68");
+	EXPR_EQ("round(9.99D, 1)", "10.0");
+	EXPR_EQ("round(123.456D, -1)", "120.0");
+	EXPR_EQ("round(0.001D, 1)", "0.0");
 	EXPR_EQ("round(125, -1)", "130");
 	EXPR_EQ("round(-125, -1)", "-130");
 	EXPR_EQ("round(124, -1)", "120");

@@ -68,12 +68,40 @@ Test(expr_literals, doubles_out_of_range_are_errors)
 	EXPR_EQ("1E-400", "0.0");
 }
 
-Test(expr_literals, decimals_are_refused_clearly_until_sluice_has_them)
+Test(expr_literals, decimals_as_spark_types_them)
 {
-	PARSE_ERR("1.5BD", "DECIMAL is not supported yet");
-	PARSE_ERR("9223372036854775808", "DECIMAL is not supported yet");
-	PARSE_ERR("-9223372036854775809", "DECIMAL is not supported yet");
+	EXPR_TYPE("1.5BD", "decimal(2,1)");
+	EXPR_TYPE("1BD", "decimal(1,0)");
+	EXPR_TYPE("1E2BD", "decimal(3,0)");
+	EXPR_EQ("1E2BD", "100");
+	EXPR_TYPE("3bd", "decimal(1,0)");
+	EXPR_TYPE("9223372036854775808", "decimal(19,0)");
+	EXPR_EQ("9223372036854775808", "9223372036854775808");
+	EXPR_TYPE("-9223372036854775809", "decimal(19,0)");
+	EXPR_EQ("-9223372036854775809", "-9223372036854775809");
+	EXPR_TYPE("12345678901234567890", "decimal(20,0)");
 	EXPR_EQ("-9223372036854775808", "-9223372036854775808");
+	EXPR_TYPE("-9223372036854775808", "bigint");
+	EXPR_TYPE("1.0E0BD", "decimal(2,1)");
+	EXPR_NAME("1.0E0BD", "1.0");
+	EXPR_TYPE("-0.0", "decimal(1,1)");
+	EXPR_NAME("-0.0", "0.0");
+	PARSE_ERR("123456789012345678901234567890123456789", "DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION");
+}
+
+Test(expr_literals, float_and_double_suffixes)
+{
+	EXPR_TYPE("1.5F", "float");
+	EXPR_TYPE("1F", "float");
+	EXPR_TYPE("2.5f", "float");
+	EXPR_EQ("1.1F", "1.1");
+	EXPR_TYPE("1.5D", "double");
+	EXPR_TYPE("1.5E0", "double");
+	EXPR_TYPE("1.5d", "double");
+	EXPR_TYPE("1l", "bigint");
+	EXPR_TYPE("2y", "tinyint");
+	EXPR_TYPE("3s", "smallint");
+	PARSE_ERR("1E39F", "outside the valid range for float");
 }
 
 Test(expr_literals, date_literals_are_validated)

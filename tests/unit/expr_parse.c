@@ -22,15 +22,19 @@ Test(expr_parse, integer_literals_take_int_or_bigint_by_size)
 	EXPR_TYPE("10L", "bigint");
 	EXPR_EQ("9223372036854775807", "9223372036854775807");
 	EXPR_EQ("-9223372036854775808", "-9223372036854775808");
-	/* beyond BIGINT Spark makes a DECIMAL(19,0), which sluice has not
-	 * yet: tests/unit/expr_literals.c checks the error */
+	/* beyond BIGINT Spark makes a DECIMAL(19,0): expr_literals.c */
 }
 
-Test(expr_parse, decimal_literals_are_doubles)
+Test(expr_parse, decimal_and_exponent_literals)
 {
-	EXPR_TYPE("1.5", "double");
+	/* 1.5 is DECIMAL(2,1) in Spark; with an exponent a DOUBLE */
+	EXPR_TYPE("1.5", "decimal(2,1)");
 	EXPR_EQ("1.5", "1.5");
 	EXPR_EQ(".5", "0.5");
+	EXPR_TYPE(".5", "decimal(1,1)");
+	EXPR_TYPE("1.", "decimal(1,0)");
+	EXPR_NAME("1.50", "1.50");
+	EXPR_TYPE("1e3", "double");
 	EXPR_EQ("1e3", "1000.0");
 	EXPR_EQ("2.5E-3", "0.0025");
 	EXPR_EQ("1.0E10", "1.0E10");

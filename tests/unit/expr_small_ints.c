@@ -99,11 +99,18 @@ Test(expr_small_ints, the_legacy_mode_wraps)
 	EXPR_TYPE("'1' + 1Y", "double");
 }
 
-Test(expr_small_ints, schemas_refuse_them_until_the_sources_read_them)
+Test(expr_small_ints, schemas_take_them)
 {
 	sl_arena a;
 	sl_arena_init(&a);
-	cr_assert_null(sl_dtype_parse("TINYINT", 7, &a));
-	cr_assert_null(sl_dtype_parse("smallint", 8, &a));
+	cr_assert_eq(sl_dtype_parse("TINYINT", 7, &a), &sl_dtype_byte);
+	cr_assert_eq(sl_dtype_parse("smallint", 8, &a), &sl_dtype_short);
+	sl_err err = { 0 };
+	sl_schema *s = sl_schema_parse("a TINYINT, b SMALLINT, c FLOAT", &a,
+				       &err);
+	cr_assert_not_null(s, "%s", err.msg);
+	char buf[64];
+	sl_dtype_name(s->fields[2].type, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "float");
 	sl_arena_free(&a);
 }

@@ -240,7 +240,7 @@ static void check_all(const char *const *texts)
 Test(expr_vec, leaves)
 {
 	check_all((const char *const[]){
-		"i", "l", "d", "b", "dt", "ts", "b2", "42", "-7", "2.5",
+		"i", "l", "d", "b", "dt", "ts", "b2", "42", "-7", "2.5D",
 		"true", "false", "NULL", "CAST(NULL AS BIGINT)", NULL });
 }
 

@@ -727,7 +727,10 @@ void sl_fmt_ts(sl_buf *w, int64_t us)
 {
 	char buf[64], *o;
 	int64_t days = sl_floor_div(us, SL_US_PER_DAY);
-	int64_t t = us - days * SL_US_PER_DAY;
+	/* not us - days * SL_US_PER_DAY: that passes a long at INT64_MIN */
+	int64_t t = us % SL_US_PER_DAY;
+	if (t < 0)
+		t += SL_US_PER_DAY;
 	int sec = (int)(t / 1000000), frac = (int)(t % 1000000);
 	o = put_date(buf, (int32_t)days);
 	*o++ = ' ';

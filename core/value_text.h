@@ -56,6 +56,20 @@ static inline int64_t sl_floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 #define SL_US_PER_DAY 86400000000LL
+/* days * 86400 + secs seconds and frac microseconds as microseconds since
+ * the epoch in *us; false (nothing written) when that passes a long. */
+static inline bool sl_ts_compose(int64_t days, int64_t secs, int64_t frac,
+				 int64_t *us)
+{
+	int64_t s, m, r;
+	if (__builtin_mul_overflow(days, 86400, &s) ||
+	    __builtin_add_overflow(s, secs, &s) ||
+	    __builtin_mul_overflow(s, 1000000, &m) ||
+	    __builtin_add_overflow(m, frac, &r))
+		return false;
+	*us = r;
+	return true;
+}
 
 /* ---- type names ------------------------------------------------------- */
 

@@ -363,9 +363,9 @@ bool sl_str_to_ts(const char *s, size_t n, int64_t *us)
 	}
 	if (h > 23 || mi > 59 || sec > 59)
 		return false;
-	*us = ((days * 86400 + h * 3600 + mi * 60 + sec) - off) * 1000000 +
-	      frac;
-	return true;
+	/* past the microseconds a long holds (about years -290308 and
+	 * 294247): not a timestamp, as Spark's parser says */
+	return sl_ts_compose(days, h * 3600 + mi * 60 + sec - off, frac, us);
 }
 
 /* ---- conversion ------------------------------------------------------- */
@@ -505,7 +505,12 @@ void sl_cast_value(const sl_value *in, const sl_dtype *from, const sl_dtype *to,
 			if (sl_str_to_ts(in->v.str, in->len, &us))
 				*out = sl_v_ts(us);
 		} else if (in->type == SL_DATE) {
-			*out = sl_v_ts((int64_t)in->v.i32 * SL_US_PER_DAY);
+			int64_t us;
+			/* beyond a long's microseconds: null here; an
+			 * evaluated CAST raises Spark's overflow */
+			if (!__builtin_mul_overflow((int64_t)in->v.i32,
+						    SL_US_PER_DAY, &us))
+				*out = sl_v_ts(us);
 		} else if (in->type == SL_DOUBLE) {
 			if (isfinite(in->v.f64))
 				*out = sl_v_ts(
@@ -736,6 +741,15 @@ int sl_eval_cast(const sl_expr *e, const sl_value *row, sl_arena *a,
 		*out = sl_v_null();
 		return 0;
 	}
+	/* Spark's DATE -> TIMESTAMP multiplies exactly and fails in both
+	 * modes when the date's microseconds pass a long */
+	int64_t us;
+	if (x->type == SL_DATE && e->type->id == SL_TIMESTAMP &&
+	    __builtin_mul_overflow((int64_t)x->v.i32, SL_US_PER_DAY, &us))
+		return sl_runtime_error(err, "ARITHMETIC_OVERFLOW",
+					"long overflow casting the date %d "
+					"days from 1970-01-01 to TIMESTAMP",
+					x->v.i32);
 	if (e->flags & EXF_ANSI)
 		return sl_cast_value_ansi(x, e->args[0]->type, e->type, a, out,
 					  err);

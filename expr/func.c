@@ -589,16 +589,18 @@ static double round_half_up(double x, int d)
 	return strtod(buf, NULL);
 }
 
-static int64_t round_int(int64_t v, int d)
+/* v rounded HALF_UP to a multiple of 10^-d, exactly (Spark rounds an
+ * integer through BigDecimal): beyond 38 digits everything rounds to 0. */
+static __int128 round_int(int64_t v, int d)
 {
 	if (d >= 0)
 		return v;
-	if (d < -18)
+	if (d < -38)
 		return 0;
-	int64_t f = 1;
+	__int128 f = 1;
 	for (int i = 0; i < -d; i++)
 		f *= 10;
-	int64_t r = v % f, base = v - r;
+	__int128 r = (__int128)v % f, base = (__int128)v - r;
 	if (r >= 0 ? r * 2 >= f : -r * 2 >= f)
 		base += r >= 0 ? f : -f;
 	return base;
@@ -609,12 +611,27 @@ static int ev_round(EV_ARGS)
 	ARG0_OR_NULL(x);
 	int d = (int)(intptr_t)e->aux;
 	*out = x;
-	if (x.type == SL_DOUBLE)
+	if (x.type == SL_DOUBLE) {
 		out->v.f64 = round_half_up(x.v.f64, d);
-	else if (x.type == SL_LONG)
-		out->v.i64 = round_int(x.v.i64, d);
+		return 0;
+	}
+	bool wide = x.type == SL_LONG;
+	__int128 r = round_int(wide ? x.v.i64 : x.v.i32, d);
+	bool fits = wide ? r >= INT64_MIN && r <= INT64_MAX
+			 : r >= INT32_MIN && r <= INT32_MAX;
+	/* out of the type's range: ANSI's error, else Java's longValue /
+	 * intValue, the low bits */
+	if (!fits && (e->flags & EXF_ANSI))
+		return sl_runtime_error(err, "ARITHMETIC_OVERFLOW",
+					"Overflow. If necessary set "
+					"\"spark.sql.ansi.enabled\" to "
+					"\"false\" to bypass this error. "
+					"SQLSTATE: 22003");
+	uint64_t low = (uint64_t)(unsigned __int128)r;
+	if (wide)
+		out->v.i64 = (int64_t)low;
 	else
-		out->v.i32 = (int32_t)round_int(x.v.i32, d);
+		out->v.i32 = (int32_t)(uint32_t)low;
 	return 0;
 }
 
@@ -640,6 +657,8 @@ static int bind_round(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	}
 	e->aux = (const void *)(intptr_t)d;
 	e->eval = ev_round;
+	if (cx->ansi)
+		e->flags |= EXF_ANSI;
 	if (e->type->id == SL_DECIMAL || e->type->id == SL_FLOAT)
 		return sl_dec_bind_round(cx, e, (int)d);
 	return 0;

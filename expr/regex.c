@@ -26,9 +26,18 @@
  * (values point into their batch). glibc reads only the range, but
  * AddressSanitizer's interceptor of regexec reads up to a NUL first, so
  * under it the subject is copied with one. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang's way of saying it */
+#define SL_RX_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) /* gcc's */
+#define SL_RX_ASAN 1
+#endif
+
 static int rx_exec(const regex_t *re, const char *s, size_t n, regmatch_t *m)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SL_RX_ASAN)
 	char *z = malloc(n + 1);
 	if (!z)
 		return REG_ESPACE;

@@ -149,7 +149,11 @@ static void dt_format_items(sl_buf *w, const dt_item *items, uint32_t n,
 			    int64_t us)
 {
 	int64_t days = sl_floor_div(us, SL_US_PER_DAY);
-	int64_t t = us - days * SL_US_PER_DAY, y;
+	/* the time of day without days * SL_US_PER_DAY, which passes a long
+	 * at the ends of the range */
+	int64_t t = us % SL_US_PER_DAY, y;
+	if (t < 0)
+		t += SL_US_PER_DAY;
 	int mo, d;
 	sl_civil_from_days(days, &y, &mo, &d);
 	int sec = (int)(t / 1000000), frac = (int)(t % 1000000);
@@ -373,8 +377,7 @@ static bool dt_parse(const dt_pat *dp, const char *s, size_t n, int64_t *us)
 	    h > 23 || mi > 59 || sec > 59)
 		return false;
 	int64_t days = sl_days_from_civil(y, (int)mo, (int)d);
-	*us = (days * 86400 + h * 3600 + mi * 60 + sec - off) * 1000000 + frac;
-	return true;
+	return sl_ts_compose(days, h * 3600 + mi * 60 + sec - off, frac, us);
 }
 
 /* ---- functions -------------------------------------------------------- */
@@ -437,7 +440,9 @@ static int ev_parse(EV_ARGS)
 		if (!dt_parse(dp, x.v.str, x.len, &us))
 			return 0;
 	} else if (x.type == SL_DATE) {
-		us = (int64_t)x.v.i32 * SL_US_PER_DAY;
+		if (__builtin_mul_overflow((int64_t)x.v.i32, SL_US_PER_DAY,
+					   &us))
+			return 0; /* no timestamp holds it */
 	} else {
 		us = x.v.i64;
 	}

@@ -93,3 +93,29 @@ Test(expr_limits, chains_keep_spark_names)
 	sl_err err = sl_test_expr_bind_error("value + 1 + s + b");
 	cr_assert(strstr(err.msg, "'(((value + 1) + s) + b)'"), "%s", err.msg);
 }
+
+/* Values at the ends of the range give Spark's answers, never a wrapped
+ * year (UBSan checks the arithmetic too): a DATE whose microseconds pass a
+ * long fails its CAST to TIMESTAMP in both modes, as Spark's "long
+ * overflow"; a timestamp text past the range is no timestamp; formatting
+ * the smallest timestamp does not overflow. */
+Test(expr_limits, ends_of_the_date_and_time_range)
+{
+	const char *e = sl_test_expr_eval_error(
+		"CAST(CAST('-5877641-06-23' AS DATE) AS TIMESTAMP)");
+	cr_assert(e && strstr(e, "ARITHMETIC_OVERFLOW") &&
+			  strstr(e, "long overflow"),
+		  "%s", e ? e : "(no error)");
+	e = sl_test_expr_eval_error(
+		"CAST(CAST('5881580-07-11' AS DATE) AS TIMESTAMP)");
+	cr_assert(e && strstr(e, "long overflow"), "%s", e ? e : "(none)");
+	cr_assert_str_eq(sl_test_expr_text(
+				 "CAST(CAST('294247-01-10' AS DATE) AS TIMESTAMP)"),
+			 "+294247-01-10 00:00:00");
+	EXPR_NULL("try_cast('376669' AS TIMESTAMP)");
+	EXPR_NULL("try_cast('294247-01-10 04:00:54.775808' AS TIMESTAMP)");
+	cr_assert_str_eq(sl_test_expr_text("CAST(CAST('294247-01-10 "
+					   "04:00:54.775807' AS TIMESTAMP) AS "
+					   "STRING)"),
+			 "+294247-01-10 04:00:54.775807");
+}

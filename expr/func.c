@@ -14,6 +14,7 @@
 #include <wctype.h>
 
 #include "core/unicode.h"
+#include "expr/fn.h"
 #include "expr/internal.h"
 
 #define EV_ARGS                                                                \
@@ -830,6 +831,7 @@ static const sl_func funcs[] = {
 static const size_t nfuncs = SL_NFUNCS(funcs);
 static const sl_func_group groups[] = {
 	{ "general", funcs, &nfuncs },
+	{ "string", sl_funcs_string, &sl_funcs_string_n },
 };
 
 const sl_func_group *sl_func_groups(size_t *n)

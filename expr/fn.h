@@ -66,6 +66,11 @@ int sl_fn_arg_type_error(sl_expr *e, uint32_t i, const char *want,
  * arguments spelled out. */
 const char *sl_fn_append_sql(sl_bind_ctx *cx, const char *sql,
 			     const char *extra);
+/* Renames the call in e's SQL text (and its spelled text): the part
+ * before the first '(' becomes head, or (head NULL) is upper-cased, and
+ * the rest is kept; tail, when given, goes before the closing ')'. */
+void sl_fn_rename(sl_bind_ctx *cx, sl_expr *e, const char *head,
+		  const char *tail);
 /* The error of a result past SL_FN_MAX_OUT. */
 int sl_fn_too_big(sl_err *err, const sl_expr *e);
 /* An array type of elem in the plan arena. */
@@ -85,9 +90,11 @@ int sl_fn_bind_find_in_set(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 
 /* The groups (expr/func.c's groups[] lists them). */
 extern const sl_func sl_funcs_string[], sl_funcs_cond[], sl_funcs_math[],
-	sl_funcs_hash[], sl_funcs_date[], sl_funcs_collection[];
+	sl_funcs_hash[], sl_funcs_encode[], sl_funcs_date[],
+	sl_funcs_collection[];
 extern const size_t sl_funcs_string_n, sl_funcs_cond_n, sl_funcs_math_n,
-	sl_funcs_hash_n, sl_funcs_date_n, sl_funcs_collection_n;
+	sl_funcs_hash_n, sl_funcs_encode_n, sl_funcs_date_n,
+	sl_funcs_collection_n;
 
 /* expr/fn_doc.c: the signature, description and example of a function
  * whose table entry has none (the general group's), so that the listing

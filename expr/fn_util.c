@@ -100,6 +100,46 @@ const char *sl_fn_append_sql(sl_bind_ctx *cx, const char *sql,
 	return sl_buf_cstr(&w);
 }
 
+static const char *renamed(sl_bind_ctx *cx, const char *sql, const char *head,
+			   const char *tail)
+{
+	const char *p = strchr(sql, '(');
+	if (!p)
+		return sql;
+	sl_buf w;
+	sl_buf_init(&w, cx->a, strlen(sql) + 16);
+	if (head) {
+		sl_buf_puts(&w, head);
+		p++;
+	} else {
+		for (const char *c = sql; c < p; c++)
+			sl_buf_putc(&w, (char)(*c >= 'a' && *c <= 'z' ? *c - 32
+								       : *c));
+	}
+	size_t n = strlen(p);
+	if (tail && n) {
+		sl_buf_put(&w, p, n - 1);
+		sl_buf_puts(&w, tail);
+		sl_buf_putc(&w, ')');
+	} else {
+		sl_buf_put(&w, p, n);
+	}
+	return sl_buf_cstr(&w);
+}
+
+void sl_fn_rename(sl_bind_ctx *cx, sl_expr *e, const char *head,
+		  const char *tail)
+{
+	bool spelled = e->spelled && e->spelled_of == e->sql;
+	e->sql = renamed(cx, e->sql, head, tail);
+	if (spelled) {
+		e->spelled = renamed(cx, e->spelled, head, tail);
+		e->spelled_of = e->sql;
+	} else {
+		e->spelled = NULL;
+	}
+}
+
 int sl_fn_too_big(sl_err *err, const sl_expr *e)
 {
 	return sl_err_set(err, SL_EINVAL,

@@ -214,6 +214,10 @@ static int bind_raise_error(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
 	e->type = &sl_dtype_null;
 	e->eval = ev_raise_error;
+	/* Spark names it by the error it raises */
+	sl_fn_rename(cx, e,
+		     "raise_error(USER_RAISED_EXCEPTION, map(errorMessage, ",
+		     ")");
 	return sl_fn_string_arg(cx, e, 0, err);
 }
 

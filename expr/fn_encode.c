@@ -1,5 +1,5 @@
 /* expr/fn_encode.c - Spark's encoding functions: base64/unbase64,
- * hex/unhex, encode/decode (UTF-8, US-ASCII, ISO-8859-1), conv (number
+ * hex/unhex, encode/decode (Spark's seven charsets), conv (number
  * bases, through an unsigned 64-bit integer as Spark's NumberConverter)
  * and bin. */
 #include <stdio.h>
@@ -10,12 +10,18 @@
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* Java's MIME encoder, which Spark's base64 uses: lines of 76
+ * characters joined by CR LF. */
 static int ev_base64(FN_EV_ARGS)
 {
 	FN_ARG_OR_NULL(0, x);
-	size_t n = x.len, o = 0;
-	char *s = sl_arena_alloc(a, (n + 2) / 3 * 4 + 1);
+	size_t n = x.len, o = 0, quads = (n + 2) / 3;
+	char *s = sl_arena_alloc(a, quads * 4 + quads / 19 * 2 + 1);
 	for (size_t i = 0; i < n; i += 3) {
+		if (i && i % 57 == 0) {
+			s[o++] = '\r';
+			s[o++] = '\n';
+		}
 		uint32_t v = (uint32_t)x.v.bin[i] << 16;
 		if (i + 1 < n)
 			v |= (uint32_t)x.v.bin[i + 1] << 8;
@@ -171,39 +177,39 @@ static int bind_unhex(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 
 /* ---- encode, decode --------------------------------------------------- */
 
-enum { CS_UTF8, CS_ASCII, CS_LATIN1 };
+/* Spark's charsets (spark.sql.legacy.javaCharsets off): Java's names */
+enum { CS_UTF8, CS_ASCII, CS_LATIN1, CS_UTF16, CS_UTF16BE, CS_UTF16LE,
+       CS_UTF32 };
+static const char *const cs_names[] = { "utf-8",    "us-ascii", "iso-8859-1",
+					"utf-16",   "utf-16be", "utf-16le",
+					"utf-32" };
 
 static int charset_of(const sl_value *c)
 {
-	static const struct {
-		const char *name;
-		int cs;
-	} names[] = {
-		{ "utf-8", CS_UTF8 },	    { "utf8", CS_UTF8 },
-		{ "us-ascii", CS_ASCII },   { "ascii", CS_ASCII },
-		{ "iso-8859-1", CS_LATIN1 }, { "latin1", CS_LATIN1 },
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i].name) == c->len &&
-		    !strncasecmp(names[i].name, c->v.str, c->len))
-			return names[i].cs;
+	for (int i = 0; i < (int)(sizeof(cs_names) / sizeof(cs_names[0]));
+	     i++)
+		if (strlen(cs_names[i]) == c->len &&
+		    !strncasecmp(cs_names[i], c->v.str, c->len))
+			return i;
 	return -1;
 }
 
-static int bad_charset(sl_err *err, const sl_value *c)
+static int bad_charset(sl_err *err, const sl_expr *e, const sl_value *c)
 {
 	return sl_runtime_error(
 		err, "INVALID_PARAMETER_VALUE.CHARSET",
-		"The value of parameter(s) `charset` is invalid: expects one "
-		"of the supported charsets (sluice has UTF-8, US-ASCII, "
-		"ISO-8859-1), but got %.*s. SQLSTATE: 22023",
-		(int)c->len, c->v.str);
+		"The value of parameter(s) `charset` in `%s` is invalid: "
+		"expects one of the iso-8859-1, us-ascii, utf-16, utf-16be, "
+		"utf-16le, utf-32, utf-8, but got %.*s. SQLSTATE: 22023",
+		e->fn->name, (int)c->len, c->v.str);
 }
 
 static int malformed(sl_err *err, const char *fn, int cs)
 {
-	static const char *const names[] = { "UTF-8", "US-ASCII",
-					     "ISO-8859-1" };
+	static const char *const names[] = { "UTF-8",	 "US-ASCII",
+					     "ISO-8859-1", "UTF-16",
+					     "UTF-16BE", "UTF-16LE",
+					     "UTF-32" };
 	return sl_runtime_error(err, "MALFORMED_CHARACTER_CODING",
 				"Invalid value found when performing `%s` "
 				"with %s SQLSTATE: 22000",
@@ -235,28 +241,56 @@ static bool utf8_valid(const unsigned char *s, size_t n)
 	return true;
 }
 
+static void put_unit(uint8_t *o, size_t *k, uint32_t u, int bytes, bool le)
+{
+	for (int i = 0; i < bytes; i++) {
+		int sh = le ? 8 * i : 8 * (bytes - 1 - i);
+		o[(*k)++] = (uint8_t)(u >> sh);
+	}
+}
+
 static int ev_encode(FN_EV_ARGS)
 {
 	FN_ARG_OR_NULL(0, s);
 	FN_ARG_OR_NULL(1, c);
 	int cs = charset_of(&c);
 	if (cs < 0)
-		return bad_charset(err, &c);
+		return bad_charset(err, e, &c);
 	if (cs == CS_UTF8) {
 		*out = sl_v_bin(s.v.bin, s.len);
 		return 0;
 	}
-	uint8_t *o = sl_arena_alloc(a, s.len + 1);
+	uint8_t *o = sl_arena_alloc(a, 4 * (size_t)s.len + 2);
 	size_t k = 0;
+	bool le = cs == CS_UTF16LE;
+	if (cs == CS_UTF16) /* Java writes a byte-order mark */
+		put_unit(o, &k, 0xfeff, 2, false);
 	for (size_t i = 0; i < s.len;) {
 		uint32_t cp = sl_fn_utf8_next(s.v.str, s.len, &i);
-		uint32_t lim = cs == CS_ASCII ? 0x80 : 0x100;
-		if (cp >= lim)
-			return malformed(err, "encode", cs);
-		o[k++] = (uint8_t)cp;
+		if (cs == CS_ASCII || cs == CS_LATIN1) {
+			if (cp >= (cs == CS_ASCII ? 0x80u : 0x100u))
+				return malformed(err, "encode", cs);
+			o[k++] = (uint8_t)cp;
+		} else if (cs == CS_UTF32) {
+			put_unit(o, &k, cp, 4, false);
+		} else if (cp >= 0x10000) {
+			cp -= 0x10000;
+			put_unit(o, &k, 0xd800 | cp >> 10, 2, le);
+			put_unit(o, &k, 0xdc00 | (cp & 0x3ff), 2, le);
+		} else {
+			put_unit(o, &k, cp, 2, le);
+		}
 	}
 	*out = sl_v_bin(o, (uint32_t)k);
 	return 0;
+}
+
+static uint32_t get_unit(const uint8_t *p, int bytes, bool le)
+{
+	uint32_t u = 0;
+	for (int i = 0; i < bytes; i++)
+		u = le ? u | (uint32_t)p[i] << (8 * i) : u << 8 | p[i];
+	return u;
 }
 
 static int ev_decode(FN_EV_ARGS)
@@ -265,19 +299,41 @@ static int ev_decode(FN_EV_ARGS)
 	FN_ARG_OR_NULL(1, c);
 	int cs = charset_of(&c);
 	if (cs < 0)
-		return bad_charset(err, &c);
+		return bad_charset(err, e, &c);
 	if (cs == CS_UTF8) {
 		if (!utf8_valid(b.v.bin, b.len))
 			return malformed(err, "decode", cs);
 		*out = sl_v_str(b.v.str, b.len);
 		return 0;
 	}
-	char *o = sl_arena_alloc(a, 2 * (size_t)b.len + 1);
-	size_t k = 0;
-	for (uint32_t i = 0; i < b.len; i++) {
-		uint32_t cp = b.v.bin[i];
+	char *o = sl_arena_alloc(a, 3 * (size_t)b.len + 1);
+	size_t k = 0, i = 0;
+	bool le = cs == CS_UTF16LE;
+	int unit = cs == CS_UTF32 ? 4 : cs >= CS_UTF16 ? 2 : 1;
+	if (cs == CS_UTF16 && b.len >= 2) { /* a byte-order mark decides */
+		uint32_t bom = get_unit(b.v.bin, 2, false);
+		if (bom == 0xfeff || bom == 0xfffe) {
+			le = bom == 0xfffe;
+			i = 2;
+		}
+	}
+	if ((b.len - i) % (size_t)unit)
+		return malformed(err, "decode", cs);
+	for (; i < b.len; i += (size_t)unit) {
+		uint32_t cp = get_unit(b.v.bin + i, unit, le);
 		if (cs == CS_ASCII && cp >= 0x80)
 			return malformed(err, "decode", cs);
+		if (unit == 2 && cp >= 0xd800 && cp < 0xdc00) {
+			uint32_t lo = i + 4 <= b.len
+					      ? get_unit(b.v.bin + i + 2, 2, le)
+					      : 0;
+			if (lo < 0xdc00 || lo >= 0xe000)
+				return malformed(err, "decode", cs);
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			i += 2;
+		} else if ((cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff) {
+			return malformed(err, "decode", cs);
+		}
 		k += (size_t)sl_utf8_put(o + k, cp);
 	}
 	*out = sl_v_str(o, (uint32_t)k);
@@ -415,7 +471,8 @@ static int bind_bin(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 
 const sl_func sl_funcs_encode[] = {
 	{ "base64", 1, 1, 0, bind_base64, "base64(bin)",
-	  "bin (or a string's UTF-8 bytes) as base 64 text.",
+	  "bin (or a string's UTF-8 bytes) as base 64 text, in lines of 76 "
+	  "characters joined by CR LF.",
 	  "base64('Spark SQL')" },
 	{ "bin", 1, 1, 0, bind_bin, "bin(expr)",
 	  "The binary digits of the BIGINT expr (two's complement).",
@@ -425,10 +482,12 @@ const sl_func sl_funcs_encode[] = {
 	  "signed); overflow: an error with ANSI on.",
 	  "conv('100', 2, 10)" },
 	{ "decode", 2, 2, 0, bind_encode, "decode(bin, charset)",
-	  "bin decoded as text in charset (UTF-8, US-ASCII, ISO-8859-1).",
+	  "bin decoded as text in charset (UTF-8, US-ASCII, ISO-8859-1, "
+	  "UTF-16, UTF-16BE, UTF-16LE, UTF-32).",
 	  "decode(encode('abc', 'utf-8'), 'utf-8')" },
 	{ "encode", 2, 2, 0, bind_encode, "encode(str, charset)",
-	  "str encoded as bytes in charset (UTF-8, US-ASCII, ISO-8859-1).",
+	  "str encoded as bytes in charset (UTF-8, US-ASCII, ISO-8859-1, "
+	  "UTF-16, UTF-16BE, UTF-16LE, UTF-32).",
 	  "encode('abc', 'utf-8')" },
 	{ "hex", 1, 1, 0, bind_hex, "hex(expr)",
 	  "An integer's hex digits (two's complement), or a string's or "

@@ -836,6 +836,7 @@ static const sl_func_group groups[] = {
 	{ "math", sl_funcs_math, &sl_funcs_math_n },
 	{ "hash", sl_funcs_hash, &sl_funcs_hash_n },
 	{ "encoding", sl_funcs_encode, &sl_funcs_encode_n },
+	{ "datetime", sl_funcs_date, &sl_funcs_date_n },
 };
 
 const sl_func_group *sl_func_groups(size_t *n)

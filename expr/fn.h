@@ -103,5 +103,10 @@ typedef struct sl_func_doc {
 	const char *sig, *desc, *example;
 } sl_func_doc;
 sl_func_doc sl_func_doc_of(const sl_func *f);
+/* The reference of every function by group (name NULL), as text or
+ * Markdown (docs/FUNCTIONS.md), or of the function name with its example
+ * evaluated. malloc'd (the caller frees it); NULL and err (SL_ENOTFOUND)
+ * for an unknown name. */
+char *sl_func_reference(const char *name, bool markdown, sl_err *err);
 
 #endif

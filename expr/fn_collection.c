@@ -166,8 +166,9 @@ static int two_arrays(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	int rc;
 	if ((rc = need_array(e, 0, err)) || (rc = need_array(e, 1, err)))
 		return rc;
-	const sl_dtype *c = sl_common_type(cx, e->args[0]->type,
-					   e->args[1]->type);
+	const sl_dtype *el = sl_common_type(cx, e->args[0]->type->elem,
+					    e->args[1]->type->elem);
+	const sl_dtype *c = el ? sl_fn_array_of(cx, el) : NULL;
 	if (!c)
 		return sl_type_mismatch(err, e,
 					"DATATYPE_MISMATCH.BINARY_ARRAY_DIFF_"

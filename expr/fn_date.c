@@ -733,6 +733,6 @@ const sl_func sl_funcs_date[] = {
 	FIELD("weekofyear", "The ISO 8601 week of the year (weeks start on "
 			    "Monday).",
 	      "weekofyear('2008-02-20')"),
-	FIELD("year", "The year.", "year('2016-07-30')"),
+	FIELD("year", "The year of the date (or timestamp).", "year('2016-07-30')"),
 };
 const size_t sl_funcs_date_n = SL_NFUNCS(sl_funcs_date);

@@ -17,6 +17,27 @@
 
 typedef double (*d1_fn)(double);
 
+/* The cube root nearest the exact one (Java's gives 3.0 for 27, glibc's
+ * cbrt 3.0000000000000004): cbrt's result or a neighbour, whichever
+ * cube, in long double, is closest to x. */
+static double d_cbrt(double x)
+{
+	double r = cbrt(x);
+	if (!isfinite(r) || r == 0)
+		return r;
+	double best = r;
+	long double err = fabsl((long double)r * r * r - x);
+	double c[2] = { nextafter(r, -INFINITY), nextafter(r, INFINITY) };
+	for (int i = 0; i < 2; i++) {
+		long double d = fabsl((long double)c[i] * c[i] * c[i] - x);
+		if (d < err) {
+			err = d;
+			best = c[i];
+		}
+	}
+	return best;
+}
+
 static double d_cot(double x)
 {
 	return 1 / tan(x);
@@ -82,7 +103,7 @@ static const struct d1 {
 	{ "acos", acos, false, 0 },	  { "acosh", d_acosh, false, 0 },
 	{ "asin", asin, false, 0 },	  { "asinh", d_asinh, false, 0 },
 	{ "atan", atan, false, 0 },	  { "atanh", d_atanh, false, 0 },
-	{ "cbrt", cbrt, false, 0 },	  { "cos", cos, false, 0 },
+	{ "cbrt", d_cbrt, false, 0 },	  { "cos", cos, false, 0 },
 	{ "cosh", cosh, false, 0 },	  { "cot", d_cot, false, 0 },
 	{ "csc", d_csc, false, 0 },	  { "degrees", d_degrees, false, 0 },
 	{ "exp", exp, false, 0 },	  { "expm1", expm1, false, 0 },
@@ -689,7 +710,8 @@ const sl_func sl_funcs_math[] = {
 	   "log2(2)"),
 	{ "mod", 2, 2, 0, bind_mod, "mod(expr1, expr2)",
 	  "The remainder of expr1 / expr2, as expr1 % expr2.", "mod(2, 1.8e0)" },
-	{ "pi", 0, 0, 0, bind_const, "pi()", "Pi.", "pi()" },
+	{ "pi", 0, 0, 0, bind_const, "pi()",
+	  "Pi, the ratio of a circle's circumference to its diameter.", "pi()" },
 	{ "pmod", 2, 2, 0, bind_pmod, "pmod(expr1, expr2)",
 	  "The positive remainder of expr1 mod expr2; 0 divisor: null, or "
 	  "REMAINDER_BY_ZERO with ANSI on.",

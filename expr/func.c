@@ -833,6 +833,7 @@ static const sl_func_group groups[] = {
 	{ "general", funcs, &nfuncs },
 	{ "string", sl_funcs_string, &sl_funcs_string_n },
 	{ "regexp", sl_funcs_regexp, &sl_funcs_regexp_n },
+	{ "json", sl_funcs_json, &sl_funcs_json_n },
 	{ "conditional", sl_funcs_cond, &sl_funcs_cond_n },
 	{ "math", sl_funcs_math, &sl_funcs_math_n },
 	{ "hash", sl_funcs_hash, &sl_funcs_hash_n },

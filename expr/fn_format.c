@@ -30,10 +30,11 @@ static void fixed_digits(double x, int frac, sl_buf *out)
 	}
 	int n = sl_double_digits(x, dig, &e); /* x = 0.dig * 10^e */
 	/* digits of the whole number x * 10^frac */
-	char v[400];
-	int len = 0, keep = e + frac; /* digits kept */
-	if (keep > 350)
-		keep = 350;
+	/* past 340 places a double has only zeros: they are added after */
+	int extra = frac > 340 ? frac - 340 : 0;
+	frac -= extra;
+	char v[700];
+	int len = 0, keep = e + frac; /* digits kept: at most 309 + 340 */
 	bool up = false;
 	if (keep < n) {
 		if (keep >= 0) {
@@ -71,6 +72,7 @@ static void fixed_digits(double x, int frac, sl_buf *out)
 		sl_buf_put(out, v + (ip > 0 ? ip : 0),
 			   (size_t)(len - (ip > 0 ? ip : 0)));
 	}
+	sl_buf_fill(out, '0', (size_t)extra);
 }
 
 /* Inserts ',' every three digits of the integer part in s[0..n) */

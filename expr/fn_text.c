@@ -44,7 +44,8 @@ static int ev_levenshtein(FN_EV_ARGS)
 	}
 	uint32_t n, m;
 	uint32_t *p = code_points(a, &x, &n), *q = code_points(a, &y, &m);
-	if ((size_t)m > SL_FN_MAX_OUT / 8)
+	/* the work is n * m: bounded like the output of other functions */
+	if ((uint64_t)n * m > SL_FN_MAX_OUT)
 		return sl_fn_too_big(err, e);
 	uint32_t *d = sl_arena_alloc(a, (m + 1) * 2 * sizeof(*d));
 	uint32_t *prev = d, *cur = d + m + 1;

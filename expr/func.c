@@ -840,6 +840,7 @@ static const sl_func_group groups[] = {
 	{ "hash", sl_funcs_hash, &sl_funcs_hash_n },
 	{ "encoding", sl_funcs_encode, &sl_funcs_encode_n },
 	{ "datetime", sl_funcs_date, &sl_funcs_date_n },
+	{ "datetime patterns", sl_funcs_epoch, &sl_funcs_epoch_n },
 	{ "collection", sl_funcs_collection, &sl_funcs_collection_n },
 };
 

@@ -87,6 +87,8 @@ int sl_fn_bind_soundex(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_fn_bind_len(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_fn_bind_elt(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_fn_bind_find_in_set(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_fn_bind_mask(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_fn_bind_luhn_check(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 
 /* The groups (expr/func.c's groups[] lists them). */
 extern const sl_func sl_funcs_string[], sl_funcs_cond[], sl_funcs_math[],

@@ -841,10 +841,19 @@ const sl_func sl_funcs_string[] = {
 	  "The 1-based position of substr in str from character pos; 0 when "
 	  "absent or pos < 1.",
 	  "locate('bar', 'foobarbar', 5)" },
+	{ "luhn_check", 1, 1, 0, sl_fn_bind_luhn_check, "luhn_check(str)",
+	  "Whether str is digits that pass the Luhn checksum.",
+	  "luhn_check('8112189876')" },
 	{ "lpad", 2, 3, 0, bind_pad, "lpad(str, len[, pad])",
 	  "str left-padded with pad (default: a space) to len characters, or "
 	  "cut to len.",
 	  "lpad('hi', 5, 'ab')" },
+	{ "mask", 1, 5, 0, sl_fn_bind_mask,
+	  "mask(input[, upperChar, lowerChar, digitChar, otherChar])",
+	  "input with upper-case letters, lower-case letters and digits "
+	  "replaced (X, x, n), other characters too when otherChar is given; "
+	  "a null replacement keeps its class.",
+	  "mask('AbCD123-@$#', 'Q', 'q', 'd', 'o')" },
 	{ "octet_length", 1, 1, 0, sl_fn_bind_len, "octet_length(expr)",
 	  "The byte length of a string's UTF-8 bytes or of binary data.",
 	  "octet_length('Spark SQL')" },

@@ -1,7 +1,9 @@
 /* expr/fn_text.c - more of Spark's string functions (the string group's
  * table is expr/fn_string.c's): levenshtein, soundex, len, bit_length,
- * octet_length, elt and find_in_set. Lengths count characters (UTF-8 code
- * points), as Spark's UTF8String does. */
+ * octet_length, elt, find_in_set, mask and luhn_check. Lengths count
+ * characters (UTF-8 code points), as Spark's UTF8String does. */
+#include <wctype.h>
+
 #include "expr/fn.h"
 
 static int64_t nchars(const sl_value *v)
@@ -226,3 +228,110 @@ int sl_fn_bind_find_in_set(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	return rc;
 }
 
+
+/* ---- mask, luhn_check ------------------------------------------------- */
+
+/* mask(str[, upper[, lower[, digit[, other]]]]): upper-case letters to
+ * upper ('X'), lower-case to lower ('x'), digits to digit ('n'), other
+ * characters to other (kept when null or not given); a null replacement
+ * keeps its class. */
+static int ev_mask(FN_EV_ARGS)
+{
+	FN_ARG_OR_NULL(0, s);
+	static const char *const dflt[] = { "X", "x", "n" };
+	uint32_t rep[4];
+	bool keep[4];
+	for (uint32_t k = 0; k < 4; k++) {
+		sl_value r = sl_v_null();
+		if (k < 3)
+			r = sl_v_str(dflt[k], 1);
+		if (k + 1 < e->nargs) {
+			int rc = sl_fn_arg(e, k + 1, row, a, &r, err);
+			if (rc)
+				return rc;
+		}
+		keep[k] = r.type == SL_NULL || r.len == 0;
+		size_t i = 0;
+		rep[k] = keep[k] ? 0 : sl_fn_utf8_next(r.v.str, r.len, &i);
+	}
+	sl_buf b;
+	sl_buf_init(&b, a, s.len + 1);
+	/* letters beyond ASCII (é, Ö) by the UTF-8 locale's classes, as
+	 * Java's Character.isUpperCase/isLowerCase see them */
+	locale_t loc = sl_utf8_locale();
+	for (size_t i = 0; i < s.len;) {
+		size_t st = i;
+		uint32_t c = sl_fn_utf8_next(s.v.str, s.len, &i);
+		int k = 3;
+		if (c >= '0' && c <= '9')
+			k = 2;
+		else if (c < 0x80)
+			k = c >= 'A' && c <= 'Z' ? 0 : c >= 'a' && c <= 'z' ? 1 : 3;
+		else if (loc && iswupper_l((wint_t)c, loc))
+			k = 0;
+		else if (loc && iswlower_l((wint_t)c, loc))
+			k = 1;
+		if (keep[k]) {
+			sl_buf_put(&b, s.v.str + st, i - st);
+		} else {
+			char u[4];
+			sl_buf_put(&b, u, (size_t)sl_utf8_put(u, rep[k]));
+		}
+	}
+	*out = sl_v_str(b.s, (uint32_t)b.len);
+	return 0;
+}
+
+int sl_fn_bind_mask(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	static const char *const names[] = { "upperChar", "lowerChar",
+					     "digitChar", "otherChar" };
+	e->eval = ev_mask;
+	int rc = bind_strings(cx, e, err);
+	for (uint32_t k = 1; k < e->nargs && !rc; k++) {
+		const sl_expr *r = e->args[k];
+		if (r->kind == EX_LIT && r->lit.type == SL_STRING &&
+		    sl_utf8_count(r->lit.v.str, r->lit.len) != 1)
+			return sl_type_mismatch(
+				err, e,
+				"DATATYPE_MISMATCH.INPUT_SIZE_NOT_ONE: Length "
+				"of %s should be 1",
+				names[k - 1]);
+	}
+	static const char *const dflt[] = { ", X", ", x", ", n", ", NULL" };
+	for (uint32_t k = e->nargs; k < 5 && !rc; k++)
+		e->sql = sl_fn_append_sql(cx, e->sql, dflt[k - 1]);
+	return rc;
+}
+
+/* luhn_check(str): whether str is digits passing the Luhn checksum */
+static int ev_luhn_check(FN_EV_ARGS)
+{
+	FN_ARG_OR_NULL(0, s);
+	int sum = 0;
+	bool ok = s.len > 0;
+	for (uint32_t i = 0; i < s.len && ok; i++) {
+		char c = s.v.str[s.len - 1 - i];
+		if (c < '0' || c > '9') {
+			ok = false;
+			break;
+		}
+		int d = c - '0';
+		if (i % 2) {
+			d *= 2;
+			if (d > 9)
+				d -= 9;
+		}
+		sum += d;
+	}
+	*out = sl_v_bool(ok && sum % 10 == 0);
+	return 0;
+}
+
+int sl_fn_bind_luhn_check(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	int rc = bind_strings(cx, e, err);
+	e->type = &sl_dtype_bool;
+	e->eval = ev_luhn_check;
+	return rc;
+}

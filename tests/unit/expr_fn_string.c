@@ -128,6 +128,21 @@ Test(expr_fn_string, distances_and_lists)
 	EXPR_EQ("find_in_set('a,b', 'a,b')", "0");
 }
 
+Test(expr_fn_string, mask_and_luhn)
+{
+	EXPR_EQ("mask('AbCD123-@$#')", "XxXXnnn-@$#");
+	EXPR_EQ("mask('AbCD123-@$#', 'Q', 'q', 'd', 'o')", "QqQQdddoooo");
+	EXPR_EQ("mask('h\xc3\xa9llo W\xc3\xb6rld', NULL, 'q')",
+		"qqqqq Wqqqq");
+	EXPR_NAME("mask(s)", "mask(s, X, x, n, NULL)");
+	sl_err e = sl_test_expr_bind_error("mask(s, 'AB')");
+	cr_assert_not_null(strstr(e.msg, "INPUT_SIZE_NOT_ONE"), "%s", e.msg);
+	EXPR_EQ("luhn_check('79927398713')", "true");
+	EXPR_EQ("luhn_check('79927398710')", "false");
+	EXPR_EQ("luhn_check('1 2')", "false");
+	EXPR_NULL("luhn_check(ns)");
+}
+
 Test(expr_fn_string, refuses_complex_arguments)
 {
 	sl_err e = sl_test_expr_bind_error("lpad(arr, 3, 'x')");

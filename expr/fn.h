@@ -54,6 +54,15 @@ int sl_fn_int_arg(sl_bind_ctx *cx, sl_expr *e, uint32_t i, const sl_dtype *t,
 int sl_fn_double_arg(sl_bind_ctx *cx, sl_expr *e, uint32_t i, sl_err *err);
 /* Argument i to a boolean (null literals cast). */
 int sl_fn_bool_arg(sl_bind_ctx *cx, sl_expr *e, uint32_t i, sl_err *err);
+/* The arguments present, coerced by the letters of kinds, one per
+ * argument: s string, S string or binary, i INT, l BIGINT, d DOUBLE,
+ * b BOOLEAN, '.' as it is (arguments past the letters stay too). */
+int sl_fn_args(sl_bind_ctx *cx, sl_expr *e, const char *kinds, sl_err *err);
+/* The operator node (EX_ARITH, EX_CMP, ...; op) over e's first two
+ * arguments, bound as `a op b` would be (expr/bind.c's coercions and
+ * evaluator); NULL and err on a mismatch. */
+sl_expr *sl_fn_hidden_op(sl_bind_ctx *cx, sl_expr *e, int kind, int op,
+			 sl_err *err);
 /* Arguments from..nargs-1 to their common type (*t); a mismatch is
  * DATATYPE_MISMATCH naming the function. */
 int sl_fn_common_args(sl_bind_ctx *cx, sl_expr *e, uint32_t from,

@@ -66,27 +66,12 @@ static int bind_nvl2(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 
 /* ---- nullif, equal_null: through a comparison node -------------------- */
 
-/* A comparison of e's first two arguments, bound as `a = b` would be
- * (expr/bind.c's coercions), kept in e->aux. */
+/* A comparison of e's first two arguments, bound as `a = b` would be,
+ * kept in e->aux. */
 static int bind_hidden_cmp(sl_bind_ctx *cx, sl_expr *e, int op, sl_err *err)
 {
-	sl_expr *x = sl_arena_calloc(cx->a, sizeof(*x));
-	x->kind = EX_CMP;
-	x->op = (uint8_t)op;
-	x->pos = e->pos;
-	x->col = -1;
-	x->nargs = 2;
-	x->args = sl_arena_alloc(cx->a, 2 * sizeof(*x->args));
-	x->args[0] = e->args[0];
-	x->args[1] = e->args[1];
-	x->sql = e->sql;
-	sl_expr *slot = x;
-	int rc = sl_bind_operator(cx, &slot, err);
-	if (rc)
-		return rc;
-	slot->flags |= EXF_BOUND;
-	e->aux = slot;
-	return 0;
+	e->aux = sl_fn_hidden_op(cx, e, EX_CMP, op, err);
+	return e->aux ? 0 : (err->code ? err->code : SL_EANALYSIS);
 }
 
 /* nullif(a, b): null when a = b, else a (of a's own type). */

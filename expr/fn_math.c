@@ -259,23 +259,11 @@ static int ev_hidden(FN_EV_ARGS)
 /* mod(a, b) is a % b, bound as the operator would be */
 static int bind_mod(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	sl_expr *x = sl_arena_calloc(cx->a, sizeof(*x));
-	x->kind = EX_ARITH;
-	x->op = '%';
-	x->pos = e->pos;
-	x->col = -1;
-	x->nargs = 2;
-	x->args = sl_arena_alloc(cx->a, 2 * sizeof(*x->args));
-	x->args[0] = e->args[0];
-	x->args[1] = e->args[1];
-	x->sql = e->sql;
-	sl_expr *slot = x;
-	int rc = sl_bind_operator(cx, &slot, err);
-	if (rc)
-		return rc;
-	slot->flags |= EXF_BOUND;
-	e->aux = slot;
-	e->type = slot->type;
+	sl_expr *op = sl_fn_hidden_op(cx, e, EX_ARITH, '%', err);
+	if (!op)
+		return err->code ? err->code : SL_EANALYSIS;
+	e->aux = op;
+	e->type = op->type;
 	e->eval = ev_hidden;
 	return 0;
 }

@@ -202,13 +202,9 @@ static int ev_instr(FN_EV_ARGS)
 
 static int bind_instr(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	int rc;
-	if ((rc = sl_fn_string_arg(cx, e, 0, err)) ||
-	    (rc = sl_fn_string_arg(cx, e, 1, err)))
-		return rc;
 	e->type = &sl_dtype_int;
 	e->eval = ev_instr;
-	return 0;
+	return sl_fn_args(cx, e, "ss", err);
 }
 
 /* Spark's StringLocate: a null start gives 0, not null; a start below 1
@@ -231,12 +227,8 @@ static int ev_locate(FN_EV_ARGS)
 
 static int bind_locate(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	int rc;
-	if ((rc = sl_fn_string_arg(cx, e, 0, err)) ||
-	    (rc = sl_fn_string_arg(cx, e, 1, err)))
-		return rc;
-	if (e->nargs > 2 &&
-	    (rc = sl_fn_int_arg(cx, e, 2, &sl_dtype_int, err)))
+	int rc = sl_fn_args(cx, e, "ssi", err);
+	if (rc)
 		return rc;
 	if (e->nargs == 2)
 		e->sql = sl_fn_append_sql(cx, e->sql, ", 1");
@@ -285,13 +277,8 @@ static int ev_replace(FN_EV_ARGS)
 
 static int bind_strings(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	for (uint32_t i = 0; i < e->nargs; i++) {
-		int rc = sl_fn_string_arg(cx, e, i, err);
-		if (rc)
-			return rc;
-	}
 	e->type = &sl_dtype_string;
-	return 0;
+	return sl_fn_args(cx, e, "sssss", err);
 }
 
 static int bind_replace(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
@@ -366,13 +353,9 @@ static int ev_repeat(FN_EV_ARGS)
 
 static int bind_repeat(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	int rc;
-	if ((rc = sl_fn_string_arg(cx, e, 0, err)) ||
-	    (rc = sl_fn_int_arg(cx, e, 1, &sl_dtype_int, err)))
-		return rc;
 	e->type = &sl_dtype_string;
 	e->eval = ev_repeat;
-	return 0;
+	return sl_fn_args(cx, e, "si", err);
 }
 
 static int ev_space(FN_EV_ARGS)
@@ -463,13 +446,9 @@ static int ev_right(FN_EV_ARGS)
 
 static int bind_side(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	int rc;
-	if ((rc = sl_fn_string_arg(cx, e, 0, err)) ||
-	    (rc = sl_fn_int_arg(cx, e, 1, &sl_dtype_int, err)))
-		return rc;
 	e->type = &sl_dtype_string;
 	e->eval = e->fn->name[0] == 'l' ? ev_left : ev_right;
-	return 0;
+	return sl_fn_args(cx, e, "si", err);
 }
 
 /* ---- split_part, substring_index -------------------------------------- */
@@ -522,14 +501,9 @@ static int ev_split_part(FN_EV_ARGS)
 
 static int bind_split_part(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	int rc;
-	if ((rc = sl_fn_string_arg(cx, e, 0, err)) ||
-	    (rc = sl_fn_string_arg(cx, e, 1, err)) ||
-	    (rc = sl_fn_int_arg(cx, e, 2, &sl_dtype_int, err)))
-		return rc;
 	e->type = &sl_dtype_string;
 	e->eval = ev_split_part;
-	return 0;
+	return sl_fn_args(cx, e, "ssi", err);
 }
 
 /* substring_index(str, delim, count): before the count-th delimiter
@@ -579,14 +553,9 @@ static int ev_substring_index(FN_EV_ARGS)
 
 static int bind_substring_index(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	int rc;
-	if ((rc = sl_fn_string_arg(cx, e, 0, err)) ||
-	    (rc = sl_fn_string_arg(cx, e, 1, err)) ||
-	    (rc = sl_fn_int_arg(cx, e, 2, &sl_dtype_int, err)))
-		return rc;
 	e->type = &sl_dtype_string;
 	e->eval = ev_substring_index;
-	return 0;
+	return sl_fn_args(cx, e, "ssi", err);
 }
 
 /* ---- overlay ---------------------------------------------------------- */
@@ -622,13 +591,8 @@ static int ev_overlay(FN_EV_ARGS)
 
 static int bind_overlay(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	int rc;
-	if ((rc = sl_fn_string_arg(cx, e, 0, err)) ||
-	    (rc = sl_fn_string_arg(cx, e, 1, err)) ||
-	    (rc = sl_fn_int_arg(cx, e, 2, &sl_dtype_int, err)))
-		return rc;
-	if (e->nargs > 3 &&
-	    (rc = sl_fn_int_arg(cx, e, 3, &sl_dtype_int, err)))
+	int rc = sl_fn_args(cx, e, "ssii", err);
+	if (rc)
 		return rc;
 	if (e->nargs == 3)
 		e->sql = sl_fn_append_sql(cx, e->sql, ", -1");

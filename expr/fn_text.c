@@ -13,13 +13,8 @@ static int64_t nchars(const sl_value *v)
 
 static int bind_strings(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	for (uint32_t i = 0; i < e->nargs; i++) {
-		int rc = sl_fn_string_arg(cx, e, i, err);
-		if (rc)
-			return rc;
-	}
 	e->type = &sl_dtype_string;
-	return 0;
+	return sl_fn_args(cx, e, "sssss", err);
 }
 
 /* ---- levenshtein, soundex --------------------------------------------- */
@@ -74,16 +69,9 @@ static int ev_levenshtein(FN_EV_ARGS)
 
 int sl_fn_bind_levenshtein(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	int rc;
-	if ((rc = sl_fn_string_arg(cx, e, 0, err)) ||
-	    (rc = sl_fn_string_arg(cx, e, 1, err)))
-		return rc;
-	if (e->nargs > 2 &&
-	    (rc = sl_fn_int_arg(cx, e, 2, &sl_dtype_int, err)))
-		return rc;
 	e->type = &sl_dtype_int;
 	e->eval = ev_levenshtein;
-	return 0;
+	return sl_fn_args(cx, e, "ssi", err);
 }
 
 /* American soundex: a string not starting with a letter is itself. */

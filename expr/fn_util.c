@@ -67,6 +67,45 @@ int sl_fn_bool_arg(sl_bind_ctx *cx, sl_expr *e, uint32_t i, sl_err *err)
 	return sl_coerce(cx, &e->args[i], &sl_dtype_bool, err);
 }
 
+int sl_fn_args(sl_bind_ctx *cx, sl_expr *e, const char *kinds, sl_err *err)
+{
+	for (uint32_t i = 0; i < e->nargs && kinds[i]; i++) {
+		int rc = 0;
+		switch (kinds[i]) {
+		case 's': rc = sl_fn_string_arg(cx, e, i, err); break;
+		case 'S': rc = sl_fn_string_or_binary_arg(cx, e, i, err); break;
+		case 'i': rc = sl_fn_int_arg(cx, e, i, &sl_dtype_int, err); break;
+		case 'l': rc = sl_fn_int_arg(cx, e, i, &sl_dtype_long, err); break;
+		case 'd': rc = sl_fn_double_arg(cx, e, i, err); break;
+		case 'b': rc = sl_fn_bool_arg(cx, e, i, err); break;
+		default: break;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+sl_expr *sl_fn_hidden_op(sl_bind_ctx *cx, sl_expr *e, int kind, int op,
+			 sl_err *err)
+{
+	sl_expr *x = sl_arena_calloc(cx->a, sizeof(*x));
+	x->kind = (uint8_t)kind;
+	x->op = (uint8_t)op;
+	x->pos = e->pos;
+	x->col = -1;
+	x->nargs = 2;
+	x->args = sl_arena_alloc(cx->a, 2 * sizeof(*x->args));
+	x->args[0] = e->args[0];
+	x->args[1] = e->args[1];
+	x->sql = e->sql;
+	sl_expr *slot = x;
+	if (sl_bind_operator(cx, &slot, err))
+		return NULL;
+	slot->flags |= EXF_BOUND;
+	return slot;
+}
+
 int sl_fn_common_args(sl_bind_ctx *cx, sl_expr *e, uint32_t from,
 		      const sl_dtype **t, sl_err *err)
 {

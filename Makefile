@@ -202,8 +202,9 @@ examples-test: all
 kafka-test: all $(KAFKA_BIN)
 	@tests/kafka/run.sh $(KAFKA_BIN)
 
-# docs/OPTIONS.md is generated from the option tables; the tests fail when
-# it is out of date (run `make docs` and commit it).
+# docs/OPTIONS.md is generated from the option tables and docs/FUNCTIONS.md
+# from the function table; the tests fail when they are out of date (run
+# `make docs` and commit them).
 # docs/API.md: the public header's declarations and comments
 # (tools/gen_api_doc.py, which also fails on an uncommented public
 # function), then the notes in docs/api/.
@@ -212,6 +213,7 @@ PLUGIN_DOC = python3 tools/gen_api_doc.py include/sluice_plugin.h
 
 docs: all
 	$(B)/sluice options > docs/OPTIONS.md
+	$(B)/sluice functions --markdown > docs/FUNCTIONS.md
 	$(API_DOC) > docs/API.md
 	$(PLUGIN_DOC) > docs/PLUGIN_API.md
 
@@ -219,6 +221,9 @@ docs-check: all
 	@$(B)/sluice options | diff -u docs/OPTIONS.md - > /dev/null || { \
 	  echo "docs/OPTIONS.md is out of date: run 'make docs'" >&2; \
 	  $(B)/sluice options | diff -u docs/OPTIONS.md - | head -20 >&2; exit 1; }
+	@$(B)/sluice functions --markdown | diff -u docs/FUNCTIONS.md - > /dev/null || { \
+	  echo "docs/FUNCTIONS.md is out of date: run 'make docs'" >&2; \
+	  $(B)/sluice functions --markdown | diff -u docs/FUNCTIONS.md - | head -20 >&2; exit 1; }
 	@$(API_DOC) > $(B)/API.md || exit 1; diff -u docs/API.md $(B)/API.md > /dev/null || { \
 	  echo "docs/API.md is out of date: run 'make docs'" >&2; \
 	  diff -u docs/API.md $(B)/API.md | head -20 >&2; exit 1; }

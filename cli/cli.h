@@ -79,6 +79,7 @@ int sl_cli_run_text(const char *text, size_t len, const char *name,
 
 int sl_cli_run(int argc, char **argv);	    /* sluice run FILE ... */
 int sl_cli_validate(int argc, char **argv); /* sluice validate FILE */
+int sl_cli_functions(int argc, char **argv); /* sluice functions */
 int sl_cli_demo(int argc, char **argv);	    /* sluice demo */
 int sl_cli_relay(int argc, char **argv);    /* sluice relay --from --to */
 

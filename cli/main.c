@@ -50,6 +50,11 @@ void sl_cli_usage(FILE *to)
 	      "  options\n"
 	      "        Print the reference of every source, sink and writer "
 	      "option.\n"
+	      "  functions [NAME] [--markdown]\n"
+	      "        List every SQL function with its signature and "
+	      "description, or\n"
+	      "        show NAME's with its example evaluated "
+	      "(docs/FUNCTIONS.md).\n"
 	      "  demo\n"
 	      "        A Kafka relay on the embedded cluster (topics entrada "
 	      "-> salida),\n"
@@ -136,6 +141,8 @@ int main(int argc, char **argv)
 		return sl_cli_relay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "options"))
 		return cmd_options(argc - 1, argv + 1);
+	if (!strcmp(cmd, "functions"))
+		return sl_cli_functions(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))
 		return sl_cli_demo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))

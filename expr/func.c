@@ -14,6 +14,7 @@
 #include <wctype.h>
 
 #include "core/unicode.h"
+#include "expr/fn.h"
 #include "expr/internal.h"
 
 #define EV_ARGS                                                                \
@@ -879,6 +880,17 @@ static const sl_func funcs[] = {
 static const size_t nfuncs = SL_NFUNCS(funcs);
 static const sl_func_group groups[] = {
 	{ "general", funcs, &nfuncs },
+	{ "string", sl_funcs_string, &sl_funcs_string_n },
+	{ "format", sl_funcs_format, &sl_funcs_format_n },
+	{ "regexp", sl_funcs_regexp, &sl_funcs_regexp_n },
+	{ "json", sl_funcs_json, &sl_funcs_json_n },
+	{ "conditional", sl_funcs_cond, &sl_funcs_cond_n },
+	{ "math", sl_funcs_math, &sl_funcs_math_n },
+	{ "hash", sl_funcs_hash, &sl_funcs_hash_n },
+	{ "encoding", sl_funcs_encode, &sl_funcs_encode_n },
+	{ "datetime", sl_funcs_date, &sl_funcs_date_n },
+	{ "datetime patterns", sl_funcs_epoch, &sl_funcs_epoch_n },
+	{ "collection", sl_funcs_collection, &sl_funcs_collection_n },
 };
 
 const sl_func_group *sl_func_groups(size_t *n)

@@ -388,6 +388,15 @@ locale_t sl_utf8_locale(void);
 const char *sl_regex_translate(const char *p, size_t n, sl_buf *out,
 			       int *cflags);
 
+/* For the regexp functions (expr/fn_regexp.c): a Java pattern
+ * translated, checked and interned at bind (NULL and *why on a bad one;
+ * compiled with submatches), and this thread's compiled regex_t of it
+ * (as const void *, so this header needs no <regex.h>; NULL if it cannot
+ * be compiled). */
+const void *sl_regex_prepare(const char *p, size_t n, sl_arena *a,
+			     const char **why);
+const void *sl_regex_compiled(const void *key);
+
 /* ---- time text ---------------------------------------------------------- */
 
 /* The JSON timestamp text ("2024-01-02T03:04:05.100Z"; expr/time.c);

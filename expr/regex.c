@@ -893,3 +893,16 @@ int sl_bind_rlike(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	e->eval = ev_rlike;
 	return 0;
 }
+
+/* ---- for the regexp functions (expr/fn_regexp.c) ----------------------- */
+
+const void *sl_regex_prepare(const char *p, size_t n, sl_arena *a,
+			     const char **why)
+{
+	return rx_prepare(p, n, 0, a, why);
+}
+
+const void *sl_regex_compiled(const void *key)
+{
+	return rx_get(key);
+}

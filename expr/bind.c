@@ -23,17 +23,34 @@ int sl_bind_fail(sl_err *err, const sl_expr *e, int code, const char *fmt, ...)
 	return code;
 }
 
-int sl_type_mismatch(sl_err *err, const sl_expr *e, const char *fmt, ...)
+static int mismatch(sl_err *err, const sl_expr *e, const char *cls,
+		    const char *fmt, va_list ap)
 {
 	char why[256];
+	vsnprintf(why, sizeof(why), fmt, ap);
+	return sl_bind_fail(err, e, SL_EANALYSIS,
+			    "[%s] cannot resolve '%s' due to data type "
+			    "mismatch: %s",
+			    cls, e->sql ? e->sql : "?", why);
+}
+
+int sl_type_mismatch(sl_err *err, const sl_expr *e, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	int rc = mismatch(err, e, "DATATYPE_MISMATCH", fmt, ap);
 	va_end(ap);
-	return sl_bind_fail(err, e, SL_EANALYSIS,
-			    "cannot resolve '%s' due to data type mismatch: "
-			    "%s",
-			    e->sql ? e->sql : "?", why);
+	return rc;
+}
+
+int sl_type_mismatch_cls(sl_err *err, const sl_expr *e, const char *cls,
+			 const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = mismatch(err, e, cls, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 bool sl_is_numeric(const sl_dtype *t)
@@ -556,6 +573,13 @@ static int bind_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		e->spelled_of = e->sql;
 		return sl_pick_eval(cx, e, err);
 	}
+	/* Spark 4 with ANSI on refuses arithmetic on two strings */
+	if (cx->ansi && l->id == SL_STRING && r->id == SL_STRING)
+		return sl_type_mismatch_cls(
+			err, e, "DATATYPE_MISMATCH.BINARY_OP_WRONG_TYPE",
+			"the binary operator requires numeric operands, not "
+			"two strings, in '%s'",
+			sl_sql_of(cx, e));
 	/* Spark casts strings in arithmetic to double, with ANSI on to
 	 * bigint unless the other side is a double */
 	const sl_dtype *st =
@@ -570,8 +594,9 @@ static int bind_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		r = st;
 	if ((l->id != SL_NULL && !sl_is_numeric(l)) ||
 	    (r->id != SL_NULL && !sl_is_numeric(r)))
-		return sl_type_mismatch(
-			err, e, "differing types in '%s' (%s and %s)",
+		return sl_type_mismatch_cls(
+			err, e, "DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES",
+			"differing types in '%s' (%s and %s)",
 			sl_sql_of(cx, e), tname(e->args[0]->type, ta, 128),
 			tname(e->args[1]->type, tb, 128));
 	if ((l->id == SL_DECIMAL || r->id == SL_DECIMAL) &&
@@ -608,8 +633,9 @@ static int bind_cmp(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		t = &sl_dtype_long;
 	if (!t) {
 		char ta[128], tb[128];
-		return sl_type_mismatch(
-			err, e, "differing types in '%s' (%s and %s)",
+		return sl_type_mismatch_cls(
+			err, e, "DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES",
+			"differing types in '%s' (%s and %s)",
 			sl_sql_of(cx, e), tname(l, ta, sizeof(ta)),
 			tname(r, tb, sizeof(tb)));
 	}
@@ -813,6 +839,15 @@ int sl_bind_operator(sl_bind_ctx *cx, sl_expr **slot, sl_err *err)
 		e->type = &sl_dtype_bool;
 		return sl_pick_eval(cx, e, err);
 	case EX_ISNULL:
+		/* op 1: IS [NOT] UNKNOWN, which takes a boolean only */
+		if (e->op && e->args[0]->type->id != SL_BOOL &&
+		    e->args[0]->type->id != SL_NULL) {
+			char ta[64];
+			return sl_type_mismatch_cls(
+				err, e, "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+				"IS UNKNOWN takes a boolean, not %s",
+				tname(e->args[0]->type, ta, sizeof(ta)));
+		}
 		e->type = &sl_dtype_bool;
 		return sl_pick_eval(cx, e, err);
 	case EX_ARITH: return bind_arith(cx, e, err);

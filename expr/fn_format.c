@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/decimal.h"
 #include "core/unicode.h"
 #include "expr/fn.h"
 
@@ -381,6 +382,28 @@ static int ev_format_number(FN_EV_ARGS)
 	sl_buf_init(&t, a, 32);
 	sl_buf_init(&w, a, 32);
 	bool neg;
+	if (x.type == SL_DECIMAL) {
+		/* exactly: the decimal rounded HALF_EVEN to frac digits; past
+		 * 38 digits, through a double as DecimalFormat would get */
+		sl_decimal_type from =
+			sl_decimal_type_make(x.pad[0], x.pad[1]);
+		int s2 = frac > 38 ? 38 : frac;
+		sl_decimal_type to = sl_decimal_type_make(38, s2);
+		sl_decimal r;
+		if (sl_decimal_rescale(sl_v_dec_get(&x), from, to,
+				       SL_DECIMAL_HALF_EVEN, &r) == 0) {
+			char txt[SL_DECIMAL_TEXT_MAX];
+			sl_decimal_format(r < 0 ? -r : r, to, txt,
+					  sizeof(txt));
+			sl_buf_puts(&t, txt);
+			if (frac > s2)
+				sl_buf_fill(&t, '0', (size_t)(frac - s2));
+			/* -0.001 to 2 places is "-0.00", as DecimalFormat */
+			neg = sl_v_dec_get(&x) < 0;
+			goto grouped;
+		}
+		x = sl_v_double(sl_decimal_to_double(sl_v_dec_get(&x), from));
+	}
 	if (x.type == SL_DOUBLE) {
 		if (isnan(x.v.f64) || isinf(x.v.f64)) {
 			/* DecimalFormat's symbols */
@@ -404,6 +427,7 @@ static int ev_format_number(FN_EV_ARGS)
 		}
 		neg = v < 0;
 	}
+grouped:
 	/* a negative value that rounds to zero keeps its sign ("-0.00"),
 	 * as in DecimalFormat */
 	if (neg)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/unicode.h"
 #include "expr/fn.h"
 
 /* The characters of s[0..n). */
@@ -692,6 +693,76 @@ static int bind_affix(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	return 0;
 }
 
+/* ---- ilike ------------------------------------------------------------ */
+
+/* ilike(str, pattern[, escape]), also `str ILIKE pattern`: LIKE on both
+ * lower-cased as Spark's lower() does. A constant pattern is compiled
+ * once, at bind (aux). */
+static const void *ilike_compile(const char *p, size_t n, char esc,
+				 sl_arena *a, sl_err *err)
+{
+	sl_buf lp;
+	sl_buf_init(&lp, a, n + 8);
+	if (sl_unicode_lower(&lp, p, n) < 0) {
+		sl_err_set(err, SL_EINVAL, "ilike: the pattern is too long");
+		return NULL;
+	}
+	return sl_like_compile(lp.s ? lp.s : "", lp.len, esc, a, err);
+}
+
+static int ev_ilike(FN_EV_ARGS)
+{
+	FN_ARG_OR_NULL(0, x);
+	const void *pat = e->aux;
+	if (!pat) {
+		FN_ARG_OR_NULL(1, y);
+		pat = ilike_compile(y.v.str, y.len, (char)e->col, a, err);
+		if (!pat)
+			return SL_EANALYSIS;
+	}
+	sl_buf ls;
+	sl_buf_init(&ls, a, x.len + 8);
+	if (sl_unicode_lower(&ls, x.v.str, x.len) < 0)
+		return sl_err_set(err, SL_EINVAL, "ilike: the text is too long");
+	*out = sl_v_bool(sl_like_match(pat, ls.s ? ls.s : "", ls.len));
+	return 0;
+}
+
+static int bind_ilike(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	int rc = 0;
+	for (uint32_t i = 0; i < 2 && !rc; i++)
+		rc = sl_fn_string_arg(cx, e, i, err);
+	if (rc)
+		return rc;
+	e->col = '\\';
+	if (e->nargs == 3) {
+		const sl_expr *c = e->args[2];
+		if (c->kind != EX_LIT || c->lit.type != SL_STRING ||
+		    c->lit.len != 1)
+			return sl_type_mismatch(err, e,
+						"the escape of ilike must be a "
+						"constant one-character string");
+		e->col = (unsigned char)c->lit.v.str[0];
+		/* kept in col; Spark's name leaves the escape out */
+		e->nargs = 2;
+		const char *a0 = sl_sql_of(cx, e->args[0]);
+		const char *a1 = sl_sql_of(cx, e->args[1]);
+		size_t n = strlen(a0) + strlen(a1) + 16;
+		char *s = sl_arena_alloc(cx->a, n);
+		snprintf(s, n, "ilike(%s, %s)", a0, a1);
+		e->sql = s;
+	}
+	const sl_expr *p = e->args[1];
+	if (p->kind == EX_LIT && p->lit.type == SL_STRING &&
+	    !(e->aux = ilike_compile(p->lit.v.str, p->lit.len, (char)e->col,
+				     cx->a, err)))
+		return SL_EANALYSIS;
+	e->type = &sl_dtype_bool;
+	e->eval = ev_ilike;
+	return 0;
+}
+
 /* ---- btrim ------------------------------------------------------------ */
 
 static bool in_set(const uint32_t *set, uint32_t n, uint32_t c)
@@ -857,6 +928,10 @@ const sl_func sl_funcs_string[] = {
 	  "The partNum-th part of str split by delimiter (negative: from the "
 	  "end; '' past the parts).",
 	  "split_part('11.12.13', '.', 3)" },
+	{ "ilike", 2, 3, 0, bind_ilike, "ilike(str, pattern[, escape])",
+	  "Whether str matches the LIKE pattern, case-insensitively (both "
+	  "lower-cased); also written str ILIKE pattern.",
+	  "ilike('Spark', '_PARK')" },
 	{ "startswith", 2, 2, 0, bind_affix, "startswith(left, right)",
 	  "Whether left starts with right (strings or binary).",
 	  "startswith('Spark SQL', 'Spark')" },

@@ -236,6 +236,9 @@ const sl_dtype *sl_common_type(const sl_bind_ctx *cx, const sl_dtype *a,
 			       const sl_dtype *b);
 int sl_bind_fail(sl_err *err, const sl_expr *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+int sl_type_mismatch_cls(sl_err *err, const sl_expr *e, const char *cls,
+			 const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 int sl_type_mismatch(sl_err *err, const sl_expr *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Spark's SQL name of a type in CAST text: "STRING", "ARRAY<INT>". */

@@ -340,12 +340,11 @@ void sl_lex_next(sl_lexer *lx, sl_tok *t)
 		}
 		break;
 	case '!':
-		if (c1 != '=') {
-			lx->i++;
-			return lex_err(t, "unexpected character");
+		/* `!x` is NOT x, `!=` is <> */
+		if (c1 == '=') {
+			t->op = OP_NE;
+			t->len = 2;
 		}
-		t->op = OP_NE;
-		t->len = 2;
 		break;
 	case '|':
 		if (c1 != '|') {

@@ -564,6 +564,33 @@ static sl_expr *parse_call(parser *p, const char *name, size_t off)
 	} else if (is_kw(p, "ALL")) {
 		next(p);
 	}
+	/* position(substr IN str): Spark's locate(substr, str) */
+	if (!strcmp(lname, "position")) {
+		sl_expr *sub = parse_cmp(p);
+		if (!sub)
+			return NULL;
+		if (is_kw(p, "IN")) {
+			next(p);
+			sl_expr *str = parse_expr(p);
+			if (!str || !expect(p, ')', "expected ')'"))
+				return NULL;
+			vec_push(p, &v, sub);
+			vec_push(p, &v, str);
+			e->ident = "locate";
+			e->args = v.v;
+			e->nargs = v.n;
+			return e;
+		}
+		vec_push(p, &v, sub);
+		if (!is_op(p, ',')) {
+			if (!expect(p, ')', "expected IN, ',' or ')'"))
+				return NULL;
+			e->args = v.v;
+			e->nargs = v.n;
+			return e;
+		}
+		next(p);
+	}
 	if (!parse_list_rest(p, &v, named))
 		return NULL;
 	e->args = v.v;
@@ -820,11 +847,39 @@ static sl_expr *parse_predicated(parser *p)
 		bool nt = is_kw(p, "NOT");
 		if (nt)
 			next(p);
-		if (!expect_kw(p, "NULL",
-			       nt ? "expected NULL"
-				  : "expected NULL or NOT NULL"))
+		/* IS [NOT] DISTINCT FROM y: NOT (x <=> y), (x <=> y) */
+		if (is_kw(p, "DISTINCT")) {
+			next(p);
+			if (!expect_kw(p, "FROM", "expected FROM"))
+				return NULL;
+			sl_expr *r = parse_cmp(p);
+			if (!r)
+				return NULL;
+			sl_expr *e = node2(p, EX_CMP, CMP_NSEQ, l, r, 0);
+			e->pos = l->pos;
+			return negate(p, e, !nt);
+		}
+		/* IS [NOT] TRUE / FALSE: (x <=> true), NOT (x <=> false) */
+		if (is_kw(p, "TRUE") || is_kw(p, "FALSE")) {
+			size_t boff = p->t.off;
+			bool bv = is_kw(p, "TRUE");
+			next(p);
+			sl_expr *b = lit(p, boff, sl_v_bool(bv), &sl_dtype_bool);
+			sl_expr *e = node2(p, EX_CMP, CMP_NSEQ, l, b, 0);
+			e->pos = l->pos;
+			return negate(p, e, nt);
+		}
+		/* IS [NOT] UNKNOWN: IS [NOT] NULL of a boolean (op 1) */
+		bool unknown = is_kw(p, "UNKNOWN");
+		if (unknown)
+			next(p);
+		else if (!expect_kw(p, "NULL",
+				    nt ? "expected NULL, TRUE, FALSE, UNKNOWN "
+					 "or DISTINCT FROM"
+				       : "expected NULL, NOT NULL, TRUE, "
+					 "FALSE, UNKNOWN or DISTINCT FROM"))
 			return NULL;
-		sl_expr *e = node2(p, EX_ISNULL, 0, l, NULL, 0);
+		sl_expr *e = node2(p, EX_ISNULL, unknown, l, NULL, 0);
 		e->pos = l->pos;
 		if (nt)
 			e->flags |= EXF_NOT;
@@ -835,9 +890,31 @@ static sl_expr *parse_predicated(parser *p)
 		nt = true;
 		next(p);
 		if (!is_kw(p, "IN") && !is_kw(p, "LIKE") &&
-		    !is_kw(p, "RLIKE") && !is_kw(p, "REGEXP") &&
-		    !is_kw(p, "BETWEEN"))
-			return fail(p, "expected IN, LIKE, RLIKE or BETWEEN");
+		    !is_kw(p, "ILIKE") && !is_kw(p, "RLIKE") &&
+		    !is_kw(p, "REGEXP") && !is_kw(p, "BETWEEN"))
+			return fail(p, "expected IN, LIKE, ILIKE, RLIKE or "
+				       "BETWEEN");
+	}
+	/* x ILIKE y [ESCAPE 'c']: Spark's ilike(x, y[, c]) */
+	if (is_kw(p, "ILIKE")) {
+		next(p);
+		sl_expr *r = parse_cmp(p);
+		if (!r)
+			return NULL;
+		vec v = { 0 };
+		vec_push(p, &v, l);
+		vec_push(p, &v, r);
+		if (is_kw(p, "ESCAPE")) {
+			next(p);
+			if (p->t.type != TK_STR)
+				return fail(p, "expected the escape string");
+			vec_push(p, &v, str_lit(p));
+		}
+		sl_expr *e = node(p, EX_FUNC, l->pos);
+		e->ident = "ilike";
+		e->args = v.v;
+		e->nargs = v.n;
+		return negate(p, e, nt);
 	}
 	if (is_kw(p, "IN")) {
 		next(p);
@@ -905,7 +982,7 @@ static sl_expr *parse_predicated(parser *p)
 
 static sl_expr *parse_not(parser *p)
 {
-	if (is_kw(p, "NOT")) {
+	if (is_kw(p, "NOT") || is_op(p, '!')) {
 		size_t off = p->t.off;
 		next(p);
 		if (!enter(p))

@@ -281,6 +281,10 @@ static sl_query *frame_start(sl_frame *f, const char *format,
 	sk->schema = f->schema;
 	sk->mode = (sl_output_mode)q->wconf.output_mode;
 	sk->continuous = q->trig.kind == SL_TRIG_CONTINUOUS;
+	sk->epoch_ms = q->trig.kind == SL_TRIG_CONTINUOUS ||
+				       q->trig.kind == SL_TRIG_PROCESSING
+			       ? q->trig.interval_ms
+			       : 0;
 	sk->query_name = q->name;
 	/* A stateful query's sink gets the aggregation's output: one
 	 * stateful partition. */

@@ -171,6 +171,8 @@ struct sl_sink {
 	sl_output_mode mode;
 	bool continuous;         /* the trigger is continuous: epochs, not
 	                            micro-batches */
+	int64_t epoch_ms;        /* the trigger's interval (epochs, or
+	                            processing-time batches); 0: none */
 	const char *query_name;  /* may be NULL */
 	uint32_t nparts;         /* number of input partitions */
 	int console_fd;          /* where the console sink writes */

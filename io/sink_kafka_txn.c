@@ -63,6 +63,17 @@ int sl_ktxn_conf(sl_ktxn *t, sl_sink *sk, const sl_kvs *kafka,
 		return sl_err_set(err, SL_EOPTION,
 				  KTXN ": retry.backoff.ms: %s", errstr);
 	t->timeout_ms = conf_int(conf, "transaction.timeout.ms", 60000);
+	/* A transaction stays open at least an epoch: one the broker may
+	 * abort before the epoch ends can never commit. */
+	if (sk->epoch_ms > 0 && t->timeout_ms > 0 &&
+	    t->timeout_ms <= sk->epoch_ms)
+		return sl_err_set(err, SL_EOPTION,
+				  KTXN ": kafka.transaction.timeout.ms = %lld "
+				  "is not longer than the trigger's interval "
+				  "(%lld ms): the broker would abort every "
+				  "transaction before its epoch commits",
+				  (long long)t->timeout_ms,
+				  (long long)sk->epoch_ms);
 	/* A call that waits longer than the transaction may stay open
 	 * waits for nothing: the broker aborts it by then. */
 	if (t->timeout_ms > 0 && t->timeout_ms < t->op_ms)

@@ -364,6 +364,12 @@ Test(eos_mock, option_errors)
 			      "deliveryGuarantee", "exactly-once", NULL };
 	const char *bad[] = { "topic", OUT, "kafka.bootstrap.servers", bs,
 			      "deliveryGuarantee", "exactly_once", NULL };
+	const char *grouped[] = { "subscribe", IN, "kafka.bootstrap.servers",
+				  bs, "kafka.group.id", GROUP, NULL };
+	const char *short_txn[] = { "topic", OUT, "kafka.bootstrap.servers",
+				    bs, "deliveryGuarantee", "exactly-once",
+				    "kafka.transaction.timeout.ms", "1000",
+				    "trigger", "continuous 2 seconds", NULL };
 	struct {
 		const char *const *src, *const *snk;
 		const char *want;
@@ -371,6 +377,9 @@ Test(eos_mock, option_errors)
 		{ nogroup, snk, "needs the source's kafka.group.id" },
 		{ uncommitted, snk, "kafka.isolation.level is " },
 		{ nogroup, bad, "exactly-once" },
+		{ grouped, short_txn, "kafka.transaction.timeout.ms = 1000 is "
+				      "not longer than the trigger's interval "
+				      "(2000 ms)" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		sl_frame *f = sl_session_read_stream(s, "kafka", cases[i].src);

@@ -13,34 +13,12 @@
 #include "core/decimal.h"
 #include "expr/internal.h"
 
-typedef struct parser {
-	sl_lexer lx;
-	sl_tok t;
-	const char *text;
-	sl_arena *a;
-	sl_err *err;
-	bool failed;
-	/* the last position computed: nodes are made left to right, so
-	 * counting characters on from here keeps long texts linear */
-	size_t pos_off;
-	int pos_char;
-	int depth;    /* nesting of parentheses, unary operators and NOT */
-	bool star_ok; /* the token follows the start, '(' or ',' */
-} parser;
-
-/* Deeper nesting than this is refused with a syntax error rather than
- * risking the stack of the thread that parses, binds or evaluates. */
-#define SL_EXPR_MAX_DEPTH 1000
-
-typedef struct vec {
-	sl_expr **v;
-	uint32_t n, cap;
-} vec;
+#include "expr/parse_internal.h"
 
 static sl_expr *parse_expr(parser *p);
 static sl_expr *parse_cmp(parser *p);
 
-static void next(parser *p)
+void sl_px_next(parser *p)
 {
 	p->star_ok = p->t.type == TK_OP && (p->t.op == '(' || p->t.op == ',');
 	sl_lex_next(&p->lx, &p->t);
@@ -60,7 +38,7 @@ static int char_pos(parser *p, size_t off)
 	return pos;
 }
 
-static void *fail_at(parser *p, size_t off, size_t len, const char *why)
+void *sl_px_fail_at(parser *p, size_t off, size_t len, const char *why)
 {
 	if (p->failed)
 		return NULL;
@@ -91,11 +69,11 @@ static void *fail_at(parser *p, size_t off, size_t len, const char *why)
 	return NULL;
 }
 
-static void *fail(parser *p, const char *why)
+void *sl_px_fail(parser *p, const char *why)
 {
 	if (p->t.type == TK_ERR)
 		why = p->t.err;
-	return fail_at(p, p->t.off, p->t.len, why);
+	return sl_px_fail_at(p, p->t.off, p->t.len, why);
 }
 
 /* One level deeper; false (and the error set) past the limit. Every
@@ -108,7 +86,7 @@ static bool enter(parser *p)
 	char why[96];
 	snprintf(why, sizeof(why), "the expression nests deeper than %d levels",
 		 SL_EXPR_MAX_DEPTH);
-	fail(p, why);
+	sl_px_fail(p, why);
 	return false;
 }
 
@@ -146,24 +124,24 @@ static bool is_reserved(const parser *p)
 static bool expect(parser *p, int op, const char *why)
 {
 	if (is_op(p, op)) {
-		next(p);
+		sl_px_next(p);
 		return true;
 	}
-	fail(p, why);
+	sl_px_fail(p, why);
 	return false;
 }
 
 static bool expect_kw(parser *p, const char *k, const char *why)
 {
 	if (is_kw(p, k)) {
-		next(p);
+		sl_px_next(p);
 		return true;
 	}
-	fail(p, why);
+	sl_px_fail(p, why);
 	return false;
 }
 
-static sl_expr *node(parser *p, sl_ex_kind kind, size_t off)
+sl_expr *sl_px_node(parser *p, sl_ex_kind kind, size_t off)
 {
 	sl_expr *e = sl_arena_calloc(p->a, sizeof(*e));
 	e->kind = (uint8_t)kind;
@@ -175,7 +153,7 @@ static sl_expr *node(parser *p, sl_ex_kind kind, size_t off)
 static sl_expr *node2(parser *p, sl_ex_kind kind, int op, sl_expr *l,
 		      sl_expr *r, size_t off)
 {
-	sl_expr *e = node(p, kind, off);
+	sl_expr *e = sl_px_node(p, kind, off);
 	e->op = (uint8_t)op;
 	e->nargs = r ? 2 : 1;
 	e->args = sl_arena_alloc(p->a, 2 * sizeof(*e->args));
@@ -211,213 +189,10 @@ static sl_expr *clone(parser *p, const sl_expr *e)
 	return c;
 }
 
-static sl_expr *lit(parser *p, size_t off, sl_value v, const sl_dtype *t)
-{
-	sl_expr *e = node(p, EX_LIT, off);
-	e->lit = v;
-	e->type = t;
-	return e;
-}
-
-/* Spark's error for a number literal its type cannot hold: the literal's
- * text (without its suffix, with the minus folded into it). */
-static void *out_of_range(parser *p, bool neg, const char *type,
-			  const char *min, const char *max)
-{
-	char why[256];
-	int digits = (int)(p->t.len - (p->t.suffix == 'B' ? 2
-				       : p->t.suffix != 0 ? 1
-							  : 0));
-	snprintf(why, sizeof(why),
-		 "[INVALID_NUMERIC_LITERAL_RANGE] Numeric literal %s%.*s is "
-		 "outside the valid range for %s with minimum value of %s and "
-		 "maximum value of %s",
-		 neg ? "-" : "", digits, p->text + p->t.off, type, min, max);
-	return fail(p, why);
-}
-
-/* The current number token as a DECIMAL literal (1.5, 1.5BD, an integer
- * beyond BIGINT), as Spark types it: DECIMAL(2,1) for 1.5. */
-static sl_expr *dec_lit(parser *p, bool neg, size_t off)
-{
-	sl_tok *t = &p->t;
-	sl_decimal u;
-	sl_decimal_type dt;
-	int rc = sl_decimal_parse_literal(p->text + t->off, t->len, &u, &dt);
-	if (rc == SL_EINVAL)
-		return fail(p, "[DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION] "
-			       "the literal has more than 38 digits, the "
-			       "maximum precision of DECIMAL");
-	if (rc)
-		return fail(p, "malformed number");
-	sl_expr *e = lit(p, off,
-			 sl_v_dec(neg ? sl_decimal_neg(u) : u, dt.precision,
-				  dt.scale, p->a),
-			 sl_dtype_decimal(dt.precision, dt.scale));
-	next(p);
-	return e;
-}
-
-/* The current number token as a literal; neg when a minus preceded it
- * (Spark's grammar folds it into the literal, so -2147483648 is an int). */
-static sl_expr *num_lit(parser *p, bool neg, size_t off)
-{
-	sl_tok *t = &p->t;
-	sl_expr *e;
-	/* Spark's 1.5BD, 1.5 (no exponent, no suffix), and an integer
-	 * beyond BIGINT are DECIMALs */
-	if (t->suffix == 'B' || t->overflow ||
-	    (!t->is_int && !t->expo && !t->suffix))
-		return dec_lit(p, neg, off);
-	if (!t->is_int) {
-		if (isinf(t->d))
-			return out_of_range(p, neg, "double",
-					    "-1.7976931348623157E+308",
-					    "1.7976931348623157E+308");
-		if (t->suffix == 'F') {
-			float f = (float)t->d;
-			if (isinf(f))
-				return out_of_range(p, neg, "float",
-						    "-3.4028234663852886E+38",
-						    "3.4028234663852886E+38");
-			e = lit(p, off, sl_v_float(neg ? -f : f),
-				&sl_dtype_float);
-		} else {
-			e = lit(p, off, sl_v_double(neg ? -t->d : t->d),
-				&sl_dtype_double);
-		}
-		next(p);
-		return e;
-	}
-	uint64_t u = t->u;
-	uint64_t lmax = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	uint64_t imax = neg ? (uint64_t)INT32_MAX + 1 : (uint64_t)INT32_MAX;
-	int64_t v = 0;
-	if (u <= lmax)
-		v = neg ? (u ? -(int64_t)(u - 1) - 1 : 0) : (int64_t)u;
-	switch (t->suffix) {
-	case 'L':
-		if (u > lmax)
-			return out_of_range(p, neg, "bigint",
-					    "-9223372036854775808",
-					    "9223372036854775807");
-		e = lit(p, off, sl_v_long(v), &sl_dtype_long);
-		break;
-	case 'S':
-	case 'Y': {
-		/* smallint/tinyint: an int-tagged value of the narrow type */
-		int64_t lim = t->suffix == 'S' ? 32767 : 127;
-		if (u > (uint64_t)lim + neg)
-			return t->suffix == 'S'
-				       ? out_of_range(p, neg, "smallint",
-						      "-32768", "32767")
-				       : out_of_range(p, neg, "tinyint", "-128",
-						      "127");
-		e = lit(p, off, sl_v_int((int32_t)v),
-			t->suffix == 'S' ? &sl_dtype_short : &sl_dtype_byte);
-		break;
-	}
-	case 'D':
-		e = lit(p, off, sl_v_double(neg ? -(double)u : (double)u),
-			&sl_dtype_double);
-		break;
-	case 'F':
-		e = lit(p, off, sl_v_float(neg ? -(float)u : (float)u),
-			&sl_dtype_float);
-		break;
-	default:
-		if (u <= imax)
-			e = lit(p, off, sl_v_int((int32_t)v), &sl_dtype_int);
-		else if (u <= lmax)
-			e = lit(p, off, sl_v_long(v), &sl_dtype_long);
-		else
-			return dec_lit(p, neg, off);
-	}
-	next(p);
-	return e;
-}
-
-/* 'a' 'b' is 'ab' in Spark. */
-static sl_expr *str_lit(parser *p)
-{
-	size_t off = p->t.off;
-	const char *s = p->t.s;
-	size_t n = p->t.slen;
-	next(p);
-	while (p->t.type == TK_STR) {
-		char *j = sl_arena_alloc(p->a, n + p->t.slen + 1);
-		memcpy(j, s, n);
-		memcpy(j + n, p->t.s, p->t.slen + 1);
-		n += p->t.slen;
-		s = j;
-		next(p);
-	}
-	return lit(p, off, sl_v_str(s, (uint32_t)n), &sl_dtype_string);
-}
-
-/* Spark's error for a typed literal whose text its type refuses, at the
- * type's name: DATE '1999 Jan 08'. */
-static void *invalid_typed(parser *p, const char *type, const sl_tok *st,
-			   size_t off)
-{
-	char why[200];
-	snprintf(
-		why, sizeof(why),
-		"[INVALID_TYPED_LITERAL] The value of the typed literal \"%s\" "
-		"is invalid: '%.*s'",
-		type, (int)(st->slen > 80 ? 80 : st->slen), st->s);
-	return fail_at(p, off, st->off + st->len - off, why);
-}
-
-/* X'0A1B': bytes from hex digits, an odd count padded with a leading 0 as
- * Spark does (X'0A1' is 00 A1). */
-static sl_expr *binary_lit(parser *p, size_t off)
-{
-	sl_tok st = p->t;
-	size_t nb = (st.slen + 1) / 2;
-	uint8_t *b = sl_arena_alloc(p->a, nb + 1);
-	for (size_t i = 0, k = st.slen % 2; i < st.slen; i++, k++) {
-		int h = sl_hexval(st.s[i]);
-		if (h < 0)
-			return invalid_typed(p, "X", &st, off);
-		if (k % 2 == 0)
-			b[k / 2] = (uint8_t)(h << 4);
-		else if (i == 0)
-			b[0] = (uint8_t)h;
-		else
-			b[k / 2] |= (uint8_t)h;
-	}
-	next(p);
-	return lit(p, off, sl_v_bin(b, (uint32_t)nb), &sl_dtype_binary);
-}
-
-/* DATE 'yyyy-mm-dd' and TIMESTAMP '...', validated as Spark's parser
- * does: a text the type cannot read is an error, not null. */
-static sl_expr *typed_lit(parser *p, bool ts, size_t off)
-{
-	sl_tok st = p->t;
-	sl_value v;
-	if (ts) {
-		int64_t us;
-		if (!sl_str_to_ts(st.s, st.slen, &us))
-			return invalid_typed(p, "TIMESTAMP", &st, off);
-		v = sl_v_ts(us);
-	} else {
-		int32_t d;
-		if (!sl_str_to_date(st.s, st.slen, &d))
-			return invalid_typed(p, "DATE", &st, off);
-		v = sl_v_date(d);
-	}
-	next(p);
-	return lit(p, off, v, ts ? &sl_dtype_timestamp : &sl_dtype_date);
-}
-
-/* CASE [x] WHEN c THEN v ... [ELSE e] END. The simple form becomes
- * WHEN x = c, as Spark's parser rewrites it (and names it). */
 static sl_expr *parse_case(parser *p)
 {
 	size_t off = p->t.off;
-	next(p);
+	sl_px_next(p);
 	sl_expr *operand = NULL;
 	if (!is_kw(p, "WHEN")) {
 		operand = parse_expr(p);
@@ -426,7 +201,7 @@ static sl_expr *parse_case(parser *p)
 	}
 	vec v = { 0 };
 	while (is_kw(p, "WHEN")) {
-		next(p);
+		sl_px_next(p);
 		size_t coff = p->t.off;
 		sl_expr *c = parse_expr(p);
 		if (!c || !expect_kw(p, "THEN", "expected THEN"))
@@ -441,10 +216,10 @@ static sl_expr *parse_case(parser *p)
 		vec_push(p, &v, r);
 	}
 	if (!v.n)
-		return fail(p, "expected WHEN");
-	sl_expr *e = node(p, EX_CASE, off);
+		return sl_px_fail(p, "expected WHEN");
+	sl_expr *e = sl_px_node(p, EX_CASE, off);
 	if (is_kw(p, "ELSE")) {
-		next(p);
+		sl_px_next(p);
 		sl_expr *x = parse_expr(p);
 		if (!x)
 			return NULL;
@@ -474,16 +249,16 @@ static const sl_dtype *parse_type(parser *p)
 		       p->text[at + len] != ')' && p->text[at + len] != ',' &&
 		       p->text[at + len] != '>')
 			len++;
-		return fail_at(p, at, len, why);
+		return sl_px_fail_at(p, at, len, why);
 	}
 	p->lx.i = toff + used;
-	next(p);
+	sl_px_next(p);
 	return t;
 }
 
 static sl_expr *cast_node(parser *p, sl_expr *x, const sl_dtype *t, size_t off)
 {
-	sl_expr *e = node(p, EX_CAST, off);
+	sl_expr *e = sl_px_node(p, EX_CAST, off);
 	e->nargs = 1;
 	e->args = sl_arena_alloc(p->a, sizeof(*e->args));
 	e->args[0] = x;
@@ -494,7 +269,7 @@ static sl_expr *cast_node(parser *p, sl_expr *x, const sl_dtype *t, size_t off)
 /* CAST(x AS t), and TRY_CAST (try: null instead of an error) */
 static sl_expr *parse_cast(parser *p, size_t off, bool try)
 {
-	next(p); /* ( */
+	sl_px_next(p); /* ( */
 	sl_expr *x = parse_expr(p);
 	if (!x || !expect_kw(p, "AS", "expected AS"))
 		return NULL;
@@ -510,9 +285,9 @@ static sl_expr *parse_cast(parser *p, size_t off, bool try)
 static bool parse_arg_alias(parser *p, sl_expr *a)
 {
 	if (is_kw(p, "AS")) {
-		next(p);
+		sl_px_next(p);
 		if (p->t.type != TK_IDENT && p->t.type != TK_QIDENT) {
-			fail(p, "expected a name after AS");
+			sl_px_fail(p, "expected a name after AS");
 			return false;
 		}
 	} else if (p->t.type != TK_QIDENT &&
@@ -520,7 +295,7 @@ static bool parse_arg_alias(parser *p, sl_expr *a)
 		return true;
 	}
 	a->alias = p->t.s;
-	next(p);
+	sl_px_next(p);
 	return true;
 }
 
@@ -537,13 +312,13 @@ static bool parse_list_rest(parser *p, vec *v, bool named)
 		vec_push(p, v, x);
 		if (!is_op(p, ','))
 			return expect(p, ')', "expected ',' or ')'");
-		next(p);
+		sl_px_next(p);
 	}
 }
 
 static sl_expr *parse_call(parser *p, const char *name, size_t off)
 {
-	sl_expr *e = node(p, EX_FUNC, off);
+	sl_expr *e = sl_px_node(p, EX_FUNC, off);
 	size_t n = strlen(name);
 	char *lname = sl_arena_alloc(p->a, n + 1);
 	for (size_t i = 0; i <= n; i++)
@@ -552,17 +327,17 @@ static sl_expr *parse_call(parser *p, const char *name, size_t off)
 								: name[i]);
 	e->ident = lname;
 	bool named = !strcmp(lname, "struct");
-	next(p); /* ( */
+	sl_px_next(p); /* ( */
 	vec v = { 0 };
 	if (is_op(p, ')')) {
-		next(p);
+		sl_px_next(p);
 		return e;
 	}
 	if (is_kw(p, "DISTINCT")) {
 		e->flags |= EXF_DISTINCT;
-		next(p);
+		sl_px_next(p);
 	} else if (is_kw(p, "ALL")) {
-		next(p);
+		sl_px_next(p);
 	}
 	/* position(substr IN str): Spark's locate(substr, str) */
 	if (!strcmp(lname, "position")) {
@@ -570,7 +345,7 @@ static sl_expr *parse_call(parser *p, const char *name, size_t off)
 		if (!sub)
 			return NULL;
 		if (is_kw(p, "IN")) {
-			next(p);
+			sl_px_next(p);
 			sl_expr *str = parse_expr(p);
 			if (!str || !expect(p, ')', "expected ')'"))
 				return NULL;
@@ -589,7 +364,7 @@ static sl_expr *parse_call(parser *p, const char *name, size_t off)
 			e->nargs = v.n;
 			return e;
 		}
-		next(p);
+		sl_px_next(p);
 	}
 	if (!parse_list_rest(p, &v, named))
 		return NULL;
@@ -600,7 +375,7 @@ static sl_expr *parse_call(parser *p, const char *name, size_t off)
 
 static sl_expr *column(parser *p, const char *name, size_t off)
 {
-	sl_expr *e = node(p, EX_COL, off);
+	sl_expr *e = sl_px_node(p, EX_COL, off);
 	e->parts = sl_arena_alloc(p->a, 4 * sizeof(*e->parts));
 	e->parts[0] = name;
 	e->nparts = 1;
@@ -612,11 +387,11 @@ static sl_expr *parse_primary(parser *p, bool *chain)
 	size_t off = p->t.off;
 	*chain = false;
 	switch (p->t.type) {
-	case TK_NUM: return num_lit(p, false, off);
-	case TK_STR: return str_lit(p);
+	case TK_NUM: return sl_px_num_lit(p, false, off);
+	case TK_STR: return sl_px_str_lit(p);
 	case TK_QIDENT: {
 		const char *name = p->t.s;
-		next(p);
+		sl_px_next(p);
 		if (is_op(p, '('))
 			return parse_call(p, name, off);
 		*chain = true;
@@ -625,7 +400,7 @@ static sl_expr *parse_primary(parser *p, bool *chain)
 	case TK_IDENT: break;
 	case TK_OP:
 		if (p->t.op == '(') {
-			next(p);
+			sl_px_next(p);
 			sl_expr *e = parse_expr(p);
 			if (!e || !expect(p, ')', "expected ')'"))
 				return NULL;
@@ -634,27 +409,27 @@ static sl_expr *parse_primary(parser *p, bool *chain)
 		/* `*` only as a whole item or argument: in `value +* 2`
 		 * the star is the error */
 		if (p->t.op == '*' && p->star_ok) {
-			next(p);
-			return node(p, EX_STAR, off);
+			sl_px_next(p);
+			return sl_px_node(p, EX_STAR, off);
 		}
-		return fail(p, "expected an expression");
-	default: return fail(p, "expected an expression");
+		return sl_px_fail(p, "expected an expression");
+	default: return sl_px_fail(p, "expected an expression");
 	}
 	if (is_kw(p, "NULL")) {
-		next(p);
-		return lit(p, off, sl_v_null(), &sl_dtype_null);
+		sl_px_next(p);
+		return sl_px_lit(p, off, sl_v_null(), &sl_dtype_null);
 	}
 	if (is_kw(p, "TRUE") || is_kw(p, "FALSE")) {
 		bool b = is_kw(p, "TRUE");
-		next(p);
-		return lit(p, off, sl_v_bool(b), &sl_dtype_bool);
+		sl_px_next(p);
+		return sl_px_lit(p, off, sl_v_bool(b), &sl_dtype_bool);
 	}
 	if (is_kw(p, "CASE"))
 		return parse_case(p);
 	const char *name = p->t.s;
 	if (reserved_word(name))
-		return fail(p, "expected an expression");
-	next(p);
+		return sl_px_fail(p, "expected an expression");
+	sl_px_next(p);
 	if (is_op(p, '(')) {
 		if (!strcasecmp(name, "CAST") || !strcasecmp(name, "TRY_CAST"))
 			return parse_cast(p, off,
@@ -663,12 +438,12 @@ static sl_expr *parse_primary(parser *p, bool *chain)
 	}
 	if (p->t.type == TK_STR &&
 	    (!strcasecmp(name, "DATE") || !strcasecmp(name, "TIMESTAMP")))
-		return typed_lit(p, !strcasecmp(name, "TIMESTAMP"), off);
+		return sl_px_typed_lit(p, !strcasecmp(name, "TIMESTAMP"), off);
 	if (p->t.type == TK_STR && !strcasecmp(name, "X") &&
 	    p->t.off == off + 1 && p->text[p->t.off] == '\'')
-		return binary_lit(p, off);
+		return sl_px_binary_lit(p, off);
 	if (!strcasecmp(name, "INTERVAL"))
-		return fail_at(p, off, 8,
+		return sl_px_fail_at(p, off, 8,
 			       "INTERVAL literals are not supported");
 	*chain = true;
 	return column(p, name, off);
@@ -681,7 +456,7 @@ static sl_expr *parse_postfix(parser *p)
 	while (e) {
 		size_t off = p->t.off;
 		if (is_op(p, '[')) {
-			next(p);
+			sl_px_next(p);
 			sl_expr *i = parse_expr(p);
 			if (!i || !expect(p, ']', "expected ']'"))
 				return NULL;
@@ -692,7 +467,7 @@ static sl_expr *parse_postfix(parser *p)
 		}
 		if (is_op(p, OP_DCOLON)) {
 			/* x::type is CAST(x AS type) */
-			next(p);
+			sl_px_next(p);
 			const sl_dtype *t = parse_type(p);
 			if (!t)
 				return NULL;
@@ -703,14 +478,14 @@ static sl_expr *parse_postfix(parser *p)
 		}
 		if (!is_op(p, '.'))
 			break;
-		next(p);
+		sl_px_next(p);
 		if (chain && is_op(p, '*')) {
-			next(p);
+			sl_px_next(p);
 			e->kind = EX_STAR;
 			return e;
 		}
 		if (p->t.type != TK_IDENT && p->t.type != TK_QIDENT)
-			return fail(p, "expected a field name after '.'");
+			return sl_px_fail(p, "expected a field name after '.'");
 		if (chain) {
 			if (e->nparts % 4 == 0) {
 				const char **np = sl_arena_alloc(
@@ -725,7 +500,7 @@ static sl_expr *parse_postfix(parser *p)
 			f->ident = p->t.s;
 			e = f;
 		}
-		next(p);
+		sl_px_next(p);
 	}
 	return e;
 }
@@ -734,9 +509,9 @@ static sl_expr *parse_unary(parser *p)
 {
 	size_t off = p->t.off;
 	if (is_op(p, '-')) {
-		next(p);
+		sl_px_next(p);
 		if (p->t.type == TK_NUM)
-			return num_lit(p, true, off);
+			return sl_px_num_lit(p, true, off);
 		if (!enter(p))
 			return NULL;
 		sl_expr *x = parse_unary(p);
@@ -744,7 +519,7 @@ static sl_expr *parse_unary(parser *p)
 		return x ? node2(p, EX_NEG, 0, x, NULL, off) : NULL;
 	}
 	if (is_op(p, '+')) {
-		next(p);
+		sl_px_next(p);
 		if (!enter(p))
 			return NULL;
 		sl_expr *x = parse_unary(p);
@@ -760,7 +535,7 @@ static sl_expr *parse_mul(parser *p)
 	sl_expr *l = parse_unary(p);
 	while (l && (is_op(p, '*') || is_op(p, '/') || is_op(p, '%'))) {
 		int op = p->t.op;
-		next(p);
+		sl_px_next(p);
 		sl_expr *r = parse_unary(p);
 		if (!r)
 			return NULL;
@@ -775,7 +550,7 @@ static sl_expr *parse_add(parser *p)
 	sl_expr *l = parse_mul(p);
 	while (l && (is_op(p, '+') || is_op(p, '-') || is_op(p, OP_CONCAT))) {
 		int op = p->t.op;
-		next(p);
+		sl_px_next(p);
 		sl_expr *r = parse_mul(p);
 		if (!r)
 			return NULL;
@@ -814,7 +589,7 @@ static sl_expr *parse_cmp(parser *p)
 	sl_expr *l = parse_add(p);
 	int op;
 	while (l && (op = cmp_op(p)) >= 0) {
-		next(p);
+		sl_px_next(p);
 		sl_expr *r = parse_add(p);
 		if (!r)
 			return NULL;
@@ -843,13 +618,13 @@ static sl_expr *parse_predicated(parser *p)
 	if (!l)
 		return NULL;
 	if (is_kw(p, "IS")) {
-		next(p);
+		sl_px_next(p);
 		bool nt = is_kw(p, "NOT");
 		if (nt)
-			next(p);
+			sl_px_next(p);
 		/* IS [NOT] DISTINCT FROM y: NOT (x <=> y), (x <=> y) */
 		if (is_kw(p, "DISTINCT")) {
-			next(p);
+			sl_px_next(p);
 			if (!expect_kw(p, "FROM", "expected FROM"))
 				return NULL;
 			sl_expr *r = parse_cmp(p);
@@ -863,8 +638,8 @@ static sl_expr *parse_predicated(parser *p)
 		if (is_kw(p, "TRUE") || is_kw(p, "FALSE")) {
 			size_t boff = p->t.off;
 			bool bv = is_kw(p, "TRUE");
-			next(p);
-			sl_expr *b = lit(p, boff, sl_v_bool(bv), &sl_dtype_bool);
+			sl_px_next(p);
+			sl_expr *b = sl_px_lit(p, boff, sl_v_bool(bv), &sl_dtype_bool);
 			sl_expr *e = node2(p, EX_CMP, CMP_NSEQ, l, b, 0);
 			e->pos = l->pos;
 			return negate(p, e, nt);
@@ -872,7 +647,7 @@ static sl_expr *parse_predicated(parser *p)
 		/* IS [NOT] UNKNOWN: IS [NOT] NULL of a boolean (op 1) */
 		bool unknown = is_kw(p, "UNKNOWN");
 		if (unknown)
-			next(p);
+			sl_px_next(p);
 		else if (!expect_kw(p, "NULL",
 				    nt ? "expected NULL, TRUE, FALSE, UNKNOWN "
 					 "or DISTINCT FROM"
@@ -888,16 +663,16 @@ static sl_expr *parse_predicated(parser *p)
 	bool nt = false;
 	if (is_kw(p, "NOT")) {
 		nt = true;
-		next(p);
+		sl_px_next(p);
 		if (!is_kw(p, "IN") && !is_kw(p, "LIKE") &&
 		    !is_kw(p, "ILIKE") && !is_kw(p, "RLIKE") &&
 		    !is_kw(p, "REGEXP") && !is_kw(p, "BETWEEN"))
-			return fail(p, "expected IN, LIKE, ILIKE, RLIKE or "
+			return sl_px_fail(p, "expected IN, LIKE, ILIKE, RLIKE or "
 				       "BETWEEN");
 	}
 	/* x ILIKE y [ESCAPE 'c']: Spark's ilike(x, y[, c]) */
 	if (is_kw(p, "ILIKE")) {
-		next(p);
+		sl_px_next(p);
 		sl_expr *r = parse_cmp(p);
 		if (!r)
 			return NULL;
@@ -905,26 +680,26 @@ static sl_expr *parse_predicated(parser *p)
 		vec_push(p, &v, l);
 		vec_push(p, &v, r);
 		if (is_kw(p, "ESCAPE")) {
-			next(p);
+			sl_px_next(p);
 			if (p->t.type != TK_STR)
-				return fail(p, "expected the escape string");
-			vec_push(p, &v, str_lit(p));
+				return sl_px_fail(p, "expected the escape string");
+			vec_push(p, &v, sl_px_str_lit(p));
 		}
-		sl_expr *e = node(p, EX_FUNC, l->pos);
+		sl_expr *e = sl_px_node(p, EX_FUNC, l->pos);
 		e->ident = "ilike";
 		e->args = v.v;
 		e->nargs = v.n;
 		return negate(p, e, nt);
 	}
 	if (is_kw(p, "IN")) {
-		next(p);
+		sl_px_next(p);
 		if (!expect(p, '(', "expected '('"))
 			return NULL;
 		vec v = { 0 };
 		vec_push(p, &v, l);
 		if (!parse_list_rest(p, &v, false))
 			return NULL;
-		sl_expr *e = node(p, EX_IN, 0);
+		sl_expr *e = sl_px_node(p, EX_IN, 0);
 		e->pos = l->pos;
 		e->args = v.v;
 		e->nargs = v.n;
@@ -932,7 +707,7 @@ static sl_expr *parse_predicated(parser *p)
 	}
 	if (is_kw(p, "LIKE") || is_kw(p, "RLIKE") || is_kw(p, "REGEXP")) {
 		bool re = !is_kw(p, "LIKE");
-		next(p);
+		sl_px_next(p);
 		sl_expr *r = parse_cmp(p);
 		if (!r)
 			return NULL;
@@ -941,7 +716,7 @@ static sl_expr *parse_predicated(parser *p)
 		e->col = '\\';
 		if (!re && is_kw(p, "ESCAPE")) {
 			size_t eoff = p->t.off;
-			next(p);
+			sl_px_next(p);
 			if (p->t.type != TK_STR || p->t.slen != 1) {
 				char why[160];
 				snprintf(
@@ -952,16 +727,16 @@ static sl_expr *parse_predicated(parser *p)
 					p->t.type == TK_STR ? (int)p->t.slen
 							    : 0,
 					p->t.type == TK_STR ? p->t.s : "");
-				return fail_at(p, eoff,
+				return sl_px_fail_at(p, eoff,
 					       p->t.off + p->t.len - eoff, why);
 			}
 			e->col = (unsigned char)p->t.s[0];
-			next(p);
+			sl_px_next(p);
 		}
 		return negate(p, e, nt);
 	}
 	if (is_kw(p, "BETWEEN")) {
-		next(p);
+		sl_px_next(p);
 		sl_expr *lo = parse_cmp(p);
 		if (!lo || !expect_kw(p, "AND", "expected AND"))
 			return NULL;
@@ -984,7 +759,7 @@ static sl_expr *parse_not(parser *p)
 {
 	if (is_kw(p, "NOT") || is_op(p, '!')) {
 		size_t off = p->t.off;
-		next(p);
+		sl_px_next(p);
 		if (!enter(p))
 			return NULL;
 		sl_expr *x = parse_not(p);
@@ -1001,7 +776,7 @@ static sl_expr *parse_chain(parser *p, const char *kw, sl_ex_kind kind,
 {
 	sl_expr *l = operand(p);
 	while (l && is_kw(p, kw)) {
-		next(p);
+		sl_px_next(p);
 		sl_expr *r = operand(p);
 		if (!r)
 			return NULL;
@@ -1033,32 +808,32 @@ sl_expr *sl_expr_parse(const char *text, bool allow_alias, sl_arena *a,
 		.text = text ? text : "", .a = a, .err = err, .pos_char = 1
 	};
 	sl_lex_init(&p.lx, p.text, a);
-	next(&p);
+	sl_px_next(&p);
 	p.star_ok = true;
 	if (p.t.type == TK_EOF)
-		return fail(&p, "expected an expression");
+		return sl_px_fail(&p, "expected an expression");
 	sl_expr *e = parse_expr(&p);
 	if (!e)
 		return NULL;
 	if (is_kw(&p, "AS") && !allow_alias)
-		return fail(&p, "an alias is not allowed here");
+		return sl_px_fail(&p, "an alias is not allowed here");
 	if (allow_alias) {
 		if (is_kw(&p, "AS")) {
-			next(&p);
+			sl_px_next(&p);
 			if (is_op(&p, '('))
-				return fail(&p, "multiple aliases (AS (a, b)) "
+				return sl_px_fail(&p, "multiple aliases (AS (a, b)) "
 						"are not supported");
 			if (p.t.type != TK_IDENT && p.t.type != TK_QIDENT)
-				return fail(&p, "expected a name after AS");
+				return sl_px_fail(&p, "expected a name after AS");
 			e->alias = p.t.s;
-			next(&p);
+			sl_px_next(&p);
 		} else if (p.t.type == TK_QIDENT ||
 			   (p.t.type == TK_IDENT && !is_reserved(&p))) {
 			e->alias = p.t.s;
-			next(&p);
+			sl_px_next(&p);
 		}
 	}
 	if (p.t.type != TK_EOF)
-		return fail(&p, "expected end of expression");
+		return sl_px_fail(&p, "expected end of expression");
 	return e;
 }

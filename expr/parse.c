@@ -611,6 +611,46 @@ static sl_expr *negate(parser *p, sl_expr *e, bool neg)
 	return n;
 }
 
+/* x [NOT] LIKE ANY|ALL (p, ...), after LIKE: Spark's likeany(x),
+ * likeall(x), notlikeany(x), notlikeall(x); with a NULL pattern, as Spark
+ * rewrites it, the OR (ANY) or AND (ALL) of the LIKEs. */
+static sl_expr *parse_like_quantified(parser *p, sl_expr *l, bool nt)
+{
+	bool any = is_kw(p, "ANY");
+	sl_px_next(p);
+	if (!expect(p, '(', "expected '('"))
+		return NULL;
+	vec v = { 0 };
+	vec_push(p, &v, l);
+	if (!parse_list_rest(p, &v, false))
+		return NULL;
+	bool has_null = false;
+	for (uint32_t i = 1; i < v.n; i++)
+		has_null |= v.v[i]->kind == EX_LIT &&
+			    v.v[i]->lit.type == SL_NULL;
+	if (has_null && !nt) {
+		sl_expr *acc = NULL;
+		for (uint32_t i = 1; i < v.n; i++) {
+			sl_expr *x = i == 1 ? l : clone(p, l);
+			sl_expr *k = node2(p, EX_LIKE, 0, x, v.v[i], 0);
+			k->pos = l->pos;
+			k->col = '\\';
+			acc = acc ? node2(p, any ? EX_OR : EX_AND, 0, acc, k, 0)
+				  : k;
+			acc->pos = l->pos;
+		}
+		return acc;
+	}
+	sl_expr *e = sl_px_node(p, EX_FUNC, 0);
+	e->pos = l->pos;
+	/* a name no unquoted call can write: the syntax's own */
+	e->ident = nt ? (any ? "not like any" : "not like all")
+		      : (any ? "like any" : "like all");
+	e->args = v.v;
+	e->nargs = v.n;
+	return e;
+}
+
 /* x [NOT] IN (...), [NOT] LIKE, [NOT] RLIKE, [NOT] BETWEEN, IS [NOT] NULL */
 static sl_expr *parse_predicated(parser *p)
 {
@@ -708,6 +748,8 @@ static sl_expr *parse_predicated(parser *p)
 	if (is_kw(p, "LIKE") || is_kw(p, "RLIKE") || is_kw(p, "REGEXP")) {
 		bool re = !is_kw(p, "LIKE");
 		sl_px_next(p);
+		if (!re && (is_kw(p, "ANY") || is_kw(p, "ALL")))
+			return parse_like_quantified(p, l, nt);
 		sl_expr *r = parse_cmp(p);
 		if (!r)
 			return NULL;

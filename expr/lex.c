@@ -347,12 +347,11 @@ void sl_lex_next(sl_lexer *lx, sl_tok *t)
 		}
 		break;
 	case '|':
-		if (c1 != '|') {
-			lx->i++;
-			return lex_err(t, "bitwise '|' is not supported");
+		/* `||` concatenates, `|` is bitwise OR */
+		if (c1 == '|') {
+			t->op = OP_CONCAT;
+			t->len = 2;
 		}
-		t->op = OP_CONCAT;
-		t->len = 2;
 		break;
 	case ':':
 		if (c1 == ':') {
@@ -369,6 +368,9 @@ void sl_lex_next(sl_lexer *lx, sl_tok *t)
 	case '-':
 	case '/':
 	case '%':
+	case '&':
+	case '^':
+	case '~':
 	case '[':
 	case ']': break;
 	default: lx->i++; return lex_err(t, "unexpected character");

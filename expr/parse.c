@@ -527,13 +527,39 @@ static sl_expr *parse_unary(parser *p)
 		/* Spark's UnaryPositive: the value, named (+ a), (+ 1) */
 		return x ? node2(p, EX_NEG, 1, x, NULL, off) : NULL;
 	}
+	if (is_op(p, '~')) {
+		sl_px_next(p);
+		if (!enter(p))
+			return NULL;
+		sl_expr *x = parse_unary(p);
+		p->depth--;
+		if (!x)
+			return NULL;
+		/* bitwise NOT: a call only the parser makes (fn_math.c) */
+		sl_expr *e = node2(p, EX_FUNC, 0, x, NULL, off);
+		e->ident = "~ op";
+		return e;
+	}
 	return parse_postfix(p);
 }
 
 static sl_expr *parse_mul(parser *p)
 {
 	sl_expr *l = parse_unary(p);
-	while (l && (is_op(p, '*') || is_op(p, '/') || is_op(p, '%'))) {
+	while (l && (is_op(p, '*') || is_op(p, '/') || is_op(p, '%') ||
+		     is_kw(p, "DIV"))) {
+		if (is_kw(p, "DIV")) {
+			/* integral division: a call only the parser makes */
+			sl_px_next(p);
+			sl_expr *r = parse_unary(p);
+			if (!r)
+				return NULL;
+			int pos = l->pos;
+			l = node2(p, EX_FUNC, 0, l, r, 0);
+			l->ident = "div op";
+			l->pos = pos;
+			continue;
+		}
 		int op = p->t.op;
 		sl_px_next(p);
 		sl_expr *r = parse_unary(p);
@@ -584,13 +610,40 @@ static int cmp_op(const parser *p)
 	}
 }
 
+/* The bitwise operators, below + - and above comparisons, as Spark's
+ * grammar has them: & binds tighter than ^, ^ tighter than |. Each is a
+ * call only the parser makes ("& op", ...: expr/fn_math.c). */
+static sl_expr *parse_bit_level(parser *p, int level)
+{
+	static const int ops[] = { '&', '^', '|' };
+	static const char *const names[] = { "& op", "^ op", "| op" };
+	sl_expr *l = level ? parse_bit_level(p, level - 1) : parse_add(p);
+	while (l && is_op(p, ops[level])) {
+		sl_px_next(p);
+		sl_expr *r = level ? parse_bit_level(p, level - 1)
+				   : parse_add(p);
+		if (!r)
+			return NULL;
+		int pos = l->pos;
+		l = node2(p, EX_FUNC, 0, l, r, 0);
+		l->ident = names[level];
+		l->pos = pos;
+	}
+	return l;
+}
+
+static sl_expr *parse_bits(parser *p)
+{
+	return parse_bit_level(p, 2);
+}
+
 static sl_expr *parse_cmp(parser *p)
 {
-	sl_expr *l = parse_add(p);
+	sl_expr *l = parse_bits(p);
 	int op;
 	while (l && (op = cmp_op(p)) >= 0) {
 		sl_px_next(p);
-		sl_expr *r = parse_add(p);
+		sl_expr *r = parse_bits(p);
 		if (!r)
 			return NULL;
 		int pos = l->pos;

@@ -215,17 +215,17 @@ static int bind_div(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 }
 
 const sl_func sl_funcs_ops[] = {
-	{ "& op", 2, 2, 0, bind_bits, "expr1 & expr2",
+	{ "& op", 2, 2, FN_SYNTAX, bind_bits, "expr1 & expr2",
 	  "Bitwise AND of two integral values.", "5 & 3" },
-	{ "^ op", 2, 2, 0, bind_bits, "expr1 ^ expr2",
+	{ "^ op", 2, 2, FN_SYNTAX, bind_bits, "expr1 ^ expr2",
 	  "Bitwise exclusive OR of two integral values.", "5 ^ 3" },
-	{ "div op", 2, 2, 0, bind_div, "expr1 div expr2",
+	{ "div op", 2, 2, FN_SYNTAX, bind_div, "expr1 div expr2",
 	  "expr1 divided by expr2, truncated to a BIGINT (integral or "
 	  "decimal operands).",
 	  "7 div 2" },
-	{ "| op", 2, 2, 0, bind_bits, "expr1 | expr2",
+	{ "| op", 2, 2, FN_SYNTAX, bind_bits, "expr1 | expr2",
 	  "Bitwise OR of two integral values.", "5 | 3" },
-	{ "~ op", 1, 1, 0, bind_bits, "~expr",
+	{ "~ op", 1, 1, FN_SYNTAX, bind_bits, "~expr",
 	  "Bitwise NOT of an integral value.", "~5" },
 };
 const size_t sl_funcs_ops_n = SL_NFUNCS(sl_funcs_ops);

@@ -881,6 +881,7 @@ static const size_t nfuncs = SL_NFUNCS(funcs);
 static const sl_func_group groups[] = {
 	{ "general", funcs, &nfuncs },
 	{ "string", sl_funcs_string, &sl_funcs_string_n },
+	{ "like", sl_funcs_like, &sl_funcs_like_n },
 	{ "format", sl_funcs_format, &sl_funcs_format_n },
 	{ "regexp", sl_funcs_regexp, &sl_funcs_regexp_n },
 	{ "json", sl_funcs_json, &sl_funcs_json_n },

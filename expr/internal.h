@@ -260,6 +260,9 @@ enum {
 	FN_WINDOW = 2,	    /* window()/session_window(): needs GROUP BY too */
 	FN_GEN = 4,	    /* generator (explode) */
 	FN_STRUCT_ARGS = 8, /* arguments may carry `AS name` and `*` */
+	/* written as syntax (an operator, LIKE ANY): only the parser makes
+	 * the call, and the signature is the syntax */
+	FN_SYNTAX = 16,
 };
 
 typedef struct sl_func {

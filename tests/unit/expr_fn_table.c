@@ -36,8 +36,9 @@ Test(expr_fn_table, every_entry_documented_and_its_example_runs)
 		for (size_t k = 0; k < *g[i].n; k++) {
 			const sl_func *f = &g[i].fns[k];
 			sl_func_doc d = sl_func_doc_of(f);
-			cr_assert(d.sig && strncmp(d.sig, f->name,
-						   strlen(f->name)) == 0,
+			cr_assert(d.sig && ((f->flags & FN_SYNTAX) ||
+					    strncmp(d.sig, f->name,
+						    strlen(f->name)) == 0),
 				  "%s: signature %s", f->name, d.sig);
 			cr_assert(d.desc && strlen(d.desc) > 10,
 				  "%s has no description", f->name);

@@ -375,8 +375,9 @@ static int ev_dec_round(EV_ARGS)
 	int scale = (int)(intptr_t)e->aux;
 	sl_decimal_type tr = dtype_dec(e->type);
 	sl_decimal u;
+	/* col: the rounding mode (sl_dec_bind_round_mode) */
 	if (sl_decimal_round(sl_v_dec_get(&x), value_dec(&x), scale,
-			     SL_DECIMAL_HALF_UP, tr, &u))
+			     (sl_decimal_round_mode)e->col, tr, &u))
 		return out_of_range(err, "The rounded value", tr);
 	*out = sl_v_dec(u, tr.precision, tr.scale, a);
 	return 0;
@@ -415,6 +416,13 @@ static int ev_float_round(EV_ARGS)
 
 int sl_dec_bind_round(sl_bind_ctx *cx, sl_expr *e, int scale)
 {
+	return sl_dec_bind_round_mode(cx, e, scale, SL_DECIMAL_HALF_UP);
+}
+
+int sl_dec_bind_round_mode(sl_bind_ctx *cx, sl_expr *e, int scale,
+			   int mode)
+{
+	e->col = mode;
 	if (scale < -38)
 		scale = -38;
 	if (scale > 38)

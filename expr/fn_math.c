@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/decimal.h"
 #include "expr/fn.h"
 
 /* ---- the double functions --------------------------------------------- */
@@ -244,6 +245,18 @@ static int bind_floor_ceil(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	/* FLOOR(x), CEIL(x); the alias ceiling keeps its name */
 	if (strcmp(e->fn->name, "ceiling"))
 		sl_fn_rename(cx, e, NULL, NULL);
+	/* a decimal stays one: DECIMAL(p - s + 1, 0), or its own type at
+	 * scale 0 */
+	if (t->id == SL_DECIMAL) {
+		e->type = t;
+		rc = sl_dec_bind_round_mode(cx, e, 0,
+					    e->fn->name[0] == 'f'
+						    ? SL_DECIMAL_FLOOR
+						    : SL_DECIMAL_CEILING);
+		if (!t->scale)
+			e->type = t; /* already whole: its own type */
+		return rc;
+	}
 	e->type = &sl_dtype_long;
 	e->eval = ev_floor_ceil;
 	return 0;
@@ -514,6 +527,9 @@ static int bind_bround(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	e->aux = (const void *)(intptr_t)d;
 	e->type = t;
 	e->eval = ev_bround;
+	if (t->id == SL_DECIMAL)
+		return sl_dec_bind_round_mode(cx, e, (int)d,
+					      SL_DECIMAL_HALF_EVEN);
 	return 0;
 }
 

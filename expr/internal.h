@@ -381,6 +381,11 @@ void sl_cast_float(const sl_value *in, sl_value *out);
 /* round(x, scale) of a decimal (Spark's result type, HALF_UP) or of a
  * float; e's argument is bound and e->type is its type. */
 int sl_dec_bind_round(sl_bind_ctx *cx, sl_expr *e, int scale);
+/* The same with an sl_decimal_round_mode (bround: HALF_EVEN; floor and
+ * ceil: FLOOR and CEILING at scale 0, of a type Spark's floor keeps when
+ * the scale is already 0). */
+int sl_dec_bind_round_mode(sl_bind_ctx *cx, sl_expr *e, int scale,
+			   int mode);
 
 /* ---- regular expressions (expr/regex.c) ------------------------------- */
 

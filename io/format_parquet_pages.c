@@ -61,23 +61,6 @@ const char *pq_encoding_name(int e)
 
 /* ---- pages ------------------------------------------------------------ */
 
-/* A decimal's unscaled value from len big-endian two's complement bytes;
- * false past 16 bytes that are more than a sign's extension. */
-static bool dec_be(const uint8_t *p, uint32_t len, sl_dec_u *out)
-{
-	unsigned __int128 u = len && p[0] & 0x80 ? ~(unsigned __int128)0 : 0;
-	uint8_t sign = (uint8_t)(u & 0xff);
-
-	for (uint32_t i = 0; i < len; i++) {
-		if (len - i > 16 && p[i] != sign)
-			return false;
-		u = u << 8 | p[i];
-	}
-	*out = (sl_dec_u)u;
-	/* Past 16 bytes, the sign of what is kept must be the bytes'. */
-	return len <= 16 || ((*out < 0) == (sign != 0));
-}
-
 /* One stored value of column c at [p, p + len) as sluice's value into
  * *out; a decimal beyond int64 goes into *wide. false for a decimal out
  * of the column's precision. */
@@ -133,7 +116,7 @@ static bool convert(const struct pq_rcol *c, const uint8_t *p, uint32_t len,
 	case CV_DEC_I32: u = (int32_t)pq_le32(p); break;
 	case CV_DEC_I64: u = (int64_t)pq_le64(p); break;
 	case CV_DEC_BE:
-		if (!dec_be(p, len, &u))
+		if (!pq_decimal_get(p, len, &u))
 			return false;
 		break;
 	default: *out = sl_v_bin(p, len); return true;

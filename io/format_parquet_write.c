@@ -335,15 +335,6 @@ static void stats_add(struct pq_chunk *k, const struct pq_wcol *c,
 	}
 }
 
-/* A FIXED_LEN_BYTE_ARRAY decimal's bytes: big-endian two's complement. */
-static void put_be(uint8_t *out, int n, sl_dec_u u)
-{
-	unsigned __int128 x = (unsigned __int128)u;
-
-	for (int i = n - 1; i >= 0; i--, x >>= 8)
-		out[i] = (uint8_t)x;
-}
-
 static void put_plain(sl_buf *b, const struct pq_wcol *c, const sl_value *v)
 {
 	switch (c->phys) {
@@ -367,7 +358,7 @@ static void put_plain(sl_buf *b, const struct pq_wcol *c, const sl_value *v)
 	case PQ_FIXED: {
 		uint8_t be[16];
 
-		put_be(be, c->flen, sl_v_dec_get(v));
+		pq_decimal_put(be, c->flen, sl_v_dec_get(v));
 		sl_buf_put(b, be, (size_t)c->flen);
 		break;
 	}
@@ -397,7 +388,7 @@ static const void *dict_key(const struct pq_wcol *c, const sl_value *v,
 		return v->v.str;
 	}
 	if (c->phys == PQ_FIXED) {
-		put_be(tmp, c->flen, sl_v_dec_get(v));
+		pq_decimal_put(tmp, c->flen, sl_v_dec_get(v));
 		*n = (size_t)c->flen;
 		return tmp;
 	}
@@ -634,9 +625,9 @@ static void put_stats(pq_enc *e, const struct pq_wcol *c,
 		if (c->phys == PQ_FIXED) {
 			uint8_t be[16];
 
-			put_be(be, c->flen, k->dmax);
+			pq_decimal_put(be, c->flen, k->dmax);
 			sl_buf_put(tmp, be, (size_t)c->flen);
-			put_be(be, c->flen, k->dmin);
+			pq_decimal_put(be, c->flen, k->dmin);
 			sl_buf_put(tmp, be, (size_t)c->flen);
 		} else {
 			stat_bytes(tmp, c, &k->max, true);

@@ -201,6 +201,13 @@ int pq_compress(int codec, const uint8_t *p, size_t n, sl_buf *out,
  * failed (the caller adds the file). */
 int pq_decompress(int codec, const uint8_t *p, size_t n, uint8_t *out,
 		  size_t want, sl_err *err);
+/* A DECIMAL's unscaled value as n bytes of big-endian two's complement
+ * (FIXED_LEN_BYTE_ARRAY and BYTE_ARRAY decimals), n in 1..16. */
+void pq_decimal_put(uint8_t *out, int n, sl_dec_u u);
+/* The unscaled value of len such bytes (0 for none); false past 16
+ * bytes that are more than the sign's extension. */
+bool pq_decimal_get(const uint8_t *p, uint32_t len, sl_dec_u *out);
+
 /* "snappy": the codec's name in messages, NULL if sluice has none. */
 const char *pq_codec_name(int codec);
 

@@ -97,21 +97,6 @@ struct pq_file {
 
 /* ---- columns ------------------------------------------------------------ */
 
-/* The bytes of a DECIMAL(p,s) beyond 18 digits, as Spark's writer: the
- * fewest that hold 10^p - 1 in two's complement. */
-static int decimal_bytes(int p)
-{
-	sl_dec_u max = 1;
-	int n = 1;
-
-	for (int i = 0; i < p; i++)
-		max *= 10;
-	max -= 1;
-	while (n < 16 && max >> (8 * n - 1))
-		n++;
-	return n;
-}
-
 /* The physical type of a column of type t: DECIMAL(p,s) as Spark writes
  * it, INT32 up to 9 digits, INT64 up to 18, FIXED_LEN_BYTE_ARRAY
  * beyond. */
@@ -148,46 +133,6 @@ static const char *codec_extension(int codec)
 	}
 }
 
-/* The sink's columns as Spark's StructType JSON, which Spark's writer
- * keeps in the footer (org.apache.spark.sql.parquet.row.metadata) and its
- * reader takes the schema from: every column nullable, as Spark's file
- * sink writes them. */
-static void spark_schema_json(sl_buf *b, const sl_format_writer *w)
-{
-	sl_buf_puts(b, "{\"type\":\"struct\",\"fields\":[");
-	for (uint32_t i = 0; i < w->ncols; i++) {
-		const sl_field *f = &w->schema->fields[w->cols[i]];
-		const char *t;
-		char dec[32];
-
-		switch ((int)f->type->id) {
-		case SL_BOOL: t = "boolean"; break;
-		case (int)SL_BYTE: t = "byte"; break;
-		case (int)SL_SHORT: t = "short"; break;
-		case SL_INT: t = "integer"; break;
-		case SL_LONG: t = "long"; break;
-		case SL_DOUBLE: t = "double"; break;
-		case SL_STRING: t = "string"; break;
-		case SL_BINARY: t = "binary"; break;
-		case SL_DATE: t = "date"; break;
-		case SL_FLOAT: t = "float"; break;
-		case SL_DECIMAL:
-			snprintf(dec, sizeof(dec), "decimal(%d,%d)",
-				 f->type->precision, f->type->scale);
-			t = dec;
-			break;
-		default: t = "timestamp"; break;
-		}
-		sl_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
-		sl_format_json_str(b, f->name, strlen(f->name));
-		sl_buf_printf(b,
-			      ",\"type\":\"%s\",\"nullable\":true,"
-			      "\"metadata\":{}}",
-			      t);
-	}
-	sl_buf_puts(b, "]}");
-}
-
 int pq_writer_init(sl_format_writer *w, sl_err *err)
 {
 	const struct pq_conf *c = w->conf;
@@ -211,7 +156,7 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 		if (id == SL_DECIMAL) {
 			pw->cols[i].prec = f->type->precision;
 			pw->cols[i].scale = f->type->scale;
-			pw->cols[i].flen = decimal_bytes(f->type->precision);
+			pw->cols[i].flen = pq_decimal_bytes(f->type->precision);
 		}
 		if (pw->cols[i].phys < 0) {
 			free(pw->cols);
@@ -225,7 +170,7 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 					  "not supported yet");
 		}
 	}
-	spark_schema_json(&pw->row_meta, w);
+	pq_spark_schema_json(&pw->row_meta, w);
 	w->extension = codec_extension(pw->codec);
 	w->state = pw;
 	return 0;

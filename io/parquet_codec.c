@@ -386,6 +386,21 @@ int pq_delta_decode(const uint8_t *p, size_t len, uint64_t *out, size_t n,
 
 /* ---- decimals' bytes ---------------------------------------------------- */
 
+/* The bytes of a DECIMAL(p,s) beyond 18 digits, as Spark's writer: the
+ * fewest that hold 10^p - 1 in two's complement. */
+int pq_decimal_bytes(int p)
+{
+	sl_dec_u max = 1;
+	int n = 1;
+
+	for (int i = 0; i < p; i++)
+		max *= 10;
+	max -= 1;
+	while (n < 16 && max >> (8 * n - 1))
+		n++;
+	return n;
+}
+
 void pq_decimal_put(uint8_t *out, int n, sl_dec_u u)
 {
 	unsigned __int128 x = (unsigned __int128)u;

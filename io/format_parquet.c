@@ -1,8 +1,10 @@
-/* io/format_parquet.c - the Parquet format: its options and ops. Files
- * are written by io/format_parquet_write.c and read by
- * io/format_parquet_read.c; io/parquet.h says what the format's files
- * share. */
+/* io/format_parquet.c - the Parquet format: its options and ops, and the
+ * Spark schema JSON of the writer's footer. Files are written by
+ * io/format_parquet_write.c and read by io/format_parquet_read.c;
+ * io/parquet.h says what the format's files share. */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "io/parquet.h"
 
@@ -99,3 +101,43 @@ const sl_format_ops sl_format_parquet = {
 	.file_close = pq_file_close,
 	.writer_free = pq_writer_free,
 };
+
+/* The sink's columns as Spark's StructType JSON, which Spark's writer
+ * keeps in the footer (org.apache.spark.sql.parquet.row.metadata) and its
+ * reader takes the schema from: every column nullable, as Spark's file
+ * sink writes them. */
+void pq_spark_schema_json(sl_buf *b, const sl_format_writer *w)
+{
+	sl_buf_puts(b, "{\"type\":\"struct\",\"fields\":[");
+	for (uint32_t i = 0; i < w->ncols; i++) {
+		const sl_field *f = &w->schema->fields[w->cols[i]];
+		const char *t;
+		char dec[32];
+
+		switch ((int)f->type->id) {
+		case SL_BOOL: t = "boolean"; break;
+		case (int)SL_BYTE: t = "byte"; break;
+		case (int)SL_SHORT: t = "short"; break;
+		case SL_INT: t = "integer"; break;
+		case SL_LONG: t = "long"; break;
+		case SL_DOUBLE: t = "double"; break;
+		case SL_STRING: t = "string"; break;
+		case SL_BINARY: t = "binary"; break;
+		case SL_DATE: t = "date"; break;
+		case SL_FLOAT: t = "float"; break;
+		case SL_DECIMAL:
+			snprintf(dec, sizeof(dec), "decimal(%d,%d)",
+				 f->type->precision, f->type->scale);
+			t = dec;
+			break;
+		default: t = "timestamp"; break;
+		}
+		sl_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+		sl_format_json_str(b, f->name, strlen(f->name));
+		sl_buf_printf(b,
+			      ",\"type\":\"%s\",\"nullable\":true,"
+			      "\"metadata\":{}}",
+			      t);
+	}
+	sl_buf_puts(b, "]}");
+}

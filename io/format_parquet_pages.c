@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/decimal.h"
 #include "io/parquet_read.h"
 
 /* ---- errors ----------------------------------------------------------- */
@@ -60,54 +61,88 @@ const char *pq_encoding_name(int e)
 
 /* ---- pages ------------------------------------------------------------ */
 
-static sl_value convert(const struct pq_rcol *c, const uint8_t *p,
-			uint32_t len)
+/* One stored value of column c at [p, p + len) as sluice's value into
+ * *out; a decimal beyond int64 goes into *wide. false for a decimal out
+ * of the column's precision. */
+static bool convert(const struct pq_rcol *c, const uint8_t *p, uint32_t len,
+		    sl_dec_u *wide, sl_value *out)
 {
+	sl_dec_u u;
+
 	switch (c->conv) {
-	case CV_INT: return sl_v_int((int32_t)pq_le32(p));
-	case CV_I8: return sl_v_int((int8_t)pq_le32(p));
-	case CV_I16: return sl_v_int((int16_t)pq_le32(p));
-	case CV_I32_LONG: return sl_v_long((int32_t)pq_le32(p));
-	case CV_I32_DOUBLE: return sl_v_double((int32_t)pq_le32(p));
-	case CV_DATE: return sl_v_date((int32_t)pq_le32(p));
-	case CV_LONG: return sl_v_long((int64_t)pq_le64(p));
-	case CV_I64_DOUBLE: return sl_v_double((double)(int64_t)pq_le64(p));
-	case CV_TS_US: return sl_v_ts((int64_t)pq_le64(p));
+	case CV_INT: *out = sl_v_int((int32_t)pq_le32(p)); return true;
+	case CV_I8: *out = sl_v_int((int8_t)pq_le32(p)); return true;
+	case CV_I16: *out = sl_v_int((int16_t)pq_le32(p)); return true;
+	case CV_I32_LONG: *out = sl_v_long((int32_t)pq_le32(p)); return true;
+	case CV_I32_DOUBLE:
+		*out = sl_v_double((int32_t)pq_le32(p));
+		return true;
+	case CV_DATE: *out = sl_v_date((int32_t)pq_le32(p)); return true;
+	case CV_LONG: *out = sl_v_long((int64_t)pq_le64(p)); return true;
+	case CV_I64_DOUBLE:
+		*out = sl_v_double((double)(int64_t)pq_le64(p));
+		return true;
+	case CV_TS_US: *out = sl_v_ts((int64_t)pq_le64(p)); return true;
 	case CV_TS_MS:
-		return sl_v_ts((int64_t)((uint64_t)pq_le64(p) * 1000));
+		*out = sl_v_ts((int64_t)((uint64_t)pq_le64(p) * 1000));
+		return true;
 	case CV_INT96: {
 		/* Nanoseconds of the day, then the Julian day. */
 		int64_t ns = (int64_t)pq_le64(p);
 		int64_t day = (int32_t)pq_le32(p + 8) - 2440588;
 
-		return sl_v_ts((int64_t)((uint64_t)day * 86400000000ull +
+		*out = sl_v_ts((int64_t)((uint64_t)day * 86400000000ull +
 					 (uint64_t)(ns / 1000)));
+		return true;
 	}
-	case CV_FLOAT: {
-		uint32_t u = pq_le32(p);
+	case CV_FLOAT:
+	case CV_F32: {
+		uint32_t b = pq_le32(p);
 		float f;
 
-		memcpy(&f, &u, sizeof(f));
-		return sl_v_double(f);
+		memcpy(&f, &b, sizeof(f));
+		*out = c->conv == CV_F32 ? sl_v_float(f) : sl_v_double(f);
+		return true;
 	}
 	case CV_DOUBLE: {
-		uint64_t u = pq_le64(p);
+		uint64_t b = pq_le64(p);
 		double x;
 
-		memcpy(&x, &u, sizeof(x));
-		return sl_v_double(x);
+		memcpy(&x, &b, sizeof(x));
+		*out = sl_v_double(x);
+		return true;
 	}
-	case CV_STR: return sl_v_str((const char *)p, len);
-	default: return sl_v_bin(p, len);
+	case CV_STR: *out = sl_v_str((const char *)p, len); return true;
+	case CV_DEC_I32: u = (int32_t)pq_le32(p); break;
+	case CV_DEC_I64: u = (int64_t)pq_le64(p); break;
+	case CV_DEC_BE:
+		if (!pq_decimal_get(p, len, &u))
+			return false;
+		break;
+	default: *out = sl_v_bin(p, len); return true;
 	}
+	if (!sl_decimal_fits(u, sl_decimal_type_make(c->el->precision,
+						      c->el->scale)))
+		return false;
+	*out = sl_v_dec(0, c->el->precision, c->el->scale, NULL);
+	if (u >= INT64_MIN && u <= INT64_MAX) {
+		out->v.i64 = (int64_t)u;
+	} else {
+		*wide = u;
+		out->pad[2] = SL_DEC_WIDE;
+		out->v.dec = wide;
+	}
+	return true;
 }
 
-/* PLAIN values: n of them from [p, p + len) into out; -1 if the bytes
- * end first. */
+/* PLAIN values: n of them from [p, p + len) into out (decimals beyond
+ * int64 into wide[0..n), when the column has decimals); -1 if the bytes
+ * end first, -2 for a decimal out of the column's precision. */
 static int plain(const struct pq_rcol *c, const uint8_t *p, size_t len,
-		 uint32_t n, sl_value *out)
+		 uint32_t n, sl_value *out, sl_dec_u *wide)
 {
 	size_t w;
+	sl_dec_u spare;
 
 	switch (c->el->type) {
 	case PQ_BOOLEAN:
@@ -122,7 +157,9 @@ static int plain(const struct pq_rcol *c, const uint8_t *p, size_t len,
 
 			if (len < 4 || (l = pq_le32(p)) > len - 4)
 				return -1;
-			out[i] = convert(c, p + 4, l);
+			if (!convert(c, p + 4, l, wide ? &wide[i] : &spare,
+				     &out[i]))
+				return -2;
 			p += 4 + l;
 			len -= 4 + l;
 		}
@@ -136,7 +173,9 @@ static int plain(const struct pq_rcol *c, const uint8_t *p, size_t len,
 	if (w && len / w < n)
 		return -1;
 	for (uint32_t i = 0; i < n; i++)
-		out[i] = convert(c, p + i * w, (uint32_t)w);
+		if (!convert(c, p + i * w, (uint32_t)w,
+			     wide ? &wide[i] : &spare, &out[i]))
+			return -2;
 	return 0;
 }
 
@@ -146,6 +185,23 @@ static void *grow(void *p, size_t *cap, size_t want, size_t size)
 		return p;
 	*cap = want + want / 2 + 16;
 	return sl_xrealloc(p, *cap * size);
+}
+
+/* Room for the unscaled values beyond int64 of n values of the open
+ * page: NULL unless the column's decimals are stored as bytes. */
+static sl_dec_u *page_wide(struct pq_rcol *c, uint32_t n)
+{
+	if (c->conv != CV_DEC_BE)
+		return NULL;
+	c->wide = grow(c->wide, &c->capwide, (size_t)n + 1, sizeof(*c->wide));
+	return c->wide;
+}
+
+/* plain()'s -2: a decimal that its column cannot hold. */
+static int bad_decimal(sl_format_reader *r, const struct pq_rcol *c)
+{
+	return pq_failc(r, c, "a DECIMAL(%d,%d) value past the column's "
+			"precision", c->el->precision, c->el->scale);
 }
 
 /* A page's values past this many bytes once decoded are damage (a
@@ -200,6 +256,7 @@ static int decoded_values(sl_format_reader *r, struct pq_rcol *c, int enc,
 	int type = c->el->type;
 	size_t w = plain_width(c), total = 0;
 	uint8_t *o;
+	int rc;
 
 	switch (enc) {
 	case PQ_ENC_DELTA_BINARY_PACKED:
@@ -315,7 +372,9 @@ static int decoded_values(sl_format_reader *r, struct pq_rcol *c, int enc,
 		     "physical type %d",
 		     pq_encoding_name(enc), type);
 plain:
-	if (plain(c, c->dec, total, n, c->tmp) < 0)
+	if ((rc = plain(c, c->dec, total, n, c->tmp, page_wide(c, n))) == -2)
+		return bad_decimal(r, c);
+	if (rc < 0)
 		return pq_failc(r, c, "the page's %s values end before its %u "
 			     "values",
 			     pq_encoding_name(enc), n);
@@ -326,6 +385,7 @@ static int dictionary_page(sl_format_reader *r, struct pq_rcol *c,
 			   const pq_page *pg, const uint8_t *body)
 {
 	sl_err e = { 0 };
+	int rc;
 
 	if (c->dict)
 		return pq_failc(r, c, "a second dictionary page in one "
@@ -341,7 +401,14 @@ static int dictionary_page(sl_format_reader *r, struct pq_rcol *c,
 		return pq_failc(r, c, "dictionary page: %s", e.msg);
 	c->ndict = (uint32_t)pg->nvalues;
 	c->dict = sl_xcalloc((size_t)c->ndict + 1, sizeof(*c->dict));
-	if (plain(c, c->dict_mem, (size_t)pg->usize, c->ndict, c->dict) < 0)
+	if (c->conv == CV_DEC_BE)
+		c->dict_wide = sl_xcalloc((size_t)c->ndict + 1,
+					  sizeof(*c->dict_wide));
+	rc = plain(c, c->dict_mem, (size_t)pg->usize, c->ndict, c->dict,
+		   c->dict_wide);
+	if (rc == -2)
+		return bad_decimal(r, c);
+	if (rc < 0)
 		return pq_failc(r, c, "the dictionary page's values end "
 			       "before its %u values",
 			    c->ndict);
@@ -371,7 +438,9 @@ static int page_values(sl_format_reader *r, struct pq_rcol *c,
 		nn = n;
 	}
 	if (pg->encoding == PQ_ENC_PLAIN) {
-		if (plain(c, p, len, nn, c->tmp) < 0)
+		if ((rc = plain(c, p, len, nn, c->tmp, page_wide(c, nn))) == -2)
+			return bad_decimal(r, c);
+		if (rc < 0)
 			return pq_failc(r, c, "a page's values end "
 				       "before its %u values",
 				    nn);

@@ -216,6 +216,8 @@ static int conversion(const pq_selem *el, const sl_dtype *src,
 	switch (el->type) {
 	case PQ_BOOLEAN: return d == SL_BOOL ? CV_BOOL : -1;
 	case PQ_INT32:
+		if (s == SL_DECIMAL)
+			return dst == src ? CV_DEC_I32 : -1;
 		if (s == SL_DATE)
 			return d == SL_DATE ? CV_DATE : -1;
 		if (!small)
@@ -229,6 +231,8 @@ static int conversion(const pq_selem *el, const sl_dtype *src,
 		       : d == SL_DOUBLE ? CV_I32_DOUBLE
 					: -1;
 	case PQ_INT64:
+		if (s == SL_DECIMAL)
+			return dst == src ? CV_DEC_I64 : -1;
 		if (s == SL_TIMESTAMP) {
 			bool ms = el->logical == PQ_LT_TIMESTAMP
 					  ? el->lt_unit == PQ_UNIT_MILLIS
@@ -240,13 +244,19 @@ static int conversion(const pq_selem *el, const sl_dtype *src,
 		}
 		return d == SL_LONG ? CV_LONG : d == SL_DOUBLE ? CV_I64_DOUBLE : -1;
 	case PQ_INT96: return d == SL_TIMESTAMP ? CV_INT96 : -1;
-	case PQ_FLOAT: return d == SL_DOUBLE ? CV_FLOAT : -1;
+	case PQ_FLOAT:
+		return d == SL_FLOAT ? CV_F32 : d == SL_DOUBLE ? CV_FLOAT : -1;
 	case PQ_DOUBLE: return d == SL_DOUBLE ? CV_DOUBLE : -1;
 	case PQ_BYTE_ARRAY:
+		if (s == SL_DECIMAL)
+			return dst == src ? CV_DEC_BE : -1;
 		if (s == SL_STRING)
 			return d == SL_STRING ? CV_STR : -1;
 		return d == SL_BINARY ? CV_BIN : -1;
-	case PQ_FIXED: return d == SL_BINARY ? CV_BIN : -1;
+	case PQ_FIXED:
+		if (s == SL_DECIMAL)
+			return dst == src ? CV_DEC_BE : -1;
+		return d == SL_BINARY ? CV_BIN : -1;
 	default: return -1;
 	}
 }
@@ -259,6 +269,8 @@ static void rd_free(struct pq_rd *rd)
 		free(c->chunk);
 		free(c->dict);
 		free(c->dict_mem);
+		free(c->dict_wide);
+		free(c->wide);
 		free(c->page);
 		free(c->vals);
 		free(c->lv);
@@ -381,8 +393,10 @@ static int open_row_group(sl_format_reader *r, struct pq_rd *rd)
 
 		free(c->dict);
 		free(c->dict_mem);
+		free(c->dict_wide);
 		c->dict = NULL;
 		c->dict_mem = NULL;
+		c->dict_wide = NULL;
 		c->ndict = 0;
 		c->nvals = c->at = 0;
 		c->clen = c->cpos = 0;
@@ -466,6 +480,10 @@ int pq_next_batch(sl_format_reader *r, sl_batch *b, uint32_t max)
 
 				memcpy(s, v.v.str, v.len);
 				v.v.str = s;
+			} else if (v.type == SL_DECIMAL &&
+				   v.pad[2] & SL_DEC_WIDE) {
+				v = sl_v_dec(*v.v.dec, v.pad[0], v.pad[1],
+					     &b->arena);
 			}
 			row[scan->data[k]] = v;
 		}

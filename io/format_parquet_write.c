@@ -25,6 +25,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "core/decimal.h"
 #include "io/parquet.h"
 #include "sluice.h"
 
@@ -40,6 +41,8 @@ struct pq_wcol {
 	uint32_t col; /* in the sink's schema */
 	int id;       /* the dtype id */
 	int phys;     /* PQ_INT32, ... */
+	int prec, scale; /* DECIMAL */
+	int flen;        /* FIXED_LEN_BYTE_ARRAY: bytes */
 };
 
 struct pq_writer {
@@ -64,6 +67,7 @@ struct pq_chunk {
 	int64_t nvalues, nulls;
 	bool has_minmax;
 	sl_value min, max; /* fixed-width types */
+	sl_dec_u dmin, dmax; /* FIXED_LEN_BYTE_ARRAY decimals */
 	sl_buf minb, maxb; /* byte arrays */
 	/* The chunk's dictionary: its PLAIN values, where each entry's
 	 * bytes are in them, an open-addressing table of entries + 1. */
@@ -93,9 +97,17 @@ struct pq_file {
 
 /* ---- columns ------------------------------------------------------------ */
 
-static int phys_of(int id)
+/* The physical type of a column of type t: DECIMAL(p,s) as Spark writes
+ * it, INT32 up to 9 digits, INT64 up to 18, FIXED_LEN_BYTE_ARRAY
+ * beyond. */
+static int phys_of(const sl_dtype *t)
 {
-	switch (id) {
+	switch ((int)t->id) {
+	case SL_DECIMAL:
+		return t->precision <= 9    ? PQ_INT32
+		       : t->precision <= 18 ? PQ_INT64
+					    : PQ_FIXED;
+	case SL_FLOAT: return PQ_FLOAT;
 	case SL_BOOL: return PQ_BOOLEAN;
 	case SL_INT:
 	case (int)SL_SHORT:
@@ -121,39 +133,6 @@ static const char *codec_extension(int codec)
 	}
 }
 
-/* The sink's columns as Spark's StructType JSON, which Spark's writer
- * keeps in the footer (org.apache.spark.sql.parquet.row.metadata) and its
- * reader takes the schema from: every column nullable, as Spark's file
- * sink writes them. */
-static void spark_schema_json(sl_buf *b, const sl_format_writer *w)
-{
-	sl_buf_puts(b, "{\"type\":\"struct\",\"fields\":[");
-	for (uint32_t i = 0; i < w->ncols; i++) {
-		const sl_field *f = &w->schema->fields[w->cols[i]];
-		const char *t;
-
-		switch ((int)f->type->id) {
-		case SL_BOOL: t = "boolean"; break;
-		case (int)SL_BYTE: t = "byte"; break;
-		case (int)SL_SHORT: t = "short"; break;
-		case SL_INT: t = "integer"; break;
-		case SL_LONG: t = "long"; break;
-		case SL_DOUBLE: t = "double"; break;
-		case SL_STRING: t = "string"; break;
-		case SL_BINARY: t = "binary"; break;
-		case SL_DATE: t = "date"; break;
-		default: t = "timestamp"; break;
-		}
-		sl_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
-		sl_format_json_str(b, f->name, strlen(f->name));
-		sl_buf_printf(b,
-			      ",\"type\":\"%s\",\"nullable\":true,"
-			      "\"metadata\":{}}",
-			      t);
-	}
-	sl_buf_puts(b, "]}");
-}
-
 int pq_writer_init(sl_format_writer *w, sl_err *err)
 {
 	const struct pq_conf *c = w->conf;
@@ -173,7 +152,12 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 		pw->cols[i] = (struct pq_wcol){ .name = f->name,
 						.col = w->cols[i],
 						.id = id,
-						.phys = phys_of(id) };
+						.phys = phys_of(f->type) };
+		if (id == SL_DECIMAL) {
+			pw->cols[i].prec = f->type->precision;
+			pw->cols[i].scale = f->type->scale;
+			pw->cols[i].flen = pq_decimal_bytes(f->type->precision);
+		}
 		if (pw->cols[i].phys < 0) {
 			free(pw->cols);
 			free(pw);
@@ -186,7 +170,7 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 					  "not supported yet");
 		}
 	}
-	spark_schema_json(&pw->row_meta, w);
+	pq_spark_schema_json(&pw->row_meta, w);
 	w->extension = codec_extension(pw->codec);
 	w->state = pw;
 	return 0;
@@ -244,7 +228,18 @@ static void stats_add(struct pq_chunk *k, const struct pq_wcol *c,
 		}
 		return;
 	}
-	if (c->phys == PQ_DOUBLE && isnan(v->v.f64))
+	if (c->phys == PQ_FIXED) {
+		sl_dec_u u = sl_v_dec_get(v);
+
+		if (!k->has_minmax || u < k->dmin)
+			k->dmin = u;
+		if (!k->has_minmax || u > k->dmax)
+			k->dmax = u;
+		k->has_minmax = true;
+		return;
+	}
+	if ((c->phys == PQ_DOUBLE && isnan(v->v.f64)) ||
+	    (c->phys == PQ_FLOAT && isnan(v->v.f32)))
 		return;
 	if (!k->has_minmax) {
 		k->min = k->max = *v;
@@ -270,6 +265,12 @@ static void stats_add(struct pq_chunk *k, const struct pq_wcol *c,
 		if (v->v.i64 > k->max.v.i64)
 			k->max = *v;
 		break;
+	case PQ_FLOAT:
+		if (v->v.f32 < k->min.v.f32)
+			k->min = *v;
+		if (v->v.f32 > k->max.v.f32)
+			k->max = *v;
+		break;
 	default:
 		if (v->v.f64 < k->min.v.f64)
 			k->min = *v;
@@ -279,17 +280,31 @@ static void stats_add(struct pq_chunk *k, const struct pq_wcol *c,
 	}
 }
 
-static void put_plain(sl_buf *b, int phys, const sl_value *v)
+static void put_plain(sl_buf *b, const struct pq_wcol *c, const sl_value *v)
 {
-	switch (phys) {
+	switch (c->phys) {
 	case PQ_BOOLEAN: sl_buf_put_u8(b, v->v.b ? 1 : 0); break;
 	case PQ_INT32: sl_buf_put_u32(b, (uint32_t)v->v.i32); break;
 	case PQ_INT64: sl_buf_put_u64(b, (uint64_t)v->v.i64); break;
+	case PQ_FLOAT: {
+		uint32_t u;
+
+		memcpy(&u, &v->v.f32, sizeof(u));
+		sl_buf_put_u32(b, u);
+		break;
+	}
 	case PQ_DOUBLE: {
 		uint64_t u;
 
 		memcpy(&u, &v->v.f64, sizeof(u));
 		sl_buf_put_u64(b, u);
+		break;
+	}
+	case PQ_FIXED: {
+		uint8_t be[16];
+
+		pq_decimal_put(be, c->flen, sl_v_dec_get(v));
+		sl_buf_put(b, be, (size_t)c->flen);
 		break;
 	}
 	default:
@@ -309,7 +324,7 @@ static int index_width(uint32_t n)
 
 /* The bytes a value is keyed by: a byte array's own, a number's PLAIN. */
 static const void *dict_key(const struct pq_wcol *c, const sl_value *v,
-			    uint8_t tmp[8], size_t *n)
+			    uint8_t tmp[16], size_t *n)
 {
 	uint64_t u;
 
@@ -317,8 +332,19 @@ static const void *dict_key(const struct pq_wcol *c, const sl_value *v,
 		*n = v->len;
 		return v->v.str;
 	}
+	if (c->phys == PQ_FIXED) {
+		pq_decimal_put(tmp, c->flen, sl_v_dec_get(v));
+		*n = (size_t)c->flen;
+		return tmp;
+	}
 	if (c->phys == PQ_INT32) {
 		u = (uint32_t)v->v.i32;
+		*n = 4;
+	} else if (c->phys == PQ_FLOAT) {
+		uint32_t f;
+
+		memcpy(&f, &v->v.f32, sizeof(f));
+		u = f;
 		*n = 4;
 	} else if (c->phys == PQ_DOUBLE) {
 		memcpy(&u, &v->v.f64, sizeof(u));
@@ -353,7 +379,7 @@ static void dict_rehash(struct pq_chunk *k)
 static int64_t dict_index(const struct pq_writer *pw, struct pq_chunk *k,
 			  const struct pq_wcol *c, const sl_value *v)
 {
-	uint8_t tmp[8];
+	uint8_t tmp[16];
 	size_t n, h;
 	const void *key = dict_key(c, v, tmp, &n);
 
@@ -515,10 +541,16 @@ static void stat_bytes(sl_buf *b, const struct pq_wcol *c, const sl_value *v,
 		/* Zeros: -0.0 as the min, +0.0 as the max. */
 		sl_value z = sl_v_double(is_max ? 0.0 : -0.0);
 
-		put_plain(b, c->phys, &z);
+		put_plain(b, c, &z);
 		return;
 	}
-	put_plain(b, c->phys, v);
+	if (c->phys == PQ_FLOAT && v->v.f32 == 0) {
+		sl_value z = sl_v_float(is_max ? 0.0f : -0.0f);
+
+		put_plain(b, c, &z);
+		return;
+	}
+	put_plain(b, c, v);
 }
 
 static void put_stats(pq_enc *e, const struct pq_wcol *c,
@@ -535,9 +567,18 @@ static void put_stats(pq_enc *e, const struct pq_wcol *c,
 		size_t half;
 
 		tmp->len = 0;
-		stat_bytes(tmp, c, &k->max, true);
-		half = tmp->len;
-		stat_bytes(tmp, c, &k->min, false);
+		if (c->phys == PQ_FIXED) {
+			uint8_t be[16];
+
+			pq_decimal_put(be, c->flen, k->dmax);
+			sl_buf_put(tmp, be, (size_t)c->flen);
+			pq_decimal_put(be, c->flen, k->dmin);
+			sl_buf_put(tmp, be, (size_t)c->flen);
+		} else {
+			stat_bytes(tmp, c, &k->max, true);
+			stat_bytes(tmp, c, &k->min, false);
+		}
+		half = tmp->len / 2;
 		if (signed_order) {
 			pq_w_bin(e, 1, tmp->s, half);
 			pq_w_bin(e, 2, tmp->s + half, tmp->len - half);
@@ -663,9 +704,13 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 			}
 			k->idx[k->nidx++] = (uint32_t)i;
 			k->page_dict = true;
-			k->plain_len += c->phys == PQ_BYTE_ARRAY ? 4 + (int64_t)v->len
-				      : c->phys == PQ_INT32	 ? 4
-								 : 8;
+			k->plain_len += c->phys == PQ_BYTE_ARRAY
+						? 4 + (int64_t)v->len
+					: c->phys == PQ_FIXED ? c->flen
+					: c->phys == PQ_INT32 ||
+							c->phys == PQ_FLOAT
+						? 4
+						: 8;
 			return k->ndict != before;
 		}
 		/* The dictionary is full: this page ends (its levels so
@@ -681,8 +726,55 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 			k->defs[k->ndefs++] = 1;
 		}
 	}
-	put_plain(&k->vals, c->phys, v);
+	put_plain(&k->vals, c, v);
 	return 1;
+}
+
+/* A decimal value of column c as the file keeps it: its unscaled value
+ * at the column's scale, an INT32 or INT64 value for the narrow
+ * decimals. 0, or < 0 with err set for a value the column cannot hold. */
+static int decimal_value(const sl_format_writer *w, const struct pq_wcol *c,
+			 const sl_value *v, sl_value *out, sl_dec_u *slot,
+			 sl_err *err)
+{
+	sl_dec_u u = sl_v_dec_get(v);
+
+	if (v->type != SL_DECIMAL)
+		return sl_err_set(err, SL_EINVAL,
+				  "sink '%s': column '%s': a value of type %d "
+				  "in a DECIMAL column",
+				  w->component, c->name, (int)v->type);
+	if (v->pad[0] != c->prec || v->pad[1] != c->scale) {
+		sl_dec_u r;
+
+		if (sl_decimal_rescale(u, sl_decimal_type_make(v->pad[0],
+							       v->pad[1]),
+				       sl_decimal_type_make(c->prec, c->scale),
+				       SL_DECIMAL_HALF_UP, &r) != 0)
+			return sl_err_set(err, SL_EINVAL,
+					  "sink '%s': column '%s': a value "
+					  "of DECIMAL(%d,%d) does not fit "
+					  "DECIMAL(%d,%d)",
+					  w->component, c->name, v->pad[0],
+					  v->pad[1], c->prec, c->scale);
+		u = r;
+	}
+	if (c->phys == PQ_INT32)
+		*out = sl_v_int((int32_t)u);
+	else if (c->phys == PQ_INT64)
+		*out = sl_v_long((int64_t)u);
+	else {
+		/* Kept in slot when it is beyond int64. */
+		*out = sl_v_dec(0, c->prec, c->scale, NULL);
+		if (u >= INT64_MIN && u <= INT64_MAX) {
+			out->v.i64 = (int64_t)u;
+		} else {
+			*slot = u;
+			out->pad[2] = SL_DEC_WIDE;
+			out->v.dec = slot;
+		}
+	}
+	return 0;
 }
 
 int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
@@ -701,6 +793,15 @@ int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 			struct pq_chunk *k = &f->c[i];
 			const sl_value *v = &row[c->col];
 			bool null = sl_v_is_null(v);
+			sl_value nv;
+			sl_dec_u slot;
+
+			if (c->id == SL_DECIMAL && !null) {
+				if ((rc = decimal_value(w, c, v, &nv, &slot,
+							err)) < 0)
+					return rc;
+				v = &nv;
+			}
 
 			if (k->ndefs == k->capdefs) {
 				k->capdefs = k->capdefs ? 2 * k->capdefs : 256;
@@ -766,14 +867,21 @@ static void put_schema(pq_enc *e, const struct pq_writer *pw)
 		case (int)SL_SHORT:
 			ct = PQ_CT_INT_16, lt = PQ_LT_INTEGER, width = 16;
 			break;
+		case SL_DECIMAL: ct = PQ_CT_DECIMAL, lt = PQ_LT_DECIMAL; break;
 		default: break;
 		}
 		pq_w_struct(e, 0);
 		pq_w_i32(e, 1, c->phys);
+		if (c->phys == PQ_FIXED)
+			pq_w_i32(e, 2, c->flen);
 		pq_w_i32(e, 3, PQ_OPTIONAL);
 		pq_w_str(e, 4, c->name);
 		if (ct >= 0)
 			pq_w_i32(e, 6, ct);
+		if (lt == PQ_LT_DECIMAL) {
+			pq_w_i32(e, 7, c->scale);
+			pq_w_i32(e, 8, c->prec);
+		}
 		if (lt >= 0) {
 			pq_w_struct(e, 10);
 			pq_w_struct(e, (int16_t)lt);
@@ -786,6 +894,9 @@ static void put_schema(pq_enc *e, const struct pq_writer *pw)
 			} else if (lt == PQ_LT_INTEGER) {
 				pq_w_i8(e, 1, (int8_t)width);
 				pq_w_bool(e, 2, true);
+			} else if (lt == PQ_LT_DECIMAL) {
+				pq_w_i32(e, 1, c->scale);
+				pq_w_i32(e, 2, c->prec);
 			}
 			pq_w_end(e);
 			pq_w_end(e);

@@ -201,6 +201,16 @@ int pq_compress(int codec, const uint8_t *p, size_t n, sl_buf *out,
  * failed (the caller adds the file). */
 int pq_decompress(int codec, const uint8_t *p, size_t n, uint8_t *out,
 		  size_t want, sl_err *err);
+/* The bytes of a FIXED_LEN_BYTE_ARRAY DECIMAL(p,s), as Spark's writer:
+ * the fewest that hold 10^p - 1 in two's complement. */
+int pq_decimal_bytes(int p);
+/* A DECIMAL's unscaled value as n bytes of big-endian two's complement
+ * (FIXED_LEN_BYTE_ARRAY and BYTE_ARRAY decimals), n in 1..16. */
+void pq_decimal_put(uint8_t *out, int n, sl_dec_u u);
+/* The unscaled value of len such bytes (0 for none); false past 16
+ * bytes that are more than the sign's extension. */
+bool pq_decimal_get(const uint8_t *p, uint32_t len, sl_dec_u *out);
+
 /* "snappy": the codec's name in messages, NULL if sluice has none. */
 const char *pq_codec_name(int codec);
 
@@ -267,6 +277,9 @@ int pq_column_type(const pq_selem *el, const sl_dtype **out, char *why,
 /* ---- the writer (io/format_parquet_write.c) and the reader
  * (io/format_parquet_read.c): the ops of io/format.h ---------------------- */
 
+/* The writer's columns as Spark's StructType JSON, for the footer
+ * (io/format_parquet.c). */
+void pq_spark_schema_json(sl_buf *b, const sl_format_writer *w);
 int pq_writer_init(sl_format_writer *w, sl_err *err);
 int pq_file_open(const sl_format_writer *w, void **file, sl_buf *out,
 		 sl_err *err);

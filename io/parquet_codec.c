@@ -383,3 +383,44 @@ int pq_delta_decode(const uint8_t *p, size_t len, uint64_t *out, size_t n,
 	*used = (size_t)(p - start);
 	return 0;
 }
+
+/* ---- decimals' bytes ---------------------------------------------------- */
+
+/* The bytes of a DECIMAL(p,s) beyond 18 digits, as Spark's writer: the
+ * fewest that hold 10^p - 1 in two's complement. */
+int pq_decimal_bytes(int p)
+{
+	sl_dec_u max = 1;
+	int n = 1;
+
+	for (int i = 0; i < p; i++)
+		max *= 10;
+	max -= 1;
+	while (n < 16 && max >> (8 * n - 1))
+		n++;
+	return n;
+}
+
+void pq_decimal_put(uint8_t *out, int n, sl_dec_u u)
+{
+	unsigned __int128 x = (unsigned __int128)u;
+
+	for (int i = n - 1; i >= 0; i--, x >>= 8)
+		out[i] = (uint8_t)x;
+}
+
+bool pq_decimal_get(const uint8_t *p, uint32_t len, sl_dec_u *out)
+{
+	unsigned __int128 u = len && p[0] & 0x80 ? ~(unsigned __int128)0 : 0;
+	uint8_t sign = (uint8_t)u;
+
+	for (uint32_t i = 0; i < len; i++) {
+		/* Past 16 bytes, the leading ones only extend the sign. */
+		if (len - i > 16 && p[i] != sign)
+			return false;
+		u = u << 8 | p[i];
+	}
+	*out = (sl_dec_u)u;
+	/* And the 16 kept must have that sign. */
+	return len <= 16 || (*out < 0) == (sign != 0);
+}

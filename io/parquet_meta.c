@@ -44,6 +44,10 @@ static void logical_type(pq_dec *d, pq_selem *el)
 				el->lt_bits = pq_r_i8(d);
 			else if (id == PQ_LT_INTEGER && id2 == 2)
 				el->lt_signed = t2 == PQ_T_TRUE;
+			else if (id == PQ_LT_DECIMAL && id2 == 1)
+				el->scale = (int32_t)pq_r_int(d);
+			else if (id == PQ_LT_DECIMAL && id2 == 2)
+				el->precision = (int32_t)pq_r_int(d);
 			else
 				pq_r_skip(d, t2);
 		}
@@ -363,7 +367,24 @@ int pq_column_type(const pq_selem *el, const sl_dtype **out, char *why,
 		return -1;
 	}
 	if (lt == PQ_LT_DECIMAL || ct == PQ_CT_DECIMAL) {
-		snprintf(why, n, "DECIMAL(%d,%d)", el->precision, el->scale);
+		/* The unscaled value: INT32, INT64, or big-endian two's
+		 * complement bytes (fixed or of any length). */
+		bool phys = el->type == PQ_INT32 || el->type == PQ_INT64 ||
+			    el->type == PQ_BYTE_ARRAY ||
+			    (el->type == PQ_FIXED && el->type_length > 0);
+
+		*out = sl_dtype_decimal(el->precision, el->scale);
+		if (phys && *out)
+			return 0;
+		if (!phys)
+			snprintf(why, n, "DECIMAL(%d,%d) of physical type %d",
+				 el->precision, el->scale, el->type);
+		else
+			snprintf(why, n,
+				 "DECIMAL(%d,%d) (sluice's decimals have 1 to "
+				 "38 digits and a scale of 0 to the precision)",
+				 el->precision, el->scale);
+		*out = NULL;
 		return -1;
 	}
 	switch (el->type) {
@@ -403,7 +424,7 @@ int pq_column_type(const pq_selem *el, const sl_dtype **out, char *why,
 			*out = &sl_dtype_long;
 		break;
 	case PQ_INT96: *out = &sl_dtype_timestamp; return 0;
-	case PQ_FLOAT:
+	case PQ_FLOAT: *out = &sl_dtype_float; return 0;
 	case PQ_DOUBLE: *out = &sl_dtype_double; return 0;
 	case PQ_BYTE_ARRAY:
 		if (lt == PQ_LT_STRING || lt == PQ_LT_ENUM ||

@@ -21,10 +21,16 @@ enum {
 	CV_TS_US,
 	CV_TS_MS,
 	CV_INT96,
-	CV_FLOAT,
+	CV_FLOAT,  /* FLOAT as DOUBLE */
+	CV_F32,    /* FLOAT as FLOAT */
 	CV_DOUBLE,
 	CV_STR,
 	CV_BIN,
+	/* DECIMAL(p,s) from its unscaled value: INT32, INT64, big-endian
+	 * two's complement bytes (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY). */
+	CV_DEC_I32,
+	CV_DEC_I64,
+	CV_DEC_BE,
 };
 
 /* Values of one page at most (a row group may have more in its pages). */
@@ -43,6 +49,10 @@ struct pq_rcol {
 	sl_value *dict;
 	uint32_t ndict;
 	uint8_t *dict_mem;
+	/* Decimals beyond int64 (SL_DEC_WIDE): the dictionary's and the
+	 * open page's unscaled values, which its values point at. */
+	sl_dec_u *dict_wide, *wide;
+	size_t capwide;
 	/* The open page's values. */
 	uint8_t *page;
 	size_t pagecap;

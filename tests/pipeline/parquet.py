@@ -643,7 +643,8 @@ def reader_timestamp_units():
 
 
 def reader_float_and_many_files():
-    """float32 reads as DOUBLE; every file of the directory is read."""
+    """float32 reads as FLOAT (and is written back as float32); every
+    file of the directory is read."""
     src = os.path.join(TMP, "float-in")
     os.makedirs(src)
     for k in range(3):
@@ -652,6 +653,8 @@ def reader_float_and_many_files():
                        os.path.join(src, "p%d.parquet" % k))
     out, sql = copy_sql("float", src)
     run_sluice(sql, "float")
+    if read_back(out).schema.field("f").type != pa.float32():
+        fail("type %s" % read_back(out).schema.field("f").type)
     got = sorted((v for v in read_back(out).column("f").to_pylist()),
                  key=lambda v: (v is None, v))
     if got != [0.5, 1.5, 2.5, None, None, None]:
@@ -861,7 +864,7 @@ def main():
       reader_partitions_round_trip)
     t("reader: a schema picks, reorders, widens and adds columns",
       reader_schema_projection)
-    t("reader: float as double, every file read", reader_float_and_many_files)
+    t("reader: float as float, every file read", reader_float_and_many_files)
     t("reader: REQUIRED columns, pages v1 and v2", reader_required_columns)
     t("reader: a schema's columns are the only chunks read",
       reader_projection_reads_only_its_columns)

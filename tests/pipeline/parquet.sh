@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tests/pipeline/parquet.sh - the Parquet tests (tests/pipeline/parquet.py,
-# then the kill -9 test tests/pipeline/parquet_kill.py):
+# the decimal, float and narrow integer columns'
+# tests/pipeline/parquet_decimal.py, then the kill -9 test
+# tests/pipeline/parquet_kill.py):
 # makes the Python venv with pyspark and pyarrow (tests/spark/setup.sh,
 # cached) and runs them against the built sluice.
 #   SLUICE=build/sluice tests/pipeline/parquet.sh [-k NAME]
@@ -14,6 +16,7 @@ tests/spark/setup.sh
 PY="${SPARK_VENV:-build/spark-venv}/bin/python"
 rc=0
 "$PY" tests/pipeline/parquet.py "$@" || rc=1
+"$PY" tests/pipeline/parquet_decimal.py "$@" || rc=1
 # The kill -9 test when no -k picks tests, or -k names it.
 if [ $# -eq 0 ] || [[ "${2:-}" == *kill* ]]; then
 	"$PY" tests/pipeline/parquet_kill.py || rc=1

@@ -3,7 +3,9 @@
  * deltas and long ids, lists, skipping unknown fields, and a damaged input
  * stopping the decoder without reading past its end; the RLE/bit-packed
  * hybrid at every bit width, runs and literals mixed; each compression
- * round trip, and a corrupt compressed page refused. */
+ * round trip, and a corrupt compressed page refused; decimals' bytes
+ * (big-endian two's complement) both ways, and the types sluice gives
+ * DECIMAL, FLOAT and INT(8/16) columns, from a footer too. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,4 +327,179 @@ Test(parquet, delta_binary_packed_spec_example)
 		cr_assert_eq(pq_delta_decode(bad, sizeof(bad), got, 5, &used),
 			     -2);
 	}
+}
+
+/* ---- decimals and the narrow types ------------------------------------ */
+
+static sl_dec_u pow10_u(int n)
+{
+	sl_dec_u x = 1;
+
+	while (n-- > 0)
+		x *= 10;
+	return x;
+}
+
+Test(parquet, decimal_bytes_round_trip)
+{
+	sl_dec_u max38 = pow10_u(38) - 1;
+	const sl_dec_u vals[] = { 0,	    1,	   -1,	  127,	  128,
+				  -128,	    -129,  32767, -32769, max38,
+				  -max38,   (sl_dec_u)INT64_MAX + 1,
+				  (sl_dec_u)INT64_MIN - 1 };
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		/* The fewest bytes that hold it, up to 16. */
+		int need = 1;
+
+		while (need < 16 && (vals[i] >= (sl_dec_u)1 << (8 * need - 1) ||
+				     vals[i] < -((sl_dec_u)1 << (8 * need - 1))))
+			need++;
+		for (int n = need; n <= 16; n++) {
+			uint8_t b[16];
+			sl_dec_u got = 12345;
+
+			pq_decimal_put(b, n, vals[i]);
+			cr_assert(pq_decimal_get(b, (uint32_t)n, &got));
+			cr_assert(got == vals[i], "value %zu in %d bytes", i, n);
+		}
+	}
+	{
+		/* Two's complement, big-endian. */
+		uint8_t b[2];
+		sl_dec_u got;
+
+		pq_decimal_put(b, 2, 128);
+		cr_assert(b[0] == 0x00 && b[1] == 0x80);
+		pq_decimal_put(b, 2, -2);
+		cr_assert(b[0] == 0xff && b[1] == 0xfe);
+		cr_assert(pq_decimal_get(b, 1, &got) && got == -1);
+		cr_assert(pq_decimal_get(b, 0, &got) && got == 0);
+	}
+	{
+		/* Past 16 bytes: a sign's extension reads, more does not. */
+		uint8_t b[20];
+		sl_dec_u got;
+
+		memset(b, 0xff, 4);
+		pq_decimal_put(b + 4, 16, -max38);
+		cr_assert(pq_decimal_get(b, 20, &got) && got == -max38);
+		memset(b, 0, 4);
+		pq_decimal_put(b + 4, 16, max38);
+		cr_assert(pq_decimal_get(b, 20, &got) && got == max38);
+		b[1] = 1;
+		cr_assert(!pq_decimal_get(b, 20, &got));
+		/* Zeros before a 16-byte negative: a positive past 2^127. */
+		memset(b, 0, 4);
+		pq_decimal_put(b + 4, 16, -1);
+		cr_assert(!pq_decimal_get(b, 20, &got));
+	}
+}
+
+/* A leaf of the given physical and logical types. */
+static pq_selem leaf(int type, int len, int converted, int logical, int p,
+		     int s)
+{
+	pq_selem el = { .name = "c", .type = type, .type_length = len,
+			.repetition = PQ_OPTIONAL, .converted = converted,
+			.logical = logical, .precision = p, .scale = s };
+
+	return el;
+}
+
+Test(parquet, column_types_decimal_float_narrow)
+{
+	const sl_dtype *t;
+	char why[160];
+	pq_selem el;
+
+	/* Every physical type a DECIMAL comes in, by the logical type or
+	 * the converted type alone (older writers). */
+	el = leaf(PQ_INT32, 0, PQ_CT_DECIMAL, PQ_LT_DECIMAL, 9, 2);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), 0);
+	cr_assert_eq(t, sl_dtype_decimal(9, 2));
+	el = leaf(PQ_INT64, 0, PQ_CT_DECIMAL, 0, 18, 4);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), 0);
+	cr_assert_eq(t, sl_dtype_decimal(18, 4));
+	el = leaf(PQ_FIXED, 16, -1, PQ_LT_DECIMAL, 38, 10);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), 0);
+	cr_assert_eq(t, sl_dtype_decimal(38, 10));
+	el = leaf(PQ_FIXED, 3, PQ_CT_DECIMAL, PQ_LT_DECIMAL, 5, 0);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), 0);
+	cr_assert_eq(t, sl_dtype_decimal(5, 0));
+	el = leaf(PQ_BYTE_ARRAY, 0, PQ_CT_DECIMAL, PQ_LT_DECIMAL, 20, 3);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), 0);
+	cr_assert_eq(t, sl_dtype_decimal(20, 3));
+	/* Past 38 digits, a scale past the precision, a bad physical type:
+	 * refused, naming the type. */
+	el = leaf(PQ_FIXED, 17, PQ_CT_DECIMAL, PQ_LT_DECIMAL, 40, 2);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), -1);
+	cr_assert(strstr(why, "DECIMAL(40,2)"), "%s", why);
+	cr_assert_null(t);
+	el = leaf(PQ_INT32, 0, PQ_CT_DECIMAL, PQ_LT_DECIMAL, 5, 6);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), -1);
+	el = leaf(PQ_DOUBLE, 0, PQ_CT_DECIMAL, PQ_LT_DECIMAL, 5, 2);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), -1);
+	cr_assert(strstr(why, "DECIMAL(5,2) of physical type"), "%s", why);
+	el = leaf(PQ_FIXED, 0, PQ_CT_DECIMAL, PQ_LT_DECIMAL, 5, 2);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), -1);
+	/* FLOAT is float; INT(8) and INT(16) are tinyint and smallint. */
+	el = leaf(PQ_FLOAT, 0, -1, 0, 0, 0);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), 0);
+	cr_assert_eq(t, &sl_dtype_float);
+	el = leaf(PQ_INT32, 0, PQ_CT_INT_8, PQ_LT_INTEGER, 0, 0);
+	el.lt_bits = 8, el.lt_signed = true;
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), 0);
+	cr_assert_eq(t, &sl_dtype_byte);
+	el = leaf(PQ_INT32, 0, PQ_CT_INT_16, 0, 0, 0);
+	cr_assert_eq(pq_column_type(&el, &t, why, sizeof(why)), 0);
+	cr_assert_eq(t, &sl_dtype_short);
+}
+
+Test(parquet, footer_decimal_logical_type)
+{
+	/* A footer whose leaf has only the LogicalType's DECIMAL (scale,
+	 * precision in its struct), as the format allows. */
+	sl_buf b = { 0 };
+	sl_arena a;
+	sl_err err = { 0 };
+	pq_meta m;
+	pq_enc e;
+	const sl_dtype *t;
+	char why[160];
+
+	pq_enc_init(&e, &b);
+	pq_w_struct(&e, 0);
+	pq_w_i32(&e, 1, 1);
+	pq_w_list(&e, 2, PQ_T_STRUCT, 2);
+	pq_w_struct(&e, 0);
+	pq_w_str(&e, 4, "schema");
+	pq_w_i32(&e, 5, 1);
+	pq_w_end(&e);
+	pq_w_struct(&e, 0);
+	pq_w_i32(&e, 1, PQ_FIXED);
+	pq_w_i32(&e, 2, 11);
+	pq_w_i32(&e, 3, PQ_OPTIONAL);
+	pq_w_str(&e, 4, "amount");
+	pq_w_struct(&e, 10);
+	pq_w_struct(&e, PQ_LT_DECIMAL);
+	pq_w_i32(&e, 1, 3);
+	pq_w_i32(&e, 2, 25);
+	pq_w_end(&e);
+	pq_w_end(&e);
+	pq_w_end(&e);
+	pq_w_i64(&e, 3, 0);
+	pq_w_list(&e, 4, PQ_T_STRUCT, 0);
+	pq_w_end(&e);
+	sl_arena_init(&a);
+	cr_assert_eq(pq_meta_parse((const uint8_t *)b.s, b.len, &m, &a, &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(m.nschema, 2);
+	cr_assert_eq(m.schema[1].precision, 25);
+	cr_assert_eq(m.schema[1].scale, 3);
+	cr_assert_eq(m.schema[1].type_length, 11);
+	cr_assert_eq(pq_column_type(&m.schema[1], &t, why, sizeof(why)), 0);
+	cr_assert_eq(t, sl_dtype_decimal(25, 3));
+	sl_arena_free(&a);
+	sl_buf_free(&b);
 }

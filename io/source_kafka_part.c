@@ -485,9 +485,11 @@ int64_t sl_ksrc_latest(sl_source_part *p, int64_t batch_id)
 	const struct ksrc_part *kp = p->state;
 	int64_t lo = -1, hi = -1;
 
-	/* a spare without a partition: nothing to read */
+	/* A spare without a partition: nothing to read, until discovery
+	 * has found one for it; then 0, so that a micro-batch polls the
+	 * spare, which takes its partition there. */
 	if (!kp->tp)
-		return p->offset;
+		return p->index < sl_ksrc_known(ks) ? 0 : p->offset;
 	if (rd_kafka_get_watermark_offsets(ks->rk, kp->tp->topic,
 					   kp->tp->partition, &lo, &hi) ||
 	    hi < 0)

@@ -54,6 +54,7 @@ struct ksink_conf {
 	const char *topic;
 	int guarantee; /* KSINK_* */
 	int64_t metadata_timeout_ms;
+	bool write_timestamp;
 	sl_kvs kafka; /* kafka.* with the prefix removed */
 };
 
@@ -83,6 +84,7 @@ struct ksink {
 	/* metadataTimeout: the longest a look for a topic waits */
 	int timeout_ms;
 	int key, value, topic, partition, headers; /* columns, -1: none */
+	int timestamp; /* writeTimestamp: the column, else -1 */
 	rd_kafka_topic_t *fixed;    /* the option topic, if given */
 	struct ksink_topic *topics; /* handles for the topic column */
 	uint32_t ntopics, captopics, last;
@@ -146,6 +148,17 @@ static const sl_opt_def ksink_options[] = {
 			"show the topic, and a row's topic column for a topic "
 			"not seen before (sluice; not in Spark). An "
 			"unreachable cluster fails sooner.",
+	},
+	{
+		.name = "writeTimestamp",
+		.type = SL_OPT_BOOL,
+		.offset = offsetof(struct ksink_conf, write_timestamp),
+		.def = "false",
+		.desc = "Write the rows' timestamp column (TIMESTAMP, as the "
+			"Kafka source reads it) as each record's CreateTime; "
+			"a null timestamp, or false: the time of the write, as "
+			"Spark's sink does (sluice; not in Spark). Mirroring "
+			"keeps the source's record times so.",
 	},
 	{
 		.name = "kafka.",
@@ -322,6 +335,17 @@ static int ksink_columns(sl_sink *sk, struct ksink *ks, sl_err *err)
 						"be %s",
 					  cols[i].name, tn, cols[i].want);
 		}
+	}
+	ks->timestamp = -1;
+	if (((const struct ksink_conf *)sk->conf)->write_timestamp) {
+		int c = s ? sl_schema_find(s, "timestamp", 9) : -1;
+
+		if (c < 0 || s->fields[c].type->id != SL_TIMESTAMP)
+			return sl_err_set(err, SL_EANALYSIS,
+					  KSINK ": option writeTimestamp = true "
+						"needs a column 'timestamp' of "
+						"type TIMESTAMP");
+		ks->timestamp = c;
 	}
 	if (ks->value < 0)
 		return sl_err_set(err, SL_EANALYSIS,
@@ -618,12 +642,22 @@ static int ksink_produce(struct ksink *ks, const sl_value *row,
 		k = NULL;
 	if (sl_v_is_null(v))
 		v = NULL;
+	/* writeTimestamp: microseconds in the row, milliseconds in Kafka;
+	 * 0 is librdkafka's "now". */
+	int64_t ts_ms = ks->timestamp >= 0 && !sl_v_is_null(&row[ks->timestamp])
+				? row[ks->timestamp].v.i64 / 1000
+				: 0;
+	if (ts_ms < 0)
+		ts_ms = 0;
 	for (;;) {
 		/* Flags 0: no copy, librdkafka points at the vector's bytes
 		 * until the delivery report, and the track keeps the vector
 		 * alive that long. */
-		if (ks->headers >= 0) {
-			rd_kafka_headers_t *h = row_headers(&row[ks->headers]);
+		if (ks->headers >= 0 || ks->timestamp >= 0) {
+			rd_kafka_headers_t *h =
+				ks->headers >= 0
+					? row_headers(&row[ks->headers])
+					: NULL;
 
 			e = rd_kafka_producev(
 				ks->rk, RD_KAFKA_V_RKT(rkt),
@@ -633,6 +667,7 @@ static int ksink_produce(struct ksink *ks, const sl_value *row,
 						 v ? v->len : 0),
 				RD_KAFKA_V_KEY(k ? (void *)k->v.bin : NULL,
 					       k ? k->len : 0),
+				RD_KAFKA_V_TIMESTAMP(ts_ms),
 				RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(t),
 				RD_KAFKA_V_END);
 			/* On success librdkafka owns h. */

@@ -1,10 +1,10 @@
 /* io/sink_kafka.c - the Kafka sink (format "kafka"), Spark's Kafka sink
  * with its option and column names.
  *
- * Rows: a `value` column (STRING or BINARY, required), and optionally
- * `key` (STRING or BINARY), `topic` (STRING; the option `topic` wins over
- * it, as in Spark), `partition` (INT) and `headers` (ARRAY<STRUCT<key:
- * STRING, value: BINARY>>). Other columns are ignored.
+ * Rows: `value` (STRING or BINARY, required); optionally `key` (STRING or
+ * BINARY), `topic` (STRING; the option `topic` wins, as in Spark),
+ * `partition` (INT), `headers` (ARRAY<STRUCT<key: STRING, value: BINARY>>)
+ * and, with writeTimestamp, `timestamp`. Other columns are ignored.
  *
  * One producer per sink, driven from the sink thread only. Payloads are not
  * copied: each message points into the record vector, and write() keeps
@@ -17,11 +17,10 @@
  * checkpoint never names a record Kafka could still lose:
  *   - micro-batch: commit(batch) returns once every message written
  *     before it is delivered;
- *   - continuous: commit(epoch) only notes that the epoch is closed, and
- *     durable() serves the delivery reports that have arrived and says
- *     which closed epoch has none of its messages in flight, so an epoch
- *     boundary never stops the record path. librdkafka wakes the parked
- *     sink thread when reports arrive (ksink_queue_cb).
+ *   - continuous: commit(epoch) only notes that the epoch is closed;
+ *     durable() serves the delivery reports come and says which closed
+ *     epoch has no message in flight, so an epoch boundary never stops
+ *     the record path (librdkafka wakes the sink thread: ksink_queue_cb).
  *
  * deliveryGuarantee 'exactly-once' (io/sink_kafka_txn.c): every batch,
  * and every epoch or run of epochs, is one Kafka transaction, begun before
@@ -154,11 +153,9 @@ static const sl_opt_def ksink_options[] = {
 		.type = SL_OPT_BOOL,
 		.offset = offsetof(struct ksink_conf, write_timestamp),
 		.def = "false",
-		.desc = "Write the rows' timestamp column (TIMESTAMP, as the "
-			"Kafka source reads it) as each record's CreateTime; "
-			"a null timestamp, or false: the time of the write, as "
-			"Spark's sink does (sluice; not in Spark). Mirroring "
-			"keeps the source's record times so.",
+		.desc = "Write the timestamp column (TIMESTAMP) as each "
+			"record's CreateTime (sluice; Spark's sink, and a null "
+			"timestamp, write the time of the write).",
 	},
 	{
 		.name = "kafka.",
@@ -337,16 +334,12 @@ static int ksink_columns(sl_sink *sk, struct ksink *ks, sl_err *err)
 		}
 	}
 	ks->timestamp = -1;
-	if (((const struct ksink_conf *)sk->conf)->write_timestamp) {
-		int c = s ? sl_schema_find(s, "timestamp", 9) : -1;
-
-		if (c < 0 || s->fields[c].type->id != SL_TIMESTAMP)
-			return sl_err_set(err, SL_EANALYSIS,
-					  KSINK ": option writeTimestamp = true "
-						"needs a column 'timestamp' of "
-						"type TIMESTAMP");
-		ks->timestamp = c;
-	}
+	if (((const struct ksink_conf *)sk->conf)->write_timestamp &&
+	    ((ks->timestamp = s ? sl_schema_find(s, "timestamp", 9) : -1) < 0 ||
+	     s->fields[ks->timestamp].type->id != SL_TIMESTAMP))
+		return sl_err_set(err, SL_EANALYSIS,
+				  KSINK ": option writeTimestamp = true needs "
+					"a column 'timestamp' (TIMESTAMP)");
 	if (ks->value < 0)
 		return sl_err_set(err, SL_EANALYSIS,
 				  KSINK ": the rows need a 'value' column "
@@ -642,22 +635,16 @@ static int ksink_produce(struct ksink *ks, const sl_value *row,
 		k = NULL;
 	if (sl_v_is_null(v))
 		v = NULL;
-	/* writeTimestamp: microseconds in the row, milliseconds in Kafka;
-	 * 0 is librdkafka's "now". */
-	int64_t ts_ms = ks->timestamp >= 0 && !sl_v_is_null(&row[ks->timestamp])
-				? row[ks->timestamp].v.i64 / 1000
-				: 0;
-	if (ts_ms < 0)
-		ts_ms = 0;
+	const sl_value *tv = ks->timestamp >= 0 ? &row[ks->timestamp] : NULL;
+	int64_t ts_ms = tv && !sl_v_is_null(tv) ? tv->v.i64 / 1000 : 0;
 	for (;;) {
 		/* Flags 0: no copy, librdkafka points at the vector's bytes
 		 * until the delivery report, and the track keeps the vector
 		 * alive that long. */
 		if (ks->headers >= 0 || ks->timestamp >= 0) {
 			rd_kafka_headers_t *h =
-				ks->headers >= 0
-					? row_headers(&row[ks->headers])
-					: NULL;
+				ks->headers >= 0 ? row_headers(&row[ks->headers])
+						 : NULL;
 
 			e = rd_kafka_producev(
 				ks->rk, RD_KAFKA_V_RKT(rkt),
@@ -667,7 +654,7 @@ static int ksink_produce(struct ksink *ks, const sl_value *row,
 						 v ? v->len : 0),
 				RD_KAFKA_V_KEY(k ? (void *)k->v.bin : NULL,
 					       k ? k->len : 0),
-				RD_KAFKA_V_TIMESTAMP(ts_ms),
+				RD_KAFKA_V_TIMESTAMP(ts_ms > 0 ? ts_ms : 0),
 				RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(t),
 				RD_KAFKA_V_END);
 			/* On success librdkafka owns h. */

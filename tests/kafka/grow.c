@@ -167,7 +167,7 @@ static long long ckpt_new_min(sl_query *q)
 	long long lo = -1;
 
 	for (int s = 2; o && s < NPART; s++) {
-		char k[8];
+		char k[16];
 
 		snprintf(k, sizeof(k), "%d", s);
 		long long v = json_integer_value(json_object_get(o, k));

@@ -22,6 +22,7 @@
  * The flags are one table (relay_flags) that parses, suggests a flag for
  * a misspelt one and prints the usage. --option passes any source or sink
  * option through; a flag's own option may not be set again that way. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,8 +43,11 @@
 #define RELAY_OWN 8
 
 typedef struct relay_opts {
-	const char *from, *to, *bootstrap, *trigger, *checkpoint, *group_id,
-		*starting, *name;
+	const char *from, *to, *bootstrap, *to_bootstrap, *trigger,
+		*checkpoint, *group_id, *starting, *name;
+	/* --to with ${topic}: what comes before and after it */
+	char to_pre[256], to_suf[256];
+	bool to_pattern;
 	bool keep_partition, exactly_once;
 	const char *option[RELAY_MAX_OPTIONS]; /* --option, as given */
 	uint32_t noptions;
@@ -64,11 +68,17 @@ static const relay_flag relay_flags[] = {
 	{ "--from", "TOPIC[,TOPIC...]", FLAG_STRING, offsetof(relay_opts, from),
 	  "topics to read (Spark's subscribe); required" },
 	{ "--to", "TOPIC", FLAG_STRING, offsetof(relay_opts, to),
-	  "topic to write; required" },
+	  "topic to write; required. '${topic}' in it stands for each "
+	  "record's\ninput topic: --to 'mirror.${topic}' writes topic a's "
+	  "records to mirror.a" },
 	{ "--bootstrap-servers", "LIST", FLAG_STRING,
 	  offsetof(relay_opts, bootstrap),
 	  "the cluster, host:port,... (default: embedded, the mock cluster "
 	  "in this\nprocess, which nothing outside it can reach)" },
+	{ "--to-bootstrap-servers", "LIST", FLAG_STRING,
+	  offsetof(relay_opts, to_bootstrap),
+	  "the cluster --to is on, when it is another (a cross-cluster "
+	  "mirror;\ndefault: --bootstrap-servers)" },
 	{ "--keep-partition", NULL, FLAG_SWITCH,
 	  offsetof(relay_opts, keep_partition),
 	  "write each record to its input partition's number (mirroring);\n"
@@ -106,10 +116,10 @@ static void relay_usage(FILE *to)
 	      "[options]\n"
 	      "\n"
 	      "Copies every record of the --from topics into --to (key, "
-	      "value and headers\n"
-	      "unchanged, in order per partition) until SIGINT or SIGTERM, "
-	      "which stop it\n"
-	      "after its last epoch has committed.\n"
+	      "value, headers and\n"
+	      "timestamp unchanged, in order per partition) until SIGINT or "
+	      "SIGTERM, which\n"
+	      "stop it after its last epoch has committed.\n"
 	      "\n",
 	      to);
 	for (const relay_flag *f = relay_flags; f->name; f++) {
@@ -256,8 +266,45 @@ static int relay_parse(int argc, char **argv, relay_opts *o, bool *help)
 		return sl_cli_command_usage_error(
 			RELAY, "--to TOPIC is missing: the topic to "
 			       "write");
-	/* A relay into a topic it reads would copy its own output forever. */
-	for (const char *t = o->from; *t;) {
+	/* --to 'mirror.${topic}': one ${topic}, and around it only what a
+	 * Kafka topic name may hold (so it needs no quoting in the
+	 * expression that makes each record's topic). */
+	const char *var = strstr(o->to, "${topic}");
+	if (var) {
+		const char *suf = var + 8;
+		size_t pre = (size_t)(var - o->to);
+
+		if (strstr(suf, "${") || pre >= sizeof(o->to_pre) ||
+		    strlen(suf) >= sizeof(o->to_suf))
+			return sl_cli_command_usage_error(
+				RELAY, "--to '%s': one '${topic}' at most, "
+				       "and nothing else in ${...}",
+				o->to);
+		for (const char *c = o->to; *c; c++) {
+			if (c == var) {
+				c += 7;
+				continue;
+			}
+			if (!isalnum((unsigned char)*c) && *c != '.' &&
+			    *c != '_' && *c != '-')
+				return sl_cli_command_usage_error(
+					RELAY,
+					"--to '%s': '%c' cannot be in a "
+					"Kafka topic name (letters, digits, "
+					"'.', '_', '-')",
+					o->to, *c);
+		}
+		memcpy(o->to_pre, o->to, pre);
+		o->to_pre[pre] = 0;
+		snprintf(o->to_suf, sizeof(o->to_suf), "%s", suf);
+		o->to_pattern = true;
+	}
+	/* A relay into a topic it reads would copy its own output forever
+	 * (on another cluster it is a mirror). */
+	bool same = !o->to_bootstrap ||
+		    !strcmp(o->to_bootstrap,
+			    o->bootstrap ? o->bootstrap : "embedded");
+	for (const char *t = o->from; same && *t;) {
 		size_t n = strcspn(t, ",");
 		while (n && (*t == ' ' || *t == '\t')) {
 			t++;
@@ -266,7 +313,11 @@ static int relay_parse(int argc, char **argv, relay_opts *o, bool *help)
 		size_t m = n;
 		while (m && (t[m - 1] == ' ' || t[m - 1] == '\t'))
 			m--;
-		if (m == strlen(o->to) && !strncmp(t, o->to, m))
+		size_t lp = strlen(o->to_pre), ls = strlen(o->to_suf);
+		bool loop = o->to_pattern
+				    ? !lp && !ls
+				    : m == strlen(o->to) && !strncmp(t, o->to, m);
+		if (loop)
 			return sl_cli_command_usage_error(
 				RELAY,
 				"--to '%s' is among the --from "
@@ -402,6 +453,9 @@ static void relay_announce(const relay_opts *o, bool embedded)
 		: o->checkpoint ? ", checkpointed"
 				: "",
 		o->keep_partition ? "partitions kept" : "partitions by key");
+	if (o->to_bootstrap)
+		fprintf(stderr, RELAY ": writing to the cluster at %s\n",
+			o->to_bootstrap);
 	if (o->starting && !strcasecmp(o->starting, "earliest") &&
 	    !o->checkpoint && !o->exactly_once)
 		fputs(RELAY
@@ -430,8 +484,14 @@ static int relay_run(const relay_opts *o)
 			"--starting-offsets");
 	if (o->group_id)
 		kvs_add(&src, "kafka.group.id", o->group_id, "--group-id");
-	kvs_add(&sink, "topic", o->to, "--to");
-	kvs_add(&sink, "kafka.bootstrap.servers", bs, "--bootstrap-servers");
+	if (!o->to_pattern)
+		kvs_add(&sink, "topic", o->to, "--to");
+	kvs_add(&sink, "kafka.bootstrap.servers",
+		o->to_bootstrap ? o->to_bootstrap : bs,
+		o->to_bootstrap ? "--to-bootstrap-servers"
+				: "--bootstrap-servers");
+	kvs_add(&sink, "writeTimestamp", "true",
+		"the relay itself: record times travel");
 	kvs_add(&sink, "trigger", o->trigger ? o->trigger : RELAY_TRIGGER,
 		"--trigger");
 	kvs_add(&sink, "queryName", o->name ? o->name : RELAY_QUERY,
@@ -457,13 +517,22 @@ static int relay_run(const relay_opts *o)
 	sl_cli_signals_install();
 	if (sl_cli_metrics_start(s, &o->run))
 		goto out;
-	static const char *const cols[] = { "key", "value", "headers", NULL };
-	static const char *const cols_part[] = { "key", "value", "headers",
-						 "partition", NULL };
+	/* The record's time goes along: CreateTime kept, LogAppendTime
+	 * carried as CreateTime. */
+	char topic_expr[600];
+	const char *cols[7] = { "key", "value", "headers", "timestamp" };
+	int nc = 4;
+	if (o->keep_partition)
+		cols[nc++] = "partition";
+	if (o->to_pattern) {
+		snprintf(topic_expr, sizeof(topic_expr),
+			 "concat('%s', topic, '%s') AS topic", o->to_pre,
+			 o->to_suf);
+		cols[nc++] = topic_expr;
+	}
+	cols[nc] = NULL;
 	sl_frame *in = sl_session_read_stream(s, "kafka", src.kv);
-	sl_frame *sel =
-		in ? sl_frame_select(in, o->keep_partition ? cols_part : cols)
-		   : NULL;
+	sl_frame *sel = in ? sl_frame_select(in, cols) : NULL;
 	sl_query *q = sel ? sl_frame_start(sel, "kafka", sink.kv, NULL) : NULL;
 	if (!q) {
 		fprintf(stderr, RELAY ": cannot start: %s\n",

@@ -109,6 +109,49 @@ static void ckpt_progress(sl_query *q, json_t *j, int64_t id)
 	json_object_set_new(j, "checkpoint", c);
 }
 
+/* A source with a lag callback (Kafka): Spark's source metrics
+ * {min,max,avg}OffsetsBehindLatest (strings, as Spark writes them), over
+ * the partitions whose lag is known now, and sluice's per-partition
+ * offsetsBehindLatest. */
+static void source_lag_progress(sl_query *q, json_t *src)
+{
+	const sl_source_ops *ops = q->src->ops;
+	json_t *per;
+	int64_t lo = -1, hi = -1, sum = 0, n = 0;
+	char b[3][32];
+
+	if (!ops->lag)
+		return;
+	per = json_object();
+	for (uint32_t i = 0; i < q->nparts; i++) {
+		/* relaxed: a number for a report */
+		int64_t pos = atomic_load_explicit(&q->parts[i].position,
+						   memory_order_relaxed);
+		int64_t lag = ops->lag(q->src, i, pos);
+		char k[16];
+
+		if (lag < 0)
+			continue;
+		snprintf(k, sizeof(k), "%u", i);
+		json_object_set_new(per, k, json_integer(lag));
+		lo = lo < 0 || lag < lo ? lag : lo;
+		hi = lag > hi ? lag : hi;
+		sum += lag;
+		n++;
+	}
+	json_object_set_new(src, "offsetsBehindLatest", per);
+	if (!n)
+		return;
+	snprintf(b[0], sizeof(b[0]), "%lld", (long long)lo);
+	snprintf(b[1], sizeof(b[1]), "%lld", (long long)hi);
+	snprintf(b[2], sizeof(b[2]), "%.1f", (double)sum / (double)n);
+	json_object_set_new(src, "metrics",
+			    json_pack("{s:s, s:s, s:s}",
+				      "minOffsetsBehindLatest", b[0],
+				      "maxOffsetsBehindLatest", b[1],
+				      "avgOffsetsBehindLatest", b[2]));
+}
+
 static void record_progress(sl_query *q, int64_t id, epoch_stats *st,
 			    int64_t prev_start_ns)
 {
@@ -128,6 +171,7 @@ static void record_progress(sl_query *q, int64_t id, epoch_stats *st,
 		offsets_json(q, st->end_off), "numInputRows",
 		(json_int_t)st->in_rows, "inputRowsPerSecond", in_rate,
 		"processedRowsPerSecond", proc_rate);
+	source_lag_progress(q, src);
 	json_t *lat = json_pack(
 		"{s:f, s:f, s:f, s:f}", "p50",
 		(double)sl_histogram_percentile(&st->lat, 50) / 1e6, "p99",

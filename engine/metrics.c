@@ -97,6 +97,9 @@ typedef struct query_snap {
 	const char *label; /* queryName, else the id; lives with the query */
 	bool skip;	   /* a later query of the session has this label */
 	bool active, has_lag;
+	bool started;	   /* the coordinator runs (status past INIT) */
+	bool dynamic;	   /* partitions come and go (a consumer group) */
+	uint32_t assigned; /* partitions with a position: opened, reading */
 	char *exception; /* strdup'd, or NULL */
 	uint64_t rows_out;
 	sl_histogram lat;
@@ -156,6 +159,8 @@ static void snap_query(sl_query *q, query_snap *out)
 	 * hangs on it here. */
 	out->active = atomic_load(&q->active);
 	out->has_lag = ops->lag != NULL;
+	out->started = atomic_load(&q->status) != SL_QS_INIT;
+	out->dynamic = q->dynamic_parts;
 	pthread_mutex_lock(&q->lock);
 	out->exception = q->exception ? short_exception(q->exception) : NULL;
 	out->rows_out = q->rows_out;
@@ -175,6 +180,7 @@ static void snap_query(sl_query *q, query_snap *out)
 		int64_t pos = atomic_load_explicit(&p->position,
 						   memory_order_relaxed);
 		ps->lag = ops->lag ? ops->lag(q->src, i, pos) : -1;
+		out->assigned += pos >= 0;
 		ps->occupancy = sl_chan_size(p->ch);
 		ps->capacity = sl_chan_capacity(p->ch);
 		ps->blocked_ns = sl_chan_blocked_ns(p->ch);
@@ -309,14 +315,22 @@ static void print_text(FILE *f, const query_snap *qs, uint32_t nq)
 	}
 }
 
-char *sl_session_metrics_text(sl_session *s)
+static void snap_free(query_snap *snap, uint32_t nq)
+{
+	for (uint32_t k = 0; snap && k < nq; k++) {
+		free(snap[k].exception);
+		free(snap[k].parts);
+	}
+	free(snap);
+}
+
+/* Every query of the session, read once (*snap, NULL when there is none);
+ * returns their number, or -1 out of memory. */
+static int64_t snap_session(sl_session *s, query_snap **out)
 {
 	sl_query **qs = NULL;
 	query_snap *snap = NULL;
 	uint32_t nq;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	/* Only the pointers under the session's lock: the coordinators
 	 * take it to mark their queries ended, and must not wait for a
@@ -328,7 +342,7 @@ char *sl_session_metrics_text(sl_session *s)
 	pthread_mutex_unlock(&s->lock);
 	if (nq && (!qs || !(snap = calloc(nq, sizeof(*snap))))) {
 		free(qs);
-		return NULL;
+		return -1;
 	}
 	for (uint32_t k = 0; k < nq; k++)
 		snap_query(qs[k], &snap[k]);
@@ -339,21 +353,94 @@ char *sl_session_metrics_text(sl_session *s)
 		for (uint32_t j = k + 1; j < nq && !snap[k].skip; j++)
 			if (!strcmp(snap[k].label, snap[j].label))
 				snap[k].skip = true;
+	free(qs);
+	*out = snap;
+	return nq;
+}
+
+char *sl_session_metrics_text(sl_session *s)
+{
+	query_snap *snap = NULL;
+	int64_t nq = snap_session(s, &snap);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (nq < 0)
+		return NULL;
 	f = open_memstream(&text, &len);
 	if (f) {
-		print_text(f, snap, nq);
+		print_text(f, snap, (uint32_t)nq);
 		if (fclose(f)) {
 			free(text);
 			text = NULL;
 		}
 	}
-	for (uint32_t k = 0; k < nq; k++) {
-		free(snap[k].exception);
-		free(snap[k].parts);
-	}
-	free(snap);
-	free(qs);
+	snap_free(snap, (uint32_t)nq);
 	return text;
+}
+
+/* /health (live): 200 unless a query of the session stopped with an
+ * exception (503, naming it): a process whose query failed is worth
+ * restarting. /ready: 200 when at least one query runs and every running
+ * query reads: started, and (a consumer group's member) holding at least
+ * one partition; else 503 with the reason. The body is one line of text.
+ * Returns the status, or 0 out of memory. */
+static unsigned probe_text(sl_session *s, bool ready, char **body)
+{
+	query_snap *snap = NULL;
+	int64_t nq = snap_session(s, &snap);
+	unsigned status = 200, running = 0, parts = 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (nq < 0 || !(f = open_memstream(&text, &len))) {
+		snap_free(snap, nq < 0 ? 0 : (uint32_t)nq);
+		return 0;
+	}
+	for (int64_t k = 0; k < nq && status == 200; k++) {
+		const query_snap *q = &snap[k];
+
+		if (q->skip)
+			continue;
+		if (q->exception) {
+			fputs("query '", f);
+			put_value(f, q->label);
+			fputs("' failed: ", f);
+			put_value(f, q->exception);
+			status = 503;
+		} else if (ready && q->active && !q->started) {
+			fputs("query '", f);
+			put_value(f, q->label);
+			fputs("' is starting", f);
+			status = 503;
+		} else if (ready && q->active && q->dynamic && !q->assigned) {
+			fputs("query '", f);
+			put_value(f, q->label);
+			fputs("' has no partition assigned yet", f);
+			status = 503;
+		}
+		if (q->active) {
+			running++;
+			parts += q->assigned;
+		}
+	}
+	if (status == 200 && ready && !running) {
+		fputs("no query is running", f);
+		status = 503;
+	} else if (status == 200) {
+		fprintf(f, "ok: %u queries running, %u partitions reading",
+			running, parts);
+	}
+	fputc('\n', f);
+	snap_free(snap, (uint32_t)nq);
+	if (fclose(f)) {
+		free(text);
+		return 0;
+	}
+	*body = text;
+	return status;
 }
 
 /* ---- the HTTP server ------------------------------------------------- */
@@ -396,10 +483,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			       strdup("method not allowed: GET /metrics\n"),
 			       false);
+	if (!strcmp(url, "/health") || !strcmp(url, "/ready")) {
+		unsigned st = probe_text(m->s, url[1] == 'r', &body);
+
+		if (!st)
+			return respond(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				       strdup("out of memory\n"), false);
+		return respond(c, st, body, false);
+	}
 	if (strcmp(url, "/metrics"))
 		return respond(c, MHD_HTTP_NOT_FOUND,
 			       strdup("not found: the metrics are at "
-				      "/metrics\n"),
+				      "/metrics (and /health, /ready)\n"),
 			       false);
 	body = sl_session_metrics_text(m->s);
 	if (!body)

@@ -1,10 +1,10 @@
 /* io/sink_kafka.c - the Kafka sink (format "kafka"), Spark's Kafka sink
  * with its option and column names.
  *
- * Rows: a `value` column (STRING or BINARY, required), and optionally
- * `key` (STRING or BINARY), `topic` (STRING; the option `topic` wins over
- * it, as in Spark), `partition` (INT) and `headers` (ARRAY<STRUCT<key:
- * STRING, value: BINARY>>). Other columns are ignored.
+ * Rows: `value` (STRING or BINARY, required); optionally `key` (STRING or
+ * BINARY), `topic` (STRING; the option `topic` wins, as in Spark),
+ * `partition` (INT), `headers` (ARRAY<STRUCT<key: STRING, value: BINARY>>)
+ * and, with writeTimestamp, `timestamp`. Other columns are ignored.
  *
  * One producer per sink, driven from the sink thread only. Payloads are not
  * copied: each message points into the record vector, and write() keeps
@@ -17,11 +17,10 @@
  * checkpoint never names a record Kafka could still lose:
  *   - micro-batch: commit(batch) returns once every message written
  *     before it is delivered;
- *   - continuous: commit(epoch) only notes that the epoch is closed, and
- *     durable() serves the delivery reports that have arrived and says
- *     which closed epoch has none of its messages in flight, so an epoch
- *     boundary never stops the record path. librdkafka wakes the parked
- *     sink thread when reports arrive (ksink_queue_cb).
+ *   - continuous: commit(epoch) only notes that the epoch is closed;
+ *     durable() serves the delivery reports come and says which closed
+ *     epoch has no message in flight, so an epoch boundary never stops
+ *     the record path (librdkafka wakes the sink thread: ksink_queue_cb).
  *
  * deliveryGuarantee 'exactly-once' (io/sink_kafka_txn.c): every batch,
  * and every epoch or run of epochs, is one Kafka transaction, begun before
@@ -54,6 +53,7 @@ struct ksink_conf {
 	const char *topic;
 	int guarantee; /* KSINK_* */
 	int64_t metadata_timeout_ms;
+	bool write_timestamp;
 	sl_kvs kafka; /* kafka.* with the prefix removed */
 };
 
@@ -83,6 +83,7 @@ struct ksink {
 	/* metadataTimeout: the longest a look for a topic waits */
 	int timeout_ms;
 	int key, value, topic, partition, headers; /* columns, -1: none */
+	int timestamp; /* writeTimestamp: the column, else -1 */
 	rd_kafka_topic_t *fixed;    /* the option topic, if given */
 	struct ksink_topic *topics; /* handles for the topic column */
 	uint32_t ntopics, captopics, last;
@@ -146,6 +147,15 @@ static const sl_opt_def ksink_options[] = {
 			"show the topic, and a row's topic column for a topic "
 			"not seen before (sluice; not in Spark). An "
 			"unreachable cluster fails sooner.",
+	},
+	{
+		.name = "writeTimestamp",
+		.type = SL_OPT_BOOL,
+		.offset = offsetof(struct ksink_conf, write_timestamp),
+		.def = "false",
+		.desc = "Write the timestamp column (TIMESTAMP) as each "
+			"record's CreateTime (sluice; Spark's sink, and a null "
+			"timestamp, write the time of the write).",
 	},
 	{
 		.name = "kafka.",
@@ -323,6 +333,13 @@ static int ksink_columns(sl_sink *sk, struct ksink *ks, sl_err *err)
 					  cols[i].name, tn, cols[i].want);
 		}
 	}
+	ks->timestamp = -1;
+	if (((const struct ksink_conf *)sk->conf)->write_timestamp &&
+	    ((ks->timestamp = s ? sl_schema_find(s, "timestamp", 9) : -1) < 0 ||
+	     s->fields[ks->timestamp].type->id != SL_TIMESTAMP))
+		return sl_err_set(err, SL_EANALYSIS,
+				  KSINK ": option writeTimestamp = true needs "
+					"a column 'timestamp' (TIMESTAMP)");
 	if (ks->value < 0)
 		return sl_err_set(err, SL_EANALYSIS,
 				  KSINK ": the rows need a 'value' column "
@@ -618,12 +635,16 @@ static int ksink_produce(struct ksink *ks, const sl_value *row,
 		k = NULL;
 	if (sl_v_is_null(v))
 		v = NULL;
+	const sl_value *tv = ks->timestamp >= 0 ? &row[ks->timestamp] : NULL;
+	int64_t ts_ms = tv && !sl_v_is_null(tv) ? tv->v.i64 / 1000 : 0;
 	for (;;) {
 		/* Flags 0: no copy, librdkafka points at the vector's bytes
 		 * until the delivery report, and the track keeps the vector
 		 * alive that long. */
-		if (ks->headers >= 0) {
-			rd_kafka_headers_t *h = row_headers(&row[ks->headers]);
+		if (ks->headers >= 0 || ks->timestamp >= 0) {
+			rd_kafka_headers_t *h =
+				ks->headers >= 0 ? row_headers(&row[ks->headers])
+						 : NULL;
 
 			e = rd_kafka_producev(
 				ks->rk, RD_KAFKA_V_RKT(rkt),
@@ -633,6 +654,7 @@ static int ksink_produce(struct ksink *ks, const sl_value *row,
 						 v ? v->len : 0),
 				RD_KAFKA_V_KEY(k ? (void *)k->v.bin : NULL,
 					       k ? k->len : 0),
+				RD_KAFKA_V_TIMESTAMP(ts_ms > 0 ? ts_ms : 0),
 				RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(t),
 				RD_KAFKA_V_END);
 			/* On success librdkafka owns h. */

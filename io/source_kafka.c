@@ -149,6 +149,31 @@ static const sl_opt_def ksrc_options[] = {
 			"in Spark). An unreachable cluster fails sooner.",
 	},
 	{
+		.name = "partitionDiscoveryInterval",
+		.type = SL_OPT_DURATION,
+		.offset = offsetof(struct ksrc_conf, discovery_interval_ms),
+		.min = 0,
+		.max = 3600000,
+		.def = "5 seconds",
+		.desc = "How often a running query looks for partitions added "
+			"to its topics (subscribe) or for new topics matching "
+			"subscribePattern (sluice; Spark looks each batch). "
+			"New ones are read from the earliest offset. 0: never "
+			"(docs/KAFKA.md). With partitionAssignment 'manual' "
+			"and no 'assign' only.",
+	},
+	{
+		.name = "maxAddedPartitions",
+		.type = SL_OPT_INT,
+		.offset = offsetof(struct ksrc_conf, max_added_partitions),
+		.min = 0,
+		.max = 1024,
+		.def = "8",
+		.desc = "How many partitions a running query can add (one "
+			"idle partition thread each until then); more fail "
+			"the query, naming this option (sluice).",
+	},
+	{
 		.name = "kafka.",
 		.type = SL_OPT_PREFIX,
 		.offset = offsetof(struct ksrc_conf, kafka),
@@ -359,6 +384,9 @@ static void ksrc_destroy(sl_source *src)
 	}
 	sl_kafka_events_destroy(&ks->ev);
 	pthread_mutex_destroy(&ks->wake_lock);
+	pthread_mutex_destroy(&ks->disc_lock);
+	for (uint32_t i = 0; i < atomic_load(&ks->nadded); i++)
+		free((char *)ks->tp[ks->ntp + i].topic);
 	free(ks->owned);
 	free(ks->next_start);
 	free(ks->own_start);
@@ -381,6 +409,7 @@ static int ksrc_init(sl_source *src, sl_err *err)
 		return sl_err_set(err, -ENOMEM, KSRC ": out of memory");
 	sl_kafka_events_init(&ks->ev);
 	pthread_mutex_init(&ks->wake_lock, NULL);
+	pthread_mutex_init(&ks->disc_lock, NULL);
 	src->state = ks;
 	ks->self = src;
 	ks->timeout_ms = (int)c->metadata_timeout_ms;
@@ -442,9 +471,24 @@ static int ksrc_init(sl_source *src, sl_err *err)
 			ks->tp[i].start = KSRC_STORED;
 	if (ks->group && (rc = sl_ksrc_group_alloc(src, err)))
 		goto fail;
+	/* Spares for the partitions discovery finds (manual, subscribe or
+	 * subscribePattern): ks->tp gets room for them now, so that
+	 * binding one never moves the array other threads read. */
+	if (!ks->group && !c->assign && c->discovery_interval_ms > 0 &&
+	    c->max_added_partitions > 0) {
+		struct ksrc_tp *t;
+
+		ks->nspare = (uint32_t)c->max_added_partitions;
+		t = sl_arena_calloc(src->arena,
+				    (ks->ntp + ks->nspare) * sizeof(*t));
+		memcpy(t, ks->tp, ks->ntp * sizeof(*t));
+		ks->tp = t;
+		ks->disc_interval_ns = c->discovery_interval_ms * 1000000;
+		ks->disc_next_ns = sl_now_ns() + ks->disc_interval_ns;
+	}
 	json_decref(assign);
 	src->schema = ksrc_schema(src->arena, c->include_headers);
-	src->nparts = ks->ntp;
+	src->nparts = ks->ntp + ks->nspare;
 	return 0;
 fail:
 	json_decref(assign);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,6 +36,8 @@ struct ksrc_conf {
 	bool include_headers;
 	bool fail_on_data_loss;
 	int64_t metadata_timeout_ms;
+	int64_t discovery_interval_ms; /* 0: off */
+	int64_t max_added_partitions;
 	sl_kvs kafka; /* kafka.* with the prefix removed */
 };
 
@@ -66,8 +69,20 @@ struct ksrc {
 	 * committed it) */
 	bool eos_keep_resume;
 	const char *group_id; /* kafka.group.id, when given */
-	uint32_t ntp;
+	uint32_t ntp;	    /* partitions found at init: slots [0, ntp) */
 	struct ksrc_tp *tp; /* source partition i reads tp[i] */
+	/* Partition discovery (manual assignment with subscribe or
+	 * subscribePattern, partitionDiscoveryInterval > 0): slots
+	 * [ntp, ntp + nspare) are spares, bound in discovery order to the
+	 * partitions found while the query runs; tp[ntp + k] is valid once
+	 * nadded > k (published with release, after tp[] is written, under
+	 * disc_lock; its topic is malloc'd). */
+	uint32_t nspare;
+	_Atomic uint32_t nadded;
+	pthread_mutex_t disc_lock;
+	int64_t disc_next_ns; /* the next look at the metadata (disc_lock) */
+	int64_t disc_interval_ns;
+	char disc_fail[300]; /* set once: more partitions than spares */
 	/* partitionAssignment 'group'. The fields below are the
 	 * coordinator thread's (rebalance, commit, open, close all run
 	 * there), except after leave, when no query runs. */
@@ -92,6 +107,19 @@ struct ksrc {
 extern const sl_source_ops sl_source_kafka;
 
 /* ---- source_kafka_meta.c ---------------------------------------------- */
+
+/* The slots whose partition is known: those found at init and the
+ * spares bound since (any thread). */
+static inline uint32_t sl_ksrc_known(const struct ksrc *ks)
+{
+	return ks->ntp +
+	       atomic_load_explicit(&ks->nadded, memory_order_acquire);
+}
+/* A spare's poll, disc_lock held: when the interval has passed, reads the
+ * metadata and binds the partitions not read yet to the next spares
+ * (from earliest). Returns 0, or < 0 with err set when more partitions
+ * appeared than there are spares (the query fails: it would lose them). */
+int sl_ksrc_discover(sl_source *src, sl_err *err);
 
 /* Orders ks->tp: by topic, then partition. */
 int sl_ksrc_tp_cmp(const void *x, const void *y);

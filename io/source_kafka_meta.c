@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "io/kafka_embedded.h"
 #include "io/source_kafka_internal.h"
 
@@ -259,5 +260,136 @@ int sl_ksrc_partitions(sl_source *src, json_t *assign, sl_err *err)
 		return sl_err_set(err, SL_EOPTION,
 				  KSRC ": no partitions to read");
 	qsort(ks->tp, ks->ntp, sizeof(*ks->tp), sl_ksrc_tp_cmp);
+	return 0;
+}
+
+/* ---- discovery while the query runs ------------------------------------ */
+
+/* Whether the running query reads topic: with subscribe, the topics found
+ * at init (every named one existed then); with subscribePattern, any topic
+ * the pattern matches now. */
+static bool disc_wanted(const sl_source *src, const regex_t *re,
+			const char *topic)
+{
+	const struct ksrc *ks = src->state;
+
+	if (re)
+		return strncmp(topic, "__", 2) &&
+		       !regexec(re, topic, 0, NULL, 0);
+	for (uint32_t i = 0; i < ks->ntp; i++)
+		if (!strcmp(ks->tp[i].topic, topic))
+			return true;
+	return false;
+}
+
+static bool disc_known(const struct ksrc *ks, uint32_t known,
+		       const char *topic, int32_t part)
+{
+	for (uint32_t i = 0; i < known; i++)
+		if (ks->tp[i].partition == part &&
+		    !strcmp(ks->tp[i].topic, topic))
+			return true;
+	return false;
+}
+
+int sl_ksrc_discover(sl_source *src, sl_err *err)
+{
+	const struct ksrc_conf *c = src->conf;
+	struct ksrc *ks = src->state;
+	const rd_kafka_metadata_t *md = NULL;
+	uint32_t known = sl_ksrc_known(ks), n = 0, cap = 0;
+	struct ksrc_tp *found = NULL;
+	regex_t re;
+	bool have_re = false;
+	int64_t now = sl_now_ns();
+	sl_err merr = { 0 };
+
+	if (ks->disc_fail[0])
+		return sl_err_set(err, SL_EKAFKA, "%s", ks->disc_fail);
+	if (now < ks->disc_next_ns)
+		return 0;
+	ks->disc_next_ns = now + ks->disc_interval_ns;
+	/* Short: a spare's thread waits here, and its epoch marker with
+	 * it. A cluster that does not answer is asked again next time. */
+	if (sl_kafka_metadata(ks->rk, &ks->ev, 1000, &md, KSRC, &merr)) {
+		sl_kafka_events_note(&ks->ev, merr.code,
+				     "partition discovery: %s", merr.msg);
+		return 0;
+	}
+	if (c->subscribe_pattern) {
+		char anchored[1024];
+
+		snprintf(anchored, sizeof(anchored), "^(%s)$",
+			 c->subscribe_pattern);
+		/* init compiled it already */
+		have_re = !regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
+		if (!have_re) {
+			rd_kafka_metadata_destroy(md);
+			return 0;
+		}
+	}
+	for (int i = 0; i < md->topic_cnt; i++) {
+		const rd_kafka_metadata_topic_t *t = &md->topics[i];
+
+		if (t->err || !disc_wanted(src, have_re ? &re : NULL, t->topic))
+			continue;
+		for (int j = 0; j < t->partition_cnt; j++) {
+			const rd_kafka_metadata_partition_t *mp =
+				&t->partitions[j];
+
+			/* a partition without a leader yet: next time */
+			if (mp->err || mp->leader < 0 ||
+			    disc_known(ks, known, t->topic, mp->id))
+				continue;
+			if (n == cap) {
+				struct ksrc_tp *g;
+
+				cap = cap ? cap * 2 : 16;
+				g = realloc(found, cap * sizeof(*g));
+				if (!g)
+					break;
+				found = g;
+			}
+			found[n++] = (struct ksrc_tp){ .topic = t->topic,
+						       .partition = mp->id };
+		}
+	}
+	if (have_re)
+		regfree(&re);
+	if (n)
+		qsort(found, n, sizeof(*found), sl_ksrc_tp_cmp);
+	for (uint32_t k = 0; k < n; k++) {
+		struct ksrc_tp *d = &ks->tp[known];
+		char *name;
+
+		if (known == ks->ntp + ks->nspare) {
+			snprintf(ks->disc_fail, sizeof(ks->disc_fail),
+				 KSRC ": %u more partitions appeared (%s-%d "
+				      "first) than the query has room for: "
+				      "option 'maxAddedPartitions' = %u; "
+				      "restart the query or raise it",
+				 n - k, found[k].topic, found[k].partition,
+				 ks->nspare);
+			break;
+		}
+		if (!(name = strdup(found[k].topic)))
+			break;
+		d->topic = name;
+		d->topic_len = (uint32_t)strlen(name);
+		d->partition = found[k].partition;
+		d->start = KSRC_EARLIEST;
+		known++;
+		/* release: tp[known - 1] is written before it is counted */
+		atomic_store_explicit(&ks->nadded, known - ks->ntp,
+				      memory_order_release);
+		sl_log(ks->ev.log, SL_LOG_INFO,
+		       KSRC ": partition discovery: reading %s-%d from the "
+			    "earliest offset (source partition %u)",
+		       d->topic, d->partition, known - 1);
+	}
+	free(found);
+	rd_kafka_metadata_destroy(md);
+	if (ks->disc_fail[0])
+		return sl_err_set(err, SL_EKAFKA, "%s", ks->disc_fail);
 	return 0;
 }

@@ -146,7 +146,7 @@ void sl_ksrc_commit(sl_source *src, const int64_t *ends, uint32_t n, bool last)
 	if (!ks || !ks->rk || !ks->user_group || ks->closed || ks->eos)
 		return;
 	l = rd_kafka_topic_partition_list_new((int)n);
-	for (uint32_t i = 0; i < n && i < ks->ntp; i++) {
+	for (uint32_t i = 0; i < n && i < sl_ksrc_known(ks); i++) {
 		if (ends[i] < 0)
 			continue;
 		/* group: only partitions this member reads now, and ends
@@ -176,7 +176,7 @@ int64_t sl_ksrc_lag(sl_source *src, uint32_t part, int64_t position)
 	struct ksrc *ks = src->state;
 	int64_t lo = -1, hi = -1;
 
-	if (!ks || !ks->rk || part >= ks->ntp || position < 0 ||
+	if (!ks || !ks->rk || part >= sl_ksrc_known(ks) || position < 0 ||
 	    rd_kafka_get_watermark_offsets(ks->rk, ks->tp[part].topic,
 					   ks->tp[part].partition, &lo, &hi) ||
 	    hi < 0)
@@ -271,7 +271,7 @@ sl_kafka_source_offsets(const sl_source *src, const int64_t *ends, uint32_t n)
 	rd_kafka_topic_partition_list_t *l;
 
 	l = rd_kafka_topic_partition_list_new((int)(n ? n : 1));
-	for (uint32_t i = 0; l && i < n && i < ks->ntp; i++)
+	for (uint32_t i = 0; l && i < n && i < sl_ksrc_known(ks); i++)
 		if (ends[i] >= 0)
 			rd_kafka_topic_partition_list_add(l, ks->tp[i].topic,
 							  ks->tp[i].partition)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io/source_kafka_internal.h"
@@ -45,23 +46,39 @@ struct ksrc_hold {
 	rd_kafka_message_t *m[];
 };
 
+static int ksrc_attach(sl_source_part *p, struct ksrc_part *kp,
+		       struct ksrc_tp *tp, int64_t start);
+
 int sl_ksrc_open(sl_source_part *p)
 {
 	struct ksrc *ks = p->src->state;
 	struct ksrc_tp *tp;
 	struct ksrc_part *kp;
-	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_error_t *e;
 	int64_t lo, hi, start;
 	int rc;
 
-	if (!ks || p->index >= ks->ntp)
+	if (!ks || p->index >= ks->ntp + ks->nspare)
 		return sl_err_set(&p->err, SL_EINVAL, KSRC ": no partition %u",
 				  p->index);
+	/* A spare: no partition until discovery binds one (poll). */
+	if (p->index >= ks->ntp) {
+		kp = calloc(1, sizeof(*kp));
+		if (!kp)
+			return sl_err_set(&p->err, -ENOMEM,
+					  KSRC ": out of memory");
+		kp->efd = -1;
+		p->state = kp;
+		p->offset = -1;
+		return 0;
+	}
 	tp = &ks->tp[p->index];
 	/* group: the rebalance callback looked the group's offset up */
 	if (ks->group)
 		start = ks->next_start[p->index];
+	/* A checkpoint's -1: the partition was a spare not bound yet when
+	 * the epoch ended (found since): all of it is new. */
+	else if (p->has_resume && p->resume < 0)
+		start = KSRC_EARLIEST;
 	else
 		start = p->has_resume ? p->resume : tp->start;
 	/* exactly-once: the group's offset was committed with the output
@@ -87,13 +104,33 @@ int sl_ksrc_open(sl_source_part *p)
 	kp = calloc(1, sizeof(*kp));
 	if (!kp)
 		return sl_err_set(&p->err, -ENOMEM, KSRC ": out of memory");
+	if ((rc = ksrc_attach(p, kp, tp, start))) {
+		free(kp);
+		return rc;
+	}
+	p->state = kp;
+	p->offset = start;
+	return 0;
+}
+
+/* Gives kp the queue of tp, starting at start (>= 0), and (unless the
+ * group assigns) assigns it. Returns 0, or < 0 with p->err set and kp
+ * left as it was (its queue and fd gone). */
+static int ksrc_attach(sl_source_part *p, struct ksrc_part *kp,
+		       struct ksrc_tp *tp, int64_t start)
+{
+	struct ksrc *ks = p->src->state;
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_error_t *e;
+	int rc;
+
 	kp->tp = tp;
 	/* The partition's own queue, no longer forwarded to the consumer
 	 * queue: this partition's thread is its only reader. Done before
 	 * the assignment so no message goes the other way. */
 	kp->q = rd_kafka_queue_get_partition(ks->rk, tp->topic, tp->partition);
 	if (!kp->q) {
-		free(kp);
+		kp->tp = NULL;
 		return sl_err_set(&p->err, SL_EKAFKA,
 				  KSRC ": no queue for %s-%d", tp->topic,
 				  tp->partition);
@@ -109,14 +146,13 @@ int sl_ksrc_open(sl_source_part *p)
 	if (kp->efd < 0) {
 		rc = -errno;
 		rd_kafka_queue_destroy(kp->q);
-		free(kp);
+		kp->q = NULL;
+		kp->tp = NULL;
 		return sl_err_set(&p->err, rc, KSRC ": eventfd: %s",
 				  strerror(-rc));
 	}
 	rd_kafka_queue_io_event_enable(kp->q, kp->efd, &(uint64_t){ 1 },
 				       sizeof(uint64_t));
-	p->state = kp;
-	p->offset = start;
 	/* group: the rebalance callback assigns every partition of the
 	 * rebalance at once, once their slots are open. */
 	if (ks->group) {
@@ -135,9 +171,46 @@ int sl_ksrc_open(sl_source_part *p)
 		rd_kafka_queue_io_event_enable(kp->q, -1, NULL, 0);
 		rd_kafka_queue_destroy(kp->q);
 		close(kp->efd);
-		free(kp);
-		p->state = NULL;
+		kp->q = NULL;
+		kp->tp = NULL;
+		kp->efd = -1;
 		return SL_EKAFKA;
+	}
+	return 0;
+}
+
+/* A spare's poll while it has no partition: discovery (one spare at a
+ * time looks; the others go on), then the next partition found is this
+ * spare's once every spare before it has one, so spare k reads the k-th
+ * partition found. Waits up to wait_ns when there is none. */
+static int ksrc_spare_poll(sl_source_part *p, struct ksrc_part *kp,
+			   int64_t wait_ns)
+{
+	struct ksrc *ks = p->src->state;
+	int64_t lo, hi;
+	int rc = 0;
+
+	if (!pthread_mutex_trylock(&ks->disc_lock)) {
+		rc = sl_ksrc_discover(p->src, &p->err);
+		pthread_mutex_unlock(&ks->disc_lock);
+		if (rc)
+			return rc;
+	}
+	if (p->index < sl_ksrc_known(ks)) {
+		struct ksrc_tp *tp = &ks->tp[p->index];
+
+		if ((rc = sl_ksrc_watermarks(p, tp, &lo, &hi)))
+			return rc;
+		if ((rc = ksrc_attach(p, kp, tp, lo)))
+			return rc;
+		p->offset = lo;
+		return 0;
+	}
+	if (wait_ns > 0) {
+		struct timespec ts = { wait_ns / 1000000000,
+				       wait_ns % 1000000000 };
+
+		nanosleep(&ts, NULL);
 	}
 	return 0;
 }
@@ -297,7 +370,7 @@ int sl_ksrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 {
 	struct ksrc *ks = p->src->state;
 	struct ksrc_part *kp = p->state;
-	const struct ksrc_tp *tp = kp->tp;
+	const struct ksrc_tp *tp;
 	bool headers = p->src->schema->n > 7;
 	struct ksrc_hold *h;
 	uint32_t k, take;
@@ -305,6 +378,8 @@ int sl_ksrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 	sl_batch *b;
 
 	*out = NULL;
+	if (!kp->tp)
+		return ksrc_spare_poll(p, kp, wait_ns);
 	/* One partition thread serves the consumer's main queue: errors
 	 * and logs reach the events callbacks there. With a group, the
 	 * coordinator serves it (sl_ksrc_rebalance). */
@@ -318,7 +393,18 @@ int sl_ksrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 			return sl_err_set(&p->err, SL_EKAFKA,
 					  KSRC ": the consumer failed: %s",
 					  why);
+		/* Discovery goes on when every spare is bound, so that a
+		 * partition with no room left fails the query rather than
+		 * go unread. */
+		if (ks->nspare && !pthread_mutex_trylock(&ks->disc_lock)) {
+			int rc = sl_ksrc_discover(p->src, &p->err);
+
+			pthread_mutex_unlock(&ks->disc_lock);
+			if (rc)
+				return rc;
+		}
 	}
+	tp = kp->tp;
 	if (p->offset >= end)
 		return 0;
 	ksrc_fetch(kp, wait_ns);
@@ -399,6 +485,11 @@ int64_t sl_ksrc_latest(sl_source_part *p, int64_t batch_id)
 	const struct ksrc_part *kp = p->state;
 	int64_t lo = -1, hi = -1;
 
+	/* A spare without a partition: nothing to read, until discovery
+	 * has found one for it; then 0, so that a micro-batch polls the
+	 * spare, which takes its partition there. */
+	if (!kp->tp)
+		return p->index < sl_ksrc_known(ks) ? 0 : p->offset;
 	if (rd_kafka_get_watermark_offsets(ks->rk, kp->tp->topic,
 					   kp->tp->partition, &lo, &hi) ||
 	    hi < 0)
@@ -418,6 +509,11 @@ void sl_ksrc_close(sl_source_part *p)
 
 	if (!kp)
 		return;
+	if (!kp->tp) {
+		free(kp);
+		p->state = NULL;
+		return;
+	}
 	/* group: the rebalance callback unassigns, once the thread is
 	 * gone and what it read is committed. */
 	if (!ks->group) {

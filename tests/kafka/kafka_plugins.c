@@ -42,10 +42,18 @@ TestSuite(kafka_source, .init = sl_kplugin_cluster_up,
 Test(kafka_source, init_finds_partitions_and_schema)
 {
 	sl_kplugin_topic("events", 3);
+	/* Spare partitions for discovery while a query runs (8 by
+	 * default) follow the 3 found; without discovery, none. */
 	sl_kplugin_source *t = sl_kplugin_source_new(
 		"kafka.bootstrap.servers", sl_kplugin_bootstrap, "subscribe",
 		"events", NULL);
 
+	cr_assert_eq(t->rc, 0, "%s", t->err.msg);
+	cr_assert_eq(t->src.nparts, 3 + 8);
+	sl_kplugin_source_free(t);
+	t = sl_kplugin_source_new("kafka.bootstrap.servers",
+				  sl_kplugin_bootstrap, "subscribe", "events",
+				  "partitionDiscoveryInterval", "0", NULL);
 	cr_assert_eq(t->rc, 0, "%s", t->err.msg);
 	cr_assert_eq(t->src.nparts, 3);
 	cr_assert_eq(t->src.schema->n, 7);
@@ -245,7 +253,7 @@ Test(kafka_source, assign_and_subscribe_pattern)
 	sl_kplugin_topic("other", 3);
 	sl_kplugin_source *t = sl_kplugin_source_new(
 		"kafka.bootstrap.servers", sl_kplugin_bootstrap,
-		"subscribePattern", "logs-.*", NULL);
+		"subscribePattern", "logs-.*", "maxAddedPartitions", "0", NULL);
 	cr_assert_eq(t->rc, 0, "%s", t->err.msg);
 	cr_assert_eq(t->src.nparts, 3);
 	sl_kplugin_source_free(t);
@@ -500,7 +508,8 @@ Test(kafka_source, partition_threads_and_coordinator_concurrently)
 	sl_kplugin_topic("busy", 3);
 	sl_kplugin_source *t = sl_kplugin_source_new(
 		"kafka.bootstrap.servers", sl_kplugin_bootstrap, "subscribe",
-		"busy", "startingOffsets", "earliest", NULL);
+		"busy", "startingOffsets", "earliest",
+		"partitionDiscoveryInterval", "0", NULL);
 	sl_kplugin_source_open_all(t);
 	coord_stop = false;
 	pthread_create(&coord, NULL, coord_thread_main, t);

@@ -390,7 +390,8 @@ Test(kafka_embedded, sink_then_source_without_bootstrap)
 
 	sl_kplugin_source *t = sl_kplugin_source_new(
 		"kafka.bootstrap.servers", "embedded", "subscribe", "demo",
-		"startingOffsets", "earliest", NULL);
+		"startingOffsets", "earliest", "partitionDiscoveryInterval",
+		"0", NULL);
 	cr_assert_eq(t->rc, 0, "%s", t->err.msg);
 	cr_assert_eq(t->src.nparts, 2);
 	sl_kplugin_source_open_all(t);
@@ -403,7 +404,8 @@ Test(kafka_embedded, sink_then_source_without_bootstrap)
 	sl_kplugin_source_free(t);
 
 	/* A topic the embedded cluster does not have is made for the demo. */
-	t = sl_kplugin_source_new("subscribe", "fresh", NULL);
+	t = sl_kplugin_source_new("subscribe", "fresh", "maxAddedPartitions",
+				  "0", NULL);
 	cr_assert_eq(t->rc, 0, "%s", t->err.msg);
 	cr_assert_eq(t->src.nparts, 1);
 	sl_kplugin_source_free(t);
@@ -437,7 +439,8 @@ Test(kafka_broker, sink_to_source_round_trip)
 
 	sl_kplugin_source *t = sl_kplugin_source_new(
 		"kafka.bootstrap.servers", sl_test_kafka_broker, "subscribe",
-		name, "startingOffsets", "earliest", NULL);
+		name, "startingOffsets", "earliest",
+		"partitionDiscoveryInterval", "0", NULL);
 	cr_assert_eq(t->rc, 0, "%s", t->err.msg);
 	cr_assert_eq(t->src.nparts, 3);
 	sl_kplugin_source_open_all(t);

@@ -9,7 +9,7 @@
  * snapshot is the same bytes.
  *
  * FUZZ_WRITE_SEEDS=DIR writes valid snapshots and deltas of both
- * operators into DIR, the seeds of tests/fuzz/corpus/fuzz_state/. */
+ * operators into DIR: the starting inputs of tests/fuzz/corpus/fuzz_state/. */
 #include "engine/checkpoint.h"
 #include "engine/state_store.h"
 #include "ops/dedup.h"
@@ -105,7 +105,7 @@ static void round_trip(op o)
 	op_free(fresh);
 }
 
-/* Some rows, for the seeds: keys (string, bigint) / (string, timestamp). */
+/* Some rows, for the starting inputs: keys (string, bigint) / (string, timestamp). */
 static sl_batch *rows(const sl_schema *s, int from, int n)
 {
 	sl_batch *b = sl_batch_new(s, (uint32_t)n);

@@ -10,7 +10,7 @@ exactly once, each listed file opens in pyarrow with the query's schema,
 and no listed file is missing.
 Run by tests/pipeline/parquet.sh after tests/pipeline/parquet.py:
     SLUICE=build/sluice python tests/pipeline/parquet_kill.py
-PARQUET_KILL_SEED replays one run's kill moments (the seed is printed).
+PARQUET_KILL_SEED replays one run's kill moments (each run prints its random seed).
 The last line is `N passed, M failed`."""
 import json
 import os

@@ -199,15 +199,15 @@ Test(expr_func, hash_matches_spark)
 	/* and the ones it derives from: the string alone, an int */
 	EXPR_EQ("hash('Spark')", "228093765");
 	EXPR_EQ("hash(1)", "-559580957");
-	/* no bytes: Murmur3's finalizer of the seed 42 alone */
+	/* no bytes: Murmur3's finalizer of seed value 42 alone */
 	EXPR_EQ("hash('')", "142593372");
 	EXPR_TYPE("hash(s)", "int");
 }
 
 Test(expr_func, hash_properties)
 {
-	/* the seed is chained: hash(a, b) is hash(b) seeded by hash(a);
-	 * a null leaves the seed, so hash(null) is the seed 42 */
+	/* the hash seed is chained: hash(a, b) is hash(b) seeded by hash(a);
+	 * a null leaves it unchanged, so hash(null) is 42 */
 	EXPR_EQ("hash(NULL)", "42");
 	EXPR_EQ("hash(n)", "42");
 	cr_assert_str_eq(sl_test_expr_text("hash(1, n)"),

@@ -99,6 +99,12 @@ int sl_fn_bind_find_in_set(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_fn_bind_mask(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_fn_bind_luhn_check(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 
+/* x rounded to d decimals on its shortest decimal form, as Spark's
+ * BigDecimal(x.toString).setScale(d, mode): HALF_UP for round, HALF_EVEN
+ * for bround (expr/fn_math.c); so round(2.675, 2) is 2.68, not 2.67 as
+ * C's binary value would give. */
+double sl_round_double(double x, int d, bool half_even);
+
 /* The groups (expr/func.c's groups[] lists them). */
 extern const sl_func sl_funcs_string[], sl_funcs_cond[], sl_funcs_math[],
 	sl_funcs_hash[], sl_funcs_encode[], sl_funcs_date[],

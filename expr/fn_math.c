@@ -422,14 +422,12 @@ static int bind_width_bucket(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 
 /* ---- bround ----------------------------------------------------------- */
 
-/* HALF_EVEN on the shortest decimal form of x, as Spark's
- * BigDecimal(x.toString).setScale(d, HALF_EVEN). */
-static double bround_double(double x, int d)
+double sl_round_double(double x, int d, bool half_even)
 {
 	if (!isfinite(x))
 		return x;
 	if (x == 0)
-		return 0.0;
+		return half_even ? 0.0 : x; /* bround(-0.0) is 0.0 */
 	char dig[24], buf[64];
 	int ex, n = sl_double_digits(x, dig, &ex);
 	int keep = ex + d;
@@ -438,10 +436,8 @@ static double bround_double(double x, int d)
 	if (keep < 0)
 		return 0.0;
 	bool up;
-	if (dig[keep] > '5') {
-		up = true;
-	} else if (dig[keep] < '5') {
-		up = false;
+	if (!half_even || dig[keep] != '5') {
+		up = dig[keep] >= '5';
 	} else {
 		bool rest = false;
 		for (int k = keep + 1; k < n; k++)
@@ -455,6 +451,7 @@ static double bround_double(double x, int d)
 		if (k >= 0) {
 			dig[k]++;
 		} else {
+			/* 9.99 -> 10.0: one more digit in front */
 			memmove(dig + 1, dig, (size_t)keep);
 			dig[0] = '1';
 			keep++;
@@ -491,7 +488,7 @@ static int ev_bround(FN_EV_ARGS)
 	int d = (int)(intptr_t)e->aux;
 	*out = x;
 	if (x.type == SL_DOUBLE)
-		out->v.f64 = bround_double(x.v.f64, d);
+		out->v.f64 = sl_round_double(x.v.f64, d, true);
 	else if (x.type == SL_LONG)
 		out->v.i64 = bround_int(x.v.i64, d);
 	else

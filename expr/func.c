@@ -555,41 +555,6 @@ static int bind_abs(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	return numeric_arg(cx, e, err);
 }
 
-/* Spark rounds BigDecimal(Double.toString(x)) HALF_UP: on the shortest
- * decimal form, so round(2.675, 2) is 2.68 (not 2.67 as in C). */
-static double round_half_up(double x, int d)
-{
-	if (!isfinite(x) || x == 0)
-		return x;
-	char dig[24], buf[64];
-	int e, n = sl_double_digits(x, dig, &e);
-	int keep = e + d;
-	if (keep >= n)
-		return x;
-	if (keep < 0)
-		return 0.0;
-	bool up = dig[keep] >= '5';
-	if (up) {
-		int k = keep - 1;
-		while (k >= 0 && dig[k] == '9')
-			dig[k--] = '0';
-		if (k >= 0) {
-			dig[k]++;
-		} else {
-			/* 9.99 -> 10.0: one more digit in front */
-			memmove(dig + 1, dig, (size_t)keep);
-			dig[0] = '1';
-			keep++;
-			e++;
-		}
-	}
-	if (keep == 0)
-		return 0.0;
-	snprintf(buf, sizeof(buf), "%s0.%.*se%d", x < 0 ? "-" : "", keep, dig,
-		 e);
-	return strtod(buf, NULL);
-}
-
 /* v rounded HALF_UP to a multiple of 10^-d, exactly (Spark rounds an
  * integer through BigDecimal): beyond 38 digits everything rounds to 0. */
 static __int128 round_int(int64_t v, int d)
@@ -613,7 +578,7 @@ static int ev_round(EV_ARGS)
 	int d = (int)(intptr_t)e->aux;
 	*out = x;
 	if (x.type == SL_DOUBLE) {
-		out->v.f64 = round_half_up(x.v.f64, d);
+		out->v.f64 = sl_round_double(x.v.f64, d, false);
 		return 0;
 	}
 	bool wide = x.type == SL_LONG;

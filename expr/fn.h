@@ -99,6 +99,20 @@ int sl_fn_bind_find_in_set(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_fn_bind_mask(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_fn_bind_luhn_check(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 
+/* A hash of values as Spark's hash() and xxhash64() compute them: the
+ * walk over a value's type (booleans and 32-bit types as an int, 64-bit
+ * types and doubles as a long, -0.0 as 0.0 and NaN canonical, decimals as
+ * their unscaled long or minimal big-endian bytes, strings and binary as
+ * bytes, arrays and structs element by element) is one (expr/func.c);
+ * the hash function behind it is the caller's. */
+typedef struct sl_hash_fns {
+	uint64_t (*i32)(uint32_t v, uint64_t seed);
+	uint64_t (*i64)(uint64_t v, uint64_t seed);
+	uint64_t (*bytes)(const uint8_t *b, uint32_t n, uint64_t seed);
+} sl_hash_fns;
+uint64_t sl_hash_value(const sl_value *v, uint64_t seed,
+		       const sl_hash_fns *h);
+
 /* x rounded to d decimals on its shortest decimal form, as Spark's
  * BigDecimal(x.toString).setScale(d, mode): HALF_UP for round, HALF_EVEN
  * for bround (expr/fn_math.c); so round(2.675, 2) is 2.68, not 2.67 as

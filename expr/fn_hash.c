@@ -98,11 +98,11 @@ static int bind_crc32(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 
 /* ---- xxhash64 --------------------------------------------------------- */
 
-static uint64_t xx_int(int32_t v, uint64_t seed)
+static uint64_t xx_int(uint32_t v, uint64_t seed)
 {
 	uint8_t b[4];
 	for (int i = 0; i < 4; i++)
-		b[i] = (uint8_t)((uint32_t)v >> (8 * i));
+		b[i] = (uint8_t)(v >> (8 * i));
 	return sl_xxh64(b, 4, seed);
 }
 
@@ -114,34 +114,12 @@ static uint64_t xx_long(uint64_t v, uint64_t seed)
 	return sl_xxh64(b, 8, seed);
 }
 
-static uint64_t xx_value(const sl_value *v, uint64_t seed)
+static uint64_t xx_bytes(const uint8_t *b, uint32_t n, uint64_t seed)
 {
-	switch (v->type) {
-	case SL_NULL: return seed;
-	case SL_BOOL: return xx_int(v->v.b, seed);
-	case SL_INT:
-	case SL_DATE: return xx_int(v->v.i32, seed);
-	case SL_LONG:
-	case SL_TIMESTAMP: return xx_long((uint64_t)v->v.i64, seed);
-	case SL_DOUBLE: {
-		double d = v->v.f64 == 0 ? 0.0 : v->v.f64;
-		uint64_t bits;
-		if (isnan(d))
-			bits = 0x7ff8000000000000ull;
-		else
-			memcpy(&bits, &d, 8);
-		return xx_long(bits, seed);
-	}
-	case SL_STRING:
-	case SL_BINARY: return sl_xxh64(v->v.bin, v->len, seed);
-	case SL_ARRAY:
-	case SL_STRUCT:
-		for (uint32_t i = 0; i < v->len; i++)
-			seed = xx_value(&v->v.arr[i], seed);
-		return seed;
-	default: return seed;
-	}
+	return sl_xxh64(b, n, seed);
 }
+
+static const sl_hash_fns xxh64 = { xx_int, xx_long, xx_bytes };
 
 static int ev_xxhash64(FN_EV_ARGS)
 {
@@ -151,7 +129,7 @@ static int ev_xxhash64(FN_EV_ARGS)
 		int rc = sl_fn_arg(e, i, row, a, &v, err);
 		if (rc)
 			return rc;
-		h = xx_value(&v, h);
+		h = sl_hash_value(&v, h, &xxh64);
 	}
 	*out = sl_v_long((int64_t)h);
 	return 0;

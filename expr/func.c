@@ -689,15 +689,16 @@ static uint32_t hash_bytes(const uint8_t *b, uint32_t n, uint32_t seed)
 	return fmix32(h, n);
 }
 
-static uint32_t hash_value(const sl_value *v, uint32_t seed)
+uint64_t sl_hash_value(const sl_value *v, uint64_t seed,
+		       const sl_hash_fns *h)
 {
 	switch (v->type) {
 	case SL_NULL: return seed;
-	case SL_BOOL: return hash_int(v->v.b, seed);
+	case SL_BOOL: return h->i32(v->v.b, seed);
 	case SL_INT:
-	case SL_DATE: return hash_int((uint32_t)v->v.i32, seed);
+	case SL_DATE: return h->i32((uint32_t)v->v.i32, seed);
 	case SL_LONG:
-	case SL_TIMESTAMP: return hash_long((uint64_t)v->v.i64, seed);
+	case SL_TIMESTAMP: return h->i64((uint64_t)v->v.i64, seed);
 	case SL_DOUBLE: {
 		/* -0.0 hashes as 0.0; every NaN as Java's canonical NaN */
 		double d = v->v.f64 == 0 ? 0.0 : v->v.f64;
@@ -706,7 +707,7 @@ static uint32_t hash_value(const sl_value *v, uint32_t seed)
 			bits = 0x7ff8000000000000ull;
 		else
 			memcpy(&bits, &d, 8);
-		return hash_long(bits, seed);
+		return h->i64(bits, seed);
 	}
 	case SL_FLOAT: {
 		float f = v->v.f32 == 0 ? 0.0f : v->v.f32;
@@ -715,14 +716,14 @@ static uint32_t hash_value(const sl_value *v, uint32_t seed)
 			bits = 0x7fc00000u;
 		else
 			memcpy(&bits, &f, 4);
-		return hash_int(bits, seed);
+		return h->i32(bits, seed);
 	}
 	case SL_DECIMAL: {
 		/* Spark: the unscaled long up to precision 18, else the
 		 * bytes of BigInteger.toByteArray (big-endian, minimal) */
 		sl_dec_u u = sl_v_dec_get(v);
 		if (v->pad[0] <= 18)
-			return hash_long((uint64_t)(int64_t)u, seed);
+			return h->i64((uint64_t)(int64_t)u, seed);
 		uint8_t b[16];
 		int n = 16;
 		for (int i = 15; i >= 0; i--, u >>= 8)
@@ -730,18 +731,36 @@ static uint32_t hash_value(const sl_value *v, uint32_t seed)
 		while (n > 1 && ((b[16 - n] == 0 && !(b[17 - n] & 0x80)) ||
 				 (b[16 - n] == 0xff && (b[17 - n] & 0x80))))
 			n--;
-		return hash_bytes(b + 16 - n, (uint32_t)n, seed);
+		return h->bytes(b + 16 - n, (uint32_t)n, seed);
 	}
 	case SL_STRING:
-	case SL_BINARY: return hash_bytes(v->v.bin, v->len, seed);
+	case SL_BINARY: return h->bytes(v->v.bin, v->len, seed);
 	case SL_ARRAY:
 	case SL_STRUCT:
 		for (uint32_t i = 0; i < v->len; i++)
-			seed = hash_value(&v->v.arr[i], seed);
+			seed = sl_hash_value(&v->v.arr[i], seed, h);
 		return seed;
 	default: return seed;
 	}
 }
+
+/* Murmur3 behind the walker's interface: a 32-bit seed and hash. */
+static uint64_t m3_i32(uint32_t v, uint64_t seed)
+{
+	return hash_int(v, (uint32_t)seed);
+}
+
+static uint64_t m3_i64(uint64_t v, uint64_t seed)
+{
+	return hash_long(v, (uint32_t)seed);
+}
+
+static uint64_t m3_bytes(const uint8_t *b, uint32_t n, uint64_t seed)
+{
+	return hash_bytes(b, n, (uint32_t)seed);
+}
+
+static const sl_hash_fns murmur3 = { m3_i32, m3_i64, m3_bytes };
 
 static int ev_hash(EV_ARGS)
 {
@@ -751,7 +770,7 @@ static int ev_hash(EV_ARGS)
 		int rc = arg(e, i, row, a, &v, err);
 		if (rc)
 			return rc;
-		h = hash_value(&v, h);
+		h = (uint32_t)sl_hash_value(&v, h, &murmur3);
 	}
 	*out = sl_v_int((int32_t)h);
 	return 0;

@@ -27,6 +27,11 @@ typedef enum sl_type {
 	SL_STRUCT,    /* named fields, a schema */
 	SL_DECIMAL,   /* DECIMAL(p,s): see "decimal values" below */
 	SL_FLOAT,     /* IEEE single (Spark's FLOAT/REAL), in v.f32 */
+	SL_MAP,       /* len entries; v.arr holds 2*len values, key then
+	                 value of each entry in turn (keys distinct) */
+	SL_TIMESTAMP_NTZ, /* int64 microseconds of a wall-clock time, no zone */
+	SL_INTERVAL_YM,   /* INTERVAL YEAR TO MONTH: int32 months in v.i32 */
+	SL_INTERVAL_DT,   /* INTERVAL DAY TO SECOND: int64 microseconds in v.i64 */
 } sl_type;
 
 /* TINYINT and SMALLINT: ids of data types (sl_dtype.id) but never value
@@ -35,8 +40,8 @@ typedef enum sl_type {
  * ints, which is what Spark does with them too. Outside sl_type so that
  * the switches over value tags need no case for them; a switch over a
  * dtype id that has them switches on (int). */
-#define SL_BYTE ((sl_type)(SL_FLOAT + 1))  /* TINYINT: -128..127 */
-#define SL_SHORT ((sl_type)(SL_FLOAT + 2)) /* SMALLINT: -32768..32767 */
+#define SL_BYTE ((sl_type)(SL_INTERVAL_DT + 1))  /* TINYINT: -128..127 */
+#define SL_SHORT ((sl_type)(SL_INTERVAL_DT + 2)) /* SMALLINT: -32768..32767 */
 
 struct sl_schema;
 
@@ -45,7 +50,9 @@ struct sl_schema;
 typedef struct sl_dtype {
 	sl_type id;
 	uint8_t precision, scale;        /* SL_DECIMAL: 1..38, 0..precision */
-	const struct sl_dtype *elem;     /* SL_ARRAY: element type */
+	const struct sl_dtype *elem;     /* SL_ARRAY: element type; SL_MAP:
+	                                    value type */
+	const struct sl_dtype *key;      /* SL_MAP: key type */
 	const struct sl_schema *fields;  /* SL_STRUCT: fields */
 } sl_dtype;
 

@@ -495,6 +495,35 @@ static void json_put_value(sl_buf *b, const sl_value *v, const sl_dtype *t)
 		json_put_struct(b, v->v.fields, v->len,
 				t && t->id == SL_STRUCT ? t->fields : NULL);
 		break;
+	case SL_MAP:
+		/* an object whose member names are the keys as text */
+		sl_buf_putc(b, '{');
+		for (uint32_t i = 0; i < v->len; i++) {
+			if (i)
+				sl_buf_putc(b, ',');
+			const sl_value *k = &v->v.arr[2 * i];
+			if (k->type == SL_STRING) {
+				sl_format_json_str(b, k->v.str, k->len);
+			} else {
+				sl_buf tmp;
+				sl_buf_init(&tmp, NULL, 0);
+				sl_format_put_render(&tmp, k);
+				sl_format_json_str(b, tmp.s, tmp.len);
+				sl_buf_free(&tmp);
+			}
+			sl_buf_putc(b, ':');
+			json_put_value(b, &v->v.arr[2 * i + 1],
+				       t && t->id == SL_MAP ? t->elem : NULL);
+		}
+		sl_buf_putc(b, '}');
+		break;
+	case SL_TIMESTAMP_NTZ:
+	case SL_INTERVAL_YM:
+	case SL_INTERVAL_DT:
+		sl_buf_putc(b, '"');
+		sl_format_put_render(b, v);
+		sl_buf_putc(b, '"');
+		break;
 	}
 }
 

@@ -205,6 +205,10 @@ int sl_cli_run_queries(sl_session *s, const sl_cli_queries *qs,
 			rc = SL_EXIT_FAIL;
 		}
 	}
+	/* And once more when they have ended: a query shorter than the
+	 * period still shows its last progress. */
+	if (o->progress)
+		print_progress(qs);
 	free(reported);
 	return rc;
 }

@@ -152,6 +152,30 @@ static void source_lag_progress(sl_query *q, json_t *src)
 				      "avgOffsetsBehindLatest", b[2]));
 }
 
+/* The source's own counters (sl_source_ops.metrics) into its "metrics",
+ * as strings as Spark writes them. */
+static void source_metrics_progress(sl_query *q, json_t *src)
+{
+	sl_source_metric m[16];
+	uint32_t n;
+	json_t *o;
+
+	if (!q->src->ops->metrics ||
+	    !(n = q->src->ops->metrics(q->src, m, 16)))
+		return;
+	o = json_object_get(src, "metrics");
+	if (!o) {
+		o = json_object();
+		json_object_set_new(src, "metrics", o);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		char v[24];
+
+		snprintf(v, sizeof(v), "%lld", (long long)m[i].value);
+		json_object_set_new(o, m[i].name, json_string(v));
+	}
+}
+
 static void record_progress(sl_query *q, int64_t id, epoch_stats *st,
 			    int64_t prev_start_ns)
 {
@@ -172,6 +196,7 @@ static void record_progress(sl_query *q, int64_t id, epoch_stats *st,
 		(json_int_t)st->in_rows, "inputRowsPerSecond", in_rate,
 		"processedRowsPerSecond", proc_rate);
 	source_lag_progress(q, src);
+	source_metrics_progress(q, src);
 	json_t *lat = json_pack(
 		"{s:f, s:f, s:f, s:f}", "p50",
 		(double)sl_histogram_percentile(&st->lat, 50) / 1e6, "p99",

@@ -167,10 +167,17 @@ void sl_dl_add(sl_deadletter *d, const char *file, int64_t line,
 		puts_(d, ",\"file\":");
 		put_json_str(d, file, strlen(file));
 	}
-	snprintf(num, sizeof(num), ",\"line\":%lld", (long long)line);
-	puts_(d, num);
+	if (line >= 0) {
+		snprintf(num, sizeof(num), ",\"line\":%lld", (long long)line);
+		puts_(d, num);
+	}
 	puts_(d, ",\"reason\":");
 	put_json_str(d, reason, strlen(reason));
+	if (!rec) {
+		puts_(d, "}\n");
+		d->pending++;
+		return;
+	}
 	puts_(d, ",\"record\":");
 	/* The replaced text keeps the record readable; the base64 keeps it
 	 * exact, for whoever repairs and replays it. */

@@ -53,7 +53,8 @@ sl_deadletter *sl_dl_open(const char *dir, const char *source, uint32_t part);
 
 /* Buffers one rejected record: file (NULL for the socket source: the
  * field is left out), its 1-based line, why it was rejected and its raw
- * bytes. */
+ * bytes. A file skipped whole (a bad Parquet file) has line -1 and rec
+ * NULL: the line is {"source":..,"file":..,"reason":..}. */
 void sl_dl_add(sl_deadletter *d, const char *file, int64_t line,
 	       const char *reason, const char *rec, size_t len);
 

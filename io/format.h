@@ -45,6 +45,12 @@ enum {
 	 * (`col=value/`, Spark's layout), and the format fills the
 	 * partition columns from r->path (relative to scan->dir). */
 	SL_FORMAT_PARTITIONS = 1u << 5,
+	/* Its files can be bad as a whole (a damaged footer or page): its
+	 * file source has the options mode (FAILFAST by default: a bad
+	 * file fails the query), ignoreCorruptFiles and deadLetterPath, and
+	 * its reader sets sl_format_reader.bad on an error that is about the
+	 * file's bytes, so that the other modes skip the rest of the file. */
+	SL_FORMAT_BAD_FILES = 1u << 6,
 };
 
 /* The longest line the line service reads when the source sets no
@@ -81,6 +87,9 @@ typedef struct sl_format_reader {
 	int64_t size;     /* bytes to read: the size when it was admitted */
 	void *state;      /* the format's own, set by reader_open */
 	sl_err err;       /* details when a callback fails */
+	/* Set with err when what failed is the file's contents (not I/O,
+	 * not the schema): SL_FORMAT_BAD_FILES formats. */
+	bool bad;
 	/* A malformed record `rec` (line `line`): 0 keeps row (nulls where
 	 * fields were bad), 1 drops it, < 0 fails with err set. */
 	int (*malformed)(struct sl_format_reader *r, sl_batch *b,

@@ -79,7 +79,7 @@ const sl_format_ops sl_format_parquet = {
 	.label = "Parquet",
 	.extension = ".parquet",
 	.flags = SL_FORMAT_READ | SL_FORMAT_WRITE | SL_FORMAT_STATIC |
-		 SL_FORMAT_PARTITIONS,
+		 SL_FORMAT_PARTITIONS | SL_FORMAT_BAD_FILES,
 	.source_description =
 		"Parquet files of new files in a directory, the schema given "
 		"or taken from the first file's footer. Micro-batch triggers "

@@ -27,8 +27,16 @@ int pq_fail(sl_format_reader *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* The file's bytes, unless the caller says otherwise (pq_unbad). */
+	r->bad = true;
 	return sl_err_set(&r->err, SL_EIO, "source '%s': %s: %s",
 			  r->scan->component, r->path, msg);
+}
+
+int pq_unbad(sl_format_reader *r, int rc)
+{
+	r->bad = false;
+	return rc;
 }
 
 int pq_failc(sl_format_reader *r, const struct pq_rcol *c,
@@ -121,10 +129,12 @@ static bool convert(const struct pq_rcol *c, const uint8_t *p, uint32_t len,
 		break;
 	default: *out = sl_v_bin(p, len); return true;
 	}
-	if (!sl_decimal_fits(u, sl_decimal_type_make(c->el->precision,
-						      c->el->scale)))
+	if (!sl_decimal_fits(u, sl_decimal_type_make(c->fprec, c->fscale)))
 		return false;
-	*out = sl_v_dec(0, c->el->precision, c->el->scale, NULL);
+	/* A wider schema type: fits, as map_columns chose it so. */
+	if (c->dscale > c->fscale)
+		u *= sl_decimal_pow10(c->dscale - c->fscale);
+	*out = sl_v_dec(0, c->dprec, c->dscale, NULL);
 	if (u >= INT64_MIN && u <= INT64_MAX) {
 		out->v.i64 = (int64_t)u;
 	} else {
@@ -201,7 +211,7 @@ static sl_dec_u *page_wide(struct pq_rcol *c, uint32_t n)
 static int bad_decimal(sl_format_reader *r, const struct pq_rcol *c)
 {
 	return pq_failc(r, c, "a DECIMAL(%d,%d) value past the column's "
-			"precision", c->el->precision, c->el->scale);
+			"precision", c->fprec, c->fscale);
 }
 
 /* A page's values past this many bytes once decoded are damage (a

@@ -207,6 +207,16 @@ int pq_scan_init(sl_format_scan *scan, sl_err *err)
 
 /* How the file's type src (physical phys) is read as the schema's dst;
  * -1 if it cannot be. */
+/* Whether a schema's DECIMAL dst reads the file's decimals of
+ * precision p and scale s: the same, or wider in both parts, as Spark's
+ * vectorised reader widens (its scale may grow; its integer digits must
+ * not shrink). */
+static bool dec_widens(const sl_dtype *dst, int p, int s)
+{
+	return dst->id == SL_DECIMAL && dst->scale >= s &&
+	       dst->precision - dst->scale >= p - s;
+}
+
 static int conversion(const pq_selem *el, const sl_dtype *src,
 		      const sl_dtype *dst)
 {
@@ -217,7 +227,11 @@ static int conversion(const pq_selem *el, const sl_dtype *src,
 	case PQ_BOOLEAN: return d == SL_BOOL ? CV_BOOL : -1;
 	case PQ_INT32:
 		if (s == SL_DECIMAL)
-			return dst == src ? CV_DEC_I32 : -1;
+			return dec_widens(dst, src->precision, src->scale)
+				       ? CV_DEC_I32
+				       : -1;
+		if (s == SL_INT && d == SL_DECIMAL)
+			return dec_widens(dst, 10, 0) ? CV_DEC_I32 : -1;
 		if (s == SL_DATE)
 			return d == SL_DATE ? CV_DATE : -1;
 		if (!small)
@@ -232,7 +246,11 @@ static int conversion(const pq_selem *el, const sl_dtype *src,
 					: -1;
 	case PQ_INT64:
 		if (s == SL_DECIMAL)
-			return dst == src ? CV_DEC_I64 : -1;
+			return dec_widens(dst, src->precision, src->scale)
+				       ? CV_DEC_I64
+				       : -1;
+		if (s == SL_LONG && d == SL_DECIMAL)
+			return dec_widens(dst, 20, 0) ? CV_DEC_I64 : -1;
 		if (s == SL_TIMESTAMP) {
 			bool ms = el->logical == PQ_LT_TIMESTAMP
 					  ? el->lt_unit == PQ_UNIT_MILLIS
@@ -249,13 +267,17 @@ static int conversion(const pq_selem *el, const sl_dtype *src,
 	case PQ_DOUBLE: return d == SL_DOUBLE ? CV_DOUBLE : -1;
 	case PQ_BYTE_ARRAY:
 		if (s == SL_DECIMAL)
-			return dst == src ? CV_DEC_BE : -1;
+			return dec_widens(dst, src->precision, src->scale)
+				       ? CV_DEC_BE
+				       : -1;
 		if (s == SL_STRING)
 			return d == SL_STRING ? CV_STR : -1;
 		return d == SL_BINARY ? CV_BIN : -1;
 	case PQ_FIXED:
 		if (s == SL_DECIMAL)
-			return dst == src ? CV_DEC_BE : -1;
+			return dec_widens(dst, src->precision, src->scale)
+				       ? CV_DEC_BE
+				       : -1;
 		return d == SL_BINARY ? CV_BIN : -1;
 	default: return -1;
 	}
@@ -316,16 +338,27 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 			continue;
 		}
 		if (file_column_type(&top[j], &t, why, sizeof(why)) < 0)
-			return pq_fail(r, "column '%s' is %s, which sluice does "
-				       "not read yet",
-				    f->name, why);
+			return pq_unbad(r, pq_fail(r, "column '%s' is %s, "
+						   "which sluice does not "
+						   "read yet",
+						   f->name, why));
 		c->conv = conversion(top[j].el, t, f->type);
 		if (c->conv < 0) {
 			sl_dtype_name(t, fn, sizeof(fn));
 			sl_dtype_name(f->type, tn, sizeof(tn));
-			return pq_fail(r, "column '%s' is %s in the file, and the "
-				       "schema says %s",
-				    f->name, fn, tn);
+			return pq_unbad(r, pq_fail(r, "column '%s' is %s in "
+						   "the file, and the schema "
+						   "says %s",
+						   f->name, fn, tn));
+		}
+		if (f->type->id == SL_DECIMAL) {
+			bool dec = t->id == SL_DECIMAL;
+
+			c->fprec = dec ? t->precision
+				       : top[j].el->type == PQ_INT32 ? 10 : 20;
+			c->fscale = dec ? t->scale : 0;
+			c->dprec = f->type->precision;
+			c->dscale = f->type->scale;
 		}
 		c->el = top[j].el;
 		c->leaf = top[j].leaf;
@@ -345,7 +378,8 @@ int pq_reader_open(sl_format_reader *r)
 	rd->fd = sl_uring_openat(sl_uring_get(), AT_FDCWD, r->path,
 				 O_RDONLY | O_CLOEXEC, 0);
 	if (rd->fd < 0) {
-		rc = pq_fail(r, "cannot open: %s", strerror(-rd->fd));
+		rc = pq_unbad(r, pq_fail(r, "cannot open: %s",
+					 strerror(-rd->fd)));
 		goto bad;
 	}
 	if (pq_footer_read(rd->fd, rd->size, &rd->m, &rd->a, &e) < 0) {
@@ -430,11 +464,15 @@ static int open_row_group(sl_format_reader *r, struct pq_rd *rd)
 		c->chunk = sl_xrealloc(NULL, (size_t)len + 1);
 		got = sl_uring_pread(sl_uring_get(), rd->fd, c->chunk,
 				     (size_t)len, (uint64_t)start);
+		if (got < 0)
+			return pq_unbad(r, pq_failc(r, c,
+						    "reading %lld bytes: %s",
+						    (long long)len,
+						    strerror((int)-got)));
 		if (got != (ssize_t)len)
-			return pq_failc(r, c, "reading %lld bytes: %s",
-				     (long long)len,
-				     got < 0 ? strerror((int)-got)
-					     : "short read (truncated?)");
+			return pq_failc(r, c, "reading %lld bytes: short "
+				       "read (truncated?)",
+				    (long long)len);
 		c->clen = (size_t)len;
 	}
 	rd->rg_left = g->num_rows;

@@ -41,6 +41,10 @@ struct pq_rcol {
 	int leaf; /* the file's leaf column, -1: not in the file (nulls) */
 	const pq_selem *el;
 	int conv, max_def;
+	/* Decimals (CV_DEC_*): the file's precision and scale (an INT32's
+	 * 10 and 0, an INT64's 20 and 0 read as a decimal) and the
+	 * schema's, at least as wide (Spark's widening on read). */
+	uint8_t fprec, fscale, dprec, dscale;
 	int64_t rg_rows; /* rows of the open row group */
 	/* The open row group's chunk. */
 	uint8_t *chunk;
@@ -87,9 +91,13 @@ struct pq_rd {
 	int64_t rg_left; /* rows left in the open one */
 };
 
-/* "source 'NAME': PATH: why" (SL_EIO) in r->err; returns its code. */
+/* "source 'NAME': PATH: why" (SL_EIO) in r->err, r->bad set (the file's
+ * bytes are at fault); returns its code. */
 int pq_fail(sl_format_reader *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* An error pq_fail or pq_failc just set is not about the file's bytes
+ * (I/O, the schema): a bad-file mode must not skip past it. Returns rc. */
+int pq_unbad(sl_format_reader *r, int rc);
 /* A fault of column c's open chunk or page: "column 'C' (page at byte
  * N): why", the page's offset in the file when a page is open, else the
  * chunk's. */

@@ -78,6 +78,12 @@ struct sl_source_part {
 	int64_t resume;
 };
 
+/* One counter of sl_source_ops.metrics. */
+typedef struct sl_source_metric {
+	const char *name; /* static: "badFilesSkipped" */
+	int64_t value;
+} sl_source_metric;
+
 typedef struct sl_source_ops {
 	const char *name;        /* format name: "rate" */
 	const char *description; /* one line for docs and --help */
@@ -151,6 +157,12 @@ typedef struct sl_source_ops {
 	 * so that other members take them over (Kafka: leave the group).
 	 * Coordinator thread. */
 	void (*leave)(sl_source *src);
+	/* Optional, for the progress JSON (the source's "metrics", names to
+	 * numbers as in Spark's SourceProgress): up to max of the source's
+	 * counters since the query started, into out. Coordinator thread,
+	 * while the partition threads poll. Returns how many it set. */
+	uint32_t (*metrics)(sl_source *src, sl_source_metric *out,
+			    uint32_t max);
 } sl_source_ops;
 
 /* poll: the partition's stream has ended. Not an error code: apart from

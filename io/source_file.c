@@ -272,6 +272,27 @@ static const char *const parse_modes[] = { "PERMISSIVE", "DROPMALFORMED",
 		  "record is appended as a JSON line with its file, line "\
 		  "and reason, in every mode; see docs/FILES.md." }
 
+/* The options of formats whose files can be bad as a whole (Parquet):
+ * Spark fails the query on a corrupt file unless ignoreCorruptFiles. */
+#define FILE_OPT_BAD_FILES						\
+	{ .name = "mode", .type = SL_OPT_ENUM,				\
+	  .offset = offsetof(struct file_conf, mode),			\
+	  .def = "FAILFAST", .allowed = parse_modes,			\
+	  .desc = "A bad file (damaged footer or page): fail naming the "\
+		  "file, its byte offset and what is wrong (FAILFAST), or "\
+		  "skip the rest of it, keeping the rows read before, "	\
+		  "counted in the progress (PERMISSIVE, DROPMALFORMED)." },\
+	{ .name = "ignoreCorruptFiles", .type = SL_OPT_BOOL,		\
+	  .offset = offsetof(struct file_conf, ignore_corrupt),		\
+	  .def = "false",						\
+	  .desc = "Spark's option: true skips bad files as mode "	\
+		  "DROPMALFORMED does." },				\
+	{ .name = "deadLetterPath", .type = SL_OPT_STRING,		\
+	  .offset = offsetof(struct file_conf, dead_letter),		\
+	  .desc = "A directory (made if missing) where every bad file "	\
+		  "is appended as a JSON line with its path and reason, "\
+		  "in every mode; see docs/FILES.md." }
+
 /* The line formats' (text, csv, json). */
 #define FILE_OPT_LINES							\
 	{ .name = "maxLineLength", .type = SL_OPT_INT,			\
@@ -291,6 +312,13 @@ static const sl_opt_def file_line_options[] = {
 	FILE_OPT_PATH,
 	FILE_OPT_COMMON,
 	FILE_OPT_LINES,
+	{ .name = NULL },
+};
+
+static const sl_opt_def file_bad_options[] = {
+	FILE_OPT_PATH,
+	FILE_OPT_COMMON,
+	FILE_OPT_BAD_FILES,
 	{ .name = NULL },
 };
 
@@ -322,6 +350,8 @@ void sl_file_source_ops_init(sl_file_source_ops *o,
 					? file_mode_options
 				: format->flags & SL_FORMAT_LINES
 					? file_line_options
+				: format->flags & SL_FORMAT_BAD_FILES
+					? file_bad_options
 					: file_options;
 
 	o->format = format;
@@ -341,5 +371,6 @@ void sl_file_source_ops_init(sl_file_source_ops *o,
 		.continuous = false,
 		.ckpt_save = sl_file_source_ckpt_save,
 		.ckpt_restore = sl_file_source_ckpt_restore,
+		.metrics = sl_file_source_metrics,
 	};
 }

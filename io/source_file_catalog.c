@@ -518,6 +518,37 @@ void sl_file_source_stats(sl_source *src, sl_file_stats *out)
 	pthread_mutex_unlock(&fs->lock);
 }
 
+uint32_t sl_file_source_metrics(sl_source *src, sl_source_metric *out,
+				uint32_t max)
+{
+	struct file_src *fs = src->state;
+	const bool bad = fs->format->flags & SL_FORMAT_BAD_FILES;
+	const bool malformed = fs->format->flags & SL_FORMAT_MALFORMED;
+	sl_source_metric m[5];
+	uint32_t n = 0;
+
+	pthread_mutex_lock(&fs->lock);
+	m[n++] = (sl_source_metric){ "numFilesRead",
+				     (int64_t)fs->st.files_read };
+	if (malformed) {
+		m[n++] = (sl_source_metric){ "malformedRecordsDropped",
+					     (int64_t)fs->st.dropped };
+		m[n++] = (sl_source_metric){ "malformedRecordsKept",
+					     (int64_t)fs->st.corrupt };
+	}
+	if (bad)
+		m[n++] = (sl_source_metric){ "badFilesSkipped",
+					     (int64_t)fs->st.bad_files };
+	if (fs->dl_dir)
+		m[n++] = (sl_source_metric){ "deadLettered",
+					     (int64_t)fs->dead_lettered };
+	pthread_mutex_unlock(&fs->lock);
+	if (n > max)
+		n = max;
+	memcpy(out, m, n * sizeof(*m));
+	return n;
+}
+
 uint64_t sl_file_source_dead_lettered(sl_source *src)
 {
 	struct file_src *fs = src->state;

@@ -39,6 +39,7 @@ struct file_conf {
 	int mode;
 	const char *corrupt_col;
 	const char *dead_letter;
+	bool ignore_corrupt; /* ignoreCorruptFiles (bad-file formats) */
 	int64_t max_line;
 	max_align_t format_conf[];
 };
@@ -79,6 +80,7 @@ struct file_part {
 	int64_t index;
 	sl_format_reader rd; /* the open file's reader */
 	uint64_t rows, dropped, corrupt; /* not yet added to the stats */
+	uint64_t bad;			 /* bad files skipped, likewise */
 	uint64_t dead;			 /* ditto: dead-lettered records */
 	sl_deadletter *dl;		 /* NULL without deadLetterPath */
 };
@@ -98,6 +100,10 @@ const struct fentry *sl_file_source_find_index(struct file_src *fs,
 /* sl_source_ops.latest, ckpt_save and ckpt_restore. */
 int64_t sl_file_source_latest(sl_source_part *p, int64_t batch_id);
 char *sl_file_source_ckpt_save(sl_source *src);
+/* sl_source_ops.metrics: files read, malformed records, bad files
+ * skipped, dead-lettered records, as the format has them. */
+uint32_t sl_file_source_metrics(sl_source *src, sl_source_metric *out,
+				uint32_t max);
 int sl_file_source_ckpt_restore(sl_source *src, const char *text,
 				sl_err *err);
 

@@ -34,6 +34,28 @@ static int malformed(sl_format_reader *r, sl_batch *b, sl_value *row,
 		     const char *line, size_t len, int64_t line_no,
 		     const char *why);
 
+/* A bad file (SL_FORMAT_BAD_FILES formats; the reader set rd.bad with
+ * its error): written to the dead letter in every mode; FAILFAST (the
+ * default, as Spark fails on a corrupt file) fails with the reader's
+ * error, the other modes and ignoreCorruptFiles skip the rest of the file
+ * and count it. Returns true to skip. */
+static bool bad_file_skips(sl_source_part *p, struct file_part *fp)
+{
+	struct file_src *fs = p->src->state;
+	const struct file_conf *c = conf_of(p->src);
+
+	if (!(fs->format->flags & SL_FORMAT_BAD_FILES) || !fp->rd.bad)
+		return false;
+	if (fp->dl)
+		sl_dl_add(fp->dl, fp->rd.path, -1, fp->rd.err.msg, NULL, 0);
+	if (c->mode == MODE_FAILFAST && !c->ignore_corrupt)
+		return false;
+	fp->bad++;
+	return true;
+}
+
+/* Opens the file at the partition's offset: 0, 1 when it is a bad file
+ * skipped whole (bad_file_skips), or < 0 with p->err set. */
 static int part_open_file(sl_source_part *p, struct file_part *fp)
 {
 	struct file_src *fs = p->src->state;
@@ -59,10 +81,13 @@ static int part_open_file(sl_source_part *p, struct file_part *fp)
 		.owner = p,
 	};
 	if ((rc = fs->format->reader_open(&fp->rd)) < 0) {
-		p->err = fp->rd.err;
+		bool skip = bad_file_skips(p, fp);
+
+		if (!skip)
+			p->err = fp->rd.err;
 		free(fp->path);
 		fp->path = NULL;
-		return rc;
+		return skip ? 1 : rc;
 	}
 	fp->open = true;
 	fp->index = p->offset;
@@ -114,9 +139,10 @@ static void flush_stats(sl_source_part *p, struct file_part *fp, uint64_t files)
 	fs->st.dropped += fp->dropped;
 	fs->st.corrupt += fp->corrupt;
 	fs->st.files_read += files;
+	fs->st.bad_files += fp->bad;
 	fs->dead_lettered += fp->dead;
 	pthread_mutex_unlock(&fs->lock);
-	fp->rows = fp->dropped = fp->corrupt = fp->dead = 0;
+	fp->rows = fp->dropped = fp->corrupt = fp->dead = fp->bad = 0;
 }
 
 int sl_file_source_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
@@ -133,19 +159,31 @@ int sl_file_source_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 	while (p->offset < end) {
 		uint32_t before;
 
-		if (!fp->open && (rc = part_open_file(p, fp)) < 0)
-			break;
+		if (!fp->open && (rc = part_open_file(p, fp)) != 0) {
+			if (rc < 0)
+				break;
+			rc = 0;
+			p->offset++;
+			files++;
+			continue;
+		}
 		if (!b)
 			b = sl_batch_new(p->src->schema, FILE_MAX_ROWS);
 		if (b->nrows >= FILE_MAX_ROWS)
 			break;
 		before = b->nrows;
 		rc = fs->format->next_batch(&fp->rd, b, FILE_MAX_ROWS);
-		fp->rows += b->nrows - before;
 		if (rc < 0) {
-			p->err = fp->rd.err;
-			break;
+			/* The rows of the failing call may be half made:
+			 * those handed on before it stay. */
+			b->nrows = before;
+			if (!bad_file_skips(p, fp)) {
+				p->err = fp->rd.err;
+				break;
+			}
+			rc = 0;
 		}
+		fp->rows += b->nrows - before;
 		if (rc == 0) {
 			part_close_file(p, fp);
 			p->offset++;

@@ -872,6 +872,8 @@ def main():
       reader_timestamp_units)
     t("reader: bad files are errors naming the file",
       parquet_bad.reader_bad_files, sys.modules[__name__])
+    t("reader: mode and ignoreCorruptFiles skip a bad file",
+      parquet_bad.reader_bad_file_modes, sys.modules[__name__])
     t("reader: unsupported columns are errors, or left out by a schema",
       reader_unsupported_columns)
     t("reader: damaged files fail with a message, never crash",

@@ -4,7 +4,9 @@ helpers and TMP): bad magic, a truncated or damaged footer, damaged
 pages, an encoding sluice does not read, a damaged DELTA_BINARY_PACKED
 header and a dictionary index past its dictionary, each an error naming
 the file, the byte offset and what is wrong; files with random bytes
-changed, which read or fail with a message, never crash."""
+changed, which read or fail with a message, never crash; the source's
+mode with a bad file among good ones."""
+import json
 import os
 import subprocess
 
@@ -144,3 +146,95 @@ INSERT INTO out SELECT * FROM src;
         if p.returncode == 1 and "a.parquet" not in p.stderr:
             h.fail("damaged file %d: the error does not name the file: %s" %
                  (k, p.stderr))
+
+
+def modes_sql(h, name, src, options):
+    out = os.path.join(h.TMP, name)
+    opts = "".join(", %s = '%s'" % kv for kv in options)
+    return out, """
+CREATE SOURCE src WITH (format = 'parquet', path = '%s',
+  schema = 'i INT, s STRING'%s);
+CREATE SINK out WITH (format = 'parquet', path = '%s',
+  checkpointLocation = '%s', trigger = 'availableNow');
+INSERT INTO out SELECT * FROM src;
+""" % (src, opts, out, out + ".ckpt")
+
+
+def run_progress(h, sql, name, expect_rc):
+    path = os.path.join(h.TMP, name + ".sql")
+    with open(path, "w") as f:
+        f.write(sql)
+    p = subprocess.run([h.SLUICE, "run", path, "--progress"],
+                       capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+    if "Sanitizer" in p.stderr or "runtime error" in p.stderr or \
+            p.returncode != expect_rc:
+        h.fail("sluice run %s: exit %d: %s" % (name, p.returncode,
+                                               p.stderr.strip()))
+    return p
+
+
+def dead_letters(h, dl):
+    lines = []
+    for f in sorted(os.listdir(dl)):
+        with open(os.path.join(dl, f)) as fh:
+            lines += [json.loads(x) for x in fh if x.strip()]
+    return lines
+
+
+def reader_bad_file_modes(h):
+    """A bad file among good ones: FAILFAST (the default) fails naming it;
+    PERMISSIVE, DROPMALFORMED and Spark's ignoreCorruptFiles skip it,
+    read the others, count it in the progress (badFilesSkipped) and write
+    it to the dead letter; an error that is not the file's bytes (a
+    column of another type) fails in every mode."""
+    t = pa.table({"i": pa.array(range(40), pa.int32()),
+                  "s": ["v%d" % k for k in range(40)]})
+    buf = pa.BufferOutputStream()
+    pq.write_table(t, buf, compression="snappy")
+    good = buf.getvalue().to_pybytes()
+    src = os.path.join(h.TMP, "modes-in")
+    os.makedirs(src)
+    for name, data in (("a", good), ("b", b"PAR0" + good[4:]), ("c", good)):
+        with open(os.path.join(src, name + ".parquet"), "wb") as f:
+            f.write(data)
+    bad = os.path.join(src, "b.parquet")
+    for k, opts in enumerate(([("mode", "DROPMALFORMED")],
+                              [("mode", "PERMISSIVE")],
+                              [("ignoreCorruptFiles", "true")])):
+        dl = os.path.join(h.TMP, "modes-dl-%d" % k)
+        out, sql = modes_sql(h, "modes-%d" % k, src,
+                             opts + [("deadLetterPath", dl)])
+        p = run_progress(h, sql, "modes-%d" % k, 0)
+        got = h.read_back(out)
+        if got.num_rows != 80 or \
+                sorted(got.column("i").to_pylist()) != \
+                sorted(list(range(40)) * 2):
+            h.fail("%s: %d rows read, not the good files' 80" %
+                   (opts, got.num_rows))
+        if '"badFilesSkipped": "1"' not in p.stderr:
+            h.fail("%s: the progress does not count the bad file: %s" %
+                   (opts, p.stderr[-2000:]))
+        lines = dead_letters(h, dl)
+        if len(lines) != 1 or lines[0].get("file") != bad or \
+                "no PAR1 magic" not in lines[0].get("reason", "") or \
+                "record" in lines[0] or "line" in lines[0]:
+            h.fail("%s: dead letter %r" % (opts, lines))
+    # FAILFAST, the default: fails naming the file; the dead letter has it.
+    dl = os.path.join(h.TMP, "modes-dl-ff")
+    out, sql = modes_sql(h, "modes-ff", src, [("deadLetterPath", dl)])
+    p = run_progress(h, sql, "modes-ff", 1)
+    if bad not in p.stderr or "no PAR1 magic" not in p.stderr:
+        h.fail("FAILFAST: %s" % p.stderr)
+    if len(dead_letters(h, dl)) != 1:
+        h.fail("FAILFAST: the dead letter lacks the file")
+    # Not the file's bytes: a column of another type is the query's fault.
+    src2 = os.path.join(h.TMP, "modes-type-in")
+    os.makedirs(src2)
+    pq.write_table(pa.table({"i": ["x"], "s": ["y"]}),
+                   os.path.join(src2, "a.parquet"))
+    out, sql = modes_sql(h, "modes-type", src2, [("mode", "DROPMALFORMED")])
+    p = run_progress(h, sql, "modes-type", 1)
+    if "column 'i' is string in the file, and the schema says int" \
+            not in p.stderr:
+        h.fail("a type mismatch under DROPMALFORMED: %s" % p.stderr)

@@ -232,8 +232,7 @@ def reader_arrow(integers, dictionary, version):
 
 def reader_refused():
     """A decimal past 38 digits is an error naming the column and type;
-    a schema that leaves it out reads the rest. A schema that gives a
-    decimal column another precision is refused."""
+    a schema that leaves it out reads the rest."""
     src = os.path.join(P.TMP, "wide-in")
     os.makedirs(src)
     pq.write_table(pa.table({
@@ -249,11 +248,54 @@ def reader_refused():
     got = P.read_back(out).to_pylist()
     if not (len(got) == 1 and same(got[0]["d"], Decimal("-7.25"))):
         P.fail("rows %r" % got)
-    out, sql = P.copy_sql("wide-other", src, schema="d DECIMAL(12,2)")
-    p = P.run_sluice(sql, "wide-other", expect_rc=1)
-    if "column 'd' is decimal(10,2) in the file, and the schema says " \
-            "decimal(12,2)" not in p.stderr:
-        P.fail("stderr %r" % p.stderr)
+
+
+def reader_widening():
+    """A schema may widen a decimal column as Spark's (vectorised, the
+    default) reader does: the scale may grow, the integer digits must not
+    shrink; INT32 reads as a DECIMAL of 10 or more integer digits, INT64
+    of 20 or more. Narrower is an error naming the column and both types.
+    (Spark 4.3.0 gave these rows and refused the same narrowings.)"""
+    src = os.path.join(P.TMP, "widen-in")
+    os.makedirs(src)
+    pq.write_table(pa.table({
+        "d": pa.array([Decimal("-7.25"), None], pa.decimal128(10, 2)),
+        "i": pa.array([5, None], pa.int32()),
+        "l": pa.array([-3, None], pa.int64())}),
+        os.path.join(src, "a.parquet"))
+    for k, (schema, want) in enumerate((
+            ("d DECIMAL(12,2)", [Decimal("-7.25"), None]),
+            ("d DECIMAL(14,4)", [Decimal("-7.2500"), None]),
+            ("i DECIMAL(12,2)", [Decimal("5.00"), None]),
+            ("i DECIMAL(10,0)", [Decimal("5"), None]),
+            ("l DECIMAL(20,0)", [Decimal("-3"), None]),
+            ("l DECIMAL(38,10)", [Decimal("-3.0000000000"), None]))):
+        name = "widen-%d" % k
+        out, sql = P.copy_sql(name, src, schema=schema)
+        P.run_sluice(sql, name)
+        got = P.read_back(out)
+        col, ty = schema.split(" ")
+        p_, s_ = ty[8:-1].split(",")
+        if got.schema.field(col).type != pa.decimal128(int(p_), int(s_)) \
+                or got.column(col).to_pylist() != want or \
+                [str(x) for x in got.column(col).to_pylist() if x] != \
+                [str(x) for x in want if x]:
+            P.fail("%s: %r %r" % (schema, got.schema,
+                                  got.column(col).to_pylist()))
+    for k, (schema, msg) in enumerate((
+            ("d DECIMAL(10,3)", "column 'd' is decimal(10,2) in the file, "
+             "and the schema says decimal(10,3)"),
+            ("d DECIMAL(10,1)", "column 'd' is decimal(10,2) in the file, "
+             "and the schema says decimal(10,1)"),
+            ("i DECIMAL(9,0)", "column 'i' is int in the file, and the "
+             "schema says decimal(9,0)"),
+            ("l DECIMAL(19,0)", "column 'l' is bigint in the file, and the "
+             "schema says decimal(19,0)"))):
+        name = "narrow-%d" % k
+        out, sql = P.copy_sql(name, src, schema=schema)
+        p = P.run_sluice(sql, name, expect_rc=1)
+        if msg not in p.stderr:
+            P.fail("%s: stderr %r" % (schema, p.stderr))
 
 
 def spark_session():
@@ -358,6 +400,8 @@ def main():
                   ("INT32/INT64" if integers else "FIXED_LEN_BYTE_ARRAY",
                    "dictionary" if dictionary else "plain", version[0]),
                   reader_arrow, integers, dictionary, version)
+    t("reader: a schema widens decimals as Spark's reader does",
+      reader_widening)
     t("reader: DECIMAL past 38 digits refused, or left out by a schema",
       reader_refused)
     if os.environ.get("PARQUET_SPARK", "1") != "0" and outs:

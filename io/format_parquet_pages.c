@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "core/decimal.h"
 #include "io/parquet_read.h"
@@ -538,6 +539,15 @@ int pq_next_page(sl_format_reader *r, struct pq_rcol *c)
 				    pg.csize);
 		body = c->chunk + c->cpos;
 		c->cpos += (size_t)pg.csize;
+		if (pg.has_crc) {
+			uint32_t crc = (uint32_t)crc32(0, body, (uInt)pg.csize);
+
+			if (crc != pg.crc)
+				return pq_failc(r, c, "page CRC mismatch: its "
+					       "bytes' CRC-32 is %08x, its "
+					       "header says %08x (damaged)",
+					    (unsigned)crc, (unsigned)pg.crc);
+		}
 		/* A flat column's page has at most a row group's values;
 		 * a damaged count must not size the buffers. */
 		if (pg.nvalues > PQ_MAX_PAGE_VALUES ||

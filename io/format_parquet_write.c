@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#include <zlib.h>
 
 #include "core/decimal.h"
 #include "io/parquet.h"
@@ -447,6 +448,9 @@ static int put_page(const struct pq_writer *pw, struct pq_file *f,
 	pq_w_i32(&e, 1, type);
 	pq_w_i32(&e, 2, (int32_t)len);
 	pq_w_i32(&e, 3, (int32_t)f->zip.len);
+	/* The page's CRC-32 over its stored bytes, as Spark writes it. */
+	pq_w_i32(&e, 4, (int32_t)(uint32_t)crc32(0, (const Bytef *)f->zip.s,
+						 (uInt)f->zip.len));
 	pq_w_struct(&e, type == PQ_PAGE_DATA ? 5 : 7);
 	pq_w_i32(&e, 1, (int32_t)nvalues);
 	pq_w_i32(&e, 2, encoding);

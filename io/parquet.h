@@ -264,6 +264,8 @@ typedef struct pq_page {
 	int32_t usize, csize, nvalues, nnulls, def_len, rep_len;
 	int encoding, def_encoding;
 	bool v2_compressed;
+	bool has_crc;  /* the header has a crc: CRC-32 of the page's */
+	uint32_t crc;  /* csize stored bytes (as written: compressed) */
 } pq_page;
 
 /* Parses the page header at [p, p + n): 0 and *used its bytes, or -1. */

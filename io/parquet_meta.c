@@ -313,7 +313,10 @@ int pq_page_parse(const uint8_t *p, size_t n, pq_page *pg, size_t *used)
 			pg->usize = (int32_t)pq_r_int(&d);
 		else if (id == 3)
 			pg->csize = (int32_t)pq_r_int(&d);
-		else if ((id == 5 || id == 7 || id == 8) && t == PQ_T_STRUCT &&
+		else if (id == 4 && t == PQ_T_I32) {
+			pg->crc = (uint32_t)pq_r_int(&d);
+			pg->has_crc = true;
+		} else if ((id == 5 || id == 7 || id == 8) && t == PQ_T_STRUCT &&
 			 pq_r_enter(&d)) {
 			last2 = 0;
 			while (FIELDS(&d, last2, id2, t2)) {

@@ -188,7 +188,8 @@ def writer_types_nulls(codec, reps=1):
                         re.escape(ext), base):
         fail("file name %s, expected part-00000-UUID.c000%s.parquet" %
              (base, ext))
-    f = pq.ParquetFile(files[0])
+    # Each page's CRC-32 checked too, as Spark's files have them.
+    f = pq.ParquetFile(files[0], page_checksum_verification=True)
     # Spark's footer metadata: its schema JSON, which Spark's reader
     # takes the types from, and the version (no calendar rebase).
     kv = f.metadata.metadata or {}
@@ -418,7 +419,8 @@ INSERT INTO out SELECT * FROM src;
 
 def read_back(out):
     files = parquet_files(out)
-    return pa.concat_tables([pq.read_table(f) for f in files])
+    return pa.concat_tables([pq.read_table(f, page_checksum_verification=True)
+                             for f in files])
 
 
 def reader_arrow_file(codec, dictionary, page_version):

@@ -82,6 +82,33 @@ def reader_bad_files(h):
     bad_file(h, "delta", bytes(dam),
              "column 'i' (page at byte %d): the page's DELTA_BINARY_PACKED "
              "values have a header or a bit width out of range" % off)
+    # Page checksums (pyarrow's write_page_checksum): files with them read
+    # (each codec: the CRC covers the stored bytes), and a value byte
+    # changed in an uncompressed page, which would otherwise read as
+    # another number, is a CRC mismatch naming the page.
+    for codec in h.CODECS:
+        buf = pa.BufferOutputStream()
+        pq.write_table(t, buf, compression=codec, write_page_checksum=True)
+        name = "crc-ok-%s" % codec
+        src = os.path.join(h.TMP, name + "-in")
+        os.makedirs(src)
+        with open(os.path.join(src, "a.parquet"), "wb") as f:
+            f.write(buf.getvalue().to_pybytes())
+        out, sql = h.copy_sql(name, src)
+        h.run_sluice(sql, name)
+        if h.read_back(out).num_rows != t.num_rows:
+            h.fail("%s: rows lost" % name)
+    buf = pa.BufferOutputStream()
+    pq.write_table(pa.table({"i": pa.array(range(100), pa.int32()),
+                             "s": ["x"] * 100}), buf, compression="none",
+                   use_dictionary=False, write_page_checksum=True)
+    data = bytearray(buf.getvalue().to_pybytes())
+    cm = pq.ParquetFile(pa.BufferReader(bytes(data))).metadata \
+        .row_group(0).column(0)
+    end = cm.data_page_offset + cm.total_compressed_size
+    data[end - 4] ^= 1  # the last value, 99, would read as 98
+    bad_file(h, "crc", bytes(data), "column 'i' (page at byte %d): page CRC "
+             "mismatch" % cm.data_page_offset)
     # A dictionary index past the dictionary.
     buf = pa.BufferOutputStream()
     pq.write_table(pa.table({"i": pa.array([7] * 100, pa.int32()),

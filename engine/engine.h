@@ -305,6 +305,9 @@ enum { SL_QS_INIT, SL_QS_WAIT_DATA, SL_QS_WAIT_TRIGGER, SL_QS_PROCESSING,
  * stop and join them. */
 int sl_exec_start(sl_query *q, sl_err *err);
 void sl_exec_join(sl_query *q);
+/* engine/pushdown.c: tells q's source what the query reads of it, from
+ * the frames top down to the source (sl_source_ops.pushdown). */
+int sl_pushdown_apply(sl_query *q, const sl_frame *top, sl_err *err);
 /* Ends the query with an exception (first one wins). */
 void sl_query_fail(sl_query *q, int code, const char *msg);
 /* Appends a progress record (takes ownership of the JSON). */

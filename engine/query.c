@@ -333,7 +333,7 @@ static sl_query *frame_start(sl_frame *f, const char *format,
 	 * too (engine/stateless.c), below any stateful operator. */
 	q->chain = ag ? sl_stateful_chain(ag->f.parent, &s->arena)
 		      : sl_chain_build(f, &s->arena);
-	if (sl_exec_start(q, &err)) {
+	if (sl_pushdown_apply(q, f, &err) || sl_exec_start(q, &err)) {
 		if (sk->ops->destroy)
 			sk->ops->destroy(sk);
 		query_free_parts(q);

@@ -109,6 +109,39 @@ int sl_expr_replace_aggregates(sl_expr *e, sl_arena *a,
 /* The input column a bound expression reads if it is a plain column
  * reference (no field access, no cast), else -1. */
 int32_t sl_expr_column(const sl_expr *e);
+/* Marks in used[0..n) the input columns the bound expression e reads
+ * (anywhere in it). */
+void sl_expr_columns(const sl_expr *e, bool *used, uint32_t n);
+
+/* A predicate a source can test against statistics: a row is wanted only
+ * if `column op lit` holds (IS_NULL, NOT_NULL: lit unused). */
+enum {
+	SL_PRED_EQ,
+	SL_PRED_LT,
+	SL_PRED_LE,
+	SL_PRED_GT,
+	SL_PRED_GE,
+	SL_PRED_IS_NULL,
+	SL_PRED_NOT_NULL,
+};
+typedef struct sl_expr_pred {
+	int32_t col; /* input column */
+	int op;      /* SL_PRED_* */
+	sl_value lit; /* of the column's type; strings in the arena given */
+} sl_expr_pred;
+
+/* Whether the bound e is such a predicate: `col OP constant` or
+ * `constant OP col` (= < <= > >=, the column bare, the constant of the
+ * column's type, a literal or bind's implicit cast of one) or `col IS
+ * [NOT] NULL`; fills *out. */
+bool sl_expr_pred_of(const sl_expr *e, sl_arena *a, sl_expr_pred *out);
+
+/* The operands of e's top-level ANDs (e itself when it is no AND), at
+ * most max, into out; returns how many. Every row e keeps satisfies each
+ * (some may be left out: the list is a necessary condition only). */
+uint32_t sl_expr_conjuncts(const sl_expr *e, const sl_expr **out,
+			   uint32_t max);
+
 /* true and the value if e is a literal (before or after bind). The value
  * points into the tree. */
 bool sl_expr_literal(const sl_expr *e, sl_value *out);

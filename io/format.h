@@ -96,6 +96,14 @@ typedef struct sl_format_reader {
 			 sl_value *row, const char *rec, size_t len,
 			 int64_t line, const char *why);
 	void *owner; /* the caller's, for malformed */
+	/* Set by the caller from what the query reads (sl_pushdown), or
+	 * NULL and 0: a format may leave the columns of scan->schema that
+	 * used does not mark null, and leave out rows it knows fail one of
+	 * preds (expr/expr.h, sl_expr_pred); both only to save work. */
+	const bool *used;
+	const struct sl_expr_pred *preds;
+	uint32_t npreds;
+	uint64_t skipped; /* row groups preds ruled out (the format's count) */
 } sl_format_reader;
 
 /* One sink's writing, the same for each of its files. The sink sets ops,

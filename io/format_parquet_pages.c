@@ -146,6 +146,37 @@ static bool convert(const struct pq_rcol *c, const uint8_t *p, uint32_t len,
 	return true;
 }
 
+bool pq_stat_value(const struct pq_rcol *c, const uint8_t *p, uint32_t len,
+		   sl_dec_u *wide, sl_value *out)
+{
+	switch (c->conv) {
+	case CV_INT:
+	case CV_I8:
+	case CV_I16:
+	case CV_I32_LONG:
+	case CV_DATE:
+	case CV_DEC_I32:
+		if (len != 4)
+			return false;
+		break;
+	case CV_LONG:
+	case CV_TS_US:
+	case CV_TS_MS:
+	case CV_DEC_I64:
+		if (len != 8)
+			return false;
+		break;
+	/* min_value and max_value order decimals by value and strings by
+	 * their bytes, unsigned (the Parquet format's column orders). */
+	case CV_DEC_BE:
+	case CV_STR: break;
+	/* Floats (NaN is left out of their bounds but compares above
+	 * every number), INT96, binary and the rest: not used. */
+	default: return false;
+	}
+	return convert(c, p, len, wide, out);
+}
+
 /* PLAIN values: n of them from [p, p + len) into out (decimals beyond
  * int64 into wide[0..n), when the column has decimals); -1 if the bytes
  * end first, -2 for a decimal out of the column's precision. */

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "expr/expr.h"
 #include "io/parquet_read.h"
 
 /* ---- the file's columns ----------------------------------------------- */
@@ -319,6 +320,10 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 			       "chunks");
 	rd->ncols = scan->ndata;
 	rd->cols = sl_xcalloc(rd->ncols + 1, sizeof(*rd->cols));
+	rd->col_of = sl_arena_alloc(&rd->a, (scan->schema->n + 1) *
+						    sizeof(*rd->col_of));
+	for (uint32_t i = 0; i < scan->schema->n; i++)
+		rd->col_of[i] = -1;
 	for (uint32_t k = 0; k < scan->ndata; k++) {
 		const sl_field *f = &scan->schema->fields[scan->data[k]];
 		struct pq_rcol *c = &rd->cols[k];
@@ -327,6 +332,10 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 
 		c->name = f->name;
 		c->leaf = -1;
+		rd->col_of[scan->data[k]] = (int32_t)k;
+		/* Not read by the query: left null, its chunks unread. */
+		if (r->used && !r->used[scan->data[k]])
+			continue;
 		for (j = 0; j < n; j++)
 			if (!strcasecmp(top[j].el->name, f->name))
 				break;
@@ -403,6 +412,58 @@ void pq_reader_close(sl_format_reader *r)
 }
 
 /* ---- row groups and rows ---------------------------------------------- */
+
+/* Whether row group g has no row that satisfies predicate p, by its
+ * column chunk's statistics. */
+static bool pred_rules_out(const struct pq_rd *rd, const pq_rowgroup *g,
+			   const sl_expr_pred *p)
+{
+	const struct pq_rcol *c;
+	const pq_chunkmeta *cm;
+	sl_value lo, hi;
+	sl_dec_u wlo, whi;
+	bool all_null;
+
+	if (p->col < 0 || rd->col_of[p->col] < 0)
+		return false;
+	c = &rd->cols[rd->col_of[p->col]];
+	if (c->leaf < 0 || (uint32_t)c->leaf >= g->ncols)
+		return false;
+	cm = &g->cols[c->leaf];
+	all_null = cm->null_count >= 0 && cm->null_count == g->num_rows;
+	switch (p->op) {
+	case SL_PRED_IS_NULL: return cm->null_count == 0;
+	case SL_PRED_NOT_NULL: return all_null;
+	default: break;
+	}
+	/* A comparison is never true of a null. */
+	if (all_null)
+		return true;
+	if (!cm->min || !pq_stat_value(c, cm->min, cm->min_len, &wlo, &lo) ||
+	    !pq_stat_value(c, cm->max, cm->max_len, &whi, &hi) ||
+	    lo.type != p->lit.type || hi.type != p->lit.type)
+		return false;
+	switch (p->op) {
+	case SL_PRED_EQ:
+		return sl_value_cmp(&p->lit, &lo) < 0 ||
+		       sl_value_cmp(&p->lit, &hi) > 0;
+	case SL_PRED_LT: return sl_value_cmp(&lo, &p->lit) >= 0;
+	case SL_PRED_LE: return sl_value_cmp(&lo, &p->lit) > 0;
+	case SL_PRED_GT: return sl_value_cmp(&hi, &p->lit) <= 0;
+	case SL_PRED_GE: return sl_value_cmp(&hi, &p->lit) < 0;
+	default: return false;
+	}
+}
+
+/* Whether the query wants no row of row group g (r->preds). */
+static bool rg_ruled_out(const sl_format_reader *r, const struct pq_rd *rd,
+			 const pq_rowgroup *g)
+{
+	for (uint32_t i = 0; i < r->npreds; i++)
+		if (pred_rules_out(rd, g, &r->preds[i]))
+			return true;
+	return false;
+}
 
 static int open_row_group(sl_format_reader *r, struct pq_rd *rd)
 {
@@ -490,6 +551,12 @@ int pq_next_batch(sl_format_reader *r, sl_batch *b, uint32_t max)
 		if (rd->rg_left <= 0) {
 			if (rd->rg >= rd->m.nrgs)
 				return 0;
+			if (r->npreds &&
+			    rg_ruled_out(r, rd, &rd->m.rgs[rd->rg])) {
+				rd->rg++;
+				r->skipped++;
+				continue;
+			}
 			if ((rc = open_row_group(r, rd)) < 0)
 				return rc;
 			continue;

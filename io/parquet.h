@@ -233,6 +233,12 @@ typedef struct pq_chunkmeta {
 	uint32_t npath;
 	int64_t num_values, total_compressed;
 	int64_t data_page_offset, dict_page_offset;
+	/* Its statistics: min_value and max_value as PLAIN bytes (a
+	 * BYTE_ARRAY's without the length), into the footer; NULL when the
+	 * file has none. null_count -1 when unknown. */
+	const uint8_t *min, *max;
+	uint32_t min_len, max_len;
+	int64_t null_count;
 } pq_chunkmeta;
 
 typedef struct pq_rowgroup {

@@ -95,6 +95,32 @@ static void schema_element(pq_dec *d, pq_selem *el, sl_arena *a)
 	pq_r_leave(d);
 }
 
+/* Statistics: null_count (3), max_value (5), min_value (6); the older
+ * min and max (1, 2) are left: their order is not the column's for
+ * byte arrays. */
+static void statistics(pq_dec *d, pq_chunkmeta *c)
+{
+	int16_t last = 0, id;
+	int t;
+
+	if (!pq_r_enter(d))
+		return;
+	while (FIELDS(d, last, id, t)) {
+		if (id == 3 && t == PQ_T_I64)
+			c->null_count = pq_r_int(d);
+		else if (id == 5 && t == PQ_T_BINARY)
+			c->max = pq_r_bin(d, &c->max_len);
+		else if (id == 6 && t == PQ_T_BINARY)
+			c->min = pq_r_bin(d, &c->min_len);
+		else
+			pq_r_skip(d, t);
+	}
+	pq_r_leave(d);
+	/* One without the other bounds nothing. */
+	if (!c->min || !c->max || d->bad)
+		c->min = c->max = NULL;
+}
+
 static void column_meta(pq_dec *d, pq_chunkmeta *c)
 {
 	int16_t last = 0, id;
@@ -118,6 +144,13 @@ static void column_meta(pq_dec *d, pq_chunkmeta *c)
 		case 7: c->total_compressed = pq_r_int(d); break;
 		case 9: c->data_page_offset = pq_r_int(d); break;
 		case 11: c->dict_page_offset = pq_r_int(d); break;
+		case 12:
+			if (t == PQ_T_STRUCT) {
+				statistics(d, c);
+				break;
+			}
+			pq_r_skip(d, t);
+			break;
 		default: pq_r_skip(d, t); break;
 		}
 	}
@@ -132,6 +165,7 @@ static void column_chunk(pq_dec *d, pq_chunkmeta *c)
 	memset(c, 0, sizeof(*c));
 	c->dict_page_offset = -1;
 	c->data_page_offset = -1;
+	c->null_count = -1;
 	if (!pq_r_enter(d))
 		return;
 	while (FIELDS(d, last, id, t)) {

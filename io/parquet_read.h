@@ -89,12 +89,20 @@ struct pq_rd {
 	uint32_t ncols;
 	uint32_t rg;     /* the next row group */
 	int64_t rg_left; /* rows left in the open one */
+	/* schema column -> index into cols, -1 (for the predicates) */
+	int32_t *col_of;
 };
 
 /* "source 'NAME': PATH: why" (SL_EIO) in r->err, r->bad set (the file's
  * bytes are at fault); returns its code. */
 int pq_fail(sl_format_reader *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A statistics bound of column c (PLAIN bytes [p, p + len)) as a value of
+ * the schema's type, when c's values order as their statistics do
+ * (integers, dates, timestamps, decimals, strings);
+ * false for the others and for a bound of the wrong size. */
+bool pq_stat_value(const struct pq_rcol *c, const uint8_t *p, uint32_t len,
+		   sl_dec_u *wide, sl_value *out);
 /* An error pq_fail or pq_failc just set is not about the file's bytes
  * (I/O, the schema): a bad-file mode must not skip past it. Returns rc. */
 int pq_unbad(sl_format_reader *r, int rc);

@@ -78,6 +78,19 @@ struct sl_source_part {
 	int64_t resume;
 };
 
+/* What a query reads of its source (sl_source_ops.pushdown). */
+typedef struct sl_pushdown {
+	/* used[i]: the query reads schema column i (ncols entries); a
+	 * source may leave the others null. */
+	const bool *used;
+	uint32_t ncols;
+	/* A row is wanted only if it satisfies each of these (expr/expr.h,
+	 * sl_expr_pred): a source may leave out rows it knows fail one
+	 * (row groups whose statistics rule them out). */
+	const struct sl_expr_pred *preds;
+	uint32_t npreds;
+} sl_pushdown;
+
 /* One counter of sl_source_ops.metrics. */
 typedef struct sl_source_metric {
 	const char *name; /* static: "badFilesSkipped" */
@@ -163,6 +176,13 @@ typedef struct sl_source_ops {
 	 * while the partition threads poll. Returns how many it set. */
 	uint32_t (*metrics)(sl_source *src, sl_source_metric *out,
 			    uint32_t max);
+	/* Optional: a query starts reading src (after init, before any
+	 * partition opens); pd says what it reads (its arrays live as long
+	 * as the session). A source that takes it must still give every
+	 * row a query could want, and stay right when a second query of
+	 * the same source tells it something else (take the union).
+	 * Returns 0 or < 0 with err set. */
+	int (*pushdown)(sl_source *src, const sl_pushdown *pd, sl_err *err);
 } sl_source_ops;
 
 /* poll: the partition's stream has ended. Not an error code: apart from

@@ -210,6 +210,26 @@ fail:
 	return rc;
 }
 
+/* sl_source_ops.pushdown: kept for the readers of the files opened from
+ * now on (part_open_file). A second query of the source reads it all. */
+static int file_pushdown(sl_source *src, const sl_pushdown *pd, sl_err *err)
+{
+	struct file_src *fs = src->state;
+
+	pthread_mutex_lock(&fs->lock);
+	if (fs->pd_calls++ || pd->ncols != src->schema->n) {
+		fs->pd_used = NULL;
+		fs->pd_preds = NULL;
+		fs->pd_npreds = 0;
+	} else {
+		fs->pd_used = pd->used;
+		fs->pd_preds = pd->preds;
+		fs->pd_npreds = pd->npreds;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return 0;
+}
+
 /* ---- options ---------------------------------------------------------- */
 
 static const char *const clean_modes[] = { "off", "archive", "delete", NULL };
@@ -372,5 +392,6 @@ void sl_file_source_ops_init(sl_file_source_ops *o,
 		.ckpt_save = sl_file_source_ckpt_save,
 		.ckpt_restore = sl_file_source_ckpt_restore,
 		.metrics = sl_file_source_metrics,
+		.pushdown = file_pushdown,
 	};
 }

@@ -77,6 +77,7 @@ typedef struct sl_file_stats {
 	uint64_t clean_errors; /* files cleanSource could not move/delete */
 	uint64_t ignored_old;  /* files skipped as older than maxFileAge */
 	uint64_t bad_files;    /* bad files skipped (mode, ignoreCorruptFiles) */
+	uint64_t groups_skipped; /* row groups a WHERE ruled out (Parquet) */
 } sl_file_stats;
 
 /* A snapshot of the source's counters (for progress). */

@@ -524,7 +524,7 @@ uint32_t sl_file_source_metrics(sl_source *src, sl_source_metric *out,
 	struct file_src *fs = src->state;
 	const bool bad = fs->format->flags & SL_FORMAT_BAD_FILES;
 	const bool malformed = fs->format->flags & SL_FORMAT_MALFORMED;
-	sl_source_metric m[5];
+	sl_source_metric m[6];
 	uint32_t n = 0;
 
 	pthread_mutex_lock(&fs->lock);
@@ -536,9 +536,12 @@ uint32_t sl_file_source_metrics(sl_source *src, sl_source_metric *out,
 		m[n++] = (sl_source_metric){ "malformedRecordsKept",
 					     (int64_t)fs->st.corrupt };
 	}
-	if (bad)
+	if (bad) {
 		m[n++] = (sl_source_metric){ "badFilesSkipped",
 					     (int64_t)fs->st.bad_files };
+		m[n++] = (sl_source_metric){ "numRowGroupsSkipped",
+					     (int64_t)fs->st.groups_skipped };
+	}
 	if (fs->dl_dir)
 		m[n++] = (sl_source_metric){ "deadLettered",
 					     (int64_t)fs->dead_lettered };

@@ -69,6 +69,11 @@ struct file_src {
 	int64_t clean_upto; /* files below this index have been cleaned */
 	int64_t read_upto;  /* the partition's offset as last seen */
 	sl_file_stats st;
+	/* What the query reads (file_pushdown), guarded by lock; NULL and
+	 * 0 until told, and again once a second query is. */
+	const bool *pd_used;
+	const struct sl_expr_pred *pd_preds;
+	uint32_t pd_npreds, pd_calls;
 	char *dl_dir;		/* absolute deadLetterPath, or NULL */
 	uint64_t dead_lettered; /* records written to it */
 };
@@ -81,6 +86,7 @@ struct file_part {
 	sl_format_reader rd; /* the open file's reader */
 	uint64_t rows, dropped, corrupt; /* not yet added to the stats */
 	uint64_t bad;			 /* bad files skipped, likewise */
+	uint64_t groups;		 /* row groups ruled out, likewise */
 	uint64_t dead;			 /* ditto: dead-lettered records */
 	sl_deadletter *dl;		 /* NULL without deadLetterPath */
 };

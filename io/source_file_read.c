@@ -24,6 +24,7 @@ static void part_close_file(sl_source_part *p, struct file_part *fp)
 
 	if (!fp->open)
 		return;
+	fp->groups += fp->rd.skipped;
 	fs->format->reader_close(&fp->rd);
 	free(fp->path);
 	fp->path = NULL;
@@ -60,6 +61,9 @@ static int part_open_file(sl_source_part *p, struct file_part *fp)
 {
 	struct file_src *fs = p->src->state;
 	const struct fentry *e;
+	const struct sl_expr_pred *preds;
+	const bool *used;
+	uint32_t npreds;
 	int64_t size;
 	int rc;
 
@@ -67,6 +71,9 @@ static int part_open_file(sl_source_part *p, struct file_part *fp)
 	e = sl_file_source_find_index(fs, p->offset);
 	fp->path = e ? strdup(e->path) : NULL;
 	size = e ? e->size : 0;
+	used = fs->pd_used;
+	preds = fs->pd_preds;
+	npreds = fs->pd_npreds;
 	pthread_mutex_unlock(&fs->lock);
 	if (!fp->path)
 		return sl_err_set(&p->err, SL_ESTATE,
@@ -79,6 +86,9 @@ static int part_open_file(sl_source_part *p, struct file_part *fp)
 		.size = size,
 		.malformed = malformed,
 		.owner = p,
+		.used = used,
+		.preds = preds,
+		.npreds = npreds,
 	};
 	if ((rc = fs->format->reader_open(&fp->rd)) < 0) {
 		bool skip = bad_file_skips(p, fp);
@@ -140,9 +150,11 @@ static void flush_stats(sl_source_part *p, struct file_part *fp, uint64_t files)
 	fs->st.corrupt += fp->corrupt;
 	fs->st.files_read += files;
 	fs->st.bad_files += fp->bad;
+	fs->st.groups_skipped += fp->groups;
 	fs->dead_lettered += fp->dead;
 	pthread_mutex_unlock(&fs->lock);
 	fp->rows = fp->dropped = fp->corrupt = fp->dead = fp->bad = 0;
+	fp->groups = 0;
 }
 
 int sl_file_source_poll(sl_source_part *p, int64_t end, int64_t wait_ns,

@@ -92,7 +92,11 @@ Test(format, registry_makes_source_and_sink)
 			cr_assert(has_option(sk->options, o->name), "%s %s",
 				  f->name, o->name);
 		cr_assert_eq(has_option(src->options, "mode"),
-			     (f->flags & SL_FORMAT_MALFORMED) != 0, "%s",
+			     (f->flags & (SL_FORMAT_MALFORMED |
+					  SL_FORMAT_BAD_FILES)) != 0,
+			     "%s", f->name);
+		cr_assert_eq(has_option(src->options, "ignoreCorruptFiles"),
+			     (f->flags & SL_FORMAT_BAD_FILES) != 0, "%s",
 			     f->name);
 	}
 	cr_assert(has_option(sl_source_lookup("csv")->options, "sep"));

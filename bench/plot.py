@@ -4,7 +4,7 @@ and PNG plots.
 
 Called by bench/run.sh as `plot.py DIR` after the benchmarks have written
 DIR/ring_hop.json, engine.json, ipr_engine.json, stateful.json,
-relay_broker.json and relay_embedded.json (any of them may be missing). Writes DIR/summary.json:
+parquet.json, relay_broker.json and relay_embedded.json (any of them may be missing). Writes DIR/summary.json:
 every figure with its baseline and the ratio, the aims with their measured
 values, and the machine; prints the table; draws DIR/*.png with matplotlib
 when it can be imported (and says so when it cannot: the table and the JSON
@@ -166,6 +166,22 @@ def summarise(d):
                   m["p99_ms"] < 5,
                   f"p50 {m['p50_ms']:.2f} ms, p99.9 {m['p999_ms']:.2f} ms "
                   f"at {st['rate']} rows/s, default trigger")
+    pqb = load(d, "parquet.json")
+    if pqb:
+        raw["parquet"] = pqb
+        for k, name in (("write_rows_per_cpu_s", "write, rows per CPU s"),
+                        ("read_rows_per_cpu_s", "read, rows per CPU s")):
+            s.fig("parquet", name, "rows/s", pqb[k]["sluice"],
+                  pqb[k]["pyarrow"], "pyarrow")
+        s.fig("parquet", "file size", "bytes", pqb["file_bytes"]["sluice"],
+              pqb["file_bytes"]["pyarrow"], "pyarrow", True)
+        w = pqb["write_rows_per_cpu_s"]
+        s.aim("Parquet write at least pyarrow's speed per core",
+              w["sluice"], w["pyarrow"], w["sluice"] >= w["pyarrow"],
+              f"{pqb['rows']} rows x 6 columns, snappy")
+        fb = pqb["file_bytes"]
+        s.aim("Parquet file size within 10% of pyarrow's", fb["sluice"],
+              fb["pyarrow"] * 1.1, fb["sluice"] <= fb["pyarrow"] * 1.1)
     for cl in ("broker", "embedded"):
         rel = load(d, f"relay_{cl}.json")
         if not rel:

@@ -27,6 +27,9 @@
 #   stateful   micro-batch latency, default trigger: rate 1,000 rows/s ->
 #              GROUP BY value % 10 -> foreachBatch, from each row's
 #              timestamp to the update, vs the same without the GROUP BY
+#   parquet    (bench/parquet.py) 10M rows x 6 columns written and read as
+#              snappy Parquet by sluice and by pyarrow: rows per CPU
+#              second, rows/s, file size
 #   spark      (bench/spark/run.sh, on the broker) the same Kafka relay in
 #              Spark Structured Streaming (micro-batch and continuous
 #              triggers, real-time where Spark has it) beside `sluice
@@ -164,6 +167,23 @@ else
 fi
 
 # ---- Kafka relay: a real broker -------------------------------------------
+
+# ---- Parquet: sluice beside pyarrow (bench/parquet.py) ----------------------
+
+echo "== parquet (bench/parquet.py, beside pyarrow)"
+if SPARK_VENV=${SPARK_VENV:-$B/spark-venv} "$ROOT/tests/spark/setup.sh" \
+	>/dev/null 2>&1; then
+	PQ_ROWS=10000000 PQ_REPEAT=3
+	[ "$QUICK" = 1 ] && PQ_ROWS=200000 PQ_REPEAT=1
+	B=$B SLUICE=$B/sluice BENCH_ROWS=$PQ_ROWS BENCH_REPEAT=$PQ_REPEAT \
+		"${SPARK_VENV:-$B/spark-venv}/bin/python" "$HERE/parquet.py" || {
+		log "bench/parquet.py failed"
+		status=1
+	}
+else
+	log "no Python venv with pyarrow (tests/spark/setup.sh failed): Parquet not measured"
+	status=1
+fi
 
 if [ -x "$B/bench/relay" ]; then
 	broker_start

@@ -106,38 +106,55 @@ const sl_format_ops sl_format_parquet = {
  * keeps in the footer (org.apache.spark.sql.parquet.row.metadata) and its
  * reader takes the schema from: every column nullable, as Spark's file
  * sink writes them. */
+static void spark_type_json(sl_buf *b, const sl_dtype *t);
+
+/* Field f (the i-th) of a StructType's JSON. */
+static void spark_field_json(sl_buf *b, const sl_field *f, uint32_t i)
+{
+	sl_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+	sl_format_json_str(b, f->name, strlen(f->name));
+	sl_buf_puts(b, ",\"type\":");
+	spark_type_json(b, f->type);
+	sl_buf_puts(b, ",\"nullable\":true,\"metadata\":{}}");
+}
+
+/* Type t as Spark's DataType JSON: a name, or a struct's object. */
+static void spark_type_json(sl_buf *b, const sl_dtype *t)
+{
+	const char *n;
+	char dec[32];
+
+	switch ((int)t->id) {
+	case SL_BOOL: n = "boolean"; break;
+	case (int)SL_BYTE: n = "byte"; break;
+	case (int)SL_SHORT: n = "short"; break;
+	case SL_INT: n = "integer"; break;
+	case SL_LONG: n = "long"; break;
+	case SL_DOUBLE: n = "double"; break;
+	case SL_STRING: n = "string"; break;
+	case SL_BINARY: n = "binary"; break;
+	case SL_DATE: n = "date"; break;
+	case SL_FLOAT: n = "float"; break;
+	case SL_DECIMAL:
+		snprintf(dec, sizeof(dec), "decimal(%d,%d)", t->precision,
+			 t->scale);
+		n = dec;
+		break;
+	case SL_STRUCT:
+		sl_buf_puts(b, "{\"type\":\"struct\",\"fields\":[");
+		for (uint32_t i = 0; i < t->fields->n; i++)
+			spark_field_json(b, &t->fields->fields[i], i);
+		sl_buf_puts(b, "]}");
+		return;
+	default: n = "timestamp"; break;
+	}
+	sl_buf_printf(b, "\"%s\"", n);
+}
+
 void pq_spark_schema_json(sl_buf *b, const sl_format_writer *w)
 {
 	sl_buf_puts(b, "{\"type\":\"struct\",\"fields\":[");
-	for (uint32_t i = 0; i < w->ncols; i++) {
-		const sl_field *f = &w->schema->fields[w->cols[i]];
-		const char *t;
-		char dec[32];
-
-		switch ((int)f->type->id) {
-		case SL_BOOL: t = "boolean"; break;
-		case (int)SL_BYTE: t = "byte"; break;
-		case (int)SL_SHORT: t = "short"; break;
-		case SL_INT: t = "integer"; break;
-		case SL_LONG: t = "long"; break;
-		case SL_DOUBLE: t = "double"; break;
-		case SL_STRING: t = "string"; break;
-		case SL_BINARY: t = "binary"; break;
-		case SL_DATE: t = "date"; break;
-		case SL_FLOAT: t = "float"; break;
-		case SL_DECIMAL:
-			snprintf(dec, sizeof(dec), "decimal(%d,%d)",
-				 f->type->precision, f->type->scale);
-			t = dec;
-			break;
-		default: t = "timestamp"; break;
-		}
-		sl_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
-		sl_format_json_str(b, f->name, strlen(f->name));
-		sl_buf_printf(b,
-			      ",\"type\":\"%s\",\"nullable\":true,"
-			      "\"metadata\":{}}",
-			      t);
-	}
+	for (uint32_t i = 0; i < w->ncols; i++)
+		spark_field_json(b, &w->schema->fields[w->cols[i]], i);
 	sl_buf_puts(b, "]}");
 }

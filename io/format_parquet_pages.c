@@ -470,12 +470,18 @@ static int page_values(sl_format_reader *r, struct pq_rcol *c,
 	c->vals = grow(c->vals, &c->capvals, (size_t)n + 1, sizeof(*c->vals));
 	c->tmp = grow(c->tmp, &c->captmp, (size_t)n + 1, sizeof(*c->tmp));
 	if (c->max_def) {
-		if (!pq_rle_decode(lvp, lvlen, 1, c->lv, n))
+		if (!pq_rle_decode(lvp, lvlen, pq_level_width((uint32_t)c->max_def),
+				   c->lv, n))
 			return pq_failc(r, c, "the definition levels end "
 				       "before the page's %u values",
 				    n);
-		for (uint32_t i = 0; i < n; i++)
-			nn += c->lv[i] != 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (c->lv[i] > (uint32_t)c->max_def)
+				return pq_failc(r, c, "a definition level %u "
+					       "past the column's %d",
+					    c->lv[i], c->max_def);
+			nn += c->lv[i] == (uint32_t)c->max_def;
+		}
 	} else {
 		nn = n;
 	}
@@ -537,8 +543,9 @@ static int page_values(sl_format_reader *r, struct pq_rcol *c,
 			    pq_encoding_name(pg->encoding), pg->encoding);
 	}
 	for (uint32_t i = 0, k = 0; i < n; i++)
-		c->vals[i] = !c->max_def || c->lv[i] ? c->tmp[k++]
-						     : sl_v_null();
+		c->vals[i] = !c->max_def || c->lv[i] == (uint32_t)c->max_def
+				     ? c->tmp[k++]
+				     : sl_v_null();
 	c->nvals = n;
 	c->at = 0;
 	return 0;

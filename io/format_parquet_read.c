@@ -86,11 +86,13 @@ static int file_columns(const pq_meta *m, struct pq_top **out, sl_arena *a)
 	return n;
 }
 
-/* sluice's type of a file column, or a message. */
-static int file_column_type(const struct pq_top *t, const sl_dtype **out,
-			    char *why, size_t n)
+/* sluice's type of a top-level file column (a STRUCT's in a), or -1 and
+ * a message. */
+static int file_column_type(const pq_meta *m, const struct pq_top *t,
+			    sl_arena *a, const sl_dtype **out, char *why,
+			    size_t n)
 {
-	return pq_column_type(t->el, out, why, n);
+	return pq_file_type(m, (uint32_t)(t->el - m->schema), a, out, why, n);
 }
 
 /* ---- the schema ------------------------------------------------------- */
@@ -168,7 +170,8 @@ static int infer_schema(sl_format_scan *scan, sl_err *err)
 	for (int k = 0; k < n; k++) {
 		const sl_dtype *t;
 
-		if (file_column_type(&top[k], &t, why, sizeof(why)) < 0) {
+		if (file_column_type(&m, &top[k], scan->arena, &t, why,
+				     sizeof(why)) < 0) {
 			rc = sl_err_set(err, SL_EANALYSIS,
 					"source '%s': %s: column '%s' is %s, "
 					"which sluice does not read yet; give "
@@ -218,8 +221,8 @@ static bool dec_widens(const sl_dtype *dst, int p, int s)
 	       dst->precision - dst->scale >= p - s;
 }
 
-static int conversion(const pq_selem *el, const sl_dtype *src,
-		      const sl_dtype *dst)
+int pq_conversion(const pq_selem *el, const sl_dtype *src,
+		  const sl_dtype *dst)
 {
 	int s = (int)src->id, d = (int)dst->id;
 	bool small = s == (int)SL_BYTE || s == (int)SL_SHORT || s == SL_INT;
@@ -284,24 +287,29 @@ static int conversion(const pq_selem *el, const sl_dtype *src,
 	}
 }
 
+static void rcol_free(struct pq_rcol *c)
+{
+	free(c->chunk);
+	free(c->dict);
+	free(c->dict_mem);
+	free(c->dict_wide);
+	free(c->wide);
+	free(c->page);
+	free(c->vals);
+	free(c->lv);
+	free(c->tmp);
+	free(c->dec);
+	free(c->u64);
+}
+
 static void rd_free(struct pq_rd *rd)
 {
-	for (uint32_t i = 0; rd->cols && i < rd->ncols; i++) {
-		struct pq_rcol *c = &rd->cols[i];
-
-		free(c->chunk);
-		free(c->dict);
-		free(c->dict_mem);
-		free(c->dict_wide);
-		free(c->wide);
-		free(c->page);
-		free(c->vals);
-		free(c->lv);
-		free(c->tmp);
-		free(c->dec);
-		free(c->u64);
-	}
+	for (uint32_t i = 0; rd->cols && i < rd->ncols; i++)
+		rcol_free(&rd->cols[i]);
+	for (uint32_t i = 0; rd->leaves && i < rd->nleaves; i++)
+		rcol_free(&rd->leaves[i]);
 	free(rd->cols);
+	free(rd->leaves);
 	if (rd->fd >= 0)
 		sl_uring_close(sl_uring_get(), rd->fd);
 	sl_arena_free(&rd->a);
@@ -320,6 +328,11 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 			       "chunks");
 	rd->ncols = scan->ndata;
 	rd->cols = sl_xcalloc(rd->ncols + 1, sizeof(*rd->cols));
+	/* Room for every leaf of the file: a STRUCT column reads some. */
+	uint32_t nleaf = 0;
+	for (uint32_t i = 1; i < rd->m.nschema; i++)
+		nleaf += rd->m.schema[i].num_children <= 0;
+	rd->leaves = sl_xcalloc(nleaf + 1, sizeof(*rd->leaves));
 	rd->col_of = sl_arena_alloc(&rd->a, (scan->schema->n + 1) *
 						    sizeof(*rd->col_of));
 	for (uint32_t i = 0; i < scan->schema->n; i++)
@@ -346,12 +359,30 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 						f->type, &rd->a, &c->pval);
 			continue;
 		}
-		if (file_column_type(&top[j], &t, why, sizeof(why)) < 0)
+		if (file_column_type(&rd->m, &top[j], &rd->a, &t, why,
+				     sizeof(why)) < 0)
 			return pq_unbad(r, pq_fail(r, "column '%s' is %s, "
 						   "which sluice does not "
 						   "read yet",
 						   f->name, why));
-		c->conv = conversion(top[j].el, t, f->type);
+		if (t->id == SL_STRUCT) {
+			if (!sl_dtype_equal(t, f->type)) {
+				sl_dtype_name(t, fn, sizeof(fn));
+				sl_dtype_name(f->type, tn, sizeof(tn));
+				return pq_unbad(r, pq_fail(r, "column '%s' is %s "
+							   "in the file, and "
+							   "the schema says %s",
+							   f->name, fn, tn));
+			}
+			int rc = pq_struct_open(r, rd, c,
+						(uint32_t)(top[j].el -
+							   rd->m.schema),
+						top[j].leaf);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		c->conv = pq_conversion(top[j].el, t, f->type);
 		if (c->conv < 0) {
 			sl_dtype_name(t, fn, sizeof(fn));
 			sl_dtype_name(f->type, tn, sizeof(tn));
@@ -413,6 +444,67 @@ void pq_reader_close(sl_format_reader *r)
 
 /* ---- row groups and rows ---------------------------------------------- */
 
+/* Column c's chunk of row group g (the one rd->rg names) read in, its
+ * page state reset. */
+static int load_chunk(sl_format_reader *r, struct pq_rd *rd,
+		      const pq_rowgroup *g, struct pq_rcol *c)
+{
+	const pq_chunkmeta *cm;
+	int64_t start, len;
+	ssize_t got;
+
+	free(c->dict);
+	free(c->dict_mem);
+	free(c->dict_wide);
+	c->dict = NULL;
+	c->dict_mem = NULL;
+	c->dict_wide = NULL;
+	c->ndict = 0;
+	c->nvals = c->at = 0;
+	c->clen = c->cpos = 0;
+	c->rg_rows = g->num_rows;
+	c->page_at = 0;
+	if (c->leaf < 0)
+		return 0;
+	cm = &g->cols[c->leaf];
+	start = cm->data_page_offset;
+	if (cm->dict_page_offset > 0 && cm->dict_page_offset < start)
+		start = cm->dict_page_offset;
+	c->chunk_at = start;
+	len = cm->total_compressed;
+	if (!cm->has_meta || start < 4 || len < 0 ||
+	    start + len > rd->size - 8)
+		return pq_failc(r, c, "row group %u's column "
+			       "chunk (%lld bytes at %lld) is outside "
+			       "the file",
+			    rd->rg, (long long)len,
+			    (long long)start);
+	if (cm->type != c->el->type)
+		return pq_failc(r, c, "the column chunk's type "
+			       "differs from the schema's");
+	if (!pq_codec_name(cm->codec))
+		return pq_failc(r, c, "compression codec %d is "
+			       "not supported (sluice reads "
+			       "uncompressed, snappy, gzip and zstd)",
+			    cm->codec);
+	c->codec = cm->codec;
+	free(c->chunk);
+	c->chunk = sl_xrealloc(NULL, (size_t)len + 1);
+	got = sl_uring_pread(sl_uring_get(), rd->fd, c->chunk,
+			     (size_t)len, (uint64_t)start);
+	if (got < 0)
+		return pq_unbad(r, pq_failc(r, c,
+					    "reading %lld bytes: %s",
+					    (long long)len,
+					    strerror((int)-got)));
+	if (got != (ssize_t)len)
+		return pq_failc(r, c, "reading %lld bytes: short "
+			       "read (truncated?)",
+			    (long long)len);
+	c->clen = (size_t)len;
+	return 0;
+}
+
 /* Whether row group g has no row that satisfies predicate p, by its
  * column chunk's statistics. */
 static bool pred_rules_out(const struct pq_rd *rd, const pq_rowgroup *g,
@@ -469,6 +561,7 @@ static int open_row_group(sl_format_reader *r, struct pq_rd *rd)
 {
 	const pq_rowgroup *g = &rd->m.rgs[rd->rg];
 	int64_t most = 0;
+	int rc;
 
 	/* Every row has a value (or a null's level) in each leaf column: a
 	 * count past them all is damage, not rows of nulls to make up. */
@@ -480,62 +573,12 @@ static int open_row_group(sl_format_reader *r, struct pq_rd *rd)
 			       "column chunks hold %lld values",
 			    rd->rg, (long long)g->num_rows, (long long)most);
 
-	for (uint32_t k = 0; k < rd->ncols; k++) {
-		struct pq_rcol *c = &rd->cols[k];
-		const pq_chunkmeta *cm;
-		int64_t start, len;
-		ssize_t got;
-
-		free(c->dict);
-		free(c->dict_mem);
-		free(c->dict_wide);
-		c->dict = NULL;
-		c->dict_mem = NULL;
-		c->dict_wide = NULL;
-		c->ndict = 0;
-		c->nvals = c->at = 0;
-		c->clen = c->cpos = 0;
-		c->rg_rows = g->num_rows;
-		c->page_at = 0;
-		if (c->leaf < 0)
-			continue;
-		cm = &g->cols[c->leaf];
-		start = cm->data_page_offset;
-		if (cm->dict_page_offset > 0 && cm->dict_page_offset < start)
-			start = cm->dict_page_offset;
-		c->chunk_at = start;
-		len = cm->total_compressed;
-		if (!cm->has_meta || start < 4 || len < 0 ||
-		    start + len > rd->size - 8)
-			return pq_failc(r, c, "row group %u's column "
-				       "chunk (%lld bytes at %lld) is outside "
-				       "the file",
-				    rd->rg, (long long)len,
-				    (long long)start);
-		if (cm->type != c->el->type)
-			return pq_failc(r, c, "the column chunk's type "
-				       "differs from the schema's");
-		if (!pq_codec_name(cm->codec))
-			return pq_failc(r, c, "compression codec %d is "
-				       "not supported (sluice reads "
-				       "uncompressed, snappy, gzip and zstd)",
-				    cm->codec);
-		c->codec = cm->codec;
-		free(c->chunk);
-		c->chunk = sl_xrealloc(NULL, (size_t)len + 1);
-		got = sl_uring_pread(sl_uring_get(), rd->fd, c->chunk,
-				     (size_t)len, (uint64_t)start);
-		if (got < 0)
-			return pq_unbad(r, pq_failc(r, c,
-						    "reading %lld bytes: %s",
-						    (long long)len,
-						    strerror((int)-got)));
-		if (got != (ssize_t)len)
-			return pq_failc(r, c, "reading %lld bytes: short "
-				       "read (truncated?)",
-				    (long long)len);
-		c->clen = (size_t)len;
-	}
+	for (uint32_t k = 0; k < rd->ncols; k++)
+		if ((rc = load_chunk(r, rd, g, &rd->cols[k])) < 0)
+			return rc;
+	for (uint32_t k = 0; k < rd->nleaves; k++)
+		if ((rc = load_chunk(r, rd, g, &rd->leaves[k])) < 0)
+			return rc;
 	rd->rg_left = g->num_rows;
 	rd->rg++;
 	return 0;
@@ -567,6 +610,15 @@ int pq_next_batch(sl_format_reader *r, sl_batch *b, uint32_t max)
 			struct pq_rcol *c = &rd->cols[k];
 			sl_value v;
 
+			if (c->leaf == PQ_LEAF_STRUCT) {
+				if ((rc = pq_struct_value(r, rd, c, &b->arena,
+							  &row[scan->data[k]])) <
+				    0) {
+					b->nrows--;
+					return rc;
+				}
+				continue;
+			}
 			if (c->leaf < 0) {
 				if (!c->part)
 					continue;
@@ -579,18 +631,7 @@ int pq_next_batch(sl_format_reader *r, sl_batch *b, uint32_t max)
 				}
 				v = c->vals[c->at++];
 			}
-			if (v.type == SL_STRING || v.type == SL_BINARY) {
-				char *s = sl_arena_alloc(&b->arena,
-							 v.len ? v.len : 1);
-
-				memcpy(s, v.v.str, v.len);
-				v.v.str = s;
-			} else if (v.type == SL_DECIMAL &&
-				   v.pad[2] & SL_DEC_WIDE) {
-				v = sl_v_dec(*v.v.dec, v.pad[0], v.pad[1],
-					     &b->arena);
-			}
-			row[scan->data[k]] = v;
+			row[scan->data[k]] = pq_value_own(v, &b->arena);
 		}
 		rd->rg_left--;
 	}

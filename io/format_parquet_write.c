@@ -27,7 +27,7 @@
 #include <zlib.h>
 
 #include "core/decimal.h"
-#include "io/parquet.h"
+#include "io/parquet_write.h"
 #include "sluice.h"
 
 /* Spark's writer (parquet-mr) caps a page at 20,000 values too. */
@@ -35,26 +35,6 @@
 
 /* The Spark version whose file semantics sluice's files follow. */
 #define PQ_SPARK_VERSION "4.0.0"
-
-/* What a column of the sink's rows is in the file. */
-struct pq_wcol {
-	const char *name;
-	uint32_t col; /* in the sink's schema */
-	int id;       /* the dtype id */
-	int phys;     /* PQ_INT32, ... */
-	int prec, scale; /* DECIMAL */
-	int flen;        /* FIXED_LEN_BYTE_ARRAY: bytes */
-};
-
-struct pq_writer {
-	struct pq_wcol *cols;
-	uint32_t ncols;
-	int codec;
-	int64_t block_size, page_size;
-	bool dict;
-	int64_t dict_limit;
-	sl_buf row_meta; /* Spark's schema JSON for the footer */
-};
 
 /* One column of the file being written: its open page and the pages of
  * the row group so far. */
@@ -98,31 +78,6 @@ struct pq_file {
 
 /* ---- columns ------------------------------------------------------------ */
 
-/* The physical type of a column of type t: DECIMAL(p,s) as Spark writes
- * it, INT32 up to 9 digits, INT64 up to 18, FIXED_LEN_BYTE_ARRAY
- * beyond. */
-static int phys_of(const sl_dtype *t)
-{
-	switch ((int)t->id) {
-	case SL_DECIMAL:
-		return t->precision <= 9    ? PQ_INT32
-		       : t->precision <= 18 ? PQ_INT64
-					    : PQ_FIXED;
-	case SL_FLOAT: return PQ_FLOAT;
-	case SL_BOOL: return PQ_BOOLEAN;
-	case SL_INT:
-	case (int)SL_SHORT:
-	case (int)SL_BYTE:
-	case SL_DATE: return PQ_INT32;
-	case SL_LONG:
-	case SL_TIMESTAMP: return PQ_INT64;
-	case SL_DOUBLE: return PQ_DOUBLE;
-	case SL_STRING:
-	case SL_BINARY: return PQ_BYTE_ARRAY;
-	default: return -1;
-	}
-}
-
 /* The part files' extension as Spark names them by codec. */
 static const char *codec_extension(int codec)
 {
@@ -138,38 +93,17 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 {
 	const struct pq_conf *c = w->conf;
 	struct pq_writer *pw = sl_xcalloc(1, sizeof(*pw));
+	int rc;
 
-	pw->cols = sl_xcalloc(w->ncols ? w->ncols : 1, sizeof(*pw->cols));
-	pw->ncols = w->ncols;
 	pw->codec = pq_conf_codec(c->compression);
 	pw->block_size = c->block_size;
 	pw->page_size = c->page_size;
 	pw->dict = c->dictionary;
 	pw->dict_limit = c->dict_page_size;
-	for (uint32_t i = 0; i < w->ncols; i++) {
-		const sl_field *f = &w->schema->fields[w->cols[i]];
-		int id = (int)f->type->id;
-
-		pw->cols[i] = (struct pq_wcol){ .name = f->name,
-						.col = w->cols[i],
-						.id = id,
-						.phys = phys_of(f->type) };
-		if (id == SL_DECIMAL) {
-			pw->cols[i].prec = f->type->precision;
-			pw->cols[i].scale = f->type->scale;
-			pw->cols[i].flen = pq_decimal_bytes(f->type->precision);
-		}
-		if (pw->cols[i].phys < 0) {
-			free(pw->cols);
-			free(pw);
-			return sl_format_column_error(
-				err, w->component, f->type, f->name,
-				id == SL_ARRAY || id == SL_STRUCT
-					? "nested Parquet columns are not "
-					  "supported yet"
-					: "Parquet columns of this type are "
-					  "not supported yet");
-		}
+	if ((rc = pq_writer_leaves(pw, w, err)) < 0) {
+		free(pw->cols);
+		free(pw);
+		return rc;
 	}
 	pq_spark_schema_json(&pw->row_meta, w);
 	w->extension = codec_extension(pw->codec);
@@ -499,7 +433,7 @@ static int page_flush(const struct pq_writer *pw, struct pq_file *f,
 		return 0;
 	f->page.len = 0;
 	sl_buf_put_u32(&f->page, 0);
-	pq_rle_encode(&f->page, k->defs, k->ndefs, 1);
+	pq_rle_encode(&f->page, k->defs, k->ndefs, pq_level_width(c->depth + 1));
 	at = f->page.len - 4;
 	for (int i = 0; i < 4; i++)
 		f->page.s[i] = (char)(at >> (8 * i));
@@ -634,8 +568,9 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 			pq_w_elem_i32(&e, PQ_ENC_PLAIN_DICTIONARY);
 		pq_w_elem_i32(&e, PQ_ENC_PLAIN);
 		pq_w_elem_i32(&e, PQ_ENC_RLE);
-		pq_w_list(&e, 3, PQ_T_BINARY, 1);
-		pq_w_elem_bin(&e, c->name, strlen(c->name));
+		pq_w_list(&e, 3, PQ_T_BINARY, c->depth + 1);
+		for (uint32_t d = 0; d <= c->depth; d++)
+			pq_w_elem_bin(&e, c->names[d], strlen(c->names[d]));
 		pq_w_i32(&e, 4, pw->codec);
 		pq_w_i64(&e, 5, k->nvalues);
 		pq_w_i64(&e, 6, k->raw);
@@ -727,7 +662,7 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 			rc = page_flush(pw, f, k, c, err);
 			if (rc < 0)
 				return rc;
-			k->defs[k->ndefs++] = 1;
+			k->defs[k->ndefs++] = c->depth + 1;
 		}
 	}
 	put_plain(&k->vals, c, v);
@@ -796,9 +731,17 @@ int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 			const struct pq_wcol *c = &pw->cols[i];
 			struct pq_chunk *k = &f->c[i];
 			const sl_value *v = &row[c->col];
-			bool null = sl_v_is_null(v);
+			uint32_t level = 0;
+			bool null;
 			sl_value nv;
 			sl_dec_u slot;
+
+			/* Down the structs: the level is how many of them
+			 * are not null (c->depth + 1 with the value). */
+			while (level < c->depth && !sl_v_is_null(v))
+				v = &v->v.fields[c->path[level++]];
+			null = sl_v_is_null(v);
+			level += !null;
 
 			if (c->id == SL_DECIMAL && !null) {
 				if ((rc = decimal_value(w, c, v, &nv, &slot,
@@ -813,7 +756,7 @@ int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 						      k->capdefs *
 							      sizeof(*k->defs));
 			}
-			k->defs[k->ndefs++] = !null;
+			k->defs[k->ndefs++] = level;
 			k->nvalues++;
 			if (null) {
 				k->nulls++;
@@ -844,69 +787,6 @@ int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 			return rc;
 	}
 	return 0;
-}
-
-/* The schema: the root (Spark names it spark_schema), then one OPTIONAL
- * leaf per column with its logical and converted types. */
-static void put_schema(pq_enc *e, const struct pq_writer *pw)
-{
-	pq_w_list(e, 2, PQ_T_STRUCT, pw->ncols + 1);
-	pq_w_struct(e, 0);
-	pq_w_str(e, 4, "spark_schema");
-	pq_w_i32(e, 5, (int32_t)pw->ncols);
-	pq_w_end(e);
-	for (uint32_t i = 0; i < pw->ncols; i++) {
-		const struct pq_wcol *c = &pw->cols[i];
-		int ct = -1, lt = -1, width = 0;
-
-		switch (c->id) {
-		case SL_STRING: ct = PQ_CT_UTF8, lt = PQ_LT_STRING; break;
-		case SL_DATE: ct = PQ_CT_DATE, lt = PQ_LT_DATE; break;
-		case SL_TIMESTAMP:
-			ct = PQ_CT_TIMESTAMP_MICROS, lt = PQ_LT_TIMESTAMP;
-			break;
-		case (int)SL_BYTE:
-			ct = PQ_CT_INT_8, lt = PQ_LT_INTEGER, width = 8;
-			break;
-		case (int)SL_SHORT:
-			ct = PQ_CT_INT_16, lt = PQ_LT_INTEGER, width = 16;
-			break;
-		case SL_DECIMAL: ct = PQ_CT_DECIMAL, lt = PQ_LT_DECIMAL; break;
-		default: break;
-		}
-		pq_w_struct(e, 0);
-		pq_w_i32(e, 1, c->phys);
-		if (c->phys == PQ_FIXED)
-			pq_w_i32(e, 2, c->flen);
-		pq_w_i32(e, 3, PQ_OPTIONAL);
-		pq_w_str(e, 4, c->name);
-		if (ct >= 0)
-			pq_w_i32(e, 6, ct);
-		if (lt == PQ_LT_DECIMAL) {
-			pq_w_i32(e, 7, c->scale);
-			pq_w_i32(e, 8, c->prec);
-		}
-		if (lt >= 0) {
-			pq_w_struct(e, 10);
-			pq_w_struct(e, (int16_t)lt);
-			if (lt == PQ_LT_TIMESTAMP) {
-				pq_w_bool(e, 1, true);
-				pq_w_struct(e, 2);
-				pq_w_struct(e, PQ_UNIT_MICROS);
-				pq_w_end(e);
-				pq_w_end(e);
-			} else if (lt == PQ_LT_INTEGER) {
-				pq_w_i8(e, 1, (int8_t)width);
-				pq_w_bool(e, 2, true);
-			} else if (lt == PQ_LT_DECIMAL) {
-				pq_w_i32(e, 1, c->scale);
-				pq_w_i32(e, 2, c->prec);
-			}
-			pq_w_end(e);
-			pq_w_end(e);
-		}
-		pq_w_end(e);
-	}
 }
 
 static void file_free(const struct pq_writer *pw, struct pq_file *f)
@@ -948,7 +828,7 @@ int pq_file_close(const sl_format_writer *w, void *file, sl_buf *out,
 	pq_enc_init(&e, out);
 	pq_w_struct(&e, 0);
 	pq_w_i32(&e, 1, 1);
-	put_schema(&e, pw);
+	pq_put_schema(&e, pw, w);
 	pq_w_i64(&e, 3, f->total);
 	pq_w_list(&e, 4, PQ_T_STRUCT, f->nrgs);
 	sl_buf_put(out, f->rgs.s, f->rgs.len);

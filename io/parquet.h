@@ -180,6 +180,15 @@ void pq_r_leave(pq_dec *d);
 /* Appends the RLE/bit-packed hybrid encoding of v[0..n) (each < 2^bw,
  * bw in 1..32) to b. */
 void pq_rle_encode(sl_buf *b, const uint32_t *v, size_t n, int bw);
+/* The bit width of levels 0..max. */
+static inline int pq_level_width(uint32_t max)
+{
+	int w = 0;
+
+	while (max >> w)
+		w++;
+	return w;
+}
 /* Decodes n values of bit width bw from [p, p + len) into out; false if
  * the bytes end first or bw is out of range. */
 bool pq_rle_decode(const uint8_t *p, size_t len, int bw, uint32_t *out,

@@ -78,7 +78,17 @@ struct pq_rcol {
 	/* Not in the file but a partition directory of its path: pval. */
 	bool part;
 	sl_value pval;
+	/* A STRUCT column (leaf PQ_LEAF_STRUCT): how its leaves, columns
+	 * of their own in the reader's leaves, make its values. */
+	struct pq_node *node;
+	uint32_t first, nleaves; /* its leaves: rd->leaves[first..] */
+	/* A struct's leaf: the row's level and value (pq_struct_value). */
+	uint32_t cur_lv;
+	sl_value cur;
 };
+
+/* pq_rcol.leaf of a STRUCT column, whose leaves are read apart. */
+#define PQ_LEAF_STRUCT (-2)
 
 struct pq_rd {
 	int fd;
@@ -91,7 +101,33 @@ struct pq_rd {
 	int64_t rg_left; /* rows left in the open one */
 	/* schema column -> index into cols, -1 (for the predicates) */
 	int32_t *col_of;
+	/* The leaves of the STRUCT columns read, each a column of its own;
+	 * room for every leaf of the file. */
+	struct pq_rcol *leaves;
+	uint32_t nleaves;
 };
+
+/* ---- STRUCT columns (io/format_parquet_nested.c) ---------------------- */
+
+/* How file column el's values become values of type dst (CV_*), or -1
+ * (io/format_parquet_read.c). */
+int pq_conversion(const pq_selem *el, const sl_dtype *src,
+		  const sl_dtype *dst);
+/* sluice's type of the top-level file column at schema index at (a
+ * group: a STRUCT of its fields, in arena a); 0, or -1 with why for a
+ * column sluice cannot read (lists, maps, repeated fields). */
+int pq_file_type(const pq_meta *m, uint32_t at, sl_arena *a,
+		 const sl_dtype **out, char *why, size_t n);
+/* Makes c (a STRUCT column whose group is at schema index at, its first
+ * leaf the file's leaf column leaf) read its leaves: 0, or < 0 with
+ * r->err set. */
+int pq_struct_open(sl_format_reader *r, struct pq_rd *rd, struct pq_rcol *c,
+		   uint32_t at, int leaf);
+/* The next row's value of STRUCT column c, its strings in a. */
+int pq_struct_value(sl_format_reader *r, struct pq_rd *rd,
+		    const struct pq_rcol *c, sl_arena *a, sl_value *out);
+/* v with its bytes (strings, binaries, wide decimals) copied into a. */
+sl_value pq_value_own(sl_value v, sl_arena *a);
 
 /* "source 'NAME': PATH: why" (SL_EIO) in r->err, r->bad set (the file's
  * bytes are at fault); returns its code. */

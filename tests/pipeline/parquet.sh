@@ -2,7 +2,8 @@
 # tests/pipeline/parquet.sh - the Parquet tests (tests/pipeline/parquet.py,
 # the decimal, float and narrow integer columns'
 # tests/pipeline/parquet_decimal.py, the query's columns and WHERE reaching
-# the reader's tests/pipeline/parquet_pushdown.py, then the kill -9 test
+# the reader's tests/pipeline/parquet_pushdown.py, the STRUCT columns'
+# tests/pipeline/parquet_nested.py, then the kill -9 test
 # tests/pipeline/parquet_kill.py):
 # makes the Python venv with pyspark and pyarrow (tests/spark/setup.sh,
 # cached) and runs them against the built sluice.
@@ -19,6 +20,7 @@ rc=0
 "$PY" tests/pipeline/parquet.py "$@" || rc=1
 "$PY" tests/pipeline/parquet_decimal.py "$@" || rc=1
 "$PY" tests/pipeline/parquet_pushdown.py "$@" || rc=1
+"$PY" tests/pipeline/parquet_nested.py "$@" || rc=1
 # The kill -9 test when no -k picks tests, or -k names it.
 if [ $# -eq 0 ] || [[ "${2:-}" == *kill* ]]; then
 	"$PY" tests/pipeline/parquet_kill.py || rc=1

@@ -18,7 +18,6 @@ import shutil
 import struct
 import sys
 import tempfile
-import traceback
 from decimal import Decimal
 
 import pyarrow as pa
@@ -365,27 +364,10 @@ def spark(outs):
 
 
 def main():
-    global passed, failed
     P.TMP = tempfile.mkdtemp(prefix="sluice-parquet-decimal-test.")
-    only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else ""
-    passed = failed = 0
     outs = []
-
-    def t(name, fn, *args):
-        global passed, failed
-        if only and not any(k in name for k in only.split("|")):
-            return None
-        try:
-            r = fn(*args)
-            passed += 1
-            print("ok   " + name)
-            return r
-        except Exception as e:  # noqa: BLE001 - every failure is reported
-            failed += 1
-            print("FAIL " + name + ": " + str(e))
-            if not isinstance(e, AssertionError):
-                traceback.print_exc()
-            return None
+    R = P.Runner()
+    t = R.t
 
     for dictionary, reps in ((False, 1), (False, 50), (True, 1), (True, 50)):
         o = t("writer: decimals, float, tinyint, smallint, %s, %d rows" %
@@ -407,11 +389,8 @@ def main():
     if os.environ.get("PARQUET_SPARK", "1") != "0" and outs:
         t("Spark reads sluice's decimals; sluice reads Spark's", spark, outs)
     shutil.rmtree(P.TMP, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    R.finish()
 
-
-passed = failed = 0
 
 if __name__ == "__main__":
     main()

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
 from decimal import Decimal
 
 import pyarrow as pa
@@ -173,31 +172,15 @@ def row_groups():
 
 
 def main():
-    global passed, failed
     P.TMP = tempfile.mkdtemp(prefix="sluice-parquet-pushdown-test.")
-    only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else ""
-    passed = failed = 0
-
-    def t(name, fn, *args):
-        global passed, failed
-        if only and not any(k in name for k in only.split("|")):
-            return
-        try:
-            fn(*args)
-            passed += 1
-            print("ok   " + name)
-        except Exception as e:  # noqa: BLE001 - every failure is reported
-            failed += 1
-            print("FAIL " + name + ": " + str(e))
-            if not isinstance(e, AssertionError):
-                traceback.print_exc()
+    R = P.Runner()
+    t = R.t
 
     t("pushdown: columns the query does not read are not read", projection)
     t("pushdown: a WHERE rules row groups out by their statistics",
       row_groups)
     shutil.rmtree(P.TMP, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    R.finish()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,238 @@
+/* io/format_parquet_schema.c - the Parquet writer's columns: the sink's
+ * columns as the file's leaf columns (a STRUCT column's fields, nested
+ * structs too, each a leaf with its path), the physical type of each as
+ * Spark writes it, and the file's schema (FileMetaData field 2): groups
+ * for the structs, OPTIONAL leaves with their logical and converted
+ * types. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/decimal.h"
+#include "io/parquet_write.h"
+#include "sluice.h"
+
+/* The physical type of a column of type t: DECIMAL(p,s) as Spark writes
+ * it, INT32 up to 9 digits, INT64 up to 18, FIXED_LEN_BYTE_ARRAY
+ * beyond. */
+static int phys_of(const sl_dtype *t)
+{
+	switch ((int)t->id) {
+	case SL_DECIMAL:
+		return t->precision <= 9    ? PQ_INT32
+		       : t->precision <= 18 ? PQ_INT64
+					    : PQ_FIXED;
+	case SL_FLOAT: return PQ_FLOAT;
+	case SL_BOOL: return PQ_BOOLEAN;
+	case SL_INT:
+	case (int)SL_SHORT:
+	case (int)SL_BYTE:
+	case SL_DATE: return PQ_INT32;
+	case SL_LONG:
+	case SL_TIMESTAMP: return PQ_INT64;
+	case SL_DOUBLE: return PQ_DOUBLE;
+	case SL_STRING:
+	case SL_BINARY: return PQ_BYTE_ARRAY;
+	default: return -1;
+	}
+}
+
+/* Counts the leaves of a column of type t; -1 past PQ_MAX_STRUCTS. */
+static int64_t count_leaves(const sl_dtype *t, uint32_t depth)
+{
+	int64_t n = 0;
+
+	if (t->id != SL_STRUCT)
+		return 1;
+	if (depth >= PQ_MAX_STRUCTS)
+		return -1;
+	if (!t->fields->n)
+		return -2;
+	for (uint32_t i = 0; i < t->fields->n; i++) {
+		int64_t k = count_leaves(t->fields->fields[i].type, depth + 1);
+
+		if (k < 0)
+			return k;
+		n += k;
+	}
+	return n;
+}
+
+/* The leaves of a column (or field) f of type t at depth into pw->cols
+ * from pw->ncols on, with the path so far in *tmpl. */
+static int add_leaves(struct pq_writer *pw, const sl_format_writer *w,
+		      struct pq_wcol *tmpl, const char *name,
+		      const sl_dtype *t, sl_err *err)
+{
+	int id = (int)t->id;
+
+	tmpl->names[tmpl->depth] = name;
+	if (id == SL_STRUCT) {
+		uint32_t d = tmpl->depth;
+
+		for (uint32_t i = 0; i < t->fields->n; i++) {
+			const sl_field *f = &t->fields->fields[i];
+			int rc;
+
+			tmpl->path[d] = i;
+			tmpl->depth = d + 1;
+			rc = add_leaves(pw, w, tmpl, f->name, f->type, err);
+			tmpl->depth = d;
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	struct pq_wcol *c = &pw->cols[pw->ncols++];
+
+	*c = *tmpl;
+	c->name = name;
+	c->id = id;
+	c->phys = phys_of(t);
+	if (id == SL_DECIMAL) {
+		c->prec = t->precision;
+		c->scale = t->scale;
+		c->flen = pq_decimal_bytes(t->precision);
+	}
+	if (c->phys < 0)
+		return sl_format_column_error(
+			err, w->component, t, name,
+			id == SL_ARRAY || id == SL_MAP
+				? "Parquet columns of arrays and maps are not "
+				  "supported yet"
+				: "Parquet columns of this type are not "
+				  "supported yet");
+	return 0;
+}
+
+int pq_writer_leaves(struct pq_writer *pw, const sl_format_writer *w,
+		     sl_err *err)
+{
+	int64_t n = 0;
+
+	for (uint32_t i = 0; i < w->ncols; i++) {
+		const sl_field *f = &w->schema->fields[w->cols[i]];
+		int64_t k = count_leaves(f->type, 0);
+
+		if (k < 0)
+			return sl_format_column_error(
+				err, w->component, f->type, f->name,
+				k == -1 ? "its structs nest deeper than the "
+					  "16 levels sluice writes"
+					: "a struct of no fields cannot be a "
+					  "Parquet group");
+		n += k;
+	}
+	pw->cols = sl_xcalloc(n ? (size_t)n : 1, sizeof(*pw->cols));
+	pw->ncols = 0;
+	for (uint32_t i = 0; i < w->ncols; i++) {
+		const sl_field *f = &w->schema->fields[w->cols[i]];
+		struct pq_wcol tmpl = { .col = w->cols[i] };
+		int rc = add_leaves(pw, w, &tmpl, f->name, f->type, err);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* One leaf's SchemaElement. */
+static void put_leaf(pq_enc *e, const struct pq_wcol *c)
+{
+	int ct = -1, lt = -1, width = 0;
+
+	switch (c->id) {
+	case SL_STRING: ct = PQ_CT_UTF8, lt = PQ_LT_STRING; break;
+	case SL_DATE: ct = PQ_CT_DATE, lt = PQ_LT_DATE; break;
+	case SL_TIMESTAMP:
+		ct = PQ_CT_TIMESTAMP_MICROS, lt = PQ_LT_TIMESTAMP;
+		break;
+	case (int)SL_BYTE:
+		ct = PQ_CT_INT_8, lt = PQ_LT_INTEGER, width = 8;
+		break;
+	case (int)SL_SHORT:
+		ct = PQ_CT_INT_16, lt = PQ_LT_INTEGER, width = 16;
+		break;
+	case SL_DECIMAL: ct = PQ_CT_DECIMAL, lt = PQ_LT_DECIMAL; break;
+	default: break;
+	}
+	pq_w_struct(e, 0);
+	pq_w_i32(e, 1, c->phys);
+	if (c->phys == PQ_FIXED)
+		pq_w_i32(e, 2, c->flen);
+	pq_w_i32(e, 3, PQ_OPTIONAL);
+	pq_w_str(e, 4, c->name);
+	if (ct >= 0)
+		pq_w_i32(e, 6, ct);
+	if (lt == PQ_LT_DECIMAL) {
+		pq_w_i32(e, 7, c->scale);
+		pq_w_i32(e, 8, c->prec);
+	}
+	if (lt >= 0) {
+		pq_w_struct(e, 10);
+		pq_w_struct(e, (int16_t)lt);
+		if (lt == PQ_LT_TIMESTAMP) {
+			pq_w_bool(e, 1, true);
+			pq_w_struct(e, 2);
+			pq_w_struct(e, PQ_UNIT_MICROS);
+			pq_w_end(e);
+			pq_w_end(e);
+		} else if (lt == PQ_LT_INTEGER) {
+			pq_w_i8(e, 1, (int8_t)width);
+			pq_w_bool(e, 2, true);
+		} else if (lt == PQ_LT_DECIMAL) {
+			pq_w_i32(e, 1, c->scale);
+			pq_w_i32(e, 2, c->prec);
+		}
+		pq_w_end(e);
+		pq_w_end(e);
+	}
+	pq_w_end(e);
+}
+
+/* Column (or field) name of type t, its leaves from pw->cols[*leaf]. */
+static void put_type(pq_enc *e, const struct pq_writer *pw, const char *name,
+		     const sl_dtype *t, uint32_t *leaf)
+{
+	if (t->id != SL_STRUCT) {
+		put_leaf(e, &pw->cols[(*leaf)++]);
+		return;
+	}
+	pq_w_struct(e, 0);
+	pq_w_i32(e, 3, PQ_OPTIONAL);
+	pq_w_str(e, 4, name);
+	pq_w_i32(e, 5, (int32_t)t->fields->n);
+	pq_w_end(e);
+	for (uint32_t i = 0; i < t->fields->n; i++)
+		put_type(e, pw, t->fields->fields[i].name,
+			 t->fields->fields[i].type, leaf);
+}
+
+/* Schema elements of a column of type t: its groups and leaves. */
+static uint32_t elements(const sl_dtype *t)
+{
+	uint32_t n = 1;
+
+	if (t->id == SL_STRUCT)
+		for (uint32_t i = 0; i < t->fields->n; i++)
+			n += elements(t->fields->fields[i].type);
+	return n;
+}
+
+void pq_put_schema(pq_enc *e, const struct pq_writer *pw,
+		   const sl_format_writer *w)
+{
+	uint32_t n = 1, leaf = 0;
+
+	for (uint32_t i = 0; i < w->ncols; i++)
+		n += elements(w->schema->fields[w->cols[i]].type);
+	pq_w_list(e, 2, PQ_T_STRUCT, n);
+	pq_w_struct(e, 0);
+	pq_w_str(e, 4, "spark_schema");
+	pq_w_i32(e, 5, (int32_t)w->ncols);
+	pq_w_end(e);
+	for (uint32_t i = 0; i < w->ncols; i++) {
+		const sl_field *f = &w->schema->fields[w->cols[i]];
+
+		put_type(e, pw, f->name, f->type, &leaf);
+	}
+}

@@ -140,6 +140,11 @@ static void spark_type_json(sl_buf *b, const sl_dtype *t)
 			 t->scale);
 		n = dec;
 		break;
+	case SL_ARRAY:
+		sl_buf_puts(b, "{\"type\":\"array\",\"elementType\":");
+		spark_type_json(b, t->elem);
+		sl_buf_puts(b, ",\"containsNull\":true}");
+		return;
 	case SL_STRUCT:
 		sl_buf_puts(b, "{\"type\":\"struct\",\"fields\":[");
 		for (uint32_t i = 0; i < t->fields->n; i++)

@@ -460,11 +460,27 @@ static int dictionary_page(sl_format_reader *r, struct pq_rcol *c,
 /* Values of a data page: levels at [lv, lv + lvlen) (none when the column
  * is REQUIRED), then values at [p, p + len). */
 static int page_values(sl_format_reader *r, struct pq_rcol *c,
-		       const pq_page *pg, const uint8_t *lvp, size_t lvlen,
-		       const uint8_t *p, size_t len)
+		       const pq_page *pg, const uint8_t *rvp, size_t rvlen,
+		       const uint8_t *lvp, size_t lvlen, const uint8_t *p,
+		       size_t len)
 {
 	uint32_t n = (uint32_t)pg->nvalues, nn = 0;
 	int rc;
+
+	if (c->max_rep) {
+		c->rv = grow(c->rv, &c->caprv, (size_t)n + 1, sizeof(*c->rv));
+		if (!pq_rle_decode(rvp, rvlen,
+				   pq_level_width((uint32_t)c->max_rep), c->rv,
+				   n))
+			return pq_failc(r, c, "the repetition levels end "
+				       "before the page's %u values",
+				    n);
+		for (uint32_t i = 0; i < n; i++)
+			if (c->rv[i] > (uint32_t)c->max_rep)
+				return pq_failc(r, c, "a repetition level %u "
+					       "past the column's %d",
+					    c->rv[i], c->max_rep);
+	}
 
 	c->lv = grow(c->lv, &c->caplv, (size_t)n + 1, sizeof(*c->lv));
 	c->vals = grow(c->vals, &c->capvals, (size_t)n + 1, sizeof(*c->vals));
@@ -589,7 +605,8 @@ int pq_next_page(sl_format_reader *r, struct pq_rcol *c)
 		/* A flat column's page has at most a row group's values;
 		 * a damaged count must not size the buffers. */
 		if (pg.nvalues > PQ_MAX_PAGE_VALUES ||
-		    (pg.type != PQ_PAGE_DICTIONARY && pg.nvalues > c->rg_rows))
+		    (pg.type != PQ_PAGE_DICTIONARY && !c->max_rep &&
+		     pg.nvalues > c->rg_rows))
 			return pq_failc(r, c, "a page says it has %d "
 				       "values, more than %s",
 				    pg.nvalues,
@@ -615,17 +632,26 @@ int pq_next_page(sl_format_reader *r, struct pq_rcol *c)
 			if (pq_decompress(c->codec, body, (size_t)pg.csize,
 					  c->page, (size_t)pg.usize, &e) < 0)
 				return pq_failc(r, c, "%s", e.msg);
-			if (c->max_def) {
-				if (pg.usize < 4 ||
-				    pq_le32(c->page) > (uint32_t)pg.usize - 4)
+			/* Each level block behind its 4-byte length:
+			 * repetition (a list's leaf), then definition. */
+			size_t rvat = 0, rvlen = 0, lvat = 0;
+
+			for (int b = 0; b < 2; b++) {
+				if (!(b ? c->max_def : c->max_rep))
+					continue;
+				if ((size_t)pg.usize < off + 4 ||
+				    pq_le32(c->page + off) >
+					    (uint32_t)pg.usize - off - 4)
 					return pq_failc(r, c, "a page's "
-						       "definition levels run "
-						       "past it");
-				lvlen = pq_le32(c->page);
-				off = 4 + lvlen;
+						       "levels run past it");
+				if (b)
+					lvat = off + 4, lvlen = pq_le32(c->page + off);
+				else
+					rvat = off + 4, rvlen = pq_le32(c->page + off);
+				off += 4 + pq_le32(c->page + off);
 			}
-			if (page_values(r, c, &pg, c->page + 4, lvlen,
-					c->page + off,
+			if (page_values(r, c, &pg, c->page + rvat, rvlen,
+					c->page + lvat, lvlen, c->page + off,
 					(size_t)pg.usize - off) < 0)
 				return r->err.code;
 		} else if (pg.type == PQ_PAGE_DATA_V2) {
@@ -650,8 +676,9 @@ int pq_next_page(sl_format_reader *r, struct pq_rcol *c)
 				return pq_failc(r, c, "a v2 page is "
 					       "shorter than it says");
 			}
-			if (page_values(r, c, &pg, body + pg.rep_len,
-					(size_t)pg.def_len, vals, vlen) < 0)
+			if (page_values(r, c, &pg, body, (size_t)pg.rep_len,
+					body + pg.rep_len, (size_t)pg.def_len,
+					vals, vlen) < 0)
 				return r->err.code;
 		} else {
 			continue; /* an index page */

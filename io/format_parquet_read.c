@@ -300,6 +300,10 @@ static void rcol_free(struct pq_rcol *c)
 	free(c->tmp);
 	free(c->dec);
 	free(c->u64);
+	free(c->rv);
+	free(c->row_def);
+	free(c->row_rep);
+	free(c->row_val);
 }
 
 static void rd_free(struct pq_rd *rd)
@@ -365,7 +369,7 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 						   "which sluice does not "
 						   "read yet",
 						   f->name, why));
-		if (t->id == SL_STRUCT) {
+		if (t->id == SL_STRUCT || t->id == SL_ARRAY) {
 			if (!sl_dtype_equal(t, f->type)) {
 				sl_dtype_name(t, fn, sizeof(fn));
 				sl_dtype_name(f->type, tn, sizeof(tn));
@@ -467,6 +471,8 @@ static int load_chunk(sl_format_reader *r, struct pq_rd *rd,
 	if (c->leaf < 0)
 		return 0;
 	cm = &g->cols[c->leaf];
+	c->chunk_values = cm->num_values;
+	c->taken = 0;
 	start = cm->data_page_offset;
 	if (cm->dict_page_offset > 0 && cm->dict_page_offset < start)
 		start = cm->dict_page_offset;

@@ -36,15 +36,18 @@ static int phys_of(const sl_dtype *t)
 	}
 }
 
-/* Counts the leaves of a column of type t; -1 past PQ_MAX_STRUCTS. */
+/* Counts the leaves of a column of type t; -1 past PQ_MAX_STRUCTS, -2
+ * for a struct of no fields. */
 static int64_t count_leaves(const sl_dtype *t, uint32_t depth)
 {
 	int64_t n = 0;
 
-	if (t->id != SL_STRUCT)
+	if (t->id != SL_STRUCT && t->id != SL_ARRAY)
 		return 1;
 	if (depth >= PQ_MAX_STRUCTS)
 		return -1;
+	if (t->id == SL_ARRAY)
+		return count_leaves(t->elem, depth + 1);
 	if (!t->fields->n)
 		return -2;
 	for (uint32_t i = 0; i < t->fields->n; i++) {
@@ -57,37 +60,55 @@ static int64_t count_leaves(const sl_dtype *t, uint32_t depth)
 	return n;
 }
 
-/* The leaves of a column (or field) f of type t at depth into pw->cols
- * from pw->ncols on, with the path so far in *tmpl. */
+/* The leaves of a column (or field, or list element) named name of type
+ * t into pw->cols from pw->ncols on, the path so far in *tmpl (def: the
+ * levels above that can be null, rep: the lists above). */
 static int add_leaves(struct pq_writer *pw, const sl_format_writer *w,
 		      struct pq_wcol *tmpl, const char *name,
-		      const sl_dtype *t, sl_err *err)
+		      const sl_dtype *t, uint32_t def, uint32_t rep,
+		      sl_err *err)
 {
-	int id = (int)t->id;
+	uint32_t s = tmpl->nsteps, nn = tmpl->nnames;
+	int id = (int)t->id, rc;
 
-	tmpl->names[tmpl->depth] = name;
+	tmpl->names[tmpl->nnames++] = name;
 	if (id == SL_STRUCT) {
-		uint32_t d = tmpl->depth;
-
 		for (uint32_t i = 0; i < t->fields->n; i++) {
 			const sl_field *f = &t->fields->fields[i];
-			int rc;
 
-			tmpl->path[d] = i;
-			tmpl->depth = d + 1;
-			rc = add_leaves(pw, w, tmpl, f->name, f->type, err);
-			tmpl->depth = d;
+			tmpl->step[s] = PQ_STEP_FIELD;
+			tmpl->path[s] = i;
+			tmpl->nsteps = s + 1;
+			rc = add_leaves(pw, w, tmpl, f->name, f->type, def + 1,
+					rep, err);
+			tmpl->nsteps = s;
+			tmpl->nnames = nn + 1;
 			if (rc < 0)
 				return rc;
 		}
+		tmpl->nnames = nn;
 		return 0;
+	}
+	if (id == SL_ARRAY) {
+		tmpl->step[s] = PQ_STEP_ELEM;
+		tmpl->rep_at[s] = rep + 1;
+		tmpl->nsteps = s + 1;
+		tmpl->names[tmpl->nnames++] = "list";
+		rc = add_leaves(pw, w, tmpl, "element", t->elem, def + 2,
+				rep + 1, err);
+		tmpl->nsteps = s;
+		tmpl->nnames = nn;
+		return rc;
 	}
 	struct pq_wcol *c = &pw->cols[pw->ncols++];
 
 	*c = *tmpl;
+	tmpl->nnames = nn;
 	c->name = name;
 	c->id = id;
 	c->phys = phys_of(t);
+	c->max_def = def + 1;
+	c->max_rep = rep;
 	if (id == SL_DECIMAL) {
 		c->prec = t->precision;
 		c->scale = t->scale;
@@ -96,11 +117,10 @@ static int add_leaves(struct pq_writer *pw, const sl_format_writer *w,
 	if (c->phys < 0)
 		return sl_format_column_error(
 			err, w->component, t, name,
-			id == SL_ARRAY || id == SL_MAP
-				? "Parquet columns of arrays and maps are not "
-				  "supported yet"
-				: "Parquet columns of this type are not "
-				  "supported yet");
+			id == SL_MAP ? "Parquet columns of maps are not "
+				       "supported yet"
+				     : "Parquet columns of this type are not "
+				       "supported yet");
 	return 0;
 }
 
@@ -127,7 +147,8 @@ int pq_writer_leaves(struct pq_writer *pw, const sl_format_writer *w,
 	for (uint32_t i = 0; i < w->ncols; i++) {
 		const sl_field *f = &w->schema->fields[w->cols[i]];
 		struct pq_wcol tmpl = { .col = w->cols[i] };
-		int rc = add_leaves(pw, w, &tmpl, f->name, f->type, err);
+		int rc = add_leaves(pw, w, &tmpl, f->name, f->type, 0, 0,
+				    err);
 
 		if (rc < 0)
 			return rc;
@@ -193,6 +214,27 @@ static void put_leaf(pq_enc *e, const struct pq_wcol *c)
 static void put_type(pq_enc *e, const struct pq_writer *pw, const char *name,
 		     const sl_dtype *t, uint32_t *leaf)
 {
+	if (t->id == SL_ARRAY) {
+		/* Spark's three levels: the LIST group, the repeated group
+		 * `list`, its OPTIONAL `element`. */
+		pq_w_struct(e, 0);
+		pq_w_i32(e, 3, PQ_OPTIONAL);
+		pq_w_str(e, 4, name);
+		pq_w_i32(e, 5, 1);
+		pq_w_i32(e, 6, PQ_CT_LIST);
+		pq_w_struct(e, 10);
+		pq_w_struct(e, PQ_LT_LIST);
+		pq_w_end(e);
+		pq_w_end(e);
+		pq_w_end(e);
+		pq_w_struct(e, 0);
+		pq_w_i32(e, 3, PQ_REPEATED);
+		pq_w_str(e, 4, "list");
+		pq_w_i32(e, 5, 1);
+		pq_w_end(e);
+		put_type(e, pw, "element", t->elem, leaf);
+		return;
+	}
 	if (t->id != SL_STRUCT) {
 		put_leaf(e, &pw->cols[(*leaf)++]);
 		return;
@@ -212,6 +254,8 @@ static uint32_t elements(const sl_dtype *t)
 {
 	uint32_t n = 1;
 
+	if (t->id == SL_ARRAY)
+		return 2 + elements(t->elem);
 	if (t->id == SL_STRUCT)
 		for (uint32_t i = 0; i < t->fields->n; i++)
 			n += elements(t->fields->fields[i].type);

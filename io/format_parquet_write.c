@@ -40,6 +40,7 @@
  * the row group so far. */
 struct pq_chunk {
 	uint32_t *defs; /* the page's definition levels */
+	uint32_t *reps; /* and repetition levels (max_rep > 0) */
 	size_t ndefs, capdefs;
 	sl_buf vals;     /* the page's PLAIN values */
 	uint32_t nbools; /* BOOLEAN: bits in vals */
@@ -432,11 +433,22 @@ static int page_flush(const struct pq_writer *pw, struct pq_file *f,
 	if (!k->ndefs)
 		return 0;
 	f->page.len = 0;
+	/* v1: the repetition levels (a list's leaves), then the
+	 * definition levels, each behind its length. */
+	if (c->max_rep) {
+		sl_buf_put_u32(&f->page, 0);
+		pq_rle_encode(&f->page, k->reps, k->ndefs,
+			      pq_level_width(c->max_rep));
+		at = f->page.len - 4;
+		for (int i = 0; i < 4; i++)
+			f->page.s[i] = (char)(at >> (8 * i));
+	}
+	size_t lv_at = f->page.len;
 	sl_buf_put_u32(&f->page, 0);
-	pq_rle_encode(&f->page, k->defs, k->ndefs, pq_level_width(c->depth + 1));
-	at = f->page.len - 4;
+	pq_rle_encode(&f->page, k->defs, k->ndefs, pq_level_width(c->max_def));
+	at = f->page.len - lv_at - 4;
 	for (int i = 0; i < 4; i++)
-		f->page.s[i] = (char)(at >> (8 * i));
+		f->page.s[lv_at + i] = (char)(at >> (8 * i));
 	if (k->page_dict) {
 		int bw = index_width(k->ndict);
 		size_t at0 = f->page.len;
@@ -568,8 +580,8 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 			pq_w_elem_i32(&e, PQ_ENC_PLAIN_DICTIONARY);
 		pq_w_elem_i32(&e, PQ_ENC_PLAIN);
 		pq_w_elem_i32(&e, PQ_ENC_RLE);
-		pq_w_list(&e, 3, PQ_T_BINARY, c->depth + 1);
-		for (uint32_t d = 0; d <= c->depth; d++)
+		pq_w_list(&e, 3, PQ_T_BINARY, c->nnames);
+		for (uint32_t d = 0; d < c->nnames; d++)
 			pq_w_elem_bin(&e, c->names[d], strlen(c->names[d]));
 		pq_w_i32(&e, 4, pw->codec);
 		pq_w_i64(&e, 5, k->nvalues);
@@ -631,7 +643,9 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 		     struct pq_chunk *k, const struct pq_wcol *c,
 		     const sl_value *v, sl_err *err)
 {
-	if (pw->dict && !k->fallback) {
+	/* A list's leaf is PLAIN: a dictionary that fills up would end
+	 * its page inside a row. */
+	if (pw->dict && !k->fallback && !c->max_rep) {
 		uint32_t before = k->ndict;
 		int64_t i = dict_index(pw, k, c, v);
 
@@ -662,7 +676,7 @@ static int put_value(const struct pq_writer *pw, struct pq_file *f,
 			rc = page_flush(pw, f, k, c, err);
 			if (rc < 0)
 				return rc;
-			k->defs[k->ndefs++] = c->depth + 1;
+			k->defs[k->ndefs++] = c->max_def;
 		}
 	}
 	put_plain(&k->vals, c, v);
@@ -716,6 +730,79 @@ static int decimal_value(const sl_format_writer *w, const struct pq_wcol *c,
 	return 0;
 }
 
+/* One entry of leaf c's chunk: its repetition and definition levels, and
+ * its value when def is the leaf's max_def (v, else NULL). 0, or < 0
+ * with err set. */
+static int leaf_put(const sl_format_writer *w, struct pq_file *f,
+		    struct pq_chunk *k, const struct pq_wcol *c, uint32_t rep,
+		    uint32_t def, const sl_value *v, sl_err *err)
+{
+	const struct pq_writer *pw = w->state;
+	sl_value nv;
+	sl_dec_u slot;
+	int rc;
+
+	if (v && c->id == SL_DECIMAL) {
+		if ((rc = decimal_value(w, c, v, &nv, &slot, err)) < 0)
+			return rc;
+		v = &nv;
+	}
+	if (k->ndefs == k->capdefs) {
+		k->capdefs = k->capdefs ? 2 * k->capdefs : 256;
+		k->defs = sl_xrealloc(k->defs, k->capdefs * sizeof(*k->defs));
+		if (c->max_rep)
+			k->reps = sl_xrealloc(k->reps,
+					      k->capdefs * sizeof(*k->reps));
+	}
+	if (c->max_rep)
+		k->reps[k->ndefs] = rep;
+	k->defs[k->ndefs++] = def;
+	k->nvalues++;
+	if (!v) {
+		k->nulls++;
+	} else if (c->phys == PQ_BOOLEAN) {
+		if (k->nbools % 8 == 0)
+			sl_buf_put_u8(&k->vals, 0);
+		if (v->v.b)
+			k->vals.s[k->vals.len - 1] |=
+				(char)(1u << (k->nbools % 8));
+		k->nbools++;
+		stats_add(k, c, v);
+	} else {
+		if ((rc = put_value(pw, f, k, c, v, err)) < 0)
+			return rc;
+		if (rc)
+			stats_add(k, c, v);
+	}
+	return 0;
+}
+
+/* Leaf c's entries of value v, at step s of its path: the levels of the
+ * repetition rep it starts at, def of its levels above defined. */
+static int shred(const sl_format_writer *w, struct pq_file *f,
+		 struct pq_chunk *k, const struct pq_wcol *c, const sl_value *v,
+		 uint32_t s, uint32_t rep, uint32_t def, sl_err *err)
+{
+	int rc;
+
+	if (sl_v_is_null(v))
+		return leaf_put(w, f, k, c, rep, def, NULL, err);
+	if (s == c->nsteps)
+		return leaf_put(w, f, k, c, rep, def + 1, v, err);
+	if (c->step[s] == PQ_STEP_FIELD)
+		return shred(w, f, k, c, &v->v.fields[c->path[s]], s + 1, rep,
+			     def + 1, err);
+	/* A list: its group defined (def + 1), each element one level of
+	 * repetition deeper than the list (c->rep_at[s]); none: empty. */
+	if (!v->len)
+		return leaf_put(w, f, k, c, rep, def + 1, NULL, err);
+	for (uint32_t i = 0; i < v->len; i++)
+		if ((rc = shred(w, f, k, c, &v->v.arr[i], s + 1,
+				i ? c->rep_at[s] : rep, def + 2, err)) < 0)
+			return rc;
+	return 0;
+}
+
 int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 		   uint32_t from, uint32_t n, sl_buf *out, sl_err *err)
 {
@@ -730,50 +817,11 @@ int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 		for (uint32_t i = 0; i < pw->ncols; i++) {
 			const struct pq_wcol *c = &pw->cols[i];
 			struct pq_chunk *k = &f->c[i];
-			const sl_value *v = &row[c->col];
-			uint32_t level = 0;
-			bool null;
-			sl_value nv;
-			sl_dec_u slot;
 
-			/* Down the structs: the level is how many of them
-			 * are not null (c->depth + 1 with the value). */
-			while (level < c->depth && !sl_v_is_null(v))
-				v = &v->v.fields[c->path[level++]];
-			null = sl_v_is_null(v);
-			level += !null;
-
-			if (c->id == SL_DECIMAL && !null) {
-				if ((rc = decimal_value(w, c, v, &nv, &slot,
-							err)) < 0)
-					return rc;
-				v = &nv;
-			}
-
-			if (k->ndefs == k->capdefs) {
-				k->capdefs = k->capdefs ? 2 * k->capdefs : 256;
-				k->defs = sl_xrealloc(k->defs,
-						      k->capdefs *
-							      sizeof(*k->defs));
-			}
-			k->defs[k->ndefs++] = level;
-			k->nvalues++;
-			if (null) {
-				k->nulls++;
-			} else if (c->phys == PQ_BOOLEAN) {
-				if (k->nbools % 8 == 0)
-					sl_buf_put_u8(&k->vals, 0);
-				if (v->v.b)
-					k->vals.s[k->vals.len - 1] |=
-						(char)(1u << (k->nbools % 8));
-				k->nbools++;
-				stats_add(k, c, v);
-			} else {
-				if ((rc = put_value(pw, f, k, c, v, err)) < 0)
-					return rc;
-				if (rc)
-					stats_add(k, c, v);
-			}
+			if ((rc = shred(w, f, k, c, &row[c->col], 0, 0, 0,
+					err)) < 0)
+				return rc;
+			/* Pages end between rows. */
 			if ((k->ndefs >= PQ_PAGE_ROWS ||
 			     page_bytes(k) >= pw->page_size) &&
 			    (rc = page_flush(pw, f, k, c, err)) < 0)
@@ -793,6 +841,7 @@ static void file_free(const struct pq_writer *pw, struct pq_file *f)
 {
 	for (uint32_t i = 0; i < pw->ncols; i++) {
 		free(f->c[i].defs);
+		free(f->c[i].reps);
 		sl_buf_free(&f->c[i].vals);
 		sl_buf_free(&f->c[i].pages);
 		sl_buf_free(&f->c[i].minb);

@@ -46,6 +46,9 @@ enum {
 /* ConvertedType */
 enum {
 	PQ_CT_UTF8 = 0,
+	PQ_CT_MAP = 1,
+	PQ_CT_MAP_KEY_VALUE = 2,
+	PQ_CT_LIST = 3,
 	PQ_CT_ENUM = 4,
 	PQ_CT_DECIMAL = 5,
 	PQ_CT_DATE = 6,
@@ -60,6 +63,8 @@ enum {
 /* LogicalType's union members */
 enum {
 	PQ_LT_STRING = 1,
+	PQ_LT_MAP = 2,
+	PQ_LT_LIST = 3,
 	PQ_LT_ENUM = 4,
 	PQ_LT_DECIMAL = 5,
 	PQ_LT_DATE = 6,

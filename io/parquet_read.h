@@ -82,9 +82,16 @@ struct pq_rcol {
 	 * of their own in the reader's leaves, make its values. */
 	struct pq_node *node;
 	uint32_t first, nleaves; /* its leaves: rd->leaves[first..] */
-	/* A struct's leaf: the row's level and value (pq_struct_value). */
-	uint32_t cur_lv;
-	sl_value cur;
+	/* A nested column's leaf: its repetition levels (max_rep > 0: in a
+	 * list), the entries its chunk holds and has given, and the
+	 * entries of the row being read (pq_struct_value). */
+	int max_rep;
+	uint32_t *rv;
+	size_t caprv;
+	int64_t chunk_values, taken;
+	uint32_t *row_def, *row_rep;
+	sl_value *row_val;
+	uint32_t row_n, row_cap;
 };
 
 /* pq_rcol.leaf of a STRUCT column, whose leaves are read apart. */

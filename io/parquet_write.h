@@ -7,14 +7,20 @@
 
 #include "io/parquet.h"
 
-/* Structs nest at most this deep in a written column. */
+/* Structs and arrays nest at most this deep in a written column. */
 #define PQ_MAX_STRUCTS 16
 
-/* One leaf column of the file: a sink column of an atomic type, or a
- * field at some depth inside a sink column of STRUCTs. Every level is
- * OPTIONAL, as Spark writes them, so a leaf at depth d (d structs above
- * it) has definition levels 0..d+1: the number of its levels that are
- * not null, d + 1 for a value. */
+/* A step down a leaf's path: a struct's field, or a list's elements. */
+enum { PQ_STEP_FIELD, PQ_STEP_ELEM };
+
+/* One leaf column of the file: a sink column of an atomic type, or an
+ * atomic value at some depth inside a sink column of STRUCTs and ARRAYs.
+ * Every level is OPTIONAL, as Spark writes them (a list: an OPTIONAL
+ * group, LIST, of a REPEATED group `list` of an OPTIONAL `element`), so
+ * the leaf's definition level counts the levels of its path that are not
+ * null (a struct: 1; a list: 2 once it has an element, 1 when empty),
+ * max_def with a value; its repetition level is the depth of the list
+ * whose new element an entry starts (0: a new row). */
 struct pq_wcol {
 	const char *name; /* the leaf's own name */
 	uint32_t col;     /* the sink's column it is in */
@@ -22,9 +28,13 @@ struct pq_wcol {
 	int phys;         /* PQ_INT32, ... */
 	int prec, scale;  /* DECIMAL */
 	int flen;         /* FIXED_LEN_BYTE_ARRAY: bytes */
-	uint32_t depth;   /* structs above it */
-	uint32_t path[PQ_MAX_STRUCTS]; /* the field index at each of them */
-	const char *names[PQ_MAX_STRUCTS + 1]; /* path_in_schema */
+	uint32_t nsteps;  /* from the sink's column down to the leaf */
+	uint8_t step[PQ_MAX_STRUCTS];   /* PQ_STEP_* */
+	uint32_t path[PQ_MAX_STRUCTS];  /* a FIELD step's field index */
+	uint32_t rep_at[PQ_MAX_STRUCTS]; /* an ELEM step's elements' level */
+	uint32_t max_def, max_rep;
+	const char *names[2 * PQ_MAX_STRUCTS + 1]; /* path_in_schema */
+	uint32_t nnames;
 };
 
 struct pq_writer {
@@ -39,12 +49,13 @@ struct pq_writer {
 
 /* The leaves of w's columns into pw->cols and pw->ncols; 0, or < 0 with
  * err set for a column of a type Parquet files of sluice cannot hold
- * (arrays, maps). */
+ * (maps, structs without fields, nesting past PQ_MAX_STRUCTS). */
 int pq_writer_leaves(struct pq_writer *pw, const sl_format_writer *w,
 		     sl_err *err);
 
 /* FileMetaData's schema (field 2): the root, then each sink column, a
- * group for a STRUCT with its fields below it. */
+ * group for a STRUCT with its fields below it, the three levels of a
+ * LIST for an ARRAY. */
 void pq_put_schema(pq_enc *e, const struct pq_writer *pw,
 		   const sl_format_writer *w);
 

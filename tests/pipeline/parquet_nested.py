@@ -1,5 +1,6 @@
-"""tests/pipeline/parquet_nested.py - STRUCT columns in Parquet files
-(structs in structs, nulls at every level), checked by pyarrow and Spark.
+"""tests/pipeline/parquet_nested.py - STRUCT and ARRAY columns in Parquet
+files (structs and lists in each other, nulls and empty lists at every
+level), checked by pyarrow and Spark.
 
 sluice writes them (groups of OPTIONAL fields, as Spark writes them) and
 pyarrow reads every file (page checksums verified) and compares the rows
@@ -7,8 +8,8 @@ with the input; Spark reads the same directory and gets the same rows and
 schema. pyarrow (REQUIRED and OPTIONAL fields, dictionary or plain, data
 pages v1 and v2) and Spark (its v1 and v2 writers) write files that sluice
 reads, taking the schema from the footer, and copies with its own writer
-for pyarrow to compare. Lists and maps are refused by name, in the file
-and in the sink. Run by tests/pipeline/parquet.sh:
+for pyarrow to compare; the older two-level lists and bare repeated
+fields read too. Maps are refused by name. Run by tests/pipeline/parquet.sh:
     SLUICE=build/sluice python tests/pipeline/parquet_nested.py [-k NAME]
 The last line is `N passed, M failed`."""
 import datetime
@@ -24,7 +25,17 @@ import pyarrow.parquet as pq
 import parquet as P
 
 SCHEMA = ("id INT, s STRUCT<a: INT, b: STRING, t: STRUCT<c: DOUBLE, "
-          "d: DATE, e: DECIMAL(20,2)>>, x STRING")
+          "d: DATE, e: DECIMAL(20,2)>>, x STRING, l ARRAY<INT>, "
+          "ll ARRAY<ARRAY<STRING>>, ls ARRAY<STRUCT<p: INT, q: ARRAY<BIGINT>>>")
+
+# The array columns of each row, in the JSON and as read back.
+ARRAYS = [
+    {"l": [1, 2, None, 4], "ll": [["x", "y"], [], None, ["z"]],
+     "ls": [{"p": 1, "q": [7]}, None, {"p": None, "q": []}]},
+    {"l": [], "ll": None, "ls": None},
+    {"l": None, "ll": [[None]], "ls": []},
+    {"l": [None], "ll": [], "ls": [{"p": 3, "q": None}]},
+]
 
 # The JSON rows and what they are once read back.
 ROWS = [
@@ -43,6 +54,10 @@ ROWS = [
      {"id": 4, "s": {"a": 4, "b": None, "t": {"c": None, "d": None,
                                            "e": None}}, "x": "r"}),
 ]
+
+
+def with_arrays(rows):
+    return [dict(r, **a) for r, a in zip(rows, ARRAYS)]
 
 
 def copy_json(name, rows, schema, reps=1, dictionary=True):
@@ -68,8 +83,8 @@ def writer_structs(dictionary):
     """sluice's struct columns as pyarrow reads them: groups, nulls at
     each level, and the rows."""
     name = "w-structs-%s" % dictionary
-    out = copy_json(name, [j for j, _ in ROWS], SCHEMA, reps=50,
-                    dictionary=dictionary)
+    out = copy_json(name, with_arrays([j for j, _ in ROWS]), SCHEMA,
+                    reps=50, dictionary=dictionary)
     t = P.read_back(out)
     s = t.schema.field("s")
     if not pa.types.is_struct(s.type) or \
@@ -77,8 +92,10 @@ def writer_structs(dictionary):
             not pa.types.is_struct(s.type.field("t").type) or \
             s.type.field("t").type.field("e").type != pa.decimal128(20, 2):
         P.fail("schema %r" % t.schema)
+    if t.schema.field("ll").type != pa.list_(pa.list_(pa.string())):
+        P.fail("ll is %s" % t.schema.field("ll").type)
     got = by_id(t.to_pylist())
-    want = by_id([w for _, w in ROWS] * 50)
+    want = by_id(with_arrays([w for _, w in ROWS]) * 50)
     if got != want:
         P.fail("rows %r, want %r" % (got[:4], want[:4]))
     return out
@@ -97,8 +114,18 @@ def arrow_table():
                      {"c": i / 4 if i % 2 else None,
                       "d": datetime.date(2024, 1, 1) +
                       datetime.timedelta(days=i % 40)}})
+    lists = [None if i % 13 == 0 else
+             [None if (i + j) % 4 == 0 else i * 10 + j for j in range(i % 5)]
+             for i in range(300)]
     return pa.table({
         "id": pa.array(range(300), pa.int32()),
+        "l": pa.array(lists, pa.list_(pa.int64())),
+        "ls": pa.array([None if i % 7 == 0 else
+                        [{"u": "u%d" % j, "w": [j] * (j % 3)}
+                         for j in range(i % 4)] for i in range(300)],
+                       pa.list_(pa.struct([pa.field("u", pa.string()),
+                                           pa.field("w", pa.list_(
+                                               pa.int32()))]))),
         "s": pa.array([None if i % 11 == 0 else r
                        for i, r in enumerate(rows)], st),
         "r": pa.array([{"z": "k%d" % (i % 3)} for i in range(300)],
@@ -137,36 +164,47 @@ INSERT INTO out SELECT id, s.t.c AS c, s.b AS b FROM src WHERE s IS NOT NULL;
         P.fail("s.t.c, s.b rows differ")
 
 
+def reader_older_lists():
+    """The older list form the Parquet format's rules still read: a LIST
+    group whose repeated field is the element (two levels). (Spark's
+    legacy form, `bag` and `array`, is read in spark() below.)"""
+    src = os.path.join(P.TMP, "two-level-in")
+    os.makedirs(src)
+    t = pa.table({"id": pa.array([1, 2, 3], pa.int32()),
+                  "l": pa.array([[1, 2], [], None], pa.list_(
+                      pa.field("element", pa.int32(), nullable=False)))})
+    pq.write_table(t, os.path.join(src, "a.parquet"),
+                   use_compliant_nested_type=False)
+    md = pq.ParquetFile(os.path.join(src, "a.parquet")).schema
+    if md.column(1).path != "l.list.item" and \
+            md.column(1).path != "l.list.element":
+        P.fail("pyarrow wrote %s" % md.column(1).path)
+    out, sql = P.copy_sql("two-level", src)
+    P.run_sluice(sql, "two-level")
+    if P.read_back(out).to_pylist() != [
+            {"id": 1, "l": [1, 2]}, {"id": 2, "l": []},
+            {"id": 3, "l": None}]:
+        P.fail("rows %r" % P.read_back(out).to_pylist())
+
+
 def refused():
-    """A list or map in the file is an error naming the column (also
-    inside a struct); a schema leaving it out reads the rest. The sink
-    refuses a struct holding an array, naming the column."""
-    src = os.path.join(P.TMP, "nested-list-in")
+    """A map in the file is an error naming the column (also inside a
+    struct); a schema leaving it out reads the rest."""
+    src = os.path.join(P.TMP, "nested-map-in")
     os.makedirs(src)
     pq.write_table(pa.table({
-        "s": pa.array([{"l": [1, 2]}], pa.struct([pa.field(
-            "l", pa.list_(pa.int32()))])),
+        "s": pa.array([{"m": [("k", 1)]}], pa.struct([pa.field(
+            "m", pa.map_(pa.string(), pa.int32()))])),
         "i": pa.array([5], pa.int32())}), os.path.join(src, "a.parquet"))
-    out, sql = P.copy_sql("nested-list", src)
-    p = P.run_sluice(sql, "nested-list", expect_rc=1)
-    if "column 's' is a list or map, which sluice does not read yet" \
+    out, sql = P.copy_sql("nested-map", src)
+    p = P.run_sluice(sql, "nested-map", expect_rc=1)
+    if "column 's' is a map, which sluice does not read yet" \
             not in p.stderr:
         P.fail("stderr %r" % p.stderr)
-    out, sql = P.copy_sql("nested-list-skip", src, schema="i INT")
-    P.run_sluice(sql, "nested-list-skip")
-    src = os.path.join(P.TMP, "nested-arr-in")
-    P.write_json(src, [{"s": {"v": [1]}}])
-    out = os.path.join(P.TMP, "nested-arr")
-    p = P.run_sluice("""
-CREATE SOURCE src WITH (format = 'json', path = '%s',
-  schema = 's STRUCT<v: ARRAY<INT>>');
-CREATE SINK out WITH (format = 'parquet', path = '%s',
-  checkpointLocation = '%s', trigger = 'availableNow');
-INSERT INTO out SELECT * FROM src;
-""" % (src, out, out + ".ckpt"), "nested-arr", expect_rc=1)
-    if "column 'v' is array<int>: Parquet columns of arrays and maps are " \
-            "not supported yet" not in p.stderr:
-        P.fail("stderr %r" % p.stderr)
+    out, sql = P.copy_sql("nested-map-skip", src, schema="i INT")
+    P.run_sluice(sql, "nested-map-skip")
+    if P.read_back(out).to_pylist() != [{"i": 5}]:
+        P.fail("rows %r" % P.read_back(out).to_pylist())
 
 
 def spark(outs):
@@ -179,7 +217,9 @@ def spark(outs):
          .config("spark.ui.showConsoleProgress", "false").getOrCreate())
     try:
         want_type = ("struct<id:int,s:struct<a:int,b:string,t:struct<"
-                     "c:double,d:date,e:decimal(20,2)>>,x:string>")
+                     "c:double,d:date,e:decimal(20,2)>>,x:string,"
+                     "l:array<int>,ll:array<array<string>>,"
+                     "ls:array<struct<p:int,q:array<bigint>>>>")
         for out in outs:
             df = s.read.parquet(out)
             if df.schema.simpleString() != want_type:
@@ -188,16 +228,21 @@ def spark(outs):
             if got != by_id(P.read_back(out).to_pylist()):
                 P.fail("Spark's rows of %s differ from pyarrow's" % out)
         df = s.read.parquet(outs[0]).coalesce(1)
-        for ver in ("v1", "v2"):
-            src = os.path.join(P.TMP, "spark-structs-%s" % ver)
+        for ver, legacy in (("v1", "false"), ("v2", "false"),
+                            ("v1", "true")):
+            # writeLegacyFormat: lists as `repeated group bag { optional
+            # array }`, Spark 1.4's form.
+            s.conf.set("spark.sql.parquet.writeLegacyFormat", legacy)
+            src = os.path.join(P.TMP, "spark-structs-%s-%s" % (ver, legacy))
             df.write.option("parquet.writer.version", ver).parquet(src)
-            name = "from-spark-structs-%s" % ver
+            name = "from-spark-structs-%s-%s" % (ver, legacy)
             out, sql = P.copy_sql(name, src)
             P.run_sluice(sql, name)
             spark_rows = by_id(pa.concat_tables(
                 [pq.read_table(f) for f in P.parquet_files(src)]).to_pylist())
             if by_id(P.read_back(out).to_pylist()) != spark_rows:
-                P.fail("sluice's copy of Spark's %s file differs" % ver)
+                P.fail("sluice's copy of Spark's %s (legacy %s) file "
+                       "differs" % (ver, legacy))
     finally:
         s.stop()
 
@@ -209,19 +254,22 @@ def main():
     t = R.t
 
     for dictionary in (True, False):
-        o = t("writer: struct columns, nested, nulls at each level (%s)" %
+        o = t("writer: struct and array columns, nested, nulls at each "
+              "level (%s)" %
               ("dictionary" if dictionary else "plain"), writer_structs,
               dictionary)
         if o:
             outs.append(o)
     for dictionary in (True, False):
         for version in ("1.0", "2.0"):
-            t("reader: pyarrow's structs, %s, data page v%s" %
+            t("reader: pyarrow's structs and lists, %s, data page v%s" %
               ("dictionary" if dictionary else "plain", version),
               reader_arrow, dictionary, version)
-    t("lists and maps are refused by name", refused)
+    t("reader: two-level lists", reader_older_lists)
+    t("maps are refused by name", refused)
     if os.environ.get("PARQUET_SPARK", "1") != "0" and outs:
-        t("Spark reads sluice's structs; sluice reads Spark's", spark, outs)
+        t("Spark reads sluice's structs and arrays; sluice reads Spark's",
+          spark, outs)
     shutil.rmtree(P.TMP, ignore_errors=True)
     R.finish()
 

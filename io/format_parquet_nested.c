@@ -375,6 +375,10 @@ static sl_value node_value(const struct pq_rd *rd, const struct pq_node *nd,
 	uint32_t at = lo[nd->first - base];
 	sl_value *v;
 
+	/* Leaves whose levels disagree (a damaged file) run out of
+	 * entries: what has none is null. */
+	if (at >= hi[nd->first - base])
+		return sl_v_null();
 	if (nd->kind == ND_LEAF)
 		return pq_value_own(f->row_val[at], a);
 	if (nd->optional && f->row_def[at] < nd->thr)
@@ -407,8 +411,10 @@ static sl_value node_value(const struct pq_rd *rd, const struct pq_node *nd,
 			uint32_t end = hi[nd->first - base + i], e = cur[i];
 
 			sub_lo[i] = e;
-			for (e++; e < end && l->row_rep[e] > nd->rep; e++)
-				;
+			if (e < end)
+				for (e++; e < end && l->row_rep[e] > nd->rep;
+				     e++)
+					;
 			sub_hi[i] = e;
 			cur[i] = e;
 		}

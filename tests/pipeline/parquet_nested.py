@@ -187,6 +187,45 @@ def reader_older_lists():
         P.fail("rows %r" % P.read_back(out).to_pylist())
 
 
+def damaged():
+    """Nested files with random bytes changed (a fixed seed) read to their
+    end or fail with a message naming the file; none crashes."""
+    import random
+    import subprocess
+    rnd = random.Random(20261208)
+    t = arrow_table()
+    for k in range(30):
+        buf = pa.BufferOutputStream()
+        pq.write_table(t, buf, compression=rnd.choice(P.CODECS),
+                       use_dictionary=rnd.random() < 0.5,
+                       data_page_version=rnd.choice(["1.0", "2.0"]),
+                       data_page_size=256, row_group_size=100)
+        d = bytearray(buf.getvalue().to_pybytes())
+        for _ in range(rnd.randint(1, 6)):
+            d[rnd.randrange(len(d) // (2 if k % 2 else 1))] = \
+                rnd.randrange(256)
+        src = os.path.join(P.TMP, "nested-damaged-%d" % k)
+        os.makedirs(src)
+        with open(os.path.join(src, "a.parquet"), "wb") as f:
+            f.write(d)
+        sql = os.path.join(P.TMP, "nested-damaged-%d.sql" % k)
+        with open(sql, "w") as f:
+            f.write("""CREATE SOURCE src WITH (format = 'parquet', path = '%s',
+  schema = 'id INT, l ARRAY<BIGINT>, ls ARRAY<STRUCT<u: STRING, w: ARRAY<INT>>>');
+CREATE SINK out WITH (format = 'noop', trigger = 'availableNow');
+INSERT INTO out SELECT * FROM src;
+""" % src)
+        p = subprocess.run([P.SLUICE, "run", sql], capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        if p.returncode not in (0, 1) or "Sanitizer" in p.stderr or \
+                "runtime error" in p.stderr:
+            P.fail("damaged file %d: exit %d: %s" %
+                   (k, p.returncode, p.stderr[-1500:]))
+        if p.returncode == 1 and "a.parquet" not in p.stderr:
+            P.fail("damaged file %d: the error does not name the file: %s"
+                   % (k, p.stderr))
+
+
 def refused():
     """A map in the file is an error naming the column (also inside a
     struct); a schema leaving it out reads the rest."""
@@ -267,6 +306,7 @@ def main():
               reader_arrow, dictionary, version)
     t("reader: two-level lists", reader_older_lists)
     t("maps are refused by name", refused)
+    t("damaged nested files fail with a message, never crash", damaged)
     if os.environ.get("PARQUET_SPARK", "1") != "0" and outs:
         t("Spark reads sluice's structs and arrays; sluice reads Spark's",
           spark, outs)

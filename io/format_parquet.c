@@ -140,6 +140,13 @@ static void spark_type_json(sl_buf *b, const sl_dtype *t)
 			 t->scale);
 		n = dec;
 		break;
+	case SL_MAP:
+		sl_buf_puts(b, "{\"type\":\"map\",\"keyType\":");
+		spark_type_json(b, t->key);
+		sl_buf_puts(b, ",\"valueType\":");
+		spark_type_json(b, t->elem);
+		sl_buf_puts(b, ",\"valueContainsNull\":true}");
+		return;
 	case SL_ARRAY:
 		sl_buf_puts(b, "{\"type\":\"array\",\"elementType\":");
 		spark_type_json(b, t->elem);

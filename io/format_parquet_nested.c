@@ -1,12 +1,12 @@
 /* io/format_parquet_nested.c - nested columns of Parquet files: groups
  * read as STRUCTs and lists (LIST groups, Spark's and pyarrow's three
  * levels, the older two-level forms and bare repeated fields) as ARRAYs,
- * nested in each other at will. Each atomic value inside is a leaf
+ * and maps (MAP groups of a repeated key_value group) as MAPs, nested in
+ * each other at will. Each atomic value inside is a leaf
  * column of its own; its definition levels say how far down its path a
  * row's value is not null and its repetition levels where a list's new
  * element starts (the record shredding of the Parquet format). A row's
- * value is put together from the entries each leaf has for it. Maps are
- * refused by name. */
+ * value is put together from the entries each leaf has for it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +16,18 @@
 /* Structs and lists nest at most this deep in a column read. */
 #define PQ_READ_DEPTH 16
 
-enum { ND_LEAF, ND_STRUCT, ND_LIST };
+enum { ND_LEAF, ND_STRUCT, ND_LIST, ND_MAP };
 
 /* How a nested column's value is made of its leaves' entries. */
 struct pq_node {
 	int kind;             /* ND_* */
 	bool optional;        /* null when the level is below thr */
 	uint32_t thr;         /* the level from which it is not null */
-	uint32_t n;           /* a struct's fields (ND_LIST: 1) */
-	struct pq_node *kids; /* a struct's fields; a list's element */
-	uint32_t rep;         /* ND_LIST: its elements' repetition level */
+	uint32_t n;           /* a struct's fields (ND_LIST: 1, ND_MAP: 2) */
+	struct pq_node *kids; /* a struct's fields; a list's element; a
+	                         map's key and value */
+	uint32_t rep;         /* ND_LIST, ND_MAP: its entries' repetition
+	                         level */
 	uint32_t leaf;        /* ND_LEAF: index into rd->leaves */
 	uint32_t first, last; /* the leaves below it: [first, last) */
 };
@@ -153,8 +155,27 @@ static int elem_type(const pq_meta *m, uint32_t at, uint32_t depth,
 		return -1;
 	}
 	if (is_map(el)) {
-		snprintf(why, n, "a map");
-		return -1;
+		/* MAP { repeated key_value { key; value } }, key atomic. */
+		const pq_selem *kv = at + 1 < m->nschema ? &m->schema[at + 1]
+							 : NULL;
+		uint32_t i = at + 3;
+
+		if (el->num_children != 1 || !kv ||
+		    kv->repetition != PQ_REPEATED || kv->num_children != 2 ||
+		    at + 2 >= m->nschema || m->schema[at + 2].num_children > 0) {
+			snprintf(why, n, "a map not of a repeated key_value "
+					 "group of an atomic key and a value");
+			return -1;
+		}
+		t = sl_arena_calloc(a, sizeof(*t));
+		t->id = SL_MAP;
+		if (pq_column_type(&m->schema[at + 2], &t->key, why, n) < 0 ||
+		    value_type(m, i, depth + 1, &after, a, &t->elem, why, n) <
+			    0)
+			return -1;
+		*out = t;
+		*next = subtree_skip(m, at, 0);
+		return 0;
 	}
 	if (is_list(el) && el->num_children > 0) {
 		if (list_parts(m, at, &rep_at, &elem_at, why, n) < 0)
@@ -259,7 +280,18 @@ static struct pq_node *node_of(struct build *b, uint32_t at,
 	nd->first = rd->nleaves;
 	nd->optional = !elem && el->repetition == PQ_OPTIONAL;
 	nd->thr = thr_above + nd->optional;
-	if (t->id == SL_ARRAY) {
+	if (t->id == SL_MAP) {
+		/* The MAP group's level, then key_value's (repeated): the
+		 * key REQUIRED below it, the value OPTIONAL. */
+		nd->kind = ND_MAP;
+		nd->n = 2;
+		nd->rep = rep + 1;
+		nd->kids = sl_arena_calloc(&rd->a, 2 * sizeof(*nd->kids));
+		nd->kids[0] = *node_of(b, at + 2, nd->thr + 1, nd->rep, t->key,
+				       true);
+		nd->kids[1] = *node_of(b, at + 3, nd->thr + 1, nd->rep,
+				       t->elem, false);
+	} else if (t->id == SL_ARRAY) {
 		nd->kind = ND_LIST;
 		nd->n = 1;
 		if (is_list(el) && el->num_children > 0) {
@@ -395,11 +427,13 @@ static sl_value node_value(const struct pq_rd *rd, const struct pq_node *nd,
 	 * is at most the list's (a new element of it), the other leaves
 	 * cut at the same places by their own levels. */
 	if (f->row_def[at] < nd->thr + 1)
-		return (sl_value){ .type = SL_ARRAY, .len = 0, .v.arr = NULL };
+		return (sl_value){ .type = nd->kind == ND_MAP ? SL_MAP
+							     : SL_ARRAY,
+				   .len = 0, .v.arr = NULL };
 	uint32_t nl = nd->last - nd->first, count = 0;
 	for (uint32_t e = at; e < hi[nd->first - base]; e++)
 		count += e == at || f->row_rep[e] <= nd->rep;
-	v = sl_arena_alloc(a, (count ? count : 1) * sizeof(*v));
+	v = sl_arena_alloc(a, (count ? count : 1) * nd->n * sizeof(*v));
 	uint32_t *sub_lo = sl_arena_alloc(a, 2 * (size_t)nl * sizeof(*sub_lo));
 	uint32_t *sub_hi = sub_lo + nl;
 	uint32_t *cur = sl_arena_alloc(a, (size_t)nl * sizeof(*cur));
@@ -418,9 +452,20 @@ static sl_value node_value(const struct pq_rd *rd, const struct pq_node *nd,
 			sub_hi[i] = e;
 			cur[i] = e;
 		}
-		v[k] = node_value(rd, nd->kids, nd->first, sub_lo, sub_hi, a);
+		if (nd->kind == ND_LIST) {
+			v[k] = node_value(rd, nd->kids, nd->first, sub_lo,
+					  sub_hi, a);
+			continue;
+		}
+		/* A map's entry: its key, then its value, side by side. */
+		v[2 * k] = node_value(rd, &nd->kids[0], nd->first, sub_lo,
+				      sub_hi, a);
+		v[2 * k + 1] = node_value(rd, &nd->kids[1], nd->first, sub_lo,
+					  sub_hi, a);
 	}
-	return (sl_value){ .type = SL_ARRAY, .len = count, .v.arr = v };
+	return (sl_value){ .type = nd->kind == ND_MAP ? SL_MAP : SL_ARRAY,
+			   .len = count,
+			   .v.arr = v };
 }
 
 int pq_struct_value(sl_format_reader *r, struct pq_rd *rd,

@@ -369,7 +369,8 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 						   "which sluice does not "
 						   "read yet",
 						   f->name, why));
-		if (t->id == SL_STRUCT || t->id == SL_ARRAY) {
+		if (t->id == SL_STRUCT || t->id == SL_ARRAY ||
+		    t->id == SL_MAP) {
 			if (!sl_dtype_equal(t, f->type)) {
 				sl_dtype_name(t, fn, sizeof(fn));
 				sl_dtype_name(f->type, tn, sizeof(tn));

@@ -42,12 +42,21 @@ static int64_t count_leaves(const sl_dtype *t, uint32_t depth)
 {
 	int64_t n = 0;
 
-	if (t->id != SL_STRUCT && t->id != SL_ARRAY)
+	if (t->id != SL_STRUCT && t->id != SL_ARRAY && t->id != SL_MAP)
 		return 1;
 	if (depth >= PQ_MAX_STRUCTS)
 		return -1;
 	if (t->id == SL_ARRAY)
 		return count_leaves(t->elem, depth + 1);
+	if (t->id == SL_MAP) {
+		int64_t v = count_leaves(t->elem, depth + 1);
+
+		/* Keys of atomic types only. */
+		if (t->key->id == SL_STRUCT || t->key->id == SL_ARRAY ||
+		    t->key->id == SL_MAP)
+			return -3;
+		return v < 0 ? v : 1 + v;
+	}
 	if (!t->fields->n)
 		return -2;
 	for (uint32_t i = 0; i < t->fields->n; i++) {
@@ -89,6 +98,25 @@ static int add_leaves(struct pq_writer *pw, const sl_format_writer *w,
 		tmpl->nnames = nn;
 		return 0;
 	}
+	if (id == SL_MAP) {
+		tmpl->rep_at[s] = rep + 1;
+		tmpl->nsteps = s + 1;
+		tmpl->names[tmpl->nnames++] = "key_value";
+		/* The key: REQUIRED, there once its entry is. */
+		tmpl->step[s] = PQ_STEP_KEY;
+		rc = add_leaves(pw, w, tmpl, "key", t->key, def + 1, rep + 1,
+				err);
+		if (rc >= 0) {
+			tmpl->nsteps = s + 1;
+			tmpl->nnames = nn + 2;
+			tmpl->step[s] = PQ_STEP_VALUE;
+			rc = add_leaves(pw, w, tmpl, "value", t->elem, def + 2,
+					rep + 1, err);
+		}
+		tmpl->nsteps = s;
+		tmpl->nnames = nn;
+		return rc;
+	}
 	if (id == SL_ARRAY) {
 		tmpl->step[s] = PQ_STEP_ELEM;
 		tmpl->rep_at[s] = rep + 1;
@@ -117,10 +145,7 @@ static int add_leaves(struct pq_writer *pw, const sl_format_writer *w,
 	if (c->phys < 0)
 		return sl_format_column_error(
 			err, w->component, t, name,
-			id == SL_MAP ? "Parquet columns of maps are not "
-				       "supported yet"
-				     : "Parquet columns of this type are not "
-				       "supported yet");
+			"Parquet columns of this type are not supported yet");
 	return 0;
 }
 
@@ -138,8 +163,10 @@ int pq_writer_leaves(struct pq_writer *pw, const sl_format_writer *w,
 				err, w->component, f->type, f->name,
 				k == -1 ? "its structs nest deeper than the "
 					  "16 levels sluice writes"
-					: "a struct of no fields cannot be a "
-					  "Parquet group");
+				: k == -2 ? "a struct of no fields cannot be a "
+					    "Parquet group"
+					  : "Parquet map keys of nested types "
+					    "are not supported yet");
 		n += k;
 	}
 	pw->cols = sl_xcalloc(n ? (size_t)n : 1, sizeof(*pw->cols));
@@ -157,7 +184,7 @@ int pq_writer_leaves(struct pq_writer *pw, const sl_format_writer *w,
 }
 
 /* One leaf's SchemaElement. */
-static void put_leaf(pq_enc *e, const struct pq_wcol *c)
+static void put_leaf(pq_enc *e, const struct pq_wcol *c, int repetition)
 {
 	int ct = -1, lt = -1, width = 0;
 
@@ -180,7 +207,7 @@ static void put_leaf(pq_enc *e, const struct pq_wcol *c)
 	pq_w_i32(e, 1, c->phys);
 	if (c->phys == PQ_FIXED)
 		pq_w_i32(e, 2, c->flen);
-	pq_w_i32(e, 3, PQ_OPTIONAL);
+	pq_w_i32(e, 3, repetition);
 	pq_w_str(e, 4, c->name);
 	if (ct >= 0)
 		pq_w_i32(e, 6, ct);
@@ -214,6 +241,29 @@ static void put_leaf(pq_enc *e, const struct pq_wcol *c)
 static void put_type(pq_enc *e, const struct pq_writer *pw, const char *name,
 		     const sl_dtype *t, uint32_t *leaf)
 {
+	if (t->id == SL_MAP) {
+		/* Spark's three levels: the MAP group, the repeated group
+		 * `key_value`, its REQUIRED `key` and OPTIONAL `value`. */
+		pq_w_struct(e, 0);
+		pq_w_i32(e, 3, PQ_OPTIONAL);
+		pq_w_str(e, 4, name);
+		pq_w_i32(e, 5, 1);
+		pq_w_i32(e, 6, PQ_CT_MAP);
+		pq_w_struct(e, 10);
+		pq_w_struct(e, PQ_LT_MAP);
+		pq_w_end(e);
+		pq_w_end(e);
+		pq_w_end(e);
+		pq_w_struct(e, 0);
+		pq_w_i32(e, 3, PQ_REPEATED);
+		pq_w_str(e, 4, "key_value");
+		pq_w_i32(e, 5, 2);
+		pq_w_end(e);
+		put_leaf(e, &pw->cols[*leaf], PQ_REQUIRED);
+		(*leaf)++;
+		put_type(e, pw, "value", t->elem, leaf);
+		return;
+	}
 	if (t->id == SL_ARRAY) {
 		/* Spark's three levels: the LIST group, the repeated group
 		 * `list`, its OPTIONAL `element`. */
@@ -236,7 +286,7 @@ static void put_type(pq_enc *e, const struct pq_writer *pw, const char *name,
 		return;
 	}
 	if (t->id != SL_STRUCT) {
-		put_leaf(e, &pw->cols[(*leaf)++]);
+		put_leaf(e, &pw->cols[(*leaf)++], PQ_OPTIONAL);
 		return;
 	}
 	pq_w_struct(e, 0);
@@ -256,6 +306,8 @@ static uint32_t elements(const sl_dtype *t)
 
 	if (t->id == SL_ARRAY)
 		return 2 + elements(t->elem);
+	if (t->id == SL_MAP)
+		return 3 + elements(t->elem);
 	if (t->id == SL_STRUCT)
 		for (uint32_t i = 0; i < t->fields->n; i++)
 			n += elements(t->fields->fields[i].type);

@@ -792,14 +792,27 @@ static int shred(const sl_format_writer *w, struct pq_file *f,
 	if (c->step[s] == PQ_STEP_FIELD)
 		return shred(w, f, k, c, &v->v.fields[c->path[s]], s + 1, rep,
 			     def + 1, err);
-	/* A list: its group defined (def + 1), each element one level of
-	 * repetition deeper than the list (c->rep_at[s]); none: empty. */
+	/* A list or a map: its group defined (def + 1), each element or
+	 * entry one level of repetition deeper (c->rep_at[s]); none: empty.
+	 * A map's entries are its keys and values in turn; a key is
+	 * REQUIRED (no level of its own). */
 	if (!v->len)
 		return leaf_put(w, f, k, c, rep, def + 1, NULL, err);
-	for (uint32_t i = 0; i < v->len; i++)
-		if ((rc = shred(w, f, k, c, &v->v.arr[i], s + 1,
-				i ? c->rep_at[s] : rep, def + 2, err)) < 0)
+	for (uint32_t i = 0; i < v->len; i++) {
+		uint32_t r = i ? c->rep_at[s] : rep;
+
+		if (c->step[s] == PQ_STEP_ELEM)
+			rc = shred(w, f, k, c, &v->v.arr[i], s + 1, r, def + 2,
+				   err);
+		else if (c->step[s] == PQ_STEP_KEY)
+			rc = shred(w, f, k, c, &v->v.arr[2 * i], s + 1, r,
+				   def + 1, err);
+		else
+			rc = shred(w, f, k, c, &v->v.arr[2 * i + 1], s + 1, r,
+				   def + 2, err);
+		if (rc < 0)
 			return rc;
+	}
 	return 0;
 }
 

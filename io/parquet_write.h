@@ -10,13 +10,16 @@
 /* Structs and arrays nest at most this deep in a written column. */
 #define PQ_MAX_STRUCTS 16
 
-/* A step down a leaf's path: a struct's field, or a list's elements. */
-enum { PQ_STEP_FIELD, PQ_STEP_ELEM };
+/* A step down a leaf's path: a struct's field, a list's elements, a
+ * map's keys or its values. */
+enum { PQ_STEP_FIELD, PQ_STEP_ELEM, PQ_STEP_KEY, PQ_STEP_VALUE };
 
 /* One leaf column of the file: a sink column of an atomic type, or an
  * atomic value at some depth inside a sink column of STRUCTs and ARRAYs.
  * Every level is OPTIONAL, as Spark writes them (a list: an OPTIONAL
- * group, LIST, of a REPEATED group `list` of an OPTIONAL `element`), so
+ * group, LIST, of a REPEATED group `list` of an OPTIONAL `element`; a
+ * map: an OPTIONAL group, MAP, of a REPEATED group `key_value` of a
+ * REQUIRED `key` and an OPTIONAL `value`) but a map's keys, so
  * the leaf's definition level counts the levels of its path that are not
  * null (a struct: 1; a list: 2 once it has an element, 1 when empty),
  * max_def with a value; its repetition level is the depth of the list

@@ -8,8 +8,8 @@ with the input; Spark reads the same directory and gets the same rows and
 schema. pyarrow (REQUIRED and OPTIONAL fields, dictionary or plain, data
 pages v1 and v2) and Spark (its v1 and v2 writers) write files that sluice
 reads, taking the schema from the footer, and copies with its own writer
-for pyarrow to compare; the older two-level lists and bare repeated
-fields read too. Maps are refused by name. Run by tests/pipeline/parquet.sh:
+for pyarrow to compare; the older two-level lists read too, and maps
+(pyarrow's) both ways. Run by tests/pipeline/parquet.sh:
     SLUICE=build/sluice python tests/pipeline/parquet_nested.py [-k NAME]
 The last line is `N passed, M failed`."""
 import datetime
@@ -226,27 +226,40 @@ INSERT INTO out SELECT * FROM src;
                    % (k, p.stderr))
 
 
-def refused():
-    """A map in the file is an error naming the column (also inside a
-    struct); a schema leaving it out reads the rest."""
-    src = os.path.join(P.TMP, "nested-map-in")
+def maps():
+    """Map columns (pyarrow's: a MAP group of a repeated key_value of a
+    REQUIRED key and an OPTIONAL value), also of structs of lists, and
+    empty and null maps, read by sluice (the schema from the footer) and
+    written again: pyarrow reads back the same entries in the same
+    order."""
+    src = os.path.join(P.TMP, "maps-in")
     os.makedirs(src)
-    pq.write_table(pa.table({
-        "s": pa.array([{"m": [("k", 1)]}], pa.struct([pa.field(
-            "m", pa.map_(pa.string(), pa.int32()))])),
-        "i": pa.array([5], pa.int32())}), os.path.join(src, "a.parquet"))
-    out, sql = P.copy_sql("nested-map", src)
-    p = P.run_sluice(sql, "nested-map", expect_rc=1)
-    if "column 's' is a map, which sluice does not read yet" \
-            not in p.stderr:
-        P.fail("stderr %r" % p.stderr)
-    out, sql = P.copy_sql("nested-map-skip", src, schema="i INT")
-    P.run_sluice(sql, "nested-map-skip")
-    if P.read_back(out).to_pylist() != [{"i": 5}]:
-        P.fail("rows %r" % P.read_back(out).to_pylist())
+    t = pa.table({
+        "id": pa.array([1, 2, 3, 4], pa.int32()),
+        "m": pa.array([[("a", 1), ("b", None)], [], None, [("c", 3)]],
+                      pa.map_(pa.string(), pa.int32())),
+        "mm": pa.array([[(1, {"x": [1, 2]}), (5, {"x": None})], None,
+                        [(2, None)], []],
+                       pa.map_(pa.int64(), pa.struct([pa.field(
+                           "x", pa.list_(pa.int32()))])))})
+    pq.write_table(t, os.path.join(src, "a.parquet"))
+    out, sql = P.copy_sql("maps", src)
+    P.run_sluice(sql, "maps")
+    got = P.read_back(out)
+    if got.schema.field("mm").type != t.schema.field("mm").type or \
+            by_id(got.to_pylist()) != by_id(t.to_pylist()):
+        P.fail("maps %r" % got.to_pylist())
+    return out
 
 
-def spark(outs):
+def as_dicts(row):
+    """A row of the maps table with pyarrow's map entries (lists of pairs)
+    as dicts, as Spark gives maps."""
+    return {k: dict(v) if k in ("m", "mm") and v is not None else v
+            for k, v in row.items()}
+
+
+def spark(outs, maps_out):
     """Spark reads sluice's struct directories (rows and schema); sluice
     reads what Spark's v1 and v2 writers make of the same rows."""
     from pyspark.sql import SparkSession
@@ -266,6 +279,17 @@ def spark(outs):
             got = by_id([r.asDict(recursive=True) for r in df.collect()])
             if got != by_id(P.read_back(out).to_pylist()):
                 P.fail("Spark's rows of %s differ from pyarrow's" % out)
+        if maps_out:
+            df = s.read.parquet(maps_out)
+            if df.schema.simpleString() != (
+                    "struct<id:int,m:map<string,int>,mm:map<bigint,"
+                    "struct<x:array<int>>>>"):
+                P.fail("Spark's schema %s" % df.schema.simpleString())
+            got = by_id([r.asDict(recursive=True) for r in df.collect()])
+            want = by_id([as_dicts(r) for r in
+                          P.read_back(maps_out).to_pylist()])
+            if got != want:
+                P.fail("Spark's maps %r, want %r" % (got, want))
         df = s.read.parquet(outs[0]).coalesce(1)
         for ver, legacy in (("v1", "false"), ("v2", "false"),
                             ("v1", "true")):
@@ -305,11 +329,12 @@ def main():
               ("dictionary" if dictionary else "plain", version),
               reader_arrow, dictionary, version)
     t("reader: two-level lists", reader_older_lists)
-    t("maps are refused by name", refused)
+    maps_out = t("reader and writer: map columns", maps)
     t("damaged nested files fail with a message, never crash", damaged)
     if os.environ.get("PARQUET_SPARK", "1") != "0" and outs:
-        t("Spark reads sluice's structs and arrays; sluice reads Spark's",
-          spark, outs)
+        t("Spark reads sluice's structs, arrays and maps; sluice reads "
+          "Spark's",
+          spark, outs, maps_out)
     shutil.rmtree(P.TMP, ignore_errors=True)
     R.finish()
 

@@ -237,6 +237,29 @@ static void put_leaf(pq_enc *e, const struct pq_wcol *c, int repetition)
 	pq_w_end(e);
 }
 
+/* A LIST's or MAP's two outer elements: the OPTIONAL group name of
+ * converted type ct and logical type lt, and its one REPEATED group
+ * inner of n fields. */
+static void put_outer(pq_enc *e, const char *name, int ct, int lt,
+		      const char *inner, int32_t n)
+{
+	pq_w_struct(e, 0);
+	pq_w_i32(e, 3, PQ_OPTIONAL);
+	pq_w_str(e, 4, name);
+	pq_w_i32(e, 5, 1);
+	pq_w_i32(e, 6, ct);
+	pq_w_struct(e, 10);
+	pq_w_struct(e, (int16_t)lt);
+	pq_w_end(e);
+	pq_w_end(e);
+	pq_w_end(e);
+	pq_w_struct(e, 0);
+	pq_w_i32(e, 3, PQ_REPEATED);
+	pq_w_str(e, 4, inner);
+	pq_w_i32(e, 5, n);
+	pq_w_end(e);
+}
+
 /* Column (or field) name of type t, its leaves from pw->cols[*leaf]. */
 static void put_type(pq_enc *e, const struct pq_writer *pw, const char *name,
 		     const sl_dtype *t, uint32_t *leaf)
@@ -244,21 +267,7 @@ static void put_type(pq_enc *e, const struct pq_writer *pw, const char *name,
 	if (t->id == SL_MAP) {
 		/* Spark's three levels: the MAP group, the repeated group
 		 * `key_value`, its REQUIRED `key` and OPTIONAL `value`. */
-		pq_w_struct(e, 0);
-		pq_w_i32(e, 3, PQ_OPTIONAL);
-		pq_w_str(e, 4, name);
-		pq_w_i32(e, 5, 1);
-		pq_w_i32(e, 6, PQ_CT_MAP);
-		pq_w_struct(e, 10);
-		pq_w_struct(e, PQ_LT_MAP);
-		pq_w_end(e);
-		pq_w_end(e);
-		pq_w_end(e);
-		pq_w_struct(e, 0);
-		pq_w_i32(e, 3, PQ_REPEATED);
-		pq_w_str(e, 4, "key_value");
-		pq_w_i32(e, 5, 2);
-		pq_w_end(e);
+		put_outer(e, name, PQ_CT_MAP, PQ_LT_MAP, "key_value", 2);
 		put_leaf(e, &pw->cols[*leaf], PQ_REQUIRED);
 		(*leaf)++;
 		put_type(e, pw, "value", t->elem, leaf);
@@ -267,21 +276,7 @@ static void put_type(pq_enc *e, const struct pq_writer *pw, const char *name,
 	if (t->id == SL_ARRAY) {
 		/* Spark's three levels: the LIST group, the repeated group
 		 * `list`, its OPTIONAL `element`. */
-		pq_w_struct(e, 0);
-		pq_w_i32(e, 3, PQ_OPTIONAL);
-		pq_w_str(e, 4, name);
-		pq_w_i32(e, 5, 1);
-		pq_w_i32(e, 6, PQ_CT_LIST);
-		pq_w_struct(e, 10);
-		pq_w_struct(e, PQ_LT_LIST);
-		pq_w_end(e);
-		pq_w_end(e);
-		pq_w_end(e);
-		pq_w_struct(e, 0);
-		pq_w_i32(e, 3, PQ_REPEATED);
-		pq_w_str(e, 4, "list");
-		pq_w_i32(e, 5, 1);
-		pq_w_end(e);
+		put_outer(e, name, PQ_CT_LIST, PQ_LT_LIST, "list", 1);
 		put_type(e, pw, "element", t->elem, leaf);
 		return;
 	}

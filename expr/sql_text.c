@@ -18,6 +18,13 @@ void sl_type_sql(const sl_dtype *t, char *buf, size_t n)
 		sl_type_sql(t->elem, tmp, sizeof(tmp));
 		snprintf(buf, n, "ARRAY<%s>", tmp);
 		return;
+	case SL_MAP:
+		sl_type_sql(t->key, tmp, sizeof(tmp));
+		k = (size_t)snprintf(buf, n, "MAP<%s, ", tmp);
+		sl_type_sql(t->elem, tmp, sizeof(tmp));
+		if (k < n)
+			snprintf(buf + k, n - k, "%s>", tmp);
+		return;
 	case SL_STRUCT:
 		k = (size_t)snprintf(buf, n, "STRUCT<");
 		for (uint32_t i = 0; i < t->fields->n && k < n; i++) {

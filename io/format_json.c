@@ -251,6 +251,26 @@ bool sl_format_json_value(json_t *j, const sl_dtype *t, sl_arena *a,
 		out->v.arr = e;
 		return true;
 	}
+	case SL_MAP: {
+		/* an object: its member names read as the key type, in
+		 * the order written */
+		size_t n = json_object_size(j), i = 0;
+		const char *k;
+		json_t *v;
+
+		if (!json_is_object(j))
+			return false;
+		sl_value *e = sl_arena_alloc(a, (n ? 2 * n : 1) * sizeof(*e));
+		json_object_foreach(j, k, v) {
+			if (sl_text_to_value(k, strlen(k), t->key, a, &e[2 * i]) ||
+			    e[2 * i].type == SL_NULL ||
+			    !sl_format_json_value(v, t->elem, a, &e[2 * i + 1]))
+				return false;
+			i++;
+		}
+		*out = (sl_value){ .type = SL_MAP, .len = (uint32_t)n, .v.arr = e };
+		return true;
+	}
 	case SL_STRUCT: {
 		const sl_schema *fs = t->fields;
 		sl_value *e;

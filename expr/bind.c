@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "core/decimal.h"
+#include "expr/fn_map.h"
 #include "expr/internal.h"
 
 int sl_bind_fail(sl_err *err, const sl_expr *e, int code, const char *fmt, ...)
@@ -512,6 +513,9 @@ static int bind_func(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 			return rc;
 	}
 	e->sql = sl_node_sql(cx, e);
+	int rc;
+	if (sl_map_bind_call(cx, e, &rc, err)) /* size(m), element_at(m, k) */
+		return rc;
 	return f->bind(cx, e, err);
 }
 
@@ -625,6 +629,8 @@ static int bind_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 static int bind_cmp(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
 	const sl_dtype *l = e->args[0]->type, *r = e->args[1]->type;
+	if (sl_map_check_orderable(e, err))
+		return SL_EANALYSIS;
 	const sl_dtype *t = cmp_type(l, r);
 	/* with ANSI on a string meets an int as a bigint, as in Spark 4 */
 	if (t && cx->ansi &&
@@ -650,6 +656,8 @@ static int bind_cmp(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 
 static int bind_in(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
+	if (sl_map_check_orderable(e, err))
+		return SL_EANALYSIS;
 	const sl_dtype *t = e->args[0]->type;
 	for (uint32_t i = 1; i < e->nargs && t; i++)
 		t = sl_common_type(cx, t, e->args[i]->type);
@@ -796,6 +804,8 @@ int sl_bind_operator(sl_bind_ctx *cx, sl_expr **slot, sl_err *err)
 	case EX_INDEX:
 		if (e->args[0]->type->id == SL_STRUCT)
 			return struct_index(cx, e, err);
+		if (e->args[0]->type->id == SL_MAP)
+			return sl_map_bind_index(cx, e, err);
 		if (e->args[0]->type->id != SL_ARRAY) {
 			char tb[128];
 			return sl_type_mismatch(

@@ -161,6 +161,12 @@ static const char *node_text(sl_bind_ctx *cx, const sl_expr *e, bool sp)
 		break;
 	}
 	case EX_CAST:
+		/* Spark writes a cast to a complex type as its operand */
+		if (e->type->id == SL_MAP || e->type->id == SL_ARRAY ||
+		    e->type->id == SL_STRUCT) {
+			sl_buf_puts(&w, child_text(a[0], sp));
+			break;
+		}
 		sl_type_sql(e->type, tbuf, sizeof(tbuf));
 		sl_buf_printf(&w, "%s(%s AS %s)", e->op ? "TRY_CAST" : "CAST",
 			      child_text(a[0], sp), tbuf);

@@ -932,7 +932,8 @@ const char *sl_expr_name(const sl_expr *e)
 
 bool sl_expr_is_generator(const sl_expr *e)
 {
-	return e->kind == EX_FUNC && e->ident && (!strcmp(e->ident, "explode"));
+	const sl_func *f = e->kind == EX_FUNC ? sl_func_find(e->ident) : NULL;
+	return f && (f->flags & FN_GEN);
 }
 
 bool sl_expr_has_aggregate(const sl_expr *e)

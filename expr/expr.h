@@ -136,6 +136,18 @@ int sl_expr_eval(const sl_expr *e, const sl_value *row, sl_arena *out_arena,
 int sl_expr_eval_generator(const sl_expr *e, const sl_value *row,
 			   sl_arena *out_arena, sl_value *out, sl_err *err);
 
+/* A bound generator's output columns: how many (explode of an array 1,
+ * of a map 2: key and value; posexplode one more, pos, first), their
+ * names and types; how many rows a collection gives (its length, or 1
+ * for the _outer forms when it is null or empty), and row i's values
+ * into out[0..width) (nulls past the collection's end). */
+uint32_t sl_expr_generator_width(const sl_expr *e);
+const char *sl_expr_generator_name(const sl_expr *e, uint32_t i);
+const sl_dtype *sl_expr_generator_type(const sl_expr *e, uint32_t i);
+uint32_t sl_expr_generator_rows(const sl_expr *e, const sl_value *coll);
+void sl_expr_generator_row(const sl_expr *e, const sl_value *coll, uint32_t i,
+			   sl_value *out);
+
 /* SQL truth of a WHERE condition: true only if the value is non-null true. */
 static inline bool sl_value_truthy(const sl_value *v)
 {

@@ -548,6 +548,8 @@ bool sl_map_bind_call(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err)
 	}
 	if (!e->nargs || e->args[0]->type->id != SL_MAP)
 		return false;
+	if (sl_map_bind_explode(cx, e, rc, err))
+		return true;
 	if (!strcmp(n, "size") || !strcmp(n, "cardinality")) {
 		if (cx->ansi)
 			e->flags |= EXF_ANSI;

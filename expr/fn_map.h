@@ -8,8 +8,8 @@
 #include "core/map.h"
 #include "expr/fn.h"
 
-extern const sl_func sl_funcs_map[];
-extern const size_t sl_funcs_map_n;
+extern const sl_func sl_funcs_map[], sl_funcs_generator[];
+extern const size_t sl_funcs_map_n, sl_funcs_generator_n;
 
 /* expr/map_build.c: a map under construction in arena a. */
 typedef struct sl_map_builder {
@@ -46,6 +46,8 @@ bool sl_map_can_cast(const sl_dtype *from, const sl_dtype *to, bool implicit);
  * element_at, try_element_at, hash, xxhash64): true if the map form
  * applies, with its bind's result in *rc. */
 bool sl_map_bind_call(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err);
+/* expr/generator.c: explode of a map (key, value). */
+bool sl_map_bind_explode(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err);
 /* m[k]: the value of key k (null when absent, in both modes). */
 int sl_map_bind_index(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 /* Spark refuses maps (and types holding them) where it needs ordering:

@@ -163,7 +163,7 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 			free(pw);
 			return sl_format_column_error(
 				err, w->component, f->type, f->name,
-				id == SL_ARRAY || id == SL_STRUCT
+				id == SL_ARRAY || id == SL_STRUCT || id == SL_MAP
 					? "nested Parquet columns are not "
 					  "supported yet"
 					: "Parquet columns of this type are "

@@ -128,6 +128,8 @@ const sl_dtype *sl_common_type(const sl_bind_ctx *cx, const sl_dtype *a,
 	const sl_dtype *o = a->id == SL_STRING	 ? b
 			    : b->id == SL_STRING ? a
 						 : NULL;
+	if (a->id == SL_MAP && b->id == SL_MAP) /* key and value widened */
+		return sl_map_common_type(cx, a, b);
 	if (cx->ansi && (a->id == SL_FLOAT || b->id == SL_FLOAT)) {
 		const sl_dtype *w = sl_wider_type(a, b, false);
 		if (w && w->id == SL_FLOAT && !sl_dtype_equal(a, b) &&

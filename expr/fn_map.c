@@ -353,6 +353,18 @@ static int bind_map_from_entries(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 
 /* ---- map_concat --------------------------------------------------------- */
 
+const sl_dtype *sl_map_common_type(const sl_bind_ctx *cx, const sl_dtype *a,
+				   const sl_dtype *b)
+{
+	if (sl_dtype_equal(a, b))
+		return a;
+	const sl_dtype *k = cx->ansi ? sl_wider_type(a->key, b->key, false)
+				     : sl_common_type(cx, a->key, b->key);
+	const sl_dtype *v = cx->ansi ? sl_wider_type(a->elem, b->elem, false)
+				     : sl_common_type(cx, a->elem, b->elem);
+	return k && v ? sl_dtype_map(cx->a, k, v) : NULL;
+}
+
 static int ev_map_concat(FN_EV_ARGS)
 {
 	sl_map_builder b;
@@ -371,11 +383,10 @@ static int ev_map_concat(FN_EV_ARGS)
 
 static int bind_map_concat(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
-	const sl_dtype *k = NULL, *v = NULL;
-	bool same = true;
+	const sl_dtype *t = NULL;
 	for (uint32_t i = 0; i < e->nargs; i++) {
-		const sl_dtype *t = e->args[i]->type;
-		if (t->id != SL_MAP) {
+		const sl_dtype *at = e->args[i]->type;
+		if (at->id != SL_MAP) {
 			char list[400];
 			size_t n = 0;
 			for (uint32_t j = 0; j < e->nargs && n + 80 < sizeof(list);
@@ -392,25 +403,16 @@ static int bind_map_concat(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 				"but it's [%s]",
 				list);
 		}
-		/* with ANSI on a string key or value does not meet another
-		 * type (Spark 4 refuses); without, strings win */
-		k = !k ? t->key
-		       : cx->ansi ? sl_wider_type(k, t->key, false)
-				  : sl_common_type(cx, k, t->key);
-		v = !v ? t->elem
-		       : cx->ansi ? sl_wider_type(v, t->elem, false)
-				  : sl_common_type(cx, v, t->elem);
-		same &= k && v;
-		if (!same)
-			break;
+		t = t ? sl_map_common_type(cx, t, at) : at;
+		if (!t)
+			return sl_type_mismatch_cls(
+				err, e, "DATATYPE_MISMATCH.DATA_DIFF_TYPES",
+				"Input to `map_concat` should all be the same "
+				"type");
 	}
-	if (!same)
-		return sl_type_mismatch_cls(
-			err, e, "DATATYPE_MISMATCH.DATA_DIFF_TYPES",
-			"Input to `map_concat` should all be the same type");
 	/* map_concat() is an empty MAP<STRING, STRING> */
-	const sl_dtype *t = sl_dtype_map(cx->a, k ? k : &sl_dtype_string,
-					 v ? v : &sl_dtype_string);
+	if (!t)
+		t = sl_dtype_map(cx->a, &sl_dtype_string, &sl_dtype_string);
 	for (uint32_t i = 0; i < e->nargs; i++) {
 		int rc = sl_coerce(cx, &e->args[i], t, err);
 		if (rc)

@@ -48,6 +48,12 @@ bool sl_map_can_cast(const sl_dtype *from, const sl_dtype *to, bool implicit);
 bool sl_map_bind_call(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err);
 /* expr/generator.c: explode of a map (key, value). */
 bool sl_map_bind_explode(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err);
+/* The common type of two map types (CASE, coalesce, map_concat): keys
+ * and values widened, with ANSI on without string promotion (Spark 4
+ * refuses MAP<INT, ..> beside MAP<STRING, ..>), without ANSI strings
+ * winning; NULL if none. */
+const sl_dtype *sl_map_common_type(const sl_bind_ctx *cx, const sl_dtype *a,
+				   const sl_dtype *b);
 /* m[k]: the value of key k (null when absent, in both modes). */
 int sl_map_bind_index(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 /* Spark refuses maps (and types holding them) where it needs ordering:

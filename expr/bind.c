@@ -895,7 +895,8 @@ int sl_expr_bind_with(sl_expr *e, const sl_schema *in,
 {
 	if (!opts)
 		opts = &sl_expr_defaults;
-	sl_bind_ctx cx = { .in = in, .a = a, .ansi = opts->ansi };
+	sl_bind_ctx cx = { .in = in, .a = a, .ansi = opts->ansi,
+			   .map_last_win = opts->map_last_win };
 	if (e->flags & EXF_BOUND && e->eval)
 		return 0;
 	sl_expr *slot = e;

@@ -48,6 +48,10 @@ typedef struct sl_expr_options {
 	 * try_cast, try_add, try_subtract, try_multiply, try_divide and
 	 * try_mod give null in both modes. */
 	bool ansi;
+	/* spark.sql.mapKeyDedupPolicy LAST_WIN (false: EXCEPTION, Spark's
+	 * default): a key repeated while a map is built keeps its first
+	 * place and takes the last value, instead of DUPLICATED_MAP_KEY. */
+	bool map_last_win;
 } sl_expr_options;
 
 /* Spark 4's defaults: ansi on. */

@@ -49,7 +49,7 @@ static int check_key_type(const sl_expr *e, const sl_dtype *k, sl_err *err)
 static int ev_map(FN_EV_ARGS)
 {
 	sl_map_builder b;
-	sl_map_builder_init(&b, a, e->nargs / 2);
+	sl_map_builder_init(&b, e, a, e->nargs / 2);
 	for (uint32_t i = 0; i + 1 < e->nargs; i += 2) {
 		sl_value k, v;
 		int rc = sl_fn_arg(e, i, row, a, &k, err);
@@ -125,6 +125,7 @@ static int bind_map(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		return rc;
 	e->type = sl_dtype_map(cx->a, k, v);
 	e->eval = ev_map;
+	sl_map_note_policy(cx, e);
 	return 0;
 }
 
@@ -273,7 +274,7 @@ static int ev_map_from_arrays(FN_EV_ARGS)
 			"the same length (%u and %u)",
 			ks.len, vs.len);
 	sl_map_builder b;
-	sl_map_builder_init(&b, a, ks.len);
+	sl_map_builder_init(&b, e, a, ks.len);
 	for (uint32_t i = 0; i < ks.len; i++) {
 		if (ks.v.arr[i].type == SL_NULL)
 			return sl_map_null_key(err);
@@ -305,6 +306,7 @@ static int bind_map_from_arrays(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		return rc;
 	e->type = sl_dtype_map(cx->a, k, e->args[1]->type->elem);
 	e->eval = ev_map_from_arrays;
+	sl_map_note_policy(cx, e);
 	return 0;
 }
 
@@ -312,7 +314,7 @@ static int ev_map_from_entries(FN_EV_ARGS)
 {
 	FN_ARG_OR_NULL(0, arr);
 	sl_map_builder b;
-	sl_map_builder_init(&b, a, arr.len);
+	sl_map_builder_init(&b, e, a, arr.len);
 	for (uint32_t i = 0; i < arr.len; i++) {
 		const sl_value *en = &arr.v.arr[i];
 		/* a null entry makes the whole map null */
@@ -348,6 +350,7 @@ static int bind_map_from_entries(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		return rc;
 	e->type = sl_dtype_map(cx->a, f->fields[0].type, f->fields[1].type);
 	e->eval = ev_map_from_entries;
+	sl_map_note_policy(cx, e);
 	return 0;
 }
 
@@ -368,7 +371,7 @@ const sl_dtype *sl_map_common_type(const sl_bind_ctx *cx, const sl_dtype *a,
 static int ev_map_concat(FN_EV_ARGS)
 {
 	sl_map_builder b;
-	sl_map_builder_init(&b, a, 8);
+	sl_map_builder_init(&b, e, a, 8);
 	for (uint32_t i = 0; i < e->nargs; i++) {
 		FN_ARG_OR_NULL(i, m);
 		for (uint32_t j = 0; j < m.len; j++) {
@@ -420,6 +423,7 @@ static int bind_map_concat(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	}
 	e->type = t;
 	e->eval = ev_map_concat;
+	sl_map_note_policy(cx, e);
 	return 0;
 }
 
@@ -454,7 +458,7 @@ static int ev_str_to_map(FN_EV_ARGS)
 		return 0;
 	}
 	sl_map_builder b;
-	sl_map_builder_init(&b, a, 8);
+	sl_map_builder_init(&b, e, a, 8);
 	const char *s = text.v.str, *end = s + text.len;
 	for (;;) {
 		const char *p = find_delim(s, (size_t)(end - s), &pd);
@@ -521,6 +525,7 @@ static int bind_str_to_map(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	e->spelled = NULL;
 	e->type = sl_dtype_map(cx->a, &sl_dtype_string, &sl_dtype_string);
 	e->eval = ev_str_to_map;
+	sl_map_note_policy(cx, e);
 	return 0;
 }
 

@@ -16,16 +16,23 @@ typedef struct sl_map_builder {
 	sl_value *kv; /* 2 * cap values */
 	uint32_t n, cap;
 	sl_arena *a;
+	bool last_win; /* spark.sql.mapKeyDedupPolicy LAST_WIN */
 } sl_map_builder;
 
-void sl_map_builder_init(sl_map_builder *b, sl_arena *a, uint32_t cap);
+/* e: the call building the map, whose bind noted the dedup policy
+ * (sl_map_note_policy). */
+void sl_map_builder_init(sl_map_builder *b, const sl_expr *e, sl_arena *a,
+			 uint32_t cap);
+/* Notes the session's spark.sql.mapKeyDedupPolicy in e for its builder. */
+void sl_map_note_policy(const sl_bind_ctx *cx, sl_expr *e);
 /* Adds an entry (copied by value; the key must be non-null: the caller
  * raises NULL_MAP_KEY). Fails past SL_FN_MAX_OUT entries. */
 int sl_map_builder_add(sl_map_builder *b, const sl_value *k,
 		       const sl_value *v, sl_err *err);
 /* The map, its keys checked distinct: a duplicate raises Spark's
  * DUPLICATED_MAP_KEY (spark.sql.mapKeyDedupPolicy EXCEPTION, its
- * default). */
+ * default) or, with LAST_WIN, keeps the key's first place with the last
+ * value given it. */
 int sl_map_builder_finish(sl_map_builder *b, sl_value *out, sl_err *err);
 /* Spark's NULL_MAP_KEY error. */
 int sl_map_null_key(sl_err *err);

@@ -6,8 +6,16 @@
 
 #include "expr/fn_map.h"
 
-void sl_map_builder_init(sl_map_builder *b, sl_arena *a, uint32_t cap)
+/* e->aux of a map-building call: non-NULL for LAST_WIN */
+void sl_map_note_policy(const sl_bind_ctx *cx, sl_expr *e)
 {
+	e->aux = cx->map_last_win ? (const void *)e : NULL;
+}
+
+void sl_map_builder_init(sl_map_builder *b, const sl_expr *e, sl_arena *a,
+			 uint32_t cap)
+{
+	b->last_win = e && e->aux;
 	b->a = a;
 	b->n = 0;
 	b->cap = cap ? cap : 4;
@@ -63,10 +71,51 @@ static int by_key(const void *x, const void *y, void *kv)
 	return c ? c : (i > j) - (i < j);
 }
 
+/* LAST_WIN of a small map: each entry into the first place of its key */
+static uint32_t dedup_small(sl_value *kv, uint32_t n)
+{
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t j = 0;
+		while (j < m && !sl_value_eq(&kv[2 * j], &kv[2 * i]))
+			j++;
+		if (j == m) {
+			kv[2 * m] = kv[2 * i];
+			m++;
+		}
+		kv[2 * j + 1] = kv[2 * i + 1];
+	}
+	return m;
+}
+
+/* LAST_WIN over entry indexes ix sorted by key, then index: each run of
+ * equal keys keeps its first entry, with its last value. */
+static uint32_t dedup_sorted(sl_value *kv, uint32_t n, const uint32_t *ix,
+			     bool *drop)
+{
+	for (uint32_t i = 0; i < n;) {
+		uint32_t j = i + 1;
+		while (j < n && sl_value_eq(&kv[2 * ix[j]], &kv[2 * ix[i]]))
+			drop[ix[j++]] = true;
+		kv[2 * ix[i] + 1] = kv[2 * ix[j - 1] + 1];
+		i = j;
+	}
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (!drop[i]) {
+			kv[2 * m] = kv[2 * i];
+			kv[2 * m + 1] = kv[2 * i + 1];
+			m++;
+		}
+	return m;
+}
+
 int sl_map_builder_finish(sl_map_builder *b, sl_value *out, sl_err *err)
 {
 	uint32_t n = b->n;
-	if (n <= 16) {
+	if (b->last_win && n <= 16) {
+		n = dedup_small(b->kv, n);
+	} else if (n <= 16) {
 		for (uint32_t i = 1; i < n; i++)
 			for (uint32_t j = 0; j < i; j++)
 				if (sl_value_eq(&b->kv[2 * i], &b->kv[2 * j]))
@@ -78,6 +127,18 @@ int sl_map_builder_finish(sl_map_builder *b, sl_value *out, sl_err *err)
 		for (uint32_t i = 0; i < n; i++)
 			ix[i] = i;
 		qsort_r(ix, n, sizeof(*ix), by_key, b->kv);
+		if (b->last_win) {
+			bool *drop = calloc(n, sizeof(*drop));
+			if (!drop) {
+				free(ix);
+				return sl_err_set(err, -ENOMEM, "out of memory");
+			}
+			n = dedup_sorted(b->kv, n, ix, drop);
+			free(drop);
+			free(ix);
+			*out = sl_v_map(b->kv, n);
+			return 0;
+		}
 		int64_t dup = -1;
 		for (uint32_t i = 1; i < n; i++)
 			if (sl_value_eq(&b->kv[2 * ix[i]], &b->kv[2 * ix[i - 1]]) &&

@@ -142,3 +142,30 @@ Test(expr_fn_map, refusals_name_the_expression_and_type)
 	err = sl_test_expr_bind_error("map(map(1, 2), 3)");
 	cr_assert(strstr(err.msg, "INVALID_MAP_KEY_TYPE"), "%s", err.msg);
 }
+
+Test(expr_fn_map, last_win_dedup_policy)
+{
+	sl_test_expr_opts.map_last_win = true;
+	/* the key keeps its first place and takes the last value */
+	EXPR_EQ("map('a', 1, 'b', 2, 'a', 3)", "{a -> 3, b -> 2}");
+	EXPR_EQ("map_concat(map('a', 1), map('b', 2, 'a', 9))",
+		"{a -> 9, b -> 2}");
+	EXPR_EQ("str_to_map('x:1,y:2,x:3')", "{x -> 3, y -> 2}");
+	EXPR_EQ(big_map(1000, 7), "1000");
+	EXPR_EQ("map_from_arrays(array_append(sequence(1, 20), 3), "
+		"sequence(1, 21))[3]",
+		"21");
+	EXPR_EQ("map_keys(map_from_arrays(array_append(sequence(1, 20), 3), "
+		"sequence(1, 21)))[2]",
+		"3");
+	sl_test_expr_opts.map_last_win = false;
+
+	sl_session *s = sl_session_new();
+	const char *k = "spark.sql.mapKeyDedupPolicy";
+	cr_assert_str_eq(sl_session_conf_get(s, k), "EXCEPTION");
+	cr_assert_eq(sl_session_conf_set(s, k, "last_win"), 0);
+	cr_assert_neq(sl_session_conf_set(s, k, "FIRST_WIN"), 0);
+	cr_assert(strstr(sl_session_errmsg(s), "INVALID_CONF_VALUE"),
+		  "%s", sl_session_errmsg(s));
+	sl_session_destroy(s);
+}

@@ -28,6 +28,16 @@ bool sl_dtype_has_map(const sl_dtype *t)
 	}
 }
 
+void sl_map_key_json_text(sl_buf *w, const sl_value *k)
+{
+	if (k->type == SL_DATE)
+		sl_buf_printf(w, "%d", k->v.i32);
+	else if (k->type == SL_TIMESTAMP)
+		sl_buf_printf(w, "%lld", (long long)k->v.i64);
+	else
+		sl_value_render_buf(w, k);
+}
+
 void sl_map_render_buf(sl_buf *w, const sl_value *v)
 {
 	sl_buf_putc(w, '{');

@@ -22,6 +22,11 @@ bool sl_dtype_has_map(const sl_dtype *t);
 /* Appends "{k1 -> v1, k2 -> v2}" (null values as "null") to w. */
 void sl_map_render_buf(sl_buf *w, const sl_value *v);
 
+/* Appends a key's text as Spark's JSON generator names a member by it:
+ * its text (as CAST AS STRING), but a DATE as its day number and a
+ * TIMESTAMP as its microseconds, which is what Spark writes. */
+void sl_map_key_json_text(sl_buf *w, const sl_value *k);
+
 /* A map value of n entries over kv (2 * n values, borrowed). */
 static inline sl_value sl_v_map(const sl_value *kv, uint32_t n)
 {

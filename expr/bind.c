@@ -295,6 +295,8 @@ static int ev_field(const sl_expr *e, const sl_value *row, sl_arena *a,
 static int bind_field(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
 	const sl_dtype *st = e->args[0]->type;
+	if (st->id == SL_MAP) /* m.k is m['k'] */
+		return sl_map_bind_field(cx, e, err);
 	if (st->id != SL_STRUCT) {
 		char tb[128];
 		return sl_bind_fail(err, e, SL_EANALYSIS,

@@ -261,6 +261,30 @@ int sl_map_bind_index(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	return 0;
 }
 
+int sl_map_bind_field(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	sl_expr *k = sl_arena_calloc(cx->a, sizeof(*k));
+	size_t n = strlen(e->ident);
+	k->kind = EX_LIT;
+	k->pos = e->pos;
+	k->col = -1;
+	k->type = &sl_dtype_string;
+	k->lit = sl_v_str(e->ident, (uint32_t)n);
+	sl_expr **args = sl_arena_alloc(cx->a, 2 * sizeof(*args));
+	args[0] = e->args[0];
+	args[1] = k;
+	int rc = sl_bind_node(cx, &args[1], err);
+	if (rc)
+		return rc;
+	e->kind = EX_INDEX;
+	e->nargs = 2;
+	e->args = args;
+	e->ident = NULL;
+	e->sql = sl_node_sql(cx, e);
+	e->spelled = NULL;
+	return sl_map_bind_index(cx, e, err);
+}
+
 /* ---- map_from_arrays, map_from_entries -------------------------------- */
 
 static int ev_map_from_arrays(FN_EV_ARGS)
@@ -429,10 +453,12 @@ static int bind_map_concat(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 
 /* ---- str_to_map ----------------------------------------------------------- */
 
+/* The first d in s[0..n); an empty d splits after the first character,
+ * as Spark splits on an empty pattern. */
 static const char *find_delim(const char *s, size_t n, const sl_value *d)
 {
 	if (!d->len)
-		return n ? s + 1 : NULL;
+		return n ? s + sl_fn_char_off(s, n, 1) : NULL;
 	for (size_t i = 0; i + d->len <= n; i++)
 		if (!memcmp(s + i, d->v.str, d->len))
 			return s + i;
@@ -464,6 +490,8 @@ static int ev_str_to_map(FN_EV_ARGS)
 		const char *p = find_delim(s, (size_t)(end - s), &pd);
 		const char *pe = p ? p : end;
 		const char *q = find_delim(s, (size_t)(pe - s), &kd);
+		if (q == pe && !kd.len) /* one character: no value */
+			q = NULL;
 		sl_value k = sl_v_str(s, (uint32_t)((q ? q : pe) - s));
 		sl_value v = sl_v_null();
 		if (q)
@@ -472,7 +500,7 @@ static int ev_str_to_map(FN_EV_ARGS)
 		int rc = sl_map_builder_add(&b, &k, &v, err);
 		if (rc)
 			return rc;
-		if (!p)
+		if (!p || (!pd.len && p == end))
 			break;
 		s = p + pd.len;
 	}

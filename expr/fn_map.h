@@ -63,6 +63,8 @@ const sl_dtype *sl_map_common_type(const sl_bind_ctx *cx, const sl_dtype *a,
 				   const sl_dtype *b);
 /* m[k]: the value of key k (null when absent, in both modes). */
 int sl_map_bind_index(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+/* m.k (an EX_FIELD node over a map): becomes m['k'], as Spark reads it. */
+int sl_map_bind_field(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 /* Spark refuses maps (and types holding them) where it needs ordering:
  * comparisons and IN (DATATYPE_MISMATCH.INVALID_ORDERING_TYPE naming
  * the operator and the type). 0 when no argument of e is a map. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "core/decimal.h"
+#include "core/map.h"
 #include "expr/internal.h"
 
 #define EV_ARGS                                                                \
@@ -162,17 +163,13 @@ static void put_json(sl_buf *w, const sl_value *v, const sl_dtype *t)
 		break;
 	}
 	case SL_MAP:
-		/* member names: the keys' text (a date's as its day number,
-		 * as Spark's generator writes it) */
+		/* member names: the keys' text (core/map.h) */
 		sl_buf_putc(w, '{');
 		for (uint32_t i = 0; i < v->len; i++) {
 			const sl_value *k = &v->v.arr[2 * i];
 			sl_buf kt;
 			sl_buf_init(&kt, NULL, 0);
-			if (k->type == SL_DATE)
-				sl_buf_printf(&kt, "%d", k->v.i32);
-			else
-				sl_value_render_buf(&kt, k);
+			sl_map_key_json_text(&kt, k);
 			if (i)
 				sl_buf_putc(w, ',');
 			put_json_str(w, kt.s, kt.len);

@@ -205,6 +205,9 @@ int sl_map_cast(const sl_value *in, const sl_dtype *from, const sl_dtype *to,
 	}
 	if (to->id != SL_MAP || from->id != SL_MAP)
 		return 0;
+	/* entry by entry: keys that cast to one value stay two entries,
+	 * as in Spark (map(1.1, 'a', 1.2, 'b') as MAP<INT, ..> writes
+	 * {"1":"a","1":"b"}) */
 	sl_value *kv = sl_arena_alloc(a, (in->len ? 2 * (size_t)in->len : 1) *
 						 sizeof(sl_value));
 	for (uint32_t i = 0; i < in->len; i++) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/decimal.h"
+#include "core/map.h"
 #include "core/value_text.h"
 #include "io/csv.h"
 #include "io/format.h"
@@ -527,7 +528,7 @@ static void json_put_value(sl_buf *b, const sl_value *v, const sl_dtype *t)
 			} else {
 				sl_buf tmp;
 				sl_buf_init(&tmp, NULL, 0);
-				sl_format_put_render(&tmp, k);
+				sl_map_key_json_text(&tmp, k);
 				sl_format_json_str(b, tmp.s, tmp.len);
 				sl_buf_free(&tmp);
 			}

@@ -28,6 +28,23 @@ bool sl_dtype_has_map(const sl_dtype *t)
 	}
 }
 
+bool sl_dtype_map_keys_are_strings(const sl_dtype *t)
+{
+	switch ((int)t->id) {
+	case SL_MAP:
+		return t->key->id == SL_STRING &&
+		       sl_dtype_map_keys_are_strings(t->elem);
+	case SL_ARRAY: return sl_dtype_map_keys_are_strings(t->elem);
+	case SL_STRUCT:
+		for (uint32_t i = 0; i < t->fields->n; i++)
+			if (!sl_dtype_map_keys_are_strings(
+				    t->fields->fields[i].type))
+				return false;
+		return true;
+	default: return true;
+	}
+}
+
 void sl_map_key_json_text(sl_buf *w, const sl_value *k)
 {
 	if (k->type == SL_DATE)

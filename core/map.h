@@ -19,6 +19,10 @@ const sl_dtype *sl_dtype_map(sl_arena *a, const sl_dtype *key,
 /* true if t is a map or an array or struct with a map inside. */
 bool sl_dtype_has_map(const sl_dtype *t);
 
+/* true if every map in t (t itself, or inside arrays, structs and
+ * maps) has STRING keys: what JSON can hold, as Spark requires. */
+bool sl_dtype_map_keys_are_strings(const sl_dtype *t);
+
 /* Appends "{k1 -> v1, k2 -> v2}" (null values as "null") to w. */
 void sl_map_render_buf(sl_buf *w, const sl_value *v);
 

@@ -464,7 +464,7 @@ int sl_bind_from_json(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		return rc;
 	const char *ddl = sl_arena_strndup(cx->a, s->lit.v.str, s->lit.len);
 	const sl_dtype *t = sl_dtype_parse(ddl, s->lit.len, cx->a);
-	if (t && t->id == SL_MAP && t->key->id != SL_STRING) {
+	if (t && t->id == SL_MAP && !sl_dtype_map_keys_are_strings(t)) {
 		char tb[128];
 		sl_type_sql(t, tb, sizeof(tb));
 		return sl_type_mismatch_cls(

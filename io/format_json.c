@@ -29,6 +29,14 @@ static int json_scan_init(sl_format_scan *scan, sl_err *err)
 
 	if ((rc = sl_format_scan_schema(scan, c->schema, err)))
 		return rc;
+	for (uint32_t i = 0; i < scan->schema->n; i++)
+		if (!sl_dtype_map_keys_are_strings(scan->schema->fields[i].type))
+			return sl_err_set(err, SL_EOPTION,
+					  "source 'json': column %s: "
+					  "[INVALID_JSON_SCHEMA_MAP_TYPE] JSON "
+					  "can only hold STRING as the key type "
+					  "of a MAP",
+					  scan->schema->fields[i].name);
 	return sl_format_scan_columns(scan, err);
 }
 

@@ -415,6 +415,10 @@ static void to_string(const sl_value *in, sl_arena *a, sl_value *out)
 void sl_cast_value(const sl_value *in, const sl_dtype *from, const sl_dtype *to,
 		   sl_arena *a, sl_value *out)
 {
+	if (in->type == SL_MAP) { /* to a map or a string, the legacy way */
+		sl_map_cast(in, from, to, false, a, out, NULL);
+		return;
+	}
 	int64_t l;
 	*out = sl_v_null();
 	if (to->id == SL_STRING) {

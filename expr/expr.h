@@ -152,6 +152,13 @@ uint32_t sl_expr_generator_rows(const sl_expr *e, const sl_value *coll);
 void sl_expr_generator_row(const sl_expr *e, const sl_value *coll, uint32_t i,
 			   sl_value *out);
 
+/* The wider of two map types (keys and values widened as
+ * sl_wider_type does, strings winning when string_wins), made in arena
+ * a; NULL unless both are maps and they have one. What a union of map
+ * columns of different types is. */
+const sl_dtype *sl_map_wider_type(const sl_dtype *x, const sl_dtype *y,
+				  bool string_wins, sl_arena *a);
+
 /* SQL truth of a WHERE condition: true only if the value is non-null true. */
 static inline bool sl_value_truthy(const sl_value *v)
 {

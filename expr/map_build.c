@@ -163,6 +163,20 @@ int64_t sl_map_find(const sl_value *m, const sl_value *k)
 
 /* ---- casts ---------------------------------------------------------- */
 
+const sl_dtype *sl_map_wider_type(const sl_dtype *x, const sl_dtype *y,
+				  bool string_wins, sl_arena *a)
+{
+	if (x->id != SL_MAP || y->id != SL_MAP)
+		return NULL;
+	const sl_dtype *k = sl_wider_type(x->key, y->key, string_wins);
+	if (!k)
+		k = sl_map_wider_type(x->key, y->key, string_wins, a);
+	const sl_dtype *v = sl_wider_type(x->elem, y->elem, string_wins);
+	if (!v)
+		v = sl_map_wider_type(x->elem, y->elem, string_wins, a);
+	return k && v ? sl_dtype_map(a, k, v) : NULL;
+}
+
 bool sl_map_can_cast(const sl_dtype *from, const sl_dtype *to, bool implicit)
 {
 	if (from->id != SL_MAP || to->id != SL_MAP)

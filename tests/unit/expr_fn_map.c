@@ -169,3 +169,26 @@ Test(expr_fn_map, last_win_dedup_policy)
 		  "%s", sl_session_errmsg(s));
 	sl_session_destroy(s);
 }
+
+/* a union's column of two map types (engine/union.c) */
+Test(expr_fn_map, wider_map_types)
+{
+	sl_arena *a = &sl_test_expr_arena;
+	char name[128];
+	const sl_dtype *x = sl_dtype_parse("map<string,int>", 15, a);
+	const sl_dtype *y = sl_dtype_parse("map<string,bigint>", 18, a);
+	const sl_dtype *z = sl_dtype_parse("map<int,map<int,int>>", 21, a);
+	const sl_dtype *w = sl_dtype_parse("map<int,map<bigint,double>>", 27, a);
+	sl_dtype_name(sl_map_wider_type(x, y, true, a), name, sizeof(name));
+	cr_assert_str_eq(name, "map<string,bigint>");
+	sl_dtype_name(sl_map_wider_type(z, w, true, a), name, sizeof(name));
+	cr_assert_str_eq(name, "map<int,map<bigint,double>>");
+	cr_assert_null(sl_map_wider_type(x, z, false, a));
+	cr_assert_null(sl_map_wider_type(x, &sl_dtype_int, true, a));
+	/* the legacy cast walks maps too (a union's widening) */
+	sl_value m = sl_test_expr_value("map('a', 1)"), out;
+	sl_cast_value(&m, x, y, a, &out);
+	sl_value_render(&out, name, sizeof(name));
+	cr_assert_str_eq(name, "{a -> 1}");
+	cr_assert_eq(out.v.arr[1].type, SL_LONG);
+}

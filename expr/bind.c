@@ -937,7 +937,9 @@ const char *sl_expr_name(const sl_expr *e)
 
 bool sl_expr_is_generator(const sl_expr *e)
 {
-	const sl_func *f = e->kind == EX_FUNC ? sl_func_find(e->ident) : NULL;
+	const sl_func *f = e->kind != EX_FUNC ? NULL
+			   : e->fn	      ? e->fn
+					      : sl_func_find(e->ident);
 	return f && (f->flags & FN_GEN);
 }
 

@@ -570,9 +570,46 @@ static int refuse_hash(sl_expr *e, sl_err *err)
 		e->fn->name);
 }
 
+/* The functions that order or compare their arguments' elements, which
+ * Spark refuses over maps. */
+static const char *const ordering_fns[] = {
+	"array_contains", "array_distinct", "array_except", "array_intersect",
+	"array_max",	  "array_min",	    "array_position", "array_remove",
+	"array_sort",	  "array_union",    "arrays_overlap", "greatest",
+	"least",	  "sort_array",
+};
+
+static bool refuse_ordering(sl_expr *e, int *rc, sl_err *err)
+{
+	const char *n = e->fn->name;
+	size_t k = 0;
+	while (k < SL_NFUNCS(ordering_fns) && strcmp(ordering_fns[k], n))
+		k++;
+	if (k == SL_NFUNCS(ordering_fns))
+		return false;
+	for (uint32_t i = 0; i < e->nargs; i++) {
+		const sl_dtype *t = e->args[i]->type;
+		if (!sl_dtype_has_map(t))
+			continue;
+		/* Spark names sort_array's whole argument, the others the
+		 * element */
+		if (t->id == SL_ARRAY && strcmp(n, "sort_array"))
+			t = t->elem;
+		char tb[128];
+		*rc = sl_type_mismatch_cls(
+			err, e, "DATATYPE_MISMATCH.INVALID_ORDERING_TYPE",
+			"The `%s` does not support ordering on type \"%s\"", n,
+			tname(t, tb, sizeof(tb)));
+		return true;
+	}
+	return false;
+}
+
 bool sl_map_bind_call(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err)
 {
 	const char *n = e->fn->name;
+	if (refuse_ordering(e, rc, err))
+		return true;
 	if (!strcmp(n, "hash") || !strcmp(n, "xxhash64")) {
 		for (uint32_t i = 0; i < e->nargs; i++)
 			if (sl_dtype_has_map(e->args[i]->type)) {

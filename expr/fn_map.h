@@ -50,8 +50,9 @@ bool sl_map_can_cast(const sl_dtype *from, const sl_dtype *to, bool implicit);
 
 /* expr/fn_map.c: hooks. */
 /* A call of a general function with a map argument (size, cardinality,
- * element_at, try_element_at, hash, xxhash64): true if the map form
- * applies, with its bind's result in *rc. */
+ * element_at, try_element_at, explode; hash, xxhash64 and the functions
+ * that order elements refused): true if the map form applies, with its
+ * bind's result in *rc. */
 bool sl_map_bind_call(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err);
 /* expr/generator.c: explode of a map (key, value). */
 bool sl_map_bind_explode(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err);

@@ -787,6 +787,10 @@ static uint64_t spark_hash(const sl_value *v, uint64_t seed)
 		for (uint32_t i = 0; i < v->len; i++)
 			seed = spark_hash(&v->v.arr[i], seed);
 		return seed;
+	case SL_MAP: /* each key, then its value, in the map's order */
+		for (uint32_t i = 0; i < 2 * v->len; i++)
+			seed = spark_hash(&v->v.arr[i], seed);
+		return seed;
 	default:
 		return seed;
 	}

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "core/decimal.h"
+#include "core/map.h"
 #include "core/value_text.h"
 #include "sluice.h"
 
@@ -112,6 +113,12 @@ static void put_dtype_name(sl_buf *w, const sl_dtype *t)
 			put_dtype_name(w, t->fields->fields[i].type);
 		}
 		sl_buf_putc(w, '>');
+	} else if (t->id == SL_MAP) {
+		sl_buf_puts(w, "map<");
+		put_dtype_name(w, t->key);
+		sl_buf_putc(w, ',');
+		put_dtype_name(w, t->elem);
+		sl_buf_putc(w, '>');
 	} else if (t->id == SL_DECIMAL) {
 		sl_buf_printf(w, "decimal(%d,%d)", t->precision, t->scale);
 	} else {
@@ -138,6 +145,9 @@ bool sl_dtype_equal(const sl_dtype *a, const sl_dtype *b)
 		return a->precision == b->precision && a->scale == b->scale;
 	if (a->id == SL_ARRAY)
 		return sl_dtype_equal(a->elem, b->elem);
+	if (a->id == SL_MAP)
+		return sl_dtype_equal(a->key, b->key) &&
+		       sl_dtype_equal(a->elem, b->elem);
 	if (a->id != SL_STRUCT)
 		return true;
 	if (a->fields->n != b->fields->n)
@@ -401,7 +411,8 @@ static const sl_dtype *ddl_type(ddl *p)
 		return ddl_decimal(p, w);
 	bool arr = w == 5 && !strncasecmp(p->s + start, "array", 5);
 	bool st = w == 6 && !strncasecmp(p->s + start, "struct", 6);
-	if (!arr && !st)
+	bool map = w == 3 && !strncasecmp(p->s + start, "map", 3);
+	if (!arr && !st && !map)
 		return ddl_fail(p, "unknown type");
 	p->i += w;
 	ddl_ws(p);
@@ -409,11 +420,20 @@ static const sl_dtype *ddl_type(ddl *p)
 		return ddl_fail(p, "expected '<'");
 	p->i++;
 	sl_dtype *t = sl_arena_calloc(p->a, sizeof(*t));
-	if (arr) {
-		t->id = SL_ARRAY;
+	if (arr || map) {
+		t->id = arr ? SL_ARRAY : SL_MAP;
 		t->elem = ddl_type(p);
 		if (!t->elem)
 			return NULL;
+		if (map) { /* MAP<key, value> */
+			ddl_ws(p);
+			if (p->i >= p->n || p->s[p->i] != ',')
+				return ddl_fail(p, "expected ','");
+			p->i++;
+			t->key = t->elem;
+			if (!(t->elem = ddl_type(p)))
+				return NULL;
+		}
 	} else {
 		t->id = SL_STRUCT;
 		t->fields = ddl_fields(p, '>');
@@ -533,10 +553,11 @@ sl_value sl_value_copy(const sl_value *v, sl_arena *a)
 		break;
 	}
 	case SL_ARRAY:
+	case SL_MAP:
 	case SL_STRUCT: {
-		sl_value *e = sl_arena_alloc(a, (v->len ? v->len : 1) *
-							sizeof(sl_value));
-		for (uint32_t i = 0; i < v->len; i++)
+		uint32_t n = v->type == SL_MAP ? 2 * v->len : v->len;
+		sl_value *e = sl_arena_alloc(a, (n ? n : 1) * sizeof(sl_value));
+		for (uint32_t i = 0; i < n; i++)
 			e[i] = sl_value_copy(&v->v.arr[i], a);
 		c.v.arr = e;
 		break;
@@ -792,6 +813,7 @@ void sl_value_render_buf(sl_buf *w, const sl_value *v)
 		}
 		sl_buf_putc(w, v->type == SL_ARRAY ? ']' : '}');
 		break;
+	case SL_MAP: sl_map_render_buf(w, v); break;
 	default: sl_buf_puts(w, "?");
 	}
 }

@@ -56,6 +56,7 @@ struct sl_session {
 	 * the known keys also parsed. */
 	sl_kvs conf;
 	bool ansi;                   /* spark.sql.ansi.enabled */
+	bool map_last_win;           /* spark.sql.mapKeyDedupPolicy LAST_WIN */
 	const char *time_zone;       /* spark.sql.session.timeZone, its id */
 	struct sl_tz_cache *tz_cache; /* zones opened by this session */
 	/* The last failure of a call on the session (sl_fail), under

@@ -6,6 +6,7 @@
  *   spark.sql.ansi.enabled      true (Spark 4's default) or false
  *   spark.sql.session.timeZone  a zone core/timezone.h opens, "UTC" by
  *                               default (sluice does not take the host's)
+ *   spark.sql.mapKeyDedupPolicy EXCEPTION (Spark's default) or LAST_WIN
  *
  * A setting applies to the frames made after it, as a SET in Spark
  * applies to the queries after it. */
@@ -18,6 +19,7 @@
 
 #define CONF_ANSI "spark.sql.ansi.enabled"
 #define CONF_TIME_ZONE "spark.sql.session.timeZone"
+#define CONF_MAP_DEDUP "spark.sql.mapKeyDedupPolicy"
 
 void sl_session_conf_init(sl_session *s)
 {
@@ -54,6 +56,20 @@ static int conf_bool(const char *key, const char *value, bool *out,
 	return 0;
 }
 
+/* Spark upper-cases the value before checking it */
+static int conf_map_dedup(sl_session *s, const char *value, sl_err *err)
+{
+	if (!strcasecmp(value, "EXCEPTION") || !strcasecmp(value, "LAST_WIN")) {
+		s->map_last_win = !strcasecmp(value, "LAST_WIN");
+		return 0;
+	}
+	return sl_err_set(err, SL_EINVAL,
+			  "[INVALID_CONF_VALUE.OUT_OF_RANGE_OF_OPTIONS] The value "
+			  "'%s' in the config \"%s\" is invalid: it must be "
+			  "EXCEPTION or LAST_WIN",
+			  value, CONF_MAP_DEDUP);
+}
+
 static int conf_time_zone(sl_session *s, const char *value, sl_err *err)
 {
 	sl_err why = { 0 };
@@ -84,6 +100,8 @@ int sl_session_conf_set(sl_session *s, const char *key, const char *value)
 		rc = conf_bool(key, value, &s->ansi, &err);
 	else if (!strcmp(key, CONF_TIME_ZONE))
 		rc = conf_time_zone(s, value, &err);
+	else if (!strcmp(key, CONF_MAP_DEDUP))
+		rc = conf_map_dedup(s, value, &err);
 	if (rc) {
 		sl_fail(s, &err);
 		return err.code;
@@ -97,6 +115,7 @@ int sl_session_bind(const sl_session *s, sl_expr *e, const sl_schema *in,
 {
 	sl_expr_options o = sl_expr_defaults;
 	o.ansi = s->ansi;
+	o.map_last_win = s->map_last_win;
 	return sl_expr_bind_with(e, in, &o, a, err);
 }
 
@@ -112,5 +131,7 @@ const char *sl_session_conf_get(sl_session *s, const char *key)
 		return s->ansi ? "true" : "false";
 	if (!strcmp(key, CONF_TIME_ZONE))
 		return s->time_zone;
+	if (!strcmp(key, CONF_MAP_DEDUP))
+		return s->map_last_win ? "LAST_WIN" : "EXCEPTION";
 	return NULL;
 }

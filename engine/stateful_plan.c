@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/map.h"
 #include "engine/stateful.h"
 /* ---- planning ------------------------------------------------------------ */
 
@@ -690,6 +691,17 @@ sl_frame *sl_stateful_drop_duplicates(sl_frame *f, const char *const *cols,
 	for (uint32_t i = 0; i < n; i++) {
 		keys[i] = all ? i : keys[i];
 		names[i] = in->fields[keys[i]].name;
+		if (sl_dtype_has_map(in->fields[keys[i]].type)) {
+			char tn[128];
+			sl_dtype_name(in->fields[keys[i]].type, tn, sizeof(tn));
+			sl_err_set(err, SL_EANALYSIS,
+				   "[UNSUPPORTED_FEATURE.SET_OPERATION_ON_MAP_TYPE] "
+				   "dropDuplicates/DISTINCT cannot have MAP "
+				   "type columns, but the type of column `%s` "
+				   "is %s",
+				   names[i], tn);
+			return NULL;
+		}
 	}
 
 	/* The watermark applies if its column is still in the input: late

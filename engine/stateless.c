@@ -101,8 +101,10 @@ static void compact_selection(sl_batch *b, sl_selection *s)
 static int eval_items(const sl_frame *f, const sl_value *row, sl_batch *b,
 		      sl_value *out, sl_err *err)
 {
+	uint32_t g0 = (uint32_t)f->gen,
+		 g1 = g0 + sl_expr_generator_width(f->items[f->gen]);
 	for (uint32_t k = 0; k < f->nitems; k++) {
-		if ((int32_t)k == f->gen)
+		if (k >= g0 && k < g1) /* the generator's columns */
 			continue;
 		if (!f->items[k]) {
 			out[k] = row[f->pass[k]];
@@ -193,21 +195,22 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_selection *s,
 		abort();
 	for (uint32_t r = 0; r < b->nrows && rc == 0; r++) {
 		const sl_value *row = sl_batch_row(b, r);
+		const sl_expr *g = f->items[f->gen];
 		sl_value arr;
-		rc = sl_expr_eval_generator(f->items[f->gen], row, &b->arena,
-					    &arr, err);
-		if (rc < 0 || arr.type != SL_ARRAY || arr.len == 0)
+		rc = sl_expr_eval_generator(g, row, &b->arena, &arr, err);
+		uint32_t rows = rc < 0 ? 0 : sl_expr_generator_rows(g, &arr);
+		if (!rows)
 			continue;
 		sl_value tmpl[nout];
 		rc = eval_items(f, row, b, tmpl, err);
 		if (rc < 0)
 			break;
-		for (uint32_t e = 0; e < arr.len; e++) {
+		for (uint32_t e = 0; e < rows; e++) {
 			if (n == cap)
 				vals = sl_values_grow(vals, &cap, nout);
 			sl_value *o = vals + (size_t)n * nout;
 			memcpy(o, tmpl, nout * sizeof(sl_value));
-			o[f->gen] = arr.v.arr[e];
+			sl_expr_generator_row(g, &arr, e, o + f->gen);
 			n++;
 		}
 	}

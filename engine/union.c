@@ -337,6 +337,8 @@ static const sl_schema *union_schema(const sl_frame *a, const sl_frame *b,
 	for (uint32_t c = 0; c < sa->n; c++) {
 		const sl_field *fa = &sa->fields[c], *fb = &sb->fields[c];
 		const sl_dtype *w = sl_wider_type(fa->type, fb->type, true);
+		if (!w) /* maps of different key or value types */
+			w = sl_map_wider_type(fa->type, fb->type, true, ar);
 
 		if (!w) {
 			sl_dtype_name(fa->type, la, sizeof(la));

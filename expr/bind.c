@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "core/decimal.h"
+#include "expr/fn_map.h"
 #include "expr/internal.h"
 
 int sl_bind_fail(sl_err *err, const sl_expr *e, int code, const char *fmt, ...)
@@ -127,6 +128,8 @@ const sl_dtype *sl_common_type(const sl_bind_ctx *cx, const sl_dtype *a,
 	const sl_dtype *o = a->id == SL_STRING	 ? b
 			    : b->id == SL_STRING ? a
 						 : NULL;
+	if (a->id == SL_MAP && b->id == SL_MAP) /* key and value widened */
+		return sl_map_common_type(cx, a, b);
 	if (cx->ansi && (a->id == SL_FLOAT || b->id == SL_FLOAT)) {
 		const sl_dtype *w = sl_wider_type(a, b, false);
 		if (w && w->id == SL_FLOAT && !sl_dtype_equal(a, b) &&
@@ -292,6 +295,8 @@ static int ev_field(const sl_expr *e, const sl_value *row, sl_arena *a,
 static int bind_field(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
 	const sl_dtype *st = e->args[0]->type;
+	if (st->id == SL_MAP) /* m.k is m['k'] */
+		return sl_map_bind_field(cx, e, err);
 	if (st->id != SL_STRUCT) {
 		char tb[128];
 		return sl_bind_fail(err, e, SL_EANALYSIS,
@@ -512,6 +517,9 @@ static int bind_func(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 			return rc;
 	}
 	e->sql = sl_node_sql(cx, e);
+	int rc;
+	if (sl_map_bind_call(cx, e, &rc, err)) /* size(m), element_at(m, k) */
+		return rc;
 	return f->bind(cx, e, err);
 }
 
@@ -625,6 +633,8 @@ static int bind_arith(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 static int bind_cmp(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
 	const sl_dtype *l = e->args[0]->type, *r = e->args[1]->type;
+	if (sl_map_check_orderable(e, err))
+		return SL_EANALYSIS;
 	const sl_dtype *t = cmp_type(l, r);
 	/* with ANSI on a string meets an int as a bigint, as in Spark 4 */
 	if (t && cx->ansi &&
@@ -650,6 +660,8 @@ static int bind_cmp(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 
 static int bind_in(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
+	if (sl_map_check_orderable(e, err))
+		return SL_EANALYSIS;
 	const sl_dtype *t = e->args[0]->type;
 	for (uint32_t i = 1; i < e->nargs && t; i++)
 		t = sl_common_type(cx, t, e->args[i]->type);
@@ -796,6 +808,8 @@ int sl_bind_operator(sl_bind_ctx *cx, sl_expr **slot, sl_err *err)
 	case EX_INDEX:
 		if (e->args[0]->type->id == SL_STRUCT)
 			return struct_index(cx, e, err);
+		if (e->args[0]->type->id == SL_MAP)
+			return sl_map_bind_index(cx, e, err);
 		if (e->args[0]->type->id != SL_ARRAY) {
 			char tb[128];
 			return sl_type_mismatch(
@@ -883,7 +897,8 @@ int sl_expr_bind_with(sl_expr *e, const sl_schema *in,
 {
 	if (!opts)
 		opts = &sl_expr_defaults;
-	sl_bind_ctx cx = { .in = in, .a = a, .ansi = opts->ansi };
+	sl_bind_ctx cx = { .in = in, .a = a, .ansi = opts->ansi,
+			   .map_last_win = opts->map_last_win };
 	if (e->flags & EXF_BOUND && e->eval)
 		return 0;
 	sl_expr *slot = e;
@@ -922,7 +937,10 @@ const char *sl_expr_name(const sl_expr *e)
 
 bool sl_expr_is_generator(const sl_expr *e)
 {
-	return e->kind == EX_FUNC && e->ident && (!strcmp(e->ident, "explode"));
+	const sl_func *f = e->kind != EX_FUNC ? NULL
+			   : e->fn	      ? e->fn
+					      : sl_func_find(e->ident);
+	return f && (f->flags & FN_GEN);
 }
 
 bool sl_expr_has_aggregate(const sl_expr *e)

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "core/decimal.h"
+#include "expr/fn_map.h"
 #include "expr/internal.h"
 
 /* ---- which casts exist ------------------------------------------------ */
@@ -44,6 +45,7 @@ bool sl_can_cast(const sl_dtype *from, const sl_dtype *to)
 	case SL_BINARY: return f == SL_STRING || f == SL_INT || f == SL_LONG;
 	case SL_ARRAY:
 		return f == SL_ARRAY && sl_can_cast(from->elem, to->elem);
+	case SL_MAP: return sl_map_can_cast(from, to, false);
 	case SL_STRUCT:
 		if (f != SL_STRUCT || from->fields->n != to->fields->n)
 			return false;
@@ -70,7 +72,9 @@ bool sl_can_cast_implicit(const sl_dtype *from, const sl_dtype *to)
 		return is_num(t) || t == SL_DATE || t == SL_TIMESTAMP ||
 		       t == SL_BINARY || t == SL_BOOL;
 	if (t == SL_STRING)
-		return f != SL_ARRAY && f != SL_STRUCT;
+		return f != SL_ARRAY && f != SL_STRUCT && f != SL_MAP;
+	if (t == SL_MAP)
+		return sl_map_can_cast(from, to, true);
 	if ((f == SL_DATE && t == SL_TIMESTAMP) ||
 	    (f == SL_TIMESTAMP && t == SL_DATE))
 		return true;
@@ -411,6 +415,10 @@ static void to_string(const sl_value *in, sl_arena *a, sl_value *out)
 void sl_cast_value(const sl_value *in, const sl_dtype *from, const sl_dtype *to,
 		   sl_arena *a, sl_value *out)
 {
+	if (in->type == SL_MAP) { /* to a map or a string, the legacy way */
+		sl_map_cast(in, from, to, false, a, out, NULL);
+		return;
+	}
 	int64_t l;
 	*out = sl_v_null();
 	if (to->id == SL_STRING) {
@@ -750,6 +758,9 @@ int sl_eval_cast(const sl_expr *e, const sl_value *row, sl_arena *a,
 					"long overflow casting the date %d "
 					"days from 1970-01-01 to TIMESTAMP",
 					x->v.i32);
+	if (x->type == SL_MAP) /* to a map or a string */
+		return sl_map_cast(x, e->args[0]->type, e->type,
+				   e->flags & EXF_ANSI, a, out, err);
 	if (e->flags & EXF_ANSI)
 		return sl_cast_value_ansi(x, e->args[0]->type, e->type, a, out,
 					  err);

@@ -48,6 +48,10 @@ typedef struct sl_expr_options {
 	 * try_cast, try_add, try_subtract, try_multiply, try_divide and
 	 * try_mod give null in both modes. */
 	bool ansi;
+	/* spark.sql.mapKeyDedupPolicy LAST_WIN (false: EXCEPTION, Spark's
+	 * default): a key repeated while a map is built keeps its first
+	 * place and takes the last value, instead of DUPLICATED_MAP_KEY. */
+	bool map_last_win;
 } sl_expr_options;
 
 /* Spark 4's defaults: ansi on. */
@@ -168,6 +172,25 @@ int sl_expr_eval(const sl_expr *e, const sl_value *row, sl_arena *out_arena,
  * entries) as `out` (an SL_ARRAY value; null or empty gives zero rows). */
 int sl_expr_eval_generator(const sl_expr *e, const sl_value *row,
 			   sl_arena *out_arena, sl_value *out, sl_err *err);
+
+/* A bound generator's output columns: how many (explode of an array 1,
+ * of a map 2: key and value; posexplode one more, pos, first), their
+ * names and types; how many rows a collection gives (its length, or 1
+ * for the _outer forms when it is null or empty), and row i's values
+ * into out[0..width) (nulls past the collection's end). */
+uint32_t sl_expr_generator_width(const sl_expr *e);
+const char *sl_expr_generator_name(const sl_expr *e, uint32_t i);
+const sl_dtype *sl_expr_generator_type(const sl_expr *e, uint32_t i);
+uint32_t sl_expr_generator_rows(const sl_expr *e, const sl_value *coll);
+void sl_expr_generator_row(const sl_expr *e, const sl_value *coll, uint32_t i,
+			   sl_value *out);
+
+/* The wider of two map types (keys and values widened as
+ * sl_wider_type does, strings winning when string_wins), made in arena
+ * a; NULL unless both are maps and they have one. What a union of map
+ * columns of different types is. */
+const sl_dtype *sl_map_wider_type(const sl_dtype *x, const sl_dtype *y,
+				  bool string_wins, sl_arena *a);
 
 /* SQL truth of a WHERE condition: true only if the value is non-null true. */
 static inline bool sl_value_truthy(const sl_value *v)

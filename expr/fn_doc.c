@@ -64,7 +64,9 @@ static const struct {
 	    "of range: an error with ANSI on, else null.",
 	    "element_at(array(1, 2, 3), 2)" } },
 	{ "explode",
-	  { "explode(expr)", "Generator: one row per element of the array.",
+	  { "explode(expr)",
+	    "Generator: one row per element of the array (col) or entry of "
+	    "the map (key, value).",
 	    NULL } },
 	{ "first",
 	  { "first(expr[, isIgnoreNull])",

@@ -15,6 +15,7 @@
 
 #include "core/unicode.h"
 #include "expr/fn.h"
+#include "expr/fn_map.h"
 #include "expr/internal.h"
 
 #define EV_ARGS                                                                \
@@ -876,6 +877,8 @@ static const sl_func_group groups[] = {
 	{ "datetime", sl_funcs_date, &sl_funcs_date_n },
 	{ "datetime patterns", sl_funcs_epoch, &sl_funcs_epoch_n },
 	{ "collection", sl_funcs_collection, &sl_funcs_collection_n },
+	{ "map", sl_funcs_map, &sl_funcs_map_n },
+	{ "generators", sl_funcs_generator, &sl_funcs_generator_n },
 	{ "operators", sl_funcs_ops, &sl_funcs_ops_n },
 };
 

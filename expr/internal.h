@@ -206,6 +206,7 @@ typedef struct sl_bind_ctx {
 	const sl_schema *in;
 	sl_arena *a;
 	bool ansi; /* sl_expr_options.ansi */
+	bool map_last_win; /* sl_expr_options.map_last_win */
 } sl_bind_ctx;
 
 int sl_bind_node(sl_bind_ctx *cx, sl_expr **slot, sl_err *err);

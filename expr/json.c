@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "core/decimal.h"
+#include "core/map.h"
 #include "expr/internal.h"
 
 #define EV_ARGS                                                                \
@@ -161,6 +162,23 @@ static void put_json(sl_buf *w, const sl_value *v, const sl_dtype *t)
 		sl_buf_putc(w, '}');
 		break;
 	}
+	case SL_MAP:
+		/* member names: the keys' text (core/map.h) */
+		sl_buf_putc(w, '{');
+		for (uint32_t i = 0; i < v->len; i++) {
+			const sl_value *k = &v->v.arr[2 * i];
+			sl_buf kt;
+			sl_buf_init(&kt, NULL, 0);
+			sl_map_key_json_text(&kt, k);
+			if (i)
+				sl_buf_putc(w, ',');
+			put_json_str(w, kt.s, kt.len);
+			sl_buf_free(&kt);
+			sl_buf_putc(w, ':');
+			put_json(w, &v->v.arr[2 * i + 1], t->elem);
+		}
+		sl_buf_putc(w, '}');
+		break;
 	default: sl_buf_puts(w, "null");
 	}
 }
@@ -185,12 +203,12 @@ static int ev_to_json(EV_ARGS)
 int sl_bind_to_json(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
 	const sl_dtype *t = e->args[0]->type;
-	if (t->id != SL_STRUCT && t->id != SL_ARRAY) {
+	if (t->id != SL_STRUCT && t->id != SL_ARRAY && t->id != SL_MAP) {
 		char tb[128];
 		sl_dtype_name(t, tb, sizeof(tb));
 		return sl_type_mismatch(err, e,
-					"input schema %s must be a struct or "
-					"an array",
+					"input schema %s must be a struct, a "
+					"map or an array",
 					tb);
 	}
 	e->type = &sl_dtype_string;
@@ -377,6 +395,29 @@ static void from_jansson(const json_t *j, const sl_dtype *t, sl_arena *a,
 		if (json_is_object(j))
 			struct_from(j, t, a, out);
 		break;
+	case SL_MAP: {
+		/* an object; a value of the wrong JSON type makes the whole
+		 * map null, as Spark's parser fails the record */
+		if (!json_is_object(j))
+			break;
+		size_t n = json_object_size(j), i = 0;
+		sl_value *kv = sl_arena_alloc(a, (n ? 2 * n : 1) * sizeof(*kv));
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)j, k, v)
+		{
+			size_t kn = strlen(k);
+			char *ks = sl_arena_alloc(a, kn ? kn : 1);
+			memcpy(ks, k, kn);
+			kv[2 * i] = sl_v_str(ks, (uint32_t)kn);
+			from_jansson(v, t->elem, a, &kv[2 * i + 1]);
+			if (kv[2 * i + 1].type == SL_NULL && !json_is_null(v))
+				return;
+			i++;
+		}
+		*out = (sl_value){ .type = SL_MAP, .len = (uint32_t)n, .v.arr = kv };
+		break;
+	}
 	default: break;
 	}
 }
@@ -423,7 +464,16 @@ int sl_bind_from_json(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		return rc;
 	const char *ddl = sl_arena_strndup(cx->a, s->lit.v.str, s->lit.len);
 	const sl_dtype *t = sl_dtype_parse(ddl, s->lit.len, cx->a);
-	if (!t || (t->id != SL_ARRAY && t->id != SL_STRUCT)) {
+	if (t && t->id == SL_MAP && !sl_dtype_map_keys_are_strings(t)) {
+		char tb[128];
+		sl_type_sql(t, tb, sizeof(tb));
+		return sl_type_mismatch_cls(
+			err, e, "DATATYPE_MISMATCH.INVALID_JSON_MAP_KEY_TYPE",
+			"Input schema \"%s\" can only contain STRING as a key "
+			"type for a MAP",
+			tb);
+	}
+	if (!t || (t->id != SL_ARRAY && t->id != SL_STRUCT && t->id != SL_MAP)) {
 		sl_err e2 = { 0 };
 		const sl_schema *sc = sl_schema_parse(ddl, cx->a, &e2);
 		if (!sc)
@@ -441,6 +491,8 @@ int sl_bind_from_json(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	sl_buf_init(&w, cx->a, 32);
 	sl_buf_printf(&w, "from_json(%s)", e->args[0]->sql);
 	e->sql = sl_buf_cstr(&w);
+	if (t->id == SL_MAP) /* Spark names a map result so */
+		e->name = "entries";
 	e->type = t;
 	e->eval = ev_from_json;
 	return 0;

@@ -18,6 +18,13 @@ void sl_type_sql(const sl_dtype *t, char *buf, size_t n)
 		sl_type_sql(t->elem, tmp, sizeof(tmp));
 		snprintf(buf, n, "ARRAY<%s>", tmp);
 		return;
+	case SL_MAP:
+		sl_type_sql(t->key, tmp, sizeof(tmp));
+		k = (size_t)snprintf(buf, n, "MAP<%s, ", tmp);
+		sl_type_sql(t->elem, tmp, sizeof(tmp));
+		if (k < n)
+			snprintf(buf + k, n - k, "%s>", tmp);
+		return;
 	case SL_STRUCT:
 		k = (size_t)snprintf(buf, n, "STRUCT<");
 		for (uint32_t i = 0; i < t->fields->n && k < n; i++) {
@@ -154,6 +161,12 @@ static const char *node_text(sl_bind_ctx *cx, const sl_expr *e, bool sp)
 		break;
 	}
 	case EX_CAST:
+		/* Spark writes a cast to a complex type as its operand */
+		if (e->type->id == SL_MAP || e->type->id == SL_ARRAY ||
+		    e->type->id == SL_STRUCT) {
+			sl_buf_puts(&w, child_text(a[0], sp));
+			break;
+		}
 		sl_type_sql(e->type, tbuf, sizeof(tbuf));
 		sl_buf_printf(&w, "%s(%s AS %s)", e->op ? "TRY_CAST" : "CAST",
 			      child_text(a[0], sp), tbuf);

@@ -186,8 +186,9 @@ SL_API void sl_log_stderr(void *opaque, int level, const char *msg);
  * spark.conf.set do; it applies to the frames made after the call. Known
  * keys are checked: spark.sql.ansi.enabled ("true"/"false", default true,
  * Spark 4's) and spark.sql.session.timeZone (a region such as
- * "Europe/Madrid", "UTC", or an offset such as "+01:00"; default "UTC").
- * Other keys are kept as given, as Spark keeps them. Keys are
+ * "Europe/Madrid", "UTC", or an offset such as "+01:00"; default "UTC")
+ * and spark.sql.mapKeyDedupPolicy ("EXCEPTION", the default, or
+ * "LAST_WIN", any case). Other keys are kept as given, as Spark keeps them. Keys are
  * case-sensitive, as Spark's. Returns 0, or SL_EINVAL (a bad value, message
  * in sl_session_errmsg()). */
 SL_API int sl_session_conf_set(sl_session *s, const char *key, const char *value);

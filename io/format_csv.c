@@ -62,8 +62,8 @@ static int csv_scan_init(sl_format_scan *scan, sl_err *err)
 		const sl_field *f = &scan->schema->fields[scan->data[i]];
 		sl_type t = f->type->id;
 
-		if (t == SL_ARRAY || t == SL_STRUCT || t == SL_BINARY ||
-		    t == SL_NULL) {
+		if (t == SL_ARRAY || t == SL_STRUCT || t == SL_MAP ||
+		    t == SL_BINARY || t == SL_NULL) {
 			char tn[64];
 
 			sl_dtype_name(f->type, tn, sizeof(tn));
@@ -186,7 +186,8 @@ static int csv_writer_init(sl_format_writer *w, sl_err *err)
 		const sl_field *f = &w->schema->fields[w->cols[i]];
 		sl_type id = f->type->id;
 
-		if (id == SL_ARRAY || id == SL_STRUCT || id == SL_BINARY)
+		if (id == SL_ARRAY || id == SL_STRUCT || id == SL_MAP ||
+		    id == SL_BINARY)
 			return sl_format_column_error(
 				err, w->component, f->type, f->name,
 				"CSV cannot hold this type (use json, or cast "

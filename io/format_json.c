@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/decimal.h"
+#include "core/map.h"
 #include "core/value_text.h"
 #include "io/csv.h"
 #include "io/format.h"
@@ -28,6 +29,14 @@ static int json_scan_init(sl_format_scan *scan, sl_err *err)
 
 	if ((rc = sl_format_scan_schema(scan, c->schema, err)))
 		return rc;
+	for (uint32_t i = 0; i < scan->schema->n; i++)
+		if (!sl_dtype_map_keys_are_strings(scan->schema->fields[i].type))
+			return sl_err_set(err, SL_EOPTION,
+					  "source 'json': column %s: "
+					  "[INVALID_JSON_SCHEMA_MAP_TYPE] JSON "
+					  "can only hold STRING as the key type "
+					  "of a MAP",
+					  scan->schema->fields[i].name);
 	return sl_format_scan_columns(scan, err);
 }
 
@@ -249,6 +258,26 @@ bool sl_format_json_value(json_t *j, const sl_dtype *t, sl_arena *a,
 		out->type = SL_ARRAY;
 		out->len = (uint32_t)n;
 		out->v.arr = e;
+		return true;
+	}
+	case SL_MAP: {
+		/* an object: its member names read as the key type, in
+		 * the order written */
+		size_t n = json_object_size(j), i = 0;
+		const char *k;
+		json_t *v;
+
+		if (!json_is_object(j))
+			return false;
+		sl_value *e = sl_arena_alloc(a, (n ? 2 * n : 1) * sizeof(*e));
+		json_object_foreach(j, k, v) {
+			if (sl_text_to_value(k, strlen(k), t->key, a, &e[2 * i]) ||
+			    e[2 * i].type == SL_NULL ||
+			    !sl_format_json_value(v, t->elem, a, &e[2 * i + 1]))
+				return false;
+			i++;
+		}
+		*out = (sl_value){ .type = SL_MAP, .len = (uint32_t)n, .v.arr = e };
 		return true;
 	}
 	case SL_STRUCT: {
@@ -507,7 +536,7 @@ static void json_put_value(sl_buf *b, const sl_value *v, const sl_dtype *t)
 			} else {
 				sl_buf tmp;
 				sl_buf_init(&tmp, NULL, 0);
-				sl_format_put_render(&tmp, k);
+				sl_map_key_json_text(&tmp, k);
 				sl_format_json_str(b, tmp.s, tmp.len);
 				sl_buf_free(&tmp);
 			}

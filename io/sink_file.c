@@ -552,7 +552,8 @@ static int columns_init(sl_sink *sk, sl_file_sink *st, sl_err *err)
 			goto out;
 		}
 		sl_type id = sc->fields[c].type->id;
-		if (id == SL_ARRAY || id == SL_STRUCT || id == SL_BINARY) {
+		if (id == SL_ARRAY || id == SL_STRUCT || id == SL_MAP ||
+		    id == SL_BINARY) {
 			rc = sl_format_column_error(
 				err, sk->ops->name, sc->fields[c].type,
 				sc->fields[c].name,

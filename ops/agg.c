@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "core/decimal.h"
+#include "core/map.h"
 #include "ops/agg.h"
 #include "sluice.h"
 
@@ -483,6 +484,12 @@ static const sl_dtype *same_type(const sl_dtype *arg, sl_arena *a)
 	return arg;
 }
 
+/* min and max order their input: Spark refuses maps (no ordering) */
+static const sl_dtype *ordered_type(const sl_dtype *arg, sl_arena *a)
+{
+	return sl_dtype_has_map(arg) ? NULL : arg;
+}
+
 static void keep_init(void *st)
 {
 	memset(st, 0, sizeof(keep_state));
@@ -600,19 +607,20 @@ static void last_merge(void *st, const void *o)
 		last_add(st, &t->v);
 }
 
-#define KEEP_FN(nm, addf, mergef)                                      \
+#define KEEP_FN(nm, addf, mergef, rt)                                  \
 	{                                                              \
 		.name = nm, .state_size = sizeof(keep_state),          \
-		.result_type = same_type, .init = keep_init,           \
+		.result_type = rt, .init = keep_init,                  \
 		.add = addf, .merge = mergef, .result = keep_result,   \
 		.destroy = keep_destroy, .mem = keep_mem,              \
 		.encode = keep_encode, .decode = keep_decode,          \
 	}
 
-const sl_agg_fn sl_agg_min = KEEP_FN("min", min_add, min_merge);
-const sl_agg_fn sl_agg_max = KEEP_FN("max", max_add, max_merge);
-const sl_agg_fn sl_agg_first = KEEP_FN("first", first_add, first_merge);
-const sl_agg_fn sl_agg_last = KEEP_FN("last", last_add, last_merge);
+const sl_agg_fn sl_agg_min = KEEP_FN("min", min_add, min_merge, ordered_type);
+const sl_agg_fn sl_agg_max = KEEP_FN("max", max_add, max_merge, ordered_type);
+const sl_agg_fn sl_agg_first =
+	KEEP_FN("first", first_add, first_merge, same_type);
+const sl_agg_fn sl_agg_last = KEEP_FN("last", last_add, last_merge, same_type);
 
 /* ---- collect_list -------------------------------------------------------- */
 
@@ -777,6 +785,10 @@ static uint64_t spark_hash(const sl_value *v, uint64_t seed)
 	case SL_ARRAY:
 	case SL_STRUCT:
 		for (uint32_t i = 0; i < v->len; i++)
+			seed = spark_hash(&v->v.arr[i], seed);
+		return seed;
+	case SL_MAP: /* each key, then its value, in the map's order */
+		for (uint32_t i = 0; i < 2 * v->len; i++)
 			seed = spark_hash(&v->v.arr[i], seed);
 		return seed;
 	default:

@@ -82,6 +82,13 @@ static uint64_t norm_double_bits(double d)
 	return u;
 }
 
+/* The values under an array, struct or map: a map's len entries are
+ * 2 * len values, key then value. */
+static uint32_t nvals(const sl_value *v)
+{
+	return v->type == SL_MAP ? 2 * v->len : v->len;
+}
+
 void sl_value_encode(sl_buf *b, const sl_value *v)
 {
 	sl_buf_put_u8(b, v->type);
@@ -121,8 +128,9 @@ void sl_value_encode(sl_buf *b, const sl_value *v)
 		break;
 	case SL_ARRAY:
 	case SL_STRUCT:
+	case SL_MAP:
 		sl_buf_put_varint(b, v->len);
-		for (uint32_t i = 0; i < v->len; i++)
+		for (uint32_t i = 0; i < nvals(v); i++)
 			sl_value_encode(b, &v->v.arr[i]);
 		break;
 	}
@@ -189,17 +197,19 @@ static int decode_depth(sl_rbuf *r, sl_arena *a, sl_value *out, int depth)
 		break;
 	}
 	case SL_ARRAY:
-	case SL_STRUCT: {
-		uint64_t n = sl_rbuf_varint(r);
+	case SL_STRUCT:
+	case SL_MAP: {
+		uint64_t len = sl_rbuf_varint(r);
+		uint64_t n = v.type == SL_MAP ? 2 * len : len;
 		/* every element takes at least one byte */
-		if (n > r->len - r->off) {
+		if (len > r->len - r->off || n > r->len - r->off) {
 			r->err = true;
 			break;
 		}
 		sl_value *e = sl_arena_alloc(a, (n ? n : 1) * sizeof(*e));
 		for (uint64_t i = 0; i < n && !r->err; i++)
 			decode_depth(r, a, &e[i], depth + 1);
-		v.len = (uint32_t)n;
+		v.len = (uint32_t)len;
 		v.v.arr = e;
 		break;
 	}
@@ -231,9 +241,10 @@ size_t sl_value_deep_size(const sl_value *v)
 	case SL_BINARY:
 		return round16(v->len ? v->len : 1);
 	case SL_ARRAY:
-	case SL_STRUCT: {
-		size_t n = round16((v->len ? v->len : 1) * sizeof(sl_value));
-		for (uint32_t i = 0; i < v->len; i++)
+	case SL_STRUCT:
+	case SL_MAP: {
+		size_t n = round16((nvals(v) ? nvals(v) : 1) * sizeof(sl_value));
+		for (uint32_t i = 0; i < nvals(v); i++)
 			n += sl_value_deep_size(&v->v.arr[i]);
 		return n;
 	}
@@ -260,10 +271,11 @@ static sl_value copy_into(const sl_value *v, char **cur)
 		break;
 	}
 	case SL_ARRAY:
-	case SL_STRUCT: {
+	case SL_STRUCT:
+	case SL_MAP: {
 		sl_value *e = (sl_value *)*cur;
-		*cur += round16((v->len ? v->len : 1) * sizeof(sl_value));
-		for (uint32_t i = 0; i < v->len; i++)
+		*cur += round16((nvals(v) ? nvals(v) : 1) * sizeof(sl_value));
+		for (uint32_t i = 0; i < nvals(v); i++)
 			e[i] = copy_into(&v->v.arr[i], cur);
 		c.v.arr = e;
 		break;
@@ -339,6 +351,7 @@ static uint64_t hash_value(const sl_value *v, uint64_t h)
 	case SL_BINARY:
 	case SL_ARRAY:
 	case SL_STRUCT:
+	case SL_MAP:
 		for (int i = 0; i < 4; i++)
 			t[n++] = (uint8_t)(v->len >> (8 * i));
 		break;
@@ -351,6 +364,15 @@ static uint64_t hash_value(const sl_value *v, uint64_t h)
 	else if (v->type == SL_ARRAY || v->type == SL_STRUCT)
 		for (uint32_t i = 0; i < v->len; i++)
 			h = hash_value(&v->v.arr[i], h);
+	else if (v->type == SL_MAP) {
+		/* maps equal whatever their entries' order (Spark 4 groups
+		 * by a map as by its sorted form): a sum of entry hashes */
+		uint64_t sum = 0;
+		for (uint32_t i = 0; i < v->len; i++)
+			sum += hash_value(&v->v.arr[2 * i + 1],
+					  hash_value(&v->v.arr[2 * i], 0));
+		h = XXH3_64bits_withSeed(&sum, sizeof(sum), h);
+	}
 	return h;
 }
 
@@ -395,6 +417,21 @@ static bool value_equal(const sl_value *a, const sl_value *b)
 		for (uint32_t i = 0; i < a->len; i++)
 			if (!value_equal(&a->v.arr[i], &b->v.arr[i]))
 				return false;
+		return true;
+	case SL_MAP:
+		/* the same entries in any order (keys are distinct) */
+		if (a->len != b->len)
+			return false;
+		for (uint32_t i = 0; i < a->len; i++) {
+			uint32_t j = 0;
+			while (j < b->len &&
+			       !value_equal(&a->v.arr[2 * i], &b->v.arr[2 * j]))
+				j++;
+			if (j == b->len ||
+			    !value_equal(&a->v.arr[2 * i + 1],
+					 &b->v.arr[2 * j + 1]))
+				return false;
+		}
 		return true;
 	}
 	return false;

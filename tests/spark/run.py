@@ -49,6 +49,7 @@ class Case:
         self.ordered = False
         self.approx = None      # relative tolerance for floating numbers
         self.ansi = True
+        self.conf = []          # (key, value) settings besides ANSI's
         self.input = "one"
         self.group = ""
         self.note = ""
@@ -133,6 +134,11 @@ def parse_case_file(path, inputs, cases):
                 if val not in ("true", "false"):
                     raise CaseFileError("%s: ansi takes true or false" % at)
                 cur.ansi = val == "true"
+            elif key == "conf":
+                k, eq, v = val.partition("=")
+                if not eq or not k.strip():
+                    raise CaseFileError("%s: conf takes key = value" % at)
+                cur.conf.append((k.strip(), v.strip()))
             elif key == "input":
                 cur.input = val
             elif key == "note":
@@ -316,6 +322,7 @@ def sluice_case_1(sluice, case, inp, indir, work):
     pipe = os.path.join(d, "pipeline.sql")
     # The case's mode, as Spark runs it (spark.sql.ansi.enabled).
     text = ("SET spark.sql.ansi.enabled = %s;\n" % ("true" if case.ansi else "false") +
+            "".join("SET %s = %s;\n" % kv for kv in case.conf) +
             "CREATE SOURCE %s WITH (format = 'json', path = %s, schema = %s);\n"
             "CREATE SINK out WITH (format = 'json', path = %s, trigger = 'availableNow');\n"
             "INSERT INTO out SELECT %s FROM %s%s;\n"
@@ -454,6 +461,16 @@ def first_line(e):
 def spark_case(spark, case, inp):
     res = {}
     spark.conf.set("spark.sql.ansi.enabled", "true" if case.ansi else "false")
+    for k, v in case.conf:
+        spark.conf.set(k, v)
+    try:
+        return spark_case_1(spark, case, inp, res)
+    finally:
+        for k, _ in case.conf:
+            spark.conf.unset(k)
+
+
+def spark_case_1(spark, case, inp, res):
     q = "SELECT %s FROM %s%s" % (case.select, inp.name,
                                  " WHERE " + case.where if case.where else "")
     try:

@@ -101,6 +101,41 @@ Test(validate, corrupt_record_column_alone)
 			    "column");
 }
 
+/* Removes what refused() made, for the next call in the same test. */
+static void drop_in(void)
+{
+	char in[600];
+	snprintf(in, sizeof(in), "%s/in", dir);
+	cr_assert_eq(rmdir(in), 0);
+}
+
+/* Maps: CSV cannot write them, nor DISTINCT take them (Spark
+ * refuses DISTINCT over a map, though it groups by one), a JSON schema
+ * with a map of non-string keys, a map in a comparison. */
+Test(validate, maps_where_spark_refuses_them)
+{
+	refused(RATE "CREATE SINK j WITH (format = 'csv', path = '%s/out',\n"
+		     "  checkpointLocation = '%s/ck');\n"
+		     "INSERT INTO j SELECT map('k', value) AS m FROM r;\n",
+		"t.sql:", "CSV cannot hold this type");
+	drop_in();
+	refused(RATE "CREATE SINK c WITH (format = 'console');\n"
+		     "INSERT INTO c SELECT DISTINCT map('k', value) AS m "
+		     "FROM r;\n",
+		"t.sql:", "[UNSUPPORTED_FEATURE.SET_OPERATION_ON_MAP_TYPE]");
+	drop_in();
+	refused("CREATE SOURCE r WITH (format = 'json', path = '%s/in',\n"
+		"  schema = 'm MAP<INT, STRING>');\n"
+		"CREATE SINK c WITH (format = 'console');\n"
+		"INSERT INTO c SELECT * FROM r;\n",
+		"t.sql:", "INVALID_JSON_SCHEMA_MAP_TYPE");
+	drop_in();
+	refused(RATE "CREATE SINK c WITH (format = 'console');\n"
+		     "INSERT INTO c SELECT map('k', value) = map('k', 1) AS e "
+		     "FROM r;\n",
+		"t.sql:", "INVALID_ORDERING_TYPE");
+}
+
 /* The same sinks with their options right load. */
 Test(validate, the_fixed_files_load)
 {

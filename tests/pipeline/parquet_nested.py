@@ -249,6 +249,14 @@ def maps():
     if got.schema.field("mm").type != t.schema.field("mm").type or \
             by_id(got.to_pylist()) != by_id(t.to_pylist()):
         P.fail("maps %r" % got.to_pylist())
+    # A map a query reads from JSON objects.
+    jout = copy_json("maps-json", [{"id": 1, "m": {"a": 1, "b": None}},
+                                   {"id": 2, "m": {}}, {"id": 3, "m": None}],
+                     "id INT, m MAP<STRING, INT>")
+    if P.read_back(jout).to_pylist() != [
+            {"id": 1, "m": [("a", 1), ("b", None)]}, {"id": 2, "m": []},
+            {"id": 3, "m": None}]:
+        P.fail("maps from JSON %r" % P.read_back(jout).to_pylist())
     return out
 
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "core/alloc.h"
 #include "engine/ckpt_internal.h"
 #include "sluice.h"
 
@@ -54,8 +55,7 @@ static char *path_join(const char *a, const char *b)
 {
 	char *p;
 
-	if (asprintf(&p, "%s/%s", a, b) < 0)
-		abort(); /* as sl_arena: no sensible recovery from OOM */
+	p = sl_xasprintf("%s/%s", a, b);
 	return p;
 }
 
@@ -81,20 +81,17 @@ static void lines_split(const char *text, lines *l)
 	const char *p = text;
 
 	l->n = 0;
-	l->s = malloc(cap * sizeof(*l->s));
-	l->len = malloc(cap * sizeof(*l->len));
-	if (!l->s || !l->len)
-		abort();
+	l->s = sl_xrealloc(NULL, cap * sizeof(*l->s));
+	l->len = NULL;
+	l->len = sl_xrealloc(NULL, cap * sizeof(*l->len));
 	while (*p) {
 		const char *e = strchr(p, '\n');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 
 		if (l->n == cap) {
 			cap *= 2;
-			l->s = realloc(l->s, cap * sizeof(*l->s));
-			l->len = realloc(l->len, cap * sizeof(*l->len));
-			if (!l->s || !l->len)
-				abort();
+			l->s = sl_xrealloc(l->s, cap * sizeof(*l->s));
+			l->len = sl_xrealloc(l->len, cap * sizeof(*l->len));
 		}
 		l->s[l->n] = p;
 		l->len[l->n++] = n;
@@ -184,9 +181,7 @@ static char *plan_join(const json_t *a)
 
 	for (size_t i = 0; i < json_array_size(a); i++)
 		n += json_string_length(json_array_get(a, i)) + 1;
-	t = malloc(n);
-	if (!t)
-		abort();
+	t = sl_xrealloc(NULL, n);
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		const json_t *s = json_array_get(a, i);
 		size_t l = json_string_length(s);
@@ -391,9 +386,7 @@ int sl_ckpt_open(const char *dir, const char *query_id, const char *fingerprint,
 		sl_ckpt_fingerprint(plan_text, strlen(plan_text), fp);
 		fingerprint = fp;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		abort();
+	c = sl_xcalloc(1, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
 	c->root_fd = c->off_fd = c->com_fd = c->src_fd = -1;
 	c->path = sl_xstrdup(dir);
@@ -606,9 +599,7 @@ int sl_ckpt_put_source(sl_ckpt *c, const char *source, const char *key,
 	json_decref(chk);
 	/* Stored as given plus one newline, which get removes again. */
 	len = strlen(json_text);
-	body = malloc(len + 2);
-	if (!body)
-		abort();
+	body = sl_xrealloc(NULL, len + 2);
 	memcpy(body, json_text, len);
 	body[len] = '\n';
 	body[len + 1] = '\0';

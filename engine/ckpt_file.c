@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "engine/ckpt_internal.h"
 #include "sluice.h"
@@ -454,17 +455,13 @@ int sl_ckpt_list_epochs(int dirfd, const char *dirpath, int64_t **out,
 			close(fd);
 		return io_fail(err, saved, "list", dirpath, NULL);
 	}
-	v = malloc(cap * sizeof(*v));
-	if (!v)
-		abort(); /* as sl_arena: no sensible recovery from OOM */
+	v = sl_xrealloc(NULL, cap * sizeof(*v));
 	while ((de = readdir(d)) != NULL) {
 		if (!parse_epoch(de->d_name, &e))
 			continue;
 		if (*n == cap) {
 			cap *= 2;
-			v = realloc(v, cap * sizeof(*v));
-			if (!v)
-				abort();
+			v = sl_xrealloc(v, cap * sizeof(*v));
 		}
 		v[(*n)++] = e;
 	}

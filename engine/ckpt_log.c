@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "engine/ckpt_internal.h"
 #include "sluice.h"
 
@@ -272,7 +273,7 @@ static bool offsets_parse(const json_t *j, int64_t epoch, sl_ckpt_offsets *o,
 			char *t = json_dumps(blob,
 					     JSON_COMPACT | JSON_ENCODE_ANY);
 			if (!t)
-				abort();
+				sl_oom_raise(0);
 			s->blob = sl_arena_strdup(a, t);
 			free(t);
 		}

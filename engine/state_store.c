@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/log.h"
 #include "engine/ckpt_internal.h"
 #include "engine/state_store.h"
@@ -156,9 +157,7 @@ static int state_list(sl_state_part *sp, int64_t **snap, uint32_t *nsnap,
 		}
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 64;
-			*arr = realloc(*arr, *cap * sizeof(int64_t));
-			if (!*arr)
-				abort();
+			*arr = sl_xrealloc(*arr, *cap * sizeof(int64_t));
 		}
 		(*arr)[(*n)++] = v;
 	}
@@ -307,9 +306,7 @@ static int open_parts(int fd, char *path, size_t n, const char *op,
 		sl_state_part *sp = &parts[i];
 		char name[16];
 		snprintf(name, sizeof(name), "%u", i);
-		sp->dirpath = malloc(n + 16);
-		if (!sp->dirpath)
-			abort();
+		sp->dirpath = sl_xrealloc(NULL, n + 16);
 		snprintf(sp->dirpath, n + 16, "%s/%s", path, name);
 		rc = sl_ckpt_dir_open(*fdop, path, name, true, &sp->dirfd, err);
 		/* as for offsets and commits: a crash mid-write leaves a
@@ -325,9 +322,7 @@ static int open_parts(int fd, char *path, size_t n, const char *op,
 void sl_state_store_init(sl_state_store *st, sl_stateful_op *op)
 {
 	st->nparts = op->nparts;
-	st->parts = calloc(st->nparts, sizeof(*st->parts));
-	if (!st->parts)
-		abort(); /* as sl_arena: no sensible recovery from OOM */
+	st->parts = sl_xcalloc(st->nparts, sizeof(*st->parts));
 	for (uint32_t i = 0; i < st->nparts; i++)
 		st->parts[i] = (sl_state_part){ .dirfd = -1,
 						.op = op->ops->partition(op, i),

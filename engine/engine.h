@@ -47,6 +47,7 @@ struct sl_session {
 	/* The host's sources and sinks (engine/plugin.c), in the arena. */
 	struct sl_plugin_src *plugin_sources;
 	struct sl_plugin_sink *plugin_sinks;
+	struct sl_plugin_fmt *plugin_formats; /* engine/plugin_format.c */
 	struct sl_metrics *metrics; /* the HTTP endpoint (engine/metrics.c), or
 	                               NULL; started and stopped by the
 	                               session's owner thread */

@@ -110,7 +110,7 @@ int sl_fail_code(sl_session *s, int code, const char *fmt, ...)
  * body's results travel in c (a[] its arguments, ret its result, NULL
  * after a failure). */
 typedef struct sl_api_call {
-	const void *a[4];
+	const void *a[6];
 	void *ret;
 	int rc;
 } sl_api_call;

@@ -9,7 +9,7 @@
 #include "engine/engine.h"
 #include "io/input.h"
 
-sl_input *sl_session_input(sl_session *s, const char *name,
+static sl_input *session_input(sl_session *s, const char *name,
 			   const char *schema_ddl, int partitions,
 			   const sl_input_opts *opts)
 {
@@ -28,6 +28,22 @@ sl_input *sl_session_input(sl_session *s, const char *name,
 	}
 	sl_session_on_destroy(s, sl_input_free, in);
 	return in;
+}
+
+static void session_input_run(sl_api_call *c)
+{
+	c->ret = session_input((sl_session *)c->a[0], c->a[1], c->a[2],
+			       (int)(intptr_t)c->a[3], c->a[4]);
+}
+
+sl_input *sl_session_input(sl_session *s, const char *name,
+			   const char *schema_ddl, int partitions,
+			   const sl_input_opts *opts)
+{
+	sl_api_call c = { .a = { s, name, schema_ddl,
+				 (const void *)(intptr_t)partitions, opts } };
+	sl_api_guard(s, "input", session_input_run, &c);
+	return c.ret;
 }
 
 sl_input_row *sl_input_row_new(sl_input *in)

@@ -384,7 +384,7 @@ static bool name_ok(sl_session *s, const char *name, bool source)
 	return true;
 }
 
-int sl_session_add_source(sl_session *s, const sl_source_plugin *p)
+static int session_add_source(sl_session *s, const sl_source_plugin *p)
 {
 	if (!s)
 		return SL_EINVAL;
@@ -418,7 +418,19 @@ int sl_session_add_source(sl_session *s, const sl_source_plugin *p)
 	return 0;
 }
 
-int sl_session_add_sink(sl_session *s, const sl_sink_plugin *p)
+static void session_add_source_run(sl_api_call *c)
+{
+	c->rc = session_add_source((sl_session *)c->a[0], c->a[1]);
+}
+
+int sl_session_add_source(sl_session *s, const sl_source_plugin *p)
+{
+	sl_api_call c = { .a = { s, p } };
+	sl_api_guard(s, "add_source", session_add_source_run, &c);
+	return c.rc;
+}
+
+static int session_add_sink(sl_session *s, const sl_sink_plugin *p)
 {
 	if (!s)
 		return SL_EINVAL;
@@ -448,6 +460,18 @@ int sl_session_add_sink(sl_session *s, const sl_sink_plugin *p)
 	ps->next = s->plugin_sinks;
 	s->plugin_sinks = ps;
 	return 0;
+}
+
+static void session_add_sink_run(sl_api_call *c)
+{
+	c->rc = session_add_sink((sl_session *)c->a[0], c->a[1]);
+}
+
+int sl_session_add_sink(sl_session *s, const sl_sink_plugin *p)
+{
+	sl_api_call c = { .a = { s, p } };
+	sl_api_guard(s, "add_sink", session_add_sink_run, &c);
+	return c.rc;
 }
 
 const sl_source_ops *sl_session_source_ops(const sl_session *s,

@@ -583,7 +583,8 @@ static sl_frame *frame_aggregate(sl_frame *f, const char *const *keys,
 
 static void frame_aggregate_run(sl_api_call *c)
 {
-	c->ret = frame_aggregate((sl_frame *)c->a[0], c->a[1], c->a[2], c->a[3]);
+	c->ret = frame_aggregate((sl_frame *)c->a[0], c->a[1], c->a[2],
+				 c->a[3]);
 }
 
 sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
@@ -611,7 +612,8 @@ static void frame_drop_duplicates_run(sl_api_call *c)
 sl_frame *sl_frame_drop_duplicates(sl_frame *f, const char *const *cols)
 {
 	sl_api_call c = { .a = { f, cols } };
-	sl_api_guard(f->session, "dropDuplicates", frame_drop_duplicates_run, &c);
+	sl_api_guard(f->session, "dropDuplicates", frame_drop_duplicates_run,
+		     &c);
 	return c.ret;
 }
 

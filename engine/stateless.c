@@ -126,7 +126,7 @@ static int run_project(const sl_frame *f, sl_batch *b, sl_selection *s,
 {
 	uint32_t nout = f->nitems, n = s->n, nc = b->ncols;
 	sl_value *vals =
-		sl_xrealloc(NULL, (size_t)(n ? n : 1) * nout * sizeof(sl_value));
+		sl_xrealloc(NULL, (size_t)(n ? n : 1) * nout * sizeof(*vals));
 	bool rowwise = false, done[nout ? nout : 1]; /* not per row */
 
 	sl_oom_own(vals); /* until it is the batch's */
@@ -189,7 +189,8 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_selection *s,
 	compact_selection(b, s);
 	uint32_t nout = f->nitems;
 	uint32_t cap = b->nrows ? b->nrows : 1;
-	sl_value *vals = sl_xrealloc(NULL, (size_t)cap * nout * sizeof(sl_value));
+	sl_value *vals =
+		sl_xrealloc(NULL, (size_t)cap * nout * sizeof(sl_value));
 	uint32_t n = 0;
 	int rc = 0;
 	sl_oom_own(vals); /* until it is the batch's */
@@ -253,7 +254,8 @@ int sl_chain_run(const sl_chain *c, sl_batch *b, sl_err *err)
 				sl_oom_disown(s.buf);
 				free(s.buf);
 			}
-			s.buf = sl_xrealloc(NULL, (size_t)s.n * sizeof(uint32_t));
+			s.buf = sl_xrealloc(NULL,
+					    (size_t)s.n * sizeof(uint32_t));
 			sl_oom_own(s.buf);
 			s.cap = s.n;
 		}

@@ -205,7 +205,8 @@ static int run(sl_session *s, const char *in, const char *out,
 			: NULL;
 	if (!q || sl_query_await(q, 30000) != 1) {
 		fprintf(stderr, "writing: %s%s\n", sl_session_errmsg(s),
-			q && sl_query_exception(q) ? sl_query_exception(q) : "");
+			q && sl_query_exception(q) ? sl_query_exception(q)
+						     : "");
 		return 1;
 	}
 	/* the output, read back by the same format */
@@ -221,7 +222,8 @@ static int run(sl_session *s, const char *in, const char *out,
 	      : NULL;
 	if (!q || sl_query_await(q, 30000) != 1) {
 		fprintf(stderr, "reading back: %s%s\n", sl_session_errmsg(s),
-			q && sl_query_exception(q) ? sl_query_exception(q) : "");
+			q && sl_query_exception(q) ? sl_query_exception(q)
+						     : "");
 		return 1;
 	}
 	sl_rows *r = sl_session_table(s, "totals");

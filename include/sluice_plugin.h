@@ -183,7 +183,8 @@ typedef struct sl_format_plugin {
 	 * entry whose name is NULL; NULL: none. Their values reach open
 	 * and write in this order. */
 	const sl_plugin_option *options;
-	const char *extension; /* of the files the sink writes (".kv"); NULL: "" */
+	/* of the files the sink writes (".semi"); NULL: none */
+	const char *extension;
 	void *ud;              /* given to open and write */
 
 	/* ---- reading: open and parse both set, or neither (a format only

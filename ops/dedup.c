@@ -80,7 +80,8 @@ static void note_added(sl_dedup *d, uint32_t slot)
 {
 	if (d->nadded == d->capadded) {
 		d->capadded = d->capadded ? d->capadded * 2 : 64;
-		d->added = sl_xrealloc(d->added, d->capadded * sizeof(uint32_t));
+		d->added =
+			sl_xrealloc(d->added, d->capadded * sizeof(uint32_t));
 	}
 	d->added[d->nadded++] = slot;
 }

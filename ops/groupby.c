@@ -426,7 +426,8 @@ uint32_t sl_groupby_partition(const sl_groupby_spec *spec,
 		 * the ones after, chained like one tuple */
 		sl_value k[16], *kp = k;
 		if (spec->nkeys - 1 > 16)
-			kp = sl_xrealloc(NULL, (spec->nkeys - 1) * sizeof(sl_value));
+			kp = sl_xrealloc(NULL,
+					 (spec->nkeys - 1) * sizeof(sl_value));
 		memcpy(kp, row, (size_t)tk * sizeof(sl_value));
 		memcpy(kp + tk, row + tk + 1,
 		       (spec->nkeys - 1 - (uint32_t)tk) * sizeof(sl_value));

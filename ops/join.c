@@ -241,7 +241,8 @@ int sl_join_probe(const sl_join *j, sl_batch *b, sl_err *err)
 {
 	uint32_t nl = b->ncols, nout = j->out->n, nk = j->nkeys;
 	uint32_t cap = b->nrows ? b->nrows : 1, n = 0;
-	sl_value *vals = sl_xrealloc(NULL, (size_t)cap * nout * sizeof(sl_value));
+	sl_value *vals =
+		sl_xrealloc(NULL, (size_t)cap * nout * sizeof(sl_value));
 
 	(void)err;
 	sl_oom_own(vals); /* until it is the batch's (core/alloc.h) */

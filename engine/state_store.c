@@ -58,11 +58,17 @@ static void file_name(char *buf, size_t n, int64_t v, int kind)
 		 kind == ST_SNAPSHOT ? "snapshot" : "delta");
 }
 
+static void free_buf_v(void *b)
+{
+	sl_buf_free(b);
+}
+
 static int state_write(sl_state_part *sp, int64_t v, int kind, int64_t wm,
 		       const sl_buf *segs, uint32_t nseg, sl_err *err)
 {
 	sl_buf b = { 0 };
 	char name[64];
+	sl_oom_defer(free_buf_v, &b); /* core/alloc.h */
 	sl_buf_put(&b, ST_MAGIC, 4);
 	sl_buf_put_u8(&b, ST_FORMAT);
 	sl_buf_put_u8(&b, (uint8_t)kind);
@@ -74,6 +80,7 @@ static int state_write(sl_state_part *sp, int64_t v, int kind, int64_t wm,
 	file_name(name, sizeof(name), v, kind);
 	int rc = sl_ckpt_file_write(sp->dirfd, sp->dirpath, name,
 				    (const char *)b.p, b.len, err);
+	sl_oom_undefer(&b);
 	sl_buf_free(&b);
 	return rc;
 }
@@ -350,7 +357,8 @@ int sl_state_store_open(sl_state_store *st, const sl_ckpt *ckpt, uint32_t op_id,
 	size_t n = strlen(root) + 32;
 	char *path = malloc(n);
 	if (!path)
-		return sl_err_set(err, SL_EIO, "out of memory");
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	sl_oom_own(path); /* freed by an unwind (core/alloc.h) */
 	char op[16];
 	int fd1 = -1, fd2 = -1;
 	snprintf(op, sizeof(op), "%u", op_id);
@@ -373,6 +381,7 @@ int sl_state_store_open(sl_state_store *st, const sl_ckpt *ckpt, uint32_t op_id,
 		close(fd1);
 	if (fd2 >= 0)
 		close(fd2);
+	sl_oom_disown(path);
 	free(path);
 	if (rc < 0)
 		return rc;

@@ -337,6 +337,11 @@ static int state_bounds(sl_sink *sk, const sl_stateful_op *op, int64_t epoch,
 	return 0;
 }
 
+static void free_buf(void *b)
+{
+	sl_buf_free(b);
+}
+
 /* Batch `epoch` of stage k: emit, then (the watermark moved, and the
  * operator asks for it) Spark's batch without data folded into this one,
  * so that what the new watermark closes or times out comes out now rather
@@ -351,6 +356,7 @@ static int stage_run(sl_sink *sk, struct st_stage *s, int64_t epoch,
 	sl_buf one = { 0 };
 	int64_t now = sl_wall_us();
 	int rc = 0;
+	sl_oom_defer(free_buf, &one); /* an unwind (core/alloc.h) */
 	for (int pass = 0; pass < 2; pass++) {
 		rc = op->ops->emit(op, epoch, now, out, &sk->err);
 		if (rc < 0)
@@ -367,6 +373,7 @@ static int stage_run(sl_sink *sk, struct st_stage *s, int64_t epoch,
 		if (rc <= 0)
 			break;
 	}
+	sl_oom_undefer(&one);
 	sl_buf_free(&one);
 	if (rc < 0)
 		return rc;

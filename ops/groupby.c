@@ -164,6 +164,11 @@ static void free_batch_v(void *b)
 	sl_batch_free(b);
 }
 
+static void free_buf_v(void *b)
+{
+	sl_buf_free(b);
+}
+
 static void groupby_free_v(void *op)
 {
 	sl_groupby_free(op);
@@ -827,22 +832,26 @@ static void put_record(const sl_groupby *op, uint32_t slot, sl_buf *b,
 void sl_groupby_snapshot(const sl_groupby *op, int64_t version, sl_buf *out)
 {
 	sl_buf tmp = { 0 };
+	sl_oom_defer(free_buf_v, &tmp); /* core/alloc.h */
 	put_header(op, GB_SNAPSHOT, version, sl_keytab_count(op->kt), out);
 	for (int64_t s = sl_keytab_next(op->kt, -1); s >= 0;
 	     s = sl_keytab_next(op->kt, s))
 		put_record(op, (uint32_t)s, out, &tmp);
+	sl_oom_undefer(&tmp);
 	sl_buf_free(&tmp);
 }
 
 void sl_groupby_delta(const sl_groupby *op, int64_t version, sl_buf *out)
 {
 	sl_buf tmp = { 0 };
+	sl_oom_defer(free_buf_v, &tmp); /* core/alloc.h */
 	put_header(op, GB_DELTA, version, op->nremoved + op->nchanged, out);
 	/* Tombstones first: a key evicted and made again in the same batch
 	 * then ends up present. */
 	sl_buf_put(out, op->removed.p, op->removed.len);
 	for (uint32_t i = 0; i < op->nchanged; i++)
 		put_record(op, op->changed[i], out, &tmp);
+	sl_oom_undefer(&tmp);
 	sl_buf_free(&tmp);
 }
 

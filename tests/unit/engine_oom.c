@@ -20,6 +20,10 @@
 
 #define OPTS(...) ((const char *[]){ __VA_ARGS__, NULL })
 
+/* The source's two files. */
+#define A_CSV "apple,1\npear,2\n"
+#define B_CSV "apple,3\npear,4\npear,5\n"
+
 typedef enum {
 	RUN_OK,         /* no allocation failed: the right result */
 	RUN_CALL_FAILED,/* a setup call returned SL_ENOMEM */
@@ -29,6 +33,11 @@ typedef enum {
 /* The aggregation's stateful partitions: 1 runs it on the sink thread,
  * 2 on two worker threads (engine/stateful_part.c). */
 static const char *stateful_parts = "1";
+/* With a checkpoint (NULL: none): after a run that failed, the same
+ * query restarted from it must give the right table. */
+static const char *checkpoint;
+/* 1 once c.csv (apple,10) is in the source directory */
+static int third_file;
 
 static bool is_oom_message(const char *m)
 {
@@ -64,7 +73,10 @@ static run_result run_query(const char *dir, uint64_t n, uint64_t *count)
 					      "queryName", "words",
 					      "trigger", "availableNow",
 					      "statefulPartitions",
-					      stateful_parts),
+					      stateful_parts,
+					      checkpoint ? "checkpointLocation"
+							 : NULL,
+					      checkpoint),
 					 NULL)
 			: NULL;
 	if (!q) {
@@ -102,15 +114,19 @@ static run_result run_query(const char *dir, uint64_t n, uint64_t *count)
 		res = RUN_CALL_FAILED;
 		goto out;
 	}
-	/* APPLE: 1 + 3, PEAR: 2 + 4 + 5, over the two files */
-	cr_assert_eq(sl_rows_count(r), 2);
+	/* APPLE: 1 + 3, PEAR: 2 + 4 + 5, over the two files; with the
+	 * third (after a restart): APPLE + 10 */
+	cr_assert_eq(sl_rows_count(r), 2, "n=%llu",
+		     (unsigned long long)n);
 	for (uint32_t i = 0; i < sl_rows_count(r); i++) {
 		char w[16];
 		sl_rows_string(r, i, 0, w, sizeof(w));
 		bool apple = !strcmp(w, "APPLE");
 		cr_assert(apple || !strcmp(w, "PEAR"), "%s", w);
-		cr_assert_eq(sl_rows_long(r, i, 1), apple ? 2 : 3);
-		cr_assert_eq(sl_rows_long(r, i, 2), apple ? 8 : 22);
+		cr_assert_eq(sl_rows_long(r, i, 1),
+			     apple ? 2 + third_file : 3);
+		cr_assert_eq(sl_rows_long(r, i, 2),
+			     apple ? 8 + 20 * third_file : 22);
 	}
 	sl_rows_free(r);
 out:
@@ -128,16 +144,21 @@ out:
 }
 
 /* Every N from 1 to past the count of one whole run. */
-static void fail_each_allocation(void)
+static void fail_each_allocation(bool with_checkpoint)
 {
 	char *dir = sl_test_tmpdir("sluice-oom");
-	sl_test_write_file_in(dir, "a.csv", "apple,1\npear,2\n");
-	sl_test_write_file_in(dir, "b.csv", "apple,3\npear,4\npear,5\n");
+	sl_test_write_file_in(dir, "a.csv", A_CSV);
+	sl_test_write_file_in(dir, "b.csv", B_CSV);
 
 	/* How many counted allocations one whole run makes (n past the
 	 * end: none fails). */
 	uint64_t total = 0;
+	char *ck0 = with_checkpoint ? sl_test_tmpdir("sluice-oom-ck") : NULL;
+	checkpoint = ck0;
 	cr_assert_eq(run_query(dir, UINT64_MAX, &total), RUN_OK);
+	checkpoint = NULL;
+	if (ck0)
+		sl_test_tmpdir_free(ck0);
 	cr_assert_gt(total, 50, "only %llu allocations counted",
 		     (unsigned long long)total);
 
@@ -150,10 +171,35 @@ static void fail_each_allocation(void)
 	     n <= total + 20; n++) {
 		if (getenv("SL_OOM_VERBOSE"))
 			fprintf(stderr, "n=%llu\n", (unsigned long long)n);
-		switch (run_query(dir, n, NULL)) {
+		char *ck = with_checkpoint ? sl_test_tmpdir("sluice-oom-ck")
+					   : NULL;
+		/* a directory of its own, which the restart adds to */
+		char *in = ck ? sl_test_tmpdir("sluice-oom-in") : NULL;
+		if (in) {
+			sl_test_write_file_in(in, "a.csv", A_CSV);
+			sl_test_write_file_in(in, "b.csv", B_CSV);
+		}
+		checkpoint = ck;
+		run_result res = run_query(in ? in : dir, n, NULL);
+		switch (res) {
 		case RUN_OK: oks++; break;
 		case RUN_CALL_FAILED: calls++; break;
 		case RUN_QUERY_FAILED: queries++; break;
+		}
+		/* what the failed run left in the checkpoint is recovered:
+		 * the restarted query's table is the whole result */
+		if (ck && res != RUN_OK) {
+			sl_test_write_file_in(in, "c.csv", "apple,10\n");
+			third_file = 1;
+			cr_assert_eq(run_query(in, 0, NULL), RUN_OK,
+				     "n=%llu: the restart from the checkpoint",
+				     (unsigned long long)n);
+			third_file = 0;
+		}
+		checkpoint = NULL;
+		if (ck) {
+			sl_test_tmpdir_free(ck);
+			sl_test_tmpdir_free(in);
 		}
 	}
 	cr_log_info("%llu allocations: %u calls failed, %u queries failed, "
@@ -167,11 +213,17 @@ static void fail_each_allocation(void)
 Test(oom, every_allocation_of_setup_and_first_batches_may_fail,
      .timeout = 600)
 {
-	fail_each_allocation();
+	fail_each_allocation(false);
 }
 
 Test(oom, so_may_those_of_stateful_partition_threads, .timeout = 600)
 {
 	stateful_parts = "2";
-	fail_each_allocation();
+	fail_each_allocation(false);
+}
+
+Test(oom, and_those_of_checkpoints_which_a_restart_recovers,
+     .timeout = 600)
+{
+	fail_each_allocation(true);
 }

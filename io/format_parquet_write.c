@@ -25,6 +25,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "core/alloc.h"
 #include "core/decimal.h"
 #include "io/parquet.h"
 #include "sluice.h"
@@ -86,6 +87,8 @@ struct pq_chunk {
 };
 
 struct pq_file {
+	const struct pq_writer *pw;
+	sl_buf stat; /* a row group's statistics, being encoded */
 	struct pq_chunk *c;
 	int64_t offset;  /* bytes given to the sink */
 	int64_t rows;    /* in the open row group */
@@ -138,6 +141,7 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 	const struct pq_conf *c = w->conf;
 	struct pq_writer *pw = sl_xcalloc(1, sizeof(*pw));
 
+	w->state = pw; /* an unwind (core/alloc.h) leaves it to writer_free */
 	pw->cols = sl_xcalloc(w->ncols ? w->ncols : 1, sizeof(*pw->cols));
 	pw->ncols = w->ncols;
 	pw->codec = pq_conf_codec(c->compression);
@@ -161,6 +165,7 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 		if (pw->cols[i].phys < 0) {
 			free(pw->cols);
 			free(pw);
+			w->state = NULL;
 			return sl_format_column_error(
 				err, w->component, f->type, f->name,
 				id == SL_ARRAY || id == SL_STRUCT
@@ -597,7 +602,6 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 			  sl_buf *out, sl_err *err)
 {
 	int64_t start = f->offset, raw = 0, zipped = 0;
-	sl_buf tmp = { 0 };
 	pq_enc e;
 	int rc;
 
@@ -639,7 +643,7 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 		pq_w_i64(&e, 9, f->offset);
 		if (dict_at >= 0)
 			pq_w_i64(&e, 11, dict_at);
-		put_stats(&e, c, k, &tmp);
+		put_stats(&e, c, k, &f->stat);
 		pq_w_end(&e);
 		pq_w_end(&e);
 		sl_buf_put(out, k->pages.s, k->pages.len);
@@ -662,7 +666,7 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 	pq_w_i64(&e, 5, start);
 	pq_w_i64(&e, 6, zipped);
 	pq_w_end(&e);
-	sl_buf_free(&tmp);
+	f->stat.len = 0;
 	f->nrgs++;
 	f->total += f->rows;
 	f->rows = 0;
@@ -677,6 +681,8 @@ int pq_file_open(const sl_format_writer *w, void **file, sl_buf *out,
 	const struct pq_writer *pw = w->state;
 	struct pq_file *f = sl_xcalloc(1, sizeof(*f));
 
+	*file = f; /* the sink's now: an unwind leaves it to file_abandon */
+	f->pw = pw;
 	f->c = sl_xcalloc(pw->ncols ? pw->ncols : 1, sizeof(*f->c));
 	sl_buf_put(out, "PAR1", 4);
 	f->offset = 4;
@@ -907,7 +913,7 @@ static void put_schema(pq_enc *e, const struct pq_writer *pw)
 
 static void file_free(const struct pq_writer *pw, struct pq_file *f)
 {
-	for (uint32_t i = 0; i < pw->ncols; i++) {
+	for (uint32_t i = 0; f->c && i < pw->ncols; i++) {
 		free(f->c[i].defs);
 		sl_buf_free(&f->c[i].vals);
 		sl_buf_free(&f->c[i].pages);
@@ -924,7 +930,18 @@ static void file_free(const struct pq_writer *pw, struct pq_file *f)
 	sl_buf_free(&f->page);
 	sl_buf_free(&f->zip);
 	sl_buf_free(&f->hdr);
+	sl_buf_free(&f->stat);
 	free(f);
+}
+
+static void file_free_v(void *f)
+{
+	file_free(((struct pq_file *)f)->pw, f);
+}
+
+void pq_file_abandon(const sl_format_writer *w, void *file)
+{
+	file_free_v(file);
 }
 
 int pq_file_close(const sl_format_writer *w, void *file, sl_buf *out,
@@ -938,6 +955,7 @@ int pq_file_close(const sl_format_writer *w, void *file, sl_buf *out,
 
 	if (!f)
 		return 0;
+	sl_oom_defer(file_free_v, f); /* core/alloc.h */
 	if ((f->rows || !f->nrgs) && (rc = rowgroup_flush(pw, f, out, err)) < 0)
 		goto out;
 	start = out->len;
@@ -976,6 +994,7 @@ int pq_file_close(const sl_format_writer *w, void *file, sl_buf *out,
 	sl_buf_put_u32(out, (uint32_t)(out->len - start));
 	sl_buf_put(out, "PAR1", 4);
 out:
+	sl_oom_undefer(f);
 	file_free(pw, f);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "io/sink_file.h"
 #include "sluice.h"
 #include "tests/support/files.h"
 #include "tests/support/sanitizer.h"
@@ -226,4 +227,107 @@ Test(oom, and_those_of_checkpoints_which_a_restart_recovers,
      .timeout = 600)
 {
 	fail_each_allocation(true);
+}
+
+/* ---- a file sink: exactly once after any failure ------------------------ */
+
+/* The select of the two files into a file sink of format fmt at out,
+ * with a checkpoint at ck, the nth allocation failing. */
+static run_result run_to_files(const char *in, const char *out,
+			       const char *ck, const char *fmt, uint64_t n)
+{
+	run_result res = RUN_OK;
+	sl_alloc_fail_nth(n);
+	sl_session *s = sl_session_new();
+	cr_assert(s);
+	sl_frame *f = sl_session_read_stream(
+		s, "csv",
+		OPTS("path", in, "maxFilesPerTrigger", "1", "schema",
+		     "word STRING, n INT"));
+	f = f ? sl_frame_select(f, OPTS("upper(word) AS w", "n * 2 AS n2"))
+	      : NULL;
+	sl_query *q = f ? sl_frame_start(f, fmt,
+					 OPTS("path", out, "checkpointLocation",
+					      ck, "trigger", "availableNow"),
+					 NULL)
+			: NULL;
+	if (!q) {
+		cr_assert_eq(sl_session_errcode(s), SL_ENOMEM, "n=%llu: %s",
+			     (unsigned long long)n, sl_session_errmsg(s));
+		res = RUN_CALL_FAILED;
+	} else {
+		int rc = sl_query_await(q, 30000);
+		if (rc == SL_ESTOPPED) {
+			cr_assert_eq(sl_query_stop(q), SL_ENOMEM, "n=%llu: %s",
+				     (unsigned long long)n,
+				     sl_query_exception(q));
+			res = RUN_QUERY_FAILED;
+		} else {
+			cr_assert_eq(rc, 1, "n=%llu: %s", (unsigned long long)n,
+				     sl_query_exception(q)
+					     ? sl_query_exception(q)
+					     : "");
+		}
+	}
+	sl_session_destroy(s);
+	bool failed = sl_alloc_failed();
+	sl_alloc_fail_nth(0);
+	if (res == RUN_OK)
+		cr_assert_not(failed, "n=%llu: a failure nobody saw",
+			      (unsigned long long)n);
+	return res;
+}
+
+/* The lines of the files the sink at out committed. */
+static size_t committed_lines(const char *out)
+{
+	char **files = NULL;
+	size_t nf = 0, lines = 0;
+	sl_err err = { 0 };
+	if (sl_file_sink_list(out, &files, &nf, &err) == SL_ENOTFOUND)
+		return 0;
+	for (size_t i = 0; i < nf; i++) {
+		char *t = sl_test_read_file(files[i]);
+		for (char *c = t; *c; c++)
+			lines += *c == '\n';
+		free(t);
+	}
+	sl_file_sink_list_free(files, nf);
+	return lines;
+}
+
+static void fail_each_allocation_of_a_file_sink(const char *fmt)
+{
+	char *in = sl_test_tmpdir("sluice-oom-in");
+	sl_test_write_file_in(in, "a.csv", A_CSV);
+	sl_test_write_file_in(in, "b.csv", B_CSV);
+	char *out, *ck;
+	unsigned failures = 0;
+	for (uint64_t n = 1; n <= 200; n++) {
+		out = sl_test_tmpdir("sluice-oom-out");
+		ck = sl_test_tmpdir("sluice-oom-ck");
+		run_result res = run_to_files(in, out, ck, fmt, n);
+		if (res != RUN_OK) {
+			failures++;
+			/* restarted, the output holds each row once (header
+			 * lines: none, the sinks write none by default) */
+			cr_assert_eq(run_to_files(in, out, ck, fmt, 0), RUN_OK);
+		}
+		cr_assert_eq(committed_lines(out), 5, "n=%llu",
+			     (unsigned long long)n);
+		sl_test_tmpdir_free(out);
+		sl_test_tmpdir_free(ck);
+		if (res == RUN_OK)
+			break; /* n is past the run's last allocation */
+	}
+	cr_log_info("%s sink: %u runs failed, each restarted", fmt, failures);
+	cr_assert_gt(failures, 20);
+	sl_test_tmpdir_free(in);
+}
+
+Test(oom, a_file_sink_restarted_after_any_failure_writes_each_row_once,
+     .timeout = 600)
+{
+	fail_each_allocation_of_a_file_sink("json");
+	fail_each_allocation_of_a_file_sink("csv");
 }

@@ -114,7 +114,15 @@ int sl_oom_call(void (*fn)(void *arg), void *arg)
 	}
 	fn(arg);
 	oom_top = pt.prev;
-	oom_nowned = pt.owned;
+	if (oom_nowned != pt.owned) {
+		/* A frame returned without releasing what it deferred: a
+		 * later unwind would call into a dead frame. A bug; said
+		 * here so that tests see it. */
+		sl_log_here(SL_LOG_ERROR,
+			    "sl_oom_defer without sl_oom_undefer (%u left)",
+			    oom_nowned - pt.owned);
+		oom_nowned = pt.owned;
+	}
 	return 0;
 }
 

@@ -40,6 +40,18 @@ static const char *checkpoint;
 /* 1 once c.csv (apple,10) is in the source directory */
 static int third_file;
 
+/* Log lines that say a deferred release was left behind
+ * (core/util.c): there must be none. */
+static _Atomic int unbalanced;
+
+static void count_unbalanced(void *opaque, int level, const char *msg)
+{
+	(void)opaque;
+	(void)level;
+	if (strstr(msg, "without sl_oom_undefer"))
+		unbalanced++;
+}
+
 static bool is_oom_message(const char *m)
 {
 	return m && strstr(m, "out of memory");
@@ -52,6 +64,8 @@ static run_result run_query(const char *dir, uint64_t n, uint64_t *count)
 	run_result res = RUN_OK;
 	sl_alloc_fail_nth(n);
 	sl_session *s = sl_session_new();
+	if (s)
+		sl_session_set_log_cb(s, count_unbalanced, NULL);
 	if (!s) {
 		/* "NULL only when out of memory" */
 		cr_assert(sl_alloc_failed());
@@ -136,6 +150,8 @@ out:
 	if (count)
 		*count = sl_alloc_count();
 	sl_alloc_fail_nth(0);
+	cr_assert_eq(unbalanced, 0, "n=%llu: a deferred release left behind",
+		     (unsigned long long)n);
 	if (res == RUN_OK)
 		/* a failure nobody saw would be one swallowed */
 		cr_assert_not(failed, "n=%llu: an allocation failed but "
@@ -240,6 +256,7 @@ static run_result run_to_files(const char *in, const char *out,
 	sl_alloc_fail_nth(n);
 	sl_session *s = sl_session_new();
 	cr_assert(s);
+	sl_session_set_log_cb(s, count_unbalanced, NULL);
 	sl_frame *f = sl_session_read_stream(
 		s, "csv",
 		OPTS("path", in, "maxFilesPerTrigger", "1", "schema",
@@ -272,6 +289,8 @@ static run_result run_to_files(const char *in, const char *out,
 	sl_session_destroy(s);
 	bool failed = sl_alloc_failed();
 	sl_alloc_fail_nth(0);
+	cr_assert_eq(unbalanced, 0, "n=%llu: a deferred release left behind",
+		     (unsigned long long)n);
 	if (res == RUN_OK)
 		cr_assert_not(failed, "n=%llu: a failure nobody saw",
 			      (unsigned long long)n);

@@ -267,7 +267,10 @@ struct sl_query {
 
 	pthread_mutex_t lock; /* exception, progress */
 	int exc_code;
+	/* NULL, or exc_buf once the query failed: no allocation, so that
+	 * an out-of-memory failure is recorded too */
 	char *exception;
+	char exc_buf[512];
 	char *progress[SL_PROGRESS_KEEP]; /* ring of JSON strings */
 	uint32_t nprogress, progress_head;
 	int64_t start_wall_us;

@@ -427,7 +427,6 @@ void sl_query_free(sl_query *q)
 	query_free_parts(q);
 	for (uint32_t i = 0; i < q->nprogress; i++)
 		free(q->progress[(q->progress_head + i) % SL_PROGRESS_KEEP]);
-	free(q->exception);
 	free(q->name);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
@@ -542,7 +541,8 @@ void sl_query_fail(sl_query *q, int code, const char *msg)
 {
 	pthread_mutex_lock(&q->lock);
 	if (!q->exception) {
-		q->exception = strdup(msg);
+		snprintf(q->exc_buf, sizeof(q->exc_buf), "%s", msg);
+		q->exception = q->exc_buf;
 		q->exc_code = code < 0 ? code : SL_ESTOPPED;
 	}
 	pthread_mutex_unlock(&q->lock);

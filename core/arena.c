@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "core/alloc.h"
 #include "core/value.h"
 
 struct sl_arena_chunk {
@@ -22,23 +22,17 @@ void sl_arena_init(sl_arena *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static void *arena_oom(size_t n)
-{
-	/* Out of memory in the middle of a record vector has no sensible
-	 * recovery; fail loudly rather than corrupt a stream. */
-	sl_log_here(SL_LOG_ERROR, "out of memory allocating %zu bytes", n);
-	abort();
-}
-
 static void arena_grow(sl_arena *a, size_t n)
 {
 	size_t size = n > SL_ARENA_MIN_CHUNK ? n : SL_ARENA_MIN_CHUNK;
 	/* Later chunks double up to 1 MiB so big batches need few mallocs. */
 	if (a->head && a->head->size * 2 > size)
 		size = a->head->size * 2 < (1u << 20) ? a->head->size * 2 : size;
-	struct sl_arena_chunk *c = malloc(sizeof(*c) + size);
+	/* On failure the arena is as it was (its chunks still its own) and
+	 * the thread unwinds to its recovery point (core/alloc.h). */
+	struct sl_arena_chunk *c = sl_try_realloc(NULL, sizeof(*c) + size);
 	if (!c)
-		arena_oom(n);
+		sl_oom_raise(sizeof(*c) + size);
 	c->next = a->head;
 	c->size = size;
 	a->head = c;

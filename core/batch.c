@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/value.h"
 
 sl_batch *sl_batch_new(const sl_schema *s, uint32_t cap)
@@ -13,8 +14,13 @@ sl_batch *sl_batch_new(const sl_schema *s, uint32_t cap)
 	b->schema = s;
 	b->ncols = s ? s->n : 0;
 	if (cap && b->ncols) {
-		b->vals = sl_xrealloc(NULL, (size_t)cap * b->ncols *
-						    sizeof(sl_value));
+		size_t n = (size_t)cap * b->ncols * sizeof(sl_value);
+		/* b is nobody's yet: freed before unwinding (core/alloc.h) */
+		b->vals = sl_try_realloc(NULL, n);
+		if (!b->vals) {
+			free(b);
+			sl_oom_raise(n);
+		}
 		b->cap = cap;
 	}
 	sl_arena_init(&b->arena);
@@ -82,7 +88,9 @@ void sl_batch_append_copy(sl_batch *dst, const sl_batch *src)
 
 sl_value *sl_values_grow(sl_value *vals, uint32_t *cap, uint32_t width)
 {
-	*cap = *cap ? *cap * 2 : 1;
-	return sl_xrealloc(vals, (size_t)*cap * (width ? width : 1) *
+	uint32_t ncap = *cap ? *cap * 2 : 1;
+	vals = sl_xrealloc(vals, (size_t)ncap * (width ? width : 1) *
 					 sizeof(sl_value));
+	*cap = ncap;
+	return vals;
 }

@@ -326,7 +326,7 @@ typedef struct sl_err {
 /* Sets err (if not NULL) and returns code, so callers can
  * `return sl_err_set(err, SL_EINVAL, "...", ...)`. */
 /* Doubles a malloc'd array of rows of `width` values each, *cap rows
- * long, to 2 * *cap rows (out of memory aborts, as sl_xrealloc). Returns
+ * long, to 2 * *cap rows (out of memory unwinds, as sl_xrealloc). Returns
  * the new array. */
 sl_value *sl_values_grow(sl_value *vals, uint32_t *cap, uint32_t width);
 
@@ -342,9 +342,10 @@ size_t sl_utf8_seq(const unsigned char *s, size_t n, size_t *bad);
 /* The value of hex digit c (either case), or -1. */
 int sl_hexval(char c);
 
-/* realloc, calloc and strdup that abort on out of memory, the arenas' policy: a
- * room whose buffers or state cannot grow has no recovery that keeps a
- * stream's results correct. sl_xrealloc(p, 0) returns a block, never NULL. */
+/* realloc, calloc and strdup that never return NULL: on out of memory
+ * the thread unwinds to its recovery point, and the call or query it
+ * serves fails with SL_ENOMEM (core/alloc.h). sl_xrealloc(p, 0) returns
+ * a block, never NULL. */
 void *sl_xrealloc(void *p, size_t n);
 void *sl_xcalloc(size_t n, size_t size);
 char *sl_xstrdup(const char *s);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "core/alloc.h"
 #include "engine/ckpt_internal.h"
 #include "sluice.h"
 
@@ -54,8 +55,7 @@ static char *path_join(const char *a, const char *b)
 {
 	char *p;
 
-	if (asprintf(&p, "%s/%s", a, b) < 0)
-		abort(); /* as sl_arena: no sensible recovery from OOM */
+	p = sl_xasprintf("%s/%s", a, b);
 	return p;
 }
 
@@ -81,20 +81,18 @@ static void lines_split(const char *text, lines *l)
 	const char *p = text;
 
 	l->n = 0;
-	l->s = malloc(cap * sizeof(*l->s));
-	l->len = malloc(cap * sizeof(*l->len));
-	if (!l->s || !l->len)
-		abort();
+	l->s = NULL;
+	l->len = NULL;
+	l->s = sl_xrealloc(NULL, cap * sizeof(*l->s));
+	l->len = sl_xrealloc(NULL, cap * sizeof(*l->len));
 	while (*p) {
 		const char *e = strchr(p, '\n');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 
 		if (l->n == cap) {
+			l->s = sl_xrealloc(l->s, cap * 2 * sizeof(*l->s));
+			l->len = sl_xrealloc(l->len, cap * 2 * sizeof(*l->len));
 			cap *= 2;
-			l->s = realloc(l->s, cap * sizeof(*l->s));
-			l->len = realloc(l->len, cap * sizeof(*l->len));
-			if (!l->s || !l->len)
-				abort();
 		}
 		l->s[l->n] = p;
 		l->len[l->n++] = n;
@@ -102,10 +100,22 @@ static void lines_split(const char *text, lines *l)
 	}
 }
 
+static void json_decref_v(void *j)
+{
+	json_decref(j);
+}
+
+static void lines_free_v(void *l);
+
 static void lines_free(lines *l)
 {
 	free(l->s);
 	free(l->len);
+}
+
+static void lines_free_v(void *l)
+{
+	lines_free(l);
 }
 
 /* The position of " = " in a "<what> = <value>" plan line, or -1. */
@@ -167,11 +177,16 @@ static void plan_diff(const char *old_text, const char *new_text,
 static json_t *plan_lines_json(const char *plan)
 {
 	json_t *a = json_array();
-	lines l;
+	lines l = { 0 };
 
+	/* both released by an unwind (core/alloc.h) */
+	sl_oom_defer(json_decref_v, a);
+	sl_oom_defer(lines_free_v, &l);
 	lines_split(plan, &l);
 	for (uint32_t i = 0; i < l.n; i++)
 		json_array_append_new(a, json_stringn(l.s[i], l.len[i]));
+	sl_oom_undefer(&l);
+	sl_oom_undefer(a);
 	lines_free(&l);
 	return a;
 }
@@ -184,9 +199,7 @@ static char *plan_join(const json_t *a)
 
 	for (size_t i = 0; i < json_array_size(a); i++)
 		n += json_string_length(json_array_get(a, i)) + 1;
-	t = malloc(n);
-	if (!t)
-		abort();
+	t = sl_xrealloc(NULL, n);
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		const json_t *s = json_array_get(a, i);
 		size_t l = json_string_length(s);
@@ -315,11 +328,13 @@ static int write_metadata(sl_ckpt *c, const char *fp, const char *plan,
 	json_t *m = json_object();
 	int rc;
 
+	sl_oom_defer(json_decref_v, m); /* core/alloc.h */
 	json_object_set_new(m, "id", json_string(c->id));
 	json_object_set_new(m, "fingerprint", json_string(fp));
 	json_object_set_new(m, "plan", plan_lines_json(plan));
 	json_object_set_new(m, "version", json_integer(SL_CKPT_VERSION));
 	rc = sl_ckpt_json_write(c->root_fd, c->path, "metadata", m, err);
+	sl_oom_undefer(m);
 	json_decref(m);
 	return rc;
 }
@@ -371,6 +386,20 @@ static int clean_all_tmp(sl_ckpt *c, sl_err *err)
 	return rc < 0 ? rc : 0;
 }
 
+/* What sl_ckpt_open holds while it may unwind. */
+struct open_tmp {
+	sl_ckpt *c;
+	int64_t *off, *com;
+};
+
+static void open_tmp_free(void *arg)
+{
+	struct open_tmp *t = arg;
+	free(t->off);
+	free(t->com);
+	sl_ckpt_close(t->c);
+}
+
 int sl_ckpt_open(const char *dir, const char *query_id, const char *fingerprint,
 		 const char *plan_text, sl_ckpt **out, sl_err *err)
 {
@@ -391,11 +420,12 @@ int sl_ckpt_open(const char *dir, const char *query_id, const char *fingerprint,
 		sl_ckpt_fingerprint(plan_text, strlen(plan_text), fp);
 		fingerprint = fp;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		abort();
+	c = sl_xcalloc(1, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
 	c->root_fd = c->off_fd = c->com_fd = c->src_fd = -1;
+	/* closed by an unwind (core/alloc.h) until it is *out */
+	struct open_tmp t = { c, NULL, NULL };
+	sl_oom_defer(open_tmp_free, &t);
 	c->path = sl_xstrdup(dir);
 	/* "/x/" and "/x" are the same checkpoint; keep messages tidy. */
 	for (size_t n = strlen(c->path); n > 1 && c->path[n - 1] == '/'; n--)
@@ -459,11 +489,13 @@ int sl_ckpt_open(const char *dir, const char *query_id, const char *fingerprint,
 		goto fail;
 	/* Where the purge starts, and whether a directory without metadata
 	 * already has history (then it is damaged, not new). */
-	if ((rc = sl_ckpt_list_epochs(c->off_fd, c->off_path, &off, &noff,
+	if ((rc = sl_ckpt_list_epochs(c->off_fd, c->off_path, &t.off, &noff,
 				      err)) < 0 ||
-	    (rc = sl_ckpt_list_epochs(c->com_fd, c->com_path, &com, &ncom,
+	    (rc = sl_ckpt_list_epochs(c->com_fd, c->com_path, &t.com, &ncom,
 				      err)) < 0)
 		goto fail;
+	off = t.off;
+	com = t.com;
 	c->purge_from = noff ? off[0] : 0;
 	if (ncom && (!noff || com[0] < c->purge_from))
 		c->purge_from = com[0];
@@ -481,13 +513,15 @@ int sl_ckpt_open(const char *dir, const char *query_id, const char *fingerprint,
 			goto fail;
 		c->created = true;
 	}
+	sl_oom_undefer(&t);
 	free(off);
 	free(com);
 	*out = c;
 	return 0;
 fail:
-	free(off);
-	free(com);
+	sl_oom_undefer(&t);
+	free(t.off);
+	free(t.com);
 	sl_ckpt_close(c);
 	return rc;
 }
@@ -535,9 +569,9 @@ int sl_ckpt_set_retain(sl_ckpt *c, int64_t n, sl_err *err)
 				  "minBatchesToRetain must be at least 1, "
 				  "not %" PRId64,
 				  n);
-	pthread_mutex_lock(&c->lock);
+	sl_oom_lock(&c->lock); /* an unwind unlocks */
 	c->retain = n;
-	pthread_mutex_unlock(&c->lock);
+	sl_oom_unlock(&c->lock);
 	return 0;
 }
 
@@ -574,13 +608,13 @@ static int source_blob_file(sl_ckpt *c, const char *source, const char *key,
 	char *sp = path_join(c->src_path, source);
 	int rc, fd = -1;
 
-	pthread_mutex_lock(&c->lock);
+	sl_oom_lock(&c->lock); /* an unwind unlocks */
 	rc = sl_ckpt_dir_open(c->src_fd, c->src_path, source, body != NULL, &fd,
 			      err);
 	if (rc == 0)
 		rc = body ? sl_ckpt_file_write(fd, sp, key, body, len, err)
 			  : sl_ckpt_file_read(fd, sp, key, out, out_len, err);
-	pthread_mutex_unlock(&c->lock);
+	sl_oom_unlock(&c->lock);
 	if (fd >= 0)
 		close(fd);
 	free(sp);
@@ -606,13 +640,13 @@ int sl_ckpt_put_source(sl_ckpt *c, const char *source, const char *key,
 	json_decref(chk);
 	/* Stored as given plus one newline, which get removes again. */
 	len = strlen(json_text);
-	body = malloc(len + 2);
-	if (!body)
-		abort();
+	body = sl_xrealloc(NULL, len + 2);
 	memcpy(body, json_text, len);
 	body[len] = '\n';
 	body[len + 1] = '\0';
+	sl_oom_own(body); /* freed by an unwind (core/alloc.h) */
 	rc = source_blob_file(c, source, key, body, len + 1, NULL, NULL, err);
+	sl_oom_disown(body);
 	free(body);
 	return rc;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "engine/ckpt_internal.h"
 #include "sluice.h"
@@ -435,6 +436,19 @@ static bool parse_epoch(const char *s, int64_t *out)
 	return true;
 }
 
+/* What a listing holds while it may unwind. */
+struct list_tmp {
+	DIR *d;
+	int64_t *v;
+};
+
+static void list_tmp_free(void *arg)
+{
+	struct list_tmp *t = arg;
+	closedir(t->d);
+	free(t->v);
+}
+
 int sl_ckpt_list_epochs(int dirfd, const char *dirpath, int64_t **out,
 			uint32_t *n, sl_err *err)
 {
@@ -454,20 +468,19 @@ int sl_ckpt_list_epochs(int dirfd, const char *dirpath, int64_t **out,
 			close(fd);
 		return io_fail(err, saved, "list", dirpath, NULL);
 	}
-	v = malloc(cap * sizeof(*v));
-	if (!v)
-		abort(); /* as sl_arena: no sensible recovery from OOM */
+	struct list_tmp t = { d, NULL };
+	sl_oom_defer(list_tmp_free, &t); /* an unwind (core/alloc.h) */
+	v = t.v = sl_xrealloc(NULL, cap * sizeof(*v));
 	while ((de = readdir(d)) != NULL) {
 		if (!parse_epoch(de->d_name, &e))
 			continue;
 		if (*n == cap) {
+			v = t.v = sl_xrealloc(v, cap * 2 * sizeof(*v));
 			cap *= 2;
-			v = realloc(v, cap * sizeof(*v));
-			if (!v)
-				abort();
 		}
 		v[(*n)++] = e;
 	}
+	sl_oom_undefer(&t);
 	closedir(d);
 	qsort(v, *n, sizeof(*v), sl_ckpt_cmp_i64);
 	*out = v;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "engine/ckpt_internal.h"
 #include "sluice.h"
 
@@ -95,7 +96,7 @@ int sl_ckpt_write_offsets(sl_ckpt *c, int64_t epoch, const sl_ckpt_offsets *o,
 	if (!j)
 		return SL_EINVAL;
 	sl_ckpt_epoch_name(epoch, name);
-	pthread_mutex_lock(&c->lock);
+	sl_oom_lock(&c->lock); /* an unwind unlocks */
 	/* Rewriting the log under a committed epoch would make a restart
 	 * resume from offsets the sink never saw: a caller numbering epochs
 	 * from 0 again after recovery. */
@@ -112,7 +113,7 @@ int sl_ckpt_write_offsets(sl_ckpt *c, int64_t epoch, const sl_ckpt_offsets *o,
 	if (rc == 0)
 		sl_ckpt_stat_set(c, last_offsets_us, (sl_now_ns() - t0) / 1000);
 out:
-	pthread_mutex_unlock(&c->lock);
+	sl_oom_unlock(&c->lock);
 	json_decref(j);
 	return rc;
 }
@@ -151,7 +152,7 @@ int sl_ckpt_commit(sl_ckpt *c, int64_t epoch, sl_err *err)
 	if (epoch < 0)
 		return sl_err_set(err, SL_EINVAL, "bad epoch %" PRId64, epoch);
 	sl_ckpt_epoch_name(epoch, name);
-	pthread_mutex_lock(&c->lock);
+	sl_oom_lock(&c->lock); /* an unwind unlocks */
 	/* A commit without its write-ahead entry would leave recovery with
 	 * nothing to resume from: that is a caller's ordering bug. */
 	if (faccessat(c->off_fd, name, F_OK, 0) < 0) {
@@ -186,7 +187,7 @@ int sl_ckpt_commit(sl_ckpt *c, int64_t epoch, sl_err *err)
 	purge_old_epochs(c, epoch, NULL);
 	sl_ckpt_stat_set(c, last_purge_us, (sl_now_ns() - t1) / 1000);
 out:
-	pthread_mutex_unlock(&c->lock);
+	sl_oom_unlock(&c->lock);
 	return rc;
 }
 
@@ -272,7 +273,7 @@ static bool offsets_parse(const json_t *j, int64_t epoch, sl_ckpt_offsets *o,
 			char *t = json_dumps(blob,
 					     JSON_COMPACT | JSON_ENCODE_ANY);
 			if (!t)
-				abort();
+				sl_oom_raise(0);
 			s->blob = sl_arena_strdup(a, t);
 			free(t);
 		}
@@ -282,6 +283,11 @@ static bool offsets_parse(const json_t *j, int64_t epoch, sl_ckpt_offsets *o,
 
 /* Reads offsets/<epoch> or commits/<epoch>. Returns 0 (valid), 1 (skipped:
  * missing, torn or corrupt, warned), or < 0 (unreadable: a hard error). */
+static void json_decref_v(void *j)
+{
+	json_decref(j);
+}
+
 static int read_epoch_file(sl_ckpt *c, bool commit, int64_t epoch,
 			   sl_ckpt_offsets *o, sl_ckpt_recovery *r, sl_err *err)
 {
@@ -319,9 +325,13 @@ static int read_epoch_file(sl_ckpt *c, bool commit, int64_t epoch,
 				  c->path, dir, name, ver, SL_CKPT_VERSION);
 	}
 	char why[256] = "";
-	if (commit ? !sl_ckpt_json_i64(j, "epoch", &je) || je != epoch
-		   : !offsets_parse(j, epoch, o, &r->arena, why,
-				    sizeof(why))) {
+	/* the offsets' arena may unwind (core/alloc.h) */
+	sl_oom_defer(json_decref_v, j);
+	bool ok = commit ? sl_ckpt_json_i64(j, "epoch", &je) && je == epoch
+			 : offsets_parse(j, epoch, o, &r->arena, why,
+					 sizeof(why));
+	sl_oom_undefer(j);
+	if (!ok) {
 		if (why[0]) {
 			json_decref(j);
 			return sl_err_set(err, SL_EINVAL,
@@ -343,6 +353,18 @@ static int read_epoch_file(sl_ckpt *c, bool commit, int64_t epoch,
 	return 0;
 }
 
+/* The epoch lists a recovery holds while it may unwind. */
+struct epoch_lists {
+	int64_t *offs, *coms;
+};
+
+static void epoch_lists_free(void *arg)
+{
+	struct epoch_lists *t = arg;
+	free(t->offs);
+	free(t->coms);
+}
+
 int sl_ckpt_recover(sl_ckpt *c, sl_ckpt_recovery *r, sl_err *err)
 {
 	int64_t *offs = NULL, *coms = NULL, bad_off = -1, lowest;
@@ -352,12 +374,17 @@ int sl_ckpt_recover(sl_ckpt *c, sl_ckpt_recovery *r, sl_err *err)
 	memset(r, 0, sizeof(*r));
 	sl_arena_init(&r->arena);
 	r->epoch = -1;
-	pthread_mutex_lock(&c->lock);
-	if ((rc = sl_ckpt_list_epochs(c->off_fd, c->off_path, &offs, &noffs,
+	/* an unwind (core/alloc.h) frees the lists, then unlocks */
+	sl_oom_lock(&c->lock);
+	struct epoch_lists t = { NULL, NULL };
+	sl_oom_defer(epoch_lists_free, &t);
+	if ((rc = sl_ckpt_list_epochs(c->off_fd, c->off_path, &t.offs, &noffs,
 				      err)) < 0 ||
-	    (rc = sl_ckpt_list_epochs(c->com_fd, c->com_path, &coms, &ncoms,
+	    (rc = sl_ckpt_list_epochs(c->com_fd, c->com_path, &t.coms, &ncoms,
 				      err)) < 0)
 		goto out;
+	offs = t.offs;
+	coms = t.coms;
 	/* The newest commit whose offsets are complete too; newer ones that
 	 * a crash or a disk tore are skipped, naming the file. */
 	for (uint32_t i = ncoms; i-- > 0 && !r->committed;) {
@@ -422,9 +449,10 @@ int sl_ckpt_recover(sl_ckpt *c, sl_ckpt_recovery *r, sl_err *err)
 	}
 	sl_ckpt_stat_set(c, last_committed, r->epoch);
 out:
-	pthread_mutex_unlock(&c->lock);
-	free(offs);
-	free(coms);
+	sl_oom_undefer(&t);
+	sl_oom_unlock(&c->lock);
+	free(t.offs);
+	free(t.coms);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "core/alloc.h"
 #include "core/log.h"
 #include "core/chan.h"
 #include "core/histogram.h"
@@ -46,6 +47,7 @@ struct sl_session {
 	/* The host's sources and sinks (engine/plugin.c), in the arena. */
 	struct sl_plugin_src *plugin_sources;
 	struct sl_plugin_sink *plugin_sinks;
+	struct sl_plugin_fmt *plugin_formats; /* engine/plugin_format.c */
 	struct sl_metrics *metrics; /* the HTTP endpoint (engine/metrics.c), or
 	                               NULL; started and stopped by the
 	                               session's owner thread */
@@ -102,6 +104,19 @@ const struct sl_sink_ops *sl_session_sink_ops(const sl_session *s,
 void *sl_fail(sl_session *s, const sl_err *err);
 int sl_fail_code(sl_session *s, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* A public function's body under a recovery point (core/alloc.h): runs
+ * run(c); when an allocation inside fails, records SL_ENOMEM ("WHAT: out
+ * of memory ...") as s's last error and returns SL_ENOMEM, else 0. The
+ * body's results travel in c (a[] its arguments, ret its result, NULL
+ * after a failure). */
+typedef struct sl_api_call {
+	const void *a[6];
+	void *ret;
+	int rc;
+} sl_api_call;
+int sl_api_guard(sl_session *s, const char *what,
+		 void (*run)(sl_api_call *c), sl_api_call *c);
 
 /* The public structs with a leading `size_t size` (engine/api_struct.c).
  * sl_sized_in copies the caller's struct src into dst (dst_size bytes,
@@ -253,7 +268,10 @@ struct sl_query {
 
 	pthread_mutex_t lock; /* exception, progress */
 	int exc_code;
+	/* NULL, or exc_buf once the query failed: no allocation, so that
+	 * an out-of-memory failure is recorded too */
 	char *exception;
+	char exc_buf[512];
 	char *progress[SL_PROGRESS_KEEP]; /* ring of JSON strings */
 	uint32_t nprogress, progress_head;
 	int64_t start_wall_us;
@@ -311,6 +329,10 @@ void sl_exec_join(sl_query *q);
 int sl_pushdown_apply(sl_query *q, const sl_frame *top, sl_err *err);
 /* Ends the query with an exception (first one wins). */
 void sl_query_fail(sl_query *q, int code, const char *msg);
+/* The query fails with SL_ENOMEM after an allocation on the thread
+ * `where` ("sink thread") failed (core/alloc.h): the message names the
+ * thread and the size asked for. */
+void sl_query_fail_oom(sl_query *q, const char *where);
 /* Appends a progress record (takes ownership of the JSON). */
 void sl_query_add_progress(sl_query *q, char *json);
 

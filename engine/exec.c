@@ -69,6 +69,22 @@ static int dynamic_check(sl_query *q, sl_err *err)
 				  : "");
 }
 
+/* What sl_exec_start has opened, undone by an unwind (core/alloc.h). */
+typedef struct exec_undo {
+	sl_query *q;
+	uint32_t opened; /* partitions opened */
+} exec_undo;
+
+static void exec_unwind(void *arg)
+{
+	exec_undo *u = arg;
+	sl_query *q = u->q;
+	for (uint32_t k = 0; k < u->opened; k++)
+		if (q->src->ops->close)
+			q->src->ops->close(&q->parts[k].sp);
+	sl_exec_checkpoint_release(q);
+}
+
 int sl_exec_start(sl_query *q, sl_err *err)
 {
 	const sl_source_ops *ops = q->src->ops;
@@ -93,7 +109,7 @@ int sl_exec_start(sl_query *q, sl_err *err)
 	    !q->checkpoint_handoff_end || !q->checkpointed_end ||
 	    !q->inflight_end) {
 		sl_exec_checkpoint_release(q);
-		return sl_err_set(err, -ENOMEM, "out of memory");
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
 	}
 	for (uint32_t i = 0; i < q->nparts; i++) {
 		sl_part *p = &q->parts[i];
@@ -104,12 +120,21 @@ int sl_exec_start(sl_query *q, sl_err *err)
 		atomic_init(&p->plan_batch, -1);
 		atomic_init(&p->revoke, false);
 		p->ch = sl_chan_new(SL_RING_ENTRIES, &q->sink_wake);
+		if (!p->ch) {
+			sl_exec_checkpoint_release(q);
+			return sl_err_set(err, SL_ENOMEM,
+					  "out of memory: partition %u's ring",
+					  i);
+		}
 	}
+	exec_undo undo = { .q = q };
+	sl_oom_defer(exec_unwind, &undo);
 	/* The checkpoint first: it says where each partition resumes
 	 * (sp.resume, read by open) and which epoch comes next. */
 	if (q->wconf.checkpoint) {
 		rc = sl_exec_checkpoint_start(q, err);
 		if (rc < 0) {
+			sl_oom_undefer(&undo);
 			sl_exec_checkpoint_release(q);
 			return rc;
 		}
@@ -130,6 +155,7 @@ int sl_exec_start(sl_query *q, sl_err *err)
 		/* Opened here, before any thread exists, so open errors reach
 		 * the caller of start and the coordinator may read offsets. */
 		if (ops->open && ops->open(&p->sp) < 0) {
+			sl_oom_undefer(&undo);
 			for (uint32_t k = 0; k < i; k++)
 				if (ops->close)
 					ops->close(&q->parts[k].sp);
@@ -139,9 +165,11 @@ int sl_exec_start(sl_query *q, sl_err *err)
 					  "source '%s' partition %u: %s",
 					  ops->name, i, p->sp.err.msg);
 		}
+		undo.opened = i + 1;
 		p->start_offset = p->open_offset = p->sp.offset;
 		atomic_init(&p->position, p->sp.offset);
 	}
+	sl_oom_undefer(&undo);
 	q->start_wall_us = sl_wall_us();
 	q->start_ns = sl_now_ns();
 	atomic_store(&q->active, true);

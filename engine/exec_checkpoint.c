@@ -143,8 +143,10 @@ int sl_exec_checkpoint_plan(sl_query *q, int64_t n)
 		/* Rewritten only when it changed: most batches admit
 		 * nothing new. */
 		if (t && (!q->src_blob || strcmp(t, q->src_blob))) {
+			sl_oom_own(t); /* freed by an unwind (core/alloc.h) */
 			rc = sl_ckpt_put_source(q->ckpt, name, "state", t,
 						&err);
+			sl_oom_disown(t);
 			if (rc < 0) {
 				free(t);
 				return ckpt_fail(q, rc, &err);
@@ -310,18 +312,25 @@ static char *plan_text(const sl_query *q)
 /* Opens (or creates) the checkpoint, refusing another query's, recovers
  * it, and sets where each partition resumes and what the first epoch is.
  * Runs in sl_exec_start before any partition opens. */
+static void recovery_free(void *r)
+{
+	sl_ckpt_recovery_free(r);
+}
+
 int sl_exec_checkpoint_start(sl_query *q, sl_err *err)
 {
 	const sl_source_ops *ops = q->src->ops;
-	sl_ckpt_recovery r;
+	sl_ckpt_recovery r = { 0 };
 	char name[80];
 	char *plan = plan_text(q);
 	int rc;
 
 	if (!plan)
-		return sl_err_set(err, -ENOMEM, "out of memory");
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	sl_oom_own(plan); /* freed by an unwind (core/alloc.h) */
 	rc = sl_ckpt_open(q->wconf.checkpoint, q->id, NULL, plan, &q->ckpt,
 			  err);
+	sl_oom_disown(plan);
 	free(plan);
 	if (rc < 0)
 		return rc;
@@ -335,6 +344,7 @@ int sl_exec_checkpoint_start(sl_query *q, sl_err *err)
 	}
 	/* A restarted query keeps its id, as Spark's does. */
 	snprintf(q->id, sizeof(q->id), "%s", sl_ckpt_id(q->ckpt));
+	sl_oom_defer(recovery_free, &r);
 	rc = sl_ckpt_recover(q->ckpt, &r, err);
 	if (rc < 0)
 		goto out;
@@ -379,11 +389,12 @@ int sl_exec_checkpoint_start(sl_query *q, sl_err *err)
 		if (rc == SL_ENOTFOUND) {
 			rc = 0;
 		} else if (rc == 0) {
+			q->src_blob = t; /* freed with the checkpoint */
 			rc = ops->ckpt_restore(q->src, t, err);
-			q->src_blob = t;
 		}
 	}
 out:
+	sl_oom_undefer(&r);
 	sl_ckpt_recovery_free(&r);
 	return rc;
 }

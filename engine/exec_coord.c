@@ -334,14 +334,39 @@ static void coord_microbatch(sl_query *q)
  * ends it joins them, releases the sink and marks the query inactive, so a
  * query that ends by itself (once, availableNow, a failure) is reaped
  * without anyone calling stop. */
-void *sl_exec_coord_main(void *arg)
+static void coord_run(void *arg)
 {
 	sl_query *q = arg;
-	sl_log_bind(&q->session->log);
 	if (q->trig.kind == SL_TRIG_CONTINUOUS)
 		coord_continuous(q);
 	else
 		coord_microbatch(q);
+}
+
+static void coord_final_commit(void *arg)
+{
+	sl_query *q = arg;
+	if (q->trig.kind == SL_TRIG_CONTINUOUS)
+		sl_exec_checkpoint_write_handoff(q, true);
+	if (q->src->ops->commit && q->checkpointed_epoch >= 0)
+		q->src->ops->commit(q->src, q->checkpointed_end, q->nparts,
+				    true);
+}
+
+static void coord_sink_destroy(void *arg)
+{
+	sl_query *q = arg;
+	q->sink.ops->destroy(&q->sink);
+}
+
+void *sl_exec_coord_main(void *arg)
+{
+	sl_query *q = arg;
+	sl_log_bind(&q->session->log);
+	/* Out of memory while planning or checkpointing: the query fails
+	 * and ends below as after any failure. */
+	if (sl_oom_call(coord_run, q) == SL_ENOMEM)
+		sl_query_fail_oom(q, "coordinator thread");
 	atomic_store(&q->stop, true);
 	atomic_store(&q->plans_done, true);
 	for (uint32_t i = 0; i < q->nparts; i++)
@@ -361,11 +386,8 @@ void *sl_exec_coord_main(void *arg)
 	 * already. Then the source hears the last commit once more, this
 	 * time waiting for it: the earlier calls may still be on their way
 	 * when the source is destroyed. */
-	if (q->trig.kind == SL_TRIG_CONTINUOUS)
-		sl_exec_checkpoint_write_handoff(q, true);
-	if (q->src->ops->commit && q->checkpointed_epoch >= 0)
-		q->src->ops->commit(q->src, q->checkpointed_end, q->nparts,
-				    true);
+	if (sl_oom_call(coord_final_commit, q) == SL_ENOMEM)
+		sl_query_fail_oom(q, "coordinator thread");
 	sl_exec_checkpoint_release(q);
 	/* Anything left in a ring after a failure. */
 	for (uint32_t i = 0; i < q->nparts; i++) {
@@ -373,8 +395,9 @@ void *sl_exec_coord_main(void *arg)
 		while ((b = sl_chan_try_pop_spsc(q->parts[i].ch)))
 			sl_batch_free(b);
 	}
-	if (q->sink.ops->destroy)
-		q->sink.ops->destroy(&q->sink);
+	if (q->sink.ops->destroy &&
+	    sl_oom_call(coord_sink_destroy, q) == SL_ENOMEM)
+		sl_query_fail_oom(q, "coordinator thread, releasing the sink");
 	/* Last, once no batch that may hold a source's buffers is left. */
 	if (q->src->ops->close)
 		for (uint32_t i = 0; i < q->nparts; i++)

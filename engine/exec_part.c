@@ -9,6 +9,11 @@
 
 #include "engine/exec_internal.h"
 
+static void free_batch(void *b)
+{
+	sl_batch_free(b);
+}
+
 /* Pushes b downstream; frees it if the query was cancelled meanwhile. */
 static bool part_push(sl_part *p, sl_batch *b)
 {
@@ -37,7 +42,7 @@ static int part_step(sl_part *p, int64_t end, int64_t wait_ns,
 {
 	sl_query *q = p->q;
 	sl_batch *b = NULL;
-	int rc = q->src->ops->poll(&p->sp, end, wait_ns, &b);
+	int rc2, rc = q->src->ops->poll(&p->sp, end, wait_ns, &b);
 	if (rc < 0 && rc != SL_SOURCE_END) {
 		sl_batch_free(b);
 		sl_query_fail(q, rc, p->sp.err.msg[0] ? p->sp.err.msg
@@ -61,7 +66,11 @@ static int part_step(sl_part *p, int64_t end, int64_t wait_ns,
 		atomic_store_explicit(&q->data_avail, true,
 				      memory_order_relaxed);
 	sl_err err = {0};
-	if (sl_chain_run(q->chain, b, &err) < 0) {
+	/* freed by an unwind out of the chain (core/alloc.h) */
+	sl_oom_defer(free_batch, b);
+	rc2 = sl_chain_run(q->chain, b, &err);
+	sl_oom_undefer(b);
+	if (rc2 < 0) {
 		sl_batch_free(b);
 		sl_query_fail(q, err.code ? err.code : SL_EINVAL, err.msg);
 		return err.code ? err.code : SL_EINVAL;
@@ -164,11 +173,10 @@ static void part_microbatch(sl_part *p)
 	}
 }
 
-void *sl_exec_part_main(void *arg)
+static void part_run(void *arg)
 {
 	sl_part *p = arg;
 	sl_query *q = p->q;
-	sl_log_bind(&q->session->log);
 	if (q->dynamic_parts) {
 		/* Before any row: the sink counts this partition from here
 		 * on, from the offset open set. */
@@ -176,13 +184,26 @@ void *sl_exec_part_main(void *arg)
 			sl_batch_marker(SL_MSG_ATTACH, p->sp.index, 0, NULL);
 		a->start_offset = a->end_offset = p->sp.offset;
 		if (!part_push(p, a))
-			return NULL;
+			return;
 	}
 	if (q->trig.kind == SL_TRIG_CONTINUOUS)
 		part_continuous(p);
 	else
 		part_microbatch(p);
 	part_push(p, sl_batch_marker(SL_MSG_EOS, p->sp.index, 0, NULL));
+}
+
+void *sl_exec_part_main(void *arg)
+{
+	sl_part *p = arg;
+	sl_query *q = p->q;
+	sl_log_bind(&q->session->log);
+	/* Out of memory in a poll or the chain: the vector being built is
+	 * the source's or the chain's to free before unwinding, or lies in
+	 * an arena; the query fails, and the coordinator drains the ring
+	 * and closes the partition as after any failure. */
+	if (sl_oom_call(part_run, p) == SL_ENOMEM)
+		sl_query_fail_oom(q, "partition thread");
 	/* Not closed here: the coordinator may still ask this partition for
 	 * its latest offset; it closes every partition after joining us. */
 	return NULL;

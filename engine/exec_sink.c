@@ -339,17 +339,31 @@ static int durable_wait_retire(sl_query *q, durable_wait_fifo *f, bool handoff)
 	return 1;
 }
 
-void *sl_exec_sink_main(void *arg)
+static void free_batch(void *b)
 {
-	sl_query *q = arg;
-	sl_log_bind(&q->session->log);
+	sl_batch_free(b);
+}
+
+/* What the sink thread keeps between commits, owned by
+ * sl_exec_sink_main so that an out-of-memory unwind (core/alloc.h) out of
+ * sink_run leaves nothing unfreed. */
+typedef struct sink_loop {
+	sl_query *q;
+	int64_t *mark;
+	bool *eos;
+	epoch_stats st;
+	durable_wait_fifo pend;
+} sink_loop;
+
+static void sink_run(void *arg)
+{
+	sink_loop *L = arg;
+	sl_query *q = L->q;
 	sl_sink *sk = &q->sink;
 	uint32_t np = q->nparts;
-	int64_t *mark = calloc(np, sizeof(int64_t));
-	bool *eos = calloc(np, sizeof(bool));
-	epoch_stats st = {0};
-	st.start_off = calloc(np, sizeof(int64_t));
-	st.end_off = calloc(np, sizeof(int64_t));
+	int64_t *mark = L->mark;
+	bool *eos = L->eos;
+	epoch_stats *st = &L->st;
 	for (uint32_t i = 0; i < np; i++) {
 		mark[i] = -1;
 		/* A dynamic partition counts as ended until its thread
@@ -357,11 +371,11 @@ void *sl_exec_sink_main(void *arg)
 		eos[i] = q->dynamic_parts;
 		/* open_offset, not sp.offset: the partition thread is
 		 * already running and owns sp. */
-		st.start_off[i] = st.end_off[i] = q->parts[i].open_offset;
+		st->start_off[i] = st->end_off[i] = q->parts[i].open_offset;
 	}
 	int64_t prev_start = q->start_ns; /* set before the threads */
-	st.start_ns = prev_start;
-	st.start_wall_us = sl_wall_us();
+	st->start_ns = prev_start;
+	st->start_wall_us = sl_wall_us();
 	/* Epochs go on from the checkpoint's next one (set before the
 	 * threads started). */
 	int64_t committed = atomic_load_explicit(&q->committed,
@@ -372,7 +386,7 @@ void *sl_exec_sink_main(void *arg)
 	/* Commit closes an epoch; durable() says when it may be
 	 * checkpointed. */
 	bool dur = q->trig.kind == SL_TRIG_CONTINUOUS && sk->ops->durable;
-	durable_wait_fifo pend = { .np = np };
+	durable_wait_fifo *pend = &L->pend;
 
 	while (!atomic_load_explicit(&q->cancel, memory_order_acquire)) {
 		bool moved = false;
@@ -394,12 +408,16 @@ void *sl_exec_sink_main(void *arg)
 				moved = true;
 				if (b->kind == SL_MSG_ROWS) {
 					int64_t ns = sl_now_ns() - b->ingest_ns;
-					sl_histogram_add(&st.lat, ns,
+					sl_histogram_add(&st->lat, ns,
 							 b->nrows);
-					st.out_rows += b->nrows;
+					st->out_rows += b->nrows;
 					/* the epoch these rows belong to */
 					b->epoch = committed + 1;
+					/* a write that unwinds (core/alloc.h)
+					 * has not taken b */
+					sl_oom_defer(free_batch, b);
 					int rc = sk->ops->write(sk, b);
+					sl_oom_undefer(b);
 					if (rc < 0) {
 						sl_batch_free(b);
 						sink_fail(q, rc, "write");
@@ -412,9 +430,9 @@ void *sl_exec_sink_main(void *arg)
 				}
 				if (b->kind == SL_MSG_MARKER) {
 					mark[i] = b->epoch;
-					st.in_rows += b->in_rows;
-					st.start_off[i] = b->start_offset;
-					st.end_off[i] = b->end_offset;
+					st->in_rows += b->in_rows;
+					st->start_off[i] = b->start_offset;
+					st->end_off[i] = b->end_offset;
 				} else if (b->kind == SL_MSG_EOS) {
 					eos[i] = true;
 				} else if (b->kind == SL_MSG_ATTACH) {
@@ -426,8 +444,8 @@ void *sl_exec_sink_main(void *arg)
 					 * epoch's end offsets cover them. */
 					eos[i] = false;
 					mark[i] = committed;
-					st.start_off[i] = b->start_offset;
-					st.end_off[i] = b->start_offset;
+					st->start_off[i] = b->start_offset;
+					st->end_off[i] = b->start_offset;
 				}
 				sl_batch_free(b);
 			}
@@ -447,7 +465,7 @@ void *sl_exec_sink_main(void *arg)
 			if (!all || !any)
 				break;
 			atomic_store(&q->status, SL_QS_PROCESSING);
-			sk->epoch_end = st.end_off;
+			sk->epoch_end = st->end_off;
 			int rc = sk->ops->commit(sk, next);
 			if (rc < 0) {
 				sink_fail(q, rc, "commit");
@@ -457,18 +475,18 @@ void *sl_exec_sink_main(void *arg)
 			/* Under q->lock: the metrics server copies the
 			 * run's histogram and output count from its own
 			 * thread. Once per commit, not per record. */
-			uint64_t out_rows = st.out_rows;
+			uint64_t out_rows = st->out_rows;
 			sl_stateful_output_rows(q, &out_rows);
 			pthread_mutex_lock(&q->lock);
-			sl_histogram_merge(&q->lat_total, &st.lat);
+			sl_histogram_merge(&q->lat_total, &st->lat);
 			q->rows_out += out_rows;
 			pthread_mutex_unlock(&q->lock);
-			record_progress(q, next, &st, prev_start);
+			record_progress(q, next, st, prev_start);
 			committed = next;
 			if (dur) {
-				if (durable_wait_push(&pend, next, st.start_off,
-						      st.end_off) < 0) {
-					sl_query_fail(q, -ENOMEM,
+				if (durable_wait_push(pend, next, st->start_off,
+						      st->end_off) < 0) {
+					sl_query_fail(q, SL_ENOMEM,
 						      "sink thread: out of "
 						      "memory");
 					failed = true;
@@ -483,22 +501,22 @@ void *sl_exec_sink_main(void *arg)
 						      memory_order_release);
 				if (handoff)
 					checkpoint_handoff(q, committed,
-							   st.start_off,
-							   st.end_off);
+							   st->start_off,
+							   st->end_off);
 				sl_waiter_wake(&q->coord_wake);
 			}
-			prev_start = st.start_ns;
-			st.start_ns = sl_now_ns();
-			st.start_wall_us = sl_wall_us();
-			st.in_rows = st.out_rows = 0;
-			sl_histogram_reset(&st.lat);
+			prev_start = st->start_ns;
+			st->start_ns = sl_now_ns();
+			st->start_wall_us = sl_wall_us();
+			st->in_rows = st->out_rows = 0;
+			sl_histogram_reset(&st->lat);
 			for (uint32_t i = 0; i < np; i++)
-				st.start_off[i] = st.end_off[i];
+				st->start_off[i] = st->end_off[i];
 			moved = true;
 		}
 		if (failed)
 			break;
-		if (pend.n && durable_wait_retire(q, &pend, handoff) < 0)
+		if (pend->n && durable_wait_retire(q, pend, handoff) < 0)
 			break;
 		bool all_eos = true;
 		for (uint32_t i = 0; i < np; i++)
@@ -506,15 +524,15 @@ void *sl_exec_sink_main(void *arg)
 		/* The stream is over; the last epochs wait for their
 		 * durability (the sink's own timeout bounds it), so that a
 		 * stop checkpoints the final epoch. */
-		if (all_eos && (!q->dynamic_parts || final) && !pend.n)
+		if (all_eos && (!q->dynamic_parts || final) && !pend->n)
 			break;
 		if (moved)
 			continue;
 		uint32_t t = sl_waiter_prepare(&q->sink_wake);
 		/* Once more after prepare: a completion that arrived
 		 * between the call above and prepare woke no one. */
-		if (pend.n) {
-			int rc = durable_wait_retire(q, &pend, handoff);
+		if (pend->n) {
+			int rc = durable_wait_retire(q, pend, handoff);
 			if (rc < 0)
 				break;
 			if (rc > 0)
@@ -528,12 +546,34 @@ void *sl_exec_sink_main(void *arg)
 		if (!ready)
 			sl_waiter_wait(&q->sink_wake, t, 100 * 1000000LL);
 	}
-	free(pend.epoch);
-	free(pend.off);
-	free(mark);
-	free(eos);
-	free(st.start_off);
-	free(st.end_off);
+}
+
+void *sl_exec_sink_main(void *arg)
+{
+	sl_query *q = arg;
+	sl_log_bind(&q->session->log);
+	uint32_t np = q->nparts;
+	sink_loop L = { .q = q, .pend = { .np = np } };
+	L.mark = calloc(np, sizeof(int64_t));
+	L.eos = calloc(np, sizeof(bool));
+	L.st.start_off = calloc(np, sizeof(int64_t));
+	L.st.end_off = calloc(np, sizeof(int64_t));
+	/* Out of memory in a write or a commit (the sink's, an operator's,
+	 * the foreach callback's calls): the query fails; the coordinator
+	 * drains the rings and destroys the sink as after any failure. */
+	if (!L.mark || !L.eos || !L.st.start_off || !L.st.end_off) {
+		sl_query_fail(q, SL_ENOMEM,
+			      "out of memory: the sink thread could not "
+			      "allocate its partition tables");
+	} else if (sl_oom_call(sink_run, &L) == SL_ENOMEM) {
+		sl_query_fail_oom(q, "sink thread");
+	}
+	free(L.pend.epoch);
+	free(L.pend.off);
+	free(L.mark);
+	free(L.eos);
+	free(L.st.start_off);
+	free(L.st.end_off);
 	atomic_store(&q->sink_done, true);
 	/* The stream is over downstream: end the query. */
 	atomic_store(&q->stop, true);

@@ -155,7 +155,7 @@ sl_frame *sl_stateful_group_state(sl_frame *f, const char *const *keys,
 	return &ag->f;
 }
 
-sl_frame *sl_frame_group_state(sl_frame *f, const char *const *keys,
+static sl_frame *frame_group_state(sl_frame *f, const char *const *keys,
 			       const sl_group_state_spec *spec)
 {
 	sl_err err = { 0 };
@@ -177,4 +177,18 @@ sl_frame *sl_frame_group_state(sl_frame *f, const char *const *keys,
 	sl_frame *o = sl_stateful_group_state(f, keys, spec ? &full : NULL,
 					      &err);
 	return o ? o : sl_fail(f->session, &err);
+}
+
+static void frame_group_state_run(sl_api_call *c)
+{
+	c->ret = frame_group_state((sl_frame *)c->a[0], c->a[1], c->a[2]);
+}
+
+sl_frame *sl_frame_group_state(sl_frame *f, const char *const *keys,
+			       const sl_group_state_spec *spec)
+{
+	sl_api_call c = { .a = { f, keys, spec } };
+	sl_api_guard(f ? f->session : NULL, "group_state",
+		     frame_group_state_run, &c);
+	return c.ret;
 }

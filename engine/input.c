@@ -9,7 +9,7 @@
 #include "engine/engine.h"
 #include "io/input.h"
 
-sl_input *sl_session_input(sl_session *s, const char *name,
+static sl_input *session_input(sl_session *s, const char *name,
 			   const char *schema_ddl, int partitions,
 			   const sl_input_opts *opts)
 {
@@ -28,6 +28,22 @@ sl_input *sl_session_input(sl_session *s, const char *name,
 	}
 	sl_session_on_destroy(s, sl_input_free, in);
 	return in;
+}
+
+static void session_input_run(sl_api_call *c)
+{
+	c->ret = session_input((sl_session *)c->a[0], c->a[1], c->a[2],
+			       (int)(intptr_t)c->a[3], c->a[4]);
+}
+
+sl_input *sl_session_input(sl_session *s, const char *name,
+			   const char *schema_ddl, int partitions,
+			   const sl_input_opts *opts)
+{
+	sl_api_call c = { .a = { s, name, schema_ddl,
+				 (const void *)(intptr_t)partitions, opts } };
+	sl_api_guard(s, "input", session_input_run, &c);
+	return c.ret;
 }
 
 sl_input_row *sl_input_row_new(sl_input *in)
@@ -161,15 +177,35 @@ int sl_input_push_batch(sl_input *in, uint32_t partition,
 	return fail_rc(in, rc, &err);
 }
 
+typedef struct push_json_call {
+	sl_input *in;
+	uint32_t partition;
+	const char *json;
+	size_t len;
+	sl_err err;
+	int rc;
+} push_json_call;
+
+static void push_json_run(void *arg)
+{
+	push_json_call *c = arg;
+	c->rc = sl_inq_push_json(c->in, c->partition, c->json, c->len,
+				 &c->err);
+}
+
 int sl_input_push_json(sl_input *in, uint32_t partition, const char *json,
 		       size_t len)
 {
-	sl_err err = {0};
-
 	if (!in)
 		return SL_EINVAL;
-	return fail_rc(in, sl_inq_push_json(in, partition, json, len, &err),
-		       &err);
+	push_json_call c = { in, partition, json, len, { 0 }, 0 };
+	/* The values' arena may run out (core/alloc.h): the push fails. */
+	if (sl_oom_call(push_json_run, &c))
+		c.rc = sl_err_set(&c.err, SL_ENOMEM,
+				  "input: out of memory converting the JSON "
+				  "row (%zu bytes)",
+				  sl_oom_bytes());
+	return fail_rc(in, c.rc, &c.err);
 }
 
 int sl_input_close(sl_input *in)

@@ -358,7 +358,7 @@ static int64_t snap_session(sl_session *s, query_snap **out)
 	return nq;
 }
 
-char *sl_session_metrics_text(sl_session *s)
+static char *session_metrics_text(sl_session *s)
 {
 	query_snap *snap = NULL;
 	int64_t nq = snap_session(s, &snap);
@@ -378,6 +378,18 @@ char *sl_session_metrics_text(sl_session *s)
 	}
 	snap_free(snap, (uint32_t)nq);
 	return text;
+}
+
+static void session_metrics_text_run(sl_api_call *c)
+{
+	c->ret = session_metrics_text((sl_session *)c->a[0]);
+}
+
+char *sl_session_metrics_text(sl_session *s)
+{
+	sl_api_call c = { .a = { s } };
+	sl_api_guard(s, "metrics_text", session_metrics_text_run, &c);
+	return c.ret;
 }
 
 /* /health (live): 200 unless a query of the session stopped with an

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "io/format.h"
 #include "io/plugin.h"
+#include "engine/plugin_internal.h"
 #include "sluice_plugin.h"
 
 #define PLUGIN_MAX_PARTS 1024
@@ -32,13 +33,6 @@ struct sl_plugin_sink {
 	struct sl_plugin_sink *next;
 };
 
-struct sl_emit {
-	const sl_schema *schema;
-	const char *who; /* "source 'NAME'" */
-	sl_batch *b;
-	uint32_t max;
-	sl_err err;
-};
 
 /* A source frame's state. */
 typedef struct psrc_state {
@@ -124,10 +118,8 @@ const char *sl_emit_errmsg(const sl_emit *e)
 
 /* ---- options ------------------------------------------------------------ */
 
-/* The option table of a plugin: every option a string, the conf an array
- * of their values in the plugin's order. NULL-terminated, in arena a. */
-static const sl_opt_def *opt_table(const sl_plugin_option *o, sl_arena *a,
-				   size_t *conf_size)
+sl_opt_def *sl_plugin_opt_table(const sl_plugin_option *o, sl_arena *a,
+				size_t base, size_t *conf_size)
 {
 	uint32_t n = 0;
 
@@ -137,19 +129,18 @@ static const sl_opt_def *opt_table(const sl_plugin_option *o, sl_arena *a,
 	for (uint32_t i = 0; i < n; i++) {
 		t[i].name = sl_arena_strdup(a, o[i].name);
 		t[i].type = SL_OPT_STRING;
-		t[i].offset = i * sizeof(const char *);
+		t[i].offset = base + i * sizeof(const char *);
 		t[i].def = o[i].def ? sl_arena_strdup(a, o[i].def) : NULL;
 		t[i].desc = o[i].description
 				    ? sl_arena_strdup(a, o[i].description)
 				    : "";
 		t[i].required = o[i].required != 0;
 	}
-	*conf_size = (n ? n : 1) * sizeof(const char *);
+	*conf_size = base + (n ? n : 1) * sizeof(const char *);
 	return t;
 }
 
-/* "NAME: MSG", or the code's description when the plugin wrote none. */
-static int plugin_err(sl_err *err, int rc, const char *who, const char *msg)
+int sl_plugin_err(sl_err *err, int rc, const char *who, const char *msg)
 {
 	if (rc >= 0)
 		rc = SL_EINVAL;
@@ -173,7 +164,7 @@ static int psrc_init(sl_source *src, sl_err *err)
 	rc = ps->p.init(ps->p.ud, (const char *const *)src->conf, &st->state,
 			&ddl, &n, msg, sizeof(msg));
 	if (rc < 0)
-		return plugin_err(err, rc, st->who, msg);
+		return sl_plugin_err(err, rc, st->who, msg);
 	sl_schema *sc = NULL;
 	sl_err perr = {0};
 	if (!ddl)
@@ -220,7 +211,7 @@ static int psrc_open(sl_source_part *p)
 				sizeof(msg));
 	if (rc < 0) {
 		free(pp);
-		return plugin_err(&p->err, rc, st->who, msg);
+		return sl_plugin_err(&p->err, rc, st->who, msg);
 	}
 	p->state = pp;
 	p->offset = start;
@@ -251,7 +242,7 @@ static int psrc_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 		sl_batch_free(e.b);
 		if (!msg[0] && e.err.msg[0])
 			snprintf(msg, sizeof(msg), "%s", e.err.msg);
-		return plugin_err(&p->err, rc, st->who, msg);
+		return sl_plugin_err(&p->err, rc, st->who, msg);
 	}
 	if (rc == SL_EOS)
 		pp->ended = true;
@@ -336,7 +327,7 @@ static int psink_init(sl_sink *sk, sl_err *err)
 			    sl_buf_cstr(&ddl), &st->state, msg, sizeof(msg));
 	sl_buf_free(&ddl);
 	if (rc < 0)
-		return plugin_err(err, rc, st->who, msg);
+		return sl_plugin_err(err, rc, st->who, msg);
 	st->open = true;
 	return 0;
 }
@@ -348,7 +339,7 @@ static int psink_write(sl_sink *sk, sl_batch *b)
 	int rc = st->ps->p.write(st->state, sl_rows_of_const(b), b->epoch, msg,
 				 sizeof(msg));
 
-	return rc < 0 ? plugin_err(&sk->err, rc, st->who, msg) : 0;
+	return rc < 0 ? sl_plugin_err(&sk->err, rc, st->who, msg) : 0;
 }
 
 static int psink_commit(sl_sink *sk, int64_t epoch)
@@ -357,7 +348,7 @@ static int psink_commit(sl_sink *sk, int64_t epoch)
 	char msg[PLUGIN_ERRLEN] = "";
 	int rc = st->ps->p.commit(st->state, epoch, msg, sizeof(msg));
 
-	return rc < 0 ? plugin_err(&sk->err, rc, st->who, msg) : 0;
+	return rc < 0 ? sl_plugin_err(&sk->err, rc, st->who, msg) : 0;
 }
 
 static void psink_destroy(sl_sink *sk)
@@ -393,7 +384,7 @@ static bool name_ok(sl_session *s, const char *name, bool source)
 	return true;
 }
 
-int sl_session_add_source(sl_session *s, const sl_source_plugin *p)
+static int session_add_source(sl_session *s, const sl_source_plugin *p)
 {
 	if (!s)
 		return SL_EINVAL;
@@ -412,7 +403,8 @@ int sl_session_add_source(sl_session *s, const sl_source_plugin *p)
 	ps->ops.name = ps->p.name;
 	ps->ops.description = p->description ? p->description
 					     : "a source of the host's";
-	ps->ops.options = opt_table(p->options, &s->arena, &ps->ops.conf_size);
+	ps->ops.options = sl_plugin_opt_table(p->options, &s->arena, 0,
+					     &ps->ops.conf_size);
 	ps->ops.init = psrc_init;
 	ps->ops.open = psrc_open;
 	ps->ops.poll = psrc_poll;
@@ -426,7 +418,19 @@ int sl_session_add_source(sl_session *s, const sl_source_plugin *p)
 	return 0;
 }
 
-int sl_session_add_sink(sl_session *s, const sl_sink_plugin *p)
+static void session_add_source_run(sl_api_call *c)
+{
+	c->rc = session_add_source((sl_session *)c->a[0], c->a[1]);
+}
+
+int sl_session_add_source(sl_session *s, const sl_source_plugin *p)
+{
+	sl_api_call c = { .a = { s, p } };
+	sl_api_guard(s, "add_source", session_add_source_run, &c);
+	return c.rc;
+}
+
+static int session_add_sink(sl_session *s, const sl_sink_plugin *p)
 {
 	if (!s)
 		return SL_EINVAL;
@@ -445,7 +449,8 @@ int sl_session_add_sink(sl_session *s, const sl_sink_plugin *p)
 	ps->ops.name = ps->p.name;
 	ps->ops.description = p->description ? p->description
 					     : "a sink of the host's";
-	ps->ops.options = opt_table(p->options, &s->arena, &ps->ops.conf_size);
+	ps->ops.options = sl_plugin_opt_table(p->options, &s->arena, 0,
+					     &ps->ops.conf_size);
 	ps->ops.modes = SL_MODE_BIT(SL_MODE_APPEND);
 	ps->ops.continuous = true;
 	ps->ops.init = psink_init;
@@ -457,6 +462,18 @@ int sl_session_add_sink(sl_session *s, const sl_sink_plugin *p)
 	return 0;
 }
 
+static void session_add_sink_run(sl_api_call *c)
+{
+	c->rc = session_add_sink((sl_session *)c->a[0], c->a[1]);
+}
+
+int sl_session_add_sink(sl_session *s, const sl_sink_plugin *p)
+{
+	sl_api_call c = { .a = { s, p } };
+	sl_api_guard(s, "add_sink", session_add_sink_run, &c);
+	return c.rc;
+}
+
 const sl_source_ops *sl_session_source_ops(const sl_session *s,
 					   const char *name)
 {
@@ -464,7 +481,8 @@ const sl_source_ops *sl_session_source_ops(const sl_session *s,
 	     p = p->next)
 		if (!strcasecmp(p->ops.name, name))
 			return &p->ops;
-	return sl_source_lookup(name);
+	const sl_source_ops *f = sl_plugin_format_source(s, name);
+	return f ? f : sl_source_lookup(name);
 }
 
 const sl_sink_ops *sl_session_sink_ops(const sl_session *s, const char *name)
@@ -473,5 +491,6 @@ const sl_sink_ops *sl_session_sink_ops(const sl_session *s, const char *name)
 	     p = p->next)
 		if (!strcasecmp(p->ops.name, name))
 			return &p->ops;
-	return sl_sink_lookup(name);
+	const sl_sink_ops *f = sl_plugin_format_sink(s, name);
+	return f ? f : sl_sink_lookup(name);
 }

@@ -127,16 +127,22 @@ static int check_modes(sl_query *q, const sl_sink_ops *ops, sl_err *err)
 	return 0;
 }
 
+/* Room for one more query in the session's list, made before the query's
+ * threads start so that adding it cannot fail (core/alloc.h). */
+static void session_reserve_query(sl_session *s)
+{
+	sl_oom_lock(&s->lock);
+	if (s->nqueries == s->capqueries) {
+		uint32_t cap = s->capqueries ? s->capqueries * 2 : 4;
+		s->queries = sl_xrealloc(s->queries, cap * sizeof(*s->queries));
+		s->capqueries = cap;
+	}
+	sl_oom_unlock(&s->lock);
+}
+
 static void session_add_query(sl_session *s, sl_query *q)
 {
 	pthread_mutex_lock(&s->lock);
-	if (s->nqueries == s->capqueries) {
-		s->capqueries = s->capqueries ? s->capqueries * 2 : 4;
-		s->queries = realloc(s->queries,
-				     s->capqueries * sizeof(*s->queries));
-		if (!s->queries)
-			abort();
-	}
 	s->queries[s->nqueries++] = q;
 	pthread_mutex_unlock(&s->lock);
 }
@@ -160,6 +166,7 @@ int sl_session_kvs(sl_session *s, const char *const *opts, sl_kvs *out,
 		   sl_err *err);
 
 static void query_free_parts(sl_query *q);
+static void query_unwind(void *q);
 
 /* Everything start checks, without starting: the sink format, the writer
  * options (trigger, outputMode, queryName), the output-mode and trigger
@@ -186,11 +193,13 @@ static sl_query *query_prepare(sl_frame *f, const char *format,
 	if (sl_session_kvs(s, options, &given, err))
 		return NULL;
 
-	sl_query *q = calloc(1, sizeof(*q));
+	sl_query *q = sl_xcalloc(1, sizeof(*q));
 	q->session = s;
 	q->frame = f;
 	q->src = f->src;
 	pthread_mutex_init(&q->lock, NULL);
+	/* Discarded by an unwind until the query runs (frame_start). */
+	sl_oom_defer(query_unwind, q);
 	atomic_init(&q->committed, -1);
 	/* The query consumes the writer options; the sink's table checks the
 	 * rest (and ignores these). */
@@ -215,7 +224,7 @@ static sl_query *query_prepare(sl_frame *f, const char *format,
 				   q->wconf.query_name);
 			goto fail;
 		}
-		q->name = strdup(q->wconf.query_name);
+		q->name = sl_xstrdup(q->wconf.query_name);
 	}
 	if (check_modes(q, ops, err))
 		goto fail;
@@ -234,6 +243,7 @@ static sl_query *query_prepare(sl_frame *f, const char *format,
 		goto fail;
 	return q;
 fail:
+	sl_oom_undefer(q);
 	free(q->name);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
@@ -243,13 +253,14 @@ fail:
 /* A prepared query that never started. */
 static void query_discard(sl_query *q)
 {
+	sl_oom_undefer(q);
 	free(q->name);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
 }
 
-int sl_frame_check_start(sl_frame *f, const char *format,
-			 const char *const *options)
+static int frame_check_start(sl_frame *f, const char *format,
+			     const char *const *options)
 {
 	sl_err err = {0};
 	sl_query *q = query_prepare(f, format, options, &err);
@@ -261,9 +272,38 @@ int sl_frame_check_start(sl_frame *f, const char *format,
 	return 0;
 }
 
+static void frame_check_start_run(sl_api_call *c)
+{
+	c->rc = frame_check_start((sl_frame *)c->a[0], c->a[1], c->a[2]);
+}
+
+int sl_frame_check_start(sl_frame *f, const char *format,
+			 const char *const *options)
+{
+	sl_api_call c = { .a = { f, format, options } };
+	sl_api_guard(f->session, "check_start", frame_check_start_run, &c);
+	return c.rc;
+}
+
 static void sink_wake(void *w)
 {
 	sl_waiter_wake(w);
+}
+
+/* An allocation failed while start built the query (core/alloc.h): what
+ * it made so far goes, as on start's own failure paths. */
+static void query_unwind(void *arg)
+{
+	sl_query *q = arg;
+	query_free_parts(q);
+	query_discard(q);
+}
+
+static void sink_unwind(void *arg)
+{
+	sl_sink *sk = arg;
+	if (sk->state && sk->ops->destroy)
+		sk->ops->destroy(sk);
 }
 
 static sl_query *frame_start(sl_frame *f, const char *format,
@@ -308,7 +348,11 @@ static sl_query *frame_start(sl_frame *f, const char *format,
 	sl_waiter_init(&q->sink_wake);
 	sk->wake = sink_wake;
 	sk->wake_arg = &q->sink_wake;
+	/* An unwind from here on (core/alloc.h), inside init too, destroys
+	 * the sink once init has given it a state. */
+	sl_oom_defer(sink_unwind, sk);
 	if (sk->ops->init && sk->ops->init(sk, &err) < 0) {
+		sl_oom_undefer(sk);
 		if (!err.msg[0])
 			sl_err_set(&err, SL_EINVAL, "sink '%s': init failed",
 				   sk->ops->name);
@@ -323,6 +367,7 @@ static sl_query *frame_start(sl_frame *f, const char *format,
 				 &asked, &ignored);
 		if (sl_stateful_wrap(q, ag, asked.kind == SL_TRIG_CONTINUOUS,
 				     &err)) {
+			sl_oom_undefer(sk);
 			if (sk->ops->destroy)
 				sk->ops->destroy(sk);
 			query_discard(q);
@@ -333,15 +378,26 @@ static sl_query *frame_start(sl_frame *f, const char *format,
 	 * too (engine/stateless.c), below any stateful operator. */
 	q->chain = ag ? sl_stateful_chain(ag->f.parent, &s->arena)
 		      : sl_chain_build(f, &s->arena);
+	session_reserve_query(s);
 	if (sl_pushdown_apply(q, f, &err) || sl_exec_start(q, &err)) {
+		sl_oom_undefer(sk);
 		if (sk->ops->destroy)
 			sk->ops->destroy(sk);
 		query_free_parts(q);
 		query_discard(q);
 		return sl_fail(s, &err);
 	}
+	/* Running: from here on nothing allocates, the query is the
+	 * session's. */
+	sl_oom_undefer(sk);
+	sl_oom_undefer(q);
 	session_add_query(s, q);
 	return q;
+}
+
+static void frame_start_run(sl_api_call *c)
+{
+	c->ret = frame_start((sl_frame *)c->a[0], c->a[1], c->a[2], c->a[3]);
 }
 
 sl_query *sl_frame_start(sl_frame *f, const char *format,
@@ -351,9 +407,10 @@ sl_query *sl_frame_start(sl_frame *f, const char *format,
 	if (!f)
 		return NULL;
 	const sl_logger *prev = sl_log_bind(&f->session->log);
-	sl_query *q = frame_start(f, format, options, cb);
+	sl_api_call c = { .a = { f, format, options, cb } };
+	sl_api_guard(f->session, "start", frame_start_run, &c);
 	sl_log_bind(prev);
-	return q;
+	return c.ret;
 }
 
 static void query_free_parts(sl_query *q)
@@ -370,7 +427,6 @@ void sl_query_free(sl_query *q)
 	query_free_parts(q);
 	for (uint32_t i = 0; i < q->nprogress; i++)
 		free(q->progress[(q->progress_head + i) % SL_PROGRESS_KEEP]);
-	free(q->exception);
 	free(q->name);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
@@ -485,7 +541,8 @@ void sl_query_fail(sl_query *q, int code, const char *msg)
 {
 	pthread_mutex_lock(&q->lock);
 	if (!q->exception) {
-		q->exception = strdup(msg);
+		snprintf(q->exc_buf, sizeof(q->exc_buf), "%s", msg);
+		q->exception = q->exc_buf;
 		q->exc_code = code < 0 ? code : SL_ESTOPPED;
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -495,6 +552,15 @@ void sl_query_fail(sl_query *q, int code, const char *msg)
 	sl_waiter_wake(&q->sink_wake);
 	for (uint32_t i = 0; i < q->nparts; i++)
 		sl_waiter_wake(&q->parts[i].wake);
+}
+
+void sl_query_fail_oom(sl_query *q, const char *where)
+{
+	char msg[160];
+	snprintf(msg, sizeof(msg),
+		 "out of memory: the %s could not allocate %zu bytes", where,
+		 sl_oom_bytes());
+	sl_query_fail(q, SL_ENOMEM, msg);
 }
 
 static const char *status_message(int st)
@@ -526,6 +592,9 @@ void sl_query_status(sl_query *q, sl_status *caller)
 	out->is_trigger_active = st == SL_QS_PROCESSING ||
 				 (q->trig.kind == SL_TRIG_CONTINUOUS &&
 				  st != SL_QS_STOPPED);
+	pthread_mutex_lock(&q->lock);
+	out->error = q->exception ? q->exc_code : 0;
+	pthread_mutex_unlock(&q->lock);
 	sl_sized_out(caller, out, sizeof(*out));
 }
 

@@ -24,6 +24,31 @@ void *sl_fail(sl_session *s, const sl_err *err)
 	return NULL;
 }
 
+typedef struct api_thunk {
+	void (*run)(sl_api_call *c);
+	sl_api_call *c;
+} api_thunk;
+
+static void api_thunk_run(void *arg)
+{
+	api_thunk *t = arg;
+	t->run(t->c);
+}
+
+int sl_api_guard(sl_session *s, const char *what,
+		 void (*run)(sl_api_call *c), sl_api_call *c)
+{
+	api_thunk t = { run, c };
+	if (sl_oom_call(api_thunk_run, &t) == 0)
+		return 0;
+	c->ret = NULL;
+	c->rc = SL_ENOMEM;
+	return sl_fail_code(s, SL_ENOMEM,
+			    "%s: out of memory (an allocation of %zu bytes "
+			    "failed)",
+			    what, sl_oom_bytes());
+}
+
 int sl_fail_code(sl_session *s, int code, const char *fmt, ...)
 {
 	if (!s)
@@ -182,9 +207,7 @@ void sl_session_destroy(sl_session *s)
 
 void sl_session_on_destroy(sl_session *s, void (*fn)(void *), void *p)
 {
-	sl_cleanup *c = malloc(sizeof(*c));
-	if (!c)
-		abort();
+	sl_cleanup *c = sl_xrealloc(NULL, sizeof(*c));
 	c->fn = fn;
 	c->p = p;
 	pthread_mutex_lock(&s->lock);
@@ -223,16 +246,27 @@ int sl_session_kvs(sl_session *s, const char *const *opts, sl_kvs *out,
 
 /* ---- frames ---------------------------------------------------------------- */
 
-static void session_add_source(sl_session *s, struct sl_source *src)
+static void session_reserve_source(sl_session *s)
 {
 	if (s->nsources == s->capsources) {
-		s->capsources = s->capsources ? s->capsources * 2 : 8;
-		s->sources = realloc(s->sources,
-				     s->capsources * sizeof(*s->sources));
-		if (!s->sources)
-			abort();
+		uint32_t cap = s->capsources ? s->capsources * 2 : 8;
+		s->sources = sl_xrealloc(s->sources, cap * sizeof(*s->sources));
+		s->capsources = cap;
 	}
+}
+
+static void session_add_source(sl_session *s, struct sl_source *src)
+{
+	session_reserve_source(s);
 	s->sources[s->nsources++] = src;
+}
+
+/* An allocation failed inside a source's init: what it made goes. */
+static void source_unwind(void *arg)
+{
+	struct sl_source *src = arg;
+	if (src->state && src->ops->destroy)
+		src->ops->destroy(src);
 }
 
 static size_t list_names_src(char *buf, size_t n)
@@ -278,7 +312,13 @@ static sl_frame *read_stream(sl_session *s, const char *format,
 			     &s->arena, &err) ||
 	    sl_options_finalize(ops->finalize, src->conf, comp, &err))
 		return sl_fail(s, &err);
-	if (ops->init && ops->init(src, &err) < 0) {
+	/* Room first, so that adding the initialised source cannot fail;
+	 * an unwind inside init (core/alloc.h) destroys what it made. */
+	session_reserve_source(s);
+	sl_oom_defer(source_unwind, src);
+	int rc = ops->init ? ops->init(src, &err) : 0;
+	sl_oom_undefer(src);
+	if (rc < 0) {
 		if (!err.msg[0])
 			sl_err_set(&err, SL_EINVAL, "%s: init failed", comp);
 		return sl_fail(s, &err);
@@ -287,13 +327,19 @@ static sl_frame *read_stream(sl_session *s, const char *format,
 	return sl_frame_root(s, SL_FR_SOURCE, src);
 }
 
+static void read_stream_run(sl_api_call *c)
+{
+	c->ret = read_stream((sl_session *)c->a[0], c->a[1], c->a[2]);
+}
+
 sl_frame *sl_session_read_stream(sl_session *s, const char *format,
 			 const char *const *options)
 {
 	const sl_logger *prev = sl_log_bind(&s->log);
-	sl_frame *f = read_stream(s, format, options);
+	sl_api_call c = { .a = { s, format, options } };
+	sl_api_guard(s, "read_stream", read_stream_run, &c);
 	sl_log_bind(prev);
-	return f;
+	return c.ret;
 }
 
 sl_frame *sl_frame_root(sl_session *s, sl_frame_kind kind,
@@ -331,7 +377,7 @@ size_t sl_schema_list(const sl_schema *sc, char *buf, size_t n)
 	return len;
 }
 
-sl_frame *sl_frame_where(sl_frame *f, const char *condition)
+static sl_frame *frame_where(sl_frame *f, const char *condition)
 {
 	sl_session *s = f->session;
 	sl_err err = {0};
@@ -398,7 +444,19 @@ static int gen_columns(sl_frame *o, sl_expr *g, sl_schema *sc, uint32_t *k,
 	return 0;
 }
 
-sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs)
+static void frame_where_run(sl_api_call *c)
+{
+	c->ret = frame_where((sl_frame *)c->a[0], c->a[1]);
+}
+
+sl_frame *sl_frame_where(sl_frame *f, const char *condition)
+{
+	sl_api_call c = { .a = { f, condition } };
+	sl_api_guard(f->session, "where", frame_where_run, &c);
+	return c.ret;
+}
+
+static sl_frame *frame_select(sl_frame *f, const char *const *exprs)
 {
 	sl_session *s = f->session;
 	sl_err err = {0};
@@ -479,9 +537,21 @@ sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs)
 	return o;
 }
 
+static void frame_select_run(sl_api_call *c)
+{
+	c->ret = frame_select((sl_frame *)c->a[0], c->a[1]);
+}
+
+sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs)
+{
+	sl_api_call c = { .a = { f, exprs } };
+	sl_api_guard(f->session, "select", frame_select_run, &c);
+	return c.ret;
+}
+
 /* ---- stateful frames (planned by engine/stateful.c) ------------------------ */
 
-sl_frame *sl_frame_with_watermark(sl_frame *f, const char *column,
+static sl_frame *frame_with_watermark(sl_frame *f, const char *column,
 				  const char *delay)
 {
 	sl_err err = {0};
@@ -491,7 +561,20 @@ sl_frame *sl_frame_with_watermark(sl_frame *f, const char *column,
 	return w ? w : sl_fail(f->session, &err);
 }
 
-sl_frame *sl_frame_group_by(sl_frame *f, const char *const *keys,
+static void frame_with_watermark_run(sl_api_call *c)
+{
+	c->ret = frame_with_watermark((sl_frame *)c->a[0], c->a[1], c->a[2]);
+}
+
+sl_frame *sl_frame_with_watermark(sl_frame *f, const char *column,
+				  const char *delay)
+{
+	sl_api_call c = { .a = { f, column, delay } };
+	sl_api_guard(f->session, "withWatermark", frame_with_watermark_run, &c);
+	return c.ret;
+}
+
+static sl_frame *frame_group_by(sl_frame *f, const char *const *keys,
 			    const char *const *aggs)
 {
 	sl_err err = {0};
@@ -507,7 +590,20 @@ sl_frame *sl_frame_group_by(sl_frame *f, const char *const *keys,
 	return o ? o : sl_fail(f->session, &err);
 }
 
-sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
+static void frame_group_by_run(sl_api_call *c)
+{
+	c->ret = frame_group_by((sl_frame *)c->a[0], c->a[1], c->a[2]);
+}
+
+sl_frame *sl_frame_group_by(sl_frame *f, const char *const *keys,
+			    const char *const *aggs)
+{
+	sl_api_call c = { .a = { f, keys, aggs } };
+	sl_api_guard(f->session, "group_by", frame_group_by_run, &c);
+	return c.ret;
+}
+
+static sl_frame *frame_aggregate(sl_frame *f, const char *const *keys,
 			     const char *const *items, const char *having)
 {
 	sl_err err = {0};
@@ -518,13 +614,40 @@ sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
 	return o ? o : sl_fail(f->session, &err);
 }
 
-sl_frame *sl_frame_drop_duplicates(sl_frame *f, const char *const *cols)
+static void frame_aggregate_run(sl_api_call *c)
+{
+	c->ret = frame_aggregate((sl_frame *)c->a[0], c->a[1], c->a[2],
+				 c->a[3]);
+}
+
+sl_frame *sl_frame_aggregate(sl_frame *f, const char *const *keys,
+			     const char *const *items, const char *having)
+{
+	sl_api_call c = { .a = { f, keys, items, having } };
+	sl_api_guard(f->session, "aggregate", frame_aggregate_run, &c);
+	return c.ret;
+}
+
+static sl_frame *frame_drop_duplicates(sl_frame *f, const char *const *cols)
 {
 	sl_err err = {0};
 	if (static_refused(f, "dropDuplicates"))
 		return NULL;
 	sl_frame *o = sl_stateful_drop_duplicates(f, cols, &err);
 	return o ? o : sl_fail(f->session, &err);
+}
+
+static void frame_drop_duplicates_run(sl_api_call *c)
+{
+	c->ret = frame_drop_duplicates((sl_frame *)c->a[0], c->a[1]);
+}
+
+sl_frame *sl_frame_drop_duplicates(sl_frame *f, const char *const *cols)
+{
+	sl_api_call c = { .a = { f, cols } };
+	sl_api_guard(f->session, "dropDuplicates", frame_drop_duplicates_run,
+		     &c);
+	return c.ret;
 }
 
 size_t sl_frame_schema(sl_frame *f, char *buf, size_t n)
@@ -544,42 +667,72 @@ size_t sl_frame_schema(sl_frame *f, char *buf, size_t n)
 
 /* ---- memory tables ------------------------------------------------------- */
 
+static void free_rows(void *b)
+{
+	sl_batch_free(b);
+}
+
+/* A table's row count before an append that may unwind. */
+typedef struct table_keep {
+	sl_batch *rows;
+	uint32_t n;
+} table_keep;
+
+static void table_truncate(void *arg)
+{
+	table_keep *k = arg;
+	k->rows->nrows = k->n;
+}
+
 void sl_session_table_publish(void *session, const char *name, sl_batch *rows,
 			      bool replace)
 {
 	sl_session *s = session;
-	pthread_mutex_lock(&s->lock);
+	/* An allocation failing below unwinds (core/alloc.h) with the lock
+	 * released, rows freed and the table as it was. */
+	sl_oom_defer(free_rows, rows);
+	sl_oom_lock(&s->lock);
 	sl_table *t = s->tables;
 	while (t && strcmp(t->name, name))
 		t = t->next;
 	if (!t) {
-		t = calloc(1, sizeof(*t));
-		t->name = strdup(name);
+		t = sl_xcalloc(1, sizeof(*t));
+		sl_oom_own(t);
+		t->name = sl_xstrdup(name);
+		sl_oom_disown(t);
 		t->next = s->tables;
 		s->tables = t;
 	}
+	sl_oom_undefer(rows);
 	if (replace || !t->rows) {
 		sl_batch_free(t->rows);
 		t->rows = rows;
 	} else {
+		table_keep keep = { t->rows, t->rows->nrows };
+		sl_oom_defer(free_rows, rows);
+		sl_oom_defer(table_truncate, &keep);
 		sl_batch_append_copy(t->rows, rows);
+		sl_oom_undefer(&keep);
+		sl_oom_undefer(rows);
 		sl_batch_free(rows);
 	}
-	pthread_mutex_unlock(&s->lock);
+	sl_oom_unlock(&s->lock);
 }
 
-sl_rows *sl_session_table(sl_session *s, const char *name)
+static sl_rows *session_table(sl_session *s, const char *name)
 {
 	sl_batch *copy = NULL;
-	pthread_mutex_lock(&s->lock);
+	sl_oom_lock(&s->lock);
 	for (sl_table *t = s->tables; t; t = t->next) {
 		if (strcmp(t->name, name))
 			continue;
 		copy = sl_batch_new(t->rows->schema, t->rows->nrows);
+		sl_oom_defer(free_rows, copy);
 		sl_batch_append_copy(copy, t->rows);
+		sl_oom_undefer(copy);
 		break;
 	}
-	pthread_mutex_unlock(&s->lock);
+	sl_oom_unlock(&s->lock);
 	if (!copy) {
 		sl_err err;
 		sl_err_set(&err, SL_ENOTFOUND, "no memory table named '%s'",
@@ -587,4 +740,16 @@ sl_rows *sl_session_table(sl_session *s, const char *name)
 		sl_fail(s, &err);
 	}
 	return sl_rows_of(copy);
+}
+
+static void session_table_run(sl_api_call *c)
+{
+	c->ret = session_table((sl_session *)c->a[0], c->a[1]);
+}
+
+sl_rows *sl_session_table(sl_session *s, const char *name)
+{
+	sl_api_call c = { .a = { s, name } };
+	sl_api_guard(s, "table", session_table_run, &c);
+	return c.ret;
 }

@@ -87,7 +87,7 @@ static int conf_time_zone(sl_session *s, const char *value, sl_err *err)
 	return 0;
 }
 
-int sl_session_conf_set(sl_session *s, const char *key, const char *value)
+static int session_conf_set(sl_session *s, const char *key, const char *value)
 {
 	sl_err err = { 0 };
 	int rc = 0;
@@ -108,6 +108,18 @@ int sl_session_conf_set(sl_session *s, const char *key, const char *value)
 	}
 	sl_kvs_add(&s->conf, &s->arena, key, value);
 	return 0;
+}
+
+static void session_conf_set_run(sl_api_call *c)
+{
+	c->rc = session_conf_set((sl_session *)c->a[0], c->a[1], c->a[2]);
+}
+
+int sl_session_conf_set(sl_session *s, const char *key, const char *value)
+{
+	sl_api_call c = { .a = { s, key, value } };
+	sl_api_guard(s, "conf_set", session_conf_set_run, &c);
+	return c.rc;
 }
 
 int sl_session_bind(const sl_session *s, sl_expr *e, const sl_schema *in,

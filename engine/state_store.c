@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/log.h"
 #include "engine/ckpt_internal.h"
 #include "engine/state_store.h"
@@ -57,11 +58,17 @@ static void file_name(char *buf, size_t n, int64_t v, int kind)
 		 kind == ST_SNAPSHOT ? "snapshot" : "delta");
 }
 
+static void free_buf_v(void *b)
+{
+	sl_buf_free(b);
+}
+
 static int state_write(sl_state_part *sp, int64_t v, int kind, int64_t wm,
 		       const sl_buf *segs, uint32_t nseg, sl_err *err)
 {
 	sl_buf b = { 0 };
 	char name[64];
+	sl_oom_defer(free_buf_v, &b); /* core/alloc.h */
 	sl_buf_put(&b, ST_MAGIC, 4);
 	sl_buf_put_u8(&b, ST_FORMAT);
 	sl_buf_put_u8(&b, (uint8_t)kind);
@@ -73,6 +80,7 @@ static int state_write(sl_state_part *sp, int64_t v, int kind, int64_t wm,
 	file_name(name, sizeof(name), v, kind);
 	int rc = sl_ckpt_file_write(sp->dirfd, sp->dirpath, name,
 				    (const char *)b.p, b.len, err);
+	sl_oom_undefer(&b);
 	sl_buf_free(&b);
 	return rc;
 }
@@ -156,9 +164,7 @@ static int state_list(sl_state_part *sp, int64_t **snap, uint32_t *nsnap,
 		}
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 64;
-			*arr = realloc(*arr, *cap * sizeof(int64_t));
-			if (!*arr)
-				abort();
+			*arr = sl_xrealloc(*arr, *cap * sizeof(int64_t));
 		}
 		(*arr)[(*n)++] = v;
 	}
@@ -307,9 +313,7 @@ static int open_parts(int fd, char *path, size_t n, const char *op,
 		sl_state_part *sp = &parts[i];
 		char name[16];
 		snprintf(name, sizeof(name), "%u", i);
-		sp->dirpath = malloc(n + 16);
-		if (!sp->dirpath)
-			abort();
+		sp->dirpath = sl_xrealloc(NULL, n + 16);
 		snprintf(sp->dirpath, n + 16, "%s/%s", path, name);
 		rc = sl_ckpt_dir_open(*fdop, path, name, true, &sp->dirfd, err);
 		/* as for offsets and commits: a crash mid-write leaves a
@@ -325,9 +329,7 @@ static int open_parts(int fd, char *path, size_t n, const char *op,
 void sl_state_store_init(sl_state_store *st, sl_stateful_op *op)
 {
 	st->nparts = op->nparts;
-	st->parts = calloc(st->nparts, sizeof(*st->parts));
-	if (!st->parts)
-		abort(); /* as sl_arena: no sensible recovery from OOM */
+	st->parts = sl_xcalloc(st->nparts, sizeof(*st->parts));
 	for (uint32_t i = 0; i < st->nparts; i++)
 		st->parts[i] = (sl_state_part){ .dirfd = -1,
 						.op = op->ops->partition(op, i),
@@ -355,7 +357,8 @@ int sl_state_store_open(sl_state_store *st, const sl_ckpt *ckpt, uint32_t op_id,
 	size_t n = strlen(root) + 32;
 	char *path = malloc(n);
 	if (!path)
-		return sl_err_set(err, SL_EIO, "out of memory");
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	sl_oom_own(path); /* freed by an unwind (core/alloc.h) */
 	char op[16];
 	int fd1 = -1, fd2 = -1;
 	snprintf(op, sizeof(op), "%u", op_id);
@@ -378,6 +381,7 @@ int sl_state_store_open(sl_state_store *st, const sl_ckpt *ckpt, uint32_t op_id,
 		close(fd1);
 	if (fd2 >= 0)
 		close(fd2);
+	sl_oom_disown(path);
 	free(path);
 	if (rc < 0)
 		return rc;

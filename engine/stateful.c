@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "engine/ckpt_internal.h"
 #include "engine/state_store.h"
 #include "engine/stateful.h"
@@ -104,6 +105,25 @@ static sl_stateful_op *op_new(const sl_agg_frame *fr, sl_query *q,
 	return op ? sl_groupby_as_op(op) : NULL;
 }
 
+/* What sl_stateful_wrap made before an unwind (core/alloc.h). */
+struct wrap_undo {
+	sl_stateful_rt *rt;
+	struct st_stage *stages; /* zeroed, filled in order */
+	uint32_t nops;
+};
+
+static void wrap_unwind(void *arg)
+{
+	struct wrap_undo *u = arg;
+	for (uint32_t k = 0; k < u->nops; k++) {
+		sl_state_store_free(&u->stages[k].store);
+		if (u->stages[k].op)
+			u->stages[k].op->ops->destroy(u->stages[k].op);
+	}
+	free(u->stages);
+	free(u->rt);
+}
+
 int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 		     sl_err *err)
 {
@@ -118,15 +138,21 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 	nops = 0;
 	for (const sl_agg_frame *f = ag; f; f = sl_stateful_lower(f))
 		frames[nops++] = f;
-	sl_stateful_rt *rt = calloc(1, sizeof(*rt));
-	struct st_stage *stages = calloc(nops, sizeof(*stages));
-	if (!rt || !stages)
-		abort(); /* as sl_arena: no sensible recovery from OOM */
+	sl_stateful_rt *rt = sl_xcalloc(1, sizeof(*rt));
+	struct st_stage *stages = sl_try_realloc(NULL, nops * sizeof(*stages));
+	if (!stages) {
+		free(rt);
+		sl_oom_raise(nops * sizeof(*stages));
+	}
+	memset(stages, 0, nops * sizeof(*stages));
+	struct wrap_undo undo = { rt, stages, nops };
+	sl_oom_defer(wrap_unwind, &undo);
 	/* stages[k] is frames[nops - 1 - k]: the lowest enters first */
 	for (uint32_t k = 0; k < nops; k++) {
 		const sl_agg_frame *fr = frames[nops - 1 - k];
 		stages[k].op = op_new(fr, q, k + 1 == nops ? np : 1, err);
 		if (!stages[k].op) {
+			sl_oom_undefer(&undo);
 			while (k--)
 				stages[k].op->ops->destroy(stages[k].op);
 			free(stages);
@@ -163,6 +189,7 @@ int sl_stateful_wrap(sl_query *q, sl_agg_frame *ag, bool fell_back,
 		if (s->op->ops->due && s->op->ops->due(s->op, &due))
 			atomic_store(&q->idle_due_us, 1);
 	}
+	sl_oom_undefer(&undo);
 	rt->real = q->sink;
 	rt->stages = stages;
 	rt->nops = nops;
@@ -310,6 +337,11 @@ static int state_bounds(sl_sink *sk, const sl_stateful_op *op, int64_t epoch,
 	return 0;
 }
 
+static void free_buf(void *b)
+{
+	sl_buf_free(b);
+}
+
 /* Batch `epoch` of stage k: emit, then (the watermark moved, and the
  * operator asks for it) Spark's batch without data folded into this one,
  * so that what the new watermark closes or times out comes out now rather
@@ -324,6 +356,7 @@ static int stage_run(sl_sink *sk, struct st_stage *s, int64_t epoch,
 	sl_buf one = { 0 };
 	int64_t now = sl_wall_us();
 	int rc = 0;
+	sl_oom_defer(free_buf, &one); /* an unwind (core/alloc.h) */
 	for (int pass = 0; pass < 2; pass++) {
 		rc = op->ops->emit(op, epoch, now, out, &sk->err);
 		if (rc < 0)
@@ -340,6 +373,7 @@ static int stage_run(sl_sink *sk, struct st_stage *s, int64_t epoch,
 		if (rc <= 0)
 			break;
 	}
+	sl_oom_undefer(&one);
 	sl_buf_free(&one);
 	if (rc < 0)
 		return rc;
@@ -374,6 +408,8 @@ static int stage_store(sl_sink *sk, sl_stateful *sh, uint32_t k,
 /* The top operator's output of batch `epoch` (out, taken; NULL: none,
  * its rows went on in write) through the output projection and HAVING to
  * the real sink, which then commits; the batch's stats are published. */
+static void free_batch_v(void *b);
+
 static int write_out(sl_sink *sk, sl_stateful *sh, sl_batch *out,
 		     int64_t epoch, sl_state_stats *st)
 {
@@ -382,7 +418,9 @@ static int write_out(sl_sink *sk, sl_stateful *sh, sl_batch *out,
 	int rc = 0;
 	if (out) {
 		out->schema = top->out_schema;
+		sl_oom_defer(free_batch_v, out); /* core/alloc.h */
 		rc = sl_chain_run(&top->after, out, &sk->err);
+		sl_oom_undefer(out);
 		if (rc < 0) {
 			sl_batch_free(out);
 			return rc;
@@ -399,7 +437,10 @@ static int write_out(sl_sink *sk, sl_stateful *sh, sl_batch *out,
 
 	sl_sink *real = &rt->real;
 	if (out && out->nrows) {
+		/* a write that unwinds has not taken out (core/alloc.h) */
+		sl_oom_defer(free_batch_v, out);
 		rc = real->ops->write(real, out);
+		sl_oom_undefer(out);
 		if (rc == 0)
 			sl_batch_free(out);
 	} else {
@@ -421,16 +462,40 @@ static int write_out(sl_sink *sk, sl_stateful *sh, sl_batch *out,
  * frames after it into the next operator, as that batch's input, and its
  * stats are published; with a store its state of version `epoch` is
  * written. The top stage's output is left in *out. */
+static void free_batch_v(void *b)
+{
+	sl_batch_free(b);
+}
+
+/* What stage_commit holds while it may unwind (core/alloc.h). */
+struct commit_tmp {
+	uint32_t n;
+	sl_buf *segs;
+	uint32_t *nseg;
+	sl_batch **out;
+};
+
+static void commit_unwind(void *arg)
+{
+	struct commit_tmp *t = arg;
+	for (uint32_t i = 0; t->segs && i < t->n; i++)
+		sl_buf_free(&t->segs[i]);
+	free(t->segs);
+	free(t->nseg);
+	sl_batch_free(*t->out);
+	*t->out = NULL;
+}
+
 static int stage_commit(sl_sink *sk, sl_stateful *sh, uint32_t k,
 			int64_t epoch, sl_batch **out, sl_state_stats *st)
 {
 	sl_stateful_rt *rt = sh->rt;
 	struct st_stage *s = &rt->stages[k];
 	uint32_t n = s->op->nparts;
-	sl_buf *segs = calloc(n, sizeof(*segs));
-	uint32_t *nseg = calloc(n, sizeof(*nseg));
-	if (!segs || !nseg)
-		abort();
+	struct commit_tmp t = { .n = n, .out = out };
+	sl_oom_defer(commit_unwind, &t);
+	sl_buf *segs = t.segs = sl_xcalloc(n, sizeof(*segs));
+	uint32_t *nseg = t.nseg = sl_xcalloc(n, sizeof(*nseg));
 	int rc = stage_run(sk, s, epoch, out, segs, nseg, st);
 	bool top = k + 1 == rt->nops;
 	if (rc >= 0 && !top && *out) {
@@ -442,6 +507,7 @@ static int stage_commit(sl_sink *sk, sl_stateful *sh, uint32_t k,
 	if (rc >= 0 && rt->store)
 		rc = stage_store(sk, sh, k, epoch, segs, nseg,
 				 st->watermark_us);
+	sl_oom_undefer(&t);
 	for (uint32_t i = 0; i < n; i++)
 		sl_buf_free(&segs[i]);
 	free(segs);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/chan.h"
 #include "engine/stateful_part.h"
 #include "sluice.h"
@@ -45,6 +46,7 @@ struct sworker {
 	int64_t max_event;
 	int rc;
 	sl_err err;
+	sl_batch *cur; /* the row vector being applied */
 };
 
 struct sl_spart {
@@ -82,6 +84,27 @@ static void worker_command(struct sworker *w)
 	w->seen = sl_groupby_max_event_time(w->op, &w->max_event);
 }
 
+static void worker_update(void *arg)
+{
+	struct sworker *w = arg;
+	w->rc = sl_groupby_update(w->op, w->cur, &w->err);
+}
+
+static void worker_command_run(void *arg)
+{
+	worker_command(arg);
+}
+
+/* An allocation failed in the worker's update or command (core/alloc.h):
+ * the round reports it (run_round), the query fails with it. */
+static void worker_oom(struct sworker *w)
+{
+	w->rc = sl_err_set(&w->err, SL_ENOMEM,
+			   "out of memory: a stateful partition's thread "
+			   "could not allocate %zu bytes",
+			   sl_oom_bytes());
+}
+
 static void *worker_main(void *arg)
 {
 	struct sworker *w = arg;
@@ -102,12 +125,16 @@ static void *worker_main(void *arg)
 			}
 		}
 		if (b != w->cmdb) {
-			if (!w->rc)
-				w->rc = sl_groupby_update(w->op, b, &w->err);
+			w->cur = b;
+			if (!w->rc && sl_oom_call(worker_update, w))
+				worker_oom(w);
 			sl_batch_free(b); /* its values were borrowed */
 			continue;
 		}
-		worker_command(w);
+		/* After a failed update the table may be half-updated: no
+		 * command reads it; the round reports the failure. */
+		if (!w->rc && sl_oom_call(worker_command_run, w))
+			worker_oom(w);
 		/* release: the results and the operator's state, before the
 		 * sink thread reads them (acquire in wait_done) */
 		atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
@@ -115,12 +142,22 @@ static void *worker_main(void *arg)
 	}
 }
 
+static void free_batch_at(void *pp)
+{
+	sl_batch **b = pp;
+	sl_batch_free(*b);
+	*b = NULL;
+}
+
+static void spart_free_v(void *p)
+{
+	sl_spart_free(p);
+}
+
 sl_spart *sl_spart_new(const sl_groupby_spec *spec, uint32_t n, sl_arena *plan,
 		       const _Atomic bool *cancel, sl_err *err)
 {
-	sl_spart *p = calloc(1, sizeof(*p));
-	if (!p)
-		abort();
+	sl_spart *p = sl_xcalloc(1, sizeof(*p));
 	p->base = (sl_stateful_op){ .ops = &spart_stateful_ops, .nparts = n };
 	p->spec = *spec;
 	p->n = n;
@@ -128,16 +165,24 @@ sl_spart *sl_spart_new(const sl_groupby_spec *spec, uint32_t n, sl_arena *plan,
 	p->w = calloc(n, sizeof(*p->w));
 	p->sub = calloc(n, sizeof(*p->sub));
 	p->deltas = calloc(n, sizeof(*p->deltas));
-	if (!p->w || !p->sub || !p->deltas)
-		abort();
+	if (!p->w || !p->sub || !p->deltas) {
+		free(p->w);
+		free(p->sub);
+		free(p->deltas);
+		free(p);
+		sl_oom_raise(n * sizeof(*p->w));
+	}
 	sl_waiter_init(&p->done_wake);
 	atomic_init(&p->done, 0);
 	atomic_init(&p->quit, false);
+	/* freed by an unwind (core/alloc.h) until it is returned */
+	sl_oom_defer(spart_free_v, p);
 	for (uint32_t i = 0; i < n; i++) {
 		struct sworker *w = &p->w[i];
 		w->p = p;
 		w->op = sl_groupby_new(spec, plan, err);
 		if (!w->op) {
+			sl_oom_undefer(p);
 			sl_spart_free(p);
 			return NULL;
 		}
@@ -145,6 +190,8 @@ sl_spart *sl_spart_new(const sl_groupby_spec *spec, uint32_t n, sl_arena *plan,
 		w->ch = sl_chan_new(RING, &w->wake);
 		w->cmdb = sl_batch_marker(SL_MSG_MARKER, i, -1, NULL);
 	}
+	/* nothing allocates from here on */
+	sl_oom_undefer(p);
 	for (uint32_t i = 0; i < n; i++) {
 		struct sworker *w = &p->w[i];
 		if (pthread_create(&w->th, NULL, worker_main, w)) {
@@ -224,9 +271,7 @@ int sl_spart_write(sl_spart *p, sl_batch *b, sl_err *err)
 	}
 	if (p->nheld == p->capheld) {
 		p->capheld = p->capheld ? p->capheld * 2 : 64;
-		p->held = realloc(p->held, p->capheld * sizeof(*p->held));
-		if (!p->held)
-			abort();
+		p->held = sl_xrealloc(p->held, p->capheld * sizeof(*p->held));
 	}
 	p->held[p->nheld++] = b;
 	for (uint32_t i = 0; i < p->n; i++) {
@@ -366,14 +411,22 @@ static int spart_op_emit(sl_stateful_op *op, int64_t epoch, int64_t now_us,
 {
 	sl_spart *p = spart_of(op);
 	sl_batch *more = NULL;
+	/* more is freed by an unwind in the merges below (core/alloc.h) */
+	sl_oom_defer(free_batch_at, &more);
 	int rc = sl_spart_emit(p, epoch, &more, &p->emitted,
 			       op->stored ? p->deltas : NULL, err);
-	if (rc < 0)
+	if (rc < 0) {
+		sl_oom_undefer(&more);
+		sl_batch_free(more);
 		return rc;
-	if (!*out)
+	}
+	if (!*out) {
+		sl_oom_undefer(&more);
 		*out = more;
-	else if (more->nrows)
+	} else if (more->nrows) {
 		sl_batch_append_copy(*out, more);
+	}
+	sl_oom_undefer(&more);
 	if (more != *out)
 		sl_batch_free(more);
 	return 0;

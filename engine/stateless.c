@@ -127,11 +127,11 @@ static int run_project(const sl_frame *f, sl_batch *b, sl_selection *s,
 		       sl_err *err)
 {
 	uint32_t nout = f->nitems, n = s->n, nc = b->ncols;
-	sl_value *vals = malloc((size_t)(n ? n : 1) * nout * sizeof(sl_value));
+	sl_value *vals =
+		sl_xrealloc(NULL, (size_t)(n ? n : 1) * nout * sizeof(*vals));
 	bool rowwise = false, done[nout ? nout : 1]; /* not per row */
 
-	if (!vals)
-		abort();
+	sl_oom_own(vals); /* until it is the batch's */
 	for (uint32_t k = 0; k < nout; k++) {
 		const sl_expr *e = f->items[k];
 		done[k] = true;
@@ -146,6 +146,7 @@ static int run_project(const sl_frame *f, sl_batch *b, sl_selection *s,
 			int rc = sl_expr_vec_project(e, &in, vals + k, nout,
 						     &b->arena, err);
 			if (rc < 0) {
+				sl_oom_disown(vals);
 				free(vals);
 				return rc;
 			}
@@ -162,11 +163,13 @@ static int run_project(const sl_frame *f, sl_batch *b, sl_selection *s,
 			int rc = sl_expr_eval(f->items[k], row, &b->arena,
 					      &vals[(size_t)i * nout + k], err);
 			if (rc < 0) {
+				sl_oom_disown(vals);
 				free(vals);
 				return rc;
 			}
 		}
 	}
+	sl_oom_disown(vals);
 	free(b->vals);
 	b->vals = vals;
 	b->cap = n ? n : 1;
@@ -188,11 +191,11 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_selection *s,
 	compact_selection(b, s);
 	uint32_t nout = f->nitems;
 	uint32_t cap = b->nrows ? b->nrows : 1;
-	sl_value *vals = malloc((size_t)cap * nout * sizeof(sl_value));
+	sl_value *vals =
+		sl_xrealloc(NULL, (size_t)cap * nout * sizeof(sl_value));
 	uint32_t n = 0;
 	int rc = 0;
-	if (!vals)
-		abort();
+	sl_oom_own(vals); /* until it is the batch's */
 	for (uint32_t r = 0; r < b->nrows && rc == 0; r++) {
 		const sl_value *row = sl_batch_row(b, r);
 		const sl_expr *g = f->items[f->gen];
@@ -206,14 +209,18 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_selection *s,
 		if (rc < 0)
 			break;
 		for (uint32_t e = 0; e < rows; e++) {
-			if (n == cap)
+			if (n == cap) {
+				sl_value *old = vals;
 				vals = sl_values_grow(vals, &cap, nout);
+				sl_oom_own_swap(old, vals);
+			}
 			sl_value *o = vals + (size_t)n * nout;
 			memcpy(o, tmpl, nout * sizeof(sl_value));
 			sl_expr_generator_row(g, &arr, e, o + f->gen);
 			n++;
 		}
 	}
+	sl_oom_disown(vals);
 	if (rc < 0) {
 		free(vals);
 		return rc;
@@ -246,11 +253,13 @@ int sl_chain_run(const sl_chain *c, sl_batch *b, sl_err *err)
 		 * never live here when buf is replaced (only a SELECT, which
 		 * drops it, grows the vector). */
 		if (f->kind == SL_FR_WHERE && s.n > s.cap && !s.sel) {
-			if (s.buf != stack)
+			if (s.buf != stack) {
+				sl_oom_disown(s.buf);
 				free(s.buf);
-			s.buf = malloc((size_t)s.n * sizeof(uint32_t));
-			if (!s.buf)
-				abort();
+			}
+			s.buf = sl_xrealloc(NULL,
+					    (size_t)s.n * sizeof(uint32_t));
+			sl_oom_own(s.buf);
 			s.cap = s.n;
 		}
 		if (f->kind == SL_FR_WHERE) {
@@ -271,8 +280,10 @@ int sl_chain_run(const sl_chain *c, sl_batch *b, sl_err *err)
 		compact_selection(b, &s);
 		b->nrows = s.n;
 	}
-	if (s.buf != stack)
+	if (s.buf != stack) {
+		sl_oom_disown(s.buf);
 		free(s.buf);
+	}
 	if (rc < 0)
 		return rc;
 	/* An emptied vector still takes the final schema, so whoever frees

@@ -227,7 +227,7 @@ static sl_frame *join_frame(sl_frame *stream, sl_frame *stat,
 /* ---- the API ---------------------------------------------------------------- */
 
 
-sl_frame *sl_session_read_static(sl_session *s, const char *format,
+static sl_frame *session_read_static(sl_session *s, const char *format,
 			 const char *const *options)
 {
 	sl_err err = {0};
@@ -237,7 +237,20 @@ sl_frame *sl_session_read_static(sl_session *s, const char *format,
 	return f ? f : sl_fail(s, &err);
 }
 
-sl_frame *sl_frame_join(sl_frame *stream, sl_frame *stat,
+static void session_read_static_run(sl_api_call *c)
+{
+	c->ret = session_read_static((sl_session *)c->a[0], c->a[1], c->a[2]);
+}
+
+sl_frame *sl_session_read_static(sl_session *s, const char *format,
+			 const char *const *options)
+{
+	sl_api_call c = { .a = { s, format, options } };
+	sl_api_guard(s, "read_static", session_read_static_run, &c);
+	return c.ret;
+}
+
+static sl_frame *frame_join(sl_frame *stream, sl_frame *stat,
 			const char *const *keys_left,
 			const char *const *keys_right, const char *how)
 {
@@ -257,5 +270,21 @@ sl_frame *sl_frame_join(sl_frame *stream, sl_frame *stat,
 	}
 	sl_frame *f = join_frame(stream, stat, keys_left, keys_right, h, &err);
 	return f ? f : sl_fail(stream ? stream->session : NULL, &err);
+}
+
+static void frame_join_run(sl_api_call *c)
+{
+	c->ret = frame_join((sl_frame *)c->a[0], (sl_frame *)c->a[1], c->a[2],
+			    c->a[3], c->a[4]);
+}
+
+sl_frame *sl_frame_join(sl_frame *stream, sl_frame *stat,
+			const char *const *keys_left,
+			const char *const *keys_right, const char *how)
+{
+	sl_api_call c = { .a = { stream, stat, keys_left, keys_right, how } };
+	sl_api_guard(stream ? stream->session : NULL, "join", frame_join_run,
+		     &c);
+	return c.ret;
 }
 

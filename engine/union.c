@@ -486,7 +486,7 @@ static sl_frame *union_build(sl_frame *a, sl_frame *b, sl_err *err)
 	return u;
 }
 
-sl_frame *sl_frame_union(sl_frame *a, sl_frame *b)
+static sl_frame *frame_union(sl_frame *a, sl_frame *b)
 {
 	sl_err err = { 0 };
 	sl_frame *u;
@@ -497,4 +497,17 @@ sl_frame *sl_frame_union(sl_frame *a, sl_frame *b)
 	}
 	u = union_build(a, b, &err);
 	return u ? u : sl_fail(a->session, &err);
+}
+
+static void frame_union_run(sl_api_call *c)
+{
+	c->ret = frame_union((sl_frame *)c->a[0], (sl_frame *)c->a[1]);
+}
+
+sl_frame *sl_frame_union(sl_frame *a, sl_frame *b)
+{
+	sl_api_call c = { .a = { a, b } };
+	sl_api_guard(a ? a->session : b ? b->session : NULL, "union",
+		     frame_union_run, &c);
+	return c.ret;
 }

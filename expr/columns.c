@@ -5,6 +5,7 @@
  * that a source with statistics can rule row groups out by. */
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "expr/internal.h"
 
 void sl_expr_columns(const sl_expr *e, bool *used, uint32_t n)
@@ -17,6 +18,7 @@ void sl_expr_columns(const sl_expr *e, bool *used, uint32_t n)
 	if (!e)
 		return;
 	stack = sl_xrealloc(NULL, (cap = 64) * sizeof(*stack));
+	sl_oom_own(stack); /* freed by an unwind (core/alloc.h) */
 	stack[top++] = e;
 	while (top) {
 		const sl_expr *x = stack[--top];
@@ -24,13 +26,17 @@ void sl_expr_columns(const sl_expr *e, bool *used, uint32_t n)
 		if (x->kind == EX_COL && x->col >= 0 && (uint32_t)x->col < n)
 			used[x->col] = true;
 		if (top + x->nargs > cap) {
+			const sl_expr **old = stack;
+
 			cap = (top + x->nargs) * 2;
 			stack = sl_xrealloc(stack, cap * sizeof(*stack));
+			sl_oom_own_swap(old, stack);
 		}
 		for (uint32_t i = 0; i < x->nargs; i++)
 			if (x->args[i])
 				stack[top++] = x->args[i];
 	}
+	sl_oom_disown(stack);
 	free(stack);
 }
 

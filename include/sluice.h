@@ -103,6 +103,9 @@ enum {
 	SL_EOS = -1012,
 	/* A push found the partition's queue full (SL_INPUT_FAIL). */
 	SL_EFULL = -1013,
+	/* An allocation failed: the call failed, or the query whose thread
+	 * it was stopped with this code (sl_query_await, sl_query_status). */
+	SL_ENOMEM = -1014,
 };
 
 /* A short description of an SL_E* code or -errno. Never NULL. */
@@ -515,6 +518,10 @@ typedef struct sl_status {
 	char message[128]; /* "Waiting for data to arrive", ... as Spark says */
 	bool is_data_available;
 	bool is_trigger_active;
+	/* 0, or the code the query failed with (SL_ENOMEM after an
+	 * allocation failed on one of its threads, ...): what
+	 * sl_query_stop returns; the message is sl_query_exception's. */
+	int error;
 } sl_status;
 /* Fills *out (up to out->size bytes; nothing when size is 0). Any
  * thread. */

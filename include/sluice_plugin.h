@@ -1,6 +1,7 @@
-/* sluice_plugin.h - sources and sinks of the host's own.
+/* sluice_plugin.h - sources, sinks and file formats of the host's own.
  *
- * A host registers a source or a sink in a session under a format name;
+ * A host registers a source, a sink or a file format in a session under a
+ * format name;
  * from then on sl_session_read_stream(s, NAME, options), sl_frame_start(f,
  * NAME, options) and a pipeline's FORMAT 'NAME' in that session use it as
  * they use the built-in ones: its options are checked by name (a misspelt
@@ -21,7 +22,8 @@
  * Registration is per session (no process-wide state): two sessions may
  * register different plugins under one name. A source's name may not be
  * a built-in source's (or file format's), a sink's not a built-in
- * sink's. The plugin structs have a leading size, as the
+ * sink's; a file format's (a file source and a file sink of that name)
+ * neither. The plugin structs have a leading size, as the
  * other public structs: set it to sizeof the struct.
  *
  * Callbacks report failures by returning a negative code (an SL_E* code
@@ -151,6 +153,73 @@ typedef struct sl_sink_plugin {
  * sl_session_add_source). The sink takes the append output mode and both
  * triggers. */
 SL_API int sl_session_add_sink(sl_session *s, const sl_sink_plugin *p);
+
+/* ---- file formats --------------------------------------------------- */
+
+/* A file format of the host's: how the bytes of one file become rows
+ * and rows become the bytes of a file. Registered, the name is a file
+ * source and a file sink like the built-in "csv" or "json"
+ * (docs/FILES.md): the source watches a directory (option path, the
+ * file source's options: maxFilesPerTrigger, latestFirst, cleanSource,
+ * ...) and reads each new file through open/parse/close, one file a
+ * partition thread at a time, exactly once with a checkpoint; the sink
+ * writes part files into a directory (option path, partitionBy,
+ * maxRecordsPerFile, ...) through write, each micro-batch made visible
+ * once by its _spark_metadata log. A file source of the format needs the
+ * option schema (Spark DDL, the types sl_emit_* can set).
+ *
+ * Output bytes go into an sl_bytes with sl_bytes_append. */
+typedef struct sl_bytes sl_bytes;
+
+/* Appends n bytes at p to out. 0, or SL_EINVAL (out NULL, p NULL with
+ * n > 0). */
+SL_API int sl_bytes_append(sl_bytes *out, const void *p, size_t n);
+
+typedef struct sl_format_plugin {
+	size_t size;             /* sizeof(sl_format_plugin) */
+	const char *name;        /* the format name */
+	const char *description; /* one line */
+	/* The format's own options (read and written alike), ended by an
+	 * entry whose name is NULL; NULL: none. Their values reach open
+	 * and write in this order. */
+	const sl_plugin_option *options;
+	/* of the files the sink writes (".semi"); NULL: none */
+	const char *extension;
+	void *ud;              /* given to open and write */
+
+	/* ---- reading: open and parse both set, or neither (a format only
+	 * written) ---- */
+	/* A partition thread starts reading the file at path: sets *file,
+	 * the plugin's state for it. */
+	int (*open)(void *ud, const char *const *values, const char *path,
+		    void **file, char *err, size_t errlen);
+	/* The file's bytes, in order, in chunks of up to 256 KiB as they are
+	 * read (a record may be cut between two chunks: keep its start),
+	 * then once more with len 0 at the end of the file. Emits the rows
+	 * decoded so far (sl_emit_row, then the setters; any number of
+	 * rows). Returns the rows emitted (>= 0) or < 0. */
+	int (*parse)(void *file, const char *data, size_t len, sl_emit *e,
+		     char *err, size_t errlen);
+	/* The file is done with (also after a failure). Optional. */
+	void (*close)(void *file);
+
+	/* ---- writing: NULL if the format is only read ---- */
+	/* Rows for one output file (the columns the sink writes, without
+	 * partitionBy's; read them with the sl_rows_* accessors; valid for
+	 * the call only), appended to out as the file's bytes. The sink
+	 * thread only. */
+	int (*write)(void *ud, const char *const *values, const sl_rows *rows,
+		     sl_bytes *out, char *err, size_t errlen);
+} sl_format_plugin;
+
+/* Registers file format plugin p in session s under p->name (p is
+ * copied; the strings and options it points to must live as long as the
+ * session): sl_session_read_stream(s, NAME, ...) and FORMAT 'NAME' in a
+ * pipeline read it if it has open and parse, sl_frame_start(f, NAME, ...)
+ * writes it if it has write. SL_EINVAL: a size not set, neither reading
+ * nor writing callbacks, open without parse, a name taken by a built-in
+ * or registered source or sink. */
+SL_API int sl_session_add_format(sl_session *s, const sl_format_plugin *p);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/log.h"
 #include "io/deadletter.h"
 #include "io/uring.h"
@@ -33,11 +34,9 @@ static int mkdir_p(sl_uring *r, char *dir)
 char *sl_dl_prepare(const char *dir, const char *component, const char *watched,
 		    sl_err *err)
 {
-	char *tmp = strdup(dir), *real;
+	char *tmp = sl_xstrdup(dir), *real;
 	int rc;
 
-	if (!tmp)
-		abort();
 	rc = mkdir_p(sl_uring_get(), tmp);
 	free(tmp);
 	if (rc < 0) {
@@ -71,10 +70,7 @@ char *sl_dl_prepare(const char *dir, const char *component, const char *watched,
 
 sl_deadletter *sl_dl_open(const char *dir, const char *source, uint32_t part)
 {
-	sl_deadletter *d = calloc(1, sizeof(*d));
-
-	if (!d)
-		abort();
+	sl_deadletter *d = sl_xcalloc(1, sizeof(*d));
 	d->dir = dir;
 	d->source = source;
 	d->part = part;
@@ -198,10 +194,10 @@ static int make_file(sl_deadletter *d, sl_uring *r)
 
 	for (int i = 0; i < 1000 && fd == -EEXIST; i++) {
 		free(d->path);
-		if (asprintf(&d->path, "%s/rejected-%ld-%u-%lld.jsonl", d->dir,
-			     (long)getpid(), d->part,
-			     (long long)(d->start_ms + i)) < 0)
-			abort();
+		d->path = NULL;
+		d->path = sl_xasprintf("%s/rejected-%ld-%u-%lld.jsonl", d->dir,
+				       (long)getpid(), d->part,
+				       (long long)(d->start_ms + i));
 		fd = sl_uring_openat(r, AT_FDCWD, d->path,
 				     O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
 					     O_CLOEXEC,

@@ -167,6 +167,11 @@ typedef struct sl_format_ops {
 	 * out and file is released. */
 	int (*file_close)(const sl_format_writer *w, void *file, sl_buf *out,
 			  sl_err *err);
+	/* Optional: the sink gives the file up (its batch failed, perhaps
+	 * halfway through a write_batch an allocation failure unwound,
+	 * core/alloc.h): release file without writing anything. Without
+	 * it the sink calls file_close and drops the bytes. */
+	void (*file_abandon)(const sl_format_writer *w, void *file);
 	/* Optional: the sink ends. */
 	void (*writer_free)(sl_format_writer *w);
 } sl_format_ops;

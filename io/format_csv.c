@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/value_text.h"
 #include "io/csv.h"
 #include "io/format.h"
@@ -79,6 +80,11 @@ static int csv_scan_init(sl_format_scan *scan, sl_err *err)
 	return 0;
 }
 
+static void close_lines_reader(void *r)
+{
+	sl_lines_reader_close(r);
+}
+
 static int csv_open(sl_format_reader *r)
 {
 	const struct csv_conf *c = r->scan->conf;
@@ -88,7 +94,10 @@ static int csv_open(sl_format_reader *r)
 		return r->err.code;
 	cr->skip_header = c->header;
 	cr->capfields = r->scan->ndata + 1;
+	/* the open reader is closed by an unwind (core/alloc.h) */
+	sl_oom_defer(close_lines_reader, r);
 	cr->fields = sl_xrealloc(NULL, cr->capfields * sizeof(*cr->fields));
+	sl_oom_undefer(r);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "io/format.h"
 
 /* Read-ahead: two 256 KiB reads in flight keep the disk busy while the
@@ -160,7 +161,10 @@ void *sl_lines_reader_open(sl_format_reader *r, size_t size)
 {
 	sl_lines *l = sl_xcalloc(1, size);
 
-	if (sl_lines_open(l, r) < 0) {
+	sl_oom_own(l); /* the thread's first io_uring ring may unwind */
+	int rc = sl_lines_open(l, r);
+	sl_oom_disown(l);
+	if (rc < 0) {
 		free(l);
 		return NULL;
 	}

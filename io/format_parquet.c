@@ -99,6 +99,7 @@ const sl_format_ops sl_format_parquet = {
 	.file_open = pq_file_open,
 	.write_batch = pq_write_batch,
 	.file_close = pq_file_close,
+	.file_abandon = pq_file_abandon,
 	.writer_free = pq_writer_free,
 };
 

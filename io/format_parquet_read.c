@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "expr/expr.h"
 #include "io/parquet_read.h"
 
@@ -412,13 +413,21 @@ static int map_columns(sl_format_reader *r, struct pq_rd *rd)
 	return 0;
 }
 
+static void rd_free_v(void *rd)
+{
+	rd_free(rd);
+}
+
 int pq_reader_open(sl_format_reader *r)
 {
 	struct pq_rd *rd = sl_xcalloc(1, sizeof(*rd));
 	sl_err e = { 0 };
 	int rc;
 
+	rd->fd = -1;
 	sl_arena_init(&rd->a);
+	/* freed by an unwind (core/alloc.h) until it is the reader's */
+	sl_oom_defer(rd_free_v, rd);
 	rd->size = r->size;
 	rd->fd = sl_uring_openat(sl_uring_get(), AT_FDCWD, r->path,
 				 O_RDONLY | O_CLOEXEC, 0);
@@ -433,9 +442,11 @@ int pq_reader_open(sl_format_reader *r)
 	}
 	if ((rc = map_columns(r, rd)) < 0)
 		goto bad;
+	sl_oom_undefer(rd);
 	r->state = rd;
 	return 0;
 bad:
+	sl_oom_undefer(rd);
 	rd_free(rd);
 	return rc;
 }

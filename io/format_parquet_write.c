@@ -26,6 +26,7 @@
 #include <xxhash.h>
 #include <zlib.h>
 
+#include "core/alloc.h"
 #include "core/decimal.h"
 #include "io/parquet_write.h"
 #include "sluice.h"
@@ -68,6 +69,8 @@ struct pq_chunk {
 };
 
 struct pq_file {
+	const struct pq_writer *pw;
+	sl_buf stat; /* a row group's statistics, being encoded */
 	struct pq_chunk *c;
 	int64_t offset;  /* bytes given to the sink */
 	int64_t rows;    /* in the open row group */
@@ -96,6 +99,7 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 	struct pq_writer *pw = sl_xcalloc(1, sizeof(*pw));
 	int rc;
 
+	w->state = pw; /* an unwind (core/alloc.h) leaves it to writer_free */
 	pw->codec = pq_conf_codec(c->compression);
 	pw->block_size = c->block_size;
 	pw->page_size = c->page_size;
@@ -104,6 +108,7 @@ int pq_writer_init(sl_format_writer *w, sl_err *err)
 	if ((rc = pq_writer_leaves(pw, w, err)) < 0) {
 		free(pw->cols);
 		free(pw);
+		w->state = NULL;
 		return rc;
 	}
 	pq_spark_schema_json(&pw->row_meta, w);
@@ -547,7 +552,6 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 			  sl_buf *out, sl_err *err)
 {
 	int64_t start = f->offset, raw = 0, zipped = 0;
-	sl_buf tmp = { 0 };
 	pq_enc e;
 	int rc;
 
@@ -590,7 +594,7 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 		pq_w_i64(&e, 9, f->offset);
 		if (dict_at >= 0)
 			pq_w_i64(&e, 11, dict_at);
-		put_stats(&e, c, k, &tmp);
+		put_stats(&e, c, k, &f->stat);
 		pq_w_end(&e);
 		pq_w_end(&e);
 		sl_buf_put(out, k->pages.s, k->pages.len);
@@ -613,7 +617,7 @@ static int rowgroup_flush(const struct pq_writer *pw, struct pq_file *f,
 	pq_w_i64(&e, 5, start);
 	pq_w_i64(&e, 6, zipped);
 	pq_w_end(&e);
-	sl_buf_free(&tmp);
+	f->stat.len = 0;
 	f->nrgs++;
 	f->total += f->rows;
 	f->rows = 0;
@@ -628,6 +632,8 @@ int pq_file_open(const sl_format_writer *w, void **file, sl_buf *out,
 	const struct pq_writer *pw = w->state;
 	struct pq_file *f = sl_xcalloc(1, sizeof(*f));
 
+	*file = f; /* the sink's now: an unwind leaves it to file_abandon */
+	f->pw = pw;
 	f->c = sl_xcalloc(pw->ncols ? pw->ncols : 1, sizeof(*f->c));
 	sl_buf_put(out, "PAR1", 4);
 	f->offset = 4;
@@ -852,7 +858,7 @@ int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 
 static void file_free(const struct pq_writer *pw, struct pq_file *f)
 {
-	for (uint32_t i = 0; i < pw->ncols; i++) {
+	for (uint32_t i = 0; f->c && i < pw->ncols; i++) {
 		free(f->c[i].defs);
 		free(f->c[i].reps);
 		sl_buf_free(&f->c[i].vals);
@@ -870,7 +876,18 @@ static void file_free(const struct pq_writer *pw, struct pq_file *f)
 	sl_buf_free(&f->page);
 	sl_buf_free(&f->zip);
 	sl_buf_free(&f->hdr);
+	sl_buf_free(&f->stat);
 	free(f);
+}
+
+static void file_free_v(void *f)
+{
+	file_free(((struct pq_file *)f)->pw, f);
+}
+
+void pq_file_abandon(const sl_format_writer *w, void *file)
+{
+	file_free_v(file);
 }
 
 int pq_file_close(const sl_format_writer *w, void *file, sl_buf *out,
@@ -884,6 +901,7 @@ int pq_file_close(const sl_format_writer *w, void *file, sl_buf *out,
 
 	if (!f)
 		return 0;
+	sl_oom_defer(file_free_v, f); /* core/alloc.h */
 	if ((f->rows || !f->nrgs) && (rc = rowgroup_flush(pw, f, out, err)) < 0)
 		goto out;
 	start = out->len;
@@ -922,6 +940,7 @@ int pq_file_close(const sl_format_writer *w, void *file, sl_buf *out,
 	sl_buf_put_u32(out, (uint32_t)(out->len - start));
 	sl_buf_put(out, "PAR1", 4);
 out:
+	sl_oom_undefer(f);
 	file_free(pw, f);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/alloc.h"
 #include "io/format.h"
 #include "core/rows.h"
 #include "io/input.h"
@@ -350,6 +351,11 @@ int sl_inq_push(sl_input *in, uint32_t part, const sl_value *const *rows,
 	return n == 1 ? 0 : (int)k;
 }
 
+static void json_decref_v(void *j)
+{
+	json_decref(j);
+}
+
 int sl_inq_push_json(sl_input *in, uint32_t part, const char *json,
 		     size_t len, sl_err *err)
 {
@@ -377,6 +383,8 @@ int sl_inq_push_json(sl_input *in, uint32_t part, const char *json,
 		return sl_err_set(err, SL_EINVAL, "input '%s': the JSON "
 				  "text is not an object", in->name);
 	}
+	/* the values' arena may unwind (core/alloc.h): j goes too */
+	sl_oom_defer(json_decref_v, j);
 	sl_arena_reset(&q->scratch);
 	for (uint32_t c = 0; c < in->ncols; c++)
 		q->scratch_row[c] = sl_v_null();
@@ -391,11 +399,13 @@ int sl_inq_push_json(sl_input *in, uint32_t part, const char *json,
 					 &q->scratch, &q->scratch_row[c]))
 			continue;
 		sl_dtype_name(in->schema->fields[c].type, tn, sizeof(tn));
+		sl_oom_undefer(j);
 		json_decref(j);
 		return sl_err_set(err, SL_EINVAL, "input '%s': field '%s' is "
 				  "not of type %s", in->name,
 				  in->schema->fields[c].name, tn);
 	}
+	sl_oom_undefer(j);
 	const sl_value *row = q->scratch_row;
 	rc = sl_inq_push(in, part, &row, 1, err);
 	json_decref(j);

@@ -307,6 +307,8 @@ int pq_file_open(const sl_format_writer *w, void **file, sl_buf *out,
 		 sl_err *err);
 int pq_write_batch(const sl_format_writer *w, void *file, const sl_batch *b,
 		   uint32_t from, uint32_t n, sl_buf *out, sl_err *err);
+/* Releases a file the sink gives up, writing nothing. */
+void pq_file_abandon(const sl_format_writer *w, void *file);
 int pq_file_close(const sl_format_writer *w, void *file, sl_buf *out,
 		  sl_err *err);
 void pq_writer_free(sl_format_writer *w);

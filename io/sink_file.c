@@ -45,6 +45,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/log.h"
 #include "core/uuid.h"
 #include "io/plugin.h"
@@ -185,12 +186,15 @@ static void sync_later(sl_file_sink *st, const char *rel)
 	for (uint32_t i = 0; i < st->nsync; i++)
 		if (!strcmp(st->syncdirs[i], rel))
 			return;
+	/* allocations before the counts move: an unwind (core/alloc.h)
+	 * leaves the lists as they were */
 	if (st->nsync == st->capsync) {
-		st->capsync = st->capsync ? st->capsync * 2 : 8;
-		st->syncdirs =
-			sl_xrealloc(st->syncdirs, st->capsync * sizeof(char *));
+		uint32_t cap = st->capsync ? st->capsync * 2 : 8;
+		st->syncdirs = sl_xrealloc(st->syncdirs, cap * sizeof(char *));
+		st->capsync = cap;
 	}
-	st->syncdirs[st->nsync++] = sl_xstrdup(rel);
+	char *copy = sl_xstrdup(rel);
+	st->syncdirs[st->nsync++] = copy;
 }
 
 /* mkdir -p of rel (relative to dfd) through io_uring. Each directory made
@@ -323,9 +327,9 @@ static int dir_start_file(sl_sink *sk, fs_dir *d)
 		st->have_uuid = true;
 	}
 	if (st->nfiles == st->capfiles) {
-		st->capfiles = st->capfiles ? st->capfiles * 2 : 8;
-		st->files = sl_xrealloc(st->files,
-					st->capfiles * sizeof(*st->files));
+		uint32_t cap = st->capfiles ? st->capfiles * 2 : 8;
+		st->files = sl_xrealloc(st->files, cap * sizeof(*st->files));
+		st->capfiles = cap;
 	}
 	f = &st->files[st->nfiles];
 	memset(f, 0, sizeof(*f));
@@ -446,7 +450,9 @@ static void batch_reset(sl_file_sink *st)
 		fs_dir *d = &st->dirs[i];
 
 		/* A file the batch gave up: the format lets its state go. */
-		if (d->in_file && st->format->file_close) {
+		if (d->in_file && d->wfile && st->format->file_abandon) {
+			st->format->file_abandon(&st->writer, d->wfile);
+		} else if (d->in_file && st->format->file_close) {
 			sl_buf junk = { 0 };
 			sl_err e = { 0 };
 
@@ -518,8 +524,10 @@ static int columns_init(sl_sink *sk, sl_file_sink *st, sl_err *err)
 	bool *is_part = sl_xcalloc(n, sizeof(bool));
 	int rc = 0;
 
+	sl_oom_own(is_part); /* freed by an unwind (core/alloc.h) */
 	st->part_cols = sl_xcalloc(n, sizeof(uint32_t));
 	st->data_cols = sl_xcalloc(n, sizeof(uint32_t));
+	sl_oom_disown(is_part);
 	while (*p) {
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
@@ -671,6 +679,27 @@ static void fsink_free(sl_file_sink *st)
 /* What fsink_init refuses of the options and the schema (a path, the
  * partitionBy columns, the columns the format can write), without making
  * the directories. */
+static void columns_free(void *arg)
+{
+	sl_file_sink *st = arg;
+	free(st->part_cols);
+	free(st->data_cols);
+}
+
+/* What fsink_check made, after an unwind (core/alloc.h). */
+static void check_unwind(void *arg)
+{
+	sl_file_sink *st = arg;
+	if (st->writer.state && st->writer.ops->writer_free)
+		st->writer.ops->writer_free(&st->writer);
+	columns_free(st);
+}
+
+static void fsink_free_v(void *st)
+{
+	fsink_free(st);
+}
+
 static int fsink_check(const sl_sink *sk, sl_err *err)
 {
 	const sl_file_sink_conf *cf = sk->conf;
@@ -684,6 +713,7 @@ static int fsink_check(const sl_sink *sk, sl_err *err)
 				  "sink '%s': option 'path' is required (the "
 				  "output directory)",
 				  sk->ops->name);
+	sl_oom_defer(check_unwind, &st); /* an unwind (core/alloc.h) */
 	rc = columns_init((sl_sink *)sk, &st, err);
 	if (rc >= 0 && format->writer_init) {
 		st.writer = (sl_format_writer){
@@ -698,8 +728,8 @@ static int fsink_check(const sl_sink *sk, sl_err *err)
 		if (format->writer_free)
 			format->writer_free(&st.writer);
 	}
-	free(st.part_cols);
-	free(st.data_cols);
+	sl_oom_undefer(&st);
+	columns_free(&st);
 	return rc < 0 ? rc : 0;
 }
 
@@ -721,6 +751,8 @@ static int fsink_init(sl_sink *sk, sl_err *err)
 	st->ext = format->extension;
 	st->root_fd = st->meta_fd = -1;
 	st->latest = -1;
+	/* freed by an unwind (core/alloc.h) until it is the sink's */
+	sl_oom_defer(fsink_free_v, st);
 	if ((rc = columns_init(sk, st, err)) < 0)
 		goto fail;
 	st->writer = (sl_format_writer){
@@ -737,9 +769,11 @@ static int fsink_init(sl_sink *sk, sl_err *err)
 		goto fail;
 	if (st->writer.extension)
 		st->ext = st->writer.extension;
+	sl_oom_undefer(st);
 	sk->state = st;
 	return 0;
 fail:
+	sl_oom_undefer(st);
 	fsink_free(st);
 	return rc;
 }
@@ -810,6 +844,7 @@ static int fsink_commit(sl_sink *sk, int64_t epoch)
 		goto out;
 	}
 	mtime = sl_xcalloc(st->nfiles, sizeof(*mtime));
+	sl_oom_own(mtime); /* freed by an unwind (core/alloc.h) */
 	if ((rc = files_sync(sk, mtime)) < 0 || (rc = dirs_sync(sk)) < 0)
 		goto out;
 	sl_file_sink_manifest_build(st, mtime);
@@ -822,6 +857,7 @@ static int fsink_commit(sl_sink *sk, int64_t epoch)
 	if (rc == 0 && epoch > st->latest)
 		st->latest = epoch;
 out:
+	sl_oom_disown(mtime);
 	free(mtime);
 	if (rc < 0) {
 		/* The batch will be replayed after the failure: what it

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "io/source_file_internal.h"
 
 /* ---- the catalogue: remembered files and their keys -------------------- */
@@ -86,14 +87,16 @@ static void remember(sl_source *src, const char *path, int64_t mtime,
 	struct fentry *e;
 	size_t h;
 
+	/* Allocations first: an unwind (core/alloc.h) leaves the catalogue
+	 * as it was. */
 	if (fs->nf == fs->capf) {
-		fs->capf = fs->capf ? fs->capf * 2 : 64;
-		fs->f = sl_xrealloc(fs->f, fs->capf * sizeof(*fs->f));
+		size_t cap = fs->capf ? fs->capf * 2 : 64;
+		fs->f = sl_xrealloc(fs->f, cap * sizeof(*fs->f));
+		fs->capf = cap;
 	}
+	char *copy = sl_xstrdup(path);
 	e = &fs->f[fs->nf++];
-	e->path = strdup(path);
-	if (!e->path)
-		abort();
+	e->path = copy;
 	e->mtime_ns = mtime;
 	e->size = size;
 	e->index = index;
@@ -270,11 +273,15 @@ static bool name_seen(sl_source *src, const char *name)
 
 	if (conf_of(src)->file_name_only)
 		return seen(src, base_name(name));
-	if (asprintf(&path, "%s/%s", fs->dir, name) < 0)
-		abort();
+	path = sl_xasprintf("%s/%s", fs->dir, name);
 	r = seen(src, path);
 	free(path);
 	return r;
+}
+
+static void close_dir(void *d)
+{
+	closedir(d);
 }
 
 /* A format that reads partition directories (SL_FORMAT_PARTITIONS) gets
@@ -312,10 +319,13 @@ static void list_names(sl_source *src, DIR *d, const char *prefix, int depth,
 				close(fd);
 				continue;
 			}
-			if (asprintf(&rel, "%s%s/", prefix, de->d_name) < 0)
-				abort();
+			sl_oom_defer(close_dir, sub);
+			rel = sl_xasprintf("%s%s/", prefix, de->d_name);
+			sl_oom_own(rel);
 			list_names(src, sub, rel, depth + 1, names, n, cap);
+			sl_oom_disown(rel);
 			free(rel);
+			sl_oom_undefer(sub);
 			closedir(sub);
 			continue;
 		}
@@ -324,20 +334,50 @@ static void list_names(sl_source *src, DIR *d, const char *prefix, int depth,
 			continue;
 		if (fs->glob && fnmatch(fs->glob, de->d_name, FNM_PERIOD))
 			continue;
-		if (asprintf(&rel, "%s%s", prefix, de->d_name) < 0)
-			abort();
+		rel = sl_xasprintf("%s%s", prefix, de->d_name);
+		sl_oom_own(rel);
 		/* Known files need no statx: a big directory costs one
 		 * statx per new file, not per file, each batch. */
 		if (name_seen(src, rel)) {
+			sl_oom_disown(rel);
 			free(rel);
 			continue;
 		}
 		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 64;
-			*names = sl_xrealloc(*names, *cap * sizeof(**names));
+			size_t ncap = *cap ? *cap * 2 : 64;
+			*names = sl_xrealloc(*names, ncap * sizeof(**names));
+			*cap = ncap;
 		}
+		sl_oom_disown(rel);
 		(*names)[(*n)++] = rel;
 	}
+}
+
+/* What a scan holds while it may unwind (core/alloc.h). */
+struct scan_tmp {
+	DIR *d;
+	char **names;
+	size_t n, cap;
+	struct statx *stx;
+	int *res;
+	struct cand *c;
+	size_t k;
+};
+
+static void scan_tmp_free(void *arg)
+{
+	struct scan_tmp *t = arg;
+
+	if (t->d)
+		closedir(t->d);
+	for (size_t i = 0; i < t->n; i++)
+		free(t->names[i]);
+	free(t->names);
+	free(t->stx);
+	free(t->res);
+	for (size_t i = 0; i < t->k; i++)
+		free(t->c[i].name);
+	free(t->c);
 }
 
 /* Lists new candidate files, oldest first. Caller holds the lock. */
@@ -345,56 +385,60 @@ static size_t scan(sl_source *src, struct cand **out)
 {
 	struct file_src *fs = src->state;
 	DIR *d = opendir(fs->dir);
-	char **names = NULL;
-	size_t n = 0, cap = 0, k = 0;
-	struct statx *stx;
-	int *res;
+	size_t k = 0;
 	struct cand *c;
 	int64_t thr = age_threshold(src);
+	struct scan_tmp t = { .d = d };
 
 	*out = NULL;
 	if (!d)
 		return 0;
+	sl_oom_defer(scan_tmp_free, &t);
 	/* getdents64 has no io_uring opcode: the listing is readdir, the
 	 * metadata of what it finds is one batch of statx on the ring. */
-	list_names(src, d, "", 0, &names, &n, &cap);
+	list_names(src, d, "", 0, &t.names, &t.n, &t.cap);
+	char **names = t.names;
+	size_t n = t.n;
 	if (!n) {
+		sl_oom_undefer(&t);
 		closedir(d);
 		free(names);
 		return 0;
 	}
-	stx = sl_xrealloc(NULL, n * sizeof(*stx));
-	res = sl_xrealloc(NULL, n * sizeof(*res));
-	c = sl_xrealloc(NULL, n * sizeof(*c));
+	struct statx *stx = t.stx = sl_xrealloc(NULL, n * sizeof(*stx));
+	int *res = t.res = sl_xrealloc(NULL, n * sizeof(*res));
+	c = t.c = sl_xrealloc(NULL, n * sizeof(*c));
 	/* Names relative to the listing's own descriptor: no path joins,
 	 * and no second open of the directory. */
 	sl_uring_statx_many(sl_uring_get(), dirfd(d),
 			    (const char *const *)names, n, 0,
 			    STATX_TYPE | STATX_SIZE | STATX_MTIME, stx, res);
 	closedir(d);
+	t.d = NULL;
 	for (size_t i = 0; i < n; i++) {
 		char *path;
 		int64_t mt;
 
 		if (res[i] < 0 || !S_ISREG(stx[i].stx_mode)) {
 			free(names[i]);
+			names[i] = NULL;
 			continue;
 		}
 		mt = (int64_t)stx[i].stx_mtime.tv_sec * 1000000000 +
 		     stx[i].stx_mtime.tv_nsec;
-		if (asprintf(&path, "%s/%s", fs->dir, names[i]) < 0)
-			abort();
+		path = sl_xasprintf("%s/%s", fs->dir, names[i]);
+		free(names[i]);
+		names[i] = NULL;
 		if (mt < thr) {
 			free(path);
-			free(names[i]);
 			continue;
 		}
-		free(names[i]);
 		c[k].name = path;
 		c[k].mtime_ns = mt;
 		c[k].size = (int64_t)stx[i].stx_size;
-		k++;
+		t.k = ++k;
 	}
+	sl_oom_undefer(&t);
 	free(names);
 	free(stx);
 	free(res);
@@ -412,7 +456,9 @@ int64_t sl_file_source_latest(sl_source_part *p, int64_t batch_id)
 	size_t n, take;
 	int64_t end;
 
-	pthread_mutex_lock(&fs->lock);
+	/* released by an unwind too (core/alloc.h): scan and remember
+	 * allocate */
+	sl_oom_lock(&fs->lock);
 	fs->read_upto = p->offset;
 	/* The engine asks for batch N+1 only after batch N committed: the
 	 * files below the offset are safely processed. */
@@ -424,10 +470,12 @@ int64_t sl_file_source_latest(sl_source_part *p, int64_t batch_id)
 		end = fs->next_index;
 		if (c->max_files > 0 && end - p->offset > c->max_files)
 			end = p->offset + c->max_files;
-		pthread_mutex_unlock(&fs->lock);
+		sl_oom_unlock(&fs->lock);
 		return end;
 	}
 	n = scan(src, &cd);
+	struct scan_tmp held = { .c = cd, .k = n };
+	sl_oom_defer(scan_tmp_free, &held);
 	/* batch_id < 0 asks for everything available now (availableNow's
 	 * first call): admit it all, as Spark's availableNow prefetches the
 	 * whole listing, and let the batches take it max at a time. */
@@ -442,12 +490,13 @@ int64_t sl_file_source_latest(sl_source_part *p, int64_t batch_id)
 			remember(src, x->name, x->mtime_ns, x->size,
 				 fs->next_index++);
 	}
+	sl_oom_undefer(&held);
 	for (size_t i = 0; i < n; i++)
 		free(cd[i].name);
 	free(cd);
 	purge(src);
 	end = fs->next_index;
-	pthread_mutex_unlock(&fs->lock);
+	sl_oom_unlock(&fs->lock);
 	return end > p->offset ? end : p->offset;
 }
 
@@ -478,7 +527,7 @@ int sl_file_source_restore(sl_source *src, const sl_file_entry *files, size_t n,
 	struct file_src *fs = src->state;
 	int rc = 0;
 
-	pthread_mutex_lock(&fs->lock);
+	sl_oom_lock(&fs->lock);
 	for (size_t i = 0; i < n; i++) {
 		if (!files[i].path || files[i].index < fs->next_index) {
 			rc = sl_err_set(err, SL_EINVAL,
@@ -494,7 +543,7 @@ int sl_file_source_restore(sl_source *src, const sl_file_entry *files, size_t n,
 	/* Restored files were cleaned, if at all, when their batch
 	 * committed before the restart. */
 	fs->clean_upto = fs->read_upto = fs->next_index;
-	pthread_mutex_unlock(&fs->lock);
+	sl_oom_unlock(&fs->lock);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "io/source_file_internal.h"
 
 /* Rows per record vector, as the other sources. */
@@ -17,6 +18,11 @@
 
 
 /* ---- files ------------------------------------------------------------ */
+
+static void free_batch(void *b)
+{
+	sl_batch_free(b);
+}
 
 static void part_close_file(sl_source_part *p, struct file_part *fp)
 {
@@ -90,7 +96,10 @@ static int part_open_file(sl_source_part *p, struct file_part *fp)
 		.preds = preds,
 		.npreds = npreds,
 	};
-	if ((rc = fs->format->reader_open(&fp->rd)) < 0) {
+	sl_oom_own(fp->path); /* freed by an unwind (core/alloc.h) */
+	rc = fs->format->reader_open(&fp->rd);
+	sl_oom_disown(fp->path);
+	if (rc < 0) {
 		bool skip = bad_file_skips(p, fp);
 
 		if (!skip)
@@ -179,8 +188,11 @@ int sl_file_source_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 			files++;
 			continue;
 		}
-		if (!b)
+		if (!b) {
 			b = sl_batch_new(p->src->schema, FILE_MAX_ROWS);
+			/* freed by an unwind (core/alloc.h) until returned */
+			sl_oom_defer(free_batch, b);
+		}
 		if (b->nrows >= FILE_MAX_ROWS)
 			break;
 		before = b->nrows;
@@ -217,6 +229,7 @@ int sl_file_source_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 			fp->dead += (uint64_t)k;
 	}
 	flush_stats(p, fp, files);
+	sl_oom_undefer(b);
 	if (rc < 0 || !b || !b->nrows) {
 		sl_batch_free(b);
 		return rc < 0 ? rc : 0;

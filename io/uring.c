@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/log.h"
 #include "io/uring.h"
 
@@ -272,11 +273,11 @@ sl_uring *sl_uring_get(void)
 	if (tls_ring)
 		return tls_ring;
 	pthread_once(&tls_once, tls_make_key);
-	tls_ring = malloc(sizeof(*tls_ring));
-	if (!tls_ring) {
-		sl_log_here(SL_LOG_ERROR, "out of memory (io_uring ring)");
-		abort();
-	}
+	/* on failure the thread unwinds to its recovery point
+	 * (core/alloc.h): nothing is made yet */
+	tls_ring = sl_try_realloc(NULL, sizeof(*tls_ring));
+	if (!tls_ring)
+		sl_oom_raise(sizeof(*tls_ring));
 	sl_uring_init(tls_ring, SL_URING_ENTRIES);
 	/* The key's destructor frees the ring when the thread exits. */
 	pthread_setspecific(tls_key, tls_ring);

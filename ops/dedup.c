@@ -49,9 +49,7 @@ sl_dedup *sl_dedup_new(const sl_dedup_spec *spec, sl_err *err)
 			   "timestamp column of the input");
 		return NULL;
 	}
-	sl_dedup *d = calloc(1, sizeof(*d));
-	if (!d)
-		abort(); /* as sl_arena: no sensible recovery from OOM */
+	sl_dedup *d = sl_xcalloc(1, sizeof(*d));
 	d->base = (sl_stateful_op){ .ops = &dedup_stateful_ops, .nparts = 1 };
 	d->spec = *spec;
 	d->wm_key = -1;
@@ -63,9 +61,7 @@ sl_dedup *sl_dedup_new(const sl_dedup_spec *spec, sl_err *err)
 	d->kt = sl_keytab_new(spec->nkeys);
 	sl_watermark_init(&d->wm, spec->wm_delay_us);
 	d->min_ts = INT64_MAX;
-	d->kbuf = calloc(spec->nkeys ? spec->nkeys : 1, sizeof(sl_value));
-	if (!d->kt || !d->kbuf)
-		abort();
+	d->kbuf = sl_xcalloc(spec->nkeys ? spec->nkeys : 1, sizeof(sl_value));
 	return d;
 }
 
@@ -84,9 +80,8 @@ static void note_added(sl_dedup *d, uint32_t slot)
 {
 	if (d->nadded == d->capadded) {
 		d->capadded = d->capadded ? d->capadded * 2 : 64;
-		d->added = realloc(d->added, d->capadded * sizeof(uint32_t));
-		if (!d->added)
-			abort();
+		d->added =
+			sl_xrealloc(d->added, d->capadded * sizeof(uint32_t));
 	}
 	d->added[d->nadded++] = slot;
 }

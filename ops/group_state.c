@@ -79,9 +79,7 @@ static void *grow(void *p, uint32_t *cap, uint32_t need, size_t elem)
 	uint32_t c = *cap ? *cap : 64;
 	while (c < need)
 		c *= 2;
-	p = realloc(p, (size_t)c * elem);
-	if (!p)
-		abort(); /* as sl_arena: no sensible recovery from OOM */
+	p = sl_xrealloc(p, (size_t)c * elem);
 	*cap = c;
 	return p;
 }
@@ -98,18 +96,14 @@ sl_group_state_op *sl_group_state_op_new(const sl_group_state_op_spec *spec,
 			   "needed");
 		return NULL;
 	}
-	sl_group_state_op *g = calloc(1, sizeof(*g));
-	if (!g)
-		abort();
+	sl_group_state_op *g = sl_xcalloc(1, sizeof(*g));
 	g->base = (sl_stateful_op){ .ops = &gstate_stateful_ops, .nparts = 1 };
 	g->spec = *spec;
 	g->kt = sl_keytab_new(spec->nkeys);
 	sl_watermark_init(&g->wm, spec->wm_delay_us);
-	g->kbuf = calloc(spec->nkeys ? spec->nkeys : 1, sizeof(sl_value));
+	g->kbuf = sl_xcalloc(spec->nkeys ? spec->nkeys : 1, sizeof(sl_value));
 	g->keyrow = sl_batch_new(spec->key_schema, 1);
 	g->rows = sl_batch_new(spec->in, 64);
-	if (!g->kt || !g->kbuf || !g->keyrow || !g->rows)
-		abort();
 	/* one row, its values set before each call (none without keys) */
 	if (spec->nkeys)
 		sl_batch_add_row(g->keyrow);
@@ -182,9 +176,7 @@ static void slot_set_blob(sl_group_state_op *g, struct gslot *gs, const void *p,
 {
 	uint8_t *nb = NULL;
 	if (len) {
-		nb = malloc(len);
-		if (!nb)
-			abort();
+		nb = sl_xrealloc(NULL, len);
 		memcpy(nb, p, len);
 	}
 	g->state_bytes -= gs->len;

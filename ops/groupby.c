@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "ops/groupby.h"
 #include "sluice.h"
 
@@ -158,6 +159,21 @@ static int check_spec(const sl_groupby_spec *s, sl_err *err)
 	return 0;
 }
 
+static void free_batch_v(void *b)
+{
+	sl_batch_free(b);
+}
+
+static void free_buf_v(void *b)
+{
+	sl_buf_free(b);
+}
+
+static void groupby_free_v(void *op)
+{
+	sl_groupby_free(op);
+}
+
 sl_groupby *sl_groupby_new(const sl_groupby_spec *spec, sl_arena *plan,
 			   sl_err *err)
 {
@@ -203,6 +219,8 @@ sl_groupby *sl_groupby_new(const sl_groupby_spec *spec, sl_arena *plan,
 
 	sl_groupby *op = sl_xrealloc(NULL, sizeof(*op));
 	memset(op, 0, sizeof(*op));
+	/* freed by an unwind (core/alloc.h) until it is returned */
+	sl_oom_defer(groupby_free_v, op);
 	op->base = (sl_stateful_op){ .ops = &sl_groupby_stateful_ops,
 				     .nparts = 1 };
 	op->spec = *spec;
@@ -229,6 +247,7 @@ sl_groupby *sl_groupby_new(const sl_groupby_spec *spec, sl_arena *plan,
 					       sizeof(int64_t));
 	sl_watermark_init(&op->wm, spec->wm_delay_us);
 	op->min_end = INT64_MAX;
+	sl_oom_undefer(op);
 	return op;
 }
 
@@ -412,9 +431,8 @@ uint32_t sl_groupby_partition(const sl_groupby_spec *spec,
 		 * the ones after, chained like one tuple */
 		sl_value k[16], *kp = k;
 		if (spec->nkeys - 1 > 16)
-			kp = malloc((spec->nkeys - 1) * sizeof(sl_value));
-		if (!kp)
-			abort();
+			kp = sl_xrealloc(NULL,
+					 (spec->nkeys - 1) * sizeof(sl_value));
 		memcpy(kp, row, (size_t)tk * sizeof(sl_value));
 		memcpy(kp + tk, row + tk + 1,
 		       (spec->nkeys - 1 - (uint32_t)tk) * sizeof(sl_value));
@@ -646,6 +664,7 @@ int sl_groupby_emit(sl_groupby *op, int64_t batch_id, sl_batch **out)
 							: 16;
 	sl_batch *b = sl_batch_new(op->out, cap ? cap : 1);
 	b->epoch = batch_id;
+	sl_oom_defer(free_batch_v, b); /* until it is *out (core/alloc.h) */
 	switch (op->spec.mode) {
 	case SL_MODE_COMPLETE:
 		for (int64_t s = sl_keytab_next(op->kt, -1); s >= 0;
@@ -665,6 +684,7 @@ int sl_groupby_emit(sl_groupby *op, int64_t batch_id, sl_batch **out)
 		evict(op, b);
 		break;
 	}
+	sl_oom_undefer(b);
 	op->outrows = b->nrows;
 	*out = b;
 	return (int)b->nrows;
@@ -812,22 +832,26 @@ static void put_record(const sl_groupby *op, uint32_t slot, sl_buf *b,
 void sl_groupby_snapshot(const sl_groupby *op, int64_t version, sl_buf *out)
 {
 	sl_buf tmp = { 0 };
+	sl_oom_defer(free_buf_v, &tmp); /* core/alloc.h */
 	put_header(op, GB_SNAPSHOT, version, sl_keytab_count(op->kt), out);
 	for (int64_t s = sl_keytab_next(op->kt, -1); s >= 0;
 	     s = sl_keytab_next(op->kt, s))
 		put_record(op, (uint32_t)s, out, &tmp);
+	sl_oom_undefer(&tmp);
 	sl_buf_free(&tmp);
 }
 
 void sl_groupby_delta(const sl_groupby *op, int64_t version, sl_buf *out)
 {
 	sl_buf tmp = { 0 };
+	sl_oom_defer(free_buf_v, &tmp); /* core/alloc.h */
 	put_header(op, GB_DELTA, version, op->nremoved + op->nchanged, out);
 	/* Tombstones first: a key evicted and made again in the same batch
 	 * then ends up present. */
 	sl_buf_put(out, op->removed.p, op->removed.len);
 	for (uint32_t i = 0; i < op->nchanged; i++)
 		put_record(op, op->changed[i], out, &tmp);
+	sl_oom_undefer(&tmp);
 	sl_buf_free(&tmp);
 }
 

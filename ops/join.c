@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "ops/join.h"
 #include "ops/keyhash.h"
 
@@ -126,9 +127,7 @@ sl_join *sl_join_new(const sl_schema *ls, const sl_schema *rs,
 			      : "join: no join keys given");
 		return NULL;
 	}
-	sl_join *j = calloc(1, sizeof(*j));
-	if (!j)
-		abort();
+	sl_join *j = sl_xcalloc(1, sizeof(*j));
 	j->how = how;
 	j->nkeys = nk;
 	j->lkey = sl_arena_calloc(a, nk * sizeof(*j->lkey));
@@ -196,10 +195,8 @@ sl_join *sl_join_new(const sl_schema *ls, const sl_schema *rs,
 	 * left out. */
 	j->table = t;
 	j->kt = sl_keytab_new(nk);
-	j->next = malloc(((size_t)t->nrows + 1) * sizeof(*j->next));
+	j->next = sl_xrealloc(NULL, ((size_t)t->nrows + 1) * sizeof(*j->next));
 	uint32_t *tail = NULL, cap = 0;
-	if (!j->next)
-		abort();
 	for (uint32_t r = 0; r < t->nrows; r++) {
 		const sl_value *row = sl_batch_row(t, r);
 		sl_value key[nk];
@@ -215,10 +212,11 @@ sl_join *sl_join_new(const sl_schema *ls, const sl_schema *rs,
 			uint32_t nc = cap ? cap * 2 : 64;
 			while (nc <= slot)
 				nc *= 2;
-			j->head = realloc(j->head, nc * sizeof(*j->head));
-			tail = realloc(tail, nc * sizeof(*tail));
-			if (!j->head || !tail)
-				abort();
+			j->head = sl_xrealloc(j->head, nc * sizeof(*j->head));
+			sl_oom_own(tail);
+			uint32_t *grown = sl_xrealloc(tail, nc * sizeof(*tail));
+			sl_oom_disown(tail);
+			tail = grown;
 			cap = nc;
 		}
 		if (created)
@@ -243,11 +241,11 @@ int sl_join_probe(const sl_join *j, sl_batch *b, sl_err *err)
 {
 	uint32_t nl = b->ncols, nout = j->out->n, nk = j->nkeys;
 	uint32_t cap = b->nrows ? b->nrows : 1, n = 0;
-	sl_value *vals = malloc((size_t)cap * nout * sizeof(sl_value));
+	sl_value *vals =
+		sl_xrealloc(NULL, (size_t)cap * nout * sizeof(sl_value));
 
 	(void)err;
-	if (!vals)
-		abort();
+	sl_oom_own(vals); /* until it is the batch's (core/alloc.h) */
 	for (uint32_t r = 0; r < b->nrows; r++) {
 		const sl_value *row = sl_batch_row(b, r);
 		sl_value key[nk];
@@ -259,8 +257,11 @@ int sl_join_probe(const sl_join *j, sl_batch *b, sl_err *err)
 		if (m == NONE && j->how != SL_JOIN_LEFT)
 			continue;
 		do {
-			if (n == cap)
+			if (n == cap) {
+				sl_value *old = vals;
 				vals = sl_values_grow(vals, &cap, nout);
+				sl_oom_own_swap(old, vals);
+			}
 			sl_value *o = vals + (size_t)n++ * nout;
 			memcpy(o, row, nl * sizeof(sl_value));
 			/* Values of the table stay in its arena: it lives
@@ -273,6 +274,7 @@ int sl_join_probe(const sl_join *j, sl_batch *b, sl_err *err)
 			m = m != NONE ? j->next[m] : NONE;
 		} while (m != NONE);
 	}
+	sl_oom_disown(vals);
 	free(b->vals);
 	b->vals = vals;
 	b->cap = cap;

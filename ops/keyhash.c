@@ -12,6 +12,8 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "core/alloc.h"
+
 #include "ops/keyhash.h"
 #include "sluice.h"
 
@@ -484,7 +486,9 @@ sl_keytab *sl_keytab_new(uint32_t nkeys)
 	memset(t, 0, sizeof(*t));
 	t->nkeys = nkeys;
 	t->mask = 15;
+	sl_oom_own(t); /* freed by an unwind (core/alloc.h) */
 	t->buckets = sl_xcalloc(t->mask + 1, sizeof(kt_bucket));
+	sl_oom_disown(t);
 	sl_arena_init(&t->arena);
 	return t;
 }

@@ -84,9 +84,7 @@ static void lex_push(struct sl_pipeline_lexer *lx, uint8_t kind, uint32_t off,
 {
 	if (lx->n == lx->cap) {
 		lx->cap = lx->cap ? lx->cap * 2 : 64;
-		lx->t = realloc(lx->t, lx->cap * sizeof(*lx->t));
-		if (!lx->t)
-			abort();
+		lx->t = sl_xrealloc(lx->t, lx->cap * sizeof(*lx->t));
 	}
 	lx->t[lx->n++] =
 		(struct sl_pipeline_token){ kind, lx->text[off], off, len };

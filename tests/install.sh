@@ -47,9 +47,14 @@ cc -std=c11 -Wall -Werror -o "$tmp/plugin" examples/plugin.c $flags ||
 	fail "examples/plugin.c does not build with: $flags"
 LD_LIBRARY_PATH=$lib "$tmp/plugin" > "$tmp/plugin.out" 2>&1 ||
 	{ cat "$tmp/plugin.out" >&2; fail "the installed plugin example failed"; }
+# and the file-format plugin example (its own format read and written)
+cc -std=c11 -Wall -Werror -o "$tmp/format_plugin" examples/format_plugin.c $flags ||
+	fail "examples/format_plugin.c does not build with: $flags"
+LD_LIBRARY_PATH=$lib "$tmp/format_plugin" > "$tmp/format_plugin.out" 2>&1 ||
+	{ cat "$tmp/format_plugin.out" >&2; fail "the installed format plugin example failed"; }
 
 make --no-print-directory -s uninstall B="$B" DESTDIR="$root" \
 	PREFIX="$prefix" > "$tmp/uninstall.log" 2>&1 || fail "make uninstall"
 left=$(find "$root" -type f -o -type l)
 [ -z "$left" ] || fail "make uninstall left: $left"
-echo "install-test: installed, built examples/embed.c and plugin.c with '$flags', ran it, uninstalled"
+echo "install-test: installed, built examples/embed.c, plugin.c and format_plugin.c with '$flags', ran it, uninstalled"

@@ -469,12 +469,11 @@ static int ksrc_init(sl_source *src, sl_err *err)
 	    !sl_kvs_get(src->given, "startingOffsets"))
 		for (uint32_t i = 0; i < ks->ntp; i++)
 			ks->tp[i].start = KSRC_STORED;
-	if (ks->group && (rc = sl_ksrc_group_alloc(src, err)))
-		goto fail;
-	/* Spares for the partitions discovery finds (manual, subscribe or
-	 * subscribePattern): ks->tp gets room for them now, so that
+	/* Spares for the partitions discovery finds (subscribe or
+	 * subscribePattern; with a group, those the group assigns that
+	 * were not there at init): ks->tp gets room for them now, so that
 	 * binding one never moves the array other threads read. */
-	if (!ks->group && !c->assign && c->discovery_interval_ms > 0 &&
+	if (!c->assign && c->discovery_interval_ms > 0 &&
 	    c->max_added_partitions > 0) {
 		struct ksrc_tp *t;
 
@@ -486,6 +485,8 @@ static int ksrc_init(sl_source *src, sl_err *err)
 		ks->disc_interval_ns = c->discovery_interval_ms * 1000000;
 		ks->disc_next_ns = sl_now_ns() + ks->disc_interval_ns;
 	}
+	if (ks->group && (rc = sl_ksrc_group_alloc(src, err)))
+		goto fail;
 	json_decref(assign);
 	src->schema = ksrc_schema(src->arena, c->include_headers);
 	src->nparts = ks->ntp + ks->nspare;

@@ -60,8 +60,9 @@ int sl_ksrc_open(sl_source_part *p)
 	if (!ks || p->index >= ks->ntp + ks->nspare)
 		return sl_err_set(&p->err, SL_EINVAL, KSRC ": no partition %u",
 				  p->index);
-	/* A spare: no partition until discovery binds one (poll). */
-	if (p->index >= ks->ntp) {
+	/* A spare: no partition until discovery binds one (poll). With a
+	 * group the rebalance bound it before it opens. */
+	if (p->index >= ks->ntp && !ks->group) {
 		kp = calloc(1, sizeof(*kp));
 		if (!kp)
 			return sl_err_set(&p->err, -ENOMEM,
@@ -487,9 +488,20 @@ int64_t sl_ksrc_latest(sl_source_part *p, int64_t batch_id)
 
 	/* A spare without a partition: nothing to read, until discovery
 	 * has found one for it; then 0, so that a micro-batch polls the
-	 * spare, which takes its partition there. */
-	if (!kp->tp)
+	 * spare, which takes its partition there. Discovery runs here too:
+	 * between micro-batches no partition polls when no records came,
+	 * and records written only into new partitions would wait for ever
+	 * (a failure is kept and fails the spare's next poll). */
+	if (!kp->tp) {
+		if (p->index >= sl_ksrc_known(ks) &&
+		    !pthread_mutex_trylock(&ks->disc_lock)) {
+			sl_err derr = { 0 };
+
+			(void)sl_ksrc_discover(p->src, &derr);
+			pthread_mutex_unlock(&ks->disc_lock);
+		}
 		return p->index < sl_ksrc_known(ks) ? 0 : p->offset;
+	}
 	if (rd_kafka_get_watermark_offsets(ks->rk, kp->tp->topic,
 					   kp->tp->partition, &lo, &hi) ||
 	    hi < 0)

@@ -222,7 +222,10 @@ static long long ckpt_dir_new_min(const char *dir)
 	return seen == 2 ? lo : -1;
 }
 
-static void grow_relay(const char *trigger)
+/* group: the source reads with partitionAssignment 'group' (one member):
+ * the group's rebalance, not the source's own discovery, hands it the
+ * new partitions. */
+static void grow_relay(const char *trigger, bool group)
 {
 	char in[128], out[128], dir[300];
 	const char *sel[] = { "key", "value", "partition", NULL };
@@ -253,6 +256,8 @@ static void grow_relay(const char *trigger)
 	cr_assert_eq(rd_kafka_assign(c, l), 0);
 	rd_kafka_topic_partition_list_destroy(l);
 
+	char rgid[160];
+	snprintf(rgid, sizeof(rgid), "grow-relay-%s", in);
 	sl_session *s = sl_session_new();
 	const char *src_opts[] = { "kafka.bootstrap.servers",
 				   sl_test_kafka_broker,
@@ -262,6 +267,10 @@ static void grow_relay(const char *trigger)
 				   "earliest",
 				   "partitionDiscoveryInterval",
 				   "1 second",
+				   group ? "partitionAssignment" : NULL,
+				   "group",
+				   "kafka.group.id",
+				   rgid,
 				   NULL };
 	const char *sink_opts[] = { "kafka.bootstrap.servers",
 				    sl_test_kafka_broker,
@@ -307,9 +316,10 @@ static void grow_relay(const char *trigger)
 							 : o->first_ms[3]) -
 		       grown;
 	fprintf(stderr,
-		"grow (%s): new partitions' first records out %lld ms after "
-		"CreatePartitions; %ld records, %ld duplicates\n",
-		trigger, (long long)pick, o->total, o->dups);
+		"grow (%s%s): new partitions' first records out %lld ms "
+		"after CreatePartitions; %ld records, %ld duplicates\n",
+		trigger, group ? ", group" : "", (long long)pick, o->total,
+		o->dups);
 	/* 1 s interval; the bound only turns a hang into a failure on a
 	 * loaded machine */
 	cr_assert_lt(pick, 10000, "new partitions read %lld ms after growth",
@@ -349,14 +359,22 @@ static void grow_relay(const char *trigger)
 
 Test(grow, two_to_four_partitions_mid_relay)
 {
-	grow_relay("continuous 100 ms");
+	grow_relay("continuous 100 ms", false);
+}
+
+/* The same read by a consumer group: the group's leader sees the topic
+ * grow in the metadata it refreshes (every partitionDiscoveryInterval),
+ * rebalances, and the new partitions take spare slots. */
+Test(grow, two_to_four_partitions_mid_relay_group)
+{
+	grow_relay("continuous 100 ms", true);
 }
 
 /* The same with micro-batches: a spare takes its partition when a batch
  * plans it (its latest() is 0 once discovery found one for it). */
 Test(grow, two_to_four_partitions_mid_relay_micro_batch)
 {
-	grow_relay("processingTime 200 ms");
+	grow_relay("processingTime 200 ms", false);
 }
 
 /* More new partitions than maxAddedPartitions: the query fails, naming

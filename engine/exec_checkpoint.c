@@ -320,8 +320,10 @@ int sl_exec_checkpoint_start(sl_query *q, sl_err *err)
 
 	if (!plan)
 		return sl_err_set(err, -ENOMEM, "out of memory");
-	rc = sl_ckpt_open(q->wconf.checkpoint, q->id, NULL, plan, &q->ckpt,
-			  err);
+	rc = sl_ckpt_open_flags(q->wconf.checkpoint, q->id, NULL, plan,
+				q->src->parts_may_grow ? SL_CKPT_PARTS_MAY_GROW
+						       : 0,
+				&q->ckpt, err);
 	free(plan);
 	if (rc < 0)
 		return rc;

@@ -31,6 +31,11 @@ struct sl_source {
 	 * Kafka consumer group's rebalances), through ops->rebalance.
 	 * false: every partition is read from start to end. */
 	bool dynamic;
+	/* Set by init: partition i is the same one on every run even when
+	 * the source has more partitions than its checkpoint knows (new
+	 * ones come after the old), so such a checkpoint resumes: the
+	 * partitions it lacks start as the source says. */
+	bool parts_may_grow;
 	/* Set by the engine before a query on a dynamic source starts:
 	 * wakes the query's coordinator, which then calls
 	 * ops->rebalance soon. Callable from any thread, also from

@@ -488,6 +488,16 @@ static int ksrc_init(sl_source *src, sl_err *err)
 	if (ks->group && (rc = sl_ksrc_group_alloc(src, err)))
 		goto fail;
 	json_decref(assign);
+	/* A checkpoint made before the topic grew resumes: with a group
+	 * the group's offsets say where partitions start anyway; with
+	 * one subscribed topic slot i is its partition i on every run
+	 * (sorted, and discovery binds new partitions in order), so the
+	 * checkpoint's slots keep their partitions and the new ones come
+	 * after them. Several topics interleave: refused, as before. */
+	uint32_t ntopics = 0;
+	for (uint32_t i = 0; i < ks->ntp; i++)
+		ntopics += !i || strcmp(ks->tp[i].topic, ks->tp[i - 1].topic);
+	src->parts_may_grow = ks->group || (c->subscribe && ntopics == 1);
 	src->schema = ksrc_schema(src->arena, c->include_headers);
 	src->nparts = ks->ntp + ks->nspare;
 	return 0;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "io/source_kafka_internal.h"
 #include "io/uring.h"
 
@@ -80,8 +81,19 @@ int sl_ksrc_open(sl_source_part *p)
 	 * the epoch ended (found since): all of it is new. */
 	else if (p->has_resume && p->resume < 0)
 		start = KSRC_EARLIEST;
-	else
+	/* The query resumes (slot 0, opened first, had an offset) but this
+	 * slot is not in the checkpoint: the topic has grown since
+	 * (src->parts_may_grow), and all of this partition is new. */
+	else if (!p->has_resume && ks->resumed) {
+		start = KSRC_EARLIEST;
+		sl_log(ks->ev.log, SL_LOG_INFO,
+		       KSRC ": %s-%d is not in the checkpoint (the topic grew "
+			    "since): reading it from the earliest offset",
+		       tp->topic, tp->partition);
+	} else
 		start = p->has_resume ? p->resume : tp->start;
+	if (p->has_resume)
+		ks->resumed = true;
 	/* exactly-once: the group's offset was committed with the output
 	 * of the last committed transaction, and the checkpoint may trail
 	 * it by the epoch that was committing when the query died. Read

@@ -159,8 +159,9 @@ static const sl_opt_def ksrc_options[] = {
 			"to its topics (subscribe) or for new topics matching "
 			"subscribePattern (sluice; Spark looks each batch). "
 			"New ones are read from the earliest offset. 0: never "
-			"(docs/KAFKA.md). With partitionAssignment 'manual' "
-			"and no 'assign' only.",
+			"(docs/KAFKA.md). Not with 'assign'; with "
+			"partitionAssignment 'group', how often the group "
+			"looks for partitions added to its topics.",
 	},
 	{
 		.name = "maxAddedPartitions",

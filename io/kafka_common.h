@@ -106,6 +106,13 @@ const rd_kafka_metadata_topic_t *sl_kafka_md_find(const rd_kafka_metadata_t *md,
  * then fails. */
 bool sl_kafka_md_ready(const rd_kafka_metadata_topic_t *t);
 
+/* The topics the Kafka source src reads and their partition counts (the
+ * highest partition it knows plus one), at most max of them, into
+ * names[] (living as long as src) and nparts[]. Returns how many, or -1
+ * when src is not the Kafka source (io/source_kafka_offsets.c). */
+int sl_kafka_source_topics(const sl_source *src, const char **names,
+			   int32_t *nparts, int max);
+
 /* ---- exactly-once (io/source_kafka_offsets.c) ----------------------------
  *
  * A Kafka sink with deliveryGuarantee 'exactly-once' commits each epoch's

@@ -88,6 +88,29 @@ static const sl_opt_def ksink_options[] = {
 			"timestamp, write the time of the write).",
 	},
 	{
+		.name = "createTopics",
+		.type = SL_OPT_STRING,
+		.offset = offsetof(struct ksink_conf, create_topics),
+		.desc = "Make the topics the query writes, when missing, "
+			"before it starts, with the partition counts of the "
+			"Kafka source's topics (sluice; not in Spark): a name "
+			"holding '${topic}' (mirror.${topic}, as sluice "
+			"relay's --to) is one topic per source topic, with "
+			"that topic's partitions; a plain name is one topic "
+			"with the most partitions of any source topic. "
+			"Topics that exist are left as they are.",
+	},
+	{
+		.name = "createTopicsReplicationFactor",
+		.type = SL_OPT_INT,
+		.offset = offsetof(struct ksink_conf, create_rf),
+		.min = -1,
+		.max = 32767,
+		.def = "-1",
+		.desc = "Replicas of each topic createTopics makes; -1: the "
+			"cluster's default.replication.factor.",
+	},
+	{
 		.name = "kafka.",
 		.type = SL_OPT_PREFIX,
 		.offset = offsetof(struct ksink_conf, kafka),
@@ -354,6 +377,8 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 		ks->mainq = rd_kafka_queue_get_main(ks->rk);
 		rd_kafka_queue_cb_event_enable(ks->mainq, ksink_queue_cb, sk);
 	}
+	if ((rc = sl_ksink_create_topics(sk, ks, err)))
+		goto fail;
 	if (c->topic) {
 		ks->fixed = rd_kafka_topic_new(ks->rk, c->topic, NULL);
 		if (!ks->fixed) {

@@ -20,6 +20,9 @@ struct ksink_conf {
 	int guarantee; /* KSINK_* */
 	int64_t metadata_timeout_ms;
 	bool write_timestamp;
+	const char *create_topics; /* createTopics: a name, maybe with
+				      ${topic} */
+	int64_t create_rf;	   /* createTopicsReplicationFactor */
 	sl_kvs kafka; /* kafka.* with the prefix removed */
 };
 
@@ -81,6 +84,10 @@ struct ksink {
  * SL_ENOTFOUND (or SL_EKAFKA) with err set naming it otherwise. */
 int sl_ksink_check_topic(struct ksink *ks, rd_kafka_topic_t *rkt,
 			 sl_err *err);
+/* createTopics: makes the topics it names that do not exist yet, with
+ * the Kafka source's partition counts; at init, before the topic is
+ * looked for. Returns 0 or < 0 with err set. */
+int sl_ksink_create_topics(sl_sink *sk, struct ksink *ks, sl_err *err);
 /* The handle of the topic a row's topic column names; NULL with err set. */
 rd_kafka_topic_t *sl_ksink_topic(struct ksink *ks, const sl_value *v,
 				 sl_err *err);

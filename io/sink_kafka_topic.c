@@ -1,11 +1,12 @@
 /* io/sink_kafka_topic.c - the topics the Kafka sink writes
  * (io/sink_kafka.c): looked for when the query starts or a row first names
- * one. */
+ * one; made before the query starts with createTopics. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/log.h"
 #include "io/kafka_embedded.h"
 #include "io/sink_kafka_internal.h"
 
@@ -134,3 +135,149 @@ nomem:
 	return NULL;
 }
 
+
+/* ---- createTopics ---------------------------------------------------------- */
+
+/* The most topics createTopics makes at once: a source reading more
+ * topics than this is refused rather than half served. */
+#define KSINK_CREATE_MAX 256
+
+/* Makes topics names[0..n) with parts[i] partitions (one CreateTopics
+ * request); those that exist already are left alone. */
+static int create_topics(struct ksink *ks, char **names, const int32_t *parts,
+			 int n, int rf, sl_err *err)
+{
+	rd_kafka_NewTopic_t **nt = calloc((size_t)n, sizeof(*nt));
+	rd_kafka_queue_t *q = rd_kafka_queue_new(ks->rk);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(
+		ks->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_event_t *ev = NULL;
+	char errstr[256];
+	int rc = 0;
+
+	if (!nt || !q || !o) {
+		rc = sl_err_set(err, -ENOMEM, KSINK ": out of memory");
+		goto out;
+	}
+	rd_kafka_AdminOptions_set_request_timeout(o, ks->timeout_ms, errstr,
+						  sizeof(errstr));
+	for (int i = 0; i < n; i++) {
+		nt[i] = rd_kafka_NewTopic_new(names[i], parts[i], rf, errstr,
+					      sizeof(errstr));
+		if (!nt[i]) {
+			rc = sl_err_set(err, SL_EOPTION,
+					KSINK ": option 'createTopics': topic "
+					      "'%s': %s",
+					names[i], errstr);
+			goto out;
+		}
+	}
+	rd_kafka_CreateTopics(ks->rk, nt, (size_t)n, o, q);
+	ev = rd_kafka_queue_poll(q, ks->timeout_ms + 1000);
+	if (!ev || rd_kafka_event_error(ev)) {
+		rc = sl_err_set(err, SL_EKAFKA,
+				KSINK ": cannot create topics at '%s': %s",
+				ks->bootstrap,
+				ev ? rd_kafka_event_error_string(ev)
+				   : "no answer");
+		goto out;
+	}
+	size_t cnt = 0;
+	const rd_kafka_topic_result_t **res =
+		rd_kafka_CreateTopics_result_topics(
+			rd_kafka_event_CreateTopics_result(ev), &cnt);
+	for (size_t i = 0; i < cnt && !rc; i++) {
+		rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+		const char *name = rd_kafka_topic_result_name(res[i]);
+
+		if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+			continue;
+		if (e) {
+			rc = sl_err_set(err, SL_EKAFKA,
+					KSINK ": cannot create topic '%s' at "
+					      "'%s': %s",
+					name, ks->bootstrap,
+					rd_kafka_topic_result_error_string(
+						res[i]));
+			break;
+		}
+		for (int k = 0; k < n; k++)
+			if (!strcmp(names[k], name))
+				sl_log(ks->ev.log, SL_LOG_INFO,
+				       KSINK ": created topic '%s' with %d "
+					     "partitions",
+				       name, parts[k]);
+	}
+out:
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	if (o)
+		rd_kafka_AdminOptions_destroy(o);
+	if (q)
+		rd_kafka_queue_destroy(q);
+	if (nt) {
+		rd_kafka_NewTopic_destroy_array(nt, (size_t)n);
+		free(nt);
+	}
+	return rc;
+}
+
+int sl_ksink_create_topics(sl_sink *sk, struct ksink *ks, sl_err *err)
+{
+	const struct ksink_conf *c = sk->conf;
+	const char *src_names[KSINK_CREATE_MAX];
+	int32_t src_parts[KSINK_CREATE_MAX];
+	char *names[KSINK_CREATE_MAX];
+	int32_t parts[KSINK_CREATE_MAX];
+	const char *pat = c->create_topics, *var;
+	int n, made = 0, rc = 0;
+
+	if (!pat)
+		return 0;
+	n = sl_kafka_source_topics(sk->source, src_names, src_parts,
+				   KSINK_CREATE_MAX);
+	if (n < 0)
+		return sl_err_set(err, SL_EOPTION,
+				  KSINK ": option 'createTopics' makes topics "
+					"with the partition counts of a Kafka "
+					"source; this query reads '%s'",
+				  sk->source ? sk->source->ops->name
+					     : "nothing");
+	if (n == KSINK_CREATE_MAX)
+		return sl_err_set(err, SL_EOPTION,
+				  KSINK ": option 'createTopics': the source "
+					"reads more than %d topics",
+				  KSINK_CREATE_MAX - 1);
+	var = strstr(pat, "${topic}");
+	for (int i = 0; var && i < n; i++) {
+		size_t pre = (size_t)(var - pat);
+
+		if (asprintf(&names[made], "%.*s%s%s", (int)pre, pat,
+			     src_names[i], var + 8) < 0)
+			goto nomem;
+		parts[made++] = src_parts[i];
+	}
+	if (!var) {
+		if (!(names[0] = strdup(pat)))
+			goto nomem;
+		parts[0] = 0;
+		for (int i = 0; i < n; i++)
+			if (src_parts[i] > parts[0])
+				parts[0] = src_parts[i];
+		made = 1;
+	}
+	if (ks->embedded)
+		for (int i = 0; i < made && !rc; i++)
+			rc = sl_kafka_embedded_topic_create(names[i], parts[i],
+							    err);
+	else if (made)
+		rc = create_topics(ks, names, parts, made, (int)c->create_rf,
+				   err);
+	for (int i = 0; i < made; i++)
+		free(names[i]);
+	return rc;
+nomem:
+	for (int i = 0; i < made; i++)
+		free(names[i]);
+	return sl_err_set(err, -ENOMEM, KSINK ": out of memory");
+}

@@ -281,17 +281,7 @@ static void mock_produce(int per)
 			  sizeof(errstr));
 	rd_kafka_conf_set_log_cb(c, sl_test_kafka_quiet_log);
 	rd_kafka_t *rk = sl_test_kafka_client_new(RD_KAFKA_PRODUCER, c);
-	for (int p = 0; p < NPART; p++)
-		for (int i = 0; i < per; i++)
-			cr_assert_eq(rd_kafka_producev(
-					     rk, RD_KAFKA_V_TOPIC("in"),
-					     RD_KAFKA_V_PARTITION(p),
-					     RD_KAFKA_V_VALUE("v", 1),
-					     RD_KAFKA_V_MSGFLAGS(
-						     RD_KAFKA_MSG_F_COPY),
-					     RD_KAFKA_V_END),
-				     0);
-	cr_assert_eq(rd_kafka_flush(rk, 10000), 0);
+	sl_test_kafka_fill(rk, "in", NPART, per);
 	rd_kafka_destroy(rk);
 }
 

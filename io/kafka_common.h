@@ -30,6 +30,8 @@ typedef enum sl_kafka_role {
 typedef struct sl_kafka_events {
 	pthread_mutex_t lock;
 	bool all_brokers_down; /* RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN seen */
+	bool auth_failed;      /* the cluster refused the credentials
+				  (SASL) or the certificate (TLS) */
 	bool fatal;	       /* a fatal error: the client cannot go on */
 	int last_err;	       /* rd_kafka_resp_err_t of the last error */
 	char last_msg[256];    /* its text, or the last warning logged */

@@ -415,6 +415,7 @@ start_once() {
 					return 1
 				}
 				cat >"$dir/secure.env" <<EOF
+SLUICE_KAFKA_BROKER_VERSION=$VERSION
 SLUICE_KAFKA_SASL_PLAINTEXT=127.0.0.1:${ports[2]}
 SLUICE_KAFKA_SSL=127.0.0.1:${ports[3]}
 SLUICE_KAFKA_SASL_SSL=127.0.0.1:${ports[4]}

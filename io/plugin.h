@@ -210,6 +210,13 @@ struct sl_sink {
 	const int64_t *epoch_end;
 };
 
+/* What a sink counts of its destination's client, for the metrics
+ * endpoint (docs/METRICS.md): totals since the sink was made. */
+typedef struct sl_sink_stats {
+	uint64_t delivery_errors; /* records the destination did not take */
+	uint64_t retries;	  /* requests the client sent again */
+} sl_sink_stats;
+
 typedef struct sl_sink_ops {
 	const char *name;
 	const char *description;
@@ -251,6 +258,9 @@ typedef struct sl_sink_ops {
 	 * `sluice validate` and sl_frame_check_start refuse what start
 	 * would. 0 or < 0 with err set. */
 	int (*check)(const sl_sink *sk, sl_err *err);
+	/* Optional: the sink's counters now. Sink thread, after each
+	 * commit. */
+	void (*stats)(sl_sink *sk, sl_sink_stats *out);
 } sl_sink_ops;
 
 /* ---- the registry (io/registry.c) ------------------------------------- */

@@ -30,6 +30,7 @@
  * or not at all, and the consumer group's offsets move with it. Epochs
  * shorter than a commit share a transaction (ksink_txn_due). */
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -185,6 +186,8 @@ static void ksink_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	struct ksink *ks = ksink_of(opaque);
 	struct ksink_track *t = m->_private;
 
+	if (m->err)
+		ks->delivery_errors++;
 	if (m->err && !ks->failed) {
 		char why[256], tail[300] = "";
 
@@ -316,6 +319,34 @@ static int64_t conf_msg_timeout(rd_kafka_conf_t *conf)
 	return strtoll(buf, NULL, 10);
 }
 
+/* librdkafka's statistics (JSON), served by rd_kafka_poll on the sink
+ * thread: the retries of every broker's requests, summed. */
+static int ksink_stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	struct ksink *ks = ksink_of(opaque);
+	json_t *j = json_loadb(json, len, 0, NULL);
+	json_t *b = json_object_get(j, "brokers");
+	uint64_t n = 0;
+
+	for (void *it = json_object_iter(b); it;
+	     it = json_object_iter_next(b, it))
+		n += (uint64_t)json_integer_value(
+			json_object_get(json_object_iter_value(it), "txretries"));
+	if (j)
+		ks->retries = n;
+	json_decref(j);
+	return 0; /* librdkafka frees json */
+}
+
+/* sl_sink_ops.stats */
+static void ksink_stats(sl_sink *sk, sl_sink_stats *out)
+{
+	const struct ksink *ks = sk->state;
+
+	out->delivery_errors = ks->delivery_errors;
+	out->retries = ks->retries;
+}
+
 static int ksink_init(sl_sink *sk, sl_err *err)
 {
 	const struct ksink_conf *c = sk->conf;
@@ -353,6 +384,15 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 	}
 	ks->max_wait_ms = conf_msg_timeout(conf) + 30000;
 	rd_kafka_conf_set_dr_msg_cb(conf, ksink_dr_cb);
+	/* The producer's retries, for the metrics: librdkafka counts them
+	 * only in its statistics (every second unless told otherwise). */
+	rd_kafka_conf_set_stats_cb(conf, ksink_stats_cb);
+	if (!sl_kvs_get(&c->kafka, "statistics.interval.ms")) {
+		char errstr[256];
+
+		rd_kafka_conf_set(conf, "statistics.interval.ms", "1000", errstr,
+				  sizeof(errstr));
+	}
 	ks->eos = c->guarantee == KSINK_EXACTLY_ONCE;
 	if (ks->eos && (rc = sl_ktxn_conf(&ks->txn, sk, &c->kafka, c->topic,
 					  conf, KSINK_TXN_OP_MS, err))) {
@@ -827,4 +867,5 @@ const sl_sink_ops sl_sink_kafka = {
 	.commit = ksink_commit,
 	.destroy = ksink_destroy,
 	.durable = ksink_durable,
+	.stats = ksink_stats,
 };

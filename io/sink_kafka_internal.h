@@ -65,6 +65,10 @@ struct ksink {
 				    queue; wakes the sink thread */
 	bool failed;
 	sl_err fail; /* why, once failed */
+	/* metrics (sl_sink_ops.stats): failed delivery reports, and the
+	 * producer's retries summed over its brokers in librdkafka's last
+	 * statistics; the sink thread's, like the callbacks that set them */
+	uint64_t delivery_errors, retries;
 	bool eos;    /* deliveryGuarantee 'exactly-once' */
 	sl_ktxn txn;
 	/* exactly-once, continuous: the newest epoch commit() closed whose

@@ -180,6 +180,17 @@ static void relay_through(const char *tag, const char *bs,
 		sl_test_sleep_ms(50);
 	}
 	char *metrics = sl_session_metrics_text(s);
+	char want[160];
+	/* the sink's commits and its client's counters are there */
+	snprintf(want, sizeof(want),
+		 "sluice_sink_delivery_errors_total{query=\"%s\"} 0", tag);
+	cr_assert(strstr(metrics, want), "%s", metrics);
+	snprintf(want, sizeof(want), "sluice_sink_retries_total{query=\"%s\"}",
+		 tag);
+	cr_assert(strstr(metrics, want), "%s", metrics);
+	snprintf(want, sizeof(want),
+		 "sluice_epoch_commit_seconds_count{query=\"%s\"}", tag);
+	cr_assert(strstr(metrics, want), "%s", metrics);
 	cr_assert_not_null(metrics);
 	cr_assert_eq(sl_query_stop(q), 0, "%s", sl_session_errmsg(s));
 	sl_session_destroy(s);

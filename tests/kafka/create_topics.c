@@ -9,7 +9,8 @@
  *   partition;
  * - one name: createTopics = topic = C, made with the most partitions of
  *   any source topic (3); a topic that exists keeps its partitions;
- * - a source that is not Kafka is refused, naming the option. */
+ * - a source that is not Kafka is refused, naming the option;
+ * - `sluice relay --to 'mirror2-${topic}' --create-topics` makes them. */
 #include <criterion/criterion.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "tests/support/clock.h"
 #include "tests/support/kafka.h"
+#include "tests/support/sluice_child.h"
 
 #include "sluice.h"
 
@@ -165,4 +167,29 @@ Test(create_topics, one_name_gets_the_most_partitions)
 			  strstr(sl_session_errmsg(s), "'rate'"),
 		  "%s", sl_session_errmsg(s));
 	sl_session_destroy(s);
+}
+
+Test(create_topics, relay_create_topics)
+{
+	char a[128], cmd[800], ma[160], out[4096];
+
+	sl_test_kafka_make_ready_topic(a, sizeof(a), "ct2-a", 3);
+	fill(a, 3);
+	snprintf(ma, sizeof(ma), "mirror2-%s", a);
+	snprintf(cmd, sizeof(cmd),
+		 "%s relay --from %s --to 'mirror2-${topic}' --create-topics "
+		 "--keep-partition --bootstrap-servers %s "
+		 "--starting-offsets earliest --timeout 3 2>&1",
+		 sl_test_child_sluice_path(), a, sl_test_kafka_broker);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = 0;
+	cr_assert_eq(pclose(p), 0, "%s", out);
+	cr_assert_eq(partitions_of(ma), 3, "%s", out);
+	int64_t hi[3];
+	sl_test_kafka_topic_ends(ma, 3, hi);
+	for (int k = 0; k < 3; k++)
+		cr_assert_eq(hi[k], PER, "partition %d: %lld (%s)", k,
+			     (long long)hi[k], out);
 }

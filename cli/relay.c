@@ -40,7 +40,7 @@
 /* --option may be given this often; far more than a relay needs. */
 #define RELAY_MAX_OPTIONS 64
 /* Options the relay sets itself, per side. */
-#define RELAY_OWN 8
+#define RELAY_OWN 10
 
 typedef struct relay_opts {
 	const char *from, *to, *bootstrap, *to_bootstrap, *trigger,
@@ -48,7 +48,7 @@ typedef struct relay_opts {
 	/* --to with ${topic}: what comes before and after it */
 	char to_pre[256], to_suf[256];
 	bool to_pattern;
-	bool keep_partition, exactly_once;
+	bool keep_partition, exactly_once, create_topics;
 	const char *option[RELAY_MAX_OPTIONS]; /* --option, as given */
 	uint32_t noptions;
 	sl_cli_run_opts run;
@@ -83,6 +83,10 @@ static const relay_flag relay_flags[] = {
 	  offsetof(relay_opts, keep_partition),
 	  "write each record to its input partition's number (mirroring);\n"
 	  "default: the partition follows the key (Kafka's murmur2)" },
+	{ "--create-topics", NULL, FLAG_SWITCH,
+	  offsetof(relay_opts, create_topics),
+	  "make the --to topics that are missing, each with its input\n"
+	  "topic's partition count (the sink's createTopics)" },
 	{ "--starting-offsets", "earliest|latest|JSON", FLAG_STRING,
 	  offsetof(relay_opts, starting),
 	  "where a new relay starts (default: the committed offsets of\n"
@@ -502,6 +506,8 @@ static int relay_run(const relay_opts *o)
 	if (o->exactly_once)
 		kvs_add(&sink, "deliveryGuarantee", "exactly-once",
 			"--exactly-once");
+	if (o->create_topics)
+		kvs_add(&sink, "createTopics", o->to, "--create-topics");
 	rc = relay_add_options(o, &src, &sink, keys);
 	if (rc)
 		goto out;

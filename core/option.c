@@ -612,3 +612,15 @@ size_t sl_options_markdown(const sl_opt_def *table, const char *title,
 	sl_buf_cstr(&b);
 	return b.len;
 }
+
+bool sl_option_secret(const char *key)
+{
+	static const char *const words[] = { "password", "secret", "jaas",
+					     "oauthbearer.config", "key.pem",
+					     "ssl_key", "token", NULL };
+
+	for (int i = 0; key && words[i]; i++)
+		if (strcasestr(key, words[i]))
+			return true;
+	return false;
+}

@@ -70,6 +70,10 @@ int sl_edit_distance(const char *a, const char *b);
 void sl_kvs_add(sl_kvs *k, sl_arena *a, const char *key, const char *value);
 /* The value of key (case-insensitive), or NULL. */
 const char *sl_kvs_get(const sl_kvs *k, const char *key);
+/* Whether an option named key holds a secret (kafka.sasl.password,
+ * kafka.ssl.key.password, kafka.sasl.jaas.config, ...): its value is never
+ * shown, in messages, logs or the plan sluice validate prints. */
+bool sl_option_secret(const char *key);
 
 /* Parses a duration ("10 seconds", "1 second", "100 ms", "100 milliseconds",
  * "5 minutes", "1 hour", "2 days", "1.5 seconds", "250"; Spark's interval

@@ -172,6 +172,32 @@ static void plan_diff(const char *old_text, const char *new_text,
 	lines_free(&b);
 }
 
+/* Whether two plans differ only in their "source partitions = N" line,
+ * with more partitions in new_text. */
+static bool plan_parts_grew(const char *old_text, const char *new_text)
+{
+	static const char key[] = "source partitions = ";
+	size_t kl = sizeof(key) - 1;
+	lines a, b;
+	uint32_t differ = 0;
+	bool grew = false;
+
+	lines_split(old_text, &a);
+	lines_split(new_text, &b);
+	for (uint32_t i = 0; a.n == b.n && i < a.n; i++) {
+		if (a.len[i] == b.len[i] && !memcmp(a.s[i], b.s[i], a.len[i]))
+			continue;
+		differ++;
+		grew = a.len[i] > kl && b.len[i] > kl &&
+		       !memcmp(a.s[i], key, kl) && !memcmp(b.s[i], key, kl) &&
+		       strtoul(b.s[i] + kl, NULL, 10) >
+			       strtoul(a.s[i] + kl, NULL, 10);
+	}
+	lines_free(&a);
+	lines_free(&b);
+	return a.n == b.n && differ == 1 && grew;
+}
+
 /* metadata keeps the plan as an array of its lines, so that the file reads
  * as the plan does. */
 static json_t *plan_lines_json(const char *plan)
@@ -306,9 +332,12 @@ static int read_metadata(sl_ckpt *c, const char *fp, const char *plan,
 	if (strcmp(json_string_value(jfp), fp) != 0) {
 		char *old = plan_join(jplan);
 
+		c->plan_grew = c->parts_may_grow && plan_parts_grew(old, plan);
 		plan_diff(old, plan, json_string_value(jfp), fp, why,
 			  sizeof(why));
 		free(old);
+	}
+	if (strcmp(json_string_value(jfp), fp) != 0 && !c->plan_grew) {
 		json_decref(m);
 		return sl_err_set(err, SL_EINVAL,
 				  "checkpoint %s was written by a different "
@@ -403,6 +432,14 @@ static void open_tmp_free(void *arg)
 int sl_ckpt_open(const char *dir, const char *query_id, const char *fingerprint,
 		 const char *plan_text, sl_ckpt **out, sl_err *err)
 {
+	return sl_ckpt_open_flags(dir, query_id, fingerprint, plan_text, 0,
+				  out, err);
+}
+
+int sl_ckpt_open_flags(const char *dir, const char *query_id,
+		       const char *fingerprint, const char *plan_text,
+		       unsigned flags, sl_ckpt **out, sl_err *err)
+{
 	char fp[SL_CKPT_FP_HEX];
 	sl_ckpt *c;
 	int64_t *off = NULL, *com = NULL;
@@ -435,6 +472,7 @@ int sl_ckpt_open(const char *dir, const char *query_id, const char *fingerprint,
 	c->src_path = path_join(c->path, "sources");
 	c->id = sl_xstrdup(query_id ? query_id : "");
 	c->retain = SL_CKPT_RETAIN_DEFAULT;
+	c->parts_may_grow = flags & SL_CKPT_PARTS_MAY_GROW;
 	sl_ckpt_stat_set(c, last_committed, -1);
 
 	rc = sl_ckpt_dir_open(AT_FDCWD, NULL, c->path, true, &c->root_fd, err);
@@ -499,6 +537,9 @@ int sl_ckpt_open(const char *dir, const char *query_id, const char *fingerprint,
 	c->purge_from = noff ? off[0] : 0;
 	if (ncom && (!noff || com[0] < c->purge_from))
 		c->purge_from = com[0];
+	if (c->plan_grew &&
+	    (rc = write_metadata(c, fingerprint, plan_text, err)) < 0)
+		goto fail;
 	if (!found) {
 		if (noff || ncom) {
 			rc = sl_err_set(err, SL_EINVAL,

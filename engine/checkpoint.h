@@ -136,6 +136,16 @@ typedef struct sl_ckpt_stats {
 int sl_ckpt_open(const char *dir, const char *query_id, const char *fingerprint,
 		 const char *plan_text, sl_ckpt **out, sl_err *err);
 
+/* sl_ckpt_open with flags. SL_CKPT_PARTS_MAY_GROW: the source keeps its
+ * partition i the same across runs when its partition count grows (a
+ * Kafka topic given partitions), so a stored plan that differs only in
+ * its "source partitions = N" line, with fewer then, is the same query;
+ * the metadata then keeps the new plan. */
+#define SL_CKPT_PARTS_MAY_GROW 1u
+int sl_ckpt_open_flags(const char *dir, const char *query_id,
+		       const char *fingerprint, const char *plan_text,
+		       unsigned flags, sl_ckpt **out, sl_err *err);
+
 /* Closes the handle (and releases the directory lock). NULL is a no-op. */
 void sl_ckpt_close(sl_ckpt *c);
 

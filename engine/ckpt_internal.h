@@ -23,6 +23,9 @@ struct sl_ckpt {
 	int root_fd, off_fd, com_fd, src_fd;
 	char *id;
 	bool created;
+	/* SL_CKPT_PARTS_MAY_GROW given, and the stored plan had fewer
+	 * source partitions: the metadata is rewritten with the new plan. */
+	bool parts_may_grow, plan_grew;
 	int64_t retain;
 	/* The lowest epoch that may still have offsets/commits files: where
 	 * the next purge starts, so a purge touches only what it deletes

@@ -280,6 +280,11 @@ struct sl_query {
 	                           the sink thread adds each commit's under
 	                           lock so the metrics server can read it */
 	uint64_t rows_out; /* rows the sink committed (lock, as lat_total) */
+	/* Epoch/batch commits the sink thread made and the time the sink's
+	 * commit took (sum, longest), and the sink's counters (ops->stats)
+	 * after the last one: lock, as rows_out. */
+	uint64_t commits, commit_ns_sum, commit_ns_max;
+	sl_sink_stats sink_stats;
 	bool stopped;      /* threads joined */
 
 	/* Checkpoint (checkpointLocation; engine/exec_checkpoint.c,

@@ -328,8 +328,10 @@ int sl_exec_checkpoint_start(sl_query *q, sl_err *err)
 	if (!plan)
 		return sl_err_set(err, SL_ENOMEM, "out of memory");
 	sl_oom_own(plan); /* freed by an unwind (core/alloc.h) */
-	rc = sl_ckpt_open(q->wconf.checkpoint, q->id, NULL, plan, &q->ckpt,
-			  err);
+	rc = sl_ckpt_open_flags(q->wconf.checkpoint, q->id, NULL, plan,
+				q->src->parts_may_grow ? SL_CKPT_PARTS_MAY_GROW
+						       : 0,
+				&q->ckpt, err);
 	sl_oom_disown(plan);
 	free(plan);
 	if (rc < 0)

@@ -466,7 +466,10 @@ static void sink_run(void *arg)
 				break;
 			atomic_store(&q->status, SL_QS_PROCESSING);
 			sk->epoch_end = st->end_off;
+			int64_t c0 = sl_now_ns();
 			int rc = sk->ops->commit(sk, next);
+			uint64_t cns = (uint64_t)(sl_now_ns() - c0);
+			sl_sink_stats ss = { 0 };
 			if (rc < 0) {
 				sink_fail(q, rc, "commit");
 				failed = true;
@@ -477,9 +480,16 @@ static void sink_run(void *arg)
 			 * thread. Once per commit, not per record. */
 			uint64_t out_rows = st->out_rows;
 			sl_stateful_output_rows(q, &out_rows);
+			if (sk->ops->stats)
+				sk->ops->stats(sk, &ss);
 			pthread_mutex_lock(&q->lock);
 			sl_histogram_merge(&q->lat_total, &st->lat);
 			q->rows_out += out_rows;
+			q->commits++;
+			q->commit_ns_sum += cns;
+			if (cns > q->commit_ns_max)
+				q->commit_ns_max = cns;
+			q->sink_stats = ss;
 			pthread_mutex_unlock(&q->lock);
 			record_progress(q, next, st, prev_start);
 			committed = next;

@@ -102,6 +102,9 @@ typedef struct query_snap {
 	uint32_t assigned; /* partitions with a position: opened, reading */
 	char *exception; /* strdup'd, or NULL */
 	uint64_t rows_out;
+	uint64_t commits, commit_ns_sum, commit_ns_max;
+	bool has_sink_stats;
+	sl_sink_stats sink;
 	sl_histogram lat;
 	uint32_t nparts;
 	part_snap *parts;
@@ -159,11 +162,16 @@ static void snap_query(sl_query *q, query_snap *out)
 	 * hangs on it here. */
 	out->active = atomic_load(&q->active);
 	out->has_lag = ops->lag != NULL;
+	out->has_sink_stats = q->sink.ops && q->sink.ops->stats;
 	out->started = atomic_load(&q->status) != SL_QS_INIT;
 	out->dynamic = q->dynamic_parts;
 	pthread_mutex_lock(&q->lock);
 	out->exception = q->exception ? short_exception(q->exception) : NULL;
 	out->rows_out = q->rows_out;
+	out->commits = q->commits;
+	out->commit_ns_sum = q->commit_ns_sum;
+	out->commit_ns_max = q->commit_ns_max;
+	out->sink = q->sink_stats;
 	out->lat = q->lat_total;
 	pthread_mutex_unlock(&q->lock);
 	out->nparts = q->nparts;
@@ -187,6 +195,56 @@ static void snap_query(sl_query *q, query_snap *out)
 	}
 	if (!out->parts)
 		out->nparts = 0;
+}
+
+/* A per-query family of one value each; what 0-4 picks it: commits,
+ * commit seconds (sum), longest commit, delivery errors, retries (the
+ * last two for sinks that count them). */
+static void print_query_values(FILE *f, const query_snap *qs, uint32_t nq,
+			       const char *name, int what)
+{
+	for (uint32_t k = 0; k < nq; k++) {
+		const query_snap *q = &qs[k];
+
+		if (q->skip || (what >= 3 && !q->has_sink_stats))
+			continue;
+		fprintf(f, "%s{", name);
+		put_query(f, q);
+		fputs("} ", f);
+		switch (what) {
+		case 0: fprintf(f, "%llu\n", (unsigned long long)q->commits); break;
+		case 1: fprintf(f, "%.9f\n", q->commit_ns_sum / 1e9); break;
+		case 2: fprintf(f, "%.9f\n", q->commit_ns_max / 1e9); break;
+		case 3:
+			fprintf(f, "%llu\n",
+				(unsigned long long)q->sink.delivery_errors);
+			break;
+		default:
+			fprintf(f, "%llu\n", (unsigned long long)q->sink.retries);
+		}
+	}
+}
+
+/* The sink's commits (their count and time: a summary) and the counters
+ * of its client. */
+static void print_commits(FILE *f, const query_snap *qs, uint32_t nq)
+{
+	put_family(f, "sluice_epoch_commit_seconds", "summary",
+		   "Time the sink's commit of each epoch or batch took (a "
+		   "Kafka transaction's commit with exactly-once).");
+	print_query_values(f, qs, nq, "sluice_epoch_commit_seconds_sum", 1);
+	print_query_values(f, qs, nq, "sluice_epoch_commit_seconds_count", 0);
+	put_family(f, "sluice_epoch_commit_seconds_max", "gauge",
+		   "The longest commit of an epoch or batch so far.");
+	print_query_values(f, qs, nq, "sluice_epoch_commit_seconds_max", 2);
+	put_family(f, "sluice_sink_delivery_errors_total", "counter",
+		   "Records the sink's destination did not take (Kafka: failed "
+		   "delivery reports).");
+	print_query_values(f, qs, nq, "sluice_sink_delivery_errors_total", 3);
+	put_family(f, "sluice_sink_retries_total", "counter",
+		   "Requests the sink's client sent again (Kafka: the "
+		   "producer's retries, from librdkafka's statistics).");
+	print_query_values(f, qs, nq, "sluice_sink_retries_total", 4);
 }
 
 static void print_parts(FILE *f, const query_snap *qs, uint32_t nq,
@@ -272,6 +330,8 @@ static void print_text(FILE *f, const query_snap *qs, uint32_t nq)
 		put_query(f, q);
 		fprintf(f, "} %llu\n", (unsigned long long)q->lat.count);
 	}
+
+	print_commits(f, qs, nq);
 
 	print_parts(f, qs, nq, "sluice_ring_occupancy", "gauge",
 		    "Record vectors and markers waiting in the partition's "

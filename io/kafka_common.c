@@ -87,14 +87,29 @@ static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
 			   void *opaque)
 {
 	sl_kafka_events *ev = opaque;
+	/* librdkafka before 2.6.1 repeats the client's nonce in SCRAM's
+	 * final message, which Kafka 4.0 and later refuse as invalid
+	 * credentials: say so, or the user hunts for a wrong password. */
+	bool old_scram = err == RD_KAFKA_RESP_ERR__AUTHENTICATION &&
+			 rd_kafka_version() < 0x020601ff && reason &&
+			 strstr(reason, "SCRAM");
 
 	if (!ev)
 		return;
 	pthread_mutex_lock(&ev->lock);
+	if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+		ev->auth_failed = true;
 	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
 		ev->all_brokers_down = true;
+	else if (old_scram)
+		snprintf(ev->last_msg, sizeof(ev->last_msg),
+			 "%s (librdkafka %s: SCRAM needs librdkafka 2.6.1 or "
+			 "later with Kafka 4.0 or later brokers; PLAIN over "
+			 "SASL_SSL works)",
+			 reason ? reason : "", rd_kafka_version_str());
 	else
-		snprintf(ev->last_msg, sizeof(ev->last_msg), "%s", reason);
+		snprintf(ev->last_msg, sizeof(ev->last_msg), "%s",
+			 reason ? reason : "");
 	if (err == RD_KAFKA_RESP_ERR__FATAL)
 		ev->fatal = true;
 	ev->last_err = err;
@@ -188,6 +203,12 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
 	if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) ==
 	    RD_KAFKA_CONF_OK)
 		return 0;
+	/* librdkafka's reason may quote the value too */
+	if (sl_option_secret(name))
+		return sl_err_set(err, SL_EOPTION,
+				  "%s: option 'kafka.%s' (its value not "
+				  "shown: a secret) is refused by librdkafka",
+				  comp, name);
 	if (user)
 		return sl_err_set(err, SL_EOPTION,
 				  "%s: option 'kafka.%s' = '%s': %s", comp,
@@ -292,13 +313,14 @@ static int kafka_metadata(rd_kafka_t *rk, sl_kafka_events *ev,
 			/* An answer: whatever outage set the flag is over,
 			 * and a later look must not give up on it. */
 			pthread_mutex_lock(&ev->lock);
-			ev->all_brokers_down = false;
+			ev->all_brokers_down = ev->auth_failed = false;
 			pthread_mutex_unlock(&ev->lock);
 			return 0;
 		}
 		rd_kafka_poll(rk, 0);
 		pthread_mutex_lock(&ev->lock);
-		down = ev->all_brokers_down;
+		/* refused credentials: asking again will not change that */
+		down = ev->all_brokers_down || ev->auth_failed;
 		pthread_mutex_unlock(&ev->lock);
 		if (down)
 			break;

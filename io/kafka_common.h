@@ -30,6 +30,8 @@ typedef enum sl_kafka_role {
 typedef struct sl_kafka_events {
 	pthread_mutex_t lock;
 	bool all_brokers_down; /* RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN seen */
+	bool auth_failed;      /* the cluster refused the credentials
+				  (SASL) or the certificate (TLS) */
 	bool fatal;	       /* a fatal error: the client cannot go on */
 	int last_err;	       /* rd_kafka_resp_err_t of the last error */
 	char last_msg[256];    /* its text, or the last warning logged */
@@ -105,6 +107,13 @@ const rd_kafka_metadata_topic_t *sl_kafka_md_find(const rd_kafka_metadata_t *md,
  * ago is listed before its partitions have one, and reading or producing
  * then fails. */
 bool sl_kafka_md_ready(const rd_kafka_metadata_topic_t *t);
+
+/* The topics the Kafka source src reads and their partition counts (the
+ * highest partition it knows plus one), at most max of them, into
+ * names[] (living as long as src) and nparts[]. Returns how many, or -1
+ * when src is not the Kafka source (io/source_kafka_offsets.c). */
+int sl_kafka_source_topics(const sl_source *src, const char **names,
+			   int32_t *nparts, int max);
 
 /* ---- exactly-once (io/source_kafka_offsets.c) ----------------------------
  *

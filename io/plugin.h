@@ -31,6 +31,11 @@ struct sl_source {
 	 * Kafka consumer group's rebalances), through ops->rebalance.
 	 * false: every partition is read from start to end. */
 	bool dynamic;
+	/* Set by init: partition i is the same one on every run even when
+	 * the source has more partitions than its checkpoint knows (new
+	 * ones come after the old), so such a checkpoint resumes: the
+	 * partitions it lacks start as the source says. */
+	bool parts_may_grow;
 	/* Set by the engine before a query on a dynamic source starts:
 	 * wakes the query's coordinator, which then calls
 	 * ops->rebalance soon. Callable from any thread, also from
@@ -237,6 +242,13 @@ struct sl_sink {
 	const int64_t *epoch_end;
 };
 
+/* What a sink counts of its destination's client, for the metrics
+ * endpoint (docs/METRICS.md): totals since the sink was made. */
+typedef struct sl_sink_stats {
+	uint64_t delivery_errors; /* records the destination did not take */
+	uint64_t retries;	  /* requests the client sent again */
+} sl_sink_stats;
+
 typedef struct sl_sink_ops {
 	const char *name;
 	const char *description;
@@ -278,6 +290,9 @@ typedef struct sl_sink_ops {
 	 * `sluice validate` and sl_frame_check_start refuse what start
 	 * would. 0 or < 0 with err set. */
 	int (*check)(const sl_sink *sk, sl_err *err);
+	/* Optional: the sink's counters now. Sink thread, after each
+	 * commit. */
+	void (*stats)(sl_sink *sk, sl_sink_stats *out);
 } sl_sink_ops;
 
 /* ---- the registry (io/registry.c) ------------------------------------- */

@@ -30,6 +30,7 @@
  * or not at all, and the consumer group's offsets move with it. Epochs
  * shorter than a commit share a transaction (ksink_txn_due). */
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -37,77 +38,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "io/kafka_common.h"
-#include "io/kafka_embedded.h"
-#include "io/sink_kafka_txn.h"
-
-#define KSINK "sink 'kafka'"
-
-enum { KSINK_AT_LEAST_ONCE, KSINK_EXACTLY_ONCE };
-
-/* The longest one transactional call (init, offsets, commit) may take,
- * retries included. */
-#define KSINK_TXN_OP_MS 30000
-
-struct ksink_conf {
-	const char *topic;
-	int guarantee; /* KSINK_* */
-	int64_t metadata_timeout_ms;
-	bool write_timestamp;
-	sl_kvs kafka; /* kafka.* with the prefix removed */
-};
-
-/* A vector whose messages are in flight. The live list keeps them in
- * write order, so epochs never decrease along it: the first track's epoch
- * is the oldest with messages in flight. */
-struct ksink_track {
-	sl_batch *b;
-	int64_t epoch;	      /* the vector's epoch (b->epoch at write) */
-	int64_t since_ns;     /* when write() produced it */
-	uint32_t outstanding; /* messages not yet reported */
-	bool sealed;	      /* write() has produced all it will */
-	struct ksink_track *prev, *next;
-};
-
-struct ksink_topic {
-	char *name;
-	uint32_t len;
-	rd_kafka_topic_t *rkt;
-};
-
-struct ksink {
-	sl_kafka_events ev; /* the producer's opaque */
-	rd_kafka_t *rk;
-	const char *bootstrap;
-	bool embedded;
-	/* metadataTimeout: the longest a look for a topic waits */
-	int timeout_ms;
-	int key, value, topic, partition, headers; /* columns, -1: none */
-	int timestamp; /* writeTimestamp: the column, else -1 */
-	rd_kafka_topic_t *fixed;    /* the option topic, if given */
-	struct ksink_topic *topics; /* handles for the topic column */
-	uint32_t ntopics, captopics, last;
-	uint64_t outstanding;	 /* messages produced, not yet reported */
-	struct ksink_track live; /* list of tracks in flight (sentinel) */
-	int64_t max_wait_ms;	 /* longest a write or commit waits */
-	int64_t closed;		 /* continuous: newest epoch commit() closed,
-				    -1 none */
-	rd_kafka_queue_t *mainq; /* continuous: where delivery reports
-				    queue; wakes the sink thread */
-	bool failed;
-	sl_err fail; /* why, once failed */
-	bool eos;    /* deliveryGuarantee 'exactly-once' */
-	sl_ktxn txn;
-	/* exactly-once, continuous: the newest epoch commit() closed whose
-	 * transaction is not committed yet (-1: none), its source ends, and
-	 * whether rows of a later epoch have joined the transaction since
-	 * (then only the next commit() may commit it). */
-	int64_t pend_epoch;
-	int64_t *pend_end;
-	bool wrote_since;
-	int64_t txn_end_ns;  /* when the last transaction commit ended */
-	int64_t txn_cost_ns; /* how long it took, deliveries included */
-};
+#include "io/sink_kafka_internal.h"
 
 static const char *const ksink_guarantees[] = { "at-least-once",
 						"exactly-once", NULL };
@@ -156,6 +87,29 @@ static const sl_opt_def ksink_options[] = {
 		.desc = "Write the timestamp column (TIMESTAMP) as each "
 			"record's CreateTime (sluice; Spark's sink, and a null "
 			"timestamp, write the time of the write).",
+	},
+	{
+		.name = "createTopics",
+		.type = SL_OPT_STRING,
+		.offset = offsetof(struct ksink_conf, create_topics),
+		.desc = "Make the topics the query writes, when missing, "
+			"before it starts, with the partition counts of the "
+			"Kafka source's topics (sluice; not in Spark): a name "
+			"holding '${topic}' (mirror.${topic}, as sluice "
+			"relay's --to) is one topic per source topic, with "
+			"that topic's partitions; a plain name is one topic "
+			"with the most partitions of any source topic. "
+			"Topics that exist are left as they are.",
+	},
+	{
+		.name = "createTopicsReplicationFactor",
+		.type = SL_OPT_INT,
+		.offset = offsetof(struct ksink_conf, create_rf),
+		.min = -1,
+		.max = 32767,
+		.def = "-1",
+		.desc = "Replicas of each topic createTopics makes; -1: the "
+			"cluster's default.replication.factor.",
 	},
 	{
 		.name = "kafka.",
@@ -232,6 +186,8 @@ static void ksink_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	struct ksink *ks = ksink_of(opaque);
 	struct ksink_track *t = m->_private;
 
+	if (m->err)
+		ks->delivery_errors++;
 	if (m->err && !ks->failed) {
 		char why[256], tail[300] = "";
 
@@ -350,80 +306,6 @@ static int ksink_columns(sl_sink *sk, struct ksink *ks, sl_err *err)
 
 static void ksink_destroy(sl_sink *sk);
 
-/* Waits, at most metadataTimeout, until the cluster shows the topic of
- * rkt, so a sink that cannot write says so when the query starts (or a
- * row first names the topic), not when librdkafka gives up on the first
- * record after message.timeout.ms (5 minutes). An unreachable cluster
- * fails at once (sl_kafka_metadata). A topic created a moment ago may be
- * unknown for a while, so a missing one is looked for again until the
- * deadline. On the embedded cluster a missing topic is made (one
- * partition), as the source does, so a demo needs no setup. */
-static int ksink_check_topic(struct ksink *ks, rd_kafka_topic_t *rkt,
-			     sl_err *err)
-{
-	const char *name = rd_kafka_topic_name(rkt);
-	int64_t deadline = sl_now_ns() + (int64_t)ks->timeout_ms * 1000000;
-	rd_kafka_resp_err_t te = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
-	bool seen = false, created = false;
-
-	for (;;) {
-		const rd_kafka_metadata_t *md;
-		const rd_kafka_metadata_topic_t *t;
-		int64_t left = (deadline - sl_now_ns()) / 1000000;
-		int tmo = left < 1 ? 1 : (int)left;
-		int rc;
-
-		/* The embedded cluster is asked for every topic: asking
-		 * for this one could have the mock cluster make it, with
-		 * its own partition count. Elsewhere the request is the
-		 * producer's own, so a cluster that makes topics on first
-		 * use makes this one now. */
-		if (ks->embedded)
-			rc = sl_kafka_metadata(ks->rk, &ks->ev, tmo, &md, KSINK,
-					       err);
-		else
-			rc = sl_kafka_topic_metadata(ks->rk, &ks->ev, rkt, tmo,
-						     &md, KSINK, err);
-		/* A slow last look does not undo what an earlier answer
-		 * said. */
-		if (rc && !seen)
-			return rc;
-		if (rc)
-			break;
-		seen = true;
-		t = sl_kafka_md_find(md, name);
-		te = t ? t->err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
-		if (!te && t->partition_cnt <= 0)
-			te = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
-		rd_kafka_metadata_destroy(md);
-		if (!te)
-			return 0;
-		if (te == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
-		    ks->embedded && !created) {
-			if (sl_kafka_embedded_topic_create(name, 1, err))
-				return SL_EKAFKA;
-			created = true;
-			continue;
-		}
-		/* No permission, an invalid name: asking again will not
-		 * change the answer. */
-		if (te != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
-		    te != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE)
-			break;
-		/* Another look only if it can still come back in time. */
-		if (sl_now_ns() + 100 * 1000000 >= deadline)
-			break;
-		struct timespec ts = { 0, 50 * 1000000 };
-		nanosleep(&ts, NULL);
-	}
-	if (te == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-		return sl_err_set(err, SL_ENOTFOUND,
-				  KSINK ": topic '%s' does not exist at '%s'",
-				  name, ks->bootstrap);
-	return sl_err_set(err, SL_EKAFKA, KSINK ": topic '%s' at '%s': %s",
-			  name, ks->bootstrap, rd_kafka_err2str(te));
-}
-
 /* The longest librdkafka may take to report a message: its
  * message.timeout.ms. The sink never waits much longer than that. */
 static int64_t conf_msg_timeout(rd_kafka_conf_t *conf)
@@ -435,6 +317,34 @@ static int64_t conf_msg_timeout(rd_kafka_conf_t *conf)
 	    RD_KAFKA_CONF_OK)
 		return 300000;
 	return strtoll(buf, NULL, 10);
+}
+
+/* librdkafka's statistics (JSON), served by rd_kafka_poll on the sink
+ * thread: the retries of every broker's requests, summed. */
+static int ksink_stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	struct ksink *ks = ksink_of(opaque);
+	json_t *j = json_loadb(json, len, 0, NULL);
+	json_t *b = json_object_get(j, "brokers");
+	uint64_t n = 0;
+
+	for (void *it = json_object_iter(b); it;
+	     it = json_object_iter_next(b, it))
+		n += (uint64_t)json_integer_value(
+			json_object_get(json_object_iter_value(it), "txretries"));
+	if (j)
+		ks->retries = n;
+	json_decref(j);
+	return 0; /* librdkafka frees json */
+}
+
+/* sl_sink_ops.stats */
+static void ksink_stats(sl_sink *sk, sl_sink_stats *out)
+{
+	const struct ksink *ks = sk->state;
+
+	out->delivery_errors = ks->delivery_errors;
+	out->retries = ks->retries;
 }
 
 static int ksink_init(sl_sink *sk, sl_err *err)
@@ -474,6 +384,15 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 	}
 	ks->max_wait_ms = conf_msg_timeout(conf) + 30000;
 	rd_kafka_conf_set_dr_msg_cb(conf, ksink_dr_cb);
+	/* The producer's retries, for the metrics: librdkafka counts them
+	 * only in its statistics (every second unless told otherwise). */
+	rd_kafka_conf_set_stats_cb(conf, ksink_stats_cb);
+	if (!sl_kvs_get(&c->kafka, "statistics.interval.ms")) {
+		char errstr[256];
+
+		rd_kafka_conf_set(conf, "statistics.interval.ms", "1000", errstr,
+				  sizeof(errstr));
+	}
 	ks->eos = c->guarantee == KSINK_EXACTLY_ONCE;
 	if (ks->eos && (rc = sl_ktxn_conf(&ks->txn, sk, &c->kafka, c->topic,
 					  conf, KSINK_TXN_OP_MS, err))) {
@@ -498,6 +417,8 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 		ks->mainq = rd_kafka_queue_get_main(ks->rk);
 		rd_kafka_queue_cb_event_enable(ks->mainq, ksink_queue_cb, sk);
 	}
+	if ((rc = sl_ksink_create_topics(sk, ks, err)))
+		goto fail;
 	if (c->topic) {
 		ks->fixed = rd_kafka_topic_new(ks->rk, c->topic, NULL);
 		if (!ks->fixed) {
@@ -507,7 +428,7 @@ static int ksink_init(sl_sink *sk, sl_err *err)
 				rd_kafka_err2str(rd_kafka_last_error()));
 			goto fail;
 		}
-		if ((rc = ksink_check_topic(ks, ks->fixed, err)))
+		if ((rc = sl_ksink_check_topic(ks, ks->fixed, err)))
 			goto fail;
 	}
 	return 0;
@@ -518,57 +439,6 @@ fail:
 
 /* ---- write ----------------------------------------------------------------
  */
-
-/* The handle of the topic named by a row's topic column (not
- * NUL-terminated). Handles live until the sink ends. A topic met for the
- * first time is checked as the option's is at init (ksink_check_topic).
- * Returns NULL with err set. */
-static rd_kafka_topic_t *ksink_topic(struct ksink *ks, const sl_value *v,
-				     sl_err *err)
-{
-	struct ksink_topic *t;
-
-	if (ks->last < ks->ntopics && ks->topics[ks->last].len == v->len &&
-	    !memcmp(ks->topics[ks->last].name, v->v.str, v->len))
-		return ks->topics[ks->last].rkt;
-	for (uint32_t i = 0; i < ks->ntopics; i++)
-		if (ks->topics[i].len == v->len &&
-		    !memcmp(ks->topics[i].name, v->v.str, v->len)) {
-			ks->last = i;
-			return ks->topics[i].rkt;
-		}
-	if (ks->ntopics == ks->captopics) {
-		uint32_t cap = ks->captopics ? ks->captopics * 2 : 8;
-		void *n = realloc(ks->topics, cap * sizeof(*ks->topics));
-
-		if (!n)
-			goto nomem;
-		ks->topics = n;
-		ks->captopics = cap;
-	}
-	t = &ks->topics[ks->ntopics];
-	t->name = strndup(v->v.str, v->len);
-	if (!t->name)
-		goto nomem;
-	t->len = v->len;
-	t->rkt = rd_kafka_topic_new(ks->rk, t->name, NULL);
-	if (!t->rkt) {
-		sl_err_set(err, SL_EKAFKA, KSINK ": topic '%s': %s", t->name,
-			   rd_kafka_err2str(rd_kafka_last_error()));
-		free(t->name);
-		return NULL;
-	}
-	if (ksink_check_topic(ks, t->rkt, err)) {
-		rd_kafka_topic_destroy(t->rkt);
-		free(t->name);
-		return NULL;
-	}
-	ks->last = ks->ntopics++;
-	return t->rkt;
-nomem:
-	sl_err_set(err, -ENOMEM, KSINK ": out of memory");
-	return NULL;
-}
 
 /* Rows that cannot be written are refused before any is produced, so a
  * bad row never leaves half a vector in flight. */
@@ -625,7 +495,7 @@ static int ksink_produce(struct ksink *ks, const sl_value *row,
 	rd_kafka_resp_err_t e;
 	sl_err terr;
 
-	if (!rkt && !(rkt = ksink_topic(ks, &row[ks->topic], &terr))) {
+	if (!rkt && !(rkt = sl_ksink_topic(ks, &row[ks->topic], &terr))) {
 		ksink_failf(ks, terr.code, "%s", terr.msg);
 		return terr.code;
 	}
@@ -997,4 +867,5 @@ const sl_sink_ops sl_sink_kafka = {
 	.commit = ksink_commit,
 	.destroy = ksink_destroy,
 	.durable = ksink_durable,
+	.stats = ksink_stats,
 };

@@ -159,8 +159,9 @@ static const sl_opt_def ksrc_options[] = {
 			"to its topics (subscribe) or for new topics matching "
 			"subscribePattern (sluice; Spark looks each batch). "
 			"New ones are read from the earliest offset. 0: never "
-			"(docs/KAFKA.md). With partitionAssignment 'manual' "
-			"and no 'assign' only.",
+			"(docs/KAFKA.md). Not with 'assign'; with "
+			"partitionAssignment 'group', how often the group "
+			"looks for partitions added to its topics.",
 	},
 	{
 		.name = "maxAddedPartitions",
@@ -469,12 +470,11 @@ static int ksrc_init(sl_source *src, sl_err *err)
 	    !sl_kvs_get(src->given, "startingOffsets"))
 		for (uint32_t i = 0; i < ks->ntp; i++)
 			ks->tp[i].start = KSRC_STORED;
-	if (ks->group && (rc = sl_ksrc_group_alloc(src, err)))
-		goto fail;
-	/* Spares for the partitions discovery finds (manual, subscribe or
-	 * subscribePattern): ks->tp gets room for them now, so that
+	/* Spares for the partitions discovery finds (subscribe or
+	 * subscribePattern; with a group, those the group assigns that
+	 * were not there at init): ks->tp gets room for them now, so that
 	 * binding one never moves the array other threads read. */
-	if (!ks->group && !c->assign && c->discovery_interval_ms > 0 &&
+	if (!c->assign && c->discovery_interval_ms > 0 &&
 	    c->max_added_partitions > 0) {
 		struct ksrc_tp *t;
 
@@ -486,7 +486,19 @@ static int ksrc_init(sl_source *src, sl_err *err)
 		ks->disc_interval_ns = c->discovery_interval_ms * 1000000;
 		ks->disc_next_ns = sl_now_ns() + ks->disc_interval_ns;
 	}
+	if (ks->group && (rc = sl_ksrc_group_alloc(src, err)))
+		goto fail;
 	json_decref(assign);
+	/* A checkpoint made before the topic grew resumes: with a group
+	 * the group's offsets say where partitions start anyway; with
+	 * one subscribed topic slot i is its partition i on every run
+	 * (sorted, and discovery binds new partitions in order), so the
+	 * checkpoint's slots keep their partitions and the new ones come
+	 * after them. Several topics interleave: refused, as before. */
+	uint32_t ntopics = 0;
+	for (uint32_t i = 0; i < ks->ntp; i++)
+		ntopics += !i || strcmp(ks->tp[i].topic, ks->tp[i - 1].topic);
+	src->parts_may_grow = ks->group || (c->subscribe && ntopics == 1);
 	src->schema = ksrc_schema(src->arena, c->include_headers);
 	src->nparts = ks->ntp + ks->nspare;
 	return 0;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "io/source_kafka_internal.h"
 
 static void ksrc_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -57,25 +58,36 @@ int sl_ksrc_group_check(sl_source *src, sl_err *err)
 void sl_ksrc_group_conf(sl_source *src, rd_kafka_conf_t *conf)
 {
 	const struct ksrc_conf *c = src->conf;
-	char errstr[512];
+	char errstr[512], ms[32];
 
 	rd_kafka_conf_set_rebalance_cb(conf, ksrc_rebalance_cb);
 	if (!sl_kvs_get(&c->kafka, "partition.assignment.strategy"))
 		rd_kafka_conf_set(conf, "partition.assignment.strategy",
 				  "cooperative-sticky", errstr, sizeof(errstr));
+	/* The group's leader rebalances when a subscribed topic's
+	 * partition count changes in the metadata it refreshes (librdkafka:
+	 * every 5 minutes): refresh as often as discovery says. */
+	if (c->discovery_interval_ms > 0 && !c->assign &&
+	    !sl_kvs_get(&c->kafka, "topic.metadata.refresh.interval.ms")) {
+		snprintf(ms, sizeof(ms), "%lld",
+			 (long long)c->discovery_interval_ms);
+		rd_kafka_conf_set(conf, "topic.metadata.refresh.interval.ms",
+				  ms, errstr, sizeof(errstr));
+	}
 }
 
 int sl_ksrc_group_alloc(sl_source *src, sl_err *err)
 {
 	struct ksrc *ks = src->state;
+	uint32_t n = ks->ntp + ks->nspare;
 
-	ks->owned = calloc(ks->ntp, sizeof(*ks->owned));
-	ks->next_start = calloc(ks->ntp, sizeof(int64_t));
-	ks->own_start = calloc(ks->ntp, sizeof(int64_t));
-	ks->done_end = calloc(ks->ntp, sizeof(int64_t));
+	ks->owned = calloc(n, sizeof(*ks->owned));
+	ks->next_start = calloc(n, sizeof(int64_t));
+	ks->own_start = calloc(n, sizeof(int64_t));
+	ks->done_end = calloc(n, sizeof(int64_t));
 	if (!ks->owned || !ks->next_start || !ks->own_start || !ks->done_end)
 		return sl_err_set(err, -ENOMEM, KSRC ": out of memory");
-	for (uint32_t i = 0; i < ks->ntp; i++)
+	for (uint32_t i = 0; i < n; i++)
 		ks->done_end[i] = -1;
 	src->dynamic = true;
 	return 0;
@@ -83,8 +95,8 @@ int sl_ksrc_group_alloc(sl_source *src, sl_err *err)
 
 /* ---- rebalances ---------------------------------------------------------- */
 
-/* The slot reading topic-partition, or -1: ks->tp is sorted
- * (sl_ksrc_tp_cmp). */
+/* The slot reading topic-partition, or -1: the slots found at init are
+ * sorted (sl_ksrc_tp_cmp), the spares bound since in binding order. */
 static int64_t group_slot(const struct ksrc *ks, const char *topic,
 			  int32_t partition)
 {
@@ -92,7 +104,13 @@ static int64_t group_slot(const struct ksrc *ks, const char *topic,
 	const struct ksrc_tp *t =
 		bsearch(&key, ks->tp, ks->ntp, sizeof(*ks->tp), sl_ksrc_tp_cmp);
 
-	return t ? t - ks->tp : -1;
+	if (t)
+		return t - ks->tp;
+	for (uint32_t i = ks->ntp; i < sl_ksrc_known(ks); i++)
+		if (ks->tp[i].partition == partition &&
+		    !strcmp(ks->tp[i].topic, topic))
+			return i;
+	return -1;
 }
 
 /* A failure inside the rebalance callback: the first one is what
@@ -120,6 +138,47 @@ static const char *group_id(const sl_source *src)
 	const struct ksrc_conf *c = src->conf;
 
 	return sl_kvs_get(&c->kafka, "group.id");
+}
+
+/* A partition the group assigns that was not there at init (a topic
+ * grown since): binds the next spare slot to it, read from the earliest
+ * offset where the group has none. Returns the slot, or -1 with the
+ * failure recorded when no spare is left. */
+static int64_t group_bind_spare(sl_source *src, const char *topic,
+				int32_t partition)
+{
+	struct ksrc *ks = src->state;
+	uint32_t known;
+	struct ksrc_tp *d;
+	char *name;
+
+	pthread_mutex_lock(&ks->disc_lock);
+	known = sl_ksrc_known(ks);
+	if (known == ks->ntp + ks->nspare || !(name = strdup(topic))) {
+		pthread_mutex_unlock(&ks->disc_lock);
+		group_fail(ks, SL_EKAFKA,
+			   KSRC ": consumer group '%s' assigned %s-%d, which "
+				"did not exist when the source was made, and "
+				"the query has no room for it: option "
+				"'maxAddedPartitions' = %u; restart the query "
+				"or raise it",
+			   group_id(src), topic, partition, ks->nspare);
+		return -1;
+	}
+	d = &ks->tp[known];
+	d->topic = name;
+	d->topic_len = (uint32_t)strlen(name);
+	d->partition = partition;
+	d->start = KSRC_EARLIEST;
+	/* release: tp[known] is written before it is counted */
+	atomic_store_explicit(&ks->nadded, known + 1 - ks->ntp,
+			      memory_order_release);
+	pthread_mutex_unlock(&ks->disc_lock);
+	sl_log(ks->ev.log, SL_LOG_INFO,
+	       KSRC ": consumer group '%s': %s-%d is new, source partition "
+		    "%u",
+	       group_id(src), topic, partition, known);
+	return known;
 }
 
 /* Where each of slots[0..n) starts: the group's committed offset (where
@@ -179,16 +238,11 @@ static void group_assign(sl_source *src, rd_kafka_topic_partition_list_t *l)
 		int64_t s = group_slot(ks, l->elems[i].topic,
 				       l->elems[i].partition);
 
-		if (s < 0) {
-			group_fail(ks, SL_EKAFKA,
-				   KSRC ": consumer group '%s' assigned "
-					"%s-%d, which did not exist when the "
-					"source was made; restart the query "
-					"to read it",
-				   group_id(src), l->elems[i].topic,
-				   l->elems[i].partition);
+		if (s < 0)
+			s = group_bind_spare(src, l->elems[i].topic,
+					     l->elems[i].partition);
+		if (s < 0)
 			continue;
-		}
 		slots[n] = (uint32_t)s;
 		elem[n++] = i;
 	}
@@ -200,6 +254,12 @@ static void group_assign(sl_source *src, rd_kafka_topic_partition_list_t *l)
 			break; /* the query has failed */
 		ks->owned[slots[k]] = true;
 		l->elems[elem[k]].offset = ks->own_start[slots[k]];
+		sl_log(ks->ev.log, SL_LOG_INFO,
+		       KSRC ": consumer group '%s': assigned %s-%d, reading "
+			    "from offset %lld",
+		       group_id(src), ks->tp[slots[k]].topic,
+		       ks->tp[slots[k]].partition,
+		       (long long)ks->own_start[slots[k]]);
 	}
 out:
 	free(slots);
@@ -214,7 +274,8 @@ static void group_revoke(sl_source *src, rd_kafka_topic_partition_list_t *l,
 			 bool commit)
 {
 	struct ksrc *ks = src->state;
-	uint32_t *slots = calloc(ks->ntp ? ks->ntp : 1, sizeof(*slots));
+	uint32_t known = sl_ksrc_known(ks);
+	uint32_t *slots = calloc(known, sizeof(*slots));
 	rd_kafka_topic_partition_list_t *c;
 	uint32_t n = 0;
 
@@ -222,7 +283,7 @@ static void group_revoke(sl_source *src, rd_kafka_topic_partition_list_t *l,
 		group_fail(ks, -ENOMEM, KSRC ": out of memory");
 		return;
 	}
-	for (uint32_t i = 0; i < ks->ntp; i++) {
+	for (uint32_t i = 0; i < known; i++) {
 		bool in = !l;
 
 		for (int k = 0; l && k < l->cnt && !in; k++)
@@ -242,6 +303,12 @@ static void group_revoke(sl_source *src, rd_kafka_topic_partition_list_t *l,
 							  ks->tp[i].partition)
 				->offset = ks->done_end[i];
 		ks->owned[i] = false;
+		sl_log(ks->ev.log, SL_LOG_INFO,
+		       KSRC ": consumer group '%s': %s %s-%d, committed up "
+			    "to offset %lld",
+		       group_id(src), commit ? "gave up" : "lost",
+		       ks->tp[i].topic, ks->tp[i].partition,
+		       (long long)(commit ? ks->done_end[i] : -1));
 	}
 	/* Synchronous: the next owner reads the group's offset as soon
 	 * as we unassign. A failure costs repeats, not records. */

@@ -69,6 +69,9 @@ struct ksrc {
 	 * committed it) */
 	bool eos_keep_resume;
 	const char *group_id; /* kafka.group.id, when given */
+	/* A partition opened with the checkpoint's offset: the query
+	 * resumes, and a partition without one is new since (open). */
+	bool resumed;
 	uint32_t ntp;	    /* partitions found at init: slots [0, ntp) */
 	struct ksrc_tp *tp; /* source partition i reads tp[i] */
 	/* Partition discovery (manual assignment with subscribe or

@@ -184,6 +184,32 @@ int64_t sl_ksrc_lag(sl_source *src, uint32_t part, int64_t position)
 	return hi > position ? hi - position : 0;
 }
 
+int sl_kafka_source_topics(const sl_source *src, const char **names,
+			   int32_t *nparts, int max)
+{
+	const struct ksrc *ks;
+	int n = 0;
+
+	if (!src || src->ops != &sl_source_kafka || !(ks = src->state))
+		return -1;
+	for (uint32_t i = 0; i < sl_ksrc_known(ks); i++) {
+		const struct ksrc_tp *t = &ks->tp[i];
+		int k = 0;
+
+		while (k < n && strcmp(names[k], t->topic))
+			k++;
+		if (k == n) {
+			if (n == max)
+				continue;
+			names[n] = t->topic;
+			nparts[n++] = 0;
+		}
+		if (t->partition + 1 > nparts[k])
+			nparts[k] = t->partition + 1;
+	}
+	return n;
+}
+
 /* ---- exactly-once ------------------------------------------------------ */
 
 int sl_kafka_source_exactly_once(sl_source *src, bool keep_resume,

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "io/source_kafka_internal.h"
 #include "io/uring.h"
 
@@ -60,8 +61,9 @@ int sl_ksrc_open(sl_source_part *p)
 	if (!ks || p->index >= ks->ntp + ks->nspare)
 		return sl_err_set(&p->err, SL_EINVAL, KSRC ": no partition %u",
 				  p->index);
-	/* A spare: no partition until discovery binds one (poll). */
-	if (p->index >= ks->ntp) {
+	/* A spare: no partition until discovery binds one (poll). With a
+	 * group the rebalance bound it before it opens. */
+	if (p->index >= ks->ntp && !ks->group) {
 		kp = calloc(1, sizeof(*kp));
 		if (!kp)
 			return sl_err_set(&p->err, -ENOMEM,
@@ -79,8 +81,19 @@ int sl_ksrc_open(sl_source_part *p)
 	 * the epoch ended (found since): all of it is new. */
 	else if (p->has_resume && p->resume < 0)
 		start = KSRC_EARLIEST;
-	else
+	/* The query resumes (slot 0, opened first, had an offset) but this
+	 * slot is not in the checkpoint: the topic has grown since
+	 * (src->parts_may_grow), and all of this partition is new. */
+	else if (!p->has_resume && ks->resumed) {
+		start = KSRC_EARLIEST;
+		sl_log(ks->ev.log, SL_LOG_INFO,
+		       KSRC ": %s-%d is not in the checkpoint (the topic grew "
+			    "since): reading it from the earliest offset",
+		       tp->topic, tp->partition);
+	} else
 		start = p->has_resume ? p->resume : tp->start;
+	if (p->has_resume)
+		ks->resumed = true;
 	/* exactly-once: the group's offset was committed with the output
 	 * of the last committed transaction, and the checkpoint may trail
 	 * it by the epoch that was committing when the query died. Read
@@ -487,9 +500,20 @@ int64_t sl_ksrc_latest(sl_source_part *p, int64_t batch_id)
 
 	/* A spare without a partition: nothing to read, until discovery
 	 * has found one for it; then 0, so that a micro-batch polls the
-	 * spare, which takes its partition there. */
-	if (!kp->tp)
+	 * spare, which takes its partition there. Discovery runs here too:
+	 * between micro-batches no partition polls when no records came,
+	 * and records written only into new partitions would wait for ever
+	 * (a failure is kept and fails the spare's next poll). */
+	if (!kp->tp) {
+		if (p->index >= sl_ksrc_known(ks) &&
+		    !pthread_mutex_trylock(&ks->disc_lock)) {
+			sl_err derr = { 0 };
+
+			(void)sl_ksrc_discover(p->src, &derr);
+			pthread_mutex_unlock(&ks->disc_lock);
+		}
 		return p->index < sl_ksrc_known(ks) ? 0 : p->offset;
+	}
 	if (rd_kafka_get_watermark_offsets(ks->rk, kp->tp->topic,
 					   kp->tp->partition, &lo, &hi) ||
 	    hi < 0)

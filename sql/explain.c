@@ -33,7 +33,9 @@ static void out_opts(sl_buf *o, const struct sl_pipeline_rel *r)
 		if (sink && sl_pipeline_is_writer_option(r->opts[k]))
 			continue;
 		sl_buf_printf(o, "%s %s=%s", first ? "  options " : ",",
-			      r->opts[k], r->opts[k + 1]);
+			      r->opts[k],
+			      sl_option_secret(r->opts[k]) ? "(secret)"
+							   : r->opts[k + 1]);
 		first = false;
 	}
 	if (!first)
@@ -162,7 +164,9 @@ size_t sl_pipeline_describe(const sl_pipeline *p, char *buf, size_t n)
 		}
 		case SL_PIPELINE_SET:
 			sl_buf_printf(&o, "set %s = %s\n", st->opts[0].key.s,
-				      st->opts[0].value.s);
+				      sl_option_secret(st->opts[0].key.s)
+					      ? "(secret)"
+					      : st->opts[0].value.s);
 			break;
 		case SL_PIPELINE_INSERT: {
 			char trig[96];

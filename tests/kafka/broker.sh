@@ -8,7 +8,10 @@
 # (timeout(1)) ends a forgotten broker after SLUICE_KAFKA_MAX_LIFETIME.
 #
 #   broker.sh fetch                      jars into the cache (once)
-#   broker.sh start DIR [key=value ...]  start a broker; prints its bootstrap
+#   broker.sh start DIR [--secure] [key=value ...]
+#                                        start a broker; prints its bootstrap
+#                                        (--secure: also SASL and TLS
+#                                        listeners, DIR/secure.env)
 #   broker.sh stop DIR                   SIGTERM, wait, SIGKILL
 #   broker.sh create-topic DIR NAME PARTITIONS
 #   broker.sh status DIR                 exit 0 if it is running
@@ -25,7 +28,11 @@
 #
 # DIR receives server.properties, log4j2.properties, data/, server.log (the
 # broker's log), stdout (the JVM's), pid (the broker JVM), watchdog.pid,
-# bootstrap (host:port) and controller (host:port).
+# bootstrap (host:port) and controller (host:port). With --secure also
+# tls/ (a CA, the broker's and a client's certificates, made with openssl)
+# and secure.env (the SASL_PLAINTEXT, SSL and SASL_SSL addresses, the user
+# and its password, made up at start, and the certificate paths), shell
+# assignments a test sources.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -116,29 +123,113 @@ cmd_fetch() {
 
 # ---- helpers -------------------------------------------------------------
 
-# Two free TCP ports on 127.0.0.1. Both sockets stay bound until both are
-# chosen, so the two differ; another process may still take one before the
-# broker binds it, which start handles by retrying with new ports.
+# N (default 2) free TCP ports on 127.0.0.1. The sockets stay bound until
+# all are chosen, so they differ; another process may still take one before
+# the broker binds it, which start handles by retrying with new ports.
 free_ports() {
-	local got=() p out
-	if have python3 && out=$(python3 - 2>/dev/null <<'EOF'
-import socket
-s = [socket.socket(), socket.socket()]
+	local n=${1:-2} got=() p out
+	if have python3 && out=$(python3 - "$n" 2>/dev/null <<'EOF'
+import socket, sys
+s = [socket.socket() for _ in range(int(sys.argv[1]))]
 for x in s:
     x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])
 EOF
-	) && [[ $out =~ ^[0-9]+\ [0-9]+$ ]]; then
+	) && [[ $out =~ ^[0-9\ ]+$ ]]; then
 		echo "$out"
 		return
 	fi
-	while [ ${#got[@]} -lt 2 ]; do
+	while [ ${#got[@]} -lt "$n" ]; do
 		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			[ "${got[0]:-}" = "$p" ] || got+=("$p")
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
+			[[ " ${got[*]} " != *" $p "* ]]; then
+			got+=("$p")
 		fi
 	done
 	echo "${got[@]}"
+}
+
+# ---- secured listeners (--secure) -------------------------------------------
+
+# A test CA, the broker's certificate (for 127.0.0.1 and localhost) and a
+# client's, into DIR/tls. Keystores are PEM files (Kafka reads them with
+# ssl.keystore.type=PEM); the client's key is encrypted with a password
+# made up here, so a test has a TLS secret to look for in logs.
+make_certs() {
+	local t=$1/tls kpw=$2
+	rm -rf "$t"
+	mkdir -p "$t"
+	(
+		cd "$t"
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key \
+			-out ca.pem -days 2 -subj "/CN=sluice-test-ca"
+		openssl req -newkey rsa:2048 -nodes -keyout broker.key \
+			-out broker.csr -subj "/CN=localhost"
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >broker.ext
+		openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key \
+			-CAcreateserial -out broker.pem -days 2 -extfile broker.ext
+		cat broker.key broker.pem >broker-keystore.pem
+		openssl req -newkey rsa:2048 -nodes -keyout client-plain.key \
+			-out client.csr -subj "/CN=sluice-client"
+		openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key \
+			-CAcreateserial -out client.pem -days 2
+		openssl pkcs8 -topk8 -in client-plain.key -out client.key \
+			-passout "pass:$kpw"
+		rm -f client-plain.key ca.key ./*.csr ./*.ext ./*.srl
+	) >/dev/null 2>&1 || die "openssl could not make the test certificates"
+}
+
+# A made-up secret: letters and digits only (it goes into JAAS and shell).
+secret() {
+	head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20
+}
+
+# The listeners --secure adds, appended to server.properties: SASL (PLAIN
+# and both SCRAMs) in clear and over TLS, and TLS with client
+# certificates. PLAIN's user is in the JAAS line; SCRAM's are made with
+# Kafka's ConfigCommand once the broker runs (scram_users).
+secure_config() {
+	local dir=$1 user=$5 pw=$6 l m
+	cat <<EOF
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+ssl.keystore.type=PEM
+ssl.keystore.location=$dir/tls/broker-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$dir/tls/ca.pem
+listener.name.ssl.ssl.client.auth=required
+EOF
+	for l in sasl_plaintext sasl_ssl; do
+		echo "listener.name.$l.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$user=\"$pw\";"
+		for m in scram-sha-256 scram-sha-512; do
+			echo "listener.name.$l.$m.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+		done
+	done
+}
+
+# The user's SCRAM-SHA-512 credential, with Kafka's own admin tool
+# (ConfigCommand, as kafka-configs.sh runs it) over the PLAINTEXT listener
+# of the running broker (its SCRAM-SHA-256 one was made by StorageTool's
+# --add-scram when the storage was formatted); then waits until the
+# SASL_PLAINTEXT listener accepts it. kcat's librdkafka (Debian's 2.0.2)
+# cannot do SCRAM with Kafka 4 (fixed in librdkafka 2.6.1), so there the
+# listener is checked with PLAIN.
+scram_users() {
+	local dir=$1 bs=$2 user=$3 pw=$4 sasl=$5 i mech=SCRAM-SHA-512
+	[ "${VERSION%%.*}" -ge 4 ] && mech=PLAIN
+	java_tool "$dir" kafka.admin.ConfigCommand --bootstrap-server "$bs" \
+		--alter --entity-type users --entity-name "$user" \
+		--add-config "SCRAM-SHA-512=[password=$pw]" >/dev/null 2>&1 ||
+		{ log "ConfigCommand could not add the SCRAM-SHA-512 user"; return 1; }
+	for i in $(seq 1 100); do
+		if kcat -b "$sasl" -L -m 1 -X security.protocol=SASL_PLAINTEXT \
+			-X "sasl.mechanism=$mech" -X "sasl.username=$user" \
+			-X "sasl.password=$pw" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	log "the broker does not accept the user ($mech) after 10 s"
+	return 1
 }
 
 # A Kafka cluster id: 16 random bytes in URL-safe base64 without padding
@@ -167,19 +258,34 @@ java_tool() {
 		-cp "$LIBS/*" "${@:2}"
 }
 
+# write_config DIR PORT CPORT [SASL_PORT SSL_PORT SASL_SSL_PORT USER PW] -- [k=v ...]
 write_config() {
-	local dir=$1 port=$2 cport=$3
+	local dir=$1 port=$2 cport=$3 sec=() lis adv map
 	shift 3
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		sec+=("$1")
+		shift
+	done
+	[ "${1:-}" = -- ] && shift
+	lis="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+	adv="PLAINTEXT://127.0.0.1:$port"
+	map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+	if [ ${#sec[@]} -gt 0 ]; then
+		local more="SASL_PLAINTEXT://127.0.0.1:${sec[0]},SSL://127.0.0.1:${sec[1]},SASL_SSL://127.0.0.1:${sec[2]}"
+		lis="$lis,$more"
+		adv="$adv,$more"
+		map="$map,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL"
+	fi
 	cat >"$dir/server.properties" <<EOF
 # Written by tests/kafka/broker.sh: a single-node KRaft broker for tests.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$lis
+advertised.listeners=$adv
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$map
 log.dirs=$dir/data
 # Tests create their topics: a write to a missing topic is an error, as in
 # most production clusters, not a silently created topic.
@@ -200,6 +306,9 @@ group.initial.rebalance.delay.ms=0
 num.network.threads=2
 num.io.threads=4
 EOF
+	if [ ${#sec[@]} -gt 0 ]; then
+		secure_config "$dir" "${sec[@]}" >>"$dir/server.properties"
+	fi
 	local kv
 	for kv in "$@"; do
 		echo "$kv" >>"$dir/server.properties"
@@ -232,24 +341,38 @@ EOF
 
 # One attempt: format, launch, wait until the broker answers metadata.
 # Returns 0 when serving, 2 if the ports were taken (retry), 1 otherwise.
+# start_once DIR SECURE [k=v ...]: SECURE 1 adds the secured listeners.
 start_once() {
-	local dir=$1 ports port cport pid i out
-	shift
-	ports=$(free_ports)
-	port=${ports% *}
-	cport=${ports#* }
+	local dir=$1 secure=$2 ports port cport pid i out sec=() user pw kpw
+	shift 2
+	if [ "$secure" = 1 ]; then
+		read -r -a ports <<<"$(free_ports 5)"
+	else
+		read -r -a ports <<<"$(free_ports 2)"
+	fi
+	port=${ports[0]:-}
+	cport=${ports[1]:-}
 	if [ -z "$port" ] || [ -z "$cport" ]; then
 		log "could not pick free ports"
 		return 1
 	fi
 	rm -rf "$dir/data" "$dir/server.log" "$dir/stdout" "$dir/bootstrap" \
-		"$dir/controller" "$dir/pid" "$dir/watchdog.pid"
+		"$dir/controller" "$dir/pid" "$dir/watchdog.pid" \
+		"$dir/secure.env"
 	mkdir -p "$dir/data"
-	write_config "$dir" "$port" "$cport" "$@"
+	if [ "$secure" = 1 ]; then
+		user=sluice-user
+		pw=$(secret)
+		kpw=$(secret)
+		make_certs "$dir" "$kpw"
+		sec=("${ports[2]}" "${ports[3]}" "${ports[4]}" "$user" "$pw")
+	fi
+	write_config "$dir" "$port" "$cport" "${sec[@]}" -- "$@"
 	if ! out=$(java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
 		-Dlog4j2.configurationFile="$dir/log4j2.properties" \
 		-cp "$LIBS/*" kafka.tools.StorageTool format \
-		-t "$(cluster_id)" -c "$dir/server.properties" 2>&1); then
+		-t "$(cluster_id)" -c "$dir/server.properties" \
+		${user:+--add-scram "SCRAM-SHA-256=[name=$user,password=$pw]"} 2>&1); then
 		echo "$out" >&2
 		return 1
 	fi
@@ -285,6 +408,25 @@ start_once() {
 		# broker (topics can be created).
 		if out=$(kcat -b "127.0.0.1:$port" -L -m 2 2>/dev/null) &&
 			grep -q "^ 1 brokers" <<<"$out"; then
+			if [ "$secure" = 1 ]; then
+				scram_users "$dir" "127.0.0.1:$port" "$user" \
+					"$pw" "127.0.0.1:${ports[2]}" || {
+					stop_dir "$dir"
+					return 1
+				}
+				cat >"$dir/secure.env" <<EOF
+SLUICE_KAFKA_BROKER_VERSION=$VERSION
+SLUICE_KAFKA_SASL_PLAINTEXT=127.0.0.1:${ports[2]}
+SLUICE_KAFKA_SSL=127.0.0.1:${ports[3]}
+SLUICE_KAFKA_SASL_SSL=127.0.0.1:${ports[4]}
+SLUICE_KAFKA_USER=$user
+SLUICE_KAFKA_PASSWORD=$pw
+SLUICE_KAFKA_CA=$dir/tls/ca.pem
+SLUICE_KAFKA_CLIENT_CERT=$dir/tls/client.pem
+SLUICE_KAFKA_CLIENT_KEY=$dir/tls/client.key
+SLUICE_KAFKA_CLIENT_KEY_PASSWORD=$kpw
+EOF
+			fi
 			echo "127.0.0.1:$port" >"$dir/bootstrap"
 			echo "127.0.0.1:$cport" >"$dir/controller"
 			return 0
@@ -297,18 +439,22 @@ start_once() {
 }
 
 cmd_start() {
-	[ $# -ge 1 ] || die "usage: broker.sh start DIR [key=value ...]"
-	local dir rc try
+	[ $# -ge 1 ] || die "usage: broker.sh start DIR [--secure] [key=value ...]"
+	local dir rc try secure=0
 	mkdir -p "$1"
 	dir=$(cd "$1" && pwd)
 	shift
+	if [ "${1:-}" = --secure ]; then
+		secure=1
+		shift
+	fi
 	if is_ours "$(cat "$dir/pid" 2>/dev/null || true)" "$dir"; then
 		die "a broker is already running in $dir (pid $(cat "$dir/pid"))"
 	fi
 	cmd_fetch >/dev/null
 	for try in 1 2 3; do
 		rc=0
-		start_once "$dir" "$@" || rc=$?
+		start_once "$dir" "$secure" "$@" || rc=$?
 		case $rc in
 		0)
 			cat "$dir/bootstrap"

@@ -22,6 +22,7 @@
 
 #include "tests/support/clock.h"
 #include "tests/support/kafka.h"
+#include "tests/support/kafka_seq.h"
 #include "tests/support/tmpdir.h"
 
 #include "engine/checkpoint.h"
@@ -222,47 +223,44 @@ static long long ckpt_dir_new_min(const char *dir)
 	return seen == 2 ? lo : -1;
 }
 
-static void grow_relay(const char *trigger)
+/* A test's topics, base-in (2 partitions) and base-out, and its
+ * temporary directory (returned), with dir its checkpoint's path (in,
+ * out 128 bytes, dir 300). */
+static char *grow_setup(char *in, char *out, char *dir, const char *base)
 {
-	char in[128], out[128], dir[300];
+	char name[64], *tmp;
+
+	snprintf(name, sizeof(name), "%s-in", base);
+	sl_test_kafka_make_ready_topic(in, 128, name, 2);
+	snprintf(name, sizeof(name), "%s-out", base);
+	sl_test_kafka_make_ready_topic(out, 128, name, NPART);
+	snprintf(name, sizeof(name), "sluice-%s", base);
+	tmp = sl_test_tmpdir(name);
+	snprintf(dir, 300, "%s/ckpt", tmp);
+	return tmp;
+}
+
+/* What a test made: its session, checker, producers, directory, tally. */
+static void grow_teardown(sl_session *s, rd_kafka_t *c, rd_kafka_t *p,
+			  rd_kafka_t *p4, char *tmp, out_state *o)
+{
+	sl_session_destroy(s);
+	rd_kafka_consumer_close(c);
+	rd_kafka_destroy(c);
+	rd_kafka_destroy(p);
+	rd_kafka_destroy(p4);
+	sl_test_tmpdir_free(tmp);
+	free(o);
+}
+
+/* The relay of the Kafka source made of src_opts into topic out, keeping
+ * each record's partition, checkpointed at dir; NULL with the session's
+ * error when start refuses. */
+static sl_query *relay_start(sl_session *s, const char *const *src_opts,
+			     const char *out, const char *trigger,
+			     const char *dir)
+{
 	const char *sel[] = { "key", "value", "partition", NULL };
-	out_state *o = calloc(1, sizeof(*o));
-
-	cr_assert_not_null(o);
-	sl_test_kafka_make_ready_topic(in, sizeof(in), "grow-in", 2);
-	sl_test_kafka_make_ready_topic(out, sizeof(out), "grow-out", NPART);
-	char *tmp = sl_test_tmpdir("sluice-grow");
-	snprintf(dir, sizeof(dir), "%s/ckpt", tmp);
-
-	rd_kafka_t *p = producer_for(in, 2);
-	for (int k = 0; k < 2; k++)
-		produce(p, in, k, 0, PER);
-
-	rd_kafka_conf_t *cc = sl_test_kafka_conf_new();
-	char gid[160];
-	snprintf(gid, sizeof(gid), "grow-check-%s", out);
-	sl_test_kafka_set(cc, "group.id", gid);
-	sl_test_kafka_set(cc, "auto.offset.reset", "earliest");
-	sl_test_kafka_set(cc, "enable.auto.commit", "false");
-	rd_kafka_t *c = sl_test_kafka_client_new(RD_KAFKA_CONSUMER, cc);
-	rd_kafka_topic_partition_list_t *l =
-		rd_kafka_topic_partition_list_new(NPART);
-	for (int k = 0; k < NPART; k++)
-		rd_kafka_topic_partition_list_add(l, out, k)->offset =
-			RD_KAFKA_OFFSET_BEGINNING;
-	cr_assert_eq(rd_kafka_assign(c, l), 0);
-	rd_kafka_topic_partition_list_destroy(l);
-
-	sl_session *s = sl_session_new();
-	const char *src_opts[] = { "kafka.bootstrap.servers",
-				   sl_test_kafka_broker,
-				   "subscribe",
-				   in,
-				   "startingOffsets",
-				   "earliest",
-				   "partitionDiscoveryInterval",
-				   "1 second",
-				   NULL };
 	const char *sink_opts[] = { "kafka.bootstrap.servers",
 				    sl_test_kafka_broker,
 				    "topic",
@@ -276,7 +274,43 @@ static void grow_relay(const char *trigger)
 	cr_assert_not_null(f, "read_stream: %s", sl_session_errmsg(s));
 	f = sl_frame_select(f, sel);
 	cr_assert_not_null(f, "select: %s", sl_session_errmsg(s));
-	sl_query *q = sl_frame_start(f, "kafka", sink_opts, NULL);
+	return sl_frame_start(f, "kafka", sink_opts, NULL);
+}
+
+/* group: the source reads with partitionAssignment 'group' (one member):
+ * the group's rebalance, not the source's own discovery, hands it the
+ * new partitions. */
+static void grow_relay(const char *trigger, bool group)
+{
+	char in[128], out[128], dir[300];
+	out_state *o = calloc(1, sizeof(*o));
+
+	cr_assert_not_null(o);
+	char *tmp = grow_setup(in, out, dir, "grow");
+
+	rd_kafka_t *p = producer_for(in, 2);
+	for (int k = 0; k < 2; k++)
+		produce(p, in, k, 0, PER);
+
+	rd_kafka_t *c = sl_test_seq_reader_new(out, NPART);
+
+	char rgid[160];
+	snprintf(rgid, sizeof(rgid), "grow-relay-%s", in);
+	sl_session *s = sl_session_new();
+	const char *src_opts[] = { "kafka.bootstrap.servers",
+				   sl_test_kafka_broker,
+				   "subscribe",
+				   in,
+				   "startingOffsets",
+				   "earliest",
+				   "partitionDiscoveryInterval",
+				   "1 second",
+				   group ? "partitionAssignment" : NULL,
+				   "group",
+				   "kafka.group.id",
+				   rgid,
+				   NULL };
+	sl_query *q = relay_start(s, src_opts, out, trigger, dir);
 	cr_assert_not_null(q, "start: %s", sl_session_errmsg(s));
 
 	drain(c, o, 2 * PER, sl_test_now_ms() + 30000);
@@ -307,9 +341,10 @@ static void grow_relay(const char *trigger)
 							 : o->first_ms[3]) -
 		       grown;
 	fprintf(stderr,
-		"grow (%s): new partitions' first records out %lld ms after "
-		"CreatePartitions; %ld records, %ld duplicates\n",
-		trigger, (long long)pick, o->total, o->dups);
+		"grow (%s%s): new partitions' first records out %lld ms "
+		"after CreatePartitions; %ld records, %ld duplicates\n",
+		trigger, group ? ", group" : "", (long long)pick, o->total,
+		o->dups);
 	/* 1 s interval; the bound only turns a hang into a failure on a
 	 * loaded machine */
 	cr_assert_lt(pick, 10000, "new partitions read %lld ms after growth",
@@ -338,25 +373,27 @@ static void grow_relay(const char *trigger)
 	cr_assert_eq(clo, NEWP + AFTER,
 		     "checkpoint's end offsets of the new partitions: %lld",
 		     clo);
-	sl_session_destroy(s);
-	rd_kafka_consumer_close(c);
-	rd_kafka_destroy(c);
-	rd_kafka_destroy(p);
-	rd_kafka_destroy(p4);
-	sl_test_tmpdir_free(tmp);
-	free(o);
+	grow_teardown(s, c, p, p4, tmp, o);
 }
 
 Test(grow, two_to_four_partitions_mid_relay)
 {
-	grow_relay("continuous 100 ms");
+	grow_relay("continuous 100 ms", false);
+}
+
+/* The same read by a consumer group: the group's leader sees the topic
+ * grow in the metadata it refreshes (every partitionDiscoveryInterval),
+ * rebalances, and the new partitions take spare slots. */
+Test(grow, two_to_four_partitions_mid_relay_group)
+{
+	grow_relay("continuous 100 ms", true);
 }
 
 /* The same with micro-batches: a spare takes its partition when a batch
  * plans it (its latest() is 0 once discovery found one for it). */
 Test(grow, two_to_four_partitions_mid_relay_micro_batch)
 {
-	grow_relay("processingTime 200 ms");
+	grow_relay("processingTime 200 ms", false);
 }
 
 /* More new partitions than maxAddedPartitions: the query fails, naming
@@ -395,4 +432,111 @@ Test(grow, more_partitions_than_room_fails_the_query)
 		  "exception: %s", ex ? ex : "(none)");
 	sl_query_stop(q);
 	sl_session_destroy(s);
+}
+
+/* A relay of `in` into `out` keeping partitions, with checkpoint dir;
+ * NULL with the session's error when start refuses. */
+static sl_query *ckpt_relay(sl_session *s, const char *in, const char *out,
+			    const char *dir)
+{
+	const char *src_opts[] = { "kafka.bootstrap.servers",
+				   sl_test_kafka_broker,
+				   "subscribe",
+				   in,
+				   "startingOffsets",
+				   "latest",
+				   NULL };
+
+	return relay_start(s, src_opts, out, "continuous 100 ms", dir);
+}
+
+/* A checkpoint made when the topic had 2 partitions resumes after it grew
+ * to 4: the old partitions go on from the checkpoint (nothing read again),
+ * the new ones start from the earliest offset (startingOffsets 'latest'
+ * notwithstanding: all of them is new since the checkpoint). */
+Test(grow, restart_after_the_topic_grew)
+{
+	char in[128], out[128], dir[300];
+	out_state *o = calloc(1, sizeof(*o));
+
+	cr_assert_not_null(o);
+	char *tmp = grow_setup(in, out, dir, "regrow");
+	rd_kafka_t *c = sl_test_seq_reader_new(out, NPART);
+
+	/* First run: 2 partitions. */
+	sl_session *s = sl_session_new();
+	sl_query *q = ckpt_relay(s, in, out, dir);
+	cr_assert_not_null(q, "start: %s", sl_session_errmsg(s));
+	/* started at latest: wait until both partitions are read */
+	sl_test_sleep_ms(1500);
+	rd_kafka_t *p = producer_for(in, 2);
+	for (int k = 0; k < 2; k++)
+		produce(p, in, k, 0, PER);
+	drain(c, o, 2 * PER, sl_test_now_ms() + 30000);
+	cr_assert_eq(o->total, 2 * PER, "first run: %ld of %d out", o->total,
+		     2 * PER);
+	cr_assert_eq(sl_query_stop(q), 0, "stop: %s",
+		     sl_query_exception(q) ? sl_query_exception(q) : "");
+	sl_session_destroy(s);
+
+	/* Stopped: the topic grows, records go into every partition. */
+	grow_topic(in, NPART);
+	rd_kafka_t *p4 = producer_for(in, NPART);
+	for (int k = 0; k < NPART; k++)
+		produce(p4, in, k, k < 2 ? PER : 0, k < 2 ? AFTER : NEWP);
+
+	/* Second run, the same checkpoint. */
+	s = sl_session_new();
+	q = ckpt_relay(s, in, out, dir);
+	cr_assert_not_null(q, "restart after the growth: %s",
+			   sl_session_errmsg(s));
+	long want = 2L * (PER + AFTER) + 2L * NEWP;
+	drain(c, o, want, sl_test_now_ms() + 30000);
+	for (int k = 0; k < NPART; k++) {
+		int n = k < 2 ? PER + AFTER : NEWP;
+
+		for (int i = 0; i < n; i++)
+			cr_assert(o->seen[k][i], "record %d:%d never came out "
+						 "(%ld of %ld out)",
+				  k, i, o->total, want);
+	}
+	/* what was there is not read again */
+	drain(c, o, want + 1, sl_test_now_ms() + 1000);
+	cr_assert_eq(o->dups, 0, "%ld records came out twice", o->dups);
+	fprintf(stderr,
+		"grow: restarted after 2 -> 4 partitions: %ld records, %ld "
+		"duplicates\n",
+		o->total, o->dups);
+	cr_assert_eq(sl_query_stop(q), 0, "stop: %s",
+		     sl_query_exception(q) ? sl_query_exception(q) : "");
+	grow_teardown(s, c, p, p4, tmp, o);
+}
+
+/* Two topics: their partitions interleave in the source's order, so a
+ * grown one would move the other's; the restart is refused, naming the
+ * partition count. */
+Test(grow, restart_after_growth_of_two_topics_is_refused)
+{
+	char a[128], b[128], out[128], both[300], dir[300];
+
+	sl_test_kafka_make_ready_topic(a, sizeof(a), "regrow-a", 1);
+	sl_test_kafka_make_ready_topic(b, sizeof(b), "regrow-b", 1);
+	sl_test_kafka_make_ready_topic(out, sizeof(out), "regrow-ab", 1);
+	snprintf(both, sizeof(both), "%s,%s", a, b);
+	char *tmp = sl_test_tmpdir("sluice-regrow2");
+	snprintf(dir, sizeof(dir), "%s/ckpt", tmp);
+	sl_session *s = sl_session_new();
+	sl_query *q = ckpt_relay(s, both, out, dir);
+	cr_assert_not_null(q, "start: %s", sl_session_errmsg(s));
+	sl_test_sleep_ms(500);
+	cr_assert_eq(sl_query_stop(q), 0);
+	sl_session_destroy(s);
+	grow_topic(a, 2);
+	rd_kafka_destroy(producer_for(a, 2));
+	s = sl_session_new();
+	cr_assert_null(ckpt_relay(s, both, out, dir), "restarted");
+	cr_assert(strstr(sl_session_errmsg(s), "source partitions"), "%s",
+		  sl_session_errmsg(s));
+	sl_session_destroy(s);
+	sl_test_tmpdir_free(tmp);
 }

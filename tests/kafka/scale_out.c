@@ -44,6 +44,7 @@
 
 #include "tests/support/clock.h"
 #include "tests/support/kafka.h"
+#include "tests/support/kafka_group.h"
 #include "tests/support/kafka_seq.h"
 #include "tests/support/tmpdir.h"
 
@@ -65,76 +66,17 @@ typedef struct member {
 	sl_test_child ch;
 } member;
 
-/* Who holds what: the partitions of `topic` each member of `group`
- * holds, by client id (-1: not a member). Returns the number of members,
- * or -1 while the group is between generations (rebalancing) or the
- * broker does not answer. */
+/* Who holds what (tests/support/kafka_group.h), by the members' client
+ * ids. */
 static int group_assignment(const char *group, const char *topic,
 			    member *const *m, int nm, int *owner)
 {
-	rd_kafka_t *rk = sl_test_kafka_client_new(RD_KAFKA_PRODUCER,
-						  sl_test_kafka_conf_new());
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	const char *groups[] = { group };
-	int members = -1;
+	const char *ids[8];
 
-	for (int p = 0; p < NPART; p++)
-		owner[p] = -1;
-	/* A short request timeout: a look that gets no answer is simply
-	 * taken again (the caller's loop bounds the whole wait). */
-	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(
-		rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-	char errstr[256];
-	cr_assert_eq(rd_kafka_AdminOptions_set_request_timeout(
-			     o, 3000, errstr, sizeof(errstr)),
-		     0, "%s", errstr);
-	rd_kafka_DescribeConsumerGroups(rk, groups, 1, o, q);
-	rd_kafka_AdminOptions_destroy(o);
-	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
-	const rd_kafka_DescribeConsumerGroups_result_t *res =
-		ev ? rd_kafka_event_DescribeConsumerGroups_result(ev) : NULL;
-	size_t cnt = 0;
-	const rd_kafka_ConsumerGroupDescription_t **g =
-		res && !rd_kafka_event_error(ev)
-			? rd_kafka_DescribeConsumerGroups_result_groups(res,
-									&cnt)
-			: NULL;
-	if (g && cnt == 1 && !rd_kafka_ConsumerGroupDescription_error(g[0]) &&
-	    rd_kafka_ConsumerGroupDescription_state(g[0]) ==
-		    RD_KAFKA_CONSUMER_GROUP_STATE_STABLE) {
-		members = (int)rd_kafka_ConsumerGroupDescription_member_count(
-			g[0]);
-		for (int i = 0; i < members; i++) {
-			const rd_kafka_MemberDescription_t *md =
-				rd_kafka_ConsumerGroupDescription_member(g[0],
-									 i);
-			const char *cid = rd_kafka_MemberDescription_client_id(md);
-			const rd_kafka_topic_partition_list_t *l =
-				rd_kafka_MemberAssignment_partitions(
-					rd_kafka_MemberDescription_assignment(
-						md));
-			int who = -1;
-			for (int k = 0; k < nm; k++)
-				if (!strcmp(cid, m[k]->client_id))
-					who = k;
-			cr_assert_geq(who, 0, "an unknown member '%s'", cid);
-			for (int e = 0; l && e < l->cnt; e++) {
-				int p = l->elems[e].partition;
-				if (strcmp(l->elems[e].topic, topic) || p < 0 ||
-				    p >= NPART)
-					continue;
-				cr_assert_eq(owner[p], -1,
-					     "partition %d is assigned twice",
-					     p);
-				owner[p] = who;
-			}
-		}
-	}
-	if (ev)
-		rd_kafka_event_destroy(ev);
-	rd_kafka_queue_destroy(q);
-	rd_kafka_destroy(rk);
-	return members;
+	for (int k = 0; k < nm; k++)
+		ids[k] = m[k]->client_id;
+	return sl_test_kafka_group_owners(group, topic, NPART, ids, nm,
+					  owner);
 }
 
 /* Waits until the group is stable with `want` members, each holding at
@@ -339,17 +281,7 @@ static void mock_produce(int per)
 			  sizeof(errstr));
 	rd_kafka_conf_set_log_cb(c, sl_test_kafka_quiet_log);
 	rd_kafka_t *rk = sl_test_kafka_client_new(RD_KAFKA_PRODUCER, c);
-	for (int p = 0; p < NPART; p++)
-		for (int i = 0; i < per; i++)
-			cr_assert_eq(rd_kafka_producev(
-					     rk, RD_KAFKA_V_TOPIC("in"),
-					     RD_KAFKA_V_PARTITION(p),
-					     RD_KAFKA_V_VALUE("v", 1),
-					     RD_KAFKA_V_MSGFLAGS(
-						     RD_KAFKA_MSG_F_COPY),
-					     RD_KAFKA_V_END),
-				     0);
-	cr_assert_eq(rd_kafka_flush(rk, 10000), 0);
+	sl_test_kafka_fill(rk, "in", NPART, per);
 	rd_kafka_destroy(rk);
 }
 

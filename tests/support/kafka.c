@@ -153,3 +153,19 @@ void sl_test_kafka_take_turns(const char *path)
 	while (flock(fd, LOCK_EX) && errno == EINTR)
 		;
 }
+
+void sl_test_kafka_fill(rd_kafka_t *rk, const char *topic, int nparts,
+			int per)
+{
+	for (int p = 0; p < nparts; p++)
+		for (int i = 0; i < per; i++)
+			cr_assert_eq(rd_kafka_producev(
+					     rk, RD_KAFKA_V_TOPIC(topic),
+					     RD_KAFKA_V_PARTITION(p),
+					     RD_KAFKA_V_VALUE("v", 1),
+					     RD_KAFKA_V_MSGFLAGS(
+						     RD_KAFKA_MSG_F_COPY),
+					     RD_KAFKA_V_END),
+				     0, "produce %s-%d", topic, p);
+	cr_assert_eq(rd_kafka_flush(rk, 10000), 0, "flush %s", topic);
+}

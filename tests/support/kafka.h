@@ -55,6 +55,11 @@ void sl_test_kafka_make_topic(char *name, size_t n, const char *base,
 void sl_test_kafka_make_ready_topic(char *name, size_t n, const char *base,
 				    int nparts);
 
+/* per records of value "v" into each partition 0..nparts-1 of topic
+ * through the producer rk, flushed. */
+void sl_test_kafka_fill(rd_kafka_t *rk, const char *topic, int nparts,
+			int per);
+
 /* The end offsets of partitions 0..nparts-1 of topic now, in hi. */
 void sl_test_kafka_topic_ends(const char *topic, int nparts, int64_t *hi);
 

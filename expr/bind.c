@@ -11,6 +11,7 @@
 
 #include "core/decimal.h"
 #include "expr/internal.h"
+#include "expr/lambda.h"
 
 int sl_bind_fail(sl_err *err, const sl_expr *e, int code, const char *fmt, ...)
 {
@@ -336,7 +337,8 @@ static int bind_col(sl_bind_ctx *cx, sl_expr **slot, sl_err *err)
 	sl_expr *e = *slot;
 	int idx = -1, rc;
 	uint32_t first = 0;
-	if ((rc = find_col(cx, e, e->parts[0], &idx, err)))
+	if (!(cx->nlambda && sl_lambda_var_find(cx, e->parts[0], &idx)) &&
+	    (rc = find_col(cx, e, e->parts[0], &idx, err)))
 		return rc;
 	if (idx < 0 && e->nparts >= 2) {
 		/* t.col: sluice has no table names, so a qualifier is
@@ -372,6 +374,7 @@ static int bind_col(sl_bind_ctx *cx, sl_expr **slot, sl_err *err)
 	e->spelled_of = e->sql;
 	e->eval = ev_col;
 	e->flags |= EXF_BOUND;
+	sl_lambda_var_named(cx, e);
 	if (e->nparts <= first + 1)
 		return 0;
 	/* a.b.c: struct fields of column a, named by their last part. The
@@ -501,6 +504,8 @@ static int bind_func(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	if (e->nargs < (uint32_t)f->min ||
 	    (f->max >= 0 && e->nargs > (uint32_t)f->max))
 		return arg_count_error(e, f, err);
+	if (f->flags & FN_LAMBDA) /* binds its arguments itself */
+		return f->bind(cx, e, err);
 	for (uint32_t i = 0; i < e->nargs; i++) {
 		if (e->args[i]->kind == EX_STAR)
 			return sl_bind_fail(err, e->args[i], SL_EANALYSIS,

@@ -304,7 +304,8 @@ static bool parse_arg_alias(parser *p, sl_expr *a)
 static bool parse_list_rest(parser *p, vec *v, bool named)
 {
 	for (;;) {
-		sl_expr *x = parse_expr(p);
+		sl_expr *x = sl_px_lambda_ahead(p) ? sl_px_lambda(p, parse_expr)
+						   : parse_expr(p);
 		if (!x)
 			return false;
 		if (named && !parse_arg_alias(p, x))
@@ -617,11 +618,12 @@ static sl_expr *parse_bit_level(parser *p, int level)
 {
 	static const int ops[] = { '&', '^', '|' };
 	static const char *const names[] = { "& op", "^ op", "| op" };
-	sl_expr *l = level ? parse_bit_level(p, level - 1) : parse_add(p);
+	sl_expr *l = level ? parse_bit_level(p, level - 1)
+			   : sl_px_shift(p, parse_add);
 	while (l && is_op(p, ops[level])) {
 		sl_px_next(p);
 		sl_expr *r = level ? parse_bit_level(p, level - 1)
-				   : parse_add(p);
+				   : sl_px_shift(p, parse_add);
 		if (!r)
 			return NULL;
 		int pos = l->pos;

@@ -559,8 +559,7 @@ static int ev_shift(FN_EV_ARGS)
 {
 	FN_ARG_OR_NULL(0, x);
 	FN_ARG_OR_NULL(1, n);
-	const char *f = e->fn->name;
-	bool left = f[5] == 'l', uns = strlen(f) > 10;
+	bool left = e->op == 0, uns = e->op == 2;
 	*out = x;
 	if (x.type == SL_LONG) {
 		unsigned s = (unsigned)n.v.i32 & 63;
@@ -578,7 +577,7 @@ static int ev_shift(FN_EV_ARGS)
 	return 0;
 }
 
-static int bind_shift(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+int sl_fn_bind_shift(sl_bind_ctx *cx, sl_expr *e, int kind, sl_err *err)
 {
 	const sl_dtype *t =
 		e->args[0]->type->id == SL_LONG ? &sl_dtype_long : &sl_dtype_int;
@@ -586,9 +585,18 @@ static int bind_shift(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	if ((rc = sl_fn_int_arg(cx, e, 0, t, err)) ||
 	    (rc = sl_fn_int_arg(cx, e, 1, &sl_dtype_int, err)))
 		return rc;
+	e->op = (uint8_t)kind;
 	e->type = t;
 	e->eval = ev_shift;
 	return 0;
+}
+
+/* shiftleft, shiftright, shiftrightunsigned */
+static int bind_shift(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	const char *f = e->fn->name;
+	return sl_fn_bind_shift(cx, e, f[5] == 'l' ? 0 : strlen(f) > 10 ? 2 : 1,
+				err);
 }
 
 static int ev_bit_count(FN_EV_ARGS)

@@ -400,7 +400,13 @@ sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs)
 				   exprs[i]);
 			return sl_fail(f->session, &err);
 		}
-		nout += sl_expr_is_star(parsed[i]) ? f->schema->n : 1;
+		/* bound here: a generator's columns are known once bound */
+		if (!sl_expr_is_star(parsed[i]) &&
+		    sl_session_bind(s, parsed[i], f->schema, &s->arena, &err))
+			return sl_fail(f->session, &err);
+		nout += sl_expr_is_star(parsed[i])
+				? f->schema->n
+				: sl_expr_generator_width(parsed[i]);
 	}
 	sl_frame *o = sl_arena_calloc(&s->arena, sizeof(*o));
 	*o = *f;
@@ -440,7 +446,16 @@ sl_frame *sl_frame_select(sl_frame *f, const char *const *exprs)
 		sc->fields[k].name = sl_expr_name(parsed[i]);
 		sc->fields[k].type = sl_expr_type(parsed[i]);
 		sc->fields[k].nullable = true;
-		k++;
+		/* a generator of several columns: the rest follow it */
+		const sl_schema *gf = sl_expr_generator_fields(parsed[i]);
+		for (uint32_t j = 0; gf && j < gf->n; j++) {
+			o->items[k + j] = NULL;
+			o->pass[k + j] = 0;
+			sc->fields[k + j] = gf->fields[j];
+			sc->fields[k + j].nullable = true;
+		}
+		o->items[k] = parsed[i];
+		k += gf ? gf->n : 1;
 	}
 	o->schema = sc;
 	return o;

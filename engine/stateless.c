@@ -98,11 +98,11 @@ static void compact_selection(sl_batch *b, sl_selection *s)
 }
 
 /* Evaluates the non-generator items of one input row into out[]. */
-static int eval_items(const sl_frame *f, const sl_value *row, sl_batch *b,
-		      sl_value *out, sl_err *err)
+static int eval_items(const sl_frame *f, uint32_t genw, const sl_value *row,
+		      sl_batch *b, sl_value *out, sl_err *err)
 {
 	for (uint32_t k = 0; k < f->nitems; k++) {
-		if ((int32_t)k == f->gen)
+		if ((int32_t)k >= f->gen && k < (uint32_t)f->gen + genw)
 			continue;
 		if (!f->items[k]) {
 			out[k] = row[f->pass[k]];
@@ -186,6 +186,9 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_selection *s,
 	compact_selection(b, s);
 	uint32_t nout = f->nitems;
 	uint32_t cap = b->nrows ? b->nrows : 1;
+	/* a generator of several columns yields structs of them (or nulls) */
+	const sl_schema *gf = sl_expr_generator_fields(f->items[f->gen]);
+	uint32_t genw = gf ? gf->n : 1;
 	sl_value *vals = malloc((size_t)cap * nout * sizeof(sl_value));
 	uint32_t n = 0;
 	int rc = 0;
@@ -199,7 +202,7 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_selection *s,
 		if (rc < 0 || arr.type != SL_ARRAY || arr.len == 0)
 			continue;
 		sl_value tmpl[nout];
-		rc = eval_items(f, row, b, tmpl, err);
+		rc = eval_items(f, genw, row, b, tmpl, err);
 		if (rc < 0)
 			break;
 		for (uint32_t e = 0; e < arr.len; e++) {
@@ -207,7 +210,13 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_selection *s,
 				vals = sl_values_grow(vals, &cap, nout);
 			sl_value *o = vals + (size_t)n * nout;
 			memcpy(o, tmpl, nout * sizeof(sl_value));
-			o[f->gen] = arr.v.arr[e];
+			const sl_value *g = &arr.v.arr[e];
+			for (uint32_t j = 0; gf && j < genw; j++)
+				o[f->gen + j] = g->type == SL_STRUCT
+							? g->v.fields[j]
+							: sl_v_null();
+			if (!gf)
+				o[f->gen] = *g;
 			n++;
 		}
 	}

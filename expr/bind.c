@@ -927,7 +927,10 @@ const char *sl_expr_name(const sl_expr *e)
 
 bool sl_expr_is_generator(const sl_expr *e)
 {
-	return e->kind == EX_FUNC && e->ident && (!strcmp(e->ident, "explode"));
+	const sl_func *f = e->kind != EX_FUNC ? NULL
+			   : e->fn	      ? e->fn
+					      : sl_func_find(e->ident);
+	return f && (f->flags & FN_GEN);
 }
 
 bool sl_expr_has_aggregate(const sl_expr *e)
@@ -963,5 +966,5 @@ int sl_expr_eval_generator(const sl_expr *e, const sl_value *row,
 		return sl_err_set(err, SL_EINVAL,
 				  "'%s' is not a bound generator",
 				  e->sql ? e->sql : "?");
-	return sl_eval_child(e->args[0], row, out_arena, out, err);
+	return e->eval(e, row, out_arena, out, err);
 }

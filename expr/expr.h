@@ -67,9 +67,9 @@ int sl_expr_bind_with(sl_expr *e, const sl_schema *in,
 const sl_dtype *sl_expr_type(const sl_expr *e);
 const char *sl_expr_name(const sl_expr *e);
 
-/* true if the expression is a generator (explode(...) at its root): it
- * yields zero or more rows per input row. Only allowed at the top of a
- * SELECT item. */
+/* true if the expression is a generator (explode(...), posexplode,
+ * inline and their _outer forms, at its root): it yields zero or more
+ * rows per input row. Only allowed at the top of a SELECT item. */
 bool sl_expr_is_generator(const sl_expr *e);
 /* true if the expression contains an aggregate function call (count, sum,
  * ...): such queries belong to the stateful path; the stateless select
@@ -131,10 +131,19 @@ const char *sl_expr_alias(const sl_expr *e);
 int sl_expr_eval(const sl_expr *e, const sl_value *row, sl_arena *out_arena,
 		 sl_value *out, sl_err *err);
 
-/* Generators: evaluates explode's argument and returns its array (or map
- * entries) as `out` (an SL_ARRAY value; null or empty gives zero rows). */
+/* Generators: evaluates the generator and returns what it yields, one
+ * element a row, as `out` (an SL_ARRAY value; null or empty gives zero
+ * rows). */
 int sl_expr_eval_generator(const sl_expr *e, const sl_value *row,
 			   sl_arena *out_arena, sl_value *out, sl_err *err);
+/* The columns a generator's row has when it yields several (posexplode:
+ * pos and col; inline: its structs' fields), or NULL when it yields one
+ * (explode of an array). Each element sl_expr_eval_generator gives is
+ * then a struct of these fields, or a null: a row of nulls. A generator
+ * says so by op 1 and a STRUCT type (expr/fn_gen.c). */
+const sl_schema *sl_expr_generator_fields(const sl_expr *e);
+/* The number of columns a generator's rows have: 1, or the fields'. */
+uint32_t sl_expr_generator_width(const sl_expr *e);
 
 /* SQL truth of a WHERE condition: true only if the value is non-null true. */
 static inline bool sl_value_truthy(const sl_value *v)

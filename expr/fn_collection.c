@@ -714,6 +714,62 @@ int sl_fn_bind_sort(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	return 0;
 }
 
+/* ---- arrays_zip ------------------------------------------------------ */
+
+/* An array of structs, the i-th holding every array's i-th element (null
+ * past an array's end); fields named after column arguments, else by
+ * position. */
+static int ev_arrays_zip(FN_EV_ARGS)
+{
+	uint32_t k = e->nargs, n = 0;
+	sl_value *in = sl_arena_alloc(a, (k ? k : 1) * sizeof(*in));
+	for (uint32_t j = 0; j < k; j++) {
+		int rc = sl_fn_arg(e, j, row, a, &in[j], err);
+		if (rc)
+			return rc;
+		if (in[j].type == SL_NULL) {
+			*out = sl_v_null();
+			return 0;
+		}
+		n = in[j].len > n ? in[j].len : n;
+	}
+	sl_value *s = sl_arena_alloc(a, ((size_t)n * (k + 1) + 1) * sizeof(*s));
+	sl_value *f = s + n;
+	for (uint32_t i = 0; i < n; i++, f += k) {
+		for (uint32_t j = 0; j < k; j++)
+			f[j] = i < in[j].len ? in[j].v.arr[i] : sl_v_null();
+		s[i].type = SL_STRUCT;
+		s[i].len = k;
+		s[i].v.fields = f;
+	}
+	out->type = SL_ARRAY;
+	out->len = n;
+	out->v.arr = s;
+	return 0;
+}
+
+static int bind_arrays_zip(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	sl_schema *sc = sl_schema_new(cx->a, e->nargs);
+	for (uint32_t j = 0; j < e->nargs; j++) {
+		int rc = need_array(e, j, err);
+		if (rc)
+			return rc;
+		const sl_expr *x = e->args[j];
+		char *nm = sl_arena_alloc(cx->a, 12);
+		snprintf(nm, 12, "%u", j);
+		sc->fields[j].name = x->kind == EX_COL ? x->sql : nm;
+		sc->fields[j].type = x->type->elem;
+		sc->fields[j].nullable = true;
+	}
+	sl_dtype *st = sl_arena_calloc(cx->a, sizeof(*st));
+	st->id = SL_STRUCT;
+	st->fields = sc;
+	e->type = sl_fn_array_of(cx, st);
+	e->eval = ev_arrays_zip;
+	return 0;
+}
+
 /* ---- the group -------------------------------------------------------- */
 
 const sl_func sl_funcs_collection[] = {
@@ -786,6 +842,10 @@ const sl_func sl_funcs_collection[] = {
 	  "Whether the arrays share a non-null element (null when not but "
 	  "either holds a null).",
 	  "arrays_overlap(array(1, 2, 3), array(3, 4, 5))" },
+	{ "arrays_zip", 1, -1, 0, bind_arrays_zip, "arrays_zip(a1, a2, ...)",
+	  "An array of structs whose i-th holds the i-th element of each "
+	  "array (null past an array's end).",
+	  "arrays_zip(array(1, 2), array('a', 'b', 'c'))" },
 	{ "cardinality", 1, 1, 0, bind_size, "cardinality(expr)",
 	  "The size of the array (null input: null with ANSI on, else -1).",
 	  "cardinality(array('b', 'd', 'c', 'a'))" },
@@ -793,6 +853,11 @@ const sl_func sl_funcs_collection[] = {
 	  "Whether pred holds for an element (null if it is null for one "
 	  "and true for none).",
 	  "exists(array(1, 2, 3), x -> x % 2 = 0)" },
+	{ "explode_outer", 1, 1, FN_GEN, sl_fn_bind_generator,
+	  "explode_outer(expr)",
+	  "A row per element of the array, named col; a null or empty array "
+	  "gives one row of null.",
+	  "explode_outer(array(10, 20))" },
 	{ "filter", 2, 2, FN_LAMBDA, sl_fn_bind_hof, "filter(expr, func)",
 	  "The elements for which func(x) or func(x, index) is true.",
 	  "filter(array(1, 2, 3), x -> x % 2 = 1)" },
@@ -803,6 +868,21 @@ const sl_func sl_funcs_collection[] = {
 	  "Whether pred holds for every element (null if it is null for one "
 	  "and false for none).",
 	  "forall(array(1, 2, 3), x -> x % 2 = 0)" },
+	{ "inline", 1, 1, FN_GEN, sl_fn_bind_generator, "inline(expr)",
+	  "A row per struct of the array, its fields the columns.",
+	  "inline(array(struct(1, 'a'), struct(2, 'b')))" },
+	{ "inline_outer", 1, 1, FN_GEN, sl_fn_bind_generator,
+	  "inline_outer(expr)",
+	  "inline, with one row of nulls for a null or empty array.",
+	  "inline_outer(array(struct(1, 'a'), struct(2, 'b')))" },
+	{ "posexplode", 1, 1, FN_GEN, sl_fn_bind_generator, "posexplode(expr)",
+	  "A row per element of the array: its position pos (from 0) and "
+	  "the element col.",
+	  "posexplode(array(10, 20))" },
+	{ "posexplode_outer", 1, 1, FN_GEN, sl_fn_bind_generator,
+	  "posexplode_outer(expr)",
+	  "posexplode, with one row of nulls for a null or empty array.",
+	  "posexplode_outer(array(10, 20))" },
 	{ "reduce", 3, 4, FN_LAMBDA, sl_fn_bind_hof,
 	  "reduce(expr, start, merge[, finish])", "aggregate's other name.",
 	  "reduce(array(1, 2, 3), 0, (acc, x) -> acc + x)" },

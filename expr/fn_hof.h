@@ -11,6 +11,8 @@
 int sl_fn_bind_hof(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 /* array_sort(array[, comparator]) */
 int sl_fn_bind_array_sort(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+/* explode_outer, posexplode, posexplode_outer, inline, inline_outer */
+int sl_fn_bind_generator(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 /* expr/fn_collection.c: sort_array and array_sort without a comparator */
 int sl_fn_bind_sort(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 

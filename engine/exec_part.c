@@ -169,6 +169,7 @@ void *sl_exec_part_main(void *arg)
 	sl_part *p = arg;
 	sl_query *q = p->q;
 	sl_log_bind(&q->session->log);
+	sl_expr_thread_partition((int32_t)p->sp.index);
 	if (q->dynamic_parts) {
 		/* Before any row: the sink counts this partition from here
 		 * on, from the offset open set. */

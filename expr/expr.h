@@ -145,6 +145,12 @@ const sl_schema *sl_expr_generator_fields(const sl_expr *e);
 /* The number of columns a generator's rows have: 1, or the fields'. */
 uint32_t sl_expr_generator_width(const sl_expr *e);
 
+/* The index of the source partition the calling thread evaluates rows
+ * of (0 unless set): rand(seed) and randn(seed) seed their generator
+ * with seed + it, as Spark does (expr/fn_rand.c). The engine's partition
+ * threads set it when they start. */
+void sl_expr_thread_partition(int32_t index);
+
 /* SQL truth of a WHERE condition: true only if the value is non-null true. */
 static inline bool sl_value_truthy(const sl_value *v)
 {

@@ -124,6 +124,10 @@ double sl_round_double(double x, int d, bool half_even);
  * operator << (expr/fn_math.c). */
 int sl_fn_bind_shift(sl_bind_ctx *cx, sl_expr *e, int kind, sl_err *err);
 
+/* expr/fn_rand.c: rand, randn, random; uuid */
+int sl_fn_bind_rand(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_fn_bind_uuid(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+
 /* The groups (expr/func.c's groups[] lists them). */
 extern const sl_func sl_funcs_string[], sl_funcs_cond[], sl_funcs_math[],
 	sl_funcs_hash[], sl_funcs_encode[], sl_funcs_date[],

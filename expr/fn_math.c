@@ -734,6 +734,16 @@ const sl_func sl_funcs_math[] = {
 		   "even).",
 	   "rint(12.3456)"),
 	D1("sec", "The secant of expr (radians).", "sec(0)"),
+	{ "rand", 0, 1, 0, sl_fn_bind_rand, "rand([seed])",
+	  "A uniform random double in [0, 1): Spark's sequence for a seed, "
+	  "per partition.",
+	  "rand(0) < 1" },
+	{ "randn", 0, 1, 0, sl_fn_bind_rand, "randn([seed])",
+	  "A standard normal random double: Spark's sequence for a seed, "
+	  "per partition.",
+	  "randn(0) < 10" },
+	{ "random", 0, 1, 0, sl_fn_bind_rand, "random([seed])",
+	  "rand's other name.", "random(0) < 1" },
 	{ "shiftleft", 2, 2, 0, bind_shift, "shiftleft(base, expr)",
 	  "Bitwise left shift (the shift taken mod the width).",
 	  "shiftleft(2, 1)" },
@@ -758,5 +768,7 @@ const sl_func sl_funcs_math[] = {
 	  "The bucket value falls in among num_bucket equal-width buckets "
 	  "between min and max (0 and num_bucket + 1 outside).",
 	  "width_bucket(5.3, 0.2, 10.6, 5)" },
+	{ "uuid", 0, 0, 0, sl_fn_bind_uuid, "uuid()",
+	  "A random (version 4) UUID as 36 characters.", "length(uuid())" },
 };
 const size_t sl_funcs_math_n = SL_NFUNCS(sl_funcs_math);

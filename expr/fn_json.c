@@ -385,6 +385,28 @@ static bool walk(js *j, const path *p, sl_arena *a)
 	return true;
 }
 
+/* The value at j as get_json_object gives it: a string unescaped, a
+ * JSON null as null, anything else as compact JSON (null if malformed). */
+static void found(js *j, sl_arena *a, sl_value *out)
+{
+	*out = sl_v_null();
+	ws(j);
+	if (j->i >= j->n)
+		return;
+	char c = j->s[j->i];
+	sl_buf w;
+	sl_buf_init(&w, a, 32);
+	if (c == '"') {
+		if (str(j, &w))
+			*out = sl_v_str(w.s, (uint32_t)w.len);
+		return;
+	}
+	if (c == 'n') /* JSON null: null */
+		return;
+	if (value(j, &w))
+		*out = sl_v_str(w.s, (uint32_t)w.len);
+}
+
 static int ev_get_json_object(FN_EV_ARGS)
 {
 	FN_ARG_OR_NULL(0, x);
@@ -407,21 +429,7 @@ static int ev_get_json_object(FN_EV_ARGS)
 	j.i = 0;
 	if (!walk(&j, p, a))
 		return 0;
-	ws(&j);
-	if (j.i >= j.n)
-		return 0;
-	char c = j.s[j.i];
-	sl_buf w;
-	sl_buf_init(&w, a, 32);
-	if (c == '"') {
-		if (str(&j, &w))
-			*out = sl_v_str(w.s, (uint32_t)w.len);
-		return 0;
-	}
-	if (c == 'n') /* JSON null: null */
-		return 0;
-	if (value(&j, &w))
-		*out = sl_v_str(w.s, (uint32_t)w.len);
+	found(&j, a, out);
 	return 0;
 }
 
@@ -443,6 +451,70 @@ static int bind_get_json_object(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	}
 	e->type = &sl_dtype_string;
 	e->eval = ev_get_json_object;
+	return 0;
+}
+
+/* ---- json_tuple ---------------------------------------------------------- */
+
+/* A generator of one row a document: the top-level fields named by the
+ * arguments after the first, as get_json_object's $.name gives them, in
+ * columns c0, c1, ...; a row of nulls for a null, malformed or non-object
+ * document (expr/fn_gen.c's several-column form). */
+static int ev_json_tuple(FN_EV_ARGS)
+{
+	uint32_t k = e->nargs - 1;
+	sl_value *r = sl_arena_alloc(a, (k + 1) * sizeof(*r));
+	sl_value *f = r + 1;
+	sl_value x;
+	int rc = sl_fn_arg(e, 0, row, a, &x, err);
+	if (rc)
+		return rc;
+	js j = { x.v.str, x.len, 0, 0 };
+	bool ok = x.type == SL_STRING && value(&j, NULL);
+	path *one = sl_arena_alloc(a, sizeof(*one) + sizeof(step));
+	one->n = 1;
+	for (uint32_t i = 0; i < k; i++) {
+		sl_value nm;
+		f[i] = sl_v_null();
+		if ((rc = sl_fn_arg(e, i + 1, row, a, &nm, err)))
+			return rc;
+		if (!ok || nm.type != SL_STRING)
+			continue;
+		one->st[0] = (step){ nm.v.str, nm.len, 0 };
+		j.i = 0;
+		j.depth = 0;
+		if (walk(&j, one, a))
+			found(&j, a, &f[i]);
+	}
+	r->type = SL_STRUCT;
+	r->len = k;
+	r->v.fields = f;
+	out->type = SL_ARRAY;
+	out->len = 1;
+	out->v.arr = r;
+	return 0;
+}
+
+static int bind_json_tuple(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	uint32_t k = e->nargs - 1;
+	sl_schema *sc = sl_schema_new(cx->a, k);
+	for (uint32_t i = 0; i < e->nargs; i++) {
+		int rc = sl_fn_string_arg(cx, e, i, err);
+		if (rc)
+			return rc;
+		if (!i)
+			continue;
+		char *nm = sl_arena_alloc(cx->a, 12);
+		snprintf(nm, 12, "c%u", i - 1);
+		sc->fields[i - 1] = (sl_field){ nm, &sl_dtype_string, true };
+	}
+	sl_dtype *st = sl_arena_calloc(cx->a, sizeof(*st));
+	st->id = SL_STRUCT;
+	st->fields = sc;
+	e->type = st;
+	e->op = 1; /* its rows have several columns */
+	e->eval = ev_json_tuple;
 	return 0;
 }
 
@@ -547,5 +619,10 @@ const sl_func sl_funcs_json[] = {
 	  "The keys of the outermost JSON object, in an array; null for "
 	  "anything else.",
 	  "json_object_keys('{\"f1\":\"abc\",\"f2\":{\"f3\":\"a\"}}')" },
+	{ "json_tuple", 2, -1, FN_GEN, bind_json_tuple,
+	  "json_tuple(jsonStr, p1, p2, ..., pn)",
+	  "A row of the named top-level fields of the JSON object, as strings "
+	  "in columns c0, c1, ... (nulls for a malformed document).",
+	  "json_tuple('{\"a\":1, \"b\":2}', 'a', 'b')" },
 };
 const size_t sl_funcs_json_n = SL_NFUNCS(sl_funcs_json);

@@ -7,8 +7,9 @@
  * members or elements before the one it wants. The value found is given as
  * Spark's Jackson writes it: a string unescaped, a number as Java prints
  * it (1.50 -> 1.5, 1e2 -> 100.0), an object or array as compact JSON.
- * Paths: $, .name, ['name'], [n]; wildcards ([*], .*) are refused at
- * bind. Nesting is limited to SL_JSON_MAX_DEPTH. */
+ * Paths: $, .name, ['name'], [n] and [*] (matches gathered into an
+ * array as Spark does, one match unwrapped; .* finds nothing, as in
+ * Spark 4). Nesting is limited to SL_JSON_MAX_DEPTH. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -274,13 +275,15 @@ static bool value(js *j, sl_buf *w)
 /* ---- paths ------------------------------------------------------------ */
 
 typedef struct step {
-	const char *key; /* NULL: an index */
-	size_t klen;
+	const char *key; /* NULL: an index, or [*] when wild */
+	size_t klen;	 /* SIZE_MAX: .*, which names nothing */
 	int64_t index;
+	bool wild;
 } step;
 
 typedef struct path {
 	uint32_t n;
+	bool wild; /* a [*] step: evaluated by eval_path */
 	step st[];
 } path;
 
@@ -289,8 +292,7 @@ typedef struct path {
 static const path *parse_path(const char *p, size_t n, sl_arena *a,
 			      const char **why)
 {
-	path *r = sl_arena_alloc(a, sizeof(*r) + (n + 1) * sizeof(step));
-	r->n = 0;
+	path *r = sl_arena_calloc(a, sizeof(*r) + (n + 1) * sizeof(step));
 	*why = "it must start with $";
 	if (!n || p[0] != '$')
 		return NULL;
@@ -301,12 +303,15 @@ static const path *parse_path(const char *p, size_t n, sl_arena *a,
 			size_t b = ++i;
 			while (i < n && p[i] != '.' && p[i] != '[')
 				i++;
-			if (i == b || (i - b == 1 && p[b] == '*')) {
-				*why = "wildcards (.*) are not supported";
+			if (i == b) {
+				*why = "a '.' must be followed by a name";
 				return NULL;
 			}
 			s->key = p + b;
 			s->klen = i - b;
+			/* Spark's $.* finds nothing */
+			if (i - b == 1 && p[b] == '*')
+				s->klen = SIZE_MAX;
 		} else if (p[i] == '[' && i + 1 < n && p[i + 1] == '\'') {
 			size_t b = i + 2;
 			const char *q = memchr(p + b, '\'', n - b);
@@ -317,14 +322,18 @@ static const path *parse_path(const char *p, size_t n, sl_arena *a,
 			s->key = p + b;
 			s->klen = (size_t)(q - p) - b;
 			i = (size_t)(q - p) + 2;
+		} else if (p[i] == '[' && i + 2 < n && p[i + 1] == '*' &&
+			   p[i + 2] == ']') {
+			s->key = NULL;
+			s->wild = r->wild = true;
+			i += 3;
 		} else if (p[i] == '[') {
 			size_t b = ++i;
 			int64_t v = 0;
 			while (i < n && p[i] >= '0' && p[i] <= '9' && v < 1e12)
 				v = v * 10 + (p[i++] - '0');
 			if (i == b || i >= n || p[i] != ']') {
-				*why = "an index must be [n] ([*] is not "
-				       "supported)";
+				*why = "an index must be [n] or [*]";
 				return NULL;
 			}
 			i++;
@@ -385,6 +394,135 @@ static bool walk(js *j, const path *p, sl_arena *a)
 	return true;
 }
 
+/* ---- paths with [*]: Spark's evaluation ------------------------------ */
+
+/* A JSON writer: commas between the values of the arrays it has open. */
+typedef struct jw {
+	sl_buf *b;
+	uint32_t d, *cnt; /* open arrays; values written in each */
+} jw;
+
+enum { RAW, QUOTED, FLATTEN };
+
+static void jw_value(jw *w)
+{
+	if (w->d && w->cnt[w->d - 1]++)
+		sl_buf_putc(w->b, ',');
+}
+
+static void jw_open(jw *w)
+{
+	jw_value(w);
+	sl_buf_putc(w->b, '[');
+	w->cnt[w->d++] = 0;
+}
+
+static void jw_close(jw *w)
+{
+	w->d--;
+	sl_buf_putc(w->b, ']');
+}
+
+/* The elements of the array at j (at its '['), each through fn. */
+#define EACH_ELEMENT(j, body)                                                  	do {                                                                   		(j)->i++;                                                      		ws(j);                                                         		if ((j)->s[(j)->i] == ']') {                                   			(j)->i++;                                              			break;                                                 		}                                                              		for (;;) {                                                     			body;                                                  			ws(j);                                                 			if ((j)->s[(j)->i++] == ']')                           				break;                                         		}                                                              	} while (0)
+
+/* Spark's evaluatePath: writes what the path st[0..n) finds in the value
+ * at j (a well-formed document) in style, moving j past the value;
+ * returns how many matches it wrote. */
+static int eval_path(js *j, jw *w, int style, const step *st, uint32_t n,
+		     sl_arena *a)
+{
+	ws(j);
+	char c = j->s[j->i];
+	int dirty = 0;
+	if (!n) {
+		if (c == '"' && style == RAW) {
+			jw_value(w);
+			return str(j, w->b);
+		}
+		if (c == '[' && style == FLATTEN) {
+			EACH_ELEMENT(j, dirty |= eval_path(j, w, style, st, 0, a));
+			return dirty;
+		}
+		jw_value(w);
+		return value(j, w->b);
+	}
+	if (c == '{' && st->key) {
+		j->i++;
+		ws(j);
+		if (j->s[j->i] == '}') {
+			j->i++;
+			return 0;
+		}
+		for (;;) {
+			sl_buf kb;
+			sl_buf_init(&kb, a, 16);
+			ws(j);
+			str(j, &kb);
+			ws(j);
+			j->i++; /* : */
+			ws(j);
+			bool hit = !dirty && kb.len == st->klen &&
+				   !memcmp(kb.s, st->key, kb.len);
+			if (hit && j->s[j->i] != 'n')
+				dirty = eval_path(j, w, style, st + 1, n - 1, a);
+			else
+				value(j, NULL);
+			ws(j);
+			if (j->s[j->i++] == '}')
+				return dirty;
+		}
+	}
+	if (c != '[' || st->key) {
+		value(j, NULL);
+		return 0;
+	}
+	if (st->wild && n > 1 && st[1].wild) {
+		/* Hive's [*][*]: one array of every match, flattened */
+		jw_open(w);
+		EACH_ELEMENT(j, dirty |= eval_path(j, w, FLATTEN, st + 2, n - 2,
+						   a));
+		jw_close(w);
+		return dirty;
+	}
+	if (st->wild && style != QUOTED) {
+		/* the matches in an array, a single one unwrapped */
+		sl_buf t;
+		sl_buf_init(&t, a, 32);
+		jw tw = { &t, 0, sl_arena_alloc(a, (n + 1) * sizeof(uint32_t)) };
+		int next = style == RAW ? QUOTED : style;
+		jw_open(&tw);
+		EACH_ELEMENT(j, dirty += !!eval_path(j, &tw, next, st + 1,
+						     n - 1, a));
+		jw_close(&tw);
+		if (dirty) {
+			jw_value(w);
+			if (dirty > 1)
+				sl_buf_put(w->b, t.s, t.len);
+			else
+				sl_buf_put(w->b, t.s + 1, t.len - 2);
+		}
+		return dirty > 0;
+	}
+	if (st->wild) {
+		jw_open(w);
+		EACH_ELEMENT(j, dirty |= eval_path(j, w, QUOTED, st + 1, n - 1,
+						   a));
+		jw_close(w);
+		return dirty;
+	}
+	/* [i]: the i-th element, in quoted style when a [*] follows */
+	int sub = n > 1 && st[1].wild ? QUOTED : style;
+	int64_t idx = 0;
+	EACH_ELEMENT(j, {
+		if (idx++ == st->index)
+			dirty = eval_path(j, w, sub, st + 1, n - 1, a);
+		else
+			value(j, NULL);
+	});
+	return dirty;
+}
+
 /* The value at j as get_json_object gives it: a string unescaped, a
  * JSON null as null, anything else as compact JSON (null if malformed). */
 static void found(js *j, sl_arena *a, sl_value *out)
@@ -427,6 +565,14 @@ static int ev_get_json_object(FN_EV_ARGS)
 	if (!value(&j, NULL))
 		return 0;
 	j.i = 0;
+	if (p->wild) {
+		sl_buf b;
+		sl_buf_init(&b, a, 32);
+		jw w = { &b, 0, sl_arena_alloc(a, (p->n + 1) * sizeof(uint32_t)) };
+		if (eval_path(&j, &w, RAW, p->st, p->n, a))
+			*out = sl_v_str(b.s, (uint32_t)b.len);
+		return 0;
+	}
 	if (!walk(&j, p, a))
 		return 0;
 	found(&j, a, out);
@@ -480,7 +626,7 @@ static int ev_json_tuple(FN_EV_ARGS)
 			return rc;
 		if (!ok || nm.type != SL_STRING)
 			continue;
-		one->st[0] = (step){ nm.v.str, nm.len, 0 };
+		one->st[0] = (step){ nm.v.str, nm.len, 0, false };
 		j.i = 0;
 		j.depth = 0;
 		if (walk(&j, one, a))

@@ -537,5 +537,13 @@ const sl_func sl_funcs_format[] = {
 	{ "printf", 1, -1, 0, bind_format_string, "printf(strfmt, obj, ...)",
 	  "The arguments formatted by the Java printf-style strfmt.",
 	  "printf('Hello World %d %s', 100, 'days')" },
+	{ "to_number", 2, 2, 0, sl_fn_bind_to_number, "to_number(expr, fmt)",
+	  "The string read by the number format fmt (0 9 . D , G $ S MI PR) "
+	  "as a DECIMAL; an error if it does not match.",
+	  "to_number('$1,234.50', '$9,999.99')" },
+	{ "try_to_number", 2, 2, 0, sl_fn_bind_to_number,
+	  "try_to_number(expr, fmt)",
+	  "to_number, null where the string does not match the format.",
+	  "try_to_number('12x', '999')" },
 };
 const size_t sl_funcs_format_n = SL_NFUNCS(sl_funcs_format);

@@ -752,6 +752,10 @@ static int bind_json1(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 }
 
 const sl_func sl_funcs_json[] = {
+	{ "from_csv", 2, 2, 0, sl_fn_bind_from_csv, "from_csv(csvStr, schema)",
+	  "The CSV line read into a struct of the DDL schema (a field its "
+	  "type cannot read is null).",
+	  "from_csv('1,0.8', 'a INT, b DOUBLE')" },
 	{ "get_json_object", 2, 2, 0, bind_get_json_object,
 	  "get_json_object(json_txt, path)",
 	  "The value at the JSON path ($.a.b, $['a'], $[0]) as text; null "
@@ -770,5 +774,8 @@ const sl_func sl_funcs_json[] = {
 	  "A row of the named top-level fields of the JSON object, as strings "
 	  "in columns c0, c1, ... (nulls for a malformed document).",
 	  "json_tuple('{\"a\":1, \"b\":2}', 'a', 'b')" },
+	{ "to_csv", 1, 1, 0, sl_fn_bind_to_csv, "to_csv(expr)",
+	  "The struct's fields as one CSV line.",
+	  "to_csv(named_struct('a', 1, 'b', 2))" },
 };
 const size_t sl_funcs_json_n = SL_NFUNCS(sl_funcs_json);

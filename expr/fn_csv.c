@@ -1,0 +1,289 @@
+/* expr/fn_csv.c - to_csv and from_csv with Spark's default CSV options
+ * (separator ',', quote '"', escape '\\', null as an empty field).
+ *
+ * to_csv writes a struct's fields as one line: each field as Spark
+ * casts it to a string (timestamps as yyyy-MM-dd'T'HH:mm:ss.SSSXXX,
+ * binary as [41 42]), leading and trailing whitespace trimmed, quoted when
+ * it holds the separator, a quote, a line break, starts with the comment
+ * character '#' or is empty, a quote inside escaped as \". from_csv reads
+ * one line into the struct of a DDL schema: fields past the schema are
+ * dropped, missing ones null, an empty field null, and a field its type
+ * cannot read null (Spark's PERMISSIVE mode); a quoted field ends at a
+ * quote before the separator, \" inside it is a quote, and a field with a
+ * quote elsewhere is taken as written up to the next separator. Options
+ * (the third argument) are not taken yet. */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "expr/fn.h"
+
+/* ---- to_csv --------------------------------------------------------------- */
+
+static bool needs_quotes(const char *s, size_t n)
+{
+	if (!n || s[0] == '#')
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+			return true;
+	return false;
+}
+
+static void put_field(sl_buf *w, const sl_value *v, const sl_dtype *t,
+		      sl_arena *a)
+{
+	if (v->type == SL_NULL)
+		return;
+	sl_buf tb;
+	sl_buf_init(&tb, a, 32);
+	const char *s;
+	size_t n;
+	if (v->type == SL_TIMESTAMP) {
+		sl_fmt_ts_json(&tb, v->v.i64);
+		s = tb.s;
+		n = tb.len;
+	} else if (v->type == SL_BINARY) {
+		sl_buf_putc(&tb, '[');
+		for (uint32_t i = 0; i < v->len; i++)
+			sl_buf_printf(&tb, "%s%02X", i ? " " : "", v->v.bin[i]);
+		sl_buf_putc(&tb, ']');
+		s = tb.s;
+		n = tb.len;
+	} else {
+		sl_value o;
+		sl_cast_value(v, t, &sl_dtype_string, a, &o);
+		s = o.type == SL_STRING ? o.v.str : "";
+		n = o.type == SL_STRING ? o.len : 0;
+	}
+	while (n && (unsigned char)s[0] <= ' ') {
+		s++;
+		n--;
+	}
+	while (n && (unsigned char)s[n - 1] <= ' ')
+		n--;
+	if (!needs_quotes(s, n)) {
+		sl_buf_put(w, s, n);
+		return;
+	}
+	sl_buf_putc(w, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			sl_buf_putc(w, '\\');
+		sl_buf_putc(w, s[i]);
+	}
+	sl_buf_putc(w, '"');
+}
+
+static int ev_to_csv(FN_EV_ARGS)
+{
+	FN_ARG_OR_NULL(0, st);
+	const sl_schema *sc = e->args[0]->type->fields;
+	sl_buf w;
+	sl_buf_init(&w, a, 64);
+	for (uint32_t i = 0; i < st.len && i < sc->n; i++) {
+		if (i)
+			sl_buf_putc(&w, ',');
+		put_field(&w, &st.v.fields[i], sc->fields[i].type, a);
+		if (w.len > SL_FN_MAX_OUT)
+			return sl_fn_too_big(err, e);
+	}
+	*out = sl_v_str(w.s, (uint32_t)w.len);
+	return 0;
+}
+
+int sl_fn_bind_to_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	if (e->args[0]->type->id != SL_STRUCT)
+		return sl_fn_arg_type_error(e, 0, "\"STRUCT\"", err);
+	e->type = &sl_dtype_string;
+	e->eval = ev_to_csv;
+	return 0;
+}
+
+/* ---- from_csv ------------------------------------------------------------- */
+
+/* The next field of s[*i..n) into f (NULL: an empty field, which is
+ * null); advances *i past its separator; false at the end of the line. */
+static bool next_field(const char *s, size_t n, size_t *i, sl_buf *f,
+		       bool *empty)
+{
+	size_t p = *i;
+	f->len = 0;
+	*empty = false;
+	if (p > n)
+		return false;
+	if (p < n && s[p] == '"') {
+		size_t q = p + 1;
+		for (; q < n; q++) {
+			if (s[q] == '\\' && q + 1 < n && s[q + 1] == '"') {
+				sl_buf_putc(f, '"');
+				q++;
+			} else if (s[q] == '"') {
+				break;
+			} else {
+				sl_buf_putc(f, s[q]);
+			}
+		}
+		if (q < n && (q + 1 == n || s[q + 1] == ',')) {
+			*i = q + 2;
+			return true;
+		}
+		/* a quote inside: the field as written, to the separator */
+		f->len = 0;
+	}
+	size_t q = p;
+	while (q < n && s[q] != ',')
+		q++;
+	sl_buf_put(f, s + p, q - p);
+	*empty = q == p;
+	*i = q + 1;
+	return true;
+}
+
+/* Java's Integer/Long.parseLong: an optional sign and digits only. */
+static bool strict_long(const char *s, size_t n, int64_t lo, int64_t hi,
+			int64_t *out)
+{
+	size_t i = 0;
+	bool neg = false;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	if (i == n)
+		return false;
+	__int128 v = 0;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+		if (v > (__int128)hi + 1)
+			return false;
+	}
+	v = neg ? -v : v;
+	if (v < lo || v > hi)
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
+/* One field's text as the field's type, null when it cannot be read. */
+static void read_field(const char *s, size_t n, const sl_dtype *t,
+		       sl_arena *a, sl_value *out)
+{
+	int64_t l;
+	*out = sl_v_null();
+	switch ((int)t->id) {
+	case SL_STRING: {
+		char *c = sl_arena_alloc(a, n ? n : 1);
+		memcpy(c, s, n);
+		*out = sl_v_str(c, (uint32_t)n);
+		return;
+	}
+	case SL_BYTE:
+	case SL_SHORT:
+	case SL_INT: {
+		int64_t lim = t->id == SL_BYTE ? 127 : t->id == SL_SHORT
+							     ? 32767
+							     : INT32_MAX;
+		if (strict_long(s, n, -lim - 1, lim, &l)) {
+			*out = sl_v_int((int32_t)l);
+			out->type = (uint8_t)t->id;
+		}
+		return;
+	}
+	case SL_LONG:
+		if (strict_long(s, n, INT64_MIN, INT64_MAX, &l))
+			*out = sl_v_long(l);
+		return;
+	case SL_BOOL:
+		if (n == 4 && !strncasecmp(s, "true", 4))
+			*out = sl_v_bool(true);
+		else if (n == 5 && !strncasecmp(s, "false", 5))
+			*out = sl_v_bool(false);
+		return;
+	case SL_DOUBLE:
+	case SL_FLOAT: {
+		double d;
+		if (n == 3 && !memcmp(s, "NaN", 3))
+			d = NAN;
+		else if (n == 3 && !memcmp(s, "Inf", 3))
+			d = INFINITY;
+		else if (n == 4 && !memcmp(s, "-Inf", 4))
+			d = -INFINITY;
+		else if (!sl_str_to_double(s, n, &d))
+			return;
+		*out = t->id == SL_FLOAT ? sl_v_float((float)d)
+					 : sl_v_double(d);
+		return;
+	}
+	default: {
+		sl_value in = sl_v_str(s, (uint32_t)n);
+		sl_cast_value(&in, &sl_dtype_string, t, a, out);
+		return;
+	}
+	}
+}
+
+static int ev_from_csv(FN_EV_ARGS)
+{
+	FN_ARG_OR_NULL(0, x);
+	const sl_schema *sc = e->type->fields;
+	sl_value *f = sl_arena_alloc(a, (sc->n ? sc->n : 1) * sizeof(*f));
+	sl_buf b;
+	sl_buf_init(&b, a, 32);
+	size_t i = 0;
+	bool more = x.len > 0, empty;
+	for (uint32_t k = 0; k < sc->n; k++) {
+		f[k] = sl_v_null();
+		if (!more || !next_field(x.v.str, x.len, &i, &b, &empty)) {
+			more = false;
+			continue;
+		}
+		if (!empty)
+			read_field(b.s ? b.s : "", b.len, sc->fields[k].type,
+				   a, &f[k]);
+	}
+	out->type = SL_STRUCT;
+	out->len = sc->n;
+	out->v.fields = f;
+	return 0;
+}
+
+int sl_fn_bind_from_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	const sl_expr *s = e->args[1];
+	if (s->kind != EX_LIT || s->lit.type != SL_STRING)
+		return sl_type_mismatch(err, e,
+					"the schema of from_csv must be a "
+					"string literal such as 'a INT, b "
+					"STRING'");
+	int rc = sl_fn_string_arg(cx, e, 0, err);
+	if (rc)
+		return rc;
+	const char *ddl = sl_arena_strndup(cx->a, s->lit.v.str, s->lit.len);
+	sl_err e2 = { 0 };
+	const sl_schema *sc = sl_schema_parse(ddl, cx->a, &e2);
+	if (!sc)
+		return sl_bind_fail(err, s, SL_EANALYSIS, "from_csv: %s in '%s'",
+				    e2.msg, ddl);
+	for (uint32_t i = 0; i < sc->n; i++) {
+		int id = sc->fields[i].type->id;
+		if (id == SL_ARRAY || id == SL_STRUCT || id == SL_BINARY)
+			return sl_bind_fail(
+				err, s, SL_EANALYSIS,
+				"[UNSUPPORTED_DATATYPE] from_csv cannot read "
+				"the field %s: CSV has no such type",
+				sc->fields[i].name);
+	}
+	sl_dtype *st = sl_arena_calloc(cx->a, sizeof(*st));
+	st->id = SL_STRUCT;
+	st->fields = sc;
+	sl_buf w;
+	sl_buf_init(&w, cx->a, 32);
+	sl_buf_printf(&w, "from_csv(%s)", e->args[0]->sql);
+	e->sql = sl_buf_cstr(&w);
+	e->type = st;
+	e->eval = ev_from_csv;
+	return 0;
+}

@@ -124,6 +124,10 @@ double sl_round_double(double x, int d, bool half_even);
  * operator << (expr/fn_math.c). */
 int sl_fn_bind_shift(sl_bind_ctx *cx, sl_expr *e, int kind, sl_err *err);
 
+/* expr/fn_gen.c: a generator's columns renamed by `AS (a, b, ...)`
+ * (e->parts; their number must be its columns'), once it is bound. */
+int sl_fn_generator_names(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+
 /* expr/fn_csv.c: to_csv, from_csv */
 int sl_fn_bind_to_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_fn_bind_from_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err);

@@ -55,6 +55,33 @@ static int ev_generate(FN_EV_ARGS)
 	return 0;
 }
 
+int sl_fn_generator_names(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	const sl_schema *f = sl_expr_generator_fields(e);
+	uint32_t w = f ? f->n : 1;
+	if (!e->nparts)
+		return 0;
+	if (e->nparts != w)
+		return sl_bind_fail(err, e, SL_EANALYSIS,
+				    "[UDTF_ALIAS_NUMBER_MISMATCH] The number of "
+				    "aliases supplied in the AS clause does not "
+				    "match the number of columns output by the "
+				    "UDTF. Expected %u aliases, but got %u.",
+				    w, e->nparts);
+	if (!f)
+		return 0;
+	sl_schema *sc = sl_schema_new(cx->a, w);
+	sl_dtype *st = sl_arena_calloc(cx->a, sizeof(*st));
+	for (uint32_t i = 0; i < w; i++) {
+		sc->fields[i] = f->fields[i];
+		sc->fields[i].name = e->parts[i];
+	}
+	*st = *e->type;
+	st->fields = sc;
+	e->type = st;
+	return 0;
+}
+
 int sl_fn_bind_generator(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
 	const sl_dtype *t = e->args[0]->type;
@@ -78,11 +105,11 @@ int sl_fn_bind_generator(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	if (in) {
 		e->type = t->elem;
 		e->op = 1;
-		return 0;
+		return sl_fn_generator_names(cx, e, err);
 	}
 	if (e->fn->name[0] != 'p') {
 		e->type = t->elem;
-		return 0;
+		return sl_fn_generator_names(cx, e, err);
 	}
 	sl_schema *sc = sl_schema_new(cx->a, 2);
 	sc->fields[0] = (sl_field){ "pos", &sl_dtype_int, false };
@@ -92,7 +119,7 @@ int sl_fn_bind_generator(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	st->fields = sc;
 	e->type = st;
 	e->op = 1;
-	return 0;
+	return sl_fn_generator_names(cx, e, err);
 }
 
 const sl_schema *sl_expr_generator_fields(const sl_expr *e)

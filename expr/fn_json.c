@@ -661,7 +661,7 @@ static int bind_json_tuple(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	e->type = st;
 	e->op = 1; /* its rows have several columns */
 	e->eval = ev_json_tuple;
-	return 0;
+	return sl_fn_generator_names(cx, e, err);
 }
 
 /* ---- json_array_length, json_object_keys ------------------------------ */

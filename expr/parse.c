@@ -917,9 +917,8 @@ sl_expr *sl_expr_parse(const char *text, bool allow_alias, sl_arena *a,
 	if (allow_alias) {
 		if (is_kw(&p, "AS")) {
 			sl_px_next(&p);
-			if (is_op(&p, '('))
-				return sl_px_fail(&p, "multiple aliases (AS (a, b)) "
-						"are not supported");
+			if (is_op(&p, '(')) /* a generator's columns */
+				return sl_px_aliases(&p, e) ? e : NULL;
 			if (p.t.type != TK_IDENT && p.t.type != TK_QIDENT)
 				return sl_px_fail(&p, "expected a name after AS");
 			e->alias = p.t.s;

@@ -8,13 +8,17 @@
  *
  * The shifts `a << n`, `a >> n` and `a >>> n` sit between + - and &, as in
  * Spark's grammar, and parse into calls only the parser makes ("<< op",
- * ...: expr/fn_bits.c), named (a << n) as Spark names them. */
+ * ...: expr/fn_bits.c), named (a << n) as Spark names them.
+ *
+ * `gen(...) AS (a, b)` names the columns of a generator's rows. */
 #include <strings.h>
 
 #include "expr/parse_internal.h"
 
 /* A lambda's variables, at most: a higher-order function takes two. */
 #define MAX_VARS 8
+/* The names `AS (a, b, ...)` may give, at most. */
+#define MAX_ALIASES 256
 
 static bool tok_is_op(const sl_tok *t, int op)
 {
@@ -105,4 +109,43 @@ sl_expr *sl_px_shift(parser *p, sl_expr *(*operand)(parser *p))
 		l = e;
 	}
 	return l;
+}
+
+bool sl_px_aliases(parser *p, sl_expr *e)
+{
+	const sl_func *f = e->kind == EX_FUNC ? sl_func_find(e->ident) : NULL;
+	if (!f || !(f->flags & FN_GEN)) {
+		sl_px_fail(p, "multiple aliases (AS (a, b)) name the columns "
+			      "of a generator (posexplode, inline, ...) only");
+		return false;
+	}
+	const char *names[MAX_ALIASES];
+	uint32_t n = 0;
+	sl_px_next(p); /* ( */
+	for (;;) {
+		if (!tok_is_name(&p->t) || n == MAX_ALIASES) {
+			sl_px_fail(p, "expected a column name");
+			return false;
+		}
+		names[n++] = p->t.s;
+		sl_px_next(p);
+		if (tok_is_op(&p->t, ')'))
+			break;
+		if (!tok_is_op(&p->t, ',')) {
+			sl_px_fail(p, "expected ',' or ')'");
+			return false;
+		}
+		sl_px_next(p);
+	}
+	sl_px_next(p); /* ) */
+	if (p->t.type != TK_EOF) {
+		sl_px_fail(p, "expected end of expression");
+		return false;
+	}
+	e->parts = sl_arena_alloc(p->a, n * sizeof(*e->parts));
+	memcpy(e->parts, names, n * sizeof(*e->parts));
+	e->nparts = n;
+	if (n == 1)
+		e->alias = names[0];
+	return true;
 }

@@ -309,7 +309,8 @@ static int ev_to_number(FN_EV_ARGS)
 		case T_CLOSE:
 			if (c == '>') {
 				ok = open;
-				close = neg = true;
+				close = true;
+				neg = !neg;
 				pos++;
 			}
 			break;

@@ -131,6 +131,7 @@ int sl_fn_generator_names(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 /* expr/fn_csv.c: to_csv, from_csv */
 int sl_fn_bind_to_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_fn_bind_from_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_fn_bind_schema_of_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 
 /* expr/fn_number.c: to_number, try_to_number */
 int sl_fn_bind_to_number(sl_bind_ctx *cx, sl_expr *e, sl_err *err);

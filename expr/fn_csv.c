@@ -10,7 +10,8 @@
  * dropped, missing ones null, an empty field null, and a field its type
  * cannot read null (Spark's PERMISSIVE mode); a quoted field ends at a
  * quote before the separator, \" inside it is a quote, and a field with a
- * quote elsewhere is taken as written up to the next separator. Options
+ * quote elsewhere is taken as written up to the next separator.
+ * schema_of_csv infers such a schema from one line as Spark does. Options
  * (the third argument) are not taken yet. */
 #include <ctype.h>
 #include <math.h>
@@ -253,7 +254,10 @@ static int ev_from_csv(FN_EV_ARGS)
 int sl_fn_bind_from_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
 	const sl_expr *s = e->args[1];
-	if (s->kind != EX_LIT || s->lit.type != SL_STRING)
+	/* a literal, or schema_of_csv of one */
+	bool inferred = s->kind == EX_FUNC && s->fn &&
+			s->fn->bind == sl_fn_bind_schema_of_csv;
+	if ((s->kind != EX_LIT && !inferred) || s->lit.type != SL_STRING)
 		return sl_type_mismatch(err, e,
 					"the schema of from_csv must be a "
 					"string literal such as 'a INT, b "
@@ -263,7 +267,10 @@ int sl_fn_bind_from_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		return rc;
 	const char *ddl = sl_arena_strndup(cx->a, s->lit.v.str, s->lit.len);
 	sl_err e2 = { 0 };
-	const sl_schema *sc = sl_schema_parse(ddl, cx->a, &e2);
+	const sl_dtype *t = sl_dtype_parse(ddl, s->lit.len, cx->a);
+	const sl_schema *sc = t && t->id == SL_STRUCT
+				      ? t->fields
+				      : sl_schema_parse(ddl, cx->a, &e2);
 	if (!sc)
 		return sl_bind_fail(err, s, SL_EANALYSIS, "from_csv: %s in '%s'",
 				    e2.msg, ddl);
@@ -285,5 +292,88 @@ int sl_fn_bind_from_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	e->sql = sl_buf_cstr(&w);
 	e->type = st;
 	e->eval = ev_from_csv;
+	return 0;
+}
+
+/* ---- schema_of_csv ------------------------------------------------------ */
+
+/* The type Spark infers for one field's text: INT, BIGINT, DECIMAL(n,0)
+ * for longer integers, DOUBLE, DATE, TIMESTAMP, BOOLEAN, else STRING. */
+static void infer_field(const char *s, size_t n, sl_buf *w)
+{
+	int64_t l;
+	double d;
+	int32_t day;
+	int64_t us;
+	if (!n) {
+		sl_buf_puts(w, "STRING");
+	} else if (strict_long(s, n, INT32_MIN, INT32_MAX, &l)) {
+		sl_buf_puts(w, "INT");
+	} else if (strict_long(s, n, INT64_MIN, INT64_MAX, &l)) {
+		sl_buf_puts(w, "BIGINT");
+	} else {
+		size_t i = s[0] == '+' || s[0] == '-', k = i;
+		while (k < n && s[k] >= '0' && s[k] <= '9')
+			k++;
+		bool digits = k == n && k > i && k - i <= 38;
+		bool ts_like = n >= 10 && isdigit((unsigned char)s[0]) &&
+			       s[4] == '-';
+		if (digits)
+			sl_buf_printf(w, "DECIMAL(%zu,0)", k - i);
+		else if ((n == 3 && !memcmp(s, "NaN", 3)) ||
+			 (n == 3 && !memcmp(s, "Inf", 3)) ||
+			 (n == 4 && !memcmp(s, "-Inf", 4)) ||
+			 sl_str_to_double(s, n, &d))
+			sl_buf_puts(w, "DOUBLE");
+		else if (n == 10 && ts_like && sl_str_to_date(s, n, &day))
+			sl_buf_puts(w, "DATE");
+		else if (ts_like && sl_str_to_ts(s, n, &us))
+			sl_buf_puts(w, "TIMESTAMP");
+		else if ((n == 4 && !strncasecmp(s, "true", 4)) ||
+			 (n == 5 && !strncasecmp(s, "false", 5)))
+			sl_buf_puts(w, "BOOLEAN");
+		else
+			sl_buf_puts(w, "STRING");
+	}
+}
+
+static int ev_schema_of_csv(FN_EV_ARGS)
+{
+	*out = e->lit;
+	return 0;
+}
+
+int sl_fn_bind_schema_of_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	int rc = sl_fn_string_arg(cx, e, 0, err);
+	if (rc)
+		return rc;
+	const sl_expr *x = e->args[0];
+	if (x->kind != EX_LIT)
+		return sl_type_mismatch_cls(
+			err, e, "DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
+			"the csv of schema_of_csv must be a string literal, "
+			"not %s",
+			x->sql);
+	if (x->lit.type != SL_STRING || !x->lit.len)
+		return sl_type_mismatch_cls(
+			err, e, "DATATYPE_MISMATCH.UNEXPECTED_NULL",
+			"The csv must not be null or empty");
+	sl_buf w, f;
+	sl_buf_init(&w, cx->a, 64);
+	sl_buf_init(&f, cx->a, 32);
+	sl_buf_puts(&w, "STRUCT<");
+	size_t i = 0;
+	bool empty;
+	for (uint32_t k = 0; next_field(x->lit.v.str, x->lit.len, &i, &f,
+					&empty);
+	     k++) {
+		sl_buf_printf(&w, "%s_c%u: ", k ? ", " : "", k);
+		infer_field(f.s ? f.s : "", f.len, &w);
+	}
+	sl_buf_putc(&w, '>');
+	e->lit = sl_v_str(w.s, (uint32_t)w.len);
+	e->type = &sl_dtype_string;
+	e->eval = ev_schema_of_csv;
 	return 0;
 }

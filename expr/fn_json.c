@@ -774,6 +774,10 @@ const sl_func sl_funcs_json[] = {
 	  "A row of the named top-level fields of the JSON object, as strings "
 	  "in columns c0, c1, ... (nulls for a malformed document).",
 	  "json_tuple('{\"a\":1, \"b\":2}', 'a', 'b')" },
+	{ "schema_of_csv", 1, 1, 0, sl_fn_bind_schema_of_csv,
+	  "schema_of_csv(csv)",
+	  "The schema Spark infers from one CSV line, as DDL.",
+	  "schema_of_csv('1,abc')" },
 	{ "to_csv", 1, 1, 0, sl_fn_bind_to_csv, "to_csv(expr)",
 	  "The struct's fields as one CSV line.",
 	  "to_csv(named_struct('a', 1, 'b', 2))" },

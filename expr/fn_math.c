@@ -577,8 +577,35 @@ static int ev_shift(FN_EV_ARGS)
 	return 0;
 }
 
+/* A fractional argument of a shift cast to INT, as Spark's implicit
+ * casts do (1.5 << 1 is 2). */
+static void fraction_to_int(sl_bind_ctx *cx, sl_expr *e, uint32_t i)
+{
+	sl_expr *x = e->args[i];
+	int id = x->type->id;
+	if (id != SL_DOUBLE && id != SL_FLOAT && id != SL_DECIMAL)
+		return;
+	sl_expr *c = sl_arena_calloc(cx->a, sizeof(*c));
+	c->kind = EX_CAST;
+	c->flags = EXF_BOUND | EXF_IMPLICIT | (cx->ansi ? EXF_ANSI : 0);
+	c->pos = x->pos;
+	c->col = -1;
+	c->nargs = 1;
+	c->args = sl_arena_alloc(cx->a, sizeof(*c->args));
+	c->args[0] = x;
+	c->type = &sl_dtype_int;
+	c->sql = x->sql;
+	c->spelled = x->spelled;
+	c->spelled_of = x->spelled_of;
+	c->name = x->name;
+	c->eval = sl_eval_cast;
+	e->args[i] = c;
+}
+
 int sl_fn_bind_shift(sl_bind_ctx *cx, sl_expr *e, int kind, sl_err *err)
 {
+	fraction_to_int(cx, e, 0);
+	fraction_to_int(cx, e, 1);
 	const sl_dtype *t =
 		e->args[0]->type->id == SL_LONG ? &sl_dtype_long : &sl_dtype_int;
 	int rc;

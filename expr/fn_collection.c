@@ -733,6 +733,8 @@ static int ev_arrays_zip(FN_EV_ARGS)
 		}
 		n = in[j].len > n ? in[j].len : n;
 	}
+	if ((size_t)n * (k + 1) > SL_FN_MAX_OUT / sizeof(sl_value))
+		return sl_fn_too_big(err, e);
 	sl_value *s = sl_arena_alloc(a, ((size_t)n * (k + 1) + 1) * sizeof(*s));
 	sl_value *f = s + n;
 	for (uint32_t i = 0; i < n; i++, f += k) {

@@ -11,8 +11,9 @@
  * cannot read null (Spark's PERMISSIVE mode); a quoted field ends at a
  * quote before the separator, \" inside it is a quote, and a field with a
  * quote elsewhere is taken as written up to the next separator.
- * schema_of_csv infers such a schema from one line as Spark does. Options
- * (the third argument) are not taken yet. */
+ * schema_of_csv infers such a schema from one line as Spark does. The
+ * options map('sep', ';', ...) takes sep (delimiter), quote, escape,
+ * nullValue and, for to_csv, quoteAll; others are refused. */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,23 +21,128 @@
 
 #include "expr/fn.h"
 
+/* The options a call's map('sep', ';', ...) gives. */
+typedef struct csv_opts {
+	char sep, quote, escape;
+	bool quote_all;
+	const char *null_text; /* written for a null (to_csv) */
+	uint32_t null_len;
+} csv_opts;
+
+static const csv_opts defaults = { ',', '"', '\\', false, "", 0 };
+
+static const csv_opts *opts_of(const sl_expr *e)
+{
+	return e->aux ? e->aux : &defaults;
+}
+
+/* The options argument i: map('sep', ';', ...) of string literals, read
+ * as written (it is not bound: its call is the options' syntax). */
+static int parse_options(sl_bind_ctx *cx, sl_expr *e, uint32_t i,
+			 sl_err *err)
+{
+	if (e->nargs <= i)
+		return 0;
+	const sl_expr *m = e->args[i];
+	if (m->kind != EX_FUNC || strcmp(m->ident, "map") || m->nargs % 2)
+		return sl_bind_fail(err, m, SL_EANALYSIS,
+				    "[INVALID_OPTIONS.NON_MAP_FUNCTION] %s: the "
+				    "options must be map('key', 'value', ...)",
+				    e->fn->name);
+	csv_opts *o = sl_arena_alloc(cx->a, sizeof(*o));
+	*o = defaults;
+	for (uint32_t k = 0; k < m->nargs; k += 2) {
+		const sl_expr *kx = m->args[k], *vx = m->args[k + 1];
+		if (kx->kind != EX_LIT || kx->lit.type != SL_STRING ||
+		    vx->kind != EX_LIT || vx->lit.type != SL_STRING)
+			return sl_bind_fail(
+				err, kx, SL_EANALYSIS,
+				"[INVALID_OPTIONS.NON_STRING_TYPE] %s: the "
+				"options' keys and values must be string "
+				"literals",
+				e->fn->name);
+		const char *key = sl_arena_strndup(cx->a, kx->lit.v.str,
+						   kx->lit.len);
+		const char *v = vx->lit.v.str;
+		uint32_t vn = vx->lit.len;
+		char *one = NULL;
+		if (!strcmp(key, "sep") || !strcmp(key, "delimiter"))
+			one = &o->sep;
+		else if (!strcmp(key, "quote"))
+			one = &o->quote;
+		else if (!strcmp(key, "escape"))
+			one = &o->escape;
+		if (one) {
+			if (vn != 1)
+				return sl_bind_fail(
+					err, vx, SL_EANALYSIS,
+					"%s: the option %s takes one "
+					"character, not '%.*s'",
+					e->fn->name, key, (int)vn, v);
+			*one = v[0];
+		} else if (!strcmp(key, "nullValue")) {
+			o->null_text = sl_arena_strndup(cx->a, v, vn);
+			o->null_len = vn;
+		} else if (!strcmp(key, "quoteAll") &&
+			   e->fn->name[0] == 't') {
+			o->quote_all = vn == 4 && !strncasecmp(v, "true", 4);
+		} else {
+			return sl_bind_fail(err, kx, SL_EANALYSIS,
+					    "%s: the CSV option '%s' is not "
+					    "supported (sep, quote, escape, "
+					    "nullValue%s are)",
+					    e->fn->name, key,
+					    e->fn->name[0] == 't' ? ", quoteAll"
+								  : "");
+		}
+	}
+	e->aux = o;
+	return 0;
+}
+
+/* Binds arguments 0..n-1 (the options after them stay as written) and
+ * names the call fn(args[0]), as Spark names it. */
+static int bind_plain_args(sl_bind_ctx *cx, sl_expr *e, uint32_t n,
+			   sl_err *err)
+{
+	for (uint32_t i = 0; i < n && i < e->nargs; i++) {
+		if (e->args[i]->kind == EX_STAR || e->args[i]->kind == EX_LAMBDA)
+			return sl_bind_fail(err, e->args[i], SL_EANALYSIS,
+					    "invalid argument of %s",
+					    e->fn->name);
+		int rc = sl_bind_node(cx, &e->args[i], err);
+		if (rc)
+			return rc;
+	}
+	sl_buf w;
+	sl_buf_init(&w, cx->a, 32);
+	sl_buf_printf(&w, "%s(%s)", e->fn->name, sl_sql_of(cx, e->args[0]));
+	e->sql = sl_buf_cstr(&w);
+	e->spelled = NULL;
+	e->spelled_of = e->sql;
+	return 0;
+}
+
 /* ---- to_csv --------------------------------------------------------------- */
 
-static bool needs_quotes(const char *s, size_t n)
+static bool needs_quotes(const csv_opts *o, const char *s, size_t n)
 {
-	if (!n || s[0] == '#')
+	if (!n || s[0] == '#' || o->quote_all)
 		return true;
 	for (size_t i = 0; i < n; i++)
-		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+		if (s[i] == o->sep || s[i] == o->quote || s[i] == '\n' ||
+		    s[i] == '\r')
 			return true;
 	return false;
 }
 
-static void put_field(sl_buf *w, const sl_value *v, const sl_dtype *t,
-		      sl_arena *a)
+static void put_field(sl_buf *w, const csv_opts *o, const sl_value *v,
+		      const sl_dtype *t, sl_arena *a)
 {
-	if (v->type == SL_NULL)
+	if (v->type == SL_NULL) {
+		sl_buf_put(w, o->null_text, o->null_len);
 		return;
+	}
 	sl_buf tb;
 	sl_buf_init(&tb, a, 32);
 	const char *s;
@@ -53,10 +159,10 @@ static void put_field(sl_buf *w, const sl_value *v, const sl_dtype *t,
 		s = tb.s;
 		n = tb.len;
 	} else {
-		sl_value o;
-		sl_cast_value(v, t, &sl_dtype_string, a, &o);
-		s = o.type == SL_STRING ? o.v.str : "";
-		n = o.type == SL_STRING ? o.len : 0;
+		sl_value txt;
+		sl_cast_value(v, t, &sl_dtype_string, a, &txt);
+		s = txt.type == SL_STRING ? txt.v.str : "";
+		n = txt.type == SL_STRING ? txt.len : 0;
 	}
 	while (n && (unsigned char)s[0] <= ' ') {
 		s++;
@@ -64,17 +170,17 @@ static void put_field(sl_buf *w, const sl_value *v, const sl_dtype *t,
 	}
 	while (n && (unsigned char)s[n - 1] <= ' ')
 		n--;
-	if (!needs_quotes(s, n)) {
+	if (!needs_quotes(o, s, n)) {
 		sl_buf_put(w, s, n);
 		return;
 	}
-	sl_buf_putc(w, '"');
+	sl_buf_putc(w, o->quote);
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			sl_buf_putc(w, '\\');
+		if (s[i] == o->quote)
+			sl_buf_putc(w, o->escape);
 		sl_buf_putc(w, s[i]);
 	}
-	sl_buf_putc(w, '"');
+	sl_buf_putc(w, o->quote);
 }
 
 static int ev_to_csv(FN_EV_ARGS)
@@ -83,10 +189,11 @@ static int ev_to_csv(FN_EV_ARGS)
 	const sl_schema *sc = e->args[0]->type->fields;
 	sl_buf w;
 	sl_buf_init(&w, a, 64);
+	const csv_opts *o = opts_of(e);
 	for (uint32_t i = 0; i < st.len && i < sc->n; i++) {
 		if (i)
-			sl_buf_putc(&w, ',');
-		put_field(&w, &st.v.fields[i], sc->fields[i].type, a);
+			sl_buf_putc(&w, o->sep);
+		put_field(&w, o, &st.v.fields[i], sc->fields[i].type, a);
 		if (w.len > SL_FN_MAX_OUT)
 			return sl_fn_too_big(err, e);
 	}
@@ -96,6 +203,11 @@ static int ev_to_csv(FN_EV_ARGS)
 
 int sl_fn_bind_to_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
+	int rc = bind_plain_args(cx, e, 1, err);
+	if (!rc)
+		rc = parse_options(cx, e, 1, err);
+	if (rc)
+		return rc;
 	if (e->args[0]->type->id != SL_STRUCT)
 		return sl_fn_arg_type_error(e, 0, "\"STRUCT\"", err);
 	e->type = &sl_dtype_string;
@@ -105,40 +217,41 @@ int sl_fn_bind_to_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 
 /* ---- from_csv ------------------------------------------------------------- */
 
-/* The next field of s[*i..n) into f (NULL: an empty field, which is
- * null); advances *i past its separator; false at the end of the line. */
-static bool next_field(const char *s, size_t n, size_t *i, sl_buf *f,
-		       bool *empty)
+/* The next field of s[*i..n) into f (*quoted: it was quoted); advances
+ * *i past its separator; false at the end of the line. */
+static bool next_field(const csv_opts *o, const char *s, size_t n,
+		       size_t *i, sl_buf *f, bool *quoted)
 {
 	size_t p = *i;
 	f->len = 0;
-	*empty = false;
+	*quoted = false;
 	if (p > n)
 		return false;
-	if (p < n && s[p] == '"') {
+	if (p < n && s[p] == o->quote) {
 		size_t q = p + 1;
 		for (; q < n; q++) {
-			if (s[q] == '\\' && q + 1 < n && s[q + 1] == '"') {
-				sl_buf_putc(f, '"');
+			if (s[q] == o->escape && q + 1 < n &&
+			    s[q + 1] == o->quote) {
+				sl_buf_putc(f, o->quote);
 				q++;
-			} else if (s[q] == '"') {
+			} else if (s[q] == o->quote) {
 				break;
 			} else {
 				sl_buf_putc(f, s[q]);
 			}
 		}
-		if (q < n && (q + 1 == n || s[q + 1] == ',')) {
+		if (q < n && (q + 1 == n || s[q + 1] == o->sep)) {
 			*i = q + 2;
+			*quoted = true;
 			return true;
 		}
 		/* a quote inside: the field as written, to the separator */
 		f->len = 0;
 	}
 	size_t q = p;
-	while (q < n && s[q] != ',')
+	while (q < n && s[q] != o->sep)
 		q++;
 	sl_buf_put(f, s + p, q - p);
-	*empty = q == p;
 	*i = q + 1;
 	return true;
 }
@@ -234,14 +347,18 @@ static int ev_from_csv(FN_EV_ARGS)
 	sl_buf b;
 	sl_buf_init(&b, a, 32);
 	size_t i = 0;
-	bool more = x.len > 0, empty;
+	bool more = x.len > 0, quoted;
+	const csv_opts *o = opts_of(e);
 	for (uint32_t k = 0; k < sc->n; k++) {
 		f[k] = sl_v_null();
-		if (!more || !next_field(x.v.str, x.len, &i, &b, &empty)) {
+		if (!more ||
+		    !next_field(o, x.v.str, x.len, &i, &b, &quoted)) {
 			more = false;
 			continue;
 		}
-		if (!empty)
+		/* an empty field or nullValue is null */
+		if (quoted || (b.len && (b.len != o->null_len ||
+					 memcmp(b.s, o->null_text, b.len))))
 			read_field(b.s ? b.s : "", b.len, sc->fields[k].type,
 				   a, &f[k]);
 	}
@@ -253,6 +370,11 @@ static int ev_from_csv(FN_EV_ARGS)
 
 int sl_fn_bind_from_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
+	int rc = bind_plain_args(cx, e, 2, err);
+	if (!rc)
+		rc = parse_options(cx, e, 2, err);
+	if (rc)
+		return rc;
 	const sl_expr *s = e->args[1];
 	/* a literal, or schema_of_csv of one */
 	bool inferred = s->kind == EX_FUNC && s->fn &&
@@ -262,8 +384,7 @@ int sl_fn_bind_from_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 					"the schema of from_csv must be a "
 					"string literal such as 'a INT, b "
 					"STRING'");
-	int rc = sl_fn_string_arg(cx, e, 0, err);
-	if (rc)
+	if ((rc = sl_fn_string_arg(cx, e, 0, err)))
 		return rc;
 	const char *ddl = sl_arena_strndup(cx->a, s->lit.v.str, s->lit.len);
 	sl_err e2 = { 0 };
@@ -364,9 +485,9 @@ int sl_fn_bind_schema_of_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	sl_buf_init(&f, cx->a, 32);
 	sl_buf_puts(&w, "STRUCT<");
 	size_t i = 0;
-	bool empty;
-	for (uint32_t k = 0; next_field(x->lit.v.str, x->lit.len, &i, &f,
-					&empty);
+	bool quoted;
+	for (uint32_t k = 0; next_field(&defaults, x->lit.v.str, x->lit.len, &i,
+					&f, &quoted);
 	     k++) {
 		sl_buf_printf(&w, "%s_c%u: ", k ? ", " : "", k);
 		infer_field(f.s ? f.s : "", f.len, &w);

@@ -752,7 +752,8 @@ static int bind_json1(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 }
 
 const sl_func sl_funcs_json[] = {
-	{ "from_csv", 2, 2, 0, sl_fn_bind_from_csv, "from_csv(csvStr, schema)",
+	{ "from_csv", 2, 3, FN_LAMBDA, sl_fn_bind_from_csv,
+	  "from_csv(csvStr, schema[, options])",
 	  "The CSV line read into a struct of the DDL schema (a field its "
 	  "type cannot read is null).",
 	  "from_csv('1,0.8', 'a INT, b DOUBLE')" },
@@ -778,7 +779,8 @@ const sl_func sl_funcs_json[] = {
 	  "schema_of_csv(csv)",
 	  "The schema Spark infers from one CSV line, as DDL.",
 	  "schema_of_csv('1,abc')" },
-	{ "to_csv", 1, 1, 0, sl_fn_bind_to_csv, "to_csv(expr)",
+	{ "to_csv", 1, 2, FN_LAMBDA, sl_fn_bind_to_csv,
+	  "to_csv(expr[, options])",
 	  "The struct's fields as one CSV line.",
 	  "to_csv(named_struct('a', 1, 'b', 2))" },
 };

@@ -272,7 +272,8 @@ enum {
 	/* written as syntax (an operator, LIKE ANY): only the parser makes
 	 * the call, and the signature is the syntax */
 	FN_SYNTAX = 16,
-	/* takes lambdas: its bind binds its arguments itself (expr/lambda.c) */
+	/* its bind binds its arguments itself: lambdas (expr/lambda.c), the
+	 * CSV options' map(...) (expr/fn_csv.c) */
 	FN_LAMBDA = 32,
 };
 

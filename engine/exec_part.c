@@ -177,6 +177,7 @@ static void part_run(void *arg)
 {
 	sl_part *p = arg;
 	sl_query *q = p->q;
+	sl_expr_thread_partition((int32_t)p->sp.index);
 	if (q->dynamic_parts) {
 		/* Before any row: the sink counts this partition from here
 		 * on, from the offset open set. */

@@ -419,31 +419,6 @@ static sl_frame *frame_where(sl_frame *f, const char *condition)
 	return w;
 }
 
-/* The columns of select o's generator g from *k on: explode of a map
- * fills two (key, value), posexplode one more (pos); only the first
- * holds the expression. */
-static int gen_columns(sl_frame *o, sl_expr *g, sl_schema *sc, uint32_t *k,
-		       sl_err *err)
-{
-	uint32_t w = sl_expr_generator_width(g);
-	if (w > 1 && sl_expr_alias(g))
-		return sl_err_set(err, SL_EANALYSIS,
-				  "[UDTF_ALIAS_NUMBER_MISMATCH] The number of "
-				  "aliases supplied in the AS clause does not "
-				  "match the number of columns output by the "
-				  "UDTF: '%s' gives %u columns",
-				  sl_expr_sql(g), w);
-	for (uint32_t j = 0; j < w; j++, (*k)++) {
-		o->items[*k] = j ? NULL : g;
-		o->pass[*k] = -1;
-		sc->fields[*k].name = w > 1 ? sl_expr_generator_name(g, j)
-					    : sl_expr_name(g);
-		sc->fields[*k].type = sl_expr_generator_type(g, j);
-		sc->fields[*k].nullable = true;
-	}
-	return 0;
-}
-
 static void frame_where_run(sl_api_call *c)
 {
 	c->ret = frame_where((sl_frame *)c->a[0], c->a[1]);
@@ -460,7 +435,6 @@ static sl_frame *frame_select(sl_frame *f, const char *const *exprs)
 {
 	sl_session *s = f->session;
 	sl_err err = {0};
-	int rc;
 	if (static_refused(f, "select"))
 		return NULL;
 	uint32_t nin = 0;
@@ -484,10 +458,13 @@ static sl_frame *frame_select(sl_frame *f, const char *const *exprs)
 				   exprs[i]);
 			return sl_fail(f->session, &err);
 		}
-		/* a generator fills up to 3 columns (posexplode of a map) */
-		nout += sl_expr_is_star(parsed[i])	    ? f->schema->n
-			: sl_expr_is_generator(parsed[i]) ? 3
-							    : 1;
+		/* bound here: a generator's columns are known once bound */
+		if (!sl_expr_is_star(parsed[i]) &&
+		    sl_session_bind(s, parsed[i], f->schema, &s->arena, &err))
+			return sl_fail(f->session, &err);
+		nout += sl_expr_is_star(parsed[i])
+				? f->schema->n
+				: sl_expr_generator_width(parsed[i]);
 	}
 	sl_frame *o = sl_arena_calloc(&s->arena, sizeof(*o));
 	*o = *f;
@@ -521,16 +498,22 @@ static sl_frame *frame_select(sl_frame *f, const char *const *exprs)
 				return sl_fail(f->session, &err);
 			}
 			o->gen = (int32_t)k;
-			if ((rc = gen_columns(o, parsed[i], sc, &k, &err)))
-				return sl_fail(f->session, &err);
-			continue;
 		}
 		o->items[k] = parsed[i];
 		o->pass[k] = -1;
 		sc->fields[k].name = sl_expr_name(parsed[i]);
 		sc->fields[k].type = sl_expr_type(parsed[i]);
 		sc->fields[k].nullable = true;
-		k++;
+		/* a generator of several columns: the rest follow it */
+		const sl_schema *gf = sl_expr_generator_fields(parsed[i]);
+		for (uint32_t j = 0; gf && j < gf->n; j++) {
+			o->items[k + j] = NULL;
+			o->pass[k + j] = 0;
+			sc->fields[k + j] = gf->fields[j];
+			sc->fields[k + j].nullable = true;
+		}
+		o->items[k] = parsed[i];
+		k += gf ? gf->n : 1;
 	}
 	o->nitems = sc->n = k;
 	o->schema = sc;

@@ -98,13 +98,11 @@ static void compact_selection(sl_batch *b, sl_selection *s)
 }
 
 /* Evaluates the non-generator items of one input row into out[]. */
-static int eval_items(const sl_frame *f, const sl_value *row, sl_batch *b,
-		      sl_value *out, sl_err *err)
+static int eval_items(const sl_frame *f, uint32_t genw, const sl_value *row,
+		      sl_batch *b, sl_value *out, sl_err *err)
 {
-	uint32_t g0 = (uint32_t)f->gen,
-		 g1 = g0 + sl_expr_generator_width(f->items[f->gen]);
 	for (uint32_t k = 0; k < f->nitems; k++) {
-		if (k >= g0 && k < g1) /* the generator's columns */
+		if ((int32_t)k >= f->gen && k < (uint32_t)f->gen + genw)
 			continue;
 		if (!f->items[k]) {
 			out[k] = row[f->pass[k]];
@@ -191,6 +189,9 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_selection *s,
 	compact_selection(b, s);
 	uint32_t nout = f->nitems;
 	uint32_t cap = b->nrows ? b->nrows : 1;
+	/* a generator of several columns yields structs of them (or nulls) */
+	const sl_schema *gf = sl_expr_generator_fields(f->items[f->gen]);
+	uint32_t genw = gf ? gf->n : 1;
 	sl_value *vals =
 		sl_xrealloc(NULL, (size_t)cap * nout * sizeof(sl_value));
 	uint32_t n = 0;
@@ -201,11 +202,11 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_selection *s,
 		const sl_expr *g = f->items[f->gen];
 		sl_value arr;
 		rc = sl_expr_eval_generator(g, row, &b->arena, &arr, err);
-		uint32_t rows = rc < 0 ? 0 : sl_expr_generator_rows(g, &arr);
+		uint32_t rows = rc < 0 || arr.type != SL_ARRAY ? 0 : arr.len;
 		if (!rows)
 			continue;
 		sl_value tmpl[nout];
-		rc = eval_items(f, row, b, tmpl, err);
+		rc = eval_items(f, genw, row, b, tmpl, err);
 		if (rc < 0)
 			break;
 		for (uint32_t e = 0; e < rows; e++) {
@@ -216,7 +217,13 @@ static int run_select(const sl_frame *f, sl_batch *b, sl_selection *s,
 			}
 			sl_value *o = vals + (size_t)n * nout;
 			memcpy(o, tmpl, nout * sizeof(sl_value));
-			sl_expr_generator_row(g, &arr, e, o + f->gen);
+			const sl_value *el = &arr.v.arr[e];
+			for (uint32_t j = 0; gf && j < genw; j++)
+				o[f->gen + j] = el->type == SL_STRUCT
+							? el->v.fields[j]
+							: sl_v_null();
+			if (!gf)
+				o[f->gen] = *el;
 			n++;
 		}
 	}

@@ -12,6 +12,7 @@
 #include "core/decimal.h"
 #include "expr/fn_map.h"
 #include "expr/internal.h"
+#include "expr/lambda.h"
 
 int sl_bind_fail(sl_err *err, const sl_expr *e, int code, const char *fmt, ...)
 {
@@ -341,7 +342,8 @@ static int bind_col(sl_bind_ctx *cx, sl_expr **slot, sl_err *err)
 	sl_expr *e = *slot;
 	int idx = -1, rc;
 	uint32_t first = 0;
-	if ((rc = find_col(cx, e, e->parts[0], &idx, err)))
+	if (!(cx->nlambda && sl_lambda_var_find(cx, e->parts[0], &idx)) &&
+	    (rc = find_col(cx, e, e->parts[0], &idx, err)))
 		return rc;
 	if (idx < 0 && e->nparts >= 2) {
 		/* t.col: sluice has no table names, so a qualifier is
@@ -377,6 +379,7 @@ static int bind_col(sl_bind_ctx *cx, sl_expr **slot, sl_err *err)
 	e->spelled_of = e->sql;
 	e->eval = ev_col;
 	e->flags |= EXF_BOUND;
+	sl_lambda_var_named(cx, e);
 	if (e->nparts <= first + 1)
 		return 0;
 	/* a.b.c: struct fields of column a, named by their last part. The
@@ -506,6 +509,8 @@ static int bind_func(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	if (e->nargs < (uint32_t)f->min ||
 	    (f->max >= 0 && e->nargs > (uint32_t)f->max))
 		return arg_count_error(e, f, err);
+	if (f->flags & FN_LAMBDA) /* binds its arguments itself */
+		return f->bind(cx, e, err);
 	for (uint32_t i = 0; i < e->nargs; i++) {
 		if (e->args[i]->kind == EX_STAR)
 			return sl_bind_fail(err, e->args[i], SL_EANALYSIS,
@@ -976,5 +981,5 @@ int sl_expr_eval_generator(const sl_expr *e, const sl_value *row,
 		return sl_err_set(err, SL_EINVAL,
 				  "'%s' is not a bound generator",
 				  e->sql ? e->sql : "?");
-	return sl_eval_child(e->args[0], row, out_arena, out, err);
+	return e->eval(e, row, out_arena, out, err);
 }

@@ -71,9 +71,9 @@ int sl_expr_bind_with(sl_expr *e, const sl_schema *in,
 const sl_dtype *sl_expr_type(const sl_expr *e);
 const char *sl_expr_name(const sl_expr *e);
 
-/* true if the expression is a generator (explode(...) at its root): it
- * yields zero or more rows per input row. Only allowed at the top of a
- * SELECT item. */
+/* true if the expression is a generator (explode(...), posexplode,
+ * inline and their _outer forms, at its root): it yields zero or more
+ * rows per input row. Only allowed at the top of a SELECT item. */
 bool sl_expr_is_generator(const sl_expr *e);
 /* true if the expression contains an aggregate function call (count, sum,
  * ...): such queries belong to the stateful path; the stateless select
@@ -168,22 +168,25 @@ const char *sl_expr_alias(const sl_expr *e);
 int sl_expr_eval(const sl_expr *e, const sl_value *row, sl_arena *out_arena,
 		 sl_value *out, sl_err *err);
 
-/* Generators: evaluates explode's argument and returns its array (or map
- * entries) as `out` (an SL_ARRAY value; null or empty gives zero rows). */
+/* Generators: evaluates the generator and returns what it yields, one
+ * element a row, as `out` (an SL_ARRAY value; null or empty gives zero
+ * rows). */
 int sl_expr_eval_generator(const sl_expr *e, const sl_value *row,
 			   sl_arena *out_arena, sl_value *out, sl_err *err);
-
-/* A bound generator's output columns: how many (explode of an array 1,
- * of a map 2: key and value; posexplode one more, pos, first), their
- * names and types; how many rows a collection gives (its length, or 1
- * for the _outer forms when it is null or empty), and row i's values
- * into out[0..width) (nulls past the collection's end). */
+/* The columns a generator's row has when it yields several (posexplode:
+ * pos and col; inline: its structs' fields), or NULL when it yields one
+ * (explode of an array). Each element sl_expr_eval_generator gives is
+ * then a struct of these fields, or a null: a row of nulls. A generator
+ * says so by op 1 and a STRUCT type (expr/fn_gen.c). */
+const sl_schema *sl_expr_generator_fields(const sl_expr *e);
+/* The number of columns a generator's rows have: 1, or the fields'. */
 uint32_t sl_expr_generator_width(const sl_expr *e);
-const char *sl_expr_generator_name(const sl_expr *e, uint32_t i);
-const sl_dtype *sl_expr_generator_type(const sl_expr *e, uint32_t i);
-uint32_t sl_expr_generator_rows(const sl_expr *e, const sl_value *coll);
-void sl_expr_generator_row(const sl_expr *e, const sl_value *coll, uint32_t i,
-			   sl_value *out);
+
+/* The index of the source partition the calling thread evaluates rows
+ * of (0 unless set): rand(seed) and randn(seed) seed their generator
+ * with seed + it, as Spark does (expr/fn_rand.c). The engine's partition
+ * threads set it when they start. */
+void sl_expr_thread_partition(int32_t index);
 
 /* The wider of two map types (keys and values widened as
  * sl_wider_type does, strings winning when string_wins), made in arena

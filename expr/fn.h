@@ -119,6 +119,27 @@ uint64_t sl_hash_value(const sl_value *v, uint64_t seed,
  * C's binary value would give. */
 double sl_round_double(double x, int d, bool half_even);
 
+/* The shifts of an INT or BIGINT by an INT, the shift taken mod the
+ * width (kind 0 left, 1 right, 2 unsigned right): shiftleft and the
+ * operator << (expr/fn_math.c). */
+int sl_fn_bind_shift(sl_bind_ctx *cx, sl_expr *e, int kind, sl_err *err);
+
+/* expr/fn_gen.c: a generator's columns renamed by `AS (a, b, ...)`
+ * (e->parts; their number must be its columns'), once it is bound. */
+int sl_fn_generator_names(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+
+/* expr/fn_csv.c: to_csv, from_csv */
+int sl_fn_bind_to_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_fn_bind_from_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_fn_bind_schema_of_csv(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+
+/* expr/fn_number.c: to_number, try_to_number */
+int sl_fn_bind_to_number(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+
+/* expr/fn_rand.c: rand, randn, random; uuid */
+int sl_fn_bind_rand(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_fn_bind_uuid(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+
 /* The groups (expr/func.c's groups[] lists them). */
 extern const sl_func sl_funcs_string[], sl_funcs_cond[], sl_funcs_math[],
 	sl_funcs_hash[], sl_funcs_encode[], sl_funcs_date[],

@@ -1,5 +1,6 @@
 /* expr/fn_bits.c - the operator group: Spark's bitwise operators a & b,
- * a | b, a ^ b, ~a and integral division a div b. The parser (expr/
+ * a | b, a ^ b, ~a, the shifts a << n, a >> n, a >>> n and integral
+ * division a div b. The parser (expr/
  * parse.c) makes each a call of a name no unquoted call can write ("& op",
  * "div op", ...), so they are operators, not functions a query could
  * call; their names are Spark's: (a & b), ~a, (a div b).
@@ -26,6 +27,8 @@ static const char *op_symbol(const sl_expr *e)
 {
 	switch (e->fn->name[0]) {
 	case 'd': return "div";
+	case '<': return "<<";
+	case '>': return e->fn->name[2] == '>' ? ">>>" : ">>";
 	case '&': return "&";
 	case '|': return "|";
 	case '^': return "^";
@@ -214,7 +217,22 @@ static int bind_div(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	return 0;
 }
 
+/* a << n, a >> n, a >>> n: shiftleft, shiftright, shiftrightunsigned */
+static int bind_shift_op(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	name_it(cx, e);
+	const char *f = e->fn->name;
+	return sl_fn_bind_shift(cx, e, f[0] == '<' ? 0 : f[2] == '>' ? 2 : 1,
+				err);
+}
+
 const sl_func sl_funcs_ops[] = {
+	{ "<< op", 2, 2, FN_SYNTAX, bind_shift_op, "base << expr",
+	  "shiftleft(base, expr).", "1 << 2" },
+	{ ">> op", 2, 2, FN_SYNTAX, bind_shift_op, "base >> expr",
+	  "shiftright(base, expr).", "-8 >> 1" },
+	{ ">>> op", 2, 2, FN_SYNTAX, bind_shift_op, "base >>> expr",
+	  "shiftrightunsigned(base, expr).", "-8 >>> 1" },
 	{ "& op", 2, 2, FN_SYNTAX, bind_bits, "expr1 & expr2",
 	  "Bitwise AND of two integral values.", "5 & 3" },
 	{ "^ op", 2, 2, FN_SYNTAX, bind_bits, "expr1 ^ expr2",

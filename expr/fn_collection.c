@@ -12,7 +12,7 @@
  * MAP type and its parser no lambdas. */
 #include <stdio.h>
 
-#include "expr/fn.h"
+#include "expr/fn_hof.h"
 
 static sl_value arr_val(const sl_value *v, uint32_t n)
 {
@@ -680,7 +680,7 @@ static int ev_sort(FN_EV_ARGS)
 	return 0;
 }
 
-static int bind_sort(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+int sl_fn_bind_sort(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
 	int rc = need_array(e, 0, err);
 	if (rc)
@@ -714,9 +714,72 @@ static int bind_sort(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	return 0;
 }
 
+/* ---- arrays_zip ------------------------------------------------------ */
+
+/* An array of structs, the i-th holding every array's i-th element (null
+ * past an array's end); fields named after column arguments, else by
+ * position. */
+static int ev_arrays_zip(FN_EV_ARGS)
+{
+	uint32_t k = e->nargs, n = 0;
+	sl_value *in = sl_arena_alloc(a, (k ? k : 1) * sizeof(*in));
+	for (uint32_t j = 0; j < k; j++) {
+		int rc = sl_fn_arg(e, j, row, a, &in[j], err);
+		if (rc)
+			return rc;
+		if (in[j].type == SL_NULL) {
+			*out = sl_v_null();
+			return 0;
+		}
+		n = in[j].len > n ? in[j].len : n;
+	}
+	if ((size_t)n * (k + 1) > SL_FN_MAX_OUT / sizeof(sl_value))
+		return sl_fn_too_big(err, e);
+	sl_value *s = sl_arena_alloc(a, ((size_t)n * (k + 1) + 1) * sizeof(*s));
+	sl_value *f = s + n;
+	for (uint32_t i = 0; i < n; i++, f += k) {
+		for (uint32_t j = 0; j < k; j++)
+			f[j] = i < in[j].len ? in[j].v.arr[i] : sl_v_null();
+		s[i].type = SL_STRUCT;
+		s[i].len = k;
+		s[i].v.fields = f;
+	}
+	out->type = SL_ARRAY;
+	out->len = n;
+	out->v.arr = s;
+	return 0;
+}
+
+static int bind_arrays_zip(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	sl_schema *sc = sl_schema_new(cx->a, e->nargs);
+	for (uint32_t j = 0; j < e->nargs; j++) {
+		int rc = need_array(e, j, err);
+		if (rc)
+			return rc;
+		const sl_expr *x = e->args[j];
+		char *nm = sl_arena_alloc(cx->a, 12);
+		snprintf(nm, 12, "%u", j);
+		sc->fields[j].name = x->kind == EX_COL ? x->sql : nm;
+		sc->fields[j].type = x->type->elem;
+		sc->fields[j].nullable = true;
+	}
+	sl_dtype *st = sl_arena_calloc(cx->a, sizeof(*st));
+	st->id = SL_STRUCT;
+	st->fields = sc;
+	e->type = sl_fn_array_of(cx, st);
+	e->eval = ev_arrays_zip;
+	return 0;
+}
+
 /* ---- the group -------------------------------------------------------- */
 
 const sl_func sl_funcs_collection[] = {
+	{ "aggregate", 3, 4, FN_LAMBDA, sl_fn_bind_hof,
+	  "aggregate(expr, start, merge[, finish])",
+	  "Folds the array: merge(acc, x) from start over each element, then "
+	  "finish(acc).",
+	  "aggregate(array(1, 2, 3), 0, (acc, x) -> acc + x, acc -> acc * 10)" },
 	{ "array_append", 2, 2, 0, bind_append, "array_append(array, element)",
 	  "The array with element added at its end.",
 	  "array_append(array('b', 'd', 'c', 'a'), 'd')" },
@@ -769,10 +832,11 @@ const sl_func sl_funcs_collection[] = {
 	{ "array_repeat", 2, 2, 0, bind_array_repeat,
 	  "array_repeat(element, count)", "An array of count elements.",
 	  "array_repeat('123', 2)" },
-	{ "array_sort", 1, 1, 0, bind_sort, "array_sort(expr)",
-	  "The array sorted ascending, nulls last (the comparator form "
-	  "needs lambdas, which sluice has not).",
-	  "array_sort(array('b', 'd', NULL, 'c', 'a'))" },
+	{ "array_sort", 1, 2, FN_LAMBDA, sl_fn_bind_array_sort,
+	  "array_sort(expr[, func])",
+	  "The array sorted ascending (nulls last), or by the comparator "
+	  "func(left, right), which gives a negative, zero or positive INT.",
+	  "array_sort(array(3, 1, 2), (l, r) -> r - l)" },
 	{ "array_union", 2, 2, 0, bind_set, "array_union(array1, array2)",
 	  "The elements of either array, without duplicates.",
 	  "array_union(array(1, 2, 3), array(1, 3, 5))" },
@@ -780,12 +844,50 @@ const sl_func sl_funcs_collection[] = {
 	  "Whether the arrays share a non-null element (null when not but "
 	  "either holds a null).",
 	  "arrays_overlap(array(1, 2, 3), array(3, 4, 5))" },
+	{ "arrays_zip", 1, -1, 0, bind_arrays_zip, "arrays_zip(a1, a2, ...)",
+	  "An array of structs whose i-th holds the i-th element of each "
+	  "array (null past an array's end).",
+	  "arrays_zip(array(1, 2), array('a', 'b', 'c'))" },
 	{ "cardinality", 1, 1, 0, bind_size, "cardinality(expr)",
 	  "The size of the array (null input: null with ANSI on, else -1).",
 	  "cardinality(array('b', 'd', 'c', 'a'))" },
+	{ "exists", 2, 2, FN_LAMBDA, sl_fn_bind_hof, "exists(expr, pred)",
+	  "Whether pred holds for an element (null if it is null for one "
+	  "and true for none).",
+	  "exists(array(1, 2, 3), x -> x % 2 = 0)" },
+	{ "explode_outer", 1, 1, FN_GEN, sl_fn_bind_generator,
+	  "explode_outer(expr)",
+	  "A row per element of the array, named col; a null or empty array "
+	  "gives one row of null.",
+	  "explode_outer(array(10, 20))" },
+	{ "filter", 2, 2, FN_LAMBDA, sl_fn_bind_hof, "filter(expr, func)",
+	  "The elements for which func(x) or func(x, index) is true.",
+	  "filter(array(1, 2, 3), x -> x % 2 = 1)" },
 	{ "flatten", 1, 1, 0, bind_flatten, "flatten(arrayOfArrays)",
 	  "The arrays' elements in one array (null if any array is null).",
 	  "flatten(array(array(1, 2), array(3, 4)))" },
+	{ "forall", 2, 2, FN_LAMBDA, sl_fn_bind_hof, "forall(expr, pred)",
+	  "Whether pred holds for every element (null if it is null for one "
+	  "and false for none).",
+	  "forall(array(1, 2, 3), x -> x % 2 = 0)" },
+	{ "inline", 1, 1, FN_GEN, sl_fn_bind_generator, "inline(expr)",
+	  "A row per struct of the array, its fields the columns.",
+	  "inline(array(struct(1, 'a'), struct(2, 'b')))" },
+	{ "inline_outer", 1, 1, FN_GEN, sl_fn_bind_generator,
+	  "inline_outer(expr)",
+	  "inline, with one row of nulls for a null or empty array.",
+	  "inline_outer(array(struct(1, 'a'), struct(2, 'b')))" },
+	{ "posexplode", 1, 1, FN_GEN, sl_fn_bind_generator, "posexplode(expr)",
+	  "A row per element of the array: its position pos (from 0) and "
+	  "the element col.",
+	  "posexplode(array(10, 20))" },
+	{ "posexplode_outer", 1, 1, FN_GEN, sl_fn_bind_generator,
+	  "posexplode_outer(expr)",
+	  "posexplode, with one row of nulls for a null or empty array.",
+	  "posexplode_outer(array(10, 20))" },
+	{ "reduce", 3, 4, FN_LAMBDA, sl_fn_bind_hof,
+	  "reduce(expr, start, merge[, finish])", "aggregate's other name.",
+	  "reduce(array(1, 2, 3), 0, (acc, x) -> acc + x)" },
 	{ "sequence", 2, 3, 0, bind_sequence, "sequence(start, stop[, step])",
 	  "The integers from start to stop (inclusive) by step (default 1 or "
 	  "-1).",
@@ -797,9 +899,17 @@ const sl_func sl_funcs_collection[] = {
 	  "length elements of x from the 1-based start (negative: from the "
 	  "end).",
 	  "slice(array(1, 2, 3, 4), 2, 2)" },
-	{ "sort_array", 1, 2, 0, bind_sort, "sort_array(array[, ascendingOrder])",
+	{ "sort_array", 1, 2, 0, sl_fn_bind_sort, "sort_array(array[, ascendingOrder])",
 	  "The array sorted (default ascending): nulls first ascending, last "
 	  "descending.",
 	  "sort_array(array('b', 'd', NULL, 'c', 'a'), true)" },
+	{ "transform", 2, 2, FN_LAMBDA, sl_fn_bind_hof, "transform(expr, func)",
+	  "Each element x mapped by func(x) or func(x, index).",
+	  "transform(array(1, 2, 3), x -> x + 1)" },
+	{ "zip_with", 3, 3, FN_LAMBDA, sl_fn_bind_hof,
+	  "zip_with(left, right, func)",
+	  "func(x, y) of the elements of both arrays at each index, the "
+	  "shorter padded with nulls.",
+	  "zip_with(array(1, 2), array(3, 4), (x, y) -> x + y)" },
 };
 const size_t sl_funcs_collection_n = SL_NFUNCS(sl_funcs_collection);

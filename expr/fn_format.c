@@ -1,10 +1,11 @@
 /* expr/fn_format.c - format_string/printf (Java's Formatter, the
- * conversions %s %S %d %x %X %o %f %c %b %% %n with flags, width,
+ * conversions %s %S %d %x %X %o %f %e %E %g %G %c %b %% %n with flags,
+ * width,
  * precision and n$ argument indexes) and format_number. Java's %f rounds
  * HALF_UP on the shortest decimal form of a double (2.675 -> 2.68), not
- * on its binary value as C's printf does; format_number (DecimalFormat)
- * rounds the binary value HALF_EVEN, as printf does. %e, %g and %a are
- * refused with an error. */
+ * on its binary value as C's printf does, and so do %e and %g;
+ * format_number (DecimalFormat) rounds the binary value HALF_EVEN, as
+ * printf does. %a is refused with an error. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,50 @@ static void fixed_digits(double x, int frac, sl_buf *out)
 			   (size_t)(len - (ip > 0 ? ip : 0)));
 	}
 	sl_buf_fill(out, '0', (size_t)extra);
+}
+
+/* The p (1..340) significant digits of |x| > 0 rounded HALF_UP on its
+ * shortest decimal form, as dig[0..p), and e with |x| ~ 0.dig * 10^e. */
+static void sig_digits(double x, int p, char *dig, int *e)
+{
+	char d[24];
+	int n = sl_double_digits(fabs(x), d, e);
+	for (int k = 0; k < p; k++)
+		dig[k] = k < n ? d[k] : '0';
+	if (p >= n || d[p] < '5')
+		return;
+	int k = p - 1;
+	while (k >= 0 && dig[k] == '9')
+		dig[k--] = '0';
+	if (k >= 0) {
+		dig[k]++;
+	} else {
+		dig[0] = '1';
+		(*e)++;
+	}
+}
+
+/* Java's %e body of x != 0: d.ddd (prec decimals) e+XX */
+static void sci_text(double x, int prec, bool upper, sl_buf *out)
+{
+	char dig[344];
+	int e;
+	if (prec > 339)
+		prec = 339;
+	if (x == 0) {
+		memset(dig, '0', (size_t)prec + 1);
+		e = 1;
+	} else {
+		sig_digits(x, prec + 1, dig, &e);
+	}
+	sl_buf_putc(out, dig[0]);
+	if (prec > 0) {
+		sl_buf_putc(out, '.');
+		sl_buf_put(out, dig + 1, (size_t)prec);
+	}
+	int x10 = e - 1;
+	sl_buf_printf(out, "%c%c%02d", upper ? 'E' : 'e', x10 < 0 ? '-' : '+',
+		      x10 < 0 ? -x10 : x10);
 }
 
 /* Inserts ',' every three digits of the integer part in s[0..n) */
@@ -216,15 +261,24 @@ static int put_conv(sl_buf *w, const spec *sp, char c, const sl_value *v,
 		pad_out(w, sp, sign, t.s, t.len);
 		return 0;
 	}
+	case 'e':
+	case 'E':
+	case 'g':
+	case 'G':
 	case 'f': {
 		if (v->type != SL_DOUBLE)
 			return conversion_error(err, c, v);
 		double x = v->v.f64;
 		if (isnan(x) || isinf(x)) {
-			const char *s = isnan(x) ? "NaN"
-					: x > 0	 ? (sp->plus ? "+Infinity"
-							     : "Infinity")
-						 : "-Infinity";
+			bool up = c == 'E' || c == 'G';
+			const char *s = isnan(x) ? (up ? "NAN" : "NaN")
+					: x > 0
+						? (sp->plus ? (up ? "+INFINITY"
+								  : "+Infinity")
+							    : (up ? "INFINITY"
+								  : "Infinity"))
+						: (up ? "-INFINITY"
+						      : "-Infinity");
 			spec q = *sp;
 			q.zero = false;
 			pad_out(w, &q, "", s, strlen(s));
@@ -232,8 +286,24 @@ static int put_conv(sl_buf *w, const spec *sp, char c, const sl_value *v,
 		}
 		sl_buf d;
 		sl_buf_init(&d, a, 32);
-		fixed_digits(x, sp->prec >= 0 ? sp->prec : 6, &d);
-		if (sp->comma)
+		bool sci = c == 'e' || c == 'E', upper = c == 'E' || c == 'G';
+		int prec = sp->prec >= 0 ? sp->prec : 6;
+		if (c == 'g' || c == 'G') {
+			/* Java's %g: prec significant digits, as %e outside
+			 * [10^-4, 10^prec) once rounded */
+			char dig[344];
+			int e10 = 1;
+			prec = prec ? (prec > 340 ? 340 : prec) : 1;
+			if (x != 0)
+				sig_digits(x, prec, dig, &e10);
+			sci = x != 0 && (e10 - 1 < -4 || e10 - 1 >= prec);
+			prec = sci ? prec - 1 : prec - e10;
+		}
+		if (sci)
+			sci_text(x, prec, upper, &d);
+		else
+			fixed_digits(x, prec, &d);
+		if (sp->comma && !sci)
 			group_thousands(&t, d.s, d.len);
 		else
 			sl_buf_put(&t, d.s, d.len);
@@ -467,5 +537,13 @@ const sl_func sl_funcs_format[] = {
 	{ "printf", 1, -1, 0, bind_format_string, "printf(strfmt, obj, ...)",
 	  "The arguments formatted by the Java printf-style strfmt.",
 	  "printf('Hello World %d %s', 100, 'days')" },
+	{ "to_number", 2, 2, 0, sl_fn_bind_to_number, "to_number(expr, fmt)",
+	  "The string read by the number format fmt (0 9 . D , G $ S MI PR) "
+	  "as a DECIMAL; an error if it does not match.",
+	  "to_number('$1,234.50', '$9,999.99')" },
+	{ "try_to_number", 2, 2, 0, sl_fn_bind_to_number,
+	  "try_to_number(expr, fmt)",
+	  "to_number, null where the string does not match the format.",
+	  "try_to_number('12x', '999')" },
 };
 const size_t sl_funcs_format_n = SL_NFUNCS(sl_funcs_format);

@@ -7,8 +7,9 @@
  * members or elements before the one it wants. The value found is given as
  * Spark's Jackson writes it: a string unescaped, a number as Java prints
  * it (1.50 -> 1.5, 1e2 -> 100.0), an object or array as compact JSON.
- * Paths: $, .name, ['name'], [n]; wildcards ([*], .*) are refused at
- * bind. Nesting is limited to SL_JSON_MAX_DEPTH. */
+ * Paths: $, .name, ['name'], [n] and [*] (matches gathered into an
+ * array as Spark does, one match unwrapped; .* finds nothing, as in
+ * Spark 4). Nesting is limited to SL_JSON_MAX_DEPTH. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -274,13 +275,15 @@ static bool value(js *j, sl_buf *w)
 /* ---- paths ------------------------------------------------------------ */
 
 typedef struct step {
-	const char *key; /* NULL: an index */
-	size_t klen;
+	const char *key; /* NULL: an index, or [*] when wild */
+	size_t klen;	 /* SIZE_MAX: .*, which names nothing */
 	int64_t index;
+	bool wild;
 } step;
 
 typedef struct path {
 	uint32_t n;
+	bool wild; /* a [*] step: evaluated by eval_path */
 	step st[];
 } path;
 
@@ -289,8 +292,7 @@ typedef struct path {
 static const path *parse_path(const char *p, size_t n, sl_arena *a,
 			      const char **why)
 {
-	path *r = sl_arena_alloc(a, sizeof(*r) + (n + 1) * sizeof(step));
-	r->n = 0;
+	path *r = sl_arena_calloc(a, sizeof(*r) + (n + 1) * sizeof(step));
 	*why = "it must start with $";
 	if (!n || p[0] != '$')
 		return NULL;
@@ -301,12 +303,15 @@ static const path *parse_path(const char *p, size_t n, sl_arena *a,
 			size_t b = ++i;
 			while (i < n && p[i] != '.' && p[i] != '[')
 				i++;
-			if (i == b || (i - b == 1 && p[b] == '*')) {
-				*why = "wildcards (.*) are not supported";
+			if (i == b) {
+				*why = "a '.' must be followed by a name";
 				return NULL;
 			}
 			s->key = p + b;
 			s->klen = i - b;
+			/* Spark's $.* finds nothing */
+			if (i - b == 1 && p[b] == '*')
+				s->klen = SIZE_MAX;
 		} else if (p[i] == '[' && i + 1 < n && p[i + 1] == '\'') {
 			size_t b = i + 2;
 			const char *q = memchr(p + b, '\'', n - b);
@@ -317,14 +322,18 @@ static const path *parse_path(const char *p, size_t n, sl_arena *a,
 			s->key = p + b;
 			s->klen = (size_t)(q - p) - b;
 			i = (size_t)(q - p) + 2;
+		} else if (p[i] == '[' && i + 2 < n && p[i + 1] == '*' &&
+			   p[i + 2] == ']') {
+			s->key = NULL;
+			s->wild = r->wild = true;
+			i += 3;
 		} else if (p[i] == '[') {
 			size_t b = ++i;
 			int64_t v = 0;
 			while (i < n && p[i] >= '0' && p[i] <= '9' && v < 1e12)
 				v = v * 10 + (p[i++] - '0');
 			if (i == b || i >= n || p[i] != ']') {
-				*why = "an index must be [n] ([*] is not "
-				       "supported)";
+				*why = "an index must be [n] or [*]";
 				return NULL;
 			}
 			i++;
@@ -385,6 +394,157 @@ static bool walk(js *j, const path *p, sl_arena *a)
 	return true;
 }
 
+/* ---- paths with [*]: Spark's evaluation ------------------------------ */
+
+/* A JSON writer: commas between the values of the arrays it has open. */
+typedef struct jw {
+	sl_buf *b;
+	uint32_t d, *cnt; /* open arrays; values written in each */
+} jw;
+
+enum { RAW, QUOTED, FLATTEN };
+
+static void jw_value(jw *w)
+{
+	if (w->d && w->cnt[w->d - 1]++)
+		sl_buf_putc(w->b, ',');
+}
+
+static void jw_open(jw *w)
+{
+	jw_value(w);
+	sl_buf_putc(w->b, '[');
+	w->cnt[w->d++] = 0;
+}
+
+static void jw_close(jw *w)
+{
+	w->d--;
+	sl_buf_putc(w->b, ']');
+}
+
+/* The elements of the array at j (at its '['), each through fn. */
+#define EACH_ELEMENT(j, body)                                                  	do {                                                                   		(j)->i++;                                                      		ws(j);                                                         		if ((j)->s[(j)->i] == ']') {                                   			(j)->i++;                                              			break;                                                 		}                                                              		for (;;) {                                                     			body;                                                  			ws(j);                                                 			if ((j)->s[(j)->i++] == ']')                           				break;                                         		}                                                              	} while (0)
+
+/* Spark's evaluatePath: writes what the path st[0..n) finds in the value
+ * at j (a well-formed document) in style, moving j past the value;
+ * returns how many matches it wrote. */
+static int eval_path(js *j, jw *w, int style, const step *st, uint32_t n,
+		     sl_arena *a)
+{
+	ws(j);
+	char c = j->s[j->i];
+	int dirty = 0;
+	if (!n) {
+		if (c == '"' && style == RAW) {
+			jw_value(w);
+			return str(j, w->b);
+		}
+		if (c == '[' && style == FLATTEN) {
+			EACH_ELEMENT(j, dirty |= eval_path(j, w, style, st, 0, a));
+			return dirty;
+		}
+		jw_value(w);
+		return value(j, w->b);
+	}
+	if (c == '{' && st->key) {
+		j->i++;
+		ws(j);
+		if (j->s[j->i] == '}') {
+			j->i++;
+			return 0;
+		}
+		for (;;) {
+			sl_buf kb;
+			sl_buf_init(&kb, a, 16);
+			ws(j);
+			str(j, &kb);
+			ws(j);
+			j->i++; /* : */
+			ws(j);
+			bool hit = !dirty && kb.len == st->klen &&
+				   !memcmp(kb.s, st->key, kb.len);
+			if (hit && j->s[j->i] != 'n')
+				dirty = eval_path(j, w, style, st + 1, n - 1, a);
+			else
+				value(j, NULL);
+			ws(j);
+			if (j->s[j->i++] == '}')
+				return dirty;
+		}
+	}
+	if (c != '[' || st->key) {
+		value(j, NULL);
+		return 0;
+	}
+	if (st->wild && n > 1 && st[1].wild) {
+		/* Hive's [*][*]: one array of every match, flattened */
+		jw_open(w);
+		EACH_ELEMENT(j, dirty |= eval_path(j, w, FLATTEN, st + 2, n - 2,
+						   a));
+		jw_close(w);
+		return dirty;
+	}
+	if (st->wild && style != QUOTED) {
+		/* the matches in an array, a single one unwrapped */
+		sl_buf t;
+		sl_buf_init(&t, a, 32);
+		jw tw = { &t, 0, sl_arena_alloc(a, (n + 1) * sizeof(uint32_t)) };
+		int next = style == RAW ? QUOTED : style;
+		jw_open(&tw);
+		EACH_ELEMENT(j, dirty += !!eval_path(j, &tw, next, st + 1,
+						     n - 1, a));
+		jw_close(&tw);
+		if (dirty) {
+			jw_value(w);
+			if (dirty > 1)
+				sl_buf_put(w->b, t.s, t.len);
+			else
+				sl_buf_put(w->b, t.s + 1, t.len - 2);
+		}
+		return dirty > 0;
+	}
+	if (st->wild) {
+		jw_open(w);
+		EACH_ELEMENT(j, dirty |= eval_path(j, w, QUOTED, st + 1, n - 1,
+						   a));
+		jw_close(w);
+		return dirty;
+	}
+	/* [i]: the i-th element, in quoted style when a [*] follows */
+	int sub = n > 1 && st[1].wild ? QUOTED : style;
+	int64_t idx = 0;
+	EACH_ELEMENT(j, {
+		if (idx++ == st->index)
+			dirty = eval_path(j, w, sub, st + 1, n - 1, a);
+		else
+			value(j, NULL);
+	});
+	return dirty;
+}
+
+/* The value at j as get_json_object gives it: a string unescaped, a
+ * JSON null as null, anything else as compact JSON (null if malformed). */
+static void found(js *j, sl_arena *a, sl_value *out)
+{
+	*out = sl_v_null();
+	ws(j);
+	if (j->i >= j->n)
+		return;
+	char c = j->s[j->i];
+	sl_buf w;
+	sl_buf_init(&w, a, 32);
+	if (c == '"') {
+		if (str(j, &w))
+			*out = sl_v_str(w.s, (uint32_t)w.len);
+		return;
+	}
+	if (c == 'n') /* JSON null: null */
+		return;
+	if (value(j, &w))
+		*out = sl_v_str(w.s, (uint32_t)w.len);
+}
+
 static int ev_get_json_object(FN_EV_ARGS)
 {
 	FN_ARG_OR_NULL(0, x);
@@ -405,23 +565,17 @@ static int ev_get_json_object(FN_EV_ARGS)
 	if (!value(&j, NULL))
 		return 0;
 	j.i = 0;
-	if (!walk(&j, p, a))
-		return 0;
-	ws(&j);
-	if (j.i >= j.n)
-		return 0;
-	char c = j.s[j.i];
-	sl_buf w;
-	sl_buf_init(&w, a, 32);
-	if (c == '"') {
-		if (str(&j, &w))
-			*out = sl_v_str(w.s, (uint32_t)w.len);
+	if (p->wild) {
+		sl_buf b;
+		sl_buf_init(&b, a, 32);
+		jw w = { &b, 0, sl_arena_alloc(a, (p->n + 1) * sizeof(uint32_t)) };
+		if (eval_path(&j, &w, RAW, p->st, p->n, a))
+			*out = sl_v_str(b.s, (uint32_t)b.len);
 		return 0;
 	}
-	if (c == 'n') /* JSON null: null */
+	if (!walk(&j, p, a))
 		return 0;
-	if (value(&j, &w))
-		*out = sl_v_str(w.s, (uint32_t)w.len);
+	found(&j, a, out);
 	return 0;
 }
 
@@ -444,6 +598,70 @@ static int bind_get_json_object(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	e->type = &sl_dtype_string;
 	e->eval = ev_get_json_object;
 	return 0;
+}
+
+/* ---- json_tuple ---------------------------------------------------------- */
+
+/* A generator of one row a document: the top-level fields named by the
+ * arguments after the first, as get_json_object's $.name gives them, in
+ * columns c0, c1, ...; a row of nulls for a null, malformed or non-object
+ * document (expr/fn_gen.c's several-column form). */
+static int ev_json_tuple(FN_EV_ARGS)
+{
+	uint32_t k = e->nargs - 1;
+	sl_value *r = sl_arena_alloc(a, (k + 1) * sizeof(*r));
+	sl_value *f = r + 1;
+	sl_value x;
+	int rc = sl_fn_arg(e, 0, row, a, &x, err);
+	if (rc)
+		return rc;
+	js j = { x.v.str, x.len, 0, 0 };
+	bool ok = x.type == SL_STRING && value(&j, NULL);
+	path *one = sl_arena_alloc(a, sizeof(*one) + sizeof(step));
+	one->n = 1;
+	for (uint32_t i = 0; i < k; i++) {
+		sl_value nm;
+		f[i] = sl_v_null();
+		if ((rc = sl_fn_arg(e, i + 1, row, a, &nm, err)))
+			return rc;
+		if (!ok || nm.type != SL_STRING)
+			continue;
+		one->st[0] = (step){ nm.v.str, nm.len, 0, false };
+		j.i = 0;
+		j.depth = 0;
+		if (walk(&j, one, a))
+			found(&j, a, &f[i]);
+	}
+	r->type = SL_STRUCT;
+	r->len = k;
+	r->v.fields = f;
+	out->type = SL_ARRAY;
+	out->len = 1;
+	out->v.arr = r;
+	return 0;
+}
+
+static int bind_json_tuple(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	uint32_t k = e->nargs - 1;
+	sl_schema *sc = sl_schema_new(cx->a, k);
+	for (uint32_t i = 0; i < e->nargs; i++) {
+		int rc = sl_fn_string_arg(cx, e, i, err);
+		if (rc)
+			return rc;
+		if (!i)
+			continue;
+		char *nm = sl_arena_alloc(cx->a, 12);
+		snprintf(nm, 12, "c%u", i - 1);
+		sc->fields[i - 1] = (sl_field){ nm, &sl_dtype_string, true };
+	}
+	sl_dtype *st = sl_arena_calloc(cx->a, sizeof(*st));
+	st->id = SL_STRUCT;
+	st->fields = sc;
+	e->type = st;
+	e->op = 1; /* its rows have several columns */
+	e->eval = ev_json_tuple;
+	return sl_fn_generator_names(cx, e, err);
 }
 
 /* ---- json_array_length, json_object_keys ------------------------------ */
@@ -534,6 +752,11 @@ static int bind_json1(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 }
 
 const sl_func sl_funcs_json[] = {
+	{ "from_csv", 2, 3, FN_LAMBDA, sl_fn_bind_from_csv,
+	  "from_csv(csvStr, schema[, options])",
+	  "The CSV line read into a struct of the DDL schema (a field its "
+	  "type cannot read is null).",
+	  "from_csv('1,0.8', 'a INT, b DOUBLE')" },
 	{ "get_json_object", 2, 2, 0, bind_get_json_object,
 	  "get_json_object(json_txt, path)",
 	  "The value at the JSON path ($.a.b, $['a'], $[0]) as text; null "
@@ -547,5 +770,18 @@ const sl_func sl_funcs_json[] = {
 	  "The keys of the outermost JSON object, in an array; null for "
 	  "anything else.",
 	  "json_object_keys('{\"f1\":\"abc\",\"f2\":{\"f3\":\"a\"}}')" },
+	{ "json_tuple", 2, -1, FN_GEN, bind_json_tuple,
+	  "json_tuple(jsonStr, p1, p2, ..., pn)",
+	  "A row of the named top-level fields of the JSON object, as strings "
+	  "in columns c0, c1, ... (nulls for a malformed document).",
+	  "json_tuple('{\"a\":1, \"b\":2}', 'a', 'b')" },
+	{ "schema_of_csv", 1, 1, 0, sl_fn_bind_schema_of_csv,
+	  "schema_of_csv(csv)",
+	  "The schema Spark infers from one CSV line, as DDL.",
+	  "schema_of_csv('1,abc')" },
+	{ "to_csv", 1, 2, FN_LAMBDA, sl_fn_bind_to_csv,
+	  "to_csv(expr[, options])",
+	  "The struct's fields as one CSV line.",
+	  "to_csv(named_struct('a', 1, 'b', 2))" },
 };
 const size_t sl_funcs_json_n = SL_NFUNCS(sl_funcs_json);

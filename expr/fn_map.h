@@ -8,8 +8,8 @@
 #include "core/map.h"
 #include "expr/fn.h"
 
-extern const sl_func sl_funcs_map[], sl_funcs_generator[];
-extern const size_t sl_funcs_map_n, sl_funcs_generator_n;
+extern const sl_func sl_funcs_map[];
+extern const size_t sl_funcs_map_n;
 
 /* expr/map_build.c: a map under construction in arena a. */
 typedef struct sl_map_builder {
@@ -54,7 +54,8 @@ bool sl_map_can_cast(const sl_dtype *from, const sl_dtype *to, bool implicit);
  * that order elements refused): true if the map form applies, with its
  * bind's result in *rc. */
 bool sl_map_bind_call(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err);
-/* expr/generator.c: explode of a map (key, value). */
+/* expr/generator.c: explode, explode_outer, posexplode and
+ * posexplode_outer of a map: true when e is one (*rc its bind's). */
 bool sl_map_bind_explode(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err);
 /* The common type of two map types (CASE, coalesce, map_concat): keys
  * and values widened, with ANSI on without string promotion (Spark 4

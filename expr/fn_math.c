@@ -559,8 +559,7 @@ static int ev_shift(FN_EV_ARGS)
 {
 	FN_ARG_OR_NULL(0, x);
 	FN_ARG_OR_NULL(1, n);
-	const char *f = e->fn->name;
-	bool left = f[5] == 'l', uns = strlen(f) > 10;
+	bool left = e->op == 0, uns = e->op == 2;
 	*out = x;
 	if (x.type == SL_LONG) {
 		unsigned s = (unsigned)n.v.i32 & 63;
@@ -578,17 +577,53 @@ static int ev_shift(FN_EV_ARGS)
 	return 0;
 }
 
-static int bind_shift(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+/* A fractional argument of a shift cast to INT, as Spark's implicit
+ * casts do (1.5 << 1 is 2). */
+static void fraction_to_int(sl_bind_ctx *cx, sl_expr *e, uint32_t i)
 {
+	sl_expr *x = e->args[i];
+	int id = x->type->id;
+	if (id != SL_DOUBLE && id != SL_FLOAT && id != SL_DECIMAL)
+		return;
+	sl_expr *c = sl_arena_calloc(cx->a, sizeof(*c));
+	c->kind = EX_CAST;
+	c->flags = EXF_BOUND | EXF_IMPLICIT | (cx->ansi ? EXF_ANSI : 0);
+	c->pos = x->pos;
+	c->col = -1;
+	c->nargs = 1;
+	c->args = sl_arena_alloc(cx->a, sizeof(*c->args));
+	c->args[0] = x;
+	c->type = &sl_dtype_int;
+	c->sql = x->sql;
+	c->spelled = x->spelled;
+	c->spelled_of = x->spelled_of;
+	c->name = x->name;
+	c->eval = sl_eval_cast;
+	e->args[i] = c;
+}
+
+int sl_fn_bind_shift(sl_bind_ctx *cx, sl_expr *e, int kind, sl_err *err)
+{
+	fraction_to_int(cx, e, 0);
+	fraction_to_int(cx, e, 1);
 	const sl_dtype *t =
 		e->args[0]->type->id == SL_LONG ? &sl_dtype_long : &sl_dtype_int;
 	int rc;
 	if ((rc = sl_fn_int_arg(cx, e, 0, t, err)) ||
 	    (rc = sl_fn_int_arg(cx, e, 1, &sl_dtype_int, err)))
 		return rc;
+	e->op = (uint8_t)kind;
 	e->type = t;
 	e->eval = ev_shift;
 	return 0;
+}
+
+/* shiftleft, shiftright, shiftrightunsigned */
+static int bind_shift(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	const char *f = e->fn->name;
+	return sl_fn_bind_shift(cx, e, f[5] == 'l' ? 0 : strlen(f) > 10 ? 2 : 1,
+				err);
 }
 
 static int ev_bit_count(FN_EV_ARGS)
@@ -726,6 +761,16 @@ const sl_func sl_funcs_math[] = {
 		   "even).",
 	   "rint(12.3456)"),
 	D1("sec", "The secant of expr (radians).", "sec(0)"),
+	{ "rand", 0, 1, 0, sl_fn_bind_rand, "rand([seed])",
+	  "A uniform random double in [0, 1): Spark's sequence for a seed, "
+	  "per partition.",
+	  "rand(0) < 1" },
+	{ "randn", 0, 1, 0, sl_fn_bind_rand, "randn([seed])",
+	  "A standard normal random double: Spark's sequence for a seed, "
+	  "per partition.",
+	  "randn(0) < 10" },
+	{ "random", 0, 1, 0, sl_fn_bind_rand, "random([seed])",
+	  "rand's other name.", "random(0) < 1" },
 	{ "shiftleft", 2, 2, 0, bind_shift, "shiftleft(base, expr)",
 	  "Bitwise left shift (the shift taken mod the width).",
 	  "shiftleft(2, 1)" },
@@ -750,5 +795,7 @@ const sl_func sl_funcs_math[] = {
 	  "The bucket value falls in among num_bucket equal-width buckets "
 	  "between min and max (0 and num_bucket + 1 outside).",
 	  "width_bucket(5.3, 0.2, 10.6, 5)" },
+	{ "uuid", 0, 0, 0, sl_fn_bind_uuid, "uuid()",
+	  "A random (version 4) UUID as 36 characters.", "length(uuid())" },
 };
 const size_t sl_funcs_math_n = SL_NFUNCS(sl_funcs_math);

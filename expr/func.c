@@ -878,7 +878,6 @@ static const sl_func_group groups[] = {
 	{ "datetime patterns", sl_funcs_epoch, &sl_funcs_epoch_n },
 	{ "collection", sl_funcs_collection, &sl_funcs_collection_n },
 	{ "map", sl_funcs_map, &sl_funcs_map_n },
-	{ "generators", sl_funcs_generator, &sl_funcs_generator_n },
 	{ "operators", sl_funcs_ops, &sl_funcs_ops_n },
 };
 

@@ -42,6 +42,8 @@ typedef enum sl_ex_kind {
 	EX_FUNC,   /* ident(args), fn after bind */
 	EX_CHAIN,  /* bind's wrapper of a very long chain: args[0] its top,
 		      evaluated by a loop (expr/chain.c) */
+	EX_LAMBDA, /* parts[nparts] -> args[0], a function's argument
+		      (expr/lambda.c) */
 } sl_ex_kind;
 
 typedef enum sl_cmp_op {
@@ -169,6 +171,10 @@ enum {
 	OP_CONCAT,
 	OP_LTGT,
 	OP_DCOLON, /* :: */
+	OP_ARROW,  /* -> */
+	OP_SHL,	   /* << */
+	OP_SHR,	   /* >> */
+	OP_USHR,   /* >>> */
 };
 
 typedef struct sl_tok {
@@ -207,6 +213,9 @@ typedef struct sl_bind_ctx {
 	sl_arena *a;
 	bool ansi; /* sl_expr_options.ansi */
 	bool map_last_win; /* sl_expr_options.map_last_win */
+	/* inside a lambda's body: the last nlambda columns of in are the
+	 * variables of the lambdas around it (expr/lambda.c) */
+	uint32_t nlambda;
 } sl_bind_ctx;
 
 int sl_bind_node(sl_bind_ctx *cx, sl_expr **slot, sl_err *err);
@@ -264,6 +273,9 @@ enum {
 	/* written as syntax (an operator, LIKE ANY): only the parser makes
 	 * the call, and the signature is the syntax */
 	FN_SYNTAX = 16,
+	/* its bind binds its arguments itself: lambdas (expr/lambda.c), the
+	 * CSV options' map(...) (expr/fn_csv.c) */
+	FN_LAMBDA = 32,
 };
 
 typedef struct sl_func {

@@ -325,11 +325,23 @@ void sl_lex_next(sl_lexer *lx, sl_tok *t)
 		} else if (c1 == '>') {
 			t->op = OP_LTGT;
 			t->len = 2;
+		} else if (c1 == '<') {
+			t->op = OP_SHL;
+			t->len = 2;
 		}
 		break;
 	case '>':
 		if (c1 == '=') {
 			t->op = OP_GE;
+			t->len = 2;
+		} else if (c1 == '>') {
+			t->op = c2 == '>' ? OP_USHR : OP_SHR;
+			t->len = c2 == '>' ? 3 : 2;
+		}
+		break;
+	case '-':
+		if (c1 == '>') {
+			t->op = OP_ARROW;
 			t->len = 2;
 		}
 		break;
@@ -365,7 +377,6 @@ void sl_lex_next(sl_lexer *lx, sl_tok *t)
 	case '.':
 	case '*':
 	case '+':
-	case '-':
 	case '/':
 	case '%':
 	case '&':

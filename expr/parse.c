@@ -304,7 +304,8 @@ static bool parse_arg_alias(parser *p, sl_expr *a)
 static bool parse_list_rest(parser *p, vec *v, bool named)
 {
 	for (;;) {
-		sl_expr *x = parse_expr(p);
+		sl_expr *x = sl_px_lambda_ahead(p) ? sl_px_lambda(p, parse_expr)
+						   : parse_expr(p);
 		if (!x)
 			return false;
 		if (named && !parse_arg_alias(p, x))
@@ -617,11 +618,12 @@ static sl_expr *parse_bit_level(parser *p, int level)
 {
 	static const int ops[] = { '&', '^', '|' };
 	static const char *const names[] = { "& op", "^ op", "| op" };
-	sl_expr *l = level ? parse_bit_level(p, level - 1) : parse_add(p);
+	sl_expr *l = level ? parse_bit_level(p, level - 1)
+			   : sl_px_shift(p, parse_add);
 	while (l && is_op(p, ops[level])) {
 		sl_px_next(p);
 		sl_expr *r = level ? parse_bit_level(p, level - 1)
-				   : parse_add(p);
+				   : sl_px_shift(p, parse_add);
 		if (!r)
 			return NULL;
 		int pos = l->pos;
@@ -915,9 +917,8 @@ sl_expr *sl_expr_parse(const char *text, bool allow_alias, sl_arena *a,
 	if (allow_alias) {
 		if (is_kw(&p, "AS")) {
 			sl_px_next(&p);
-			if (is_op(&p, '('))
-				return sl_px_fail(&p, "multiple aliases (AS (a, b)) "
-						"are not supported");
+			if (is_op(&p, '(')) /* a generator's columns */
+				return sl_px_aliases(&p, e) ? e : NULL;
 			if (p.t.type != TK_IDENT && p.t.type != TK_QIDENT)
 				return sl_px_fail(&p, "expected a name after AS");
 			e->alias = p.t.s;

@@ -52,4 +52,17 @@ sl_expr *sl_px_binary_lit(parser *p, size_t off);
 /* DATE '..' or (ts) TIMESTAMP '..' at off. */
 sl_expr *sl_px_typed_lit(parser *p, bool ts, size_t off);
 
+/* ---- lambdas and shifts (expr/parse_lambda.c) ---- */
+
+/* Whether a lambda (`x ->`, `(x, y) ->`) starts at the current token. */
+bool sl_px_lambda_ahead(const parser *p);
+/* The lambda at the current token, its body parsed by body. */
+sl_expr *sl_px_lambda(parser *p, sl_expr *(*body)(parser *p));
+/* `AS (a, b, ...)` after a generator e, at the '(', to the end of the
+ * text: the names of its columns in e->parts (the one name also its
+ * alias). false and the error for anything else. */
+bool sl_px_aliases(parser *p, sl_expr *e);
+/* operand [<< >> >>> operand]... */
+sl_expr *sl_px_shift(parser *p, sl_expr *(*operand)(parser *p));
+
 #endif

@@ -4,7 +4,7 @@
 # types and rows. Spark is the oracle: nothing is expected that Spark did not
 # give in this run. One line per failing case, then `N passed, M failed`.
 #
-#   build/spark-venv/bin/python tests/spark/run.py            # basic.txt, sql_part1.txt
+#   build/spark-venv/bin/python tests/spark/run.py            # every case file but gaps.txt
 #   build/spark-venv/bin/python tests/spark/run.py --gaps     # gaps.txt
 #   ... run.py FILE... [-k SUBSTRING] [--verbose] [--report OUT.json]
 #   ... run.py --gaps --strict-errors --gaps-md tests/spark/GAPS.md   # the work list
@@ -634,9 +634,17 @@ def gaps_md(results, path, files):
 # ---------------------------------------------------------------------------
 
 
+def default_files():
+    """Every case file but gaps.txt: basic.txt, sql_part1.txt and the
+    function groups' files."""
+    d = os.path.join(HERE, "cases")
+    return [os.path.join(d, f) for f in sorted(os.listdir(d))
+            if f.endswith(".txt") and f != "gaps.txt"]
+
+
 def main():
     ap = argparse.ArgumentParser(description="sluice against real Spark")
-    ap.add_argument("files", nargs="*", help="case files (default: cases/basic.txt and sql_part1.txt)")
+    ap.add_argument("files", nargs="*", help="case files (default: every cases/*.txt but gaps.txt)")
     ap.add_argument("--gaps", action="store_true", help="run cases/gaps.txt")
     ap.add_argument("-k", dest="filter", help="only cases whose name contains this")
     ap.add_argument("--report", help="write every case's results here (JSON)")
@@ -660,7 +668,7 @@ def main():
     sluice = os.environ.get("SLUICE", os.path.join(b, "sluice"))
     work = os.path.abspath(os.path.join(b, "spark-test"))
     files = args.files or ([os.path.join(HERE, "cases", "gaps.txt")] if args.gaps else
-                           [os.path.join(HERE, "cases", f) for f in ("basic.txt", "sql_part1.txt")])
+                           default_files())
 
     inputs, cases, broken = {"one": ONE}, [], []
     for path in files:

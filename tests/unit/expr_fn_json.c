@@ -27,8 +27,11 @@ Test(expr_fn_json, get_json_object)
 	EXPR_NULL("get_json_object('not json', '$')");
 	EXPR_NULL("get_json_object(concat(repeat('[', 600), repeat(']', 600)), "
 		  "'$')");
-	sl_err e = sl_test_expr_bind_error("get_json_object(s, '$.a[*]')");
-	cr_assert_not_null(strstr(e.msg, "not supported"), "%s", e.msg);
+	EXPR_EQ("get_json_object('[[1, 2], [3]]', '$[*][0]')", "[1,3]");
+	EXPR_EQ("get_json_object('[{\"a\": \"b\"}]', '$[*].a')", "\"b\"");
+	EXPR_NULL("get_json_object('{\"a\": 1}', '$.*')");
+	sl_err e = sl_test_expr_bind_error("get_json_object(s, '$.a[x]')");
+	cr_assert_not_null(strstr(e.msg, "[n] or [*]"), "%s", e.msg);
 }
 
 Test(expr_fn_json, lengths_and_keys)

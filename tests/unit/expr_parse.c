@@ -161,8 +161,11 @@ Test(expr_parse, aliases)
 	EXPR_NAME("st.a AS z", "z");
 	EXPR_NAME("CAST(value AS STRING) AS str", "str");
 	EXPR_EQ("value * 10 AS v", "420");
+	/* AS (a, b) names a generator's columns only */
 	sl_err err = sl_test_expr_parse_error("value AS (a, b)");
-	cr_assert(strstr(err.msg, "not supported"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "of a generator"), "%s", err.msg);
+	sl_test_expr_parse_error("posexplode(arr) AS (a, b) extra");
+	sl_test_expr_parse_error("posexplode(arr) AS (a, 1)");
 	sl_test_expr_parse_error("value AS");
 	sl_test_expr_parse_error("value AS v extra");
 	/* where aliases are not allowed */

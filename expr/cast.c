@@ -318,7 +318,19 @@ static bool rd_zone(const char *s, size_t n, size_t *i, int64_t *off_s)
 	return *i == n;
 }
 
+static bool str_to_ts(const char *s, size_t n, int64_t *us, bool zone);
+
 bool sl_str_to_ts(const char *s, size_t n, int64_t *us)
+{
+	return str_to_ts(s, n, us, true);
+}
+
+bool sl_str_to_ts_ntz(const char *s, size_t n, int64_t *us)
+{
+	return str_to_ts(s, n, us, false);
+}
+
+static bool str_to_ts(const char *s, size_t n, int64_t *us, bool zone)
 {
 	trim_ctl(&s, &n);
 	size_t i = 0;
@@ -365,6 +377,8 @@ bool sl_str_to_ts(const char *s, size_t n, int64_t *us)
 		return false;
 	/* past the microseconds a long holds (about years -290308 and
 	 * 294247): not a timestamp, as Spark's parser says */
+	if (!zone)
+		off = 0;
 	return sl_ts_compose(days, h * 3600 + mi * 60 + sec - off, frac, us);
 }
 

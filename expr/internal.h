@@ -349,6 +349,8 @@ bool sl_str_to_double(const char *s, size_t n, double *out);
 bool sl_str_to_bool(const char *s, size_t n, bool *out);
 /* Spark's CAST(string AS TIMESTAMP/DATE) (UTC session time zone). */
 bool sl_str_to_ts(const char *s, size_t n, int64_t *us);
+/* The same for TIMESTAMP_NTZ: the wall-clock time, a zone dropped. */
+bool sl_str_to_ts_ntz(const char *s, size_t n, int64_t *us);
 bool sl_str_to_date(const char *s, size_t n, int32_t *days);
 
 /* ---- decimals and floats (expr/decimal.c) ------------------------------ */

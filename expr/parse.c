@@ -436,15 +436,18 @@ static sl_expr *parse_primary(parser *p, bool *chain)
 					  !strcasecmp(name, "TRY_CAST"));
 		return parse_call(p, name, off);
 	}
-	if (p->t.type == TK_STR &&
-	    (!strcasecmp(name, "DATE") || !strcasecmp(name, "TIMESTAMP")))
-		return sl_px_typed_lit(p, !strcasecmp(name, "TIMESTAMP"), off);
+	if (p->t.type == TK_STR && !strcasecmp(name, "DATE"))
+		return sl_px_typed_lit(p, SL_DATE, off);
+	if (p->t.type == TK_STR && (!strcasecmp(name, "TIMESTAMP") ||
+				    !strcasecmp(name, "TIMESTAMP_LTZ")))
+		return sl_px_typed_lit(p, SL_TIMESTAMP, off);
+	if (p->t.type == TK_STR && !strcasecmp(name, "TIMESTAMP_NTZ"))
+		return sl_px_typed_lit(p, SL_TIMESTAMP_NTZ, off);
 	if (p->t.type == TK_STR && !strcasecmp(name, "X") &&
 	    p->t.off == off + 1 && p->text[p->t.off] == '\'')
 		return sl_px_binary_lit(p, off);
-	if (!strcasecmp(name, "INTERVAL"))
-		return sl_px_fail_at(p, off, 8,
-			       "INTERVAL literals are not supported");
+	if (!strcasecmp(name, "INTERVAL") && sl_px_interval_ahead(p))
+		return sl_px_interval_lit(p, off);
 	*chain = true;
 	return column(p, name, off);
 }

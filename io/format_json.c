@@ -518,6 +518,12 @@ static void json_put_value(sl_buf *b, const sl_value *v, const sl_dtype *t)
 		sl_buf_putc(b, '}');
 		break;
 	case SL_TIMESTAMP_NTZ:
+		/* Spark's timestampNTZFormat: the ISO text without a zone */
+		sl_buf_putc(b, '"');
+		sl_format_put_iso_ts(b, v->v.i64);
+		b->len--; /* the 'Z' */
+		sl_buf_putc(b, '"');
+		break;
 	case SL_INTERVAL_YM:
 	case SL_INTERVAL_DT:
 		sl_buf_putc(b, '"');

@@ -28,6 +28,13 @@ bool sl_can_cast(const sl_dtype *from, const sl_dtype *to)
 	sl_type f = from->id, t = to->id;
 	if (sl_dtype_equal(from, to) || f == SL_NULL || t == SL_STRING)
 		return true;
+	if (sl_is_interval(from) || sl_is_interval(to))
+		return sl_interval_can_cast(from, to);
+	if (f == SL_TIMESTAMP_NTZ || t == SL_TIMESTAMP_NTZ) {
+		sl_type o = t == SL_TIMESTAMP_NTZ ? f : t;
+		return o == SL_STRING || o == SL_DATE || o == SL_TIMESTAMP ||
+		       o == SL_TIMESTAMP_NTZ;
+	}
 	switch ((int)t) {
 	case SL_BYTE:
 	case SL_SHORT:
@@ -73,6 +80,14 @@ bool sl_can_cast_implicit(const sl_dtype *from, const sl_dtype *to)
 		return f != SL_ARRAY && f != SL_STRUCT;
 	if ((f == SL_DATE && t == SL_TIMESTAMP) ||
 	    (f == SL_TIMESTAMP && t == SL_DATE))
+		return true;
+	/* TIMESTAMP_NTZ meets dates and timestamps; an interval widens to
+	 * more fields of its kind */
+	if ((f == SL_TIMESTAMP_NTZ &&
+	     (t == SL_TIMESTAMP || t == SL_DATE)) ||
+	    (t == SL_TIMESTAMP_NTZ && (f == SL_DATE || f == SL_STRING)))
+		return true;
+	if (sl_is_interval(from) && f == t)
 		return true;
 	if (f == SL_ARRAY && t == SL_ARRAY)
 		return sl_can_cast_implicit(from->elem, to->elem);
@@ -431,6 +446,31 @@ void sl_cast_value(const sl_value *in, const sl_dtype *from, const sl_dtype *to,
 		to_string(in, a, out);
 		return;
 	}
+	if (sl_is_interval(to) || sl_is_interval(from)) {
+		sl_cast_interval(in, from, to, a, out, NULL);
+		return;
+	}
+	if (to->id == SL_TIMESTAMP_NTZ || in->type == SL_TIMESTAMP_NTZ) {
+		/* the wall clock of UTC, the session time zone */
+		sl_value w = *in;
+		if (in->type == SL_STRING) {
+			int64_t us;
+			if (sl_str_to_ts_ntz(in->v.str, in->len, &us))
+				*out = sl_v_ts(us);
+			if (to->id == SL_TIMESTAMP_NTZ && out->type)
+				out->type = SL_TIMESTAMP_NTZ;
+			return;
+		}
+		if (in->type == SL_TIMESTAMP_NTZ)
+			w.type = SL_TIMESTAMP;
+		sl_cast_value(&w, &sl_dtype_timestamp,
+			      to->id == SL_TIMESTAMP_NTZ ? &sl_dtype_timestamp
+							 : to,
+			      a, out);
+		if (to->id == SL_TIMESTAMP_NTZ && out->type == SL_TIMESTAMP)
+			out->type = SL_TIMESTAMP_NTZ;
+		return;
+	}
 	if (to->id == SL_DECIMAL ||
 	    (in->type == SL_DECIMAL && to->id != SL_ARRAY &&
 	     to->id != SL_STRUCT && to->id != SL_BINARY && to->id != SL_DATE)) {
@@ -619,6 +659,7 @@ void sl_value_sql_literal(sl_buf *w, const sl_value *v)
 	}
 	case SL_DATE: sl_buf_puts(w, "DATE '"); break;
 	case SL_TIMESTAMP: sl_buf_puts(w, "TIMESTAMP '"); break;
+	case SL_TIMESTAMP_NTZ: sl_buf_puts(w, "TIMESTAMP_NTZ '"); break;
 	default: break;
 	}
 	sl_value_render_buf(w, v);
@@ -628,7 +669,8 @@ void sl_value_sql_literal(sl_buf *w, const sl_value *v)
 		sl_buf_puts(w, "BD");
 	else if (v->type == SL_DOUBLE && isfinite(v->v.f64))
 		sl_buf_putc(w, 'D');
-	else if (v->type == SL_DATE || v->type == SL_TIMESTAMP)
+	else if (v->type == SL_DATE || v->type == SL_TIMESTAMP ||
+		 v->type == SL_TIMESTAMP_NTZ)
 		sl_buf_putc(w, '\'');
 }
 
@@ -664,7 +706,7 @@ static bool cast_overflows(const sl_value *in, sl_type to)
 	return false;
 }
 
-static int cast_error(sl_err *err, const char *cls, const char *why,
+int sl_cast_error(sl_err *err, const char *cls, const char *why,
 		      const char *hint, const sl_value *in,
 		      const sl_dtype *from, const sl_dtype *to)
 {
@@ -720,7 +762,7 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 		in = &wide;
 	}
 	if (cast_overflows(in, to->id))
-		return cast_error(err, "CAST_OVERFLOW", "due to an overflow",
+		return sl_cast_error(err, "CAST_OVERFLOW", "due to an overflow",
 				  "Use `try_cast` to tolerate overflow and "
 				  "return NULL instead. SQLSTATE: 22003",
 				  shown, from, to);
@@ -733,7 +775,7 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 		*out = sl_v_null();
 	if (out->type == SL_NULL && in->type == SL_STRING &&
 	    to->id != SL_ARRAY && to->id != SL_STRUCT)
-		return cast_error(err, "CAST_INVALID_INPUT",
+		return sl_cast_error(err, "CAST_INVALID_INPUT",
 				  "because it is malformed",
 				  "Correct the value as per the syntax, or "
 				  "change its target type. Use `try_cast` to "
@@ -764,6 +806,17 @@ int sl_eval_cast(const sl_expr *e, const sl_value *row, sl_arena *a,
 					"long overflow casting the date %d "
 					"days from 1970-01-01 to TIMESTAMP",
 					x->v.i32);
+	if ((sl_is_interval(e->type) || sl_is_interval(e->args[0]->type)) &&
+	    e->type->id != SL_STRING) {
+		/* Spark's interval casts raise in both modes */
+		rc = sl_cast_interval(x, e->args[0]->type, e->type, a, out,
+				      err);
+		if (rc && e->op) { /* TRY_CAST */
+			*out = sl_v_null();
+			return 0;
+		}
+		return rc;
+	}
 	if (e->flags & EXF_ANSI)
 		return sl_cast_value_ansi(x, e->args[0]->type, e->type, a, out,
 					  err);

@@ -382,6 +382,11 @@ int sl_cast_interval(const sl_value *in, const sl_dtype *from,
  * the numeric rules. */
 int sl_bind_interval_arith(sl_bind_ctx *cx, sl_expr *e, bool *handled,
 			   sl_err *err);
+/* expr/fn_extract.c: extract(FIELD FROM x) / date_part('FIELD', x) (e's
+ * arguments bound, the field a string literal) where the source is an
+ * interval or the field is SECOND (a DECIMAL(8,6)), and extract's name;
+ * *handled false leaves the date and timestamp fields to fn_date.c. */
+int sl_bind_extract(sl_bind_ctx *cx, sl_expr *e, bool *handled, sl_err *err);
 /* Unary minus (or plus) of an interval. */
 int sl_bind_interval_neg(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 

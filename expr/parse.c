@@ -339,6 +339,23 @@ static sl_expr *parse_call(parser *p, const char *name, size_t off)
 	} else if (is_kw(p, "ALL")) {
 		sl_px_next(p);
 	}
+	/* extract(FIELD FROM source): the field as a string argument */
+	if (!strcmp(lname, "extract") && p->t.type == TK_IDENT) {
+		sl_expr *f = sl_px_lit(p, p->t.off,
+				       sl_v_str(p->t.s, (uint32_t)strlen(p->t.s)),
+				       &sl_dtype_string);
+		sl_px_next(p);
+		if (!expect_kw(p, "FROM", "expected FROM"))
+			return NULL;
+		sl_expr *src = parse_expr(p);
+		if (!src || !expect(p, ')', "expected ')'"))
+			return NULL;
+		vec_push(p, &v, f);
+		vec_push(p, &v, src);
+		e->args = v.v;
+		e->nargs = v.n;
+		return e;
+	}
 	/* position(substr IN str): Spark's locate(substr, str) */
 	if (!strcmp(lname, "position")) {
 		sl_expr *sub = parse_cmp(p);

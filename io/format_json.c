@@ -232,6 +232,9 @@ bool sl_format_json_value(json_t *j, const sl_dtype *t, sl_arena *a,
 		/* fall through */
 	case SL_DATE:
 	case SL_BINARY:
+	case SL_TIMESTAMP_NTZ:
+	case SL_INTERVAL_YM:
+	case SL_INTERVAL_DT:
 		return json_is_string(j) &&
 		       !sl_text_to_value(json_string_value(j),
 					 json_string_length(j), t, a, out);

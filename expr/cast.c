@@ -75,6 +75,7 @@ bool sl_can_cast_implicit(const sl_dtype *from, const sl_dtype *to)
 		return true;
 	if (f == SL_STRING)
 		return is_num(t) || t == SL_DATE || t == SL_TIMESTAMP ||
+		       t == SL_TIMESTAMP_NTZ ||
 		       t == SL_BINARY || t == SL_BOOL;
 	if (t == SL_STRING)
 		return f != SL_ARRAY && f != SL_STRUCT;

@@ -387,6 +387,8 @@ int sl_bind_interval_arith(sl_bind_ctx *cx, sl_expr *e, bool *handled,
  * interval or the field is SECOND (a DECIMAL(8,6)), and extract's name;
  * *handled false leaves the date and timestamp fields to fn_date.c. */
 int sl_bind_extract(sl_bind_ctx *cx, sl_expr *e, bool *handled, sl_err *err);
+/* abs() of an interval. */
+int sl_bind_interval_abs(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 /* Unary minus (or plus) of an interval. */
 int sl_bind_interval_neg(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 

@@ -268,21 +268,27 @@ static int ev_iv_add(EV_ARGS)
 	return 0;
 }
 
+/* -v of an interval value in place */
+static int negate(sl_value *v, sl_err *err)
+{
+	if (v->type == SL_INTERVAL_YM) {
+		if (v->v.i32 == INT32_MIN)
+			return overflow(err, "integer");
+		v->v.i32 = -v->v.i32;
+	} else {
+		if (v->v.i64 == INT64_MIN)
+			return overflow(err, "long");
+		v->v.i64 = -v->v.i64;
+	}
+	return 0;
+}
+
 static int ev_iv_neg(EV_ARGS)
 {
 	int rc = sl_eval_child(e->args[0], row, a, out, err);
 	if (rc || out->type == SL_NULL)
 		return rc;
-	if (out->type == SL_INTERVAL_YM) {
-		if (out->v.i32 == INT32_MIN)
-			return overflow(err, "integer");
-		out->v.i32 = -out->v.i32;
-	} else {
-		if (out->v.i64 == INT64_MIN)
-			return overflow(err, "long");
-		out->v.i64 = -out->v.i64;
-	}
-	return 0;
+	return negate(out, err);
 }
 
 static int ev_iv_plus(EV_ARGS)
@@ -378,6 +384,22 @@ static void swap_args(sl_expr *e)
 	sl_expr *t = e->args[0];
 	e->args[0] = e->args[1];
 	e->args[1] = t;
+}
+
+static int ev_iv_abs(EV_ARGS)
+{
+	int rc = sl_eval_child(e->args[0], row, a, out, err);
+	if (rc || out->type == SL_NULL)
+		return rc;
+	bool neg = out->type == SL_INTERVAL_YM ? out->v.i32 < 0 : out->v.i64 < 0;
+	return neg ? negate(out, err) : 0;
+}
+
+int sl_bind_interval_abs(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	e->type = e->args[0]->type;
+	e->eval = ev_iv_abs;
+	return 0;
 }
 
 int sl_bind_interval_neg(sl_bind_ctx *cx, sl_expr *e, sl_err *err)

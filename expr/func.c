@@ -881,6 +881,7 @@ static const sl_func_group groups[] = {
 	{ "datetime", sl_funcs_date, &sl_funcs_date_n },
 	{ "datetime patterns", sl_funcs_epoch, &sl_funcs_epoch_n },
 	{ "interval", sl_funcs_interval, &sl_funcs_interval_n },
+	{ "time zones", sl_funcs_zone, &sl_funcs_zone_n },
 	{ "collection", sl_funcs_collection, &sl_funcs_collection_n },
 	{ "operators", sl_funcs_ops, &sl_funcs_ops_n },
 };

@@ -33,10 +33,14 @@ static bool is_exact(sl_type t)
 	       t == SL_DECIMAL;
 }
 
+/* Spark raises a bare java.lang.ArithmeticException here; its text is
+ * kept after the class */
 static int overflow(sl_err *err, const char *what)
 {
 	return sl_runtime_error(err, "ARITHMETIC_OVERFLOW",
-				"%s overflow. SQLSTATE: 22003", what);
+				"ArithmeticException: %s overflow. "
+				"SQLSTATE: 22003",
+				what);
 }
 
 /* ---- casts ------------------------------------------------------------ */
@@ -249,37 +253,53 @@ static int ev_diff(EV_ARGS)
 	return 0;
 }
 
+/* Spark's error of interval + - and unary minus overflowing */
+static int iv_overflow(sl_err *err, const char *try_fn)
+{
+	if (!try_fn)
+		return sl_runtime_error(err, "INTERVAL_ARITHMETIC_OVERFLOW",
+					"Integer overflow while operating "
+					"with intervals. SQLSTATE: 22015");
+	return sl_runtime_error(err, "INTERVAL_ARITHMETIC_OVERFLOW",
+				"Integer overflow while operating with "
+				"intervals. Use `%s` to tolerate overflow and "
+				"return NULL instead. SQLSTATE: 22015",
+				try_fn);
+}
+
 static int ev_iv_add(EV_ARGS)
 {
 	SL_EVAL_OPERANDS();
+	const char *try_fn = e->op == '-' ? "try_subtract" : "try_add";
 	if (e->type->id == SL_INTERVAL_YM) {
 		int32_t r;
 		if (e->op == '-' ? __builtin_sub_overflow(x->v.i32, y->v.i32, &r)
 				 : __builtin_add_overflow(x->v.i32, y->v.i32, &r))
-			return overflow(err, "integer");
+			return iv_overflow(err, try_fn);
 		*out = sl_v_interval_ym(r, e->type);
 	} else {
 		int64_t r;
 		if (e->op == '-' ? __builtin_sub_overflow(x->v.i64, y->v.i64, &r)
 				 : __builtin_add_overflow(x->v.i64, y->v.i64, &r))
-			return overflow(err, "long");
+			return iv_overflow(err, try_fn);
 		*out = sl_v_interval_dt(r, e->type);
 	}
 	return 0;
 }
 
-/* -v of an interval value in place */
-static int negate(sl_value *v, sl_err *err)
+/* -v of an interval value in place; abs's overflow is ARITHMETIC_OVERFLOW,
+ * the minus's INTERVAL_ARITHMETIC_OVERFLOW, as in Spark */
+static int negate(sl_value *v, bool abs, sl_err *err)
 {
-	if (v->type == SL_INTERVAL_YM) {
-		if (v->v.i32 == INT32_MIN)
-			return overflow(err, "integer");
+	if (v->type == SL_INTERVAL_YM ? v->v.i32 == INT32_MIN
+				      : v->v.i64 == INT64_MIN)
+		return abs ? sl_runtime_error(err, "ARITHMETIC_OVERFLOW",
+					      "overflow. SQLSTATE: 22003")
+			   : iv_overflow(err, NULL);
+	if (v->type == SL_INTERVAL_YM)
 		v->v.i32 = -v->v.i32;
-	} else {
-		if (v->v.i64 == INT64_MIN)
-			return overflow(err, "long");
+	else
 		v->v.i64 = -v->v.i64;
-	}
 	return 0;
 }
 
@@ -288,7 +308,7 @@ static int ev_iv_neg(EV_ARGS)
 	int rc = sl_eval_child(e->args[0], row, a, out, err);
 	if (rc || out->type == SL_NULL)
 		return rc;
-	return negate(out, err);
+	return negate(out, false, err);
 }
 
 static int ev_iv_plus(EV_ARGS)
@@ -392,7 +412,7 @@ static int ev_iv_abs(EV_ARGS)
 	if (rc || out->type == SL_NULL)
 		return rc;
 	bool neg = out->type == SL_INTERVAL_YM ? out->v.i32 < 0 : out->v.i64 < 0;
-	return neg ? negate(out, err) : 0;
+	return neg ? negate(out, true, err) : 0;
 }
 
 int sl_bind_interval_abs(sl_bind_ctx *cx, sl_expr *e, sl_err *err)

@@ -1,4 +1,5 @@
 /* expr/fn_interval.c - the constructors of timestamps and ANSI intervals:
+ * make_timestamp_ntz and to_timestamp_ntz too,
  * make_timestamp(year, month, day, hour, min, sec) with sec a
  * DECIMAL(16,6), make_dt_interval(days, hours, mins, secs) and
  * make_ym_interval(years, months), their omitted arguments spelled out
@@ -94,6 +95,7 @@ static int ev_make_ts(FN_EV_ARGS)
 			   h * 3600 + mi * 60, (int64_t)s, &us))
 		return ov(err, "long");
 	*out = sl_v_ts(us);
+	out->type = (uint8_t)e->type->id;
 	return 0;
 }
 
@@ -109,7 +111,9 @@ static int bind_make_ts(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 		return rc;
 	if (cx->ansi)
 		e->flags |= EXF_ANSI;
-	e->type = &sl_dtype_timestamp;
+	e->type = strcmp(e->fn->name, "make_timestamp_ntz")
+			  ? &sl_dtype_timestamp
+			  : &sl_dtype_timestamp_ntz;
 	e->eval = ev_make_ts;
 	return 0;
 }
@@ -216,6 +220,15 @@ const sl_func sl_funcs_interval[] = {
 	  "The timestamp of those fields (sec with its fraction; 60 is the "
 	  "next minute).",
 	  "make_timestamp(2014, 12, 28, 6, 30, 45.887)" },
+	{ "make_timestamp_ntz", 6, 6, 0, bind_make_ts,
+	  "make_timestamp_ntz(year, month, day, hour, min, sec)",
+	  "The TIMESTAMP_NTZ of those fields, as make_timestamp's.",
+	  "make_timestamp_ntz(2014, 12, 28, 6, 30, 45.887)" },
+	{ "to_timestamp_ntz", 1, 2, 0, sl_bind_to_timestamp_ntz,
+	  "to_timestamp_ntz(timestamp_str[, fmt])",
+	  "The text as a TIMESTAMP_NTZ, read with the datetime pattern fmt "
+	  "if given (as to_timestamp).",
+	  "to_timestamp_ntz('2016-12-31 00:12:00')" },
 	{ "make_ym_interval", 0, 2, 0, bind_make_ym,
 	  "make_ym_interval([years[, months]])",
 	  "An INTERVAL YEAR TO MONTH of the given years and months.",

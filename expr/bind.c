@@ -235,7 +235,7 @@ int sl_coerce(sl_bind_ctx *cx, sl_expr **slot, const sl_dtype *t, sl_err *err)
 	c->spelled = e->spelled;
 	c->spelled_of = e->spelled_of;
 	c->name = e->name;
-	c->eval = sl_eval_cast;
+	c->eval = sl_cast_evaluator(e->type, t);
 	if (cx->ansi)
 		c->flags |= EXF_ANSI;
 	*slot = e->kind == EX_LIT ? fold(cx, c) : c;
@@ -534,7 +534,7 @@ static int bind_cast(sl_bind_ctx *cx, sl_expr **slot, sl_err *err)
 	 * expression there, so CAST(st.a AS STRING) keeps its text. */
 	if (c->kind == EX_COL)
 		e->name = c->name;
-	e->eval = sl_eval_cast;
+	e->eval = sl_cast_evaluator(c->type, e->type);
 	if (cx->ansi && !e->op)
 		e->flags |= EXF_ANSI;
 	if (c->kind == EX_LIT)

@@ -786,6 +786,36 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 	return 0;
 }
 
+/* a cast with an interval on a side (not to STRING): Spark raises its
+ * errors in both modes, TRY_CAST gives null */
+static int eval_cast_interval(const sl_expr *e, const sl_value *row,
+			      sl_arena *a, sl_value *out, sl_err *err)
+{
+	sl_value t;
+	const sl_value *x;
+	int rc = sl_eval_operand(e->args[0], row, a, &t, &x, err);
+	if (rc)
+		return rc;
+	if (x->type == SL_NULL) {
+		*out = sl_v_null();
+		return 0;
+	}
+	rc = sl_cast_interval(x, e->args[0]->type, e->type, a, out, err);
+	if (rc && e->op) {
+		*out = sl_v_null();
+		return 0;
+	}
+	return rc;
+}
+
+sl_eval_fn sl_cast_evaluator(const sl_dtype *from, const sl_dtype *to)
+{
+	if ((sl_is_interval(from) || sl_is_interval(to)) &&
+	    to->id != SL_STRING)
+		return eval_cast_interval;
+	return sl_eval_cast;
+}
+
 int sl_eval_cast(const sl_expr *e, const sl_value *row, sl_arena *a,
 		 sl_value *out, sl_err *err)
 {
@@ -807,17 +837,6 @@ int sl_eval_cast(const sl_expr *e, const sl_value *row, sl_arena *a,
 					"long overflow casting the date %d "
 					"days from 1970-01-01 to TIMESTAMP",
 					x->v.i32);
-	if ((sl_is_interval(e->type) || sl_is_interval(e->args[0]->type)) &&
-	    e->type->id != SL_STRING) {
-		/* Spark's interval casts raise in both modes */
-		rc = sl_cast_interval(x, e->args[0]->type, e->type, a, out,
-				      err);
-		if (rc && e->op) { /* TRY_CAST */
-			*out = sl_v_null();
-			return 0;
-		}
-		return rc;
-	}
 	if (e->flags & EXF_ANSI)
 		return sl_cast_value_ansi(x, e->args[0]->type, e->type, a, out,
 					  err);

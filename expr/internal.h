@@ -356,6 +356,9 @@ int sl_cast_error(sl_err *err, const char *cls, const char *why,
 		  const sl_dtype *to);
 int sl_eval_cast(const sl_expr *e, const sl_value *row, sl_arena *a,
 		 sl_value *out, sl_err *err);
+/* The evaluator of a cast from to: sl_eval_cast, or interval casts'
+ * own. */
+sl_eval_fn sl_cast_evaluator(const sl_dtype *from, const sl_dtype *to);
 
 bool sl_str_to_long(const char *s, size_t n, int64_t *out);
 bool sl_str_to_int(const char *s, size_t n, int32_t *out);
@@ -369,7 +372,10 @@ bool sl_str_to_date(const char *s, size_t n, int32_t *days);
 
 /* ---- intervals and TIMESTAMP_NTZ (expr/interval.c) --------------------- */
 
-bool sl_is_interval(const sl_dtype *t);
+static inline bool sl_is_interval(const sl_dtype *t)
+{
+	return t->id == SL_INTERVAL_YM || t->id == SL_INTERVAL_DT;
+}
 /* Whether Spark casts between from and to when either is an interval. */
 bool sl_interval_can_cast(const sl_dtype *from, const sl_dtype *to);
 /* A cast with an interval on either side (and not to STRING): 0, or an

@@ -17,11 +17,6 @@
 	const sl_expr *e, const sl_value *row, sl_arena *a, sl_value *out,     \
 		sl_err *err
 
-bool sl_is_interval(const sl_dtype *t)
-{
-	return t->id == SL_INTERVAL_YM || t->id == SL_INTERVAL_DT;
-}
-
 static bool is_ts(const sl_dtype *t)
 {
 	return t->id == SL_TIMESTAMP || t->id == SL_TIMESTAMP_NTZ;

@@ -391,12 +391,12 @@ static const struct {
 };
 
 static int unit_fail(char *why, size_t whyn, const char *cls, const char *s,
-		     size_t n, const char *what, size_t wn)
+		     size_t n, const char *what)
 {
 	snprintf(why, whyn,
 		 "[INVALID_INTERVAL_FORMAT.%s] Error parsing '%.*s' to "
-		 "interval. %.*s",
-		 cls, (int)(n > 100 ? 100 : n), s, (int)wn, what);
+		 "interval. %s",
+		 cls, (int)(n > 100 ? 100 : n), s, what);
 	return -1;
 }
 
@@ -416,16 +416,15 @@ int sl_interval_parse_units(const char *s, size_t n, sl_value *out,
 	skip_ws(&c);
 	if (c.i == c.n)
 		return unit_fail(why, whyn, "INPUT_IS_EMPTY", s, n,
-				 "The interval string is empty.", 30);
+				 "The interval string is empty.");
 	while (c.i < c.n) {
 		int sign = take_sign(&c);
 		uint64_t v, frac = 0;
 		int fk = -1;
 		size_t vstart = c.i;
 		if (!take_digits(&c, 0, &v)) {
-			int k = snprintf(msg, sizeof(msg), "Invalid value.");
-			return unit_fail(why, whyn, "INVALID_VALUE", s, n, msg,
-					 (size_t)k);
+			return unit_fail(why, whyn, "INVALID_VALUE", s, n,
+					 "Invalid value.");
 		}
 		if (take_char(&c, '.')) {
 			fk = 0;
@@ -453,24 +452,21 @@ int sl_interval_parse_units(const char *s, size_t n, sl_value *out,
 				k = j;
 		}
 		if (k < 0) {
-			int m = snprintf(msg, sizeof(msg), "Invalid unit %.*s.",
-					 (int)(ul ? ul : vend - vstart),
-					 ul ? u : c.s + vstart);
-			return unit_fail(why, whyn, "INVALID_UNIT", s, n, msg,
-					 (size_t)m);
+			snprintf(msg, sizeof(msg), "Invalid unit %.*s.",
+				 (int)(ul ? ul : vend - vstart),
+				 ul ? u : c.s + vstart);
+			return unit_fail(why, whyn, "INVALID_UNIT", s, n, msg);
 		}
 		if (fk >= 0 && units[k].mul != SL_US_PER_SECOND) {
-			int m = snprintf(msg, sizeof(msg),
-					 "%.*s cannot have fractional part.",
-					 (int)ul, u);
+			snprintf(msg, sizeof(msg),
+				 "%.*s cannot have fractional part.", (int)ul, u);
 			return unit_fail(why, whyn, "INVALID_FRACTION", s, n,
-					 msg, (size_t)m);
+					 msg);
 		}
 		if (kind != SL_NULL && kind != units[k].id)
 			return unit_fail(why, whyn, "MIXED", s, n,
 					 "Cannot mix year-month and day-time "
-					 "fields.",
-					 40);
+					 "fields.");
 		kind = units[k].id;
 		lo = units[k].field < lo ? units[k].field : lo;
 		hi = units[k].field > hi ? units[k].field : hi;
@@ -488,12 +484,12 @@ int sl_interval_parse_units(const char *s, size_t n, sl_value *out,
 				      &us);
 		}
 		if (ovf) {
-			int m = snprintf(msg, sizeof(msg),
-					 "Uncaught arithmetic exception while "
-					 "parsing '%.*s'.",
-					 (int)(n > 80 ? 80 : n), s);
+			snprintf(msg, sizeof(msg),
+				 "Uncaught arithmetic exception while parsing "
+				 "'%.*s'.",
+				 (int)(n > 80 ? 80 : n), s);
 			return unit_fail(why, whyn, "ARITHMETIC_EXCEPTION", s, n,
-					 msg, (size_t)m);
+					 msg);
 		}
 		skip_ws(&c);
 	}

@@ -109,11 +109,13 @@ int sl_cast_interval(const sl_value *in, const sl_dtype *from,
 			int s = in->pad[1];
 			__int128 x = sl_v_dec_get(in), p = sl_decimal_pow10(s);
 			if (to->id == SL_INTERVAL_DT && to->scale == SL_IV_SECOND) {
-				/* seconds keep their microseconds */
-				v = s <= 6 ? x * sl_decimal_pow10(6 - s)
-					   : x / sl_decimal_pow10(s - 6);
+				/* seconds keep their microseconds; past 2^100
+				 * no interval holds it (and x * 10^6 stays in
+				 * range below) */
 				if (x > ((__int128)1 << 100) || -x > ((__int128)1 << 100))
 					return cast_overflow(err, in, from, to);
+				v = s <= 6 ? x * sl_decimal_pow10(6 - s)
+					   : x / sl_decimal_pow10(s - 6);
 			} else {
 				v = x / p;
 				if (v > INT64_MAX || v < INT64_MIN)
@@ -206,7 +208,7 @@ static int ev_ts_ym(EV_ARGS)
 {
 	SL_EVAL_OPERANDS();
 	int64_t m = e->op == '-' ? -(int64_t)y->v.i32 : y->v.i32, r;
-	if (m < INT32_MIN || !sl_ts_add_months(x->v.i64, (int32_t)m, &r))
+	if (m > INT32_MAX || !sl_ts_add_months(x->v.i64, (int32_t)m, &r))
 		return overflow(err, "long");
 	*out = sl_v_ts(r);
 	out->type = (uint8_t)e->type->id;
@@ -218,7 +220,7 @@ static int ev_date_ym(EV_ARGS)
 	SL_EVAL_OPERANDS();
 	int64_t m = e->op == '-' ? -(int64_t)y->v.i32 : y->v.i32;
 	int32_t r;
-	if (m < INT32_MIN || !sl_date_add_months(x->v.i32, (int32_t)m, &r))
+	if (m > INT32_MAX || !sl_date_add_months(x->v.i32, (int32_t)m, &r))
 		return overflow(err, "integer");
 	*out = sl_v_date(r);
 	return 0;
@@ -240,9 +242,10 @@ static int ev_diff(EV_ARGS)
 {
 	SL_EVAL_OPERANDS();
 	int64_t r;
-	if (x->type == SL_DATE)
-		r = ((int64_t)x->v.i32 - y->v.i32) * SL_US_PER_DAY;
-	else if (__builtin_sub_overflow(x->v.i64, y->v.i64, &r))
+	if (x->type == SL_DATE
+		    ? __builtin_mul_overflow((int64_t)x->v.i32 - y->v.i32,
+					     SL_US_PER_DAY, &r)
+		    : __builtin_sub_overflow(x->v.i64, y->v.i64, &r))
 		return overflow(err, "long");
 	*out = sl_v_interval_dt(r, e->type);
 	return 0;

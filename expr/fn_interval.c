@@ -210,6 +210,11 @@ static int bind_make_ym(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 }
 
 const sl_func sl_funcs_interval[] = {
+	{ "localtimestamp", 0, 0, 0, sl_bind_localtimestamp,
+	  "localtimestamp()",
+	  "The current time as a TIMESTAMP_NTZ on the session's (UTC) wall "
+	  "clock.",
+	  "localtimestamp() > TIMESTAMP_NTZ '2024-01-01 00:00:00'" },
 	{ "make_dt_interval", 0, 4, 0, bind_make_dt,
 	  "make_dt_interval([days[, hours[, mins[, secs]]]])",
 	  "An INTERVAL DAY TO SECOND of the given days, hours, minutes and "

@@ -314,6 +314,7 @@ int sl_bind_from_json(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_to_timestamp(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_to_date(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_to_timestamp_ntz(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_bind_localtimestamp(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_date_format(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_current_timestamp(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_current_date(sl_bind_ctx *cx, sl_expr *e, sl_err *err);

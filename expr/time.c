@@ -533,6 +533,15 @@ static int ev_now(EV_ARGS)
 		*out = sl_v_date((int32_t)sl_floor_div(us, SL_US_PER_DAY));
 	else
 		*out = sl_v_ts(us);
+	if (e->type->id == SL_TIMESTAMP_NTZ)
+		out->type = SL_TIMESTAMP_NTZ; /* the wall clock of UTC */
+	return 0;
+}
+
+int sl_bind_localtimestamp(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	e->type = &sl_dtype_timestamp_ntz;
+	e->eval = ev_now;
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* tests/unit/core_interval.c - the interval types, their text, the
  * parsing of interval texts and the month arithmetic (core/interval.c),
+ * and interval and TIMESTAMP_NTZ values as group keys (ops/keyhash.c),
  * each checked against what Spark gives (tests/spark/cases/sql_part1.txt
  * runs the same through PySpark). */
 #include <criterion/criterion.h>
@@ -8,6 +9,7 @@
 
 #include "core/interval.h"
 #include "core/value_text.h"
+#include "ops/keyhash.h"
 
 static const char *render(sl_value v)
 {
@@ -183,4 +185,32 @@ Test(interval, months_clamp_to_the_month_end)
 	cr_assert(sl_ts_add_months(-1, 1, &us));
 	cr_assert_eq(us, sl_days_from_civil(1970, 2, 1) * SL_US_PER_DAY - 1);
 	cr_assert(!sl_ts_add_months(INT64_MAX - 10, 1200, &us));
+}
+
+Test(interval, values_as_group_keys)
+{
+	sl_arena a;
+	sl_arena_init(&a);
+	sl_value k[3] = { sl_v_interval_dt(-5 * SL_US_PER_HOUR, DT(0, 1)),
+			  sl_v_interval_ym(-14, YM(0, 1)), sl_v_ts(123) };
+	k[2].type = SL_TIMESTAMP_NTZ;
+	sl_buf b;
+	sl_buf_init(&b, NULL, 0);
+	for (int i = 0; i < 3; i++)
+		sl_value_encode(&b, &k[i]);
+	sl_rbuf r = sl_rbuf_make(b.s, b.len);
+	sl_value d[3];
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(sl_value_decode(&r, &a, &d[i]), 0);
+	cr_assert(sl_key_equal(k, d, 3));
+	cr_assert_eq(sl_key_hash(k, 3), sl_key_hash(d, 3));
+	/* the decoded values keep their fields: their text is the same */
+	cr_assert_str_eq(render(d[0]), "INTERVAL '-0 05' DAY TO HOUR");
+	cr_assert_str_eq(render(d[1]), "INTERVAL '-1-2' YEAR TO MONTH");
+	cr_assert_eq(d[2].type, SL_TIMESTAMP_NTZ);
+	sl_value other = sl_v_interval_dt(-4 * SL_US_PER_HOUR, DT(0, 1));
+	cr_assert(!sl_key_equal(k, &other, 1));
+	cr_assert_neq(sl_key_hash(k, 1), sl_key_hash(&other, 1));
+	sl_buf_free(&b);
+	sl_arena_free(&a);
 }

@@ -128,7 +128,8 @@ static void fill_defaults(sl_bind_ctx *cx, sl_expr *e, uint32_t n,
 	if (e->nargs >= n)
 		return;
 	sl_expr **args = sl_arena_alloc(cx->a, n * sizeof(*args));
-	memcpy(args, e->args, e->nargs * sizeof(*args));
+	if (e->nargs) /* make_dt_interval() has no arguments at all */
+		memcpy(args, e->args, e->nargs * sizeof(*args));
 	sl_buf w;
 	sl_buf_init(&w, cx->a, 32);
 	for (uint32_t i = e->nargs; i < n; i++) {

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "core/decimal.h"
+#include "core/interval.h"
 #include "core/map.h"
 #include "core/value_text.h"
 #include "sluice.h"
@@ -29,6 +30,7 @@ const sl_dtype sl_dtype_string = { .id = SL_STRING };
 const sl_dtype sl_dtype_binary = { .id = SL_BINARY };
 const sl_dtype sl_dtype_timestamp = { .id = SL_TIMESTAMP };
 const sl_dtype sl_dtype_date = { .id = SL_DATE };
+const sl_dtype sl_dtype_timestamp_ntz = { .id = SL_TIMESTAMP_NTZ };
 const sl_dtype sl_dtype_byte = { .id = SL_BYTE };
 const sl_dtype sl_dtype_short = { .id = SL_SHORT };
 const sl_dtype sl_dtype_float = { .id = SL_FLOAT };
@@ -69,6 +71,7 @@ const sl_dtype *sl_dtype_prim(sl_type id)
 	case SL_STRING: return &sl_dtype_string;
 	case SL_BINARY: return &sl_dtype_binary;
 	case SL_TIMESTAMP: return &sl_dtype_timestamp;
+	case SL_TIMESTAMP_NTZ: return &sl_dtype_timestamp_ntz;
 	case SL_DATE: return &sl_dtype_date;
 	case SL_BYTE: return &sl_dtype_byte;
 	case SL_SHORT: return &sl_dtype_short;
@@ -89,6 +92,7 @@ static const char *prim_name(sl_type id)
 	case SL_STRING: return "string";
 	case SL_BINARY: return "binary";
 	case SL_TIMESTAMP: return "timestamp";
+	case SL_TIMESTAMP_NTZ: return "timestamp_ntz";
 	case SL_DATE: return "date";
 	case SL_BYTE: return "tinyint";
 	case SL_SHORT: return "smallint";
@@ -121,6 +125,8 @@ static void put_dtype_name(sl_buf *w, const sl_dtype *t)
 		sl_buf_putc(w, '>');
 	} else if (t->id == SL_DECIMAL) {
 		sl_buf_printf(w, "decimal(%d,%d)", t->precision, t->scale);
+	} else if (t->id == SL_INTERVAL_YM || t->id == SL_INTERVAL_DT) {
+		sl_interval_type_name(w, t, false);
 	} else {
 		sl_buf_puts(w, prim_name(t->id));
 	}
@@ -141,7 +147,8 @@ bool sl_dtype_equal(const sl_dtype *a, const sl_dtype *b)
 		return true;
 	if (!a || !b || a->id != b->id)
 		return false;
-	if (a->id == SL_DECIMAL)
+	if (a->id == SL_DECIMAL || a->id == SL_INTERVAL_YM ||
+	    a->id == SL_INTERVAL_DT)
 		return a->precision == b->precision && a->scale == b->scale;
 	if (a->id == SL_ARRAY)
 		return sl_dtype_equal(a->elem, b->elem);
@@ -355,6 +362,8 @@ static const struct {
 	{ "boolean", SL_BOOL },
 	{ "bool", SL_BOOL },
 	{ "timestamp", SL_TIMESTAMP },
+	{ "timestamp_ltz", SL_TIMESTAMP },
+	{ "timestamp_ntz", SL_TIMESTAMP_NTZ },
 	{ "date", SL_DATE },
 	{ "binary", SL_BINARY },
 	{ "tinyint", SL_BYTE },
@@ -391,6 +400,35 @@ static const sl_dtype *ddl_decimal(ddl *p, size_t w)
 	return sl_dtype_decimal(t.precision, t.scale);
 }
 
+/* INTERVAL field [TO field] after its word (w bytes at the cursor). */
+static const sl_dtype *ddl_interval(ddl *p, size_t w)
+{
+	p->i += w;
+	ddl_ws(p);
+	sl_type id, id2;
+	int from, to;
+	size_t fw = ddl_word(p);
+	if (!sl_interval_field_of(p->s + p->i, fw, &id, &from))
+		return ddl_fail(p, "expected an interval field (YEAR, MONTH, "
+				   "DAY, HOUR, MINUTE or SECOND)");
+	p->i += fw;
+	to = from;
+	size_t save = p->i;
+	ddl_ws(p);
+	if (ddl_kw(p, "to")) {
+		ddl_ws(p);
+		fw = ddl_word(p);
+		if (!sl_interval_field_of(p->s + p->i, fw, &id2, &to) ||
+		    id2 != id || to <= from)
+			return ddl_fail(p, "expected a later field of the same "
+					   "interval after TO");
+		p->i += fw;
+	} else {
+		p->i = save;
+	}
+	return sl_dtype_interval(id, from, to);
+}
+
 static const sl_dtype *ddl_type(ddl *p)
 {
 	ddl_ws(p);
@@ -405,6 +443,8 @@ static const sl_dtype *ddl_type(ddl *p)
 			return sl_dtype_prim(prim_names[k].id);
 		}
 	}
+	if (w == 8 && !strncasecmp(p->s + start, "interval", 8))
+		return ddl_interval(p, w);
 	if ((w == 7 && !strncasecmp(p->s + start, "decimal", 7)) ||
 	    (w == 7 && !strncasecmp(p->s + start, "numeric", 7)) ||
 	    (w == 3 && !strncasecmp(p->s + start, "dec", 3)))
@@ -653,7 +693,10 @@ int sl_value_cmp(const sl_value *a, const sl_value *b)
 	switch (a->type) {
 	case SL_BOOL: return (int)a->v.b - (int)b->v.b;
 	case SL_DATE: return (a->v.i32 > b->v.i32) - (a->v.i32 < b->v.i32);
-	case SL_TIMESTAMP: return (a->v.i64 > b->v.i64) - (a->v.i64 < b->v.i64);
+	case SL_TIMESTAMP:
+	case SL_TIMESTAMP_NTZ:
+	case SL_INTERVAL_DT: return (a->v.i64 > b->v.i64) - (a->v.i64 < b->v.i64);
+	case SL_INTERVAL_YM: return (a->v.i32 > b->v.i32) - (a->v.i32 < b->v.i32);
 	case SL_STRING:
 	case SL_BINARY: return bytes_cmp(a->v.str, a->len, b->v.str, b->len);
 	case SL_ARRAY:
@@ -801,8 +844,11 @@ void sl_value_render_buf(sl_buf *w, const sl_value *v)
 		}
 		sl_buf_putc(w, ']');
 		break;
-	case SL_TIMESTAMP: sl_fmt_ts(w, v->v.i64); break;
+	case SL_TIMESTAMP:
+	case SL_TIMESTAMP_NTZ: sl_fmt_ts(w, v->v.i64); break;
 	case SL_DATE: sl_fmt_date(w, v->v.i32); break;
+	case SL_INTERVAL_YM:
+	case SL_INTERVAL_DT: sl_interval_render(w, v); break;
 	case SL_ARRAY:
 	case SL_STRUCT:
 		sl_buf_putc(w, v->type == SL_ARRAY ? '[' : '{');

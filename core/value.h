@@ -58,7 +58,8 @@ typedef struct sl_dtype {
 
 extern const sl_dtype sl_dtype_null, sl_dtype_bool, sl_dtype_int, sl_dtype_long,
 	sl_dtype_double, sl_dtype_string, sl_dtype_binary, sl_dtype_timestamp,
-	sl_dtype_date, sl_dtype_byte, sl_dtype_short, sl_dtype_float;
+	sl_dtype_date, sl_dtype_byte, sl_dtype_short, sl_dtype_float,
+	sl_dtype_timestamp_ntz;
 
 /* The singleton for a primitive type id, NULL for SL_ARRAY/SL_STRUCT.
  * SL_DECIMAL gives DECIMAL(10,0), Spark's DECIMAL without arguments. */

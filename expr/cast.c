@@ -29,6 +29,13 @@ bool sl_can_cast(const sl_dtype *from, const sl_dtype *to)
 	sl_type f = from->id, t = to->id;
 	if (sl_dtype_equal(from, to) || f == SL_NULL || t == SL_STRING)
 		return true;
+	if (sl_is_interval(from) || sl_is_interval(to))
+		return sl_interval_can_cast(from, to);
+	if (f == SL_TIMESTAMP_NTZ || t == SL_TIMESTAMP_NTZ) {
+		sl_type o = t == SL_TIMESTAMP_NTZ ? f : t;
+		return o == SL_STRING || o == SL_DATE || o == SL_TIMESTAMP ||
+		       o == SL_TIMESTAMP_NTZ;
+	}
 	switch ((int)t) {
 	case SL_BYTE:
 	case SL_SHORT:
@@ -70,6 +77,7 @@ bool sl_can_cast_implicit(const sl_dtype *from, const sl_dtype *to)
 		return true;
 	if (f == SL_STRING)
 		return is_num(t) || t == SL_DATE || t == SL_TIMESTAMP ||
+		       t == SL_TIMESTAMP_NTZ ||
 		       t == SL_BINARY || t == SL_BOOL;
 	if (t == SL_STRING)
 		return f != SL_ARRAY && f != SL_STRUCT && f != SL_MAP;
@@ -77,6 +85,14 @@ bool sl_can_cast_implicit(const sl_dtype *from, const sl_dtype *to)
 		return sl_map_can_cast(from, to, true);
 	if ((f == SL_DATE && t == SL_TIMESTAMP) ||
 	    (f == SL_TIMESTAMP && t == SL_DATE))
+		return true;
+	/* TIMESTAMP_NTZ meets dates and timestamps; an interval widens to
+	 * more fields of its kind */
+	if ((f == SL_TIMESTAMP_NTZ &&
+	     (t == SL_TIMESTAMP || t == SL_DATE)) ||
+	    (t == SL_TIMESTAMP_NTZ && (f == SL_DATE || f == SL_STRING)))
+		return true;
+	if (sl_is_interval(from) && f == t)
 		return true;
 	if (f == SL_ARRAY && t == SL_ARRAY)
 		return sl_can_cast_implicit(from->elem, to->elem);
@@ -322,7 +338,19 @@ static bool rd_zone(const char *s, size_t n, size_t *i, int64_t *off_s)
 	return *i == n;
 }
 
+static bool str_to_ts(const char *s, size_t n, int64_t *us, bool zone);
+
 bool sl_str_to_ts(const char *s, size_t n, int64_t *us)
+{
+	return str_to_ts(s, n, us, true);
+}
+
+bool sl_str_to_ts_ntz(const char *s, size_t n, int64_t *us)
+{
+	return str_to_ts(s, n, us, false);
+}
+
+static bool str_to_ts(const char *s, size_t n, int64_t *us, bool zone)
 {
 	trim_ctl(&s, &n);
 	size_t i = 0;
@@ -369,6 +397,8 @@ bool sl_str_to_ts(const char *s, size_t n, int64_t *us)
 		return false;
 	/* past the microseconds a long holds (about years -290308 and
 	 * 294247): not a timestamp, as Spark's parser says */
+	if (!zone)
+		off = 0;
 	return sl_ts_compose(days, h * 3600 + mi * 60 + sec - off, frac, us);
 }
 
@@ -423,6 +453,31 @@ void sl_cast_value(const sl_value *in, const sl_dtype *from, const sl_dtype *to,
 	*out = sl_v_null();
 	if (to->id == SL_STRING) {
 		to_string(in, a, out);
+		return;
+	}
+	if (sl_is_interval(to) || sl_is_interval(from)) {
+		sl_cast_interval(in, from, to, a, out, NULL);
+		return;
+	}
+	if (to->id == SL_TIMESTAMP_NTZ || in->type == SL_TIMESTAMP_NTZ) {
+		/* the wall clock of UTC, the session time zone */
+		sl_value w = *in;
+		if (in->type == SL_STRING) {
+			int64_t us;
+			if (sl_str_to_ts_ntz(in->v.str, in->len, &us))
+				*out = sl_v_ts(us);
+			if (to->id == SL_TIMESTAMP_NTZ && out->type)
+				out->type = SL_TIMESTAMP_NTZ;
+			return;
+		}
+		if (in->type == SL_TIMESTAMP_NTZ)
+			w.type = SL_TIMESTAMP;
+		sl_cast_value(&w, &sl_dtype_timestamp,
+			      to->id == SL_TIMESTAMP_NTZ ? &sl_dtype_timestamp
+							 : to,
+			      a, out);
+		if (to->id == SL_TIMESTAMP_NTZ && out->type == SL_TIMESTAMP)
+			out->type = SL_TIMESTAMP_NTZ;
 		return;
 	}
 	if (to->id == SL_DECIMAL ||
@@ -613,6 +668,7 @@ void sl_value_sql_literal(sl_buf *w, const sl_value *v)
 	}
 	case SL_DATE: sl_buf_puts(w, "DATE '"); break;
 	case SL_TIMESTAMP: sl_buf_puts(w, "TIMESTAMP '"); break;
+	case SL_TIMESTAMP_NTZ: sl_buf_puts(w, "TIMESTAMP_NTZ '"); break;
 	default: break;
 	}
 	sl_value_render_buf(w, v);
@@ -622,7 +678,8 @@ void sl_value_sql_literal(sl_buf *w, const sl_value *v)
 		sl_buf_puts(w, "BD");
 	else if (v->type == SL_DOUBLE && isfinite(v->v.f64))
 		sl_buf_putc(w, 'D');
-	else if (v->type == SL_DATE || v->type == SL_TIMESTAMP)
+	else if (v->type == SL_DATE || v->type == SL_TIMESTAMP ||
+		 v->type == SL_TIMESTAMP_NTZ)
 		sl_buf_putc(w, '\'');
 }
 
@@ -658,7 +715,7 @@ static bool cast_overflows(const sl_value *in, sl_type to)
 	return false;
 }
 
-static int cast_error(sl_err *err, const char *cls, const char *why,
+int sl_cast_error(sl_err *err, const char *cls, const char *why,
 		      const char *hint, const sl_value *in,
 		      const sl_dtype *from, const sl_dtype *to)
 {
@@ -714,7 +771,7 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 		in = &wide;
 	}
 	if (cast_overflows(in, to->id))
-		return cast_error(err, "CAST_OVERFLOW", "due to an overflow",
+		return sl_cast_error(err, "CAST_OVERFLOW", "due to an overflow",
 				  "Use `try_cast` to tolerate overflow and "
 				  "return NULL instead. SQLSTATE: 22003",
 				  shown, from, to);
@@ -727,7 +784,7 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 		*out = sl_v_null();
 	if (out->type == SL_NULL && in->type == SL_STRING &&
 	    to->id != SL_ARRAY && to->id != SL_STRUCT)
-		return cast_error(err, "CAST_INVALID_INPUT",
+		return sl_cast_error(err, "CAST_INVALID_INPUT",
 				  "because it is malformed",
 				  "Correct the value as per the syntax, or "
 				  "change its target type. Use `try_cast` to "
@@ -735,6 +792,36 @@ int sl_cast_value_ansi(const sl_value *in, const sl_dtype *from,
 				  "instead. SQLSTATE: 22018",
 				  shown, from, to);
 	return 0;
+}
+
+/* a cast with an interval on a side (not to STRING): Spark raises its
+ * errors in both modes, TRY_CAST gives null */
+static int eval_cast_interval(const sl_expr *e, const sl_value *row,
+			      sl_arena *a, sl_value *out, sl_err *err)
+{
+	sl_value t;
+	const sl_value *x;
+	int rc = sl_eval_operand(e->args[0], row, a, &t, &x, err);
+	if (rc)
+		return rc;
+	if (x->type == SL_NULL) {
+		*out = sl_v_null();
+		return 0;
+	}
+	rc = sl_cast_interval(x, e->args[0]->type, e->type, a, out, err);
+	if (rc && e->op) {
+		*out = sl_v_null();
+		return 0;
+	}
+	return rc;
+}
+
+sl_eval_fn sl_cast_evaluator(const sl_dtype *from, const sl_dtype *to)
+{
+	if ((sl_is_interval(from) || sl_is_interval(to)) &&
+	    to->id != SL_STRING)
+		return eval_cast_interval;
+	return sl_eval_cast;
 }
 
 int sl_eval_cast(const sl_expr *e, const sl_value *row, sl_arena *a,

@@ -144,10 +144,10 @@ int sl_fn_bind_uuid(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 extern const sl_func sl_funcs_string[], sl_funcs_cond[], sl_funcs_math[],
 	sl_funcs_hash[], sl_funcs_encode[], sl_funcs_date[],
 	sl_funcs_collection[], sl_funcs_regexp[], sl_funcs_json[],
-	sl_funcs_format[], sl_funcs_epoch[], sl_funcs_ops[],
+	sl_funcs_format[], sl_funcs_epoch[], sl_funcs_ops[], sl_funcs_interval[], sl_funcs_zone[],
 	sl_funcs_like[];
 extern const size_t sl_funcs_string_n, sl_funcs_cond_n, sl_funcs_math_n,
-	sl_funcs_hash_n, sl_funcs_encode_n, sl_funcs_date_n,
+	sl_funcs_hash_n, sl_funcs_encode_n, sl_funcs_date_n, sl_funcs_interval_n, sl_funcs_zone_n,
 	sl_funcs_collection_n, sl_funcs_regexp_n, sl_funcs_json_n,
 	sl_funcs_format_n, sl_funcs_epoch_n, sl_funcs_ops_n,
 	sl_funcs_like_n;

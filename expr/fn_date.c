@@ -23,7 +23,7 @@ static int date_arg(sl_bind_ctx *cx, sl_expr *e, uint32_t i, sl_err *err)
 {
 	int id = (int)e->args[i]->type->id;
 	if (id != SL_DATE && id != SL_TIMESTAMP && id != SL_STRING &&
-	    id != SL_NULL)
+	    id != SL_NULL && id != SL_TIMESTAMP_NTZ)
 		return sl_fn_arg_type_error(e, i, "\"DATE\"", err);
 	return sl_coerce(cx, &e->args[i], &sl_dtype_date, err);
 }
@@ -32,7 +32,7 @@ static int ts_arg(sl_bind_ctx *cx, sl_expr *e, uint32_t i, sl_err *err)
 {
 	int id = (int)e->args[i]->type->id;
 	if (id != SL_DATE && id != SL_TIMESTAMP && id != SL_STRING &&
-	    id != SL_NULL)
+	    id != SL_NULL && id != SL_TIMESTAMP_NTZ)
 		return sl_fn_arg_type_error(e, i, "\"TIMESTAMP\"", err);
 	return sl_coerce(cx, &e->args[i], &sl_dtype_timestamp, err);
 }
@@ -467,6 +467,10 @@ static int bind_date_part(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 					"the field of date_part must be a "
 					"string literal, not %s",
 					f->sql);
+	bool done;
+	int rc = sl_bind_extract(cx, e, &done, err);
+	if (done)
+		return rc;
 	for (size_t i = 0; i < sizeof(syn) / sizeof(syn[0]); i++) {
 		if (strlen(syn[i].name) != f->lit.len ||
 		    strncasecmp(syn[i].name, f->lit.v.str, f->lit.len) ||
@@ -660,6 +664,10 @@ const sl_func sl_funcs_date[] = {
 	{ "date_from_unix_date", 1, 1, 0, bind_date_from_unix,
 	  "date_from_unix_date(days)", "The date days after 1970-01-01.",
 	  "date_from_unix_date(1)" },
+	{ "extract", 2, 2, FN_SYNTAX, bind_date_part, "extract(field FROM source)",
+	  "The field (YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, DOW, ...) of a "
+	  "date, timestamp or interval; date_part's other spelling",
+	  "extract(HOUR FROM INTERVAL '1 02:03:04' DAY TO SECOND)" },
 	{ "date_part", 2, 2, 0, bind_date_part, "date_part(field, source)",
 	  "A field of a date or timestamp: YEAR, QUARTER, MONTH, WEEK, DAY, "
 	  "DAYOFWEEK, DOY, HOUR, MINUTE (and their synonyms).",

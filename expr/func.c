@@ -552,6 +552,8 @@ static int ev_abs_ansi(EV_ARGS)
 
 static int bind_abs(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
+	if (sl_is_interval(e->args[0]->type))
+		return sl_bind_interval_abs(cx, e, err);
 	e->eval = cx->ansi ? ev_abs_ansi : ev_abs;
 	return numeric_arg(cx, e, err);
 }
@@ -698,8 +700,11 @@ uint64_t sl_hash_value(const sl_value *v, uint64_t seed,
 	case SL_BOOL: return h->i32(v->v.b, seed);
 	case SL_INT:
 	case SL_DATE: return h->i32((uint32_t)v->v.i32, seed);
+	case SL_INTERVAL_YM: return h->i32((uint32_t)v->v.i32, seed);
 	case SL_LONG:
-	case SL_TIMESTAMP: return h->i64((uint64_t)v->v.i64, seed);
+	case SL_TIMESTAMP:
+	case SL_TIMESTAMP_NTZ:
+	case SL_INTERVAL_DT: return h->i64((uint64_t)v->v.i64, seed);
 	case SL_DOUBLE: {
 		/* -0.0 hashes as 0.0; every NaN as Java's canonical NaN */
 		double d = v->v.f64 == 0 ? 0.0 : v->v.f64;
@@ -876,6 +881,8 @@ static const sl_func_group groups[] = {
 	{ "encoding", sl_funcs_encode, &sl_funcs_encode_n },
 	{ "datetime", sl_funcs_date, &sl_funcs_date_n },
 	{ "datetime patterns", sl_funcs_epoch, &sl_funcs_epoch_n },
+	{ "interval", sl_funcs_interval, &sl_funcs_interval_n },
+	{ "time zones", sl_funcs_zone, &sl_funcs_zone_n },
 	{ "collection", sl_funcs_collection, &sl_funcs_collection_n },
 	{ "map", sl_funcs_map, &sl_funcs_map_n },
 	{ "operators", sl_funcs_ops, &sl_funcs_ops_n },

@@ -219,6 +219,14 @@ typedef struct sl_bind_ctx {
 } sl_bind_ctx;
 
 int sl_bind_node(sl_bind_ctx *cx, sl_expr **slot, sl_err *err);
+/* A bound node of kind at pos in the plan arena (expr/bind.c). */
+sl_expr *sl_bind_new_node(sl_bind_ctx *cx, sl_ex_kind kind, int pos);
+/* expr/bind_ref.c: a column (slot: a.b.c becomes a field chain), a
+ * struct field (EX_FIELD, child bound), an index (EX_INDEX, children
+ * bound: an array's element or, st['a'], a struct's field). */
+int sl_bind_col(sl_bind_ctx *cx, sl_expr **slot, sl_err *err);
+int sl_bind_field(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_bind_index(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 /* The second half of sl_bind_node for an operator node whose children
  * are bound: checks, coercions, type, evaluator. */
 int sl_bind_operator(sl_bind_ctx *cx, sl_expr **slot, sl_err *err);
@@ -318,6 +326,8 @@ int sl_bind_to_json(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_from_json(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_to_timestamp(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_to_date(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_bind_to_timestamp_ntz(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+int sl_bind_localtimestamp(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_date_format(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_current_timestamp(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 int sl_bind_current_date(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
@@ -353,8 +363,16 @@ void sl_value_sql_literal(sl_buf *w, const sl_value *v);
 int sl_runtime_error(sl_err *err, const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool sl_can_cast_implicit(const sl_dtype *from, const sl_dtype *to);
+/* Spark's cast error: "The value <in> of the type "<from>" cannot be cast
+ * to "<to>" <why>. <hint>", of class cls. */
+int sl_cast_error(sl_err *err, const char *cls, const char *why,
+		  const char *hint, const sl_value *in, const sl_dtype *from,
+		  const sl_dtype *to);
 int sl_eval_cast(const sl_expr *e, const sl_value *row, sl_arena *a,
 		 sl_value *out, sl_err *err);
+/* The evaluator of a cast from to: sl_eval_cast, or interval casts'
+ * own. */
+sl_eval_fn sl_cast_evaluator(const sl_dtype *from, const sl_dtype *to);
 
 bool sl_str_to_long(const char *s, size_t n, int64_t *out);
 bool sl_str_to_int(const char *s, size_t n, int32_t *out);
@@ -362,7 +380,38 @@ bool sl_str_to_double(const char *s, size_t n, double *out);
 bool sl_str_to_bool(const char *s, size_t n, bool *out);
 /* Spark's CAST(string AS TIMESTAMP/DATE) (UTC session time zone). */
 bool sl_str_to_ts(const char *s, size_t n, int64_t *us);
+/* The same for TIMESTAMP_NTZ: the wall-clock time, a zone dropped. */
+bool sl_str_to_ts_ntz(const char *s, size_t n, int64_t *us);
 bool sl_str_to_date(const char *s, size_t n, int32_t *days);
+
+/* ---- intervals and TIMESTAMP_NTZ (expr/interval.c) --------------------- */
+
+static inline bool sl_is_interval(const sl_dtype *t)
+{
+	return t->id == SL_INTERVAL_YM || t->id == SL_INTERVAL_DT;
+}
+/* Whether Spark casts between from and to when either is an interval. */
+bool sl_interval_can_cast(const sl_dtype *from, const sl_dtype *to);
+/* A cast with an interval on either side (and not to STRING): 0, or an
+ * error (INVALID_INTERVAL_FORMAT, CAST_OVERFLOW) with *out null; Spark
+ * raises these in both modes, TRY_CAST gives the null. */
+int sl_cast_interval(const sl_value *in, const sl_dtype *from,
+		     const sl_dtype *to, sl_arena *a, sl_value *out,
+		     sl_err *err);
+/* Binds an EX_ARITH node whose operand types Spark's datetime and
+ * interval arithmetic takes; *handled false (and 0) leaves the node to
+ * the numeric rules. */
+int sl_bind_interval_arith(sl_bind_ctx *cx, sl_expr *e, bool *handled,
+			   sl_err *err);
+/* expr/fn_extract.c: extract(FIELD FROM x) / date_part('FIELD', x) (e's
+ * arguments bound, the field a string literal) where the source is an
+ * interval or the field is SECOND (a DECIMAL(8,6)), and extract's name;
+ * *handled false leaves the date and timestamp fields to fn_date.c. */
+int sl_bind_extract(sl_bind_ctx *cx, sl_expr *e, bool *handled, sl_err *err);
+/* abs() of an interval. */
+int sl_bind_interval_abs(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
+/* Unary minus (or plus) of an interval. */
+int sl_bind_interval_neg(sl_bind_ctx *cx, sl_expr *e, sl_err *err);
 
 /* ---- decimals and floats (expr/decimal.c) ------------------------------ */
 

@@ -136,6 +136,18 @@ static void put_json(sl_buf *w, const sl_value *v, const sl_dtype *t)
 		sl_fmt_date(w, v->v.i32);
 		sl_buf_putc(w, '"');
 		break;
+	case SL_TIMESTAMP_NTZ:
+		sl_buf_putc(w, '"');
+		sl_fmt_ts_json(w, v->v.i64);
+		w->len--; /* no zone: Spark's timestampNTZFormat */
+		sl_buf_putc(w, '"');
+		break;
+	case SL_INTERVAL_YM:
+	case SL_INTERVAL_DT:
+		sl_buf_putc(w, '"');
+		sl_value_render_buf(w, v);
+		sl_buf_putc(w, '"');
+		break;
 	case SL_ARRAY:
 		sl_buf_putc(w, '[');
 		for (uint32_t i = 0; i < v->len; i++) {

@@ -340,6 +340,23 @@ static sl_expr *parse_call(parser *p, const char *name, size_t off)
 	} else if (is_kw(p, "ALL")) {
 		sl_px_next(p);
 	}
+	/* extract(FIELD FROM source): the field as a string argument */
+	if (!strcmp(lname, "extract") && p->t.type == TK_IDENT) {
+		sl_expr *f = sl_px_lit(p, p->t.off,
+				       sl_v_str(p->t.s, (uint32_t)strlen(p->t.s)),
+				       &sl_dtype_string);
+		sl_px_next(p);
+		if (!expect_kw(p, "FROM", "expected FROM"))
+			return NULL;
+		sl_expr *src = parse_expr(p);
+		if (!src || !expect(p, ')', "expected ')'"))
+			return NULL;
+		vec_push(p, &v, f);
+		vec_push(p, &v, src);
+		e->args = v.v;
+		e->nargs = v.n;
+		return e;
+	}
 	/* position(substr IN str): Spark's locate(substr, str) */
 	if (!strcmp(lname, "position")) {
 		sl_expr *sub = parse_cmp(p);
@@ -437,15 +454,18 @@ static sl_expr *parse_primary(parser *p, bool *chain)
 					  !strcasecmp(name, "TRY_CAST"));
 		return parse_call(p, name, off);
 	}
-	if (p->t.type == TK_STR &&
-	    (!strcasecmp(name, "DATE") || !strcasecmp(name, "TIMESTAMP")))
-		return sl_px_typed_lit(p, !strcasecmp(name, "TIMESTAMP"), off);
+	if (p->t.type == TK_STR && !strcasecmp(name, "DATE"))
+		return sl_px_typed_lit(p, SL_DATE, off);
+	if (p->t.type == TK_STR && (!strcasecmp(name, "TIMESTAMP") ||
+				    !strcasecmp(name, "TIMESTAMP_LTZ")))
+		return sl_px_typed_lit(p, SL_TIMESTAMP, off);
+	if (p->t.type == TK_STR && !strcasecmp(name, "TIMESTAMP_NTZ"))
+		return sl_px_typed_lit(p, SL_TIMESTAMP_NTZ, off);
 	if (p->t.type == TK_STR && !strcasecmp(name, "X") &&
 	    p->t.off == off + 1 && p->text[p->t.off] == '\'')
 		return sl_px_binary_lit(p, off);
-	if (!strcasecmp(name, "INTERVAL"))
-		return sl_px_fail_at(p, off, 8,
-			       "INTERVAL literals are not supported");
+	if (!strcasecmp(name, "INTERVAL") && sl_px_interval_ahead(p))
+		return sl_px_interval_lit(p, off);
 	*chain = true;
 	return column(p, name, off);
 }

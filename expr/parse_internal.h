@@ -49,8 +49,17 @@ sl_expr *sl_px_num_lit(parser *p, bool neg, size_t off);
 sl_expr *sl_px_str_lit(parser *p);
 /* X'..' at off. */
 sl_expr *sl_px_binary_lit(parser *p, size_t off);
-/* DATE '..' or (ts) TIMESTAMP '..' at off. */
-sl_expr *sl_px_typed_lit(parser *p, bool ts, size_t off);
+/* DATE '..', TIMESTAMP '..' or TIMESTAMP_NTZ '..' (kind: SL_DATE,
+ * SL_TIMESTAMP, SL_TIMESTAMP_NTZ) at off. */
+sl_expr *sl_px_typed_lit(parser *p, sl_type kind, size_t off);
+
+/* ---- INTERVAL literals (expr/parse_interval.c) ---- */
+
+/* Whether an interval literal's body starts at the current token (else
+ * the word INTERVAL is a column's name). */
+bool sl_px_interval_ahead(parser *p);
+/* The literal after the word INTERVAL (at off), at the current token. */
+sl_expr *sl_px_interval_lit(parser *p, size_t off);
 
 /* ---- lambdas and shifts (expr/parse_lambda.c) ---- */
 

@@ -191,17 +191,22 @@ sl_expr *sl_px_binary_lit(parser *p, size_t off)
 	return sl_px_lit(p, off, sl_v_bin(b, (uint32_t)nb), &sl_dtype_binary);
 }
 
-/* DATE 'yyyy-mm-dd' and TIMESTAMP '...', validated as Spark's parser
- * does: a text the type cannot read is an error, not null. */
-sl_expr *sl_px_typed_lit(parser *p, bool ts, size_t off)
+/* DATE 'yyyy-mm-dd', TIMESTAMP '...' and TIMESTAMP_NTZ '...' (whose zone,
+ * if written, is dropped), validated as Spark's parser does: a text the
+ * type cannot read is an error, not null. */
+sl_expr *sl_px_typed_lit(parser *p, sl_type kind, size_t off)
 {
 	sl_tok st = p->t;
 	sl_value v;
-	if (ts) {
+	if (kind == SL_TIMESTAMP || kind == SL_TIMESTAMP_NTZ) {
 		int64_t us;
-		if (!sl_str_to_ts(st.s, st.slen, &us))
-			return invalid_typed(p, "TIMESTAMP", &st, off);
+		bool ntz = kind == SL_TIMESTAMP_NTZ;
+		if (!(ntz ? sl_str_to_ts_ntz(st.s, st.slen, &us)
+			  : sl_str_to_ts(st.s, st.slen, &us)))
+			return invalid_typed(p, ntz ? "TIMESTAMP_NTZ" : "TIMESTAMP",
+					     &st, off);
 		v = sl_v_ts(us);
+		v.type = (uint8_t)kind;
 	} else {
 		int32_t d;
 		if (!sl_str_to_date(st.s, st.slen, &d))
@@ -209,8 +214,5 @@ sl_expr *sl_px_typed_lit(parser *p, bool ts, size_t off)
 		v = sl_v_date(d);
 	}
 	sl_px_next(p);
-	return sl_px_lit(p, off, v, ts ? &sl_dtype_timestamp : &sl_dtype_date);
+	return sl_px_lit(p, off, v, sl_dtype_prim(kind));
 }
-
-/* CASE [x] WHEN c THEN v ... [ELSE e] END. The simple form becomes
- * WHEN x = c, as Spark's parser rewrites it (and names it). */

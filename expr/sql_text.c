@@ -59,8 +59,11 @@ const char *sl_lit_sql(sl_bind_ctx *cx, const sl_value *v, const sl_dtype *t)
 		for (uint32_t i = 0; i < v->len; i++)
 			sl_buf_printf(&w, "%02X", v->v.bin[i]);
 		sl_buf_putc(&w, '\'');
-	} else if (t->id == SL_DATE || t->id == SL_TIMESTAMP) {
-		sl_buf_puts(&w, t->id == SL_DATE ? "DATE '" : "TIMESTAMP '");
+	} else if (t->id == SL_DATE || t->id == SL_TIMESTAMP ||
+		   t->id == SL_TIMESTAMP_NTZ) {
+		sl_buf_puts(&w, t->id == SL_DATE	  ? "DATE '"
+				: t->id == SL_TIMESTAMP ? "TIMESTAMP '"
+							: "TIMESTAMP_NTZ '");
 		sl_value_render_buf(&w, v);
 		sl_buf_putc(&w, '\'');
 	} else if (v->type == SL_DECIMAL) {

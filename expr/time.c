@@ -450,6 +450,8 @@ static int ev_parse(EV_ARGS)
 		*out = sl_v_date((int32_t)sl_floor_div(us, SL_US_PER_DAY));
 	else
 		*out = sl_v_ts(us);
+	if (e->type->id == SL_TIMESTAMP_NTZ)
+		out->type = SL_TIMESTAMP_NTZ; /* the wall clock of UTC */
 	return 0;
 }
 
@@ -464,7 +466,7 @@ static int bind_parse(sl_bind_ctx *cx, sl_expr *e, const sl_dtype *t,
 	sl_type in = e->args[0]->type->id;
 	e->type = t;
 	if (in != SL_STRING && in != SL_TIMESTAMP && in != SL_DATE &&
-	    in != SL_NULL) {
+	    in != SL_NULL && in != SL_TIMESTAMP_NTZ) {
 		char tb[64];
 		sl_dtype_name(e->args[0]->type, tb, sizeof(tb));
 		return sl_type_mismatch(err, e,
@@ -484,6 +486,11 @@ static int bind_parse(sl_bind_ctx *cx, sl_expr *e, const sl_dtype *t,
 int sl_bind_to_timestamp(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 {
 	return bind_parse(cx, e, &sl_dtype_timestamp, err);
+}
+
+int sl_bind_to_timestamp_ntz(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	return bind_parse(cx, e, &sl_dtype_timestamp_ntz, err);
 }
 
 int sl_bind_to_date(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
@@ -526,6 +533,15 @@ static int ev_now(EV_ARGS)
 		*out = sl_v_date((int32_t)sl_floor_div(us, SL_US_PER_DAY));
 	else
 		*out = sl_v_ts(us);
+	if (e->type->id == SL_TIMESTAMP_NTZ)
+		out->type = SL_TIMESTAMP_NTZ; /* the wall clock of UTC */
+	return 0;
+}
+
+int sl_bind_localtimestamp(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
+{
+	e->type = &sl_dtype_timestamp_ntz;
+	e->eval = ev_now;
 	return 0;
 }
 

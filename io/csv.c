@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/interval.h"
 #include "core/value_text.h"
 #include "io/csv.h"
 
@@ -532,10 +533,20 @@ int sl_text_to_value(const char *s, size_t n, const sl_dtype *t, sl_arena *a,
 			return -1;
 		return 0;
 	case SL_TIMESTAMP:
+	case SL_TIMESTAMP_NTZ:
 		if (!sl_text_to_ts(s, n, &i))
 			return -1;
 		*out = sl_v_ts(i);
+		out->type = (uint8_t)t->id;
 		return 0;
+	case SL_INTERVAL_YM:
+	case SL_INTERVAL_DT: {
+		/* "INTERVAL '1 02:03:04' DAY TO SECOND" or the bare "1
+		 * 02:03:04", as Spark's readers take them */
+		char why[300];
+		return sl_interval_parse_fields(s, n, t, true, 1, out, why,
+						sizeof(why));
+	}
 	case SL_DATE: {
 		int32_t days;
 

@@ -135,6 +135,9 @@ void sl_format_put_iso_ts(sl_buf *b, int64_t us)
 	int mo, d;
 
 	civil_date(days, &y, &mo, &d);
+	/* years past 9999 take a sign, as java.time prints them */
+	if (y > 9999)
+		sl_buf_putc(b, '+');
 	sl_buf_printf(b, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d.%03dZ", y, mo,
 		      d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
 		      (int)(rem / 1000 % 60), (int)(rem % 1000));

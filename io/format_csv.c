@@ -306,8 +306,11 @@ static int csv_write(const sl_format_writer *w, void *file, const sl_batch *b,
 				csv_field(st, cf, out, v->v.str, v->len);
 				continue;
 			}
-			if (v->type == SL_TIMESTAMP) {
+			if (v->type == SL_TIMESTAMP ||
+			    v->type == SL_TIMESTAMP_NTZ) {
 				sl_format_put_iso_ts(&cw->cell, v->v.i64);
+				/* timestampNTZFormat: no zone */
+				cw->cell.len -= v->type == SL_TIMESTAMP_NTZ;
 			} else if (v->type == SL_DECIMAL) {
 				/* Spark writes Decimal.toString: Java's
 				 * BigDecimal text (1.0E-7) */

@@ -241,6 +241,9 @@ bool sl_format_json_value(json_t *j, const sl_dtype *t, sl_arena *a,
 		/* fall through */
 	case SL_DATE:
 	case SL_BINARY:
+	case SL_TIMESTAMP_NTZ:
+	case SL_INTERVAL_YM:
+	case SL_INTERVAL_DT:
 		return json_is_string(j) &&
 		       !sl_text_to_value(json_string_value(j),
 					 json_string_length(j), t, a, out);
@@ -547,6 +550,12 @@ static void json_put_value(sl_buf *b, const sl_value *v, const sl_dtype *t)
 		sl_buf_putc(b, '}');
 		break;
 	case SL_TIMESTAMP_NTZ:
+		/* Spark's timestampNTZFormat: the ISO text without a zone */
+		sl_buf_putc(b, '"');
+		sl_format_put_iso_ts(b, v->v.i64);
+		b->len--; /* the 'Z' */
+		sl_buf_putc(b, '"');
+		break;
 	case SL_INTERVAL_YM:
 	case SL_INTERVAL_DT:
 		sl_buf_putc(b, '"');

@@ -106,7 +106,17 @@ void sl_value_encode(sl_buf *b, const sl_value *v)
 		break;
 	case SL_LONG:
 	case SL_TIMESTAMP:
+	case SL_TIMESTAMP_NTZ:
 		sl_buf_put_u64(b, (uint64_t)v->v.i64);
+		break;
+	case SL_INTERVAL_YM:
+	case SL_INTERVAL_DT:
+		/* the fields (for the text), then months or microseconds */
+		sl_buf_put_u8(b, v->pad[0]);
+		sl_buf_put_u8(b, v->pad[1]);
+		sl_buf_put_u64(b, (uint64_t)(v->type == SL_INTERVAL_YM
+						     ? (int64_t)v->v.i32
+						     : v->v.i64));
 		break;
 	case SL_DOUBLE:
 		sl_buf_put_u64(b, norm_double_bits(v->v.f64));
@@ -158,7 +168,16 @@ static int decode_depth(sl_rbuf *r, sl_arena *a, sl_value *out, int depth)
 		break;
 	case SL_LONG:
 	case SL_TIMESTAMP:
+	case SL_TIMESTAMP_NTZ:
 		v.v.i64 = (int64_t)sl_rbuf_u64(r);
+		break;
+	case SL_INTERVAL_YM:
+	case SL_INTERVAL_DT:
+		v.pad[0] = sl_rbuf_u8(r);
+		v.pad[1] = sl_rbuf_u8(r);
+		v.v.i64 = (int64_t)sl_rbuf_u64(r);
+		if (v.type == SL_INTERVAL_YM)
+			v.v.i32 = (int32_t)v.v.i64;
 		break;
 	case SL_DOUBLE: {
 		uint64_t u = sl_rbuf_u64(r);
@@ -340,8 +359,14 @@ static uint64_t hash_value(const sl_value *v, uint64_t h)
 		for (int i = 0; i < 4; i++)
 			t[n++] = (uint8_t)((uint32_t)v->v.i32 >> (8 * i));
 		break;
+	case SL_INTERVAL_YM:
+		for (int i = 0; i < 4; i++)
+			t[n++] = (uint8_t)((uint32_t)v->v.i32 >> (8 * i));
+		break;
 	case SL_LONG:
 	case SL_TIMESTAMP:
+	case SL_TIMESTAMP_NTZ:
+	case SL_INTERVAL_DT:
 	case SL_DOUBLE: {
 		uint64_t u = v->type == SL_DOUBLE ? norm_double_bits(v->v.f64)
 						  : (uint64_t)v->v.i64;
@@ -400,7 +425,11 @@ static bool value_equal(const sl_value *a, const sl_value *b)
 		return a->v.i32 == b->v.i32;
 	case SL_LONG:
 	case SL_TIMESTAMP:
+	case SL_TIMESTAMP_NTZ:
+	case SL_INTERVAL_DT:
 		return a->v.i64 == b->v.i64;
+	case SL_INTERVAL_YM:
+		return a->v.i32 == b->v.i32;
 	case SL_DOUBLE:
 		return norm_double_bits(a->v.f64) == norm_double_bits(b->v.f64);
 	case SL_FLOAT:

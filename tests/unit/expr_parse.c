@@ -239,7 +239,9 @@ Test(expr_parse, lexical_errors)
 	sl_test_expr_parse_error("f(1,)");
 	sl_test_expr_parse_error("arr[0");
 	sl_test_expr_parse_error("st.");
-	sl_test_expr_parse_error("INTERVAL 1 DAY");
+	sl_test_expr_parse_error("INTERVAL 1 FORTNIGHT");
+	sl_test_expr_parse_error("INTERVAL 1.5 DAYS");
+	sl_test_expr_parse_error("INTERVAL '1-13' YEAR TO MONTH");
 	err = sl_test_expr_parse_error("2147483648S");
 	cr_assert(strstr(err.msg, "smallint"), "%s", err.msg);
 }

@@ -136,6 +136,7 @@ static void spark_type_json(sl_buf *b, const sl_dtype *t)
 	case SL_BINARY: n = "binary"; break;
 	case SL_DATE: n = "date"; break;
 	case SL_FLOAT: n = "float"; break;
+	case SL_TIMESTAMP_NTZ: n = "timestamp_ntz"; break;
 	case SL_DECIMAL:
 		snprintf(dec, sizeof(dec), "decimal(%d,%d)", t->precision,
 			 t->scale);

@@ -95,6 +95,12 @@ static bool convert(const struct pq_rcol *c, const uint8_t *p, uint32_t len,
 	case CV_TS_MS:
 		*out = sl_v_ts((int64_t)((uint64_t)pq_le64(p) * 1000));
 		return true;
+	case CV_NTZ_US:
+	case CV_NTZ_MS:
+		*out = (sl_value){ .type = SL_TIMESTAMP_NTZ };
+		out->v.i64 = (int64_t)((uint64_t)pq_le64(p) *
+				       (c->conv == CV_NTZ_MS ? 1000 : 1));
+		return true;
 	case CV_INT96: {
 		/* Nanoseconds of the day, then the Julian day. */
 		int64_t ns = (int64_t)pq_le64(p);
@@ -162,6 +168,8 @@ bool pq_stat_value(const struct pq_rcol *c, const uint8_t *p, uint32_t len,
 	case CV_LONG:
 	case CV_TS_US:
 	case CV_TS_MS:
+	case CV_NTZ_US:
+	case CV_NTZ_MS:
 	case CV_DEC_I64:
 		if (len != 8)
 			return false;

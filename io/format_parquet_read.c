@@ -256,6 +256,10 @@ int pq_conversion(const pq_selem *el, const sl_dtype *src,
 				       : -1;
 		if (s == SL_LONG && d == SL_DECIMAL)
 			return dec_widens(dst, 20, 0) ? CV_DEC_I64 : -1;
+		if (s == SL_TIMESTAMP_NTZ)
+			return d != SL_TIMESTAMP_NTZ ? -1
+			       : el->lt_unit == PQ_UNIT_MILLIS ? CV_NTZ_MS
+							       : CV_NTZ_US;
 		if (s == SL_TIMESTAMP) {
 			bool ms = el->logical == PQ_LT_TIMESTAMP
 					  ? el->lt_unit == PQ_UNIT_MILLIS

@@ -28,7 +28,8 @@ static int phys_of(const sl_dtype *t)
 	case (int)SL_BYTE:
 	case SL_DATE: return PQ_INT32;
 	case SL_LONG:
-	case SL_TIMESTAMP: return PQ_INT64;
+	case SL_TIMESTAMP:
+	case SL_TIMESTAMP_NTZ: return PQ_INT64;
 	case SL_DOUBLE: return PQ_DOUBLE;
 	case SL_STRING:
 	case SL_BINARY: return PQ_BYTE_ARRAY;
@@ -194,6 +195,9 @@ static void put_leaf(pq_enc *e, const struct pq_wcol *c, int repetition)
 	case SL_TIMESTAMP:
 		ct = PQ_CT_TIMESTAMP_MICROS, lt = PQ_LT_TIMESTAMP;
 		break;
+	/* a wall-clock time: no converted type (TIMESTAMP_MICROS means
+	 * UTC), isAdjustedToUTC false, as Spark writes TIMESTAMP_NTZ */
+	case SL_TIMESTAMP_NTZ: lt = PQ_LT_TIMESTAMP; break;
 	case (int)SL_BYTE:
 		ct = PQ_CT_INT_8, lt = PQ_LT_INTEGER, width = 8;
 		break;
@@ -219,7 +223,7 @@ static void put_leaf(pq_enc *e, const struct pq_wcol *c, int repetition)
 		pq_w_struct(e, 10);
 		pq_w_struct(e, (int16_t)lt);
 		if (lt == PQ_LT_TIMESTAMP) {
-			pq_w_bool(e, 1, true);
+			pq_w_bool(e, 1, c->id != SL_TIMESTAMP_NTZ);
 			pq_w_struct(e, 2);
 			pq_w_struct(e, PQ_UNIT_MICROS);
 			pq_w_end(e);

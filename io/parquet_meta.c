@@ -451,12 +451,12 @@ int pq_column_type(const pq_selem *el, const sl_dtype **out, char *why,
 		else if (lt <= 0 && (ct == PQ_CT_TIMESTAMP_MICROS ||
 				     ct == PQ_CT_TIMESTAMP_MILLIS))
 			*out = &sl_dtype_timestamp;
-		else if (lt == PQ_LT_TIMESTAMP && !el->lt_utc) {
-			snprintf(why, n,
-				 "TIMESTAMP without a time zone (Spark's "
-				 "TIMESTAMP_NTZ, which sluice does not have)");
-			return -1;
-		} else if ((lt <= 0 || (lt == PQ_LT_INTEGER && el->lt_signed)) &&
+		else if (lt == PQ_LT_TIMESTAMP && !el->lt_utc &&
+			 (el->lt_unit == PQ_UNIT_MICROS ||
+			  el->lt_unit == PQ_UNIT_MILLIS))
+			/* a wall-clock time: Spark's TIMESTAMP_NTZ */
+			*out = &sl_dtype_timestamp_ntz;
+		else if ((lt <= 0 || (lt == PQ_LT_INTEGER && el->lt_signed)) &&
 			   (ct < 0 || ct == PQ_CT_INT_64))
 			*out = &sl_dtype_long;
 		break;

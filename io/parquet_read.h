@@ -20,6 +20,8 @@ enum {
 	CV_I64_DOUBLE,
 	CV_TS_US,
 	CV_TS_MS,
+	CV_NTZ_US, /* TIMESTAMP(isAdjustedToUTC = false) as TIMESTAMP_NTZ */
+	CV_NTZ_MS,
 	CV_INT96,
 	CV_FLOAT,  /* FLOAT as DOUBLE */
 	CV_F32,    /* FLOAT as FLOAT */

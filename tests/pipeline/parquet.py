@@ -693,15 +693,37 @@ def reader_float_and_many_files():
         fail("values %r" % got)
 
 
-def reader_unsupported_columns():
+def reader_ntz():
+    """TIMESTAMP without a time zone (isAdjustedToUTC false, micros and
+    millis) reads as TIMESTAMP_NTZ and is written back as pyarrow's
+    timestamp without a zone (and Spark's timestamp_ntz, in
+    spark_reads)."""
+    import datetime
     src = os.path.join(TMP, "ntz-in")
     os.makedirs(src)
-    pq.write_table(pa.table({"t": pa.array([1], pa.timestamp("us"))}),
+    when = [datetime.datetime(2024, 2, 29, 23, 59, 59, 123000), None,
+            datetime.datetime(1969, 12, 31, 0, 0, 1)]
+    pq.write_table(pa.table({"t": pa.array(when, pa.timestamp("us")),
+                             "m": pa.array(when, pa.timestamp("ms"))}),
                    os.path.join(src, "a.parquet"))
     out, sql = copy_sql("ntz", src)
-    p = run_sluice(sql, "ntz", expect_rc=1)
-    if "column 't' is TIMESTAMP without a time zone" not in p.stderr:
-        fail("stderr %r" % p.stderr)
+    path = os.path.join(TMP, "ntz.sql")
+    with open(path, "w") as f:
+        f.write(sql)
+    v = subprocess.run([SLUICE, "validate", path], capture_output=True,
+                       text=True, timeout=60)
+    if "t: timestamp_ntz, m: timestamp_ntz" not in v.stdout:
+        fail("validate: %s" % v.stdout)
+    run_sluice(sql, "ntz")
+    t = read_back(out)
+    if t.schema.field("t").type != pa.timestamp("us") or \
+            t.column("t").to_pylist() != when or \
+            t.column("m").to_pylist() != when:
+        fail("NTZ read back as %r: %r" % (t.schema, t.to_pylist()))
+    return out
+
+
+def reader_unsupported_columns():
     src = os.path.join(TMP, "list-in")
     os.makedirs(src)
     pq.write_table(pa.table({"l": pa.array([[({"a": 1}, 1)]],
@@ -727,7 +749,7 @@ def reader_unsupported_columns():
         fail("stderr %r" % p.stderr)
 
 
-def spark_reads(outs, parts):
+def spark_reads(outs, parts, ntz_out):
     """Spark reads sluice's directories (through _spark_metadata) and
     gets the rows and types pyarrow got."""
     from pyspark.sql import SparkSession
@@ -759,6 +781,20 @@ def spark_reads(outs, parts):
                              (out, i, c, g[c], wv))
             if len(got) != len(ROWS):
                 fail("%s: Spark read %d rows" % (out, len(got)))
+        if ntz_out:
+            # sluice's TIMESTAMP_NTZ is Spark's timestamp_ntz, and
+            # Spark's timestamp_ntz files read back the same.
+            df = s.read.parquet(ntz_out)
+            if [f.dataType.simpleString() for f in df.schema.fields] != \
+                    ["timestamp_ntz", "timestamp_ntz"]:
+                fail("Spark's NTZ schema %r" % df.schema)
+            spark_ntz = os.path.join(TMP, "spark-ntz")
+            df.coalesce(1).write.parquet(spark_ntz)
+            out, sql = copy_sql("from-spark-ntz", spark_ntz)
+            run_sluice(sql, "from-spark-ntz")
+            if read_back(out).to_pylist() != \
+                    pq.read_table(ntz_out).to_pylist():
+                fail("sluice's copy of Spark's NTZ file differs")
         # Spark writes (its dictionary pages, INT96 timestamps, snappy)
         # and sluice reads.
         from pyspark.sql import types as T
@@ -895,13 +931,15 @@ def main():
       parquet_bad.reader_bad_files, sys.modules[__name__])
     t("reader: mode and ignoreCorruptFiles skip a bad file",
       parquet_bad.reader_bad_file_modes, sys.modules[__name__])
+    ntz = t("reader: TIMESTAMP without a time zone as TIMESTAMP_NTZ",
+            reader_ntz)
     t("reader: unsupported columns are errors, or left out by a schema",
       reader_unsupported_columns)
     t("reader: damaged files fail with a message, never crash",
       parquet_bad.reader_damaged_bytes, sys.modules[__name__])
     if os.environ.get("PARQUET_SPARK", "1") != "0" and outs:
         t("Spark reads sluice's files; sluice reads Spark's", spark_reads,
-          outs, parts)
+          outs, parts, ntz)
     shutil.rmtree(TMP, ignore_errors=True)
     R.finish()
 

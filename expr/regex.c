@@ -20,6 +20,7 @@
 #include <regex.h>
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "expr/internal.h"
 
 /* regexec with REG_STARTEND over s[0..n), which need not end in a NUL
@@ -303,28 +304,47 @@ static struct {
 static const rx_key *rx_intern(const char *src, int cflags)
 {
 	const rx_key *k = NULL;
+	/* Made before the lock is taken, so that running out of memory
+	 * unwinds (core/alloc.h) with no lock held; dropped when the key is
+	 * there already. */
+	size_t len = strlen(src) + 1;
+	rx_key *nk = sl_try_realloc(NULL, sizeof(*nk));
+	char *copy = sl_try_realloc(NULL, len);
+	if (copy)
+		memcpy(copy, src, len);
+	if (!nk || !copy) {
+		free(nk);
+		free(copy);
+		sl_oom_raise(sizeof(*nk) + len);
+	}
 	pthread_mutex_lock(&interned.mu);
 	for (size_t i = 0; i < interned.n && !k; i++)
 		if (interned.v[i]->cflags == cflags &&
 		    !strcmp(interned.v[i]->src, src))
 			k = interned.v[i];
-	if (!k) {
-		if (interned.n == interned.cap) {
-			size_t cap = interned.cap ? interned.cap * 2 : 16;
-			rx_key **v = realloc(interned.v, cap * sizeof(*v));
-			if (!v)
-				abort();
-			interned.v = v;
-			interned.cap = cap;
+	if (!k && interned.n == interned.cap) {
+		size_t cap = interned.cap ? interned.cap * 2 : 16;
+		rx_key **v = sl_try_realloc(interned.v, cap * sizeof(*v));
+		if (!v) {
+			pthread_mutex_unlock(&interned.mu);
+			free(nk);
+			free(copy);
+			sl_oom_raise(cap * sizeof(*v));
 		}
-		rx_key *nk = malloc(sizeof(*nk));
-		if (!nk || !(nk->src = strdup(src)))
-			abort();
+		interned.v = v;
+		interned.cap = cap;
+	}
+	if (!k) {
+		nk->src = copy;
 		nk->cflags = cflags;
 		interned.v[interned.n++] = nk;
 		k = nk;
+		nk = NULL;
+		copy = NULL;
 	}
 	pthread_mutex_unlock(&interned.mu);
+	free(nk);
+	free(copy);
 	return k;
 }
 
@@ -352,35 +372,45 @@ static void tls_free(void *p)
 	free(t);
 }
 
+static bool tls_ok;
+
 static void tls_init(void)
 {
-	if (pthread_key_create(&tls_key, tls_free))
-		abort();
+	/* Without a key (the process has used every one) no pattern
+	 * compiles: rx_get gives NULL, which its callers report. */
+	tls_ok = pthread_key_create(&tls_key, tls_free) == 0;
 }
 
 static const regex_t *rx_get(const rx_key *k)
 {
 	pthread_once(&tls_once, tls_init);
+	if (!tls_ok)
+		return NULL;
 	rx_tls *t = pthread_getspecific(tls_key);
 	if (!t) {
-		t = calloc(1, sizeof(*t));
-		if (!t || pthread_setspecific(tls_key, t))
-			abort();
+		t = sl_try_realloc(NULL, sizeof(*t));
+		if (!t)
+			sl_oom_raise(sizeof(*t));
+		memset(t, 0, sizeof(*t));
+		if (pthread_setspecific(tls_key, t)) {
+			free(t);
+			sl_oom_raise(sizeof(*t));
+		}
 	}
 	for (size_t i = 0; i < t->n; i++)
 		if (t->v[i]->k == k)
 			return &t->v[i]->re;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 8;
-		rx_compiled **v = realloc(t->v, cap * sizeof(*v));
+		rx_compiled **v = sl_try_realloc(t->v, cap * sizeof(*v));
 		if (!v)
-			abort();
+			sl_oom_raise(cap * sizeof(*v));
 		t->v = v;
 		t->cap = cap;
 	}
-	rx_compiled *c = malloc(sizeof(*c));
+	rx_compiled *c = sl_try_realloc(NULL, sizeof(*c));
 	if (!c)
-		abort();
+		sl_oom_raise(sizeof(*c));
 	c->k = k;
 	locale_t old = rx_enter();
 	int rc = regcomp(&c->re, k->src, k->cflags);

@@ -295,7 +295,7 @@ static int read_epoch_file(sl_ckpt *c, bool commit, int64_t epoch,
 	sl_err e = { 0 };
 	char name[24];
 	json_t *j;
-	int64_t ver, je;
+	int64_t ver = 0, je = 0;
 	int rc;
 
 	sl_ckpt_epoch_name(epoch, name);

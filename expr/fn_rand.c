@@ -8,10 +8,10 @@
  * within a rounding of the logarithm: Java's StrictMath is not libm). A
  * generator's state is its thread's (a partition is one thread), kept per
  * call in a small table, so evaluation stays read-only on the tree.
- * Without a seed the seed is drawn at bind and named as Spark names it,
- * rand(<seed>). uuid() is a version 4 UUID from a per-thread generator
- * seeded from the kernel's randomness (Spark's is random too). The table
- * entries are the math group's (expr/fn_math.c). */
+ * Without a seed argument a random seed is drawn at bind and named as
+ * Spark names it, rand(<seed>). uuid() is a version 4 UUID from a
+ * per-thread generator seeded from the kernel's randomness (Spark's is
+ * random too). The table entries are the math group's (expr/fn_math.c). */
 #include <math.h>
 #include <stdio.h>
 #include <sys/random.h>

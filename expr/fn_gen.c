@@ -1,5 +1,7 @@
 /* expr/fn_gen.c - the generators beside explode (expr/func.c):
- * explode_outer, posexplode, posexplode_outer, inline and inline_outer.
+ * explode_outer, posexplode, posexplode_outer, inline and inline_outer,
+ * and all four explode forms over a map (sl_map_bind_explode: key and
+ * value columns).
  *
  * A generator's evaluator gives the array of what it yields, one element
  * a row (expr/expr.h: sl_expr_eval_generator); the engine makes the rows.
@@ -11,6 +13,7 @@
 #include <stdio.h>
 
 #include "expr/fn_hof.h"
+#include "expr/fn_map.h"
 
 /* The one element of an outer generator's null row. */
 static const sl_value null_row[1];
@@ -21,22 +24,26 @@ static bool is_outer(const sl_expr *e)
 	return n > 6 && !strcmp(e->fn->name + n - 6, "_outer");
 }
 
+/* What a generator yields for a null or empty input: nothing, or for
+ * the _outer forms one row of nulls. */
+static int empty_input(const sl_expr *e, sl_value *out)
+{
+	if (!is_outer(e)) {
+		*out = sl_v_null();
+		return 0;
+	}
+	*out = (sl_value){ .type = SL_ARRAY, .len = 1, .v.arr = null_row };
+	return 0;
+}
+
 static int ev_generate(FN_EV_ARGS)
 {
 	int rc = sl_fn_arg(e, 0, row, a, out, err);
 	if (rc)
 		return rc;
 	bool pos = e->fn->name[0] == 'p';
-	if (out->type != SL_ARRAY || out->len == 0) {
-		if (!is_outer(e)) {
-			*out = sl_v_null();
-			return 0;
-		}
-		out->type = SL_ARRAY;
-		out->len = 1;
-		out->v.arr = null_row;
-		return 0;
-	}
+	if (out->type != SL_ARRAY || out->len == 0)
+		return empty_input(e, out);
 	if (!pos)
 		return 0;
 	/* posexplode: a struct (pos, col) per element */
@@ -127,6 +134,59 @@ int sl_fn_bind_generator(sl_bind_ctx *cx, sl_expr *e, sl_err *err)
 	e->type = st;
 	e->op = 1;
 	return sl_fn_generator_names(cx, e, err);
+}
+
+/* explode, explode_outer, posexplode and posexplode_outer of a map: a
+ * row per entry, (key, value), pos first for the pos forms. */
+static int ev_map_generate(FN_EV_ARGS)
+{
+	int rc = sl_fn_arg(e, 0, row, a, out, err);
+	if (rc)
+		return rc;
+	bool pos = e->fn->name[0] == 'p';
+	uint32_t w = pos ? 3 : 2, n = out->type == SL_MAP ? out->len : 0;
+	if (!n)
+		return empty_input(e, out);
+	const sl_value *kv = out->v.arr;
+	sl_value *s = sl_arena_alloc(a, (size_t)n * (1 + w) * sizeof(*s));
+	sl_value *f = s + n;
+	for (uint32_t i = 0; i < n; i++, f += w) {
+		uint32_t j = 0;
+		if (pos)
+			f[j++] = sl_v_int((int32_t)i);
+		f[j++] = kv[2 * i];
+		f[j] = kv[2 * i + 1];
+		s[i] = (sl_value){ .type = SL_STRUCT, .len = w, .v.fields = f };
+	}
+	*out = (sl_value){ .type = SL_ARRAY, .len = n, .v.arr = s };
+	return 0;
+}
+
+bool sl_map_bind_explode(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err)
+{
+	const char *n = e->fn->name;
+	if ((strcmp(n, "explode") && strcmp(n, "explode_outer") &&
+	     strcmp(n, "posexplode") && strcmp(n, "posexplode_outer")) ||
+	    e->nargs != 1 || e->args[0]->type->id != SL_MAP)
+		return false;
+	const sl_dtype *t = e->args[0]->type;
+	bool pos = n[0] == 'p';
+	uint32_t j = 0;
+	/* Spark names the _outer forms as the others */
+	sl_fn_rename(cx, e, pos ? "posexplode(" : "explode(", NULL);
+	sl_schema *sc = sl_schema_new(cx->a, pos ? 3 : 2);
+	if (pos)
+		sc->fields[j++] = (sl_field){ "pos", &sl_dtype_int, false };
+	sc->fields[j++] = (sl_field){ "key", t->key, false };
+	sc->fields[j] = (sl_field){ "value", t->elem, true };
+	sl_dtype *st = sl_arena_calloc(cx->a, sizeof(*st));
+	st->id = SL_STRUCT;
+	st->fields = sc;
+	e->type = st;
+	e->op = 1;
+	e->eval = ev_map_generate;
+	*rc = sl_fn_generator_names(cx, e, err);
+	return true;
 }
 
 const sl_schema *sl_expr_generator_fields(const sl_expr *e)

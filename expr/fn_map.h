@@ -54,7 +54,7 @@ bool sl_map_can_cast(const sl_dtype *from, const sl_dtype *to, bool implicit);
  * that order elements refused): true if the map form applies, with its
  * bind's result in *rc. */
 bool sl_map_bind_call(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err);
-/* expr/generator.c: explode, explode_outer, posexplode and
+/* expr/fn_gen.c: explode, explode_outer, posexplode and
  * posexplode_outer of a map: true when e is one (*rc its bind's). */
 bool sl_map_bind_explode(sl_bind_ctx *cx, sl_expr *e, int *rc, sl_err *err);
 /* The common type of two map types (CASE, coalesce, map_concat): keys

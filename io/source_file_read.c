@@ -180,12 +180,13 @@ int sl_file_source_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 	while (p->offset < end) {
 		uint32_t before;
 
+		/* A bad file skipped (fp->bad counts it) is passed, not
+		 * read: files counts the files read to their end. */
 		if (!fp->open && (rc = part_open_file(p, fp)) != 0) {
 			if (rc < 0)
 				break;
 			rc = 0;
 			p->offset++;
-			files++;
 			continue;
 		}
 		if (!b) {
@@ -197,11 +198,12 @@ int sl_file_source_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 			break;
 		before = b->nrows;
 		rc = fs->format->next_batch(&fp->rd, b, FILE_MAX_ROWS);
+		bool skipped = false;
 		if (rc < 0) {
 			/* The rows of the failing call may be half made:
 			 * those handed on before it stay. */
 			b->nrows = before;
-			if (!bad_file_skips(p, fp)) {
+			if (!(skipped = bad_file_skips(p, fp))) {
 				p->err = fp->rd.err;
 				break;
 			}
@@ -211,7 +213,7 @@ int sl_file_source_poll(sl_source_part *p, int64_t end, int64_t wait_ns,
 		if (rc == 0) {
 			part_close_file(p, fp);
 			p->offset++;
-			files++;
+			files += !skipped;
 		}
 	}
 	/* The rejected records of this poll are written before it returns,

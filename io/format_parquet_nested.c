@@ -77,16 +77,11 @@ static int elem_type(const pq_meta *m, uint32_t at, uint32_t depth,
 		     char *why, size_t n);
 
 /* The index after the subtree at at. */
-static uint32_t subtree_skip(const pq_meta *m, uint32_t at, int depth)
+static uint32_t subtree_skip(const pq_meta *m, uint32_t at)
 {
-	int32_t k = m->schema[at].num_children;
-	uint32_t i = at + 1;
+	int leaves = 0;
 
-	if (depth > 64)
-		return m->nschema;
-	for (int32_t c = 0; c < k && i < m->nschema; c++)
-		i = subtree_skip(m, i, depth + 1);
-	return i;
+	return pq_subtree_end(m, at, &leaves, 0);
 }
 
 /* A struct of the group at at's fields. */
@@ -174,7 +169,7 @@ static int elem_type(const pq_meta *m, uint32_t at, uint32_t depth,
 			    0)
 			return -1;
 		*out = t;
-		*next = subtree_skip(m, at, 0);
+		*next = subtree_skip(m, at);
 		return 0;
 	}
 	if (is_list(el) && el->num_children > 0) {
@@ -198,7 +193,7 @@ static int elem_type(const pq_meta *m, uint32_t at, uint32_t depth,
 			return -1;
 		}
 		*out = t;
-		*next = subtree_skip(m, at, 0);
+		*next = subtree_skip(m, at);
 		return 0;
 	}
 	if (el->repetition == PQ_REPEATED) {
@@ -319,7 +314,7 @@ static struct pq_node *node_of(struct build *b, uint32_t at,
 			nd->kids[k] = *node_of(b, i, nd->thr, rep,
 					       t->fields->fields[k].type,
 					       false);
-			i = subtree_skip(&rd->m, i, 0);
+			i = subtree_skip(&rd->m, i);
 		}
 	} else {
 		/* A repeated leaf read as an element is there once its

@@ -41,9 +41,9 @@ struct pq_top {
 	int leaf;
 };
 
-/* The element after the subtree at i, counting its leaves. */
-static uint32_t subtree_end(const pq_meta *m, uint32_t i, int *leaves,
-			    int depth)
+/* The index after the subtree at i, its leaves counted (parquet_read.h). */
+uint32_t pq_subtree_end(const pq_meta *m, uint32_t i, int *leaves,
+			int depth)
 {
 	uint32_t n = (uint32_t)(m->schema[i].num_children > 0
 					? m->schema[i].num_children
@@ -57,7 +57,7 @@ static uint32_t subtree_end(const pq_meta *m, uint32_t i, int *leaves,
 	}
 	i++;
 	for (uint32_t k = 0; k < n && i < m->nschema; k++)
-		i = subtree_end(m, i, leaves, depth + 1);
+		i = pq_subtree_end(m, i, leaves, depth + 1);
 	return i;
 }
 
@@ -78,7 +78,7 @@ static int file_columns(const pq_meta *m, struct pq_top **out, sl_arena *a)
 			return -1;
 		t[k].el = &m->schema[i];
 		t[k].leaf = leaves;
-		i = subtree_end(m, i, &leaves, 0);
+		i = pq_subtree_end(m, i, &leaves, 0);
 	}
 	for (uint32_t g = 0; g < m->nrgs; g++)
 		if (m->rgs[g].ncols != (uint32_t)leaves)

@@ -116,6 +116,11 @@ struct pq_rd {
 	uint32_t nleaves;
 };
 
+/* The schema index after the subtree at i, its leaves added to *leaves
+ * (io/format_parquet_read.c; depth: how deep i is, bounded). */
+uint32_t pq_subtree_end(const pq_meta *m, uint32_t i, int *leaves,
+			int depth);
+
 /* ---- STRUCT columns (io/format_parquet_nested.c) ---------------------- */
 
 /* How file column el's values become values of type dst (CV_*), or -1
